@@ -1,0 +1,48 @@
+/*
+ * alloc.h — allocation through the caller's optional frost_allocator hook.
+ *
+ * Every module that allocates on behalf of a handle goes through these, so a program that gives
+ * frost an allocator (a counting one in tests, an arena in a server) sees every byte.
+ */
+#ifndef FROST_ALLOC_H
+#define FROST_ALLOC_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include "frost.h"
+
+static inline void *fr_malloc(const frost_allocator *a, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    return a ? a->malloc_fn(a->ctx, n) : malloc(n);
+}
+static inline void *fr_realloc(const frost_allocator *a, void *p, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    return a ? a->realloc_fn(a->ctx, p, n) : realloc(p, n);
+}
+static inline void fr_free(const frost_allocator *a, void *p)
+{
+    if (!p)
+        return;
+    if (a)
+        a->free_fn(a->ctx, p);
+    else
+        free(p);
+}
+/* n × size with overflow check; NULL on overflow or failure. Zeroed. */
+static inline void *fr_calloc(const frost_allocator *a, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    void *p = fr_malloc(a, bytes);
+    if (p && bytes)
+        memset(p, 0, bytes);
+    return p;
+}
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * err.h — how every frost module reports failure.
+ *
+ * Functions return 0 or a negative FROST_E* code (runtime/frost.h) and record a human-readable
+ * detail ("chunk 17: checksum mismatch") in a caller-provided fr_err. The code says what kind of
+ * failure it was; the message says exactly where. format/ and the importers own no global state,
+ * so the buffer travels with the call; the runtime copies it into the handle's last-error slot.
+ */
+#ifndef FROST_ERR_H
+#define FROST_ERR_H
+
+#include <stddef.h>
+#include "frost.h"
+
+typedef struct fr_err {
+    int code;       /* last FROST_E* code recorded, 0 when none */
+    char msg[512];  /* NUL-terminated detail of the last failure */
+} fr_err;
+
+/* Records code and a printf-style message in e (which may be NULL) and returns code, so call
+ * sites read `return fr_fail(e, FROST_ECORRUPT, "block %u: checksum mismatch", i);`. */
+int fr_fail(fr_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefixes the message already in e with "context: ", keeping the code; returns e->code. Used
+ * when an inner layer's message needs the outer layer's position (file, step path, row). */
+int fr_wrap(fr_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Clears e. */
+void fr_err_clear(fr_err *e);
+
+/* Corruption is reported through this macro so debug builds can record where it was detected
+ * (like SQLite's CORRUPT_BKPT); release builds report only the message. */
+#ifdef FROST_DEBUG
+#define FR_CORRUPT(e, ...) fr_corrupt_at((e), __FILE__, __LINE__, __VA_ARGS__)
+int fr_corrupt_at(fr_err *e, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#else
+#define FR_CORRUPT(e, ...) fr_fail((e), FROST_ECORRUPT, __VA_ARGS__)
+#endif
+
+#endif

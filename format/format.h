@@ -1,0 +1,233 @@
+/*
+ * format.h — the .frost container, version 1 (format/FORMAT.md), as C: constants, the parsed
+ * header, the tree encoding, block verification and the serializer.
+ *
+ * format/ does no I/O and keeps no globals: it validates (pointer, length) pairs and emits bytes
+ * through a callback. The runtime decides how bytes reach memory (mmap, pread, io_uring); the
+ * format decides whether they may be trusted.
+ */
+#ifndef FROST_FORMAT_H
+#define FROST_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "frost.h"
+
+#define FMT_MAJOR 1
+#define FMT_MINOR 0
+#define FMT_PAGE 4096u
+#define FMT_SUPERBLOCK_SIZE 128u
+#define FMT_SECTION_ENTRY 32u
+#define FMT_FOOTER_SIZE 32u
+#define FMT_MAX_SECTIONS 256u
+#define FMT_MIN_BLOCK_SHIFT 12u
+#define FMT_MAX_BLOCK_SHIFT 20u
+#define FMT_NONE 0xFFFFFFFFu
+
+extern const uint8_t fmt_magic[8];
+extern const uint8_t fmt_end_magic[8];
+
+enum fmt_section_type {
+    FMT_SEC_BLOCKS = 1,
+    FMT_SEC_CHUNKS = 2,
+    FMT_SEC_ENSEMBLE = 3,
+    FMT_SEC_FEATURES = 4,
+    FMT_SEC_CLASSES = 5,
+    FMT_SEC_METADATA = 6,
+};
+
+enum fmt_codec { FMT_CODEC_NONE = 0, FMT_CODEC_LZ4 = 1 };
+enum fmt_chunk_kind { FMT_CHUNK_TOP = 1, FMT_CHUNK_BODY = 2 };
+
+/* ENSEMBLE flags */
+#define FMT_ENS_NORMALIZE_LEAVES 0x1u
+#define FMT_ENS_SIGN_DECISION 0x2u
+#define FMT_ENS_RAW_ARGMAX 0x4u
+#define FMT_ENS_KNOWN_FLAGS 0x7u
+
+/* Tree encoding (FORMAT.md "Tree space, nodes and refs") */
+#define FMT_NODE_SIZE 16u
+#define FMT_REF_NODE 0u
+#define FMT_REF_LEAF 1u
+#define FMT_FEATURE_MASK 0x00FFFFFFu
+#define FMT_NAN_LEFT 0x80000000u
+#define FMT_FEATURE_RESERVED 0x7F000000u
+
+static inline uint32_t fmt_ref_kind(uint32_t ref) { return ref & 7u; }
+static inline uint32_t fmt_ref_offset(uint32_t ref) { return ref & ~7u; }
+
+typedef struct fmt_block {
+    uint64_t offset;      /* file offset of the stored bytes */
+    uint32_t stored_size; /* bytes on disk */
+    uint32_t raw_size;    /* bytes after decompression */
+    uint8_t codec;        /* enum fmt_codec */
+    uint64_t checksum;    /* XXH3-64 of the stored bytes */
+} fmt_block;
+
+typedef struct fmt_chunk {
+    uint32_t kind;        /* enum fmt_chunk_kind */
+    uint32_t first_block; /* index into the block table */
+    uint32_t block_count; /* ≥ 1 */
+    uint64_t raw_size;    /* Σ raw_size of its blocks */
+    uint64_t offset;      /* file offset of its first block (derived) */
+    uint64_t stored_size; /* Σ stored_size of its blocks (derived) */
+} fmt_chunk;
+
+typedef struct fmt_tree {
+    uint64_t top_offset;  /* start of the top part in the top chunk */
+    uint32_t top_size;    /* bytes of the top part */
+    uint32_t body_chunk;  /* chunk index, or FMT_NONE */
+    uint32_t raw_column;  /* BOOSTED: score column */
+    uint32_t root;        /* ref of the root (offset 0) */
+    uint32_t n_splits;
+    uint32_t n_leaves;
+} fmt_tree;
+
+typedef struct fmt_labels {
+    uint32_t kind;        /* frost_label_kind */
+    uint32_t count;
+    char **labels;        /* NUL-terminated copies */
+} fmt_labels;
+
+/* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
+typedef struct fmt_header {
+    uint16_t major;
+    uint16_t minor;
+    uint32_t flags;
+    uint32_t block_shift;
+    uint32_t block_size;
+    uint64_t header_size;
+    uint64_t data_size;
+    uint64_t trailer_size;
+    uint64_t file_size;
+    uint8_t digest[16];   /* as stored (canonical XXH3-128) */
+
+    uint32_t n_blocks;
+    fmt_block *blocks;
+    uint32_t n_chunks;
+    fmt_chunk *chunks;
+
+    /* ENSEMBLE */
+    uint32_t task;        /* frost_task */
+    uint32_t kind;        /* frost_ensemble_kind */
+    uint32_t n_features;
+    uint32_t n_outputs;
+    uint32_t n_trees;
+    uint32_t leaf_width;
+    uint32_t ens_flags;
+    uint32_t link;
+    uint32_t n_raw;
+    uint32_t top_chunk;
+    double learning_rate;
+    uint32_t *n_classes;  /* n_outputs entries for classifiers, else NULL */
+    uint32_t n_classes_total;
+    double *init_raw;     /* n_raw entries */
+    fmt_tree *trees;
+
+    /* FEATURES */
+    int features_named;
+    char **feature_names; /* n_features entries when named */
+
+    /* CLASSES (classifiers) */
+    fmt_labels *classes;  /* n_outputs entries */
+
+    /* METADATA */
+    uint32_t n_meta;
+    char **meta_keys;
+    char **meta_values;
+
+    uint32_t n_unknown_sections; /* optional sections skipped */
+    const frost_allocator *alloc;
+} fmt_header;
+
+/* Reads the superblock (the first FMT_SUPERBLOCK_SIZE bytes) far enough to learn how many bytes
+ * the header region has, checking magic and major version. */
+int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, fr_err *e);
+
+/* Parses and validates the whole header region buf[0, len) (len ≥ header_size) of a file whose
+ * real size is file_size, and the 32-byte footer. Checks the digest before any other field. */
+int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const uint8_t *footer,
+                     const frost_allocator *alloc, fmt_header *out, fr_err *e);
+void fmt_header_free(fmt_header *h);
+
+/* Chunk-relative position of a block: the block index holding byte off of chunk c. */
+static inline uint32_t fmt_chunk_block_of(const fmt_header *h, uint32_t c, uint64_t off)
+{
+    return h->chunks[c].first_block + (uint32_t)(off >> h->block_shift);
+}
+
+/* Checks a block's stored bytes against its checksum, then produces its raw bytes into raw
+ * (raw_size bytes; may equal stored for an uncompressed block, in which case nothing is copied). */
+int fmt_block_decode(const fmt_header *h, uint32_t index, const uint8_t *stored, uint8_t *raw,
+                     fr_err *e);
+/* Checks only the checksum. */
+int fmt_block_verify(const fmt_header *h, uint32_t index, const uint8_t *stored, fr_err *e);
+
+/* ---- tree encoding ------------------------------------------------------------------------ */
+
+/* A tree encoded into its top part and body (FORMAT.md), owned by the caller (fmt_enc_tree_free). */
+typedef struct fmt_enc_tree {
+    uint8_t *top;
+    uint32_t top_size;
+    uint8_t *body;        /* NULL when the tree fits in its top part */
+    uint64_t body_size;
+    uint32_t root;
+    uint32_t n_splits;
+    uint32_t n_leaves;
+    uint32_t raw_column;
+} fmt_enc_tree;
+
+typedef struct fmt_tree_input {
+    uint64_t node_count;
+    const int64_t *children_left;
+    const int64_t *children_right;
+    const int64_t *feature;
+    const double *threshold;
+    const uint8_t *missing_go_to_left; /* may be NULL */
+    const double *value;               /* node_count × value_width */
+    uint32_t value_width;
+    uint32_t n_features;
+} fmt_tree_input;
+
+/* The largest float32 not above t: (float)x <= result exactly when (float)x <= t. */
+float fmt_threshold_f32(double t);
+
+/* Validates sklearn-shaped arrays and encodes them for a given block size and top depth. */
+int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_levels,
+                    const frost_allocator *alloc, fmt_enc_tree *out, fr_err *e);
+void fmt_enc_tree_free(const frost_allocator *alloc, fmt_enc_tree *t);
+
+/* ---- serializer ---------------------------------------------------------------------------- */
+
+/* Everything the header holds except the derived block and chunk tables. */
+typedef struct fmt_model_desc {
+    uint32_t task, kind, n_features, n_outputs, leaf_width, ens_flags, link, n_raw;
+    double learning_rate;
+    const uint32_t *n_classes;       /* n_outputs entries for classifiers */
+    const double *init_raw;          /* n_raw entries */
+    uint32_t n_trees;
+    const fmt_enc_tree *trees;
+    const char *const *feature_names; /* NULL = positional */
+    const fmt_labels *classes;        /* n_outputs entries for classifiers */
+    uint32_t n_meta;
+    const char *const *meta_keys;
+    const char *const *meta_values;
+} fmt_model_desc;
+
+/* Receives the file's bytes in order, from offset 0. Returns 0 or a negative FROST_E* code. */
+typedef int (*fmt_emit_fn)(void *ctx, const void *buf, size_t len, fr_err *e);
+
+typedef struct fmt_write_params {
+    uint32_t block_shift;
+    int compress;         /* lz4 per block when it shrinks */
+} fmt_write_params;
+
+int fmt_write(const fmt_model_desc *d, const fmt_write_params *p, const frost_allocator *alloc,
+              fmt_emit_fn emit, void *ctx, fr_err *e);
+
+/* The block shift needed so a split with two leaves, and every tree's top part, fit a block. */
+uint32_t fmt_min_block_shift(uint32_t leaf_width);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * writer.c — serializes a model into the .frost byte stream (FORMAT.md), in order from offset 0,
+ * through an emit callback: the runtime owns the file (temporary name, fsync, rename).
+ *
+ * The whole stored image is built before the first byte is emitted, because the header (which
+ * comes first) holds every block's offset and checksum.
+ */
+#include <lz4.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "alloc.h"
+#include "endian.h"
+#include "format.h"
+
+/* One chunk being written: its raw bytes (borrowed) and the blocks cut from them. */
+typedef struct wchunk {
+    uint32_t kind;
+    const uint8_t *raw;
+    uint64_t raw_size;
+    uint32_t first_block;
+    uint32_t block_count;
+    uint64_t offset;      /* file offset, page-aligned */
+} wchunk;
+
+typedef struct wblock {
+    const uint8_t *stored; /* into the chunk's raw bytes, or `owned` */
+    uint8_t *owned;        /* lz4 output, when it shrank the block */
+    uint32_t stored_size;
+    uint32_t raw_size;
+    uint8_t codec;
+    uint64_t offset;
+    uint64_t checksum;
+} wblock;
+
+/* A growable byte buffer for section bodies. */
+typedef struct wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    const frost_allocator *a;
+    int oom;
+} wbuf;
+
+static void wb_put(wbuf *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *p = fr_realloc(b->a, b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+static void wb_u32(wbuf *b, uint32_t v) { uint8_t t[4]; fr_wr32(t, v); wb_put(b, t, 4); }
+static void wb_u64(wbuf *b, uint64_t v) { uint8_t t[8]; fr_wr64(t, v); wb_put(b, t, 8); }
+static void wb_f64(wbuf *b, double v) { uint8_t t[8]; fr_wrf64(t, v); wb_put(b, t, 8); }
+static void wb_str(wbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    wb_u32(b, (uint32_t)n);
+    wb_put(b, s, n);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+static int emit_zeros(fmt_emit_fn emit, void *ctx, uint64_t n, fr_err *e)
+{
+    static const uint8_t zeros[4096];
+    while (n) {
+        size_t k = n < sizeof zeros ? (size_t)n : sizeof zeros;
+        int rc = emit(ctx, zeros, k, e);
+        if (rc)
+            return rc;
+        n -= k;
+    }
+    return 0;
+}
+
+int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_allocator *a,
+              fmt_emit_fn emit, void *ctx, fr_err *e)
+{
+    int rc = 0;
+    uint32_t shift = prm->block_shift ? prm->block_shift : FMT_MIN_BLOCK_SHIFT;
+    if (shift < FMT_MIN_BLOCK_SHIFT || shift > FMT_MAX_BLOCK_SHIFT)
+        return fr_fail(e, FROST_EINVAL, "block shift %u out of range", shift);
+    uint64_t bs = 1ull << shift;
+    uint8_t *top_raw = NULL, *header = NULL;
+    wchunk *chunks = NULL;
+    wblock *blocks = NULL;
+    uint64_t *top_off = NULL;
+    uint32_t *body_chunk = NULL;
+    wbuf sec[7] = {{0}};
+    for (int i = 0; i < 7; i++)
+        sec[i].a = a;
+    uint32_t n_chunks = 0, n_blocks = 0;
+
+    /* Top parts packed into one chunk; none crosses a block boundary. */
+    top_off = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *top_off);
+    body_chunk = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *body_chunk);
+    chunks = fr_calloc(a, (size_t)d->n_trees + 1, sizeof *chunks);
+    if (!top_off || !body_chunk || !chunks) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory writing %u trees", d->n_trees);
+        goto free_all;
+    }
+    uint64_t top_size = 0;
+    for (uint32_t t = 0; t < d->n_trees; t++) {
+        uint32_t ts = d->trees[t].top_size;
+        if (ts > bs || ts % 8 || ts == 0) {
+            rc = fr_fail(e, FROST_EINVAL, "tree %u: top part of %u bytes does not fit a block", t, ts);
+            goto free_all;
+        }
+        if (top_size % bs + ts > bs)
+            top_size = align_up(top_size, bs);
+        top_off[t] = top_size;
+        top_size += ts;
+    }
+    if (d->n_trees) {
+        top_raw = fr_calloc(a, top_size, 1);
+        if (!top_raw) {
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory for the top chunk");
+            goto free_all;
+        }
+        for (uint32_t t = 0; t < d->n_trees; t++)
+            memcpy(top_raw + top_off[t], d->trees[t].top, d->trees[t].top_size);
+        chunks[n_chunks++] = (wchunk){.kind = FMT_CHUNK_TOP, .raw = top_raw, .raw_size = top_size};
+    }
+    for (uint32_t t = 0; t < d->n_trees; t++) {
+        body_chunk[t] = FMT_NONE;
+        if (d->trees[t].body_size) {
+            body_chunk[t] = n_chunks;
+            chunks[n_chunks++] = (wchunk){.kind = FMT_CHUNK_BODY, .raw = d->trees[t].body,
+                                          .raw_size = d->trees[t].body_size};
+        }
+    }
+
+    /* Blocks: cut, compress where it pays, checksum the stored bytes. */
+    uint64_t total_blocks = 0;
+    for (uint32_t c = 0; c < n_chunks; c++)
+        total_blocks += (chunks[c].raw_size + bs - 1) / bs;
+    if (total_blocks >= UINT32_MAX) {
+        rc = fr_fail(e, FROST_ELIMIT, "too many blocks (%llu)", (unsigned long long)total_blocks);
+        goto free_all;
+    }
+    blocks = fr_calloc(a, total_blocks ? total_blocks : 1, sizeof *blocks);
+    if (!blocks) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory for %llu blocks",
+                     (unsigned long long)total_blocks);
+        goto free_all;
+    }
+    for (uint32_t c = 0; c < n_chunks; c++) {
+        wchunk *ch = &chunks[c];
+        ch->first_block = n_blocks;
+        for (uint64_t o = 0; o < ch->raw_size; o += bs) {
+            wblock *b = &blocks[n_blocks++];
+            b->raw_size = (uint32_t)(ch->raw_size - o < bs ? ch->raw_size - o : bs);
+            b->stored = ch->raw + o;
+            b->stored_size = b->raw_size;
+            b->codec = FMT_CODEC_NONE;
+            if (prm->compress) {
+                int bound = LZ4_compressBound((int)b->raw_size);
+                uint8_t *z = fr_malloc(a, (size_t)bound);
+                if (!z) {
+                    rc = fr_fail(e, FROST_ENOMEM, "out of memory compressing");
+                    goto free_all;
+                }
+                int zn = LZ4_compress_default((const char *)b->stored, (char *)z,
+                                              (int)b->raw_size, bound);
+                if (zn > 0 && (uint32_t)zn < b->raw_size) {
+                    b->owned = z;
+                    b->stored = z;
+                    b->stored_size = (uint32_t)zn;
+                    b->codec = FMT_CODEC_LZ4;
+                } else {
+                    fr_free(a, z);
+                }
+            }
+            b->checksum = XXH3_64bits(b->stored, b->stored_size);
+        }
+        ch->block_count = n_blocks - ch->first_block;
+    }
+
+    /* Sections other than BLOCKS do not depend on file offsets. */
+    wbuf *s;
+    s = &sec[FMT_SEC_CHUNKS];
+    wb_u32(s, n_chunks);
+    wb_u32(s, 0);
+    for (uint32_t c = 0; c < n_chunks; c++) {
+        wb_u32(s, chunks[c].kind);
+        wb_u32(s, chunks[c].first_block);
+        wb_u32(s, chunks[c].block_count);
+        wb_u32(s, 0);
+        wb_u64(s, chunks[c].raw_size);
+    }
+    s = &sec[FMT_SEC_ENSEMBLE];
+    wb_u32(s, d->task);
+    wb_u32(s, d->kind);
+    wb_u32(s, d->n_features);
+    wb_u32(s, d->n_outputs);
+    wb_u32(s, d->n_trees);
+    wb_u32(s, d->leaf_width);
+    wb_u32(s, d->ens_flags);
+    wb_u32(s, d->link);
+    wb_u32(s, d->n_raw);
+    wb_u32(s, d->n_trees ? 0 : FMT_NONE);
+    wb_f64(s, d->learning_rate);
+    if (d->task == FROST_TASK_CLASSIFIER)
+        for (uint32_t k = 0; k < d->n_outputs; k++)
+            wb_u32(s, d->n_classes[k]);
+    for (uint32_t k = 0; k < d->n_raw; k++)
+        wb_f64(s, d->init_raw[k]);
+    for (uint32_t t = 0; t < d->n_trees; t++) {
+        wb_u64(s, top_off[t]);
+        wb_u32(s, d->trees[t].top_size);
+        wb_u32(s, body_chunk[t]);
+        wb_u32(s, d->trees[t].raw_column);
+        wb_u32(s, d->trees[t].root);
+        wb_u32(s, d->trees[t].n_splits);
+        wb_u32(s, d->trees[t].n_leaves);
+    }
+    s = &sec[FMT_SEC_FEATURES];
+    wb_u32(s, d->n_features);
+    wb_u32(s, d->feature_names ? 1 : 0);
+    if (d->feature_names)
+        for (uint32_t i = 0; i < d->n_features; i++)
+            wb_str(s, d->feature_names[i]);
+    if (d->task == FROST_TASK_CLASSIFIER) {
+        s = &sec[FMT_SEC_CLASSES];
+        wb_u32(s, d->n_outputs);
+        for (uint32_t k = 0; k < d->n_outputs; k++) {
+            wb_u32(s, d->classes[k].kind);
+            wb_u32(s, d->classes[k].count);
+            for (uint32_t i = 0; i < d->classes[k].count; i++)
+                wb_str(s, d->classes[k].labels[i]);
+        }
+    }
+    if (d->n_meta) {
+        s = &sec[FMT_SEC_METADATA];
+        wb_u32(s, d->n_meta);
+        for (uint32_t i = 0; i < d->n_meta; i++) {
+            wb_str(s, d->meta_keys[i]);
+            wb_str(s, d->meta_values[i]);
+        }
+    }
+    for (int i = 1; i < 7; i++)
+        if (sec[i].oom) {
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory building the header");
+            goto free_all;
+        }
+
+    /* Header geometry, then block offsets, then the BLOCKS section. */
+    uint32_t n_sec = 0;
+    uint64_t pos = FMT_SUPERBLOCK_SIZE;
+    for (int i = 1; i < 7; i++)
+        if (i == FMT_SEC_BLOCKS || sec[i].len)
+            n_sec++;
+    pos += (uint64_t)n_sec * FMT_SECTION_ENTRY;
+    uint64_t blocks_len = 8 + 32ull * n_blocks;
+    uint64_t body_len = align_up(blocks_len, 8);
+    for (int i = 2; i < 7; i++)
+        body_len += align_up(sec[i].len, 8);
+    uint64_t header_size = align_up(pos + body_len, FMT_PAGE);
+    uint64_t at = header_size;
+    for (uint32_t c = 0; c < n_chunks; c++) {
+        at = align_up(at, FMT_PAGE);
+        chunks[c].offset = at;
+        for (uint32_t j = 0; j < chunks[c].block_count; j++) {
+            wblock *b = &blocks[chunks[c].first_block + j];
+            b->offset = at;
+            at += b->stored_size;
+        }
+    }
+    uint64_t data_size = align_up(at, FMT_PAGE) - header_size;
+    s = &sec[FMT_SEC_BLOCKS];
+    wb_u32(s, n_blocks);
+    wb_u32(s, 0);
+    for (uint32_t i = 0; i < n_blocks; i++) {
+        uint8_t ent[32] = {0};
+        fr_wr64(ent, blocks[i].offset);
+        fr_wr32(ent + 8, blocks[i].stored_size);
+        fr_wr32(ent + 12, blocks[i].raw_size);
+        ent[16] = blocks[i].codec;
+        fr_wrbe64(ent + 24, blocks[i].checksum);
+        wb_put(s, ent, 32);
+    }
+    if (s->oom) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory building the block table");
+        goto free_all;
+    }
+
+    header = fr_calloc(a, header_size, 1);
+    if (!header) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory for a %llu-byte header",
+                     (unsigned long long)header_size);
+        goto free_all;
+    }
+    uint64_t file_size = header_size + data_size + FMT_FOOTER_SIZE;
+    memcpy(header, fmt_magic, 8);
+    fr_wr16(header + 8, FMT_MAJOR);
+    fr_wr16(header + 10, FMT_MINOR);
+    fr_wr32(header + 12, 0);
+    fr_wr32(header + 16, shift);
+    fr_wr32(header + 20, n_sec);
+    fr_wr64(header + 24, header_size);
+    fr_wr64(header + 32, data_size);
+    fr_wr64(header + 40, 0);
+    fr_wr64(header + 48, file_size);
+    uint8_t *ent = header + FMT_SUPERBLOCK_SIZE;
+    for (int i = 1; i < 7; i++) {
+        if (i != FMT_SEC_BLOCKS && !sec[i].len)
+            continue;
+        fr_wr32(ent, (uint32_t)i);
+        fr_wr32(ent + 4, i <= FMT_SEC_CLASSES ? 1u : 0u);
+        fr_wr64(ent + 8, pos);
+        fr_wr64(ent + 16, sec[i].len);
+        memcpy(header + pos, sec[i].p, sec[i].len);
+        pos += align_up(sec[i].len, 8);
+        ent += FMT_SECTION_ENTRY;
+    }
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, XXH3_128bits(header, header_size));
+    memcpy(header + 64, canon.digest, 16);
+
+    if ((rc = emit(ctx, header, header_size, e)))
+        goto free_all;
+    at = header_size;
+    for (uint32_t c = 0; c < n_chunks; c++) {
+        if ((rc = emit_zeros(emit, ctx, chunks[c].offset - at, e)))
+            goto free_all;
+        at = chunks[c].offset;
+        for (uint32_t j = 0; j < chunks[c].block_count; j++) {
+            const wblock *b = &blocks[chunks[c].first_block + j];
+            if ((rc = emit(ctx, b->stored, b->stored_size, e)))
+                goto free_all;
+            at += b->stored_size;
+        }
+    }
+    if ((rc = emit_zeros(emit, ctx, header_size + data_size - at, e)))
+        goto free_all;
+    uint8_t footer[FMT_FOOTER_SIZE] = {0};
+    memcpy(footer, fmt_end_magic, 8);
+    fr_wr64(footer + 8, header_size);
+    fr_wr64(footer + 16, file_size);
+    rc = emit(ctx, footer, sizeof footer, e);
+
+free_all:
+    for (uint32_t i = 0; blocks && i < n_blocks; i++)
+        fr_free(a, blocks[i].owned);
+    fr_free(a, blocks);
+    fr_free(a, chunks);
+    fr_free(a, top_raw);
+    fr_free(a, top_off);
+    fr_free(a, body_chunk);
+    fr_free(a, header);
+    for (int i = 0; i < 7; i++)
+        fr_free(a, sec[i].p);
+    return rc;
+}

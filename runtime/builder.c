@@ -1,0 +1,464 @@
+/*
+ * builder.c — frost_builder: collects trees given as scikit-learn arrays, encodes each as it
+ * arrives (so memory tracks the output, not the input), and writes the file atomically: a
+ * temporary file in the target's directory, fsync, rename, fsync of the directory. A crash never
+ * leaves a half-written model under the final name, and an existing file is replaced whole.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+#define DEFAULT_TOP_LEVELS 3
+
+struct frost_builder {
+    fr_err err;
+    frost_task task;
+    frost_ensemble_kind kind;
+    uint32_t n_features, n_outputs, leaf_width, n_raw, ens_flags, link;
+    double learning_rate;
+    uint32_t *n_classes;
+    double *init_raw;
+    frost_write_options wopt;
+    uint32_t block_shift;
+    fmt_enc_tree *trees;
+    uint32_t n_trees, cap_trees;
+    fmt_labels *classes;
+    char **feature_names;
+    uint32_t n_meta;
+    char **meta_keys, **meta_values;
+};
+
+FROST_API void frost_write_options_init(frost_write_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+}
+
+static int bfail(frost_builder *b, int code, const char *msg)
+{
+    return fr_fail(&b->err, code, "%s", msg);
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = malloc(n + 1);
+    if (d)
+        memcpy(d, s, n + 1);
+    return d;
+}
+
+FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_options *opts,
+                                frost_builder **out)
+{
+    fr_err e = {0};
+    int rc = 0;
+    if (!spec || !out || spec->size < sizeof spec->size)
+        return FROST_EINVAL;
+    *out = NULL;
+    frost_model_spec s;
+    memset(&s, 0, sizeof s);
+    memcpy(&s, spec, spec->size < sizeof s ? spec->size : sizeof s);
+    frost_builder *b = calloc(1, sizeof *b);
+    if (!b)
+        return FROST_ENOMEM;
+    frost_write_options_init(&b->wopt);
+    if (opts)
+        memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
+    b->task = s.task;
+    b->kind = s.kind;
+    b->n_features = s.n_features;
+    b->n_outputs = s.n_outputs;
+    b->learning_rate = s.learning_rate;
+    b->link = s.link;
+    if ((s.task != FROST_TASK_CLASSIFIER && s.task != FROST_TASK_REGRESSOR) ||
+        (s.kind != FROST_ENSEMBLE_MEAN && s.kind != FROST_ENSEMBLE_BOOSTED)) {
+        rc = fr_fail(&e, FROST_EINVAL, "model spec: unknown task or ensemble kind");
+        goto fail;
+    }
+    if (s.n_features == 0 || s.n_features > FMT_FEATURE_MASK || s.n_outputs == 0 ||
+        s.n_outputs > 65536) {
+        rc = fr_fail(&e, FROST_EINVAL, "model spec: %u features, %u outputs out of range",
+                     s.n_features, s.n_outputs);
+        goto fail;
+    }
+    uint64_t total = 0;
+    if (s.task == FROST_TASK_CLASSIFIER) {
+        if (!s.n_classes) {
+            rc = fr_fail(&e, FROST_EINVAL, "model spec: a classifier needs n_classes");
+            goto fail;
+        }
+        b->n_classes = calloc(s.n_outputs, sizeof *b->n_classes);
+        b->classes = calloc(s.n_outputs, sizeof *b->classes);
+        if (!b->n_classes || !b->classes) {
+            rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (uint32_t k = 0; k < s.n_outputs; k++) {
+            if (s.n_classes[k] == 0 || s.n_classes[k] > (1u << 20)) {
+                rc = fr_fail(&e, FROST_EINVAL, "model spec: output %u has %u classes", k,
+                             s.n_classes[k]);
+                goto fail;
+            }
+            b->n_classes[k] = s.n_classes[k];
+            total += s.n_classes[k];
+        }
+    }
+    if (s.kind == FROST_ENSEMBLE_MEAN) {
+        b->leaf_width = s.task == FROST_TASK_CLASSIFIER ? (uint32_t)total : s.n_outputs;
+        if (s.task == FROST_TASK_CLASSIFIER) {
+            if (s.normalize_leaves)
+                b->ens_flags |= FMT_ENS_NORMALIZE_LEAVES;
+            if (s.raw_argmax)
+                b->ens_flags |= FMT_ENS_RAW_ARGMAX;
+        }
+        b->link = FROST_LINK_IDENTITY;
+    } else {
+        b->leaf_width = 1;
+        b->n_raw = s.n_raw;
+        int ok = s.n_outputs == 1 && s.n_raw >= 1 && s.init_raw;
+        if (s.task == FROST_TASK_REGRESSOR)
+            ok = ok && s.n_raw == 1 && s.link == FROST_LINK_IDENTITY;
+        else if (total == 2)
+            ok = ok && s.n_raw == 1 && s.link == FROST_LINK_LOGISTIC;
+        else
+            ok = ok && s.n_raw == total && total >= 3 && s.link == FROST_LINK_SOFTMAX;
+        if (!ok) {
+            rc = fr_fail(&e, FROST_EINVAL, "model spec: inconsistent boosting (n_raw %u, link %d)",
+                         s.n_raw, (int)s.link);
+            goto fail;
+        }
+        b->init_raw = malloc(s.n_raw * sizeof *b->init_raw);
+        if (!b->init_raw) {
+            rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
+            goto fail;
+        }
+        memcpy(b->init_raw, s.init_raw, s.n_raw * sizeof *b->init_raw);
+        if (s.sign_decision && s.task == FROST_TASK_CLASSIFIER && total == 2)
+            b->ens_flags |= FMT_ENS_SIGN_DECISION;
+    }
+    if ((uint64_t)b->leaf_width * 8 + FMT_NODE_SIZE > (1u << FMT_MAX_BLOCK_SHIFT) / 2) {
+        rc = fr_fail(&e, FROST_ELIMIT, "model spec: %u values per leaf is too many",
+                     b->leaf_width);
+        goto fail;
+    }
+    uint32_t min_shift = fmt_min_block_shift(b->leaf_width);
+    b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : min_shift;
+    if (b->block_shift < min_shift || b->block_shift > FMT_MAX_BLOCK_SHIFT) {
+        rc = fr_fail(&e, FROST_EINVAL, "block shift %u: needs %u..%u for %u-value leaves",
+                     b->wopt.block_shift, min_shift, FMT_MAX_BLOCK_SHIFT, b->leaf_width);
+        goto fail;
+    }
+    *out = b;
+    return 0;
+fail:
+    rt_set_thread_error(&e);
+    frost_builder_free(b);
+    return rc;
+}
+
+FROST_API void frost_builder_free(frost_builder *b)
+{
+    if (!b)
+        return;
+    for (uint32_t t = 0; t < b->n_trees; t++)
+        fmt_enc_tree_free(NULL, &b->trees[t]);
+    free(b->trees);
+    if (b->classes)
+        for (uint32_t k = 0; k < b->n_outputs; k++) {
+            for (uint32_t i = 0; i < b->classes[k].count; i++)
+                free(b->classes[k].labels[i]);
+            free(b->classes[k].labels);
+        }
+    free(b->classes);
+    if (b->feature_names)
+        for (uint32_t i = 0; i < b->n_features; i++)
+            free(b->feature_names[i]);
+    free(b->feature_names);
+    for (uint32_t i = 0; i < b->n_meta; i++) {
+        free(b->meta_keys[i]);
+        free(b->meta_values[i]);
+    }
+    free(b->meta_keys);
+    free(b->meta_values);
+    free(b->n_classes);
+    free(b->init_raw);
+    free(b);
+}
+
+FROST_API const char *frost_builder_errmsg(const frost_builder *b)
+{
+    return b ? b->err.msg : "";
+}
+
+FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *t)
+{
+    if (!b || !t || t->size < sizeof t->size)
+        return FROST_EINVAL;
+    frost_tree_arrays a;
+    memset(&a, 0, sizeof a);
+    memcpy(&a, t, t->size < sizeof a ? t->size : sizeof a);
+    if (!a.children_left || !a.children_right || !a.feature || !a.threshold || !a.value)
+        return bfail(b, FROST_EINVAL, "tree arrays: a required array is NULL");
+    if (a.value_width != b->leaf_width)
+        return fr_fail(&b->err, FROST_EINVAL, "tree %u: value width %u, the model needs %u",
+                       b->n_trees, a.value_width, b->leaf_width);
+    if (b->kind == FROST_ENSEMBLE_BOOSTED ? a.raw_column >= b->n_raw : a.raw_column != 0)
+        return fr_fail(&b->err, FROST_EINVAL, "tree %u: raw column %u out of range", b->n_trees,
+                       a.raw_column);
+    if (b->n_trees == UINT32_MAX - 1)
+        return bfail(b, FROST_ELIMIT, "too many trees");
+    if (b->n_trees == b->cap_trees) {
+        uint32_t cap = b->cap_trees ? b->cap_trees * 2 : 16;
+        fmt_enc_tree *grown = realloc(b->trees, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return bfail(b, FROST_ENOMEM, "out of memory");
+        b->trees = grown;
+        b->cap_trees = cap;
+    }
+    fmt_tree_input in = {
+        .node_count = a.node_count,
+        .children_left = a.children_left,
+        .children_right = a.children_right,
+        .feature = a.feature,
+        .threshold = a.threshold,
+        .missing_go_to_left = a.missing_go_to_left,
+        .value = a.value,
+        .value_width = a.value_width,
+        .n_features = b->n_features,
+    };
+    uint32_t top_levels = b->wopt.top_levels ? b->wopt.top_levels : DEFAULT_TOP_LEVELS;
+    fmt_enc_tree *enc = &b->trees[b->n_trees];
+    int rc = fmt_tree_encode(&in, 1u << b->block_shift, top_levels, NULL, enc, &b->err);
+    if (rc)
+        return fr_wrap(&b->err, "tree %u", b->n_trees);
+    enc->raw_column = a.raw_column;
+    b->n_trees++;
+    return 0;
+}
+
+FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost_label_kind kind,
+                                        const char *const *labels, uint32_t count)
+{
+    if (!b || (!labels && count))
+        return FROST_EINVAL;
+    if (b->task != FROST_TASK_CLASSIFIER || output >= b->n_outputs)
+        return fr_fail(&b->err, FROST_EINVAL, "class labels for output %u of a model with %u "
+                       "outputs%s", output, b->n_outputs,
+                       b->task == FROST_TASK_CLASSIFIER ? "" : " (not a classifier)");
+    if (count != b->n_classes[output])
+        return fr_fail(&b->err, FROST_EINVAL, "output %u: %u labels for %u classes", output,
+                       count, b->n_classes[output]);
+    if (kind < FROST_LABEL_INT || kind > FROST_LABEL_BOOL)
+        return bfail(b, FROST_EINVAL, "unknown label kind");
+    char **copy = calloc(count ? count : 1, sizeof *copy);
+    if (!copy)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < count; i++)
+        if (!labels[i] || !(copy[i] = dup_str(labels[i]))) {
+            for (uint32_t j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return bfail(b, labels[i] ? FROST_ENOMEM : FROST_EINVAL, "bad class label");
+        }
+    fmt_labels *L = &b->classes[output];
+    for (uint32_t i = 0; i < L->count; i++)
+        free(L->labels[i]);
+    free(L->labels);
+    L->kind = kind;
+    L->count = count;
+    L->labels = copy;
+    return 0;
+}
+
+FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *const *names)
+{
+    if (!b || !names)
+        return FROST_EINVAL;
+    char **copy = calloc(b->n_features, sizeof *copy);
+    if (!copy)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < b->n_features; i++)
+        if (!names[i] || !(copy[i] = dup_str(names[i]))) {
+            for (uint32_t j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return bfail(b, names[i] ? FROST_ENOMEM : FROST_EINVAL, "bad feature name");
+        }
+    if (b->feature_names)
+        for (uint32_t i = 0; i < b->n_features; i++)
+            free(b->feature_names[i]);
+    free(b->feature_names);
+    b->feature_names = copy;
+    return 0;
+}
+
+FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value)
+{
+    if (!b || !key || !value || !*key)
+        return FROST_EINVAL;
+    for (uint32_t i = 0; i < b->n_meta; i++)
+        if (strcmp(b->meta_keys[i], key) == 0) {
+            char *v = dup_str(value);
+            if (!v)
+                return bfail(b, FROST_ENOMEM, "out of memory");
+            free(b->meta_values[i]);
+            b->meta_values[i] = v;
+            return 0;
+        }
+    char **k2 = realloc(b->meta_keys, (b->n_meta + 1) * sizeof *k2);
+    if (!k2)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->meta_keys = k2;
+    char **v2 = realloc(b->meta_values, (b->n_meta + 1) * sizeof *v2);
+    if (!v2)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->meta_values = v2;
+    char *k = dup_str(key), *v = dup_str(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    }
+    b->meta_keys[b->n_meta] = k;
+    b->meta_values[b->n_meta] = v;
+    b->n_meta++;
+    return 0;
+}
+
+/* Buffered output to the temporary file. */
+typedef struct file_sink {
+    int fd;
+    uint8_t buf[1 << 16];
+    size_t len;
+} file_sink;
+
+static int sink_flush(file_sink *s, fr_err *e)
+{
+    size_t done = 0;
+    while (done < s->len) {
+        ssize_t n = write(s->fd, s->buf + done, s->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fr_fail(e, FROST_EIO, "write failed: %s", strerror(errno));
+        done += (size_t)n;
+    }
+    s->len = 0;
+    return 0;
+}
+
+static int sink_emit(void *ctx, const void *buf, size_t len, fr_err *e)
+{
+    file_sink *s = ctx;
+    const uint8_t *p = buf;
+    while (len) {
+        size_t k = sizeof s->buf - s->len;
+        if (k > len)
+            k = len;
+        memcpy(s->buf + s->len, p, k);
+        s->len += k;
+        p += k;
+        len -= k;
+        if (s->len == sizeof s->buf) {
+            int rc = sink_flush(s, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+FROST_API int frost_builder_write(frost_builder *b, const char *path)
+{
+    if (!b || !path)
+        return FROST_EINVAL;
+    if (b->n_trees == 0)
+        return bfail(b, FROST_EINVAL, "the model has no trees");
+    if (b->task == FROST_TASK_CLASSIFIER)
+        for (uint32_t k = 0; k < b->n_outputs; k++)
+            if (!b->classes[k].labels)
+                return fr_fail(&b->err, FROST_EINVAL, "output %u has no class labels", k);
+    if (b->ens_flags & FMT_ENS_RAW_ARGMAX && b->n_trees != 1)
+        return bfail(b, FROST_EINVAL, "raw_argmax needs exactly one tree");
+    if (frost_builder_set_meta(b, "frost_version", FROST_VERSION_STRING))
+        return b->err.code;
+
+    fmt_model_desc d = {
+        .task = b->task,
+        .kind = b->kind,
+        .n_features = b->n_features,
+        .n_outputs = b->n_outputs,
+        .leaf_width = b->leaf_width,
+        .ens_flags = b->ens_flags,
+        .link = b->link,
+        .n_raw = b->n_raw,
+        .learning_rate = b->kind == FROST_ENSEMBLE_BOOSTED ? b->learning_rate : 0.0,
+        .n_classes = b->n_classes,
+        .init_raw = b->init_raw,
+        .n_trees = b->n_trees,
+        .trees = b->trees,
+        .feature_names = (const char *const *)b->feature_names,
+        .classes = b->classes,
+        .n_meta = b->n_meta,
+        .meta_keys = (const char *const *)b->meta_keys,
+        .meta_values = (const char *const *)b->meta_values,
+    };
+    fmt_write_params p = {.block_shift = b->block_shift, .compress = b->wopt.compress};
+
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    file_sink *sink = malloc(sizeof *sink);
+    if (!tmp || !sink) {
+        free(tmp);
+        free(sink);
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    }
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int rc = 0;
+    sink->fd = mkstemp(tmp);
+    sink->len = 0;
+    if (sink->fd < 0) {
+        rc = fr_fail(&b->err, FROST_EIO, "cannot create a temporary file beside %s: %s", path,
+                     strerror(errno));
+        goto free_tmp;
+    }
+    fchmod(sink->fd, 0644);
+    rc = fmt_write(&d, &p, NULL, sink_emit, sink, &b->err);
+    if (!rc)
+        rc = sink_flush(sink, &b->err);
+    if (!rc && fsync(sink->fd) != 0)
+        rc = fr_fail(&b->err, FROST_EIO, "fsync %s: %s", tmp, strerror(errno));
+    if (close(sink->fd) != 0 && !rc)
+        rc = fr_fail(&b->err, FROST_EIO, "close %s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = fr_fail(&b->err, FROST_EIO, "cannot rename %s to %s: %s", tmp, path,
+                     strerror(errno));
+    if (rc) {
+        unlink(tmp);
+        goto free_tmp;
+    }
+    /* the rename itself is durable only once the directory is synced */
+    char *dcopy = dup_str(path);
+    if (dcopy) {
+        int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dcopy);
+    }
+free_tmp:
+    free(tmp);
+    free(sink);
+    return rc;
+}

@@ -1,0 +1,277 @@
+/*
+ * frost.h — the one public header of libfrost.
+ *
+ * frost loads scikit-learn models stored in the .frost container (format/FORMAT.md) and scores
+ * them natively, with predictions identical to scikit-learn's. Everything else in the source
+ * tree is private.
+ *
+ * Conventions
+ *  - Every call that can fail returns int: 0 (FROST_OK) or a negative FROST_E* code.
+ *    frost_strerror(code) names the code; frost_errmsg(handle) gives the detail of the last
+ *    failure on that handle ("block 17: checksum mismatch"), frost_errmsg(NULL) the detail of
+ *    the last failed call on this thread that had no handle (frost_open, frost_convert, …).
+ *  - Handles are opaque. Destructors accept NULL.
+ *  - The caller allocates output buffers; the library allocates only what a constructor returns.
+ *  - Strings returned by the library are borrowed: valid until the owning handle is closed.
+ *  - A frost_model is thread-safe after frost_open returns: any number of threads may predict
+ *    on it at once; lazily loaded blocks are loaded exactly once.
+ */
+#ifndef FROST_H
+#define FROST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FROST_API __attribute__((visibility("default")))
+#else
+#define FROST_API
+#endif
+
+#define FROST_VERSION_MAJOR 0
+#define FROST_VERSION_MINOR 1
+#define FROST_VERSION_PATCH 0
+#define FROST_VERSION_STRING "0.1.0"
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+enum frost_error {
+    FROST_OK = 0,
+    FROST_EINVAL = -1,       /* a bad argument from the caller */
+    FROST_ENOMEM = -2,       /* an allocation failed */
+    FROST_EIO = -3,          /* the operating system reported an I/O error */
+    FROST_ECORRUPT = -4,     /* the file is damaged (checksum, bounds, structure) */
+    FROST_EVERSION = -5,     /* the file needs a newer frost (major version) */
+    FROST_EUNSUPPORTED = -6, /* valid, but not supported (a class, a mode, a feature) */
+    FROST_EREFUSED = -7,     /* refused as unsafe (a pickle global outside the whitelist) */
+    FROST_ETRUNCATED = -8,   /* the input ends before its own structure says it does */
+    FROST_EFORMAT = -9,      /* the input is not in the expected format (pickle, CSV, …) */
+    FROST_ESCHEMA = -10,     /* input columns do not match the model's feature schema */
+    FROST_ELIMIT = -11,      /* a size, count or depth exceeds a safety bound */
+};
+
+/* The fixed name of an error code ("checksum mismatch or damaged file", …). Never NULL. */
+FROST_API const char *frost_strerror(int code);
+
+/* ---- allocation -------------------------------------------------------------------------- */
+
+/* Optional allocator hook. All three functions must be given, or the struct not at all. */
+typedef struct frost_allocator {
+    void *(*malloc_fn)(void *ctx, size_t size);
+    void *(*realloc_fn)(void *ctx, void *ptr, size_t size);
+    void (*free_fn)(void *ctx, void *ptr);
+    void *ctx;
+} frost_allocator;
+
+/* ---- opening a model --------------------------------------------------------------------- */
+
+typedef struct frost_model frost_model;
+
+typedef enum frost_io_mode {
+    FROST_IO_AUTO = 0,  /* FROST_IO from the environment if set, else io_uring, else pread */
+    FROST_IO_URING = 1, /* batched io_uring reads; FROST_EUNSUPPORTED where io_uring is blocked */
+    FROST_IO_PREAD = 2, /* one pread per run of blocks */
+    FROST_IO_MMAP = 3,  /* map the whole file; uncompressed blocks are used in place */
+} frost_io_mode;
+
+typedef enum frost_load_mode {
+    FROST_LOAD_LAZY = 0,  /* blocks are read on first use */
+    FROST_LOAD_EAGER = 1, /* every block is read and verified by frost_open */
+} frost_load_mode;
+
+typedef struct frost_open_options {
+    size_t size;                   /* sizeof(frost_open_options): set by frost_open_options_init */
+    frost_io_mode io;              /* FROST_IO_AUTO by default */
+    frost_load_mode load;          /* FROST_LOAD_LAZY by default */
+    unsigned queue_depth;          /* io_uring entries; 0 = default (64) */
+    const frost_allocator *alloc;  /* NULL = malloc/realloc/free */
+} frost_open_options;
+
+FROST_API void frost_open_options_init(frost_open_options *opts);
+
+/* Opens a .frost file: maps and validates the header only (lazy mode). opts may be NULL.
+ * On failure *out is NULL and frost_errmsg(NULL) says why. */
+FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out);
+
+/* Closes the model; waits for no I/O (none is in flight outside a call). NULL is accepted. */
+FROST_API void frost_close(frost_model *model);
+
+/* The detail of the last failure on model (NULL: on this thread, of a call without a handle).
+ * The string is a thread-local copy, valid until the next frost call on this thread. */
+FROST_API const char *frost_errmsg(const frost_model *model);
+
+/* Reads and verifies every block now (what FROST_LOAD_EAGER does at open). */
+FROST_API int frost_load_all(frost_model *model);
+
+/* Checks every block's checksum and every tree's structure, reading from disk even if the block
+ * is already loaded. Returns FROST_ECORRUPT with the first damage found. */
+FROST_API int frost_verify(frost_model *model);
+
+/* ---- describing a model ------------------------------------------------------------------ */
+
+typedef enum frost_task {
+    FROST_TASK_CLASSIFIER = 1,
+    FROST_TASK_REGRESSOR = 2,
+} frost_task;
+
+typedef struct frost_info {
+    size_t size;           /* sizeof(frost_info), set by the caller */
+    frost_task task;
+    uint32_t n_features;   /* columns the model expects */
+    uint32_t n_outputs;    /* 1 unless multi-output */
+    uint32_t n_classes;    /* total class columns over all outputs (classifiers), else 0 */
+    uint32_t n_trees;
+    uint64_t n_nodes;      /* split nodes plus leaves, over all trees */
+    uint32_t format_major;
+    uint32_t format_minor;
+    uint64_t file_size;
+    uint64_t header_size;  /* the page-aligned prefix mapped at open */
+    uint32_t block_size;
+    uint32_t n_blocks;
+    uint32_t n_chunks;
+    frost_io_mode io;      /* the mode actually in use */
+} frost_info;
+
+FROST_API int frost_model_info(const frost_model *model, frost_info *out);
+
+/* Class labels of one output, as stored ("0", "setosa", "2.5"); NULL when out of range. */
+FROST_API uint32_t frost_class_count(const frost_model *model, uint32_t output);
+FROST_API const char *frost_class_label(const frost_model *model, uint32_t output, uint32_t index);
+
+/* Feature names; NULL when the model was trained without names (columns are positional). */
+FROST_API const char *frost_feature_name(const frost_model *model, uint32_t index);
+
+/* Metadata recorded at conversion ("sklearn_version", "estimator", …); NULL when absent. */
+FROST_API const char *frost_meta_get(const frost_model *model, const char *key);
+FROST_API uint32_t frost_meta_count(const frost_model *model);
+FROST_API int frost_meta_at(const frost_model *model, uint32_t index, const char **key,
+                            const char **value);
+
+/* ---- scoring ----------------------------------------------------------------------------- */
+
+/* X is row-major, n_rows × n_features doubles (NaN = missing). Trees compare the float32 cast of
+ * each value, as scikit-learn does.
+ *
+ * frost_predict writes n_rows × n_outputs doubles: for a classifier the index of the predicted
+ * class in frost_class_label's list, for a regressor the predicted value.
+ * frost_predict_proba (classifiers) writes n_rows × n_classes doubles, outputs side by side. */
+FROST_API int frost_predict(frost_model *model, const double *X, size_t n_rows, double *out);
+FROST_API int frost_predict_proba(frost_model *model, const double *X, size_t n_rows,
+                                  double *out);
+
+/* ---- statistics -------------------------------------------------------------------------- */
+
+typedef struct frost_stats {
+    size_t size;               /* sizeof(frost_stats), set by the caller */
+    uint64_t submissions;      /* io_uring submissions (or pread batches) */
+    uint64_t reads;            /* read requests issued to the kernel */
+    uint64_t bytes_read;       /* bytes read from the file for blocks (not the header) */
+    uint64_t blocks_loaded;    /* blocks made ready (read or mapped, verified, decompressed) */
+    uint64_t blocks_verified;  /* block checksums computed */
+    uint64_t header_bytes;     /* bytes of the header prefix mapped or read at open */
+} frost_stats;
+
+FROST_API int frost_get_stats(const frost_model *model, frost_stats *out);
+
+/* ---- building models from arrays ---------------------------------------------------------- */
+
+/* A builder collects an ensemble of decision trees given as scikit-learn's Tree arrays and
+ * writes a .frost file. The importer (frost_convert) uses it; so can any program that has trees
+ * from elsewhere. */
+typedef struct frost_builder frost_builder;
+
+typedef enum frost_ensemble_kind {
+    FROST_ENSEMBLE_MEAN = 1,    /* forests and single trees: mean of per-tree outputs */
+    FROST_ENSEMBLE_BOOSTED = 2, /* gradient boosting: init + Σ learning_rate × tree */
+} frost_ensemble_kind;
+
+typedef enum frost_link {
+    FROST_LINK_IDENTITY = 0, /* regression: the raw score */
+    FROST_LINK_LOGISTIC = 1, /* binary boosting: p1 = expit(raw), p0 = 1 - p1 */
+    FROST_LINK_SOFTMAX = 2,  /* multi-class boosting: softmax over raw scores */
+} frost_link;
+
+typedef enum frost_label_kind {
+    FROST_LABEL_INT = 1,
+    FROST_LABEL_FLOAT = 2,
+    FROST_LABEL_STR = 3,
+    FROST_LABEL_BOOL = 4,
+} frost_label_kind;
+
+typedef struct frost_model_spec {
+    size_t size;                /* sizeof(frost_model_spec) */
+    frost_task task;
+    frost_ensemble_kind kind;
+    uint32_t n_features;
+    uint32_t n_outputs;
+    const uint32_t *n_classes;  /* per output (classifiers); NULL for regressors */
+    /* MEAN classifiers: divide each tree's leaf row by its sum (per output) before averaging, as
+     * DecisionTreeClassifier.predict_proba does. */
+    int normalize_leaves;
+    /* MEAN classifiers with one tree: predict takes the argmax of the raw leaf, as a single
+     * DecisionTreeClassifier does (a forest takes it of the averaged probabilities). */
+    int raw_argmax;
+    /* BOOSTED only */
+    double learning_rate;
+    frost_link link;
+    uint32_t n_raw;             /* raw score columns: 1, or n_classes for multi-class */
+    const double *init_raw;     /* n_raw initial raw scores (the init estimator's output) */
+    /* BOOSTED binary: the class is 1 when the raw score is >= 0 (scikit-learn >= 1.4), instead
+     * of the larger of (1 - p, p) (older versions). */
+    int sign_decision;
+} frost_model_spec;
+
+/* One tree as scikit-learn keeps it (sklearn.tree._tree.Tree): node i is a leaf when
+ * children_left[i] == -1. value holds node_count × value_width doubles; a leaf's row is its
+ * prediction (class counts or fractions per output side by side, regression values, or a
+ * boosting stage's value). missing_go_to_left may be NULL (NaN goes right). */
+typedef struct frost_tree_arrays {
+    size_t size;                     /* sizeof(frost_tree_arrays) */
+    uint64_t node_count;
+    const int64_t *children_left;
+    const int64_t *children_right;
+    const int64_t *feature;
+    const double *threshold;
+    const uint8_t *missing_go_to_left;
+    const double *value;
+    uint32_t value_width;            /* Σ n_classes (classifier), n_outputs (regressor), 1 (boosted) */
+    uint32_t raw_column;             /* BOOSTED: the raw score column this tree adds to */
+} frost_tree_arrays;
+
+typedef struct frost_write_options {
+    size_t size;            /* sizeof(frost_write_options) */
+    int compress;           /* 0 = none, 1 = lz4 (per block, kept raw when it does not shrink) */
+    uint32_t block_shift;   /* log2 block size, 12..20; 0 = the smallest that fits (4 KiB
+                               unless leaves are wider than ~2 KiB) */
+    uint32_t top_levels;    /* levels of every tree packed into the shared top chunk; 0 = default */
+} frost_write_options;
+
+FROST_API void frost_write_options_init(frost_write_options *opts);
+
+/* opts (may be NULL for defaults) fixes the layout: trees are encoded as they are added. */
+FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_options *opts,
+                                frost_builder **out);
+FROST_API void frost_builder_free(frost_builder *b);
+/* The detail of the builder's last failure. */
+FROST_API const char *frost_builder_errmsg(const frost_builder *b);
+/* Validates and encodes one tree (copied; the arrays may be freed afterwards). */
+FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *tree);
+/* Class labels of one output, as strings in class order (ints and floats printed in full). */
+FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost_label_kind kind,
+                                        const char *const *labels, uint32_t count);
+/* Feature names in column order (n_features of them). */
+FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *const *names);
+/* Free-form metadata (UTF-8); a key set twice keeps the last value. */
+FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value);
+/* Writes the model atomically: a temporary file in the same directory, fsync, rename. */
+FROST_API int frost_builder_write(frost_builder *b, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * internal.h — the runtime's private structures: the model handle, the I/O seam and the loader.
+ *
+ * Ownership in one sentence: a frost_model owns its file descriptor, its header (parsed by
+ * format/), its mappings, and one raw buffer per chunk that lives until frost_close, so a pointer
+ * into a loaded block never dangles while the model is open and no buffer is ever freed while a
+ * read into it may be in flight (reads complete or are drained inside the call that issued them).
+ */
+#ifndef FROST_RUNTIME_INTERNAL_H
+#define FROST_RUNTIME_INTERNAL_H
+
+#include <liburing.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "format.h"
+#include "frost.h"
+
+/* ---- the I/O seam --------------------------------------------------------------------------- */
+
+/* One read: len bytes at file offset into dst. done counts bytes already read (short reads are
+ * resumed from there). */
+typedef struct rt_req {
+    uint64_t offset;
+    uint32_t len;
+    uint32_t done;
+    uint8_t *dst;
+} rt_req;
+
+/* Fault injection for tests: on_read sees every read result (bytes or -errno) before the runtime
+ * does and returns the one to use, so a test can fail (EIO), shorten, or stall a read without
+ * LD_PRELOAD. uring_setup_errno makes io_uring setup fail with that errno. */
+typedef struct rt_fault {
+    ssize_t (*on_read)(void *ctx, uint64_t offset, size_t len, ssize_t result);
+    void *ctx;
+    int uring_setup_errno;
+} rt_fault;
+
+typedef struct rt_counters {
+    _Atomic uint64_t submissions;
+    _Atomic uint64_t reads;
+    _Atomic uint64_t bytes_read;
+    _Atomic uint64_t blocks_loaded;
+    _Atomic uint64_t blocks_verified;
+} rt_counters;
+
+typedef struct rt_io {
+    frost_io_mode mode;       /* FROST_IO_URING or FROST_IO_PREAD: how block reads are issued */
+    int fd;
+    int ring_ok;              /* ring set up */
+    struct io_uring ring;
+    unsigned queue_depth;
+    pthread_mutex_t ring_lock; /* one batch in the ring at a time */
+    const rt_fault *fault;    /* NULL in production */
+} rt_io;
+
+/* Sets up reads on fd. want = URING: io_uring or FROST_EUNSUPPORTED; PREAD: pread; AUTO: io_uring
+ * where it can be set up, else pread. */
+int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth, const rt_fault *fault,
+               fr_err *e);
+/* Completes every request or fails; on failure no read is left in flight. */
+int rt_io_read(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e);
+void rt_io_close(rt_io *io);
+
+/* ---- the model ------------------------------------------------------------------------------ */
+
+enum { RT_BLOCK_IDLE = 0, RT_BLOCK_LOADING = 1, RT_BLOCK_READY = 2 };
+
+struct frost_model {
+    frost_allocator alloc_copy;
+    const frost_allocator *alloc; /* &alloc_copy, or NULL for malloc */
+    int fd;
+    fmt_header h;
+    uint8_t *header_buf;          /* the header prefix: mapped, or read when mmap fails */
+    size_t header_len;
+    int header_mapped;
+    uint8_t *file_map;            /* FROST_IO_MMAP: the whole file */
+    size_t file_map_len;
+    frost_io_mode io_mode;        /* the mode in use */
+    rt_io io;
+    int io_ready;                 /* io was set up (rt_io_close owed) */
+    rt_fault fault;
+
+    uint8_t **chunk_raw;          /* per chunk: raw bytes (allocated on first use, or in the map) */
+    uint8_t *chunk_owned;         /* per chunk: chunk_raw was allocated by us */
+    uint32_t *block_chunk;        /* per block: its chunk */
+    _Atomic uint8_t *block_state; /* per block: RT_BLOCK_* */
+    _Atomic uint8_t *tree_checked;/* per tree: whole structure verified */
+    atomic_int all_ready;         /* every block ready and every tree checked */
+    pthread_mutex_t lock;         /* guards block state transitions and chunk allocation */
+    pthread_cond_t cond;          /* signalled when a batch of loads ends */
+
+    pthread_mutex_t err_lock;
+    fr_err err;                   /* last failure on this handle */
+    rt_counters counters;
+};
+
+/* frost_open with a fault seam (tests); fault may be NULL. */
+int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
+            frost_model **out, fr_err *e);
+
+/* Records e as the handle's last error and returns e->code. */
+int rt_set_error(frost_model *m, const fr_err *e);
+/* Records the detail of a failed call that had no handle (frost_errmsg(NULL)). */
+void rt_set_thread_error(const fr_err *e);
+
+/* Makes the given blocks ready (duplicates allowed), in one batch of reads. */
+int rt_load_blocks(frost_model *m, const uint32_t *ids, size_t n, fr_err *e);
+/* Makes every block ready and checks every tree. */
+int rt_load_everything(frost_model *m, fr_err *e);
+/* Walks a whole tree (all its blocks ready) checking every rule of FORMAT.md. */
+int rt_check_tree(const frost_model *m, uint32_t t, fr_err *e);
+
+static inline int rt_block_ready(const frost_model *m, uint32_t b)
+{
+    return atomic_load_explicit(&m->block_state[b], memory_order_acquire) == RT_BLOCK_READY;
+}
+
+/* numpy's pairwise sum of n float64 values stored little-endian at p (FORMAT.md Aggregation). */
+double rt_pairwise_sum(const uint8_t *p, uint32_t n);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * model.c — opening a .frost file: map the header prefix only, validate it, choose the I/O mode;
+ * and the read-only questions a caller can ask of an open model.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+FROST_API void frost_open_options_init(frost_open_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    o->io = FROST_IO_AUTO;
+    o->load = FROST_LOAD_LAZY;
+}
+
+static int read_full(int fd, uint8_t *dst, size_t len, uint64_t off, fr_err *e)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, dst + done, len - done, (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fr_fail(e, FROST_EIO, "read failed: %s", strerror(errno));
+        if (n == 0)
+            return fr_fail(e, FROST_ETRUNCATED, "file ends at offset %llu (truncated)",
+                           (unsigned long long)(off + done));
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* FROST_IO in the environment, when the caller left the mode to us. */
+static int io_mode_from_env(frost_io_mode *mode, fr_err *e)
+{
+    const char *v = getenv("FROST_IO");
+    if (!v || !*v || strcmp(v, "auto") == 0)
+        return 0;
+    if (strcmp(v, "uring") == 0)
+        *mode = FROST_IO_URING;
+    else if (strcmp(v, "pread") == 0)
+        *mode = FROST_IO_PREAD;
+    else if (strcmp(v, "mmap") == 0)
+        *mode = FROST_IO_MMAP;
+    else
+        return fr_fail(e, FROST_EINVAL, "FROST_IO=%s: expected auto, uring, pread or mmap", v);
+    return 0;
+}
+
+int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
+            frost_model **out, fr_err *e)
+{
+    frost_open_options o;
+    frost_open_options_init(&o);
+    if (!path || !out)
+        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
+    *out = NULL;
+    if (opts) {
+        if (opts->size < sizeof o.size || opts->size > sizeof o)
+            return fr_fail(e, FROST_EINVAL, "frost_open: options size %zu not recognised",
+                           opts->size);
+        memcpy(&o, opts, opts->size);
+    }
+    if (o.alloc && (!o.alloc->malloc_fn || !o.alloc->realloc_fn || !o.alloc->free_fn))
+        return fr_fail(e, FROST_EINVAL, "frost_open: allocator needs all three functions");
+    frost_io_mode mode = o.io;
+    int rc;
+    if (mode == FROST_IO_AUTO && (rc = io_mode_from_env(&mode, e)))
+        return rc;
+    if (mode < FROST_IO_AUTO || mode > FROST_IO_MMAP)
+        return fr_fail(e, FROST_EINVAL, "frost_open: unknown I/O mode %d", (int)mode);
+
+    frost_model *m = o.alloc ? o.alloc->malloc_fn(o.alloc->ctx, sizeof *m) : malloc(sizeof *m);
+    if (!m)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    memset(m, 0, sizeof *m);
+    if (o.alloc) {
+        m->alloc_copy = *o.alloc;
+        m->alloc = &m->alloc_copy;
+    }
+    if (fault)
+        m->fault = *fault;
+    m->fd = -1;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    pthread_mutex_init(&m->err_lock, NULL);
+    m->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (m->fd < 0) {
+        rc = fr_fail(e, FROST_EIO, "cannot open %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(m->fd, &st) != 0) {
+        rc = fr_fail(e, FROST_EIO, "cannot stat %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = fr_fail(e, FROST_EINVAL, "%s is not a regular file", path);
+        goto fail;
+    }
+    uint64_t file_size = (uint64_t)st.st_size;
+    uint8_t sb[FMT_SUPERBLOCK_SIZE], footer[FMT_FOOTER_SIZE];
+    uint64_t header_size;
+    if (file_size < FMT_SUPERBLOCK_SIZE) {
+        rc = fr_fail(e, FROST_ETRUNCATED, "%s: %llu bytes is too short for a .frost file", path,
+                     (unsigned long long)file_size);
+        goto fail;
+    }
+    if ((rc = read_full(m->fd, sb, sizeof sb, 0, e)) ||
+        (rc = fmt_peek_header_size(sb, sizeof sb, &header_size, e)))
+        goto fail;
+    if (header_size + FMT_FOOTER_SIZE > file_size) {
+        rc = fr_fail(e, FROST_ETRUNCATED, "%s: file ends inside its header (truncated)", path);
+        goto fail;
+    }
+    if ((rc = read_full(m->fd, footer, sizeof footer, file_size - FMT_FOOTER_SIZE, e)))
+        goto fail;
+
+    /* Only the header prefix is mapped; where mapping is refused, it is read. */
+    void *map = mmap(NULL, (size_t)header_size, PROT_READ, MAP_PRIVATE, m->fd, 0);
+    if (map != MAP_FAILED) {
+        m->header_buf = map;
+        m->header_mapped = 1;
+    } else {
+        m->header_buf = fr_malloc(m->alloc, (size_t)header_size);
+        if (!m->header_buf) {
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory for the header");
+            goto fail;
+        }
+        if ((rc = read_full(m->fd, m->header_buf, (size_t)header_size, 0, e)))
+            goto fail;
+    }
+    m->header_len = (size_t)header_size;
+    if ((rc = fmt_header_parse(m->header_buf, m->header_len, file_size, footer, m->alloc, &m->h,
+                               e)))
+        goto fail;
+
+    const fmt_header *h = &m->h;
+    m->chunk_raw = fr_calloc(m->alloc, h->n_chunks ? h->n_chunks : 1, sizeof *m->chunk_raw);
+    m->chunk_owned = fr_calloc(m->alloc, h->n_chunks ? h->n_chunks : 1, 1);
+    m->block_chunk = fr_calloc(m->alloc, h->n_blocks ? h->n_blocks : 1, sizeof *m->block_chunk);
+    m->block_state = fr_calloc(m->alloc, h->n_blocks ? h->n_blocks : 1, 1);
+    m->tree_checked = fr_calloc(m->alloc, h->n_trees ? h->n_trees : 1, 1);
+    if (!m->chunk_raw || !m->chunk_owned || !m->block_chunk || !m->block_state ||
+        !m->tree_checked) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory for %u blocks", h->n_blocks);
+        goto fail;
+    }
+    for (uint32_t c = 0; c < h->n_chunks; c++)
+        for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
+            m->block_chunk[h->chunks[c].first_block + j] = c;
+
+    if ((rc = rt_io_init(&m->io, m->fd, mode, o.queue_depth, fault ? &m->fault : NULL, e)))
+        goto fail;
+    m->io_ready = 1;
+    m->io_mode = m->io.mode;
+    if (mode == FROST_IO_MMAP) {
+        map = mmap(NULL, (size_t)file_size, PROT_READ, MAP_PRIVATE, m->fd, 0);
+        if (map == MAP_FAILED) {
+            rc = fr_fail(e, FROST_EUNSUPPORTED, "cannot map %s: %s", path, strerror(errno));
+            goto fail;
+        }
+        m->file_map = map;
+        m->file_map_len = (size_t)file_size;
+        m->io_mode = FROST_IO_MMAP;
+        /* uncompressed chunks are used in place */
+        for (uint32_t c = 0; c < h->n_chunks; c++) {
+            int plain = 1;
+            for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
+                plain &= h->blocks[h->chunks[c].first_block + j].codec == FMT_CODEC_NONE;
+            if (plain)
+                m->chunk_raw[c] = m->file_map + h->chunks[c].offset;
+        }
+    }
+    if (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))
+        goto fail;
+    *out = m;
+    return 0;
+
+fail:
+    frost_close(m);
+    return rc;
+}
+
+FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out)
+{
+    fr_err e = {0};
+    int rc = rt_open(path, opts, NULL, out, &e);
+    if (rc)
+        rt_set_thread_error(&e);
+    return rc;
+}
+
+FROST_API void frost_close(frost_model *m)
+{
+    if (!m)
+        return;
+    if (m->io_ready)
+        rt_io_close(&m->io);
+    if (m->chunk_raw)
+        for (uint32_t c = 0; c < m->h.n_chunks; c++)
+            if (m->chunk_owned[c])
+                fr_free(m->alloc, m->chunk_raw[c]);
+    fr_free(m->alloc, m->chunk_raw);
+    fr_free(m->alloc, m->chunk_owned);
+    fr_free(m->alloc, m->block_chunk);
+    fr_free(m->alloc, (void *)m->block_state);
+    fr_free(m->alloc, (void *)m->tree_checked);
+    fmt_header_free(&m->h);
+    if (m->file_map)
+        munmap(m->file_map, m->file_map_len);
+    if (m->header_mapped)
+        munmap(m->header_buf, m->header_len);
+    else
+        fr_free(m->alloc, m->header_buf);
+    if (m->fd >= 0)
+        close(m->fd);
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->cond);
+    pthread_mutex_destroy(&m->err_lock);
+    const frost_allocator *a = m->alloc ? &m->alloc_copy : NULL;
+    frost_allocator copy;
+    if (a) {
+        copy = *a;
+        copy.free_fn(copy.ctx, m);
+    } else {
+        free(m);
+    }
+}
+
+FROST_API int frost_load_all(frost_model *m)
+{
+    if (!m)
+        return FROST_EINVAL;
+    fr_err e = {0};
+    int rc = rt_load_everything(m, &e);
+    return rc ? rt_set_error(m, &e) : 0;
+}
+
+FROST_API int frost_verify(frost_model *m)
+{
+    if (!m)
+        return FROST_EINVAL;
+    fr_err e = {0};
+    const fmt_header *h = &m->h;
+    int rc = 0;
+    /* Stored bytes are read afresh (not the loaded copies) so on-disk damage after loading is
+     * found too; the buffer is reused block to block. */
+    uint8_t *stored = fr_malloc(m->alloc, (size_t)h->block_size + h->block_size / 255 + 16);
+    uint8_t *raw = fr_malloc(m->alloc, h->block_size);
+    if (!stored || !raw) {
+        rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
+        goto free_bufs;
+    }
+    for (uint32_t b = 0; b < h->n_blocks && !rc; b++) {
+        rt_req r = {.offset = h->blocks[b].offset, .len = h->blocks[b].stored_size, .dst = stored};
+        rc = rt_io_read(&m->io, &r, 1, &m->counters, &e);
+        if (!rc)
+            rc = fmt_block_decode(h, b, stored, raw, &e);
+        atomic_fetch_add(&m->counters.blocks_verified, 1);
+    }
+    if (!rc)
+        rc = rt_load_everything(m, &e);
+free_bufs:
+    fr_free(m->alloc, stored);
+    fr_free(m->alloc, raw);
+    return rc ? rt_set_error(m, &e) : 0;
+}
+
+FROST_API int frost_model_info(const frost_model *m, frost_info *out)
+{
+    if (!m || !out || out->size < sizeof out->size)
+        return FROST_EINVAL;
+    frost_info i;
+    memset(&i, 0, sizeof i);
+    i.size = out->size < sizeof i ? out->size : sizeof i;
+    const fmt_header *h = &m->h;
+    i.task = (frost_task)h->task;
+    i.n_features = h->n_features;
+    i.n_outputs = h->n_outputs;
+    i.n_classes = h->n_classes_total;
+    i.n_trees = h->n_trees;
+    for (uint32_t t = 0; t < h->n_trees; t++)
+        i.n_nodes += (uint64_t)h->trees[t].n_splits + h->trees[t].n_leaves;
+    i.format_major = h->major;
+    i.format_minor = h->minor;
+    i.file_size = h->file_size;
+    i.header_size = h->header_size;
+    i.block_size = h->block_size;
+    i.n_blocks = h->n_blocks;
+    i.n_chunks = h->n_chunks;
+    i.io = m->io_mode;
+    memcpy(out, &i, i.size);
+    return 0;
+}
+
+FROST_API uint32_t frost_class_count(const frost_model *m, uint32_t output)
+{
+    if (!m || !m->h.classes || output >= m->h.n_outputs)
+        return 0;
+    return m->h.classes[output].count;
+}
+
+FROST_API const char *frost_class_label(const frost_model *m, uint32_t output, uint32_t index)
+{
+    if (!m || !m->h.classes || output >= m->h.n_outputs || index >= m->h.classes[output].count)
+        return NULL;
+    return m->h.classes[output].labels[index];
+}
+
+FROST_API const char *frost_feature_name(const frost_model *m, uint32_t index)
+{
+    if (!m || !m->h.features_named || index >= m->h.n_features)
+        return NULL;
+    return m->h.feature_names[index];
+}
+
+FROST_API const char *frost_meta_get(const frost_model *m, const char *key)
+{
+    if (!m || !key)
+        return NULL;
+    for (uint32_t i = 0; i < m->h.n_meta; i++)
+        if (strcmp(m->h.meta_keys[i], key) == 0)
+            return m->h.meta_values[i];
+    return NULL;
+}
+
+FROST_API uint32_t frost_meta_count(const frost_model *m) { return m ? m->h.n_meta : 0; }
+
+FROST_API int frost_meta_at(const frost_model *m, uint32_t index, const char **key,
+                            const char **value)
+{
+    if (!m || index >= m->h.n_meta)
+        return FROST_EINVAL;
+    if (key)
+        *key = m->h.meta_keys[index];
+    if (value)
+        *value = m->h.meta_values[index];
+    return 0;
+}
+
+FROST_API int frost_get_stats(const frost_model *m, frost_stats *out)
+{
+    if (!m || !out || out->size < sizeof out->size)
+        return FROST_EINVAL;
+    frost_stats s;
+    memset(&s, 0, sizeof s);
+    s.size = out->size < sizeof s ? out->size : sizeof s;
+    frost_model *mm = (frost_model *)m; /* atomics are read, not changed */
+    s.submissions = atomic_load(&mm->counters.submissions);
+    s.reads = atomic_load(&mm->counters.reads);
+    s.bytes_read = atomic_load(&mm->counters.bytes_read);
+    s.blocks_loaded = atomic_load(&mm->counters.blocks_loaded);
+    s.blocks_verified = atomic_load(&mm->counters.blocks_verified);
+    s.header_bytes = m->header_len;
+    memcpy(out, &s, s.size);
+    return 0;
+}

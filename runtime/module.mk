@@ -1,0 +1,3 @@
+# runtime/: libfrost proper — opening, loading (io_uring, pread, mmap), scoring, building.
+LIB_SRCS += runtime/error.c runtime/io.c runtime/loader.c runtime/model.c runtime/predict.c \
+            runtime/builder.c

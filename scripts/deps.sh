@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the Debian packages frost needs to build and test, only the missing ones.
+# Called by `make test`, `make demo` and .ci/run, so a fresh Debian machine needs no other step.
+set -eu
+PKGS="build-essential pkg-config liburing-dev liblz4-dev libxxhash-dev libcriterion-dev \
+zlib1g-dev libbz2-dev liblzma-dev clang libclang-rt-14-dev \
+python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2

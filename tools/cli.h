@@ -1,0 +1,39 @@
+/*
+ * cli.h — what the frost subcommands share: argument parsing that takes options before or after
+ * positionals, exit codes, and the error printer.
+ *
+ * Exit codes: 0 success; 1 the input was refused, unsupported or damaged (always with a message
+ * on stderr); 2 the command line was wrong. stdout carries only results.
+ */
+#ifndef FROST_CLI_H
+#define FROST_CLI_H
+
+#include <stdio.h>
+
+#include "frost.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* One option a subcommand accepts. takes_value: the next argument (or "=value") is its value. */
+typedef struct cli_opt {
+    const char *long_name;  /* "--proba" */
+    const char *short_name; /* "-o" or NULL */
+    int takes_value;
+    const char **value;     /* where a value goes (takes_value) */
+    int *flag;              /* set to 1 when present (!takes_value) */
+} cli_opt;
+
+/* Splits argv (after the subcommand) into options and up to max_pos positionals. Returns CLI_OK,
+ * or CLI_USAGE after printing what is wrong; *help is set for -h/--help. */
+int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, const char **pos,
+              int max_pos, int *n_pos, int *help);
+
+/* Prints "frost CMD: what: frost_errmsg" and returns CLI_FAIL (CLI_USAGE for FROST_EINVAL when
+ * usage is set). */
+int cli_error(const char *cmd, const char *what, int code, const char *detail);
+
+int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
+#endif

@@ -1,0 +1,578 @@
+/*
+ * table.c — header-to-feature matching and batch filling (table.h).
+ *
+ * Owns the copy of the header (the reader reuses its record buffer), the feature→column map,
+ * the lists of ignored and missing columns, and the arena behind string values of one batch.
+ * Name matching goes through a hash table because inputs with 15,000 columns occur and a
+ * quadratic scan of those would dominate start-up.
+ */
+#include "csv/table.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "csv/mem.h"
+
+#define CSV_ARENA_BLOCK ((size_t)64 * 1024)
+#define CSV_NONE SIZE_MAX
+
+/* One block of the string arena. Blocks never move, so a csv_str stays valid while later
+ * values of the same batch are added. */
+typedef struct csv_block {
+    struct csv_block *next; /* next block, reused after a reset */
+    size_t cap;             /* bytes in data */
+    size_t used;            /* bytes handed out since the last reset */
+    char data[];            /* the values, each NUL-terminated */
+} csv_block;
+
+struct csv_table {
+    csv_reader *r;             /* the record reader, owned */
+    const frost_allocator *a;  /* the reader's allocator */
+
+    char *hdr;                 /* header field bytes, each NUL-terminated */
+    size_t *col_off;           /* n_cols offsets of names in hdr */
+    size_t *col_len;           /* n_cols name lengths */
+    size_t n_cols;             /* header columns */
+
+    int bound;                 /* csv_table_bind succeeded */
+    int reading;               /* csv_table_read has run: rebinding would misalign rows */
+    size_t n_features;         /* from the schema */
+    size_t *feat_col;          /* n_features: the column feeding each feature */
+    unsigned char *feat_kind;  /* n_features csv_kind values */
+    size_t *str_slot;          /* n_features: string slot, or CSV_NONE for numeric features */
+    size_t n_strings;          /* string features */
+    size_t *ignored;           /* columns no feature takes, in header order */
+    size_t n_ignored;
+    size_t *missing;           /* features with no column, in feature order */
+    size_t n_missing;
+
+    csv_block *arena;          /* first block of the string arena, or NULL */
+    csv_block *cur;            /* block values are taken from */
+
+    uint64_t rows;             /* data rows returned */
+    fr_err fail;               /* first failure of csv_table_read, replayed after */
+};
+
+/* Appends s[0..len) to a message for humans: quoted, control and non-ASCII bytes as \xNN (names
+ * and values come from untrusted input and end up on a terminal), cut after max bytes. */
+static void csv_msg_str(char *dst, size_t cap, const char *s, size_t len, size_t max)
+{
+    size_t o = strlen(dst);
+    if (o + 1 >= cap)
+        return;
+#define CSV_PUT(...)                                                             \
+    do {                                                                         \
+        int k_ = snprintf(dst + o, cap - o, __VA_ARGS__);                        \
+        o = k_ < 0 || (size_t)k_ >= cap - o ? cap - 1 : o + (size_t)k_;          \
+    } while (0)
+    CSV_PUT("\"");
+    for (size_t i = 0; i < len && i < max && o + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            CSV_PUT("\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            CSV_PUT("\\x%02x", c);
+        else
+            CSV_PUT("%c", c);
+    }
+    CSV_PUT(len > max ? "\"..." : "\"");
+#undef CSV_PUT
+}
+
+static void csv_msg_fmt(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void csv_msg_fmt(char *dst, size_t cap, const char *fmt, ...)
+{
+    size_t o = strlen(dst);
+    if (o + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst + o, cap - o, fmt, ap);
+    va_end(ap);
+}
+
+/* Replaces the message in dst. */
+static void csv_msg_set(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void csv_msg_set(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+}
+
+int csv_table_open(FILE *f, const csv_options *opts, csv_table **out, fr_err *e)
+{
+    if (out)
+        *out = NULL;
+    if (!out)
+        return fr_fail(e, FROST_EINVAL, "csv: no table handle to fill");
+    csv_reader *r;
+    int rc = csv_reader_new(f, opts, &r, e);
+    if (rc)
+        return rc;
+    const frost_allocator *a = csv_reader_allocator(r);
+    csv_table *t = csv_alloc(a, sizeof *t);
+    if (!t) {
+        rc = fr_fail(e, FROST_ENOMEM, "csv: out of memory for the table");
+        goto free_reader;
+    }
+    memset(t, 0, sizeof *t);
+    t->r = r;
+    t->a = a;
+
+    const csv_field *fields;
+    size_t n;
+    if ((rc = csv_reader_next(r, &fields, &n, e)))
+        goto free_table;
+    if (n == 0) {
+        rc = fr_fail(e, FROST_EFORMAT, "csv: the input is empty; expected a header line");
+        goto free_table;
+    }
+    /* The reader lays fields out back to back, each NUL-terminated, so one copy of the span
+     * keeps them all. */
+    size_t bytes = (size_t)(fields[n - 1].ptr + fields[n - 1].len + 1 - fields[0].ptr);
+    t->hdr = csv_alloc(a, bytes);
+    t->col_off = csv_alloc(a, n * sizeof *t->col_off);
+    t->col_len = csv_alloc(a, n * sizeof *t->col_len);
+    if (!t->hdr || !t->col_off || !t->col_len) {
+        rc = fr_fail(e, FROST_ENOMEM, "csv: out of memory for a %zu-column header", n);
+        goto free_table;
+    }
+    memcpy(t->hdr, fields[0].ptr, bytes);
+    for (size_t i = 0; i < n; i++) {
+        t->col_off[i] = (size_t)(fields[i].ptr - fields[0].ptr);
+        t->col_len[i] = fields[i].len;
+    }
+    t->n_cols = n;
+    *out = t;
+    return 0;
+
+free_table:
+    csv_table_free(t);
+    return rc;
+free_reader:
+    csv_reader_free(r);
+    return rc;
+}
+
+static void csv_unbind(csv_table *t)
+{
+    csv_dealloc(t->a, t->feat_col);
+    csv_dealloc(t->a, t->feat_kind);
+    csv_dealloc(t->a, t->str_slot);
+    csv_dealloc(t->a, t->ignored);
+    csv_dealloc(t->a, t->missing);
+    t->feat_col = t->str_slot = t->ignored = t->missing = NULL;
+    t->feat_kind = NULL;
+    t->n_features = t->n_strings = t->n_ignored = t->n_missing = 0;
+    t->bound = 0;
+}
+
+void csv_table_free(csv_table *t)
+{
+    if (!t)
+        return;
+    csv_reader *r = t->r;
+    const frost_allocator *a = t->a;
+    csv_unbind(t);
+    for (csv_block *b = t->arena, *next; b; b = next) {
+        next = b->next;
+        csv_dealloc(a, b);
+    }
+    csv_dealloc(a, t->hdr);
+    csv_dealloc(a, t->col_off);
+    csv_dealloc(a, t->col_len);
+    csv_dealloc(a, t);
+    /* Last: the allocator lives in the reader. */
+    csv_reader_free(r);
+}
+
+size_t csv_table_n_columns(const csv_table *t)
+{
+    return t->n_cols;
+}
+
+const char *csv_table_column_name(const csv_table *t, size_t column, size_t *len)
+{
+    if (column >= t->n_cols)
+        return NULL;
+    if (len)
+        *len = t->col_len[column];
+    return t->hdr + t->col_off[column];
+}
+
+/* ---- name matching ------------------------------------------------------------------------- */
+
+/* One distinct name, seen in the header, in the model, or both. The header columns bearing it
+ * form a chain through col_next, in header order; features take them from the front. */
+typedef struct csv_slot {
+    const char *name; /* NULL = empty slot */
+    size_t len;
+    size_t next_col;  /* next unclaimed column with this name, or CSV_NONE */
+    size_t last_col;  /* last column of the chain while building it */
+    size_t seen;      /* features with this name matched so far (for "occurrence k" messages) */
+} csv_slot;
+
+static uint64_t csv_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static csv_slot *csv_slot_find(csv_slot *slots, size_t mask, const char *s, size_t len)
+{
+    for (size_t i = (size_t)csv_hash(s, len) & mask;; i = (i + 1) & mask) {
+        csv_slot *sl = &slots[i];
+        if (!sl->name || (sl->len == len && memcmp(sl->name, s, len) == 0))
+            return sl;
+    }
+}
+
+/* Builds the FROST_ESCHEMA message: names as many missing features as fit in fr_err's buffer
+ * and counts the rest; the full list stays available through csv_table_missing_feature. */
+static int csv_fail_missing(csv_table *t, const csv_schema *s, const size_t *occurrence,
+                            fr_err *e)
+{
+    char msg[sizeof e->msg];
+    msg[0] = '\0';
+    if (!s->names) {
+        csv_msg_fmt(msg, sizeof msg,
+                    "csv: the model takes its %zu features by position but the header has "
+                    "only %zu column%s: ",
+                    s->n_features, t->n_cols, t->n_cols == 1 ? "" : "s");
+        if (t->n_missing == 1)
+            csv_msg_fmt(msg, sizeof msg, "feature %zu has no column", s->n_features);
+        else
+            csv_msg_fmt(msg, sizeof msg, "features %zu..%zu have no column", t->n_cols + 1,
+                        s->n_features);
+        return fr_fail(e, FROST_ESCHEMA, "%s", msg);
+    }
+    csv_msg_fmt(msg, sizeof msg, "csv: %zu of the model's %zu features have no column: ",
+                t->n_missing, s->n_features);
+    /* Leave room for the " and N more" tail. */
+    const size_t room = sizeof msg - 40;
+    size_t i;
+    for (i = 0; i < t->n_missing; i++) {
+        size_t f = t->missing[i];
+        char one[160] = "";
+        csv_msg_str(one, sizeof one, s->names[f], strlen(s->names[f]), 100);
+        if (occurrence[f] > 1)
+            csv_msg_fmt(one, sizeof one, " (occurrence %zu)", occurrence[f]);
+        if (strlen(msg) + strlen(one) + 2 >= room)
+            break;
+        csv_msg_fmt(msg, sizeof msg, "%s%s", i ? ", " : "", one);
+    }
+    if (i < t->n_missing)
+        csv_msg_fmt(msg, sizeof msg, " and %zu more", t->n_missing - i);
+    return fr_fail(e, FROST_ESCHEMA, "%s", msg);
+}
+
+static int csv_bind_names(csv_table *t, const csv_schema *s, unsigned char *used, fr_err *e)
+{
+    size_t nf = s->n_features, nc = t->n_cols;
+    if (nc > SIZE_MAX / 4 / sizeof(csv_slot) - nf)
+        return fr_fail(e, FROST_ENOMEM, "csv: too many names to match");
+    size_t cap = 16;
+    while (cap < 2 * (nc + nf))
+        cap *= 2;
+    int rc = FROST_ENOMEM;
+    csv_slot *slots = csv_alloc(t->a, cap * sizeof *slots);
+    if (!slots)
+        goto fail;
+    size_t *col_next = csv_alloc(t->a, nc * sizeof *col_next);
+    if (!col_next)
+        goto free_slots;
+    size_t *occurrence = csv_alloc(t->a, nf * sizeof *occurrence);
+    if (!occurrence)
+        goto free_col_next;
+    memset(slots, 0, cap * sizeof *slots);
+
+    for (size_t c = 0; c < nc; c++) {
+        const char *name = t->hdr + t->col_off[c];
+        csv_slot *sl = csv_slot_find(slots, cap - 1, name, t->col_len[c]);
+        col_next[c] = CSV_NONE;
+        if (!sl->name) {
+            sl->name = name;
+            sl->len = t->col_len[c];
+            sl->next_col = c;
+        } else {
+            col_next[sl->last_col] = c;
+        }
+        sl->last_col = c;
+    }
+    for (size_t f = 0; f < nf; f++) {
+        const char *name = s->names[f];
+        size_t len = strlen(name);
+        csv_slot *sl = csv_slot_find(slots, cap - 1, name, len);
+        if (!sl->name) {
+            /* Absent from the header; remembered only to count repeated missing names. */
+            sl->name = name;
+            sl->len = len;
+            sl->next_col = CSV_NONE;
+        }
+        occurrence[f] = ++sl->seen;
+        size_t c = sl->next_col;
+        if (c == CSV_NONE) {
+            t->feat_col[f] = CSV_NONE;
+            t->missing[t->n_missing++] = f;
+            continue;
+        }
+        sl->next_col = col_next[c];
+        t->feat_col[f] = c;
+        used[c] = 1;
+    }
+    rc = t->n_missing ? csv_fail_missing(t, s, occurrence, e) : 0;
+
+    csv_dealloc(t->a, occurrence);
+free_col_next:
+    csv_dealloc(t->a, col_next);
+free_slots:
+    csv_dealloc(t->a, slots);
+fail:
+    if (rc == FROST_ENOMEM)
+        return fr_fail(e, rc, "csv: out of memory matching %zu names", nc + nf);
+    return rc;
+}
+
+int csv_table_bind(csv_table *t, const csv_schema *s, fr_err *e)
+{
+    if (!t || !s || s->n_features == 0)
+        return fr_fail(e, FROST_EINVAL, "csv: the model has no features to bind");
+    if (t->reading)
+        return fr_fail(e, FROST_EINVAL, "csv: cannot rebind a table after reading rows");
+    size_t nf = s->n_features, nc = t->n_cols;
+    if (s->names)
+        for (size_t f = 0; f < nf; f++)
+            if (!s->names[f])
+                return fr_fail(e, FROST_EINVAL, "csv: feature %zu has no name", f);
+    if (s->kinds)
+        for (size_t f = 0; f < nf; f++)
+            if (s->kinds[f] != CSV_KIND_NUMERIC && s->kinds[f] != CSV_KIND_STRING)
+                return fr_fail(e, FROST_EINVAL, "csv: feature %zu has an unknown kind", f);
+
+    csv_unbind(t);
+    int rc;
+    unsigned char *used = NULL;
+    if (nf > SIZE_MAX / sizeof(size_t))
+        goto enomem;
+    t->feat_col = csv_alloc(t->a, nf * sizeof *t->feat_col);
+    t->feat_kind = csv_alloc(t->a, nf);
+    t->str_slot = csv_alloc(t->a, nf * sizeof *t->str_slot);
+    t->missing = csv_alloc(t->a, nf * sizeof *t->missing);
+    t->ignored = csv_alloc(t->a, nc * sizeof *t->ignored);
+    used = csv_alloc(t->a, nc);
+    if (!t->feat_col || !t->feat_kind || !t->str_slot || !t->missing || !t->ignored || !used)
+        goto free_used;
+    memset(used, 0, nc);
+    t->n_features = nf;
+    for (size_t f = 0; f < nf; f++) {
+        t->feat_kind[f] = (unsigned char)(s->kinds ? s->kinds[f] : CSV_KIND_NUMERIC);
+        t->str_slot[f] = t->feat_kind[f] == CSV_KIND_STRING ? t->n_strings++ : CSV_NONE;
+    }
+
+    if (s->names) {
+        rc = csv_bind_names(t, s, used, e);
+    } else {
+        for (size_t f = 0; f < nf; f++) {
+            t->feat_col[f] = f < nc ? f : CSV_NONE;
+            if (f < nc)
+                used[f] = 1;
+            else
+                t->missing[t->n_missing++] = f;
+        }
+        rc = t->n_missing ? csv_fail_missing(t, s, NULL, e) : 0;
+    }
+    for (size_t c = 0; c < nc; c++)
+        if (!used[c])
+            t->ignored[t->n_ignored++] = c;
+    csv_dealloc(t->a, used);
+    /* On FROST_ESCHEMA the missing list is kept for the caller; the table stays unbound. */
+    t->bound = rc == 0;
+    return rc;
+
+free_used:
+    csv_dealloc(t->a, used);
+    csv_unbind(t);
+enomem:
+    return fr_fail(e, FROST_ENOMEM, "csv: out of memory binding %zu features", nf);
+}
+
+size_t csv_table_feature_column(const csv_table *t, size_t feature)
+{
+    return feature < t->n_features ? t->feat_col[feature] : CSV_NONE;
+}
+
+size_t csv_table_n_ignored(const csv_table *t)
+{
+    return t->n_ignored;
+}
+
+size_t csv_table_ignored_column(const csv_table *t, size_t i)
+{
+    return i < t->n_ignored ? t->ignored[i] : CSV_NONE;
+}
+
+size_t csv_table_n_missing(const csv_table *t)
+{
+    return t->n_missing;
+}
+
+size_t csv_table_missing_feature(const csv_table *t, size_t i)
+{
+    return i < t->n_missing ? t->missing[i] : CSV_NONE;
+}
+
+size_t csv_table_n_strings(const csv_table *t)
+{
+    return t->n_strings;
+}
+
+size_t csv_table_string_slot(const csv_table *t, size_t feature)
+{
+    return feature < t->n_features ? t->str_slot[feature] : CSV_NONE;
+}
+
+uint64_t csv_table_rows_read(const csv_table *t)
+{
+    return t->rows;
+}
+
+/* ---- reading rows -------------------------------------------------------------------------- */
+
+static void csv_arena_reset(csv_table *t)
+{
+    for (csv_block *b = t->arena; b; b = b->next)
+        b->used = 0;
+    t->cur = t->arena;
+}
+
+/* A NUL-terminated copy of s[0..len), valid until the next reset. */
+static const char *csv_arena_copy(csv_table *t, const char *s, size_t len)
+{
+    if (len >= SIZE_MAX - sizeof(csv_block) - 1)
+        return NULL;
+    size_t need = len + 1;
+    while (t->cur && t->cur->cap - t->cur->used < need && t->cur->next)
+        t->cur = t->cur->next;
+    csv_block *b = t->cur;
+    if (!b || b->cap - b->used < need) {
+        size_t cap = need > CSV_ARENA_BLOCK ? need : CSV_ARENA_BLOCK;
+        csv_block *nb = csv_alloc(t->a, sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->cap = cap;
+        nb->used = 0;
+        /* Inserted after the current block so blocks already used in this batch stay behind
+         * it and later, smaller blocks remain reachable for reuse. */
+        nb->next = b ? b->next : NULL;
+        if (b)
+            b->next = nb;
+        else
+            t->arena = nb;
+        t->cur = b = nb;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    b->used += need;
+    return p;
+}
+
+static int csv_table_sticky(csv_table *t, fr_err *e, int code, const char *msg)
+{
+    t->fail.code = code;
+    size_t n = strnlen(msg, sizeof t->fail.msg - 1);
+    memcpy(t->fail.msg, msg, n);
+    t->fail.msg[n] = '\0';
+    return fr_fail(e, code, "%s", msg);
+}
+
+int csv_table_read(csv_table *t, double *X, csv_str *S, size_t cap, size_t *n_rows, fr_err *e)
+{
+    if (n_rows)
+        *n_rows = 0;
+    if (!t || !n_rows || !X || cap == 0 || (t->n_strings && !S))
+        return fr_fail(e, FROST_EINVAL, "csv: bad arguments to csv_table_read");
+    if (!t->bound)
+        return fr_fail(e, FROST_EINVAL, "csv: csv_table_read before a successful bind");
+    if (t->fail.code)
+        return fr_fail(e, t->fail.code, "%s", t->fail.msg);
+    t->reading = 1;
+    csv_arena_reset(t);
+
+    const size_t nf = t->n_features, ns = t->n_strings;
+    char msg[sizeof t->fail.msg];
+    size_t n = 0;
+    int rc = 0;
+    for (; n < cap; n++) {
+        const csv_field *fields;
+        size_t nfld;
+        fr_err inner = { 0 };
+        if ((rc = csv_reader_next(t->r, &fields, &nfld, &inner))) {
+            /* The reader's message names the line; add which data row that was. */
+            const char *m = strncmp(inner.msg, "csv: ", 5) == 0 ? inner.msg + 5 : inner.msg;
+            csv_msg_set(msg, sizeof msg, "csv: row %llu: %s", (unsigned long long)t->rows + 1, m);
+            rc = csv_table_sticky(t, e, rc, msg);
+            break;
+        }
+        if (nfld == 0)
+            break;
+        unsigned long long row = (unsigned long long)t->rows + 1;
+        unsigned long long line = (unsigned long long)csv_reader_line(t->r);
+        if (nfld != t->n_cols) {
+            csv_msg_set(msg, sizeof msg,
+                     "csv: row %llu (line %llu) has %zu field%s but the header has %zu columns",
+                     row, line, nfld, nfld == 1 ? "" : "s", t->n_cols);
+            rc = csv_table_sticky(t, e, FROST_EFORMAT, msg);
+            break;
+        }
+        double *x = X + n * nf;
+        csv_str *sv = S ? S + n * ns : NULL;
+        for (size_t f = 0; f < nf; f++) {
+            size_t c = t->feat_col[f];
+            const csv_field *fld = &fields[c];
+            if (t->feat_kind[f] == CSV_KIND_STRING) {
+                x[f] = NAN;
+                const char *p = fld->len ? csv_arena_copy(t, fld->ptr, fld->len) : "";
+                if (!p) {
+                    csv_msg_set(msg, sizeof msg,
+                             "csv: row %llu (line %llu): out of memory for a %zu-byte value",
+                             row, line, fld->len);
+                    rc = csv_table_sticky(t, e, FROST_ENOMEM, msg);
+                    goto out;
+                }
+                sv[t->str_slot[f]] = (csv_str){ .ptr = p, .len = fld->len };
+                continue;
+            }
+            int prc = csv_parse_double(fld->ptr, fld->len, &x[f]);
+            if (prc) {
+                msg[0] = '\0';
+                csv_msg_fmt(msg, sizeof msg, "csv: row %llu (line %llu), column %zu ", row, line,
+                            c + 1);
+                csv_msg_str(msg, sizeof msg, t->hdr + t->col_off[c], t->col_len[c], 100);
+                if (prc == FROST_EFORMAT) {
+                    csv_msg_fmt(msg, sizeof msg, ": not a number: ");
+                    csv_msg_str(msg, sizeof msg, fld->ptr, fld->len, 60);
+                } else {
+                    csv_msg_fmt(msg, sizeof msg, ": out of memory parsing a number");
+                }
+                rc = csv_table_sticky(t, e, prc, msg);
+                goto out;
+            }
+        }
+        t->rows++;
+    }
+out:
+    *n_rows = n;
+    return rc;
+}

@@ -1,0 +1,4 @@
+# tools/: the CLI, and the importers (built into libfrost so the CLI and bindings share them).
+-include tools/import/module.mk
+-include tools/csv/module.mk
+CLI_SRCS += tools/frost.c tools/cmd_inspect.c tools/cmd_predict.c
