@@ -18,9 +18,11 @@ endif
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
              -Wformat=2 -Wundef -Wpointer-arith
-CPPFLAGS  += -D_GNU_SOURCE -Iruntime -Iformat -Itools
+# CFLAGS (optimisation, sanitizers) may be set on the command line; the flags frost needs are
+# kept apart so such a setting never drops them.
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
+FROST_CPPFLAGS := -D_GNU_SOURCE -Iruntime -Iformat -Itools
+FROST_CFLAGS   := -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
 LDLIBS    := -luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread
 
 LIB_SRCS  :=
@@ -37,7 +39,7 @@ all: $(BUILD)/libfrost.a $(BUILD)/libfrost.so $(BUILD)/frost $(BUILD)/frost.pc
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(FROST_CPPFLAGS) $(CPPFLAGS) $(FROST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libfrost.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -51,7 +53,7 @@ $(BUILD)/libfrost.so: $(LIB_OBJS) runtime/libfrost.map
 # The CLI links libfrost statically so it runs from any directory without LD_LIBRARY_PATH.
 $(BUILD)/frost: $(CLI_OBJS) $(BUILD)/libfrost.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfrost.a $(LDLIBS)
+	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfrost.a $(LDLIBS)
 
 $(BUILD)/frost.pc: runtime/frost.pc.in Makefile
 	@mkdir -p $(BUILD)
@@ -60,10 +62,34 @@ $(BUILD)/frost.pc: runtime/frost.pc.in Makefile
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfrost.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	$(Q)$(CC) $(FROST_CPPFLAGS) $(CPPFLAGS) -Itests/unit $(FROST_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+		$(LDFLAGS) -o $@ $< \
 		$(BUILD)/libfrost.a -lcriterion $(LDLIBS)
 
 tests: $(TEST_BINS)
+
+# Fuzzing: libfrost instrumented for libFuzzer + ASan + UBSan in $(BUILD)/fuzz, one binary per
+# tests/fuzz/fuzz_*.c, seeds in tests/fuzz/corpus/<name>/.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SAN     := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/libfrost.a: $(LIB_SRCS) $(wildcard runtime/*.h format/*.h tools/*/*.h)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \
+		CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(BUILD)/fuzz/libfrost.a
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libfrost.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang $(FROST_CPPFLAGS) $(FROST_CFLAGS) -Wno-missing-prototypes $(FUZZ_SAN) \
+		-fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libfrost.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Runs every fuzzer for FUZZ_SECONDS on a scratch copy of its seeds (the committed corpus is
+# not touched); new crash inputs land in $(BUILD)/fuzz/<name>-crashes/.
+fuzz: $(FUZZ_BINS)
+	$(Q)sh scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -75,9 +101,18 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=clang CFLAGS="$(ASAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" tests
 
+# Benchmarks against joblib/pickle and scikit-learn (bench/README.md); QUICK=1 for a short run.
+bench: deps all
+	$(Q)sh bench/run.sh $(BUILD) $(if $(QUICK),quick,full)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/demo.sh $(BUILD)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)$(MAKE) --no-print-directory asan
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)sh scripts/test.sh $(BUILD)
 
 install: all
@@ -94,5 +129,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all tests deps install clean test demo fuzz asan bench
+.PHONY: all tests deps install clean test demo fuzz fuzz-build asan bench
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -36,6 +36,8 @@ enum fmt_section_type {
     FMT_SEC_FEATURES = 4,
     FMT_SEC_CLASSES = 5,
     FMT_SEC_METADATA = 6,
+    FMT_SEC_PROGRAM = 7,
+    FMT_SEC_LINEAR = 8,
 };
 
 enum fmt_codec { FMT_CODEC_NONE = 0, FMT_CODEC_LZ4 = 1 };
@@ -75,12 +77,16 @@ typedef struct fmt_chunk {
     uint64_t stored_size; /* Σ stored_size of its blocks (derived) */
 } fmt_chunk;
 
+#define FMT_TREE_RECORD 40u
+
 typedef struct fmt_tree {
     uint64_t top_offset;  /* start of the top part in the top chunk */
     uint32_t top_size;    /* bytes of the top part */
     uint32_t body_chunk;  /* chunk index, or FMT_NONE */
+    uint64_t body_offset; /* start of the body in its chunk */
+    uint32_t body_size;   /* bytes of the body */
     uint32_t raw_column;  /* BOOSTED: score column */
-    uint32_t root;        /* ref of the root (offset 0) */
+    uint32_t root;        /* ref of the root (offset 0): derived from n_splits */
     uint32_t n_splits;
     uint32_t n_leaves;
 } fmt_tree;
@@ -90,6 +96,112 @@ typedef struct fmt_labels {
     uint32_t count;
     char **labels;        /* NUL-terminated copies */
 } fmt_labels;
+
+/* ---- preprocessing programs and linear estimators (FORMAT.md PROGRAM, LINEAR) --------------- */
+
+enum fmt_opcode {
+    FMT_OP_IMPUTE = 1,
+    FMT_OP_IMPUTE_STR = 2,
+    FMT_OP_INDICATOR = 3,
+    FMT_OP_SCALE = 4,
+    FMT_OP_ENCODE = 5,
+    FMT_OP_NORMALIZE = 6,
+    FMT_OP_POLY = 7,
+    FMT_OP_BINS = 8,
+};
+enum fmt_slot_kind { FMT_SLOT_NUM = 0, FMT_SLOT_STR = 1 };
+enum fmt_linear_rule {
+    FMT_LIN_IDENTITY = 1,
+    FMT_LIN_LOGISTIC = 2,
+    FMT_LIN_OVR = 3,
+    FMT_LIN_SOFTMAX = 4,
+    FMT_LIN_BINARY_SOFTMAX = 5,
+    FMT_LIN_DECISION = 6,
+};
+
+/* One operation. Which fields are used depends on opcode (FORMAT.md's table); unused pointers
+ * are NULL. Everything is owned by the program that holds the op. */
+typedef struct fmt_op {
+    uint32_t opcode;
+    uint32_t n_in;
+    uint32_t n_out;
+    uint32_t *in;          /* n_in input slots */
+    double *a;             /* IMPUTE: fills (n_in); SCALE: a (n_in) */
+    double *b;             /* SCALE: b (n_in) */
+    char **strs;           /* IMPUTE_STR: fills (n_in); ENCODE kind 1: categories (n_cat) */
+    uint32_t mode;         /* SCALE: 0 (x - a) / b, 1 x * a + b */
+    uint32_t clip;         /* SCALE: clip to [lo, hi] */
+    double lo, hi;
+    uint32_t norm;         /* NORMALIZE: 1 l1, 2 l2, 3 max */
+    uint32_t cat_kind;     /* ENCODE: FMT_SLOT_NUM or FMT_SLOT_STR */
+    uint32_t n_cat;
+    uint32_t unknown;      /* ENCODE: 0 error, 1 take unknown_target */
+    uint32_t missing_cat;  /* ENCODE: category matched by a missing input, or FMT_NONE */
+    double unknown_target;
+    double *cats;          /* ENCODE kind 0: categories (n_cat) */
+    double *targets;       /* ENCODE: per category */
+    uint32_t *term_off;    /* POLY: n_out + 1 offsets into term_idx */
+    uint32_t *term_idx;    /* POLY: positions among the op's inputs */
+    uint32_t rule;         /* BINS: 1 searchsorted right, 2 digitize with tolerance */
+    uint32_t n_edges;
+    double *edges;         /* BINS */
+} fmt_op;
+
+typedef struct fmt_program {
+    uint32_t n_inputs;
+    uint32_t n_slots;
+    uint32_t n_ops;
+    uint32_t n_outputs;
+    fmt_op *ops;
+    uint32_t *outputs;     /* n_outputs slots */
+    char **output_names;   /* n_outputs names, or NULL */
+    uint8_t *slot_kind;    /* n_slots kinds (derived on parse, filled by the builder) */
+} fmt_program;
+
+typedef struct fmt_linear {
+    uint32_t task;         /* frost_task */
+    uint32_t rule;         /* enum fmt_linear_rule */
+    uint32_t n_features;
+    uint32_t n_rows;
+    double *coef;          /* n_rows × n_features */
+    double *intercept;     /* n_rows */
+} fmt_linear;
+
+/* Columns a program may have at most (inputs and every operation's outputs): bounds the
+ * per-row workspace. */
+#define FMT_MAX_SLOTS (1u << 24)
+
+void fmt_program_free(const frost_allocator *a, fmt_program *p);
+void fmt_linear_free(const frost_allocator *a, fmt_linear *l);
+
+/* Building a program (the importer does): an empty program over typed inputs; ops appended
+ * one by one (their arrays are copied; *first_out gets the first slot the op creates); the
+ * output columns last. Each call validates what it adds. Programs built here use malloc. */
+fmt_program *fmt_program_new(uint32_t n_inputs, const uint8_t *kinds);
+int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_err *e);
+int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
+                            const char *const *names, fr_err *e);
+
+/* A growable byte buffer for section bodies. */
+typedef struct fmt_buf {
+    uint8_t *p;
+    size_t len, cap;
+    const frost_allocator *a;
+    int oom;               /* an append failed: the buffer is incomplete */
+} fmt_buf;
+int fmt_put(fmt_buf *b, const void *src, size_t n);
+void fmt_put_u32(fmt_buf *b, uint32_t v);
+void fmt_put_u64(fmt_buf *b, uint64_t v);
+void fmt_put_f64(fmt_buf *b, double v);
+void fmt_put_str(fmt_buf *b, const char *s);
+
+void fmt_program_write(const fmt_program *p, fmt_buf *b);
+void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
+/* Parse a section body; input_kinds (n_inputs entries, or NULL = numeric) types the inputs. */
+int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
+                      uint32_t n_inputs, const frost_allocator *a, fmt_program **out, fr_err *e);
+int fmt_linear_parse(const uint8_t *body, size_t len, const frost_allocator *a, fmt_linear **out,
+                     fr_err *e);
 
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
 typedef struct fmt_header {
@@ -126,9 +238,17 @@ typedef struct fmt_header {
     double *init_raw;     /* n_raw entries */
     fmt_tree *trees;
 
-    /* FEATURES */
+    int has_ensemble;     /* an ENSEMBLE section is present */
+
+    /* FEATURES (the raw inputs: with a PROGRAM, its inputs) */
+    uint32_t n_inputs;
     int features_named;
-    char **feature_names; /* n_features entries when named */
+    char **feature_names; /* n_inputs entries when named */
+    uint8_t *feature_kinds; /* n_inputs fmt_slot_kind entries, or NULL: all numeric */
+
+    /* PROGRAM and LINEAR, when present */
+    fmt_program *program;
+    fmt_linear *linear;
 
     /* CLASSES (classifiers) */
     fmt_labels *classes;  /* n_outputs entries */
@@ -209,7 +329,12 @@ typedef struct fmt_model_desc {
     const double *init_raw;          /* n_raw entries */
     uint32_t n_trees;
     const fmt_enc_tree *trees;
-    const char *const *feature_names; /* NULL = positional */
+    int has_ensemble;                 /* write an ENSEMBLE section */
+    uint32_t n_inputs;                /* FEATURES count (= n_features without a program) */
+    const char *const *feature_names; /* n_inputs names, or NULL = positional */
+    const uint8_t *feature_kinds;     /* n_inputs kinds, or NULL = all numeric */
+    const fmt_program *program;       /* or NULL */
+    const fmt_linear *linear;         /* or NULL */
     const fmt_labels *classes;        /* n_outputs entries for classifiers */
     uint32_t n_meta;
     const char *const *meta_keys;

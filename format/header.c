@@ -324,7 +324,7 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
     if ((uint64_t)h->leaf_width * 8 + FMT_NODE_SIZE > h->block_size)
         return FR_CORRUPT(e, "ENSEMBLE: a %u-value leaf does not fit a %u-byte block",
                           h->leaf_width, h->block_size);
-    if ((uint64_t)h->n_trees * 32 != c->left)
+    if ((uint64_t)h->n_trees * FMT_TREE_RECORD != c->left)
         return FR_CORRUPT(e, "ENSEMBLE: %u tree records do not fill the remaining %zu bytes",
                           h->n_trees, c->left);
     if (h->n_trees == 0) {
@@ -340,30 +340,41 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
         return fr_fail(e, FROST_ENOMEM, "out of memory for %u trees", h->n_trees);
     }
     rc = 0;
-    for (uint32_t t = 0; t < h->n_trees && !rc; t++, c->p += 32, c->left -= 32) {
+    uint32_t prev_chunk = 0;  /* the last body seen: bodies come in record order */
+    uint64_t prev_end = 0;
+    for (uint32_t t = 0; t < h->n_trees && !rc; t++, c->p += FMT_TREE_RECORD,
+                  c->left -= FMT_TREE_RECORD) {
         fmt_tree *tr = &h->trees[t];
         tr->top_offset = fr_rd64(c->p);
         tr->top_size = fr_rd32(c->p + 8);
         tr->body_chunk = fr_rd32(c->p + 12);
-        tr->raw_column = fr_rd32(c->p + 16);
-        tr->root = fr_rd32(c->p + 20);
-        tr->n_splits = fr_rd32(c->p + 24);
-        tr->n_leaves = fr_rd32(c->p + 28);
+        tr->body_offset = fr_rd64(c->p + 16);
+        tr->body_size = fr_rd32(c->p + 24);
+        tr->raw_column = fr_rd32(c->p + 28);
+        tr->n_splits = fr_rd32(c->p + 32);
+        tr->n_leaves = fr_rd32(c->p + 36);
+        tr->root = tr->n_splits ? FMT_REF_NODE : FMT_REF_LEAF;
         const fmt_chunk *top = &h->chunks[h->top_chunk];
-        uint64_t space = tr->top_size;
+        uint64_t space = (uint64_t)tr->top_size + tr->body_size;
         if (tr->top_offset % 8 || tr->top_size % 8 || tr->top_size < 8 ||
             tr->top_offset > top->raw_size || tr->top_size > top->raw_size - tr->top_offset)
             rc = FR_CORRUPT(e, "tree %u: top part [%llu, +%u) outside the top chunk", t,
                             (unsigned long long)tr->top_offset, tr->top_size);
-        else if (tr->body_chunk != FMT_NONE &&
-                 (tr->body_chunk >= h->n_chunks ||
-                  h->chunks[tr->body_chunk].kind != FMT_CHUNK_BODY ||
-                  body_used[tr->body_chunk]))
-            rc = FR_CORRUPT(e, "tree %u: body chunk %u is not an unused body chunk", t,
+        else if (tr->body_chunk == FMT_NONE ? (tr->body_offset || tr->body_size)
+                 : (tr->body_chunk >= h->n_chunks ||
+                    h->chunks[tr->body_chunk].kind != FMT_CHUNK_BODY ||
+                    tr->body_offset % 8 || tr->body_size % 8 || tr->body_size == 0 ||
+                    tr->body_offset > h->chunks[tr->body_chunk].raw_size ||
+                    tr->body_size > h->chunks[tr->body_chunk].raw_size - tr->body_offset))
+            rc = FR_CORRUPT(e, "tree %u: body [%llu, +%u) of chunk %u is not inside a body chunk",
+                            t, (unsigned long long)tr->body_offset, tr->body_size,
                             tr->body_chunk);
-        else if (tr->root != 0 && tr->root != FMT_REF_LEAF)
-            rc = FR_CORRUPT(e, "tree %u: root ref 0x%x is not offset 0", t, tr->root);
-        else if (tr->n_leaves != tr->n_splits + 1 || (tr->root == FMT_REF_LEAF) != (tr->n_splits == 0))
+        else if (tr->body_chunk != FMT_NONE &&
+                 (tr->body_chunk < prev_chunk ||
+                  (tr->body_chunk == prev_chunk && body_used[prev_chunk] &&
+                   tr->body_offset < prev_end)))
+            rc = FR_CORRUPT(e, "tree %u: body overlaps or precedes the previous tree's", t);
+        else if (tr->n_leaves != tr->n_splits + 1)
             rc = FR_CORRUPT(e, "tree %u: %u splits and %u leaves do not make a binary tree", t,
                             tr->n_splits, tr->n_leaves);
         else if (h->kind == FROST_ENSEMBLE_BOOSTED ? tr->raw_column >= h->n_raw
@@ -373,7 +384,8 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
             break;
         if (tr->body_chunk != FMT_NONE) {
             body_used[tr->body_chunk] = 1;
-            space += h->chunks[tr->body_chunk].raw_size;
+            prev_chunk = tr->body_chunk;
+            prev_end = tr->body_offset + tr->body_size;
         }
         /* Every node and leaf occupies at least 8 distinct bytes of the tree's space. */
         if (space >= (1ull << 32) ||
@@ -397,11 +409,26 @@ static int parse_features(fmt_header *h, cursor *c, fr_err *e)
     int rc;
     if ((rc = cur_u32(c, &n, e)) || (rc = cur_u32(c, &flags, e)))
         return rc;
-    if (n != h->n_features)
-        return FR_CORRUPT(e, "FEATURES: %u features, ENSEMBLE says %u", n, h->n_features);
-    if (flags & ~1u)
+    if (n == 0 || n > FMT_MAX_SLOTS)
+        return FR_CORRUPT(e, "FEATURES: %u input columns", n);
+    if (flags & ~3u)
         return FR_CORRUPT(e, "FEATURES: reserved flag bits set");
+    h->n_inputs = n;
     h->features_named = flags & 1u;
+    if (flags & 2u) {
+        if ((rc = cur_need(c, n, e)))
+            return rc;
+        h->feature_kinds = fr_malloc(h->alloc, n);
+        if (!h->feature_kinds)
+            return fr_fail(e, FROST_ENOMEM, "out of memory for %u feature kinds", n);
+        memcpy(h->feature_kinds, c->p, n);
+        for (uint32_t i = 0; i < n; i++)
+            if (h->feature_kinds[i] > FMT_SLOT_STR)
+                return FR_CORRUPT(e, "FEATURES: column %u has unknown kind %u", i,
+                                  h->feature_kinds[i]);
+        c->p += n;
+        c->left -= n;
+    }
     if (h->features_named) {
         /* each name needs at least its 4-byte length: bound the allocation by the bytes left */
         if ((uint64_t)n * 4 > c->left)
@@ -415,6 +442,39 @@ static int parse_features(fmt_header *h, cursor *c, fr_err *e)
     }
     if (c->left)
         return FR_CORRUPT(e, "FEATURES: %zu trailing bytes", c->left);
+    return 0;
+}
+
+static int parse_program(fmt_header *h, cursor *c, fr_err *e)
+{
+    return fmt_program_parse(c->p, c->left, h->feature_kinds, h->n_inputs, h->alloc, &h->program,
+                             e);
+}
+
+static int parse_linear(fmt_header *h, cursor *c, fr_err *e)
+{
+    int rc = fmt_linear_parse(c->p, c->left, h->alloc, &h->linear, e);
+    if (rc)
+        return rc;
+    const fmt_linear *l = h->linear;
+    h->task = l->task;
+    h->n_features = l->n_features;
+    if (l->task == FROST_TASK_REGRESSOR) {
+        h->n_outputs = l->n_rows;
+        return 0;
+    }
+    /* one coefficient row decides between two classes; otherwise one row per class */
+    h->n_outputs = 1;
+    h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
+    if (!h->n_classes)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    if (l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR)
+        h->n_classes[0] = 2;
+    else if (l->n_rows >= 3 && l->rule != FMT_LIN_LOGISTIC && l->rule != FMT_LIN_BINARY_SOFTMAX)
+        h->n_classes[0] = l->n_rows;
+    else
+        return FR_CORRUPT(e, "LINEAR: rule %u with %u coefficient rows", l->rule, l->n_rows);
+    h->n_classes_total = h->n_classes[0];
     return 0;
 }
 
@@ -486,7 +546,7 @@ typedef struct section {
 static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_err *e)
 {
     section sec[FMT_MAX_SECTIONS];
-    const section *by_type[7] = {0};
+    const section *by_type[9] = {0};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -508,7 +568,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             if (s->length && sec[j].length && s->offset < sec[j].offset + sec[j].length &&
                 sec[j].offset < s->offset + s->length)
                 return FR_CORRUPT(e, "sections %u and %u overlap", j, i);
-        if (s->type >= 1 && s->type <= 6) {
+        if (s->type >= 1 && s->type <= 8) {
             if (by_type[s->type])
                 return FR_CORRUPT(e, "section type %u appears twice", s->type);
             by_type[s->type] = s;
@@ -519,15 +579,26 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             h->n_unknown_sections++;
         }
     }
-    static const char *names[7] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES", "CLASSES",
-                                   "METADATA"};
-    for (int t = 1; t <= 4; t++)
-        if (!by_type[t])
-            return FR_CORRUPT(e, "required section %s is missing", names[t]);
-    int (*parsers[7])(fmt_header *, cursor *, fr_err *) = {
+    static const char *names[9] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES", "CLASSES",
+                                   "METADATA", "PROGRAM", "LINEAR"};
+    static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!by_type[required[i]])
+            return FR_CORRUPT(e, "required section %s is missing", names[required[i]]);
+    if (by_type[FMT_SEC_ENSEMBLE] && by_type[FMT_SEC_LINEAR])
+        return FR_CORRUPT(e, "both ENSEMBLE and LINEAR: a file holds one estimator");
+    if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM])
+        return FR_CORRUPT(e, "no estimator (ENSEMBLE or LINEAR) and no PROGRAM");
+    h->has_ensemble = by_type[FMT_SEC_ENSEMBLE] != NULL;
+    /* estimator sections first: CLASSES and FEATURES are checked against them */
+    static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
+                                FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_CLASSES,
+                                FMT_SEC_METADATA};
+    int (*parsers[9])(fmt_header *, cursor *, fr_err *) = {
         NULL, parse_blocks, parse_chunks, parse_ensemble, parse_features, parse_classes,
-        parse_meta};
-    for (int t = 1; t <= 6; t++) {
+        parse_meta, parse_program, parse_linear};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int t = order[i];
         if (!by_type[t])
             continue;
         cursor c = {buf + by_type[t]->offset, (size_t)by_type[t]->length, names[t]};
@@ -535,8 +606,23 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         if (rc)
             return rc;
     }
+    if (!h->has_ensemble && h->n_chunks)
+        return FR_CORRUPT(e, "chunks in a file without trees");
+    uint32_t est_in = h->program ? h->program->n_outputs : h->n_inputs;
+    if ((h->has_ensemble || h->linear) && h->n_features != est_in)
+        return FR_CORRUPT(e, "the estimator takes %u features, its input provides %u",
+                          h->n_features, est_in);
+    if (!h->program && h->feature_kinds)
+        for (uint32_t i = 0; i < h->n_inputs; i++)
+            if (h->feature_kinds[i] != FMT_SLOT_NUM)
+                return FR_CORRUPT(e, "FEATURES: string column %u without a PROGRAM to encode it",
+                                  i);
+    if (!h->has_ensemble && !h->linear)
+        h->n_features = h->program->n_outputs; /* a transformer: its outputs */
     if (h->task == FROST_TASK_CLASSIFIER && !h->classes)
         return FR_CORRUPT(e, "required section CLASSES is missing for a classifier");
+    if (h->task != FROST_TASK_CLASSIFIER && h->classes)
+        return FR_CORRUPT(e, "CLASSES in a model that does not classify");
     return 0;
 }
 
@@ -607,9 +693,12 @@ void fmt_header_free(fmt_header *h)
     fr_free(a, h->init_raw);
     fr_free(a, h->trees);
     if (h->feature_names)
-        for (uint32_t i = 0; i < h->n_features; i++)
+        for (uint32_t i = 0; i < h->n_inputs; i++)
             fr_free(a, h->feature_names[i]);
     fr_free(a, h->feature_names);
+    fr_free(a, h->feature_kinds);
+    fmt_program_free(a, h->program);
+    fmt_linear_free(a, h->linear);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {
             if (h->classes[k].labels)

@@ -13,6 +13,9 @@
 #include "endian.h"
 #include "format.h"
 
+/* Bodies are packed into shared chunks of about this size; a larger body gets a chunk alone. */
+#define PACK_TARGET (1u << 20)
+
 /* One chunk being written: its raw bytes (borrowed) and the blocks cut from them. */
 typedef struct wchunk {
     uint32_t kind;
@@ -32,43 +35,6 @@ typedef struct wblock {
     uint64_t offset;
     uint64_t checksum;
 } wblock;
-
-/* A growable byte buffer for section bodies. */
-typedef struct wbuf {
-    uint8_t *p;
-    size_t len, cap;
-    const frost_allocator *a;
-    int oom;
-} wbuf;
-
-static void wb_put(wbuf *b, const void *src, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *p = fr_realloc(b->a, b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, src, n);
-    b->len += n;
-}
-static void wb_u32(wbuf *b, uint32_t v) { uint8_t t[4]; fr_wr32(t, v); wb_put(b, t, 4); }
-static void wb_u64(wbuf *b, uint64_t v) { uint8_t t[8]; fr_wr64(t, v); wb_put(b, t, 8); }
-static void wb_f64(wbuf *b, double v) { uint8_t t[8]; fr_wrf64(t, v); wb_put(b, t, 8); }
-static void wb_str(wbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    wb_u32(b, (uint32_t)n);
-    wb_put(b, s, n);
-}
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
@@ -96,18 +62,23 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     uint8_t *top_raw = NULL, *header = NULL;
     wchunk *chunks = NULL;
     wblock *blocks = NULL;
-    uint64_t *top_off = NULL;
+    uint64_t *top_off = NULL, *body_off = NULL, *pack_size = NULL;
     uint32_t *body_chunk = NULL;
-    wbuf sec[7] = {{0}};
-    for (int i = 0; i < 7; i++)
+    uint8_t **packs = NULL;
+    uint32_t n_packs = 0;
+    fmt_buf sec[9] = {{0}};
+    for (int i = 0; i < 9; i++)
         sec[i].a = a;
     uint32_t n_chunks = 0, n_blocks = 0;
 
     /* Top parts packed into one chunk; none crosses a block boundary. */
     top_off = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *top_off);
     body_chunk = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *body_chunk);
+    body_off = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *body_off);
+    pack_size = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *pack_size);
+    packs = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *packs);
     chunks = fr_calloc(a, (size_t)d->n_trees + 1, sizeof *chunks);
-    if (!top_off || !body_chunk || !chunks) {
+    if (!top_off || !body_chunk || !body_off || !pack_size || !packs || !chunks) {
         rc = fr_fail(e, FROST_ENOMEM, "out of memory writing %u trees", d->n_trees);
         goto free_all;
     }
@@ -133,14 +104,39 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
             memcpy(top_raw + top_off[t], d->trees[t].top, d->trees[t].top_size);
         chunks[n_chunks++] = (wchunk){.kind = FMT_CHUNK_TOP, .raw = top_raw, .raw_size = top_size};
     }
+    /* Bodies: packed in record order; one larger than a block starts on a block boundary, a
+     * smaller one never crosses one (the encoder laid each body out from a block boundary). */
+    uint64_t bpos = 0;
     for (uint32_t t = 0; t < d->n_trees; t++) {
+        uint64_t bsz = d->trees[t].body_size;
         body_chunk[t] = FMT_NONE;
-        if (d->trees[t].body_size) {
-            body_chunk[t] = n_chunks;
-            chunks[n_chunks++] = (wchunk){.kind = FMT_CHUNK_BODY, .raw = d->trees[t].body,
-                                          .raw_size = d->trees[t].body_size};
+        if (!bsz)
+            continue;
+        if (bsz > bs || bpos % bs + bsz > bs)
+            bpos = align_up(bpos, bs);
+        if (n_packs == 0 || (bpos && bpos + bsz > PACK_TARGET)) {
+            n_packs++;
+            bpos = 0;
         }
+        body_chunk[t] = n_chunks + n_packs - 1;
+        body_off[t] = bpos;
+        bpos += bsz;
+        pack_size[n_packs - 1] = bpos;
     }
+    for (uint32_t p = 0; p < n_packs; p++) {
+        packs[p] = fr_calloc(a, pack_size[p], 1);
+        if (!packs[p]) {
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory packing tree bodies");
+            goto free_all;
+        }
+        chunks[n_chunks + p] = (wchunk){.kind = FMT_CHUNK_BODY, .raw = packs[p],
+                                        .raw_size = pack_size[p]};
+    }
+    for (uint32_t t = 0; t < d->n_trees; t++)
+        if (body_chunk[t] != FMT_NONE)
+            memcpy(packs[body_chunk[t] - n_chunks] + body_off[t], d->trees[t].body,
+                   d->trees[t].body_size);
+    n_chunks += n_packs;
 
     /* Blocks: cut, compress where it pays, checksum the stored bytes. */
     uint64_t total_blocks = 0;
@@ -189,68 +185,75 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     }
 
     /* Sections other than BLOCKS do not depend on file offsets. */
-    wbuf *s;
+    fmt_buf *s;
     s = &sec[FMT_SEC_CHUNKS];
-    wb_u32(s, n_chunks);
-    wb_u32(s, 0);
+    fmt_put_u32(s, n_chunks);
+    fmt_put_u32(s, 0);
     for (uint32_t c = 0; c < n_chunks; c++) {
-        wb_u32(s, chunks[c].kind);
-        wb_u32(s, chunks[c].first_block);
-        wb_u32(s, chunks[c].block_count);
-        wb_u32(s, 0);
-        wb_u64(s, chunks[c].raw_size);
+        fmt_put_u32(s, chunks[c].kind);
+        fmt_put_u32(s, chunks[c].first_block);
+        fmt_put_u32(s, chunks[c].block_count);
+        fmt_put_u32(s, 0);
+        fmt_put_u64(s, chunks[c].raw_size);
     }
-    s = &sec[FMT_SEC_ENSEMBLE];
-    wb_u32(s, d->task);
-    wb_u32(s, d->kind);
-    wb_u32(s, d->n_features);
-    wb_u32(s, d->n_outputs);
-    wb_u32(s, d->n_trees);
-    wb_u32(s, d->leaf_width);
-    wb_u32(s, d->ens_flags);
-    wb_u32(s, d->link);
-    wb_u32(s, d->n_raw);
-    wb_u32(s, d->n_trees ? 0 : FMT_NONE);
-    wb_f64(s, d->learning_rate);
+    s = d->has_ensemble ? &sec[FMT_SEC_ENSEMBLE] : &sec[0]; /* sec[0] is never written */
+    fmt_put_u32(s, d->task);
+    fmt_put_u32(s, d->kind);
+    fmt_put_u32(s, d->n_features);
+    fmt_put_u32(s, d->n_outputs);
+    fmt_put_u32(s, d->n_trees);
+    fmt_put_u32(s, d->leaf_width);
+    fmt_put_u32(s, d->ens_flags);
+    fmt_put_u32(s, d->link);
+    fmt_put_u32(s, d->n_raw);
+    fmt_put_u32(s, d->n_trees ? 0 : FMT_NONE);
+    fmt_put_f64(s, d->learning_rate);
     if (d->task == FROST_TASK_CLASSIFIER)
         for (uint32_t k = 0; k < d->n_outputs; k++)
-            wb_u32(s, d->n_classes[k]);
+            fmt_put_u32(s, d->n_classes[k]);
     for (uint32_t k = 0; k < d->n_raw; k++)
-        wb_f64(s, d->init_raw[k]);
+        fmt_put_f64(s, d->init_raw[k]);
     for (uint32_t t = 0; t < d->n_trees; t++) {
-        wb_u64(s, top_off[t]);
-        wb_u32(s, d->trees[t].top_size);
-        wb_u32(s, body_chunk[t]);
-        wb_u32(s, d->trees[t].raw_column);
-        wb_u32(s, d->trees[t].root);
-        wb_u32(s, d->trees[t].n_splits);
-        wb_u32(s, d->trees[t].n_leaves);
+        fmt_put_u64(s, top_off[t]);
+        fmt_put_u32(s, d->trees[t].top_size);
+        fmt_put_u32(s, body_chunk[t]);
+        fmt_put_u64(s, body_chunk[t] == FMT_NONE ? 0 : body_off[t]);
+        fmt_put_u32(s, (uint32_t)d->trees[t].body_size);
+        fmt_put_u32(s, d->trees[t].raw_column);
+        fmt_put_u32(s, d->trees[t].n_splits);
+        fmt_put_u32(s, d->trees[t].n_leaves);
     }
     s = &sec[FMT_SEC_FEATURES];
-    wb_u32(s, d->n_features);
-    wb_u32(s, d->feature_names ? 1 : 0);
+    fmt_put_u32(s, d->n_inputs);
+    fmt_put_u32(s, (d->feature_names ? 1u : 0u) | (d->feature_kinds ? 2u : 0u));
+    if (d->feature_kinds)
+        fmt_put(s, d->feature_kinds, d->n_inputs);
     if (d->feature_names)
-        for (uint32_t i = 0; i < d->n_features; i++)
-            wb_str(s, d->feature_names[i]);
+        for (uint32_t i = 0; i < d->n_inputs; i++)
+            fmt_put_str(s, d->feature_names[i]);
+    if (d->program)
+        fmt_program_write(d->program, &sec[FMT_SEC_PROGRAM]);
+    if (d->linear)
+        fmt_linear_write(d->linear, &sec[FMT_SEC_LINEAR]);
     if (d->task == FROST_TASK_CLASSIFIER) {
         s = &sec[FMT_SEC_CLASSES];
-        wb_u32(s, d->n_outputs);
+        fmt_put_u32(s, d->n_outputs);
         for (uint32_t k = 0; k < d->n_outputs; k++) {
-            wb_u32(s, d->classes[k].kind);
-            wb_u32(s, d->classes[k].count);
+            fmt_put_u32(s, d->classes[k].kind);
+            fmt_put_u32(s, d->classes[k].count);
             for (uint32_t i = 0; i < d->classes[k].count; i++)
-                wb_str(s, d->classes[k].labels[i]);
+                fmt_put_str(s, d->classes[k].labels[i]);
         }
     }
     if (d->n_meta) {
         s = &sec[FMT_SEC_METADATA];
-        wb_u32(s, d->n_meta);
+        fmt_put_u32(s, d->n_meta);
         for (uint32_t i = 0; i < d->n_meta; i++) {
-            wb_str(s, d->meta_keys[i]);
-            wb_str(s, d->meta_values[i]);
+            fmt_put_str(s, d->meta_keys[i]);
+            fmt_put_str(s, d->meta_values[i]);
         }
     }
-    for (int i = 1; i < 7; i++)
+    for (int i = 1; i < 9; i++)
         if (sec[i].oom) {
             rc = fr_fail(e, FROST_ENOMEM, "out of memory building the header");
             goto free_all;
@@ -259,13 +262,13 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     /* Header geometry, then block offsets, then the BLOCKS section. */
     uint32_t n_sec = 0;
     uint64_t pos = FMT_SUPERBLOCK_SIZE;
-    for (int i = 1; i < 7; i++)
+    for (int i = 1; i < 9; i++)
         if (i == FMT_SEC_BLOCKS || sec[i].len)
             n_sec++;
     pos += (uint64_t)n_sec * FMT_SECTION_ENTRY;
     uint64_t blocks_len = 8 + 32ull * n_blocks;
     uint64_t body_len = align_up(blocks_len, 8);
-    for (int i = 2; i < 7; i++)
+    for (int i = 2; i < 9; i++)
         body_len += align_up(sec[i].len, 8);
     uint64_t header_size = align_up(pos + body_len, FMT_PAGE);
     uint64_t at = header_size;
@@ -280,8 +283,8 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     }
     uint64_t data_size = align_up(at, FMT_PAGE) - header_size;
     s = &sec[FMT_SEC_BLOCKS];
-    wb_u32(s, n_blocks);
-    wb_u32(s, 0);
+    fmt_put_u32(s, n_blocks);
+    fmt_put_u32(s, 0);
     for (uint32_t i = 0; i < n_blocks; i++) {
         uint8_t ent[32] = {0};
         fr_wr64(ent, blocks[i].offset);
@@ -289,7 +292,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fr_wr32(ent + 12, blocks[i].raw_size);
         ent[16] = blocks[i].codec;
         fr_wrbe64(ent + 24, blocks[i].checksum);
-        wb_put(s, ent, 32);
+        fmt_put(s, ent, 32);
     }
     if (s->oom) {
         rc = fr_fail(e, FROST_ENOMEM, "out of memory building the block table");
@@ -314,11 +317,11 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     fr_wr64(header + 40, 0);
     fr_wr64(header + 48, file_size);
     uint8_t *ent = header + FMT_SUPERBLOCK_SIZE;
-    for (int i = 1; i < 7; i++) {
+    for (int i = 1; i < 9; i++) {
         if (i != FMT_SEC_BLOCKS && !sec[i].len)
             continue;
         fr_wr32(ent, (uint32_t)i);
-        fr_wr32(ent + 4, i <= FMT_SEC_CLASSES ? 1u : 0u);
+        fr_wr32(ent + 4, i == FMT_SEC_METADATA ? 0u : 1u);
         fr_wr64(ent + 8, pos);
         fr_wr64(ent + 16, sec[i].len);
         memcpy(header + pos, sec[i].p, sec[i].len);
@@ -359,8 +362,13 @@ free_all:
     fr_free(a, top_raw);
     fr_free(a, top_off);
     fr_free(a, body_chunk);
+    fr_free(a, body_off);
+    fr_free(a, pack_size);
+    for (uint32_t p = 0; packs && p < n_packs; p++)
+        fr_free(a, packs[p]);
+    fr_free(a, packs);
     fr_free(a, header);
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 9; i++)
         fr_free(a, sec[i].p);
     return rc;
 }

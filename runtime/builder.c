@@ -30,7 +30,11 @@ struct frost_builder {
     fmt_enc_tree *trees;
     uint32_t n_trees, cap_trees;
     fmt_labels *classes;
-    char **feature_names;
+    int has_ensemble;       /* built by frost_builder_new (trees), not rt_builder_new_bare */
+    fmt_program *program;   /* preprocessing, or NULL */
+    fmt_linear *linear;     /* a linear estimator, or NULL */
+    uint32_t n_inputs;      /* FEATURES columns: the program's inputs, else n_features */
+    char **feature_names;   /* n_inputs names, or NULL */
     uint32_t n_meta;
     char **meta_keys, **meta_values;
 };
@@ -76,7 +80,9 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
         memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
     b->task = s.task;
     b->kind = s.kind;
+    b->has_ensemble = 1;
     b->n_features = s.n_features;
+    b->n_inputs = s.n_features;
     b->n_outputs = s.n_outputs;
     b->learning_rate = s.learning_rate;
     b->link = s.link;
@@ -181,9 +187,11 @@ FROST_API void frost_builder_free(frost_builder *b)
         }
     free(b->classes);
     if (b->feature_names)
-        for (uint32_t i = 0; i < b->n_features; i++)
+        for (uint32_t i = 0; i < b->n_inputs; i++)
             free(b->feature_names[i]);
     free(b->feature_names);
+    fmt_program_free(NULL, b->program);
+    fmt_linear_free(NULL, b->linear);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         free(b->meta_keys[i]);
         free(b->meta_values[i]);
@@ -200,10 +208,60 @@ FROST_API const char *frost_builder_errmsg(const frost_builder *b)
     return b ? b->err.msg : "";
 }
 
+int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out)
+{
+    frost_builder *b = calloc(1, sizeof *b);
+    if (!b)
+        return FROST_ENOMEM;
+    frost_write_options_init(&b->wopt);
+    if (opts)
+        memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
+    b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : FMT_MIN_BLOCK_SHIFT;
+    *out = b;
+    return 0;
+}
+
+int rt_builder_set_program(frost_builder *b, fmt_program *p)
+{
+    if (b->feature_names || b->program)
+        return bfail(b, FROST_EINVAL, "the program must be set once, before feature names");
+    if ((b->has_ensemble || b->linear) && p->n_outputs != b->n_features)
+        return fr_fail(&b->err, FROST_EINVAL, "the program makes %u columns, the estimator "
+                       "takes %u", p->n_outputs, b->n_features);
+    b->program = p;
+    b->n_inputs = p->n_inputs;
+    if (!b->has_ensemble && !b->linear)
+        b->n_features = p->n_outputs;
+    return 0;
+}
+
+int rt_builder_set_linear(frost_builder *b, fmt_linear *l)
+{
+    if (b->has_ensemble || b->linear || b->program)
+        return bfail(b, FROST_EINVAL, "a linear estimator goes alone, before the program");
+    b->task = (frost_task)l->task;
+    b->n_features = b->n_inputs = l->n_features;
+    if (l->task == FROST_TASK_CLASSIFIER) {
+        b->n_outputs = 1;
+        b->n_classes = calloc(1, sizeof *b->n_classes);
+        b->classes = calloc(1, sizeof *b->classes);
+        if (!b->n_classes || !b->classes)
+            return bfail(b, FROST_ENOMEM, "out of memory");
+        b->n_classes[0] = l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR
+                              ? 2 : l->n_rows;
+    } else {
+        b->n_outputs = l->n_rows;
+    }
+    b->linear = l;
+    return 0;
+}
+
 FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *t)
 {
     if (!b || !t || t->size < sizeof t->size)
         return FROST_EINVAL;
+    if (!b->has_ensemble)
+        return bfail(b, FROST_EINVAL, "this builder holds no tree ensemble");
     frost_tree_arrays a;
     memset(&a, 0, sizeof a);
     memcpy(&a, t, t->size < sizeof a ? t->size : sizeof a);
@@ -284,10 +342,10 @@ FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *cons
 {
     if (!b || !names)
         return FROST_EINVAL;
-    char **copy = calloc(b->n_features, sizeof *copy);
+    char **copy = calloc(b->n_inputs ? b->n_inputs : 1, sizeof *copy);
     if (!copy)
         return bfail(b, FROST_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < b->n_features; i++)
+    for (uint32_t i = 0; i < b->n_inputs; i++)
         if (!names[i] || !(copy[i] = dup_str(names[i]))) {
             for (uint32_t j = 0; j < i; j++)
                 free(copy[j]);
@@ -295,7 +353,7 @@ FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *cons
             return bfail(b, names[i] ? FROST_ENOMEM : FROST_EINVAL, "bad feature name");
         }
     if (b->feature_names)
-        for (uint32_t i = 0; i < b->n_features; i++)
+        for (uint32_t i = 0; i < b->n_inputs; i++)
             free(b->feature_names[i]);
     free(b->feature_names);
     b->feature_names = copy;
@@ -382,8 +440,10 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
 {
     if (!b || !path)
         return FROST_EINVAL;
-    if (b->n_trees == 0)
+    if (b->has_ensemble && b->n_trees == 0)
         return bfail(b, FROST_EINVAL, "the model has no trees");
+    if (!b->has_ensemble && !b->linear && !b->program)
+        return bfail(b, FROST_EINVAL, "the model has neither an estimator nor a program");
     if (b->task == FROST_TASK_CLASSIFIER)
         for (uint32_t k = 0; k < b->n_outputs; k++)
             if (!b->classes[k].labels)
@@ -407,7 +467,12 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .init_raw = b->init_raw,
         .n_trees = b->n_trees,
         .trees = b->trees,
+        .has_ensemble = b->has_ensemble,
+        .n_inputs = b->n_inputs,
         .feature_names = (const char *const *)b->feature_names,
+        .feature_kinds = b->program ? b->program->slot_kind : NULL,
+        .program = b->program,
+        .linear = b->linear,
         .classes = b->classes,
         .n_meta = b->n_meta,
         .meta_keys = (const char *const *)b->meta_keys,

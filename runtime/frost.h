@@ -134,6 +134,10 @@ typedef struct frost_info {
     uint32_t n_blocks;
     uint32_t n_chunks;
     frost_io_mode io;      /* the mode actually in use */
+    uint32_t n_inputs;     /* input columns (with preprocessing: the raw columns it reads) */
+    int has_preprocessing; /* a Pipeline / ColumnTransformer program runs before the estimator */
+    int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model */
+    uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
 } frost_info;
 
 FROST_API int frost_model_info(const frost_model *model, frost_info *out);
@@ -142,8 +146,21 @@ FROST_API int frost_model_info(const frost_model *model, frost_info *out);
 FROST_API uint32_t frost_class_count(const frost_model *model, uint32_t output);
 FROST_API const char *frost_class_label(const frost_model *model, uint32_t output, uint32_t index);
 
-/* Feature names; NULL when the model was trained without names (columns are positional). */
+/* Input column names (index < n_inputs); NULL when the model was trained without names
+ * (columns are then positional). */
 FROST_API const char *frost_feature_name(const frost_model *model, uint32_t index);
+
+typedef enum frost_input_kind {
+    FROST_INPUT_NUMERIC = 0, /* numbers; NaN = missing */
+    FROST_INPUT_STRING = 1,  /* categories read as UTF-8 strings; absent = missing */
+} frost_input_kind;
+
+/* The kind of input column index (FROST_INPUT_NUMERIC when out of range). */
+FROST_API frost_input_kind frost_input_kind_of(const frost_model *model, uint32_t index);
+
+/* Names of the columns frost_transform writes (scikit-learn's get_feature_names_out()), or NULL
+ * when the file does not record them. */
+FROST_API const char *frost_output_name(const frost_model *model, uint32_t index);
 
 /* Metadata recorded at conversion ("sklearn_version", "estimator", …); NULL when absent. */
 FROST_API const char *frost_meta_get(const frost_model *model, const char *key);
@@ -162,6 +179,41 @@ FROST_API int frost_meta_at(const frost_model *model, uint32_t index, const char
 FROST_API int frost_predict(frost_model *model, const double *X, size_t n_rows, double *out);
 FROST_API int frost_predict_proba(frost_model *model, const double *X, size_t n_rows,
                                   double *out);
+
+/* Typed, named columns — what a model with preprocessing (strings, missing values, columns
+ * routed by name) takes. A string value is (ptr, len); ptr NULL means missing. */
+typedef struct frost_string {
+    const char *ptr;
+    size_t len;
+} frost_string;
+
+typedef enum frost_column_type {
+    FROST_COLUMN_DOUBLE = 1, /* double; NaN = missing */
+    FROST_COLUMN_FLOAT = 2,  /* float; NaN = missing */
+    FROST_COLUMN_INT64 = 3,  /* int64_t */
+    FROST_COLUMN_STRING = 4, /* frost_string */
+} frost_column_type;
+
+typedef struct frost_column {
+    const char *name;       /* the input column it feeds, by name; NULL: by position `index` */
+    uint32_t index;         /* used when name is NULL */
+    frost_column_type type;
+    const void *values;     /* the first row's value */
+    size_t stride;          /* values from one row to the next; 0 means 1 (contiguous) */
+} frost_column;
+
+/* Scores n_rows rows given as columns. Every input column of the model must be given (matched
+ * by name, equal names in order; or by position) — a missing one is FROST_ESCHEMA naming all
+ * missing columns; extra columns are ignored. Numeric inputs take DOUBLE/FLOAT/INT64 columns,
+ * string inputs STRING columns. Outputs as frost_predict / frost_predict_proba. */
+FROST_API int frost_predict_columns(frost_model *model, const frost_column *cols, size_t n_cols,
+                                    size_t n_rows, double *out);
+FROST_API int frost_predict_proba_columns(frost_model *model, const frost_column *cols,
+                                          size_t n_cols, size_t n_rows, double *out);
+/* Runs the preprocessing only: n_rows × n_transform_outputs doubles, as scikit-learn's
+ * transform of the model (or of the pipeline without its final estimator) returns them. */
+FROST_API int frost_transform(frost_model *model, const frost_column *cols, size_t n_cols,
+                              size_t n_rows, double *out);
 
 /* ---- statistics -------------------------------------------------------------------------- */
 
@@ -269,6 +321,27 @@ FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *cons
 FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value);
 /* Writes the model atomically: a temporary file in the same directory, fsync, rename. */
 FROST_API int frost_builder_write(frost_builder *b, const char *path);
+
+/* ---- converting scikit-learn files ------------------------------------------------------ */
+
+typedef struct frost_convert_options {
+    size_t size;                 /* sizeof(frost_convert_options) */
+    frost_write_options write;   /* layout and compression of the output */
+    uint64_t max_decompressed;   /* bytes a compressed joblib file may expand to; 0 = 4 GiB */
+} frost_convert_options;
+
+FROST_API void frost_convert_options_init(frost_convert_options *opts);
+
+/* Converts a scikit-learn model saved with pickle or joblib (plain, zlib, gzip, bz2, xz, lzma,
+ * lz4) into a .frost file without executing anything: the pickle is interpreted as data and every
+ * global it names must be on a fixed list of scikit-learn/numpy types. opts may be NULL.
+ * On failure no output file is left and frost_errmsg(NULL) says why:
+ *   FROST_EREFUSED      the file references something that is not a scikit-learn/numpy type
+ *                       ("refusing to import: pickle references posix.system, …")
+ *   FROST_EUNSUPPORTED  a scikit-learn class frost does not convert ("not supported yet: …")
+ *   FROST_ETRUNCATED, FROST_EFORMAT, FROST_ECORRUPT, FROST_ELIMIT, FROST_EIO, FROST_ENOMEM */
+FROST_API int frost_convert(const char *in_path, const char *out_path,
+                            const frost_convert_options *opts);
 
 #ifdef __cplusplus
 }

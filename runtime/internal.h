@@ -68,6 +68,8 @@ void rt_io_close(rt_io *io);
 
 enum { RT_BLOCK_IDLE = 0, RT_BLOCK_LOADING = 1, RT_BLOCK_READY = 2 };
 
+typedef struct rt_encoder rt_encoder; /* pipeline.c: a category table ready for lookups */
+
 struct frost_model {
     frost_allocator alloc_copy;
     const frost_allocator *alloc; /* &alloc_copy, or NULL for malloc */
@@ -92,10 +94,18 @@ struct frost_model {
     pthread_mutex_t lock;         /* guards block state transitions and chunk allocation */
     pthread_cond_t cond;          /* signalled when a batch of loads ends */
 
+    rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops */
+
     pthread_mutex_t err_lock;
     fr_err err;                   /* last failure on this handle */
     rt_counters counters;
 };
+
+/* Importer-only builder extensions: a builder without trees (a linear model or a bare
+ * preprocessor), and the program / linear estimator it writes (ownership is taken). */
+int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out);
+int rt_builder_set_program(frost_builder *b, fmt_program *p);
+int rt_builder_set_linear(frost_builder *b, fmt_linear *l);
 
 /* frost_open with a fault seam (tests); fault may be NULL. */
 int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
@@ -117,6 +127,16 @@ static inline int rt_block_ready(const frost_model *m, uint32_t b)
 {
     return atomic_load_explicit(&m->block_state[b], memory_order_acquire) == RT_BLOCK_READY;
 }
+
+/* Pipelines (pipeline.c): lookup tables built at open, and scoring through the program or a
+ * linear estimator from a numeric input matrix. */
+int rt_program_init(frost_model *m, fr_err *e);
+void rt_program_free(frost_model *m);
+int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
+                      fr_err *e);
+/* The tree ensemble on its own feature matrix (predict.c); errors go to e, not the handle. */
+int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
+                        fr_err *e);
 
 /* numpy's pairwise sum of n float64 values stored little-endian at p (FORMAT.md Aggregation). */
 double rt_pairwise_sum(const uint8_t *p, uint32_t n);

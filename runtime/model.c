@@ -182,6 +182,8 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
                 m->chunk_raw[c] = m->file_map + h->chunks[c].offset;
         }
     }
+    if ((rc = rt_program_init(m, e)))
+        goto fail;
     if (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))
         goto fail;
     *out = m;
@@ -216,6 +218,7 @@ FROST_API void frost_close(frost_model *m)
     fr_free(m->alloc, m->block_chunk);
     fr_free(m->alloc, (void *)m->block_state);
     fr_free(m->alloc, (void *)m->tree_checked);
+    rt_program_free(m);
     fmt_header_free(&m->h);
     if (m->file_map)
         munmap(m->file_map, m->file_map_len);
@@ -300,6 +303,10 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.n_blocks = h->n_blocks;
     i.n_chunks = h->n_chunks;
     i.io = m->io_mode;
+    i.n_inputs = h->n_inputs;
+    i.has_preprocessing = h->program != NULL;
+    i.estimator = h->has_ensemble ? 1 : h->linear ? 2 : 0;
+    i.n_transform_outputs = h->program ? h->program->n_outputs : 0;
     memcpy(out, &i, i.size);
     return 0;
 }
@@ -320,9 +327,23 @@ FROST_API const char *frost_class_label(const frost_model *m, uint32_t output, u
 
 FROST_API const char *frost_feature_name(const frost_model *m, uint32_t index)
 {
-    if (!m || !m->h.features_named || index >= m->h.n_features)
+    if (!m || !m->h.features_named || index >= m->h.n_inputs)
         return NULL;
     return m->h.feature_names[index];
+}
+
+FROST_API frost_input_kind frost_input_kind_of(const frost_model *m, uint32_t index)
+{
+    if (!m || !m->h.feature_kinds || index >= m->h.n_inputs)
+        return FROST_INPUT_NUMERIC;
+    return m->h.feature_kinds[index] == FMT_SLOT_STR ? FROST_INPUT_STRING : FROST_INPUT_NUMERIC;
+}
+
+FROST_API const char *frost_output_name(const frost_model *m, uint32_t index)
+{
+    if (!m || !m->h.program || !m->h.program->output_names || index >= m->h.program->n_outputs)
+        return NULL;
+    return m->h.program->output_names[index];
 }
 
 FROST_API const char *frost_meta_get(const frost_model *m, const char *key)

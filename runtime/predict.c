@@ -77,7 +77,7 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
 {
     const fmt_header *h = &m->h;
     const fmt_tree *T = &h->trees[t];
-    uint64_t body_size = T->body_chunk == FMT_NONE ? 0 : h->chunks[T->body_chunk].raw_size;
+    uint64_t body_size = T->body_size;
     uint32_t kind = fmt_ref_kind(ref), off = fmt_ref_offset(ref);
     if (kind > FMT_REF_LEAF)
         return FR_CORRUPT(e, "tree %u: ref 0x%x has a reserved kind", t, ref);
@@ -93,7 +93,7 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
         coff = T->top_offset + off;
     } else {
         c = T->body_chunk;
-        coff = off - T->top_size;
+        coff = T->body_offset + (off - T->top_size);
     }
     uint32_t b = fmt_chunk_block_of(h, c, coff);
     if ((coff & (h->block_size - 1)) + size > h->blocks[b].raw_size)
@@ -314,7 +314,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
 /* ---- the two paths ------------------------------------------------------------------------- */
 
 static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_rows, int proba,
-                        double *out, uint32_t out_w)
+                        double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
     double stack_acc[RT_ACC_STACK];
@@ -325,10 +325,8 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
     if (rows_per == 0) {
         rows_per = 1;
         acc = fr_malloc(m->alloc, 2 * (size_t)g->width * sizeof *acc);
-        if (!acc) {
-            fr_err e;
-            return rt_set_error(m, (fr_fail(&e, FROST_ENOMEM, "out of memory"), &e));
-        }
+        if (!acc)
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
     }
     double *scratch = acc + rows_per * g->width;
     for (size_t r0 = 0; r0 < n_rows; r0 += rows_per) {
@@ -338,7 +336,8 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
         for (uint32_t t = 0; t < h->n_trees; t++) {
             const fmt_tree *T = &h->trees[t];
             const uint8_t *top = m->chunk_raw[h->top_chunk] + T->top_offset;
-            const uint8_t *body = T->body_chunk == FMT_NONE ? NULL : m->chunk_raw[T->body_chunk];
+            const uint8_t *body =
+                T->body_chunk == FMT_NONE ? NULL : m->chunk_raw[T->body_chunk] + T->body_offset;
             for (size_t r = 0; r < nr; r++) {
                 const double *x = X + (r0 + r) * h->n_features;
                 const uint8_t *leaf = walk_fast(top, body, T->top_size, T->root, x);
@@ -407,6 +406,26 @@ free_bufs:
     return rc;
 }
 
+int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
+                        fr_err *ep)
+{
+    const fmt_header *h = &m->h;
+    if (h->n_trees == 0)
+        return fr_fail(ep, FROST_EUNSUPPORTED, "the model has no trees");
+    if (n_rows > SIZE_MAX / h->n_features / sizeof(double) / (h->n_trees + 1))
+        return fr_fail(ep, FROST_ELIMIT, "%zu rows is too many", n_rows);
+    agg g = {.h = h};
+    g.width = h->kind == FROST_ENSEMBLE_BOOSTED ? h->n_raw : h->leaf_width;
+    int raw_argmax = !proba && (h->ens_flags & FMT_ENS_RAW_ARGMAX);
+    g.normalize = (h->ens_flags & FMT_ENS_NORMALIZE_LEAVES) && !raw_argmax;
+    uint32_t out_w = proba ? h->n_classes_total
+                           : (h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs);
+    if (!atomic_load_explicit(&m->all_ready, memory_order_acquire) && n_rows <= RT_LAZY_ROWS)
+        return predict_lazy(m, &g, X, n_rows, proba, out, out_w, ep);
+    int rc = rt_load_everything(m, ep);
+    return rc ? rc : predict_fast(m, &g, X, n_rows, proba, out, out_w, ep);
+}
+
 static int predict_common(frost_model *m, const double *X, size_t n_rows, double *out, int proba)
 {
     fr_err e = {0};
@@ -415,29 +434,12 @@ static int predict_common(frost_model *m, const double *X, size_t n_rows, double
                  : FROST_EINVAL;
     const fmt_header *h = &m->h;
     if (proba && h->task != FROST_TASK_CLASSIFIER)
-        return rt_set_error(m, (fr_fail(&e, FROST_EINVAL,
-                                        "predict_proba needs a classifier; this is a regressor"),
+        return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "predict_proba needs a classifier"),
                                 &e));
     if (n_rows == 0)
         return 0;
-    if (h->n_trees == 0)
-        return rt_set_error(m, (fr_fail(&e, FROST_EUNSUPPORTED, "the model has no trees"), &e));
-    if (n_rows > SIZE_MAX / h->n_features / sizeof(double) / (h->n_trees + 1))
-        return rt_set_error(m, (fr_fail(&e, FROST_ELIMIT, "%zu rows is too many", n_rows), &e));
-    agg g = {.h = h};
-    g.width = h->kind == FROST_ENSEMBLE_BOOSTED ? h->n_raw : h->leaf_width;
-    int raw_argmax = !proba && (h->ens_flags & FMT_ENS_RAW_ARGMAX);
-    g.normalize = (h->ens_flags & FMT_ENS_NORMALIZE_LEAVES) && !raw_argmax;
-    uint32_t out_w = proba ? h->n_classes_total
-                           : (h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs);
-    int rc;
-    if (!atomic_load_explicit(&m->all_ready, memory_order_acquire) && n_rows <= RT_LAZY_ROWS) {
-        rc = predict_lazy(m, &g, X, n_rows, proba, out, out_w, &e);
-    } else {
-        rc = rt_load_everything(m, &e);
-        if (!rc)
-            return predict_fast(m, &g, X, n_rows, proba, out, out_w);
-    }
+    int rc = h->program || !h->has_ensemble ? rt_predict_matrix(m, X, n_rows, proba, out, &e)
+                                            : rt_ensemble_predict(m, X, n_rows, proba, out, &e);
     return rc ? rt_set_error(m, &e) : 0;
 }
 

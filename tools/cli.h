@@ -35,5 +35,7 @@ int cli_error(const char *cmd, const char *what, int code, const char *detail);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_transform(int argc, char **argv);
 
 #endif

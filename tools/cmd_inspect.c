@@ -91,8 +91,9 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
             fprintf(f, "null");
         else
             fprintf(f, "%u", tr->body_chunk);
-        fprintf(f, ", \"raw_column\": %u, \"root\": %u, \"n_splits\": %u, \"n_leaves\": %u}",
-                tr->raw_column, tr->root, tr->n_splits, tr->n_leaves);
+        fprintf(f, ", \"body_offset\": %" PRIu64 ", \"body_size\": %u, \"raw_column\": %u, "
+                   "\"n_splits\": %u, \"n_leaves\": %u}",
+                tr->body_offset, tr->body_size, tr->raw_column, tr->n_splits, tr->n_leaves);
     }
     fprintf(f, "\n  ],\n  \"features\": {\"count\": %u, \"names\": ", h->n_features);
     if (!h->features_named) {
@@ -147,9 +148,8 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
     uint64_t nodes = 0, max_body = 0;
     for (uint32_t t = 0; t < h->n_trees; t++) {
         nodes += (uint64_t)h->trees[t].n_splits + h->trees[t].n_leaves;
-        if (h->trees[t].body_chunk != FMT_NONE &&
-            h->chunks[h->trees[t].body_chunk].raw_size > max_body)
-            max_body = h->chunks[h->trees[t].body_chunk].raw_size;
+        if (h->trees[t].body_size > max_body)
+            max_body = h->trees[t].body_size;
     }
     char nbuf[32];
     human_count(nbuf, sizeof nbuf, nodes);

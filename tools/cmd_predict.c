@@ -31,6 +31,16 @@ static const char predict_help[] =
     "  --verbose     report ignored columns on stderr\n"
     "  --timing      report open and first-prediction times on stderr\n";
 
+static const char transform_help[] =
+    "usage: frost transform MODEL [INPUT.csv|-] [-o OUT.csv] [--verbose]\n"
+    "\n"
+    "Runs a model's preprocessing (a saved ColumnTransformer, scaler, encoder, or the steps of\n"
+    "a Pipeline before its estimator) on the rows of a CSV file and writes the transformed\n"
+    "matrix, headed by scikit-learn's get_feature_names_out() where the file records them.\n"
+    "\n"
+    "  -o, --output  write to this file instead of stdout\n"
+    "  --verbose     report ignored columns on stderr\n";
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -38,8 +48,25 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int write_header(FILE *out, const frost_model *m, const frost_info *info, int proba)
+enum { MODE_PREDICT = 0, MODE_PROBA = 1, MODE_TRANSFORM = 2 };
+
+static int write_header(FILE *out, const frost_model *m, const frost_info *info, int mode)
 {
+    int proba = mode == MODE_PROBA;
+    if (mode == MODE_TRANSFORM) {
+        for (uint32_t j = 0; j < info->n_transform_outputs; j++) {
+            const char *name = frost_output_name(m, j);
+            char buf[32];
+            if (!name) {
+                snprintf(buf, sizeof buf, "x%u", j);
+                name = buf;
+            }
+            if (j)
+                fputc(',', out);
+            csv_write_field(out, name, strlen(name), ',', info->n_transform_outputs == 1);
+        }
+        return fputc('\n', out) == EOF ? -1 : 0;
+    }
     if (!proba) {
         for (uint32_t k = 0; k < info->n_outputs; k++) {
             if (info->n_outputs == 1)
@@ -67,9 +94,10 @@ static int write_header(FILE *out, const frost_model *m, const frost_info *info,
     return fputc('\n', out) == EOF ? -1 : 0;
 }
 
-static void write_rows(FILE *out, const frost_model *m, const frost_info *info, int proba,
+static void write_rows(FILE *out, const frost_model *m, const frost_info *info, int mode,
                        const double *res, size_t n_rows, size_t width)
 {
+    int proba = mode != MODE_PREDICT;
     for (size_t r = 0; r < n_rows; r++) {
         const double *row = res + r * width;
         for (size_t j = 0; j < width; j++) {
@@ -86,12 +114,14 @@ static void write_rows(FILE *out, const frost_model *m, const frost_info *info, 
     }
 }
 
-int cmd_predict(int argc, char **argv)
+/* Reads the CSV in batches and scores (or transforms) each batch. String input columns go
+ * through the typed-column API; all-numeric inputs through the plain matrix one. */
+static int run_cmd(const char *cmd, int mode, int argc, char **argv)
 {
     int proba = 0, verbose = 0, timing = 0, help = 0, n_pos;
     const char *out_path = NULL, *io = NULL;
     const char *pos[2];
-    cli_opt opts[] = {
+    cli_opt predict_opts[] = {
         {"--proba", NULL, 0, NULL, &proba},
         {"--output", "-o", 1, &out_path, NULL},
         {"--io", NULL, 1, &io, NULL},
@@ -99,17 +129,26 @@ int cmd_predict(int argc, char **argv)
         {"--timing", NULL, 0, NULL, &timing},
         {0},
     };
-    int rc = cli_parse("predict", argc, argv, opts, pos, 2, &n_pos, &help);
+    cli_opt transform_opts[] = {
+        {"--output", "-o", 1, &out_path, NULL},
+        {"--verbose", "-v", 0, NULL, &verbose},
+        {0},
+    };
+    const char *help_text = mode == MODE_TRANSFORM ? transform_help : predict_help;
+    int rc = cli_parse(cmd, argc, argv, mode == MODE_TRANSFORM ? transform_opts : predict_opts,
+                       pos, 2, &n_pos, &help);
     if (rc)
         return rc;
     if (help) {
-        fputs(predict_help, stdout);
+        fputs(help_text, stdout);
         return CLI_OK;
     }
     if (n_pos < 1) {
-        fputs(predict_help, stderr);
+        fputs(help_text, stderr);
         return CLI_USAGE;
     }
+    if (proba)
+        mode = MODE_PROBA;
     frost_open_options oo;
     frost_open_options_init(&oo);
     if (io) {
@@ -122,7 +161,7 @@ int cmd_predict(int argc, char **argv)
         else if (strcmp(io, "mmap") == 0)
             oo.io = FROST_IO_MMAP;
         else {
-            fprintf(stderr, "frost predict: --io %s: expected auto, uring, pread or mmap\n", io);
+            fprintf(stderr, "frost %s: --io %s: expected auto, uring, pread or mmap\n", cmd, io);
             return CLI_USAGE;
         }
     }
@@ -131,7 +170,7 @@ int cmd_predict(int argc, char **argv)
     frost_model *m = NULL;
     rc = frost_open(pos[0], &oo, &m);
     if (rc)
-        return cli_error("predict", pos[0], rc, frost_errmsg(NULL));
+        return cli_error(cmd, pos[0], rc, frost_errmsg(NULL));
     double t_open = now_ms();
     frost_info info = {.size = sizeof info};
     frost_model_info(m, &info);
@@ -139,12 +178,27 @@ int cmd_predict(int argc, char **argv)
     FILE *in = NULL, *out = NULL;
     csv_table *t = NULL;
     double *X = NULL, *res = NULL;
+    csv_str *S = NULL;
+    frost_string *strs = NULL;
+    frost_column *cols = NULL;
+    csv_kind *kinds = NULL;
     fr_err e = {0};
     const char **names = NULL;
+    uint32_t n_in = info.n_inputs;
 
-    if (proba && info.task != FROST_TASK_CLASSIFIER) {
-        fprintf(stderr, "frost predict: --proba needs a classifier; %s is a regressor\n", pos[0]);
+    if (mode == MODE_PROBA && info.task != FROST_TASK_CLASSIFIER) {
+        fprintf(stderr, "frost %s: --proba needs a classifier; %s is not one\n", cmd, pos[0]);
         status = CLI_USAGE;
+        goto close_all;
+    }
+    if (mode == MODE_TRANSFORM && !info.has_preprocessing) {
+        fprintf(stderr, "frost transform: %s has no preprocessing to run (use frost predict)\n",
+                pos[0]);
+        goto close_all;
+    }
+    if (mode != MODE_TRANSFORM && info.estimator == 0) {
+        fprintf(stderr, "frost %s: %s is a saved transformer, it does not predict "
+                        "(use frost transform)\n", cmd, pos[0]);
         goto close_all;
     }
     in = strcmp(in_path, "-") == 0 ? stdin : fopen(in_path, "rb");
@@ -153,59 +207,96 @@ int cmd_predict(int argc, char **argv)
         goto close_all;
     }
     if ((rc = csv_table_open(in, NULL, &t, &e))) {
-        cli_error("predict", in_path, rc, e.msg);
+        cli_error(cmd, in_path, rc, e.msg);
         goto close_all;
     }
-    names = calloc(info.n_features, sizeof *names);
-    if (!names)
+    names = calloc(n_in, sizeof *names);
+    kinds = calloc(n_in, sizeof *kinds);
+    cols = calloc(n_in, sizeof *cols);
+    if (!names || !kinds || !cols)
         goto oom;
-    int named = frost_feature_name(m, 0) != NULL;
-    for (uint32_t i = 0; named && i < info.n_features; i++)
-        names[i] = frost_feature_name(m, i);
-    csv_schema schema = {.n_features = info.n_features, .names = named ? names : NULL};
+    int named = frost_feature_name(m, 0) != NULL, any_str = 0;
+    for (uint32_t i = 0; i < n_in; i++) {
+        names[i] = named ? frost_feature_name(m, i) : NULL;
+        kinds[i] = frost_input_kind_of(m, i) == FROST_INPUT_STRING ? CSV_KIND_STRING
+                                                                   : CSV_KIND_NUMERIC;
+        any_str |= kinds[i] == CSV_KIND_STRING;
+    }
+    csv_schema schema = {.n_features = n_in, .names = named ? names : NULL, .kinds = kinds};
     if ((rc = csv_table_bind(t, &schema, &e))) {
-        cli_error("predict", in_path, rc, e.msg);
+        cli_error(cmd, in_path, rc, e.msg);
         goto close_all;
     }
     if (verbose && csv_table_n_ignored(t)) {
-        fprintf(stderr, "frost predict: ignoring %zu column(s) the model does not use:",
+        fprintf(stderr, "frost %s: ignoring %zu column(s) the model does not use:", cmd,
                 csv_table_n_ignored(t));
         for (size_t i = 0; i < csv_table_n_ignored(t); i++)
             fprintf(stderr, " %s", csv_table_column_name(t, csv_table_ignored_column(t, i), NULL));
         fputc('\n', stderr);
     }
-    size_t width = proba ? info.n_classes : info.n_outputs;
-    X = malloc((size_t)BATCH_ROWS * info.n_features * sizeof *X);
-    res = malloc((size_t)BATCH_ROWS * width * sizeof *res);
-    if (!X || !res)
+    size_t width = mode == MODE_TRANSFORM ? info.n_transform_outputs
+                   : mode == MODE_PROBA ? info.n_classes : info.n_outputs;
+    size_t n_str = csv_table_n_strings(t);
+    X = malloc((size_t)BATCH_ROWS * n_in * sizeof *X);
+    res = malloc((size_t)BATCH_ROWS * (width ? width : 1) * sizeof *res);
+    if (n_str) {
+        S = malloc((size_t)BATCH_ROWS * n_str * sizeof *S);
+        strs = malloc((size_t)BATCH_ROWS * n_str * sizeof *strs);
+    }
+    if (!X || !res || (n_str && (!S || !strs)))
         goto oom;
+    /* the columns, by position: numbers in X, strings in strs (missing = NULL) */
+    for (uint32_t i = 0; i < n_in; i++) {
+        size_t slot = csv_table_string_slot(t, i);
+        cols[i].index = i;
+        if (kinds[i] == CSV_KIND_STRING) {
+            cols[i].type = FROST_COLUMN_STRING;
+            cols[i].values = strs + slot;
+            cols[i].stride = n_str;
+        } else {
+            cols[i].type = FROST_COLUMN_DOUBLE;
+            cols[i].values = X + i;
+            cols[i].stride = n_in;
+        }
+    }
     out = out_path ? fopen(out_path, "w") : stdout;
     if (!out) {
         perror(out_path);
         goto close_all;
     }
-    if (write_header(out, m, &info, proba))
+    if (write_header(out, m, &info, mode))
         goto write_failed;
     int first = 1;
     for (;;) {
         size_t n_rows = 0;
-        int rrc = csv_table_read(t, X, NULL, BATCH_ROWS, &n_rows, &e);
+        int rrc = csv_table_read(t, X, S, BATCH_ROWS, &n_rows, &e);
         if (n_rows) {
-            rc = proba ? frost_predict_proba(m, X, n_rows, res) : frost_predict(m, X, n_rows, res);
+            for (size_t k = 0; k < n_rows * n_str; k++) {
+                strs[k].ptr = S[k].len ? S[k].ptr : NULL; /* an empty field is missing */
+                strs[k].len = S[k].len;
+            }
+            if (mode == MODE_TRANSFORM)
+                rc = frost_transform(m, cols, n_in, n_rows, res);
+            else if (any_str)
+                rc = mode == MODE_PROBA ? frost_predict_proba_columns(m, cols, n_in, n_rows, res)
+                                        : frost_predict_columns(m, cols, n_in, n_rows, res);
+            else
+                rc = mode == MODE_PROBA ? frost_predict_proba(m, X, n_rows, res)
+                                        : frost_predict(m, X, n_rows, res);
             if (rc) {
-                cli_error("predict", pos[0], rc, frost_errmsg(m));
+                cli_error(cmd, pos[0], rc, frost_errmsg(m));
                 goto close_all;
             }
             if (first && timing) {
                 double t_pred = now_ms();
-                fprintf(stderr, "frost predict: open %.3f ms, open to first prediction %.3f ms\n",
+                fprintf(stderr, "frost %s: open %.3f ms, open to first prediction %.3f ms\n", cmd,
                         t_open - t0, t_pred - t0);
             }
             first = 0;
-            write_rows(out, m, &info, proba, res, n_rows, width);
+            write_rows(out, m, &info, mode, res, n_rows, width);
         }
         if (rrc) {
-            cli_error("predict", in_path, rrc, e.msg);
+            cli_error(cmd, in_path, rrc, e.msg);
             goto close_all;
         }
         if (!n_rows)
@@ -220,7 +311,7 @@ write_failed:
     perror(out_path ? out_path : "stdout");
     goto close_all;
 oom:
-    fprintf(stderr, "frost predict: out of memory\n");
+    fprintf(stderr, "frost %s: out of memory\n", cmd);
 close_all:
     csv_table_free(t);
     if (in && in != stdin)
@@ -230,8 +321,19 @@ close_all:
         status = CLI_FAIL;
     }
     free(names);
+    free(kinds);
+    free(cols);
     free(X);
+    free(S);
+    free(strs);
     free(res);
     frost_close(m);
     return status;
+}
+
+int cmd_predict(int argc, char **argv) { return run_cmd("predict", MODE_PREDICT, argc, argv); }
+
+int cmd_transform(int argc, char **argv)
+{
+    return run_cmd("transform", MODE_TRANSFORM, argc, argv);
 }

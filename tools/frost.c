@@ -13,9 +13,11 @@ static const char usage[] =
     "Load and score scikit-learn models stored as .frost files.\n"
     "\n"
     "commands:\n"
+    "  convert IN OUT.frost    a scikit-learn pickle/joblib file into .frost, running nothing\n"
     "  inspect FILE            header, model, features, classes, metadata, chunks (--json)\n"
     "  verify FILE             check every checksum and every tree (exit 1 on damage)\n"
     "  predict MODEL [CSV|-]   score rows from a CSV file or stdin (--proba, -o OUT)\n"
+    "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
     "\n"
     "Run 'frost <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 refused/unsupported/damaged input, 2 usage error.\n";
@@ -103,9 +105,11 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } cmds[] = {
+        {"convert", cmd_convert},
         {"inspect", cmd_inspect},
         {"verify", cmd_verify},
         {"predict", cmd_predict},
+        {"transform", cmd_transform},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)

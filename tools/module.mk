@@ -2,3 +2,6 @@
 -include tools/import/module.mk
 -include tools/csv/module.mk
 CLI_SRCS += tools/frost.c tools/cmd_inspect.c tools/cmd_predict.c
+LIB_SRCS += tools/import/convert.c
+CLI_SRCS += tools/cmd_convert.c
+LIB_SRCS += tools/import/convert_pipeline.c

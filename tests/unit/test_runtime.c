@@ -265,7 +265,7 @@ static uint32_t pages_on_path(const frost_model *m, uint32_t t, const double *x)
             coff = T->top_offset + off;
         } else {
             c = T->body_chunk;
-            coff = off - T->top_size;
+            coff = T->body_offset + (off - T->top_size);
         }
         uint32_t b = fmt_chunk_block_of(h, c, coff);
         if (b != last)

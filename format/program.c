@@ -1,0 +1,672 @@
+/*
+ * program.c — the PROGRAM and LINEAR sections (FORMAT.md): building a program op by op (the
+ * importer does), validating it, and turning it into bytes and back.
+ *
+ * One validator serves the builder and the parser, so a program that can be written can be read
+ * and a file that can be read obeys the same rules: every input slot defined before it is used,
+ * every slot kind what its operation expects, every parameter in range.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "endian.h"
+#include "format.h"
+
+/* ---- ownership ------------------------------------------------------------------------------ */
+
+static void op_free(const frost_allocator *a, fmt_op *op)
+{
+    fr_free(a, op->in);
+    fr_free(a, op->a);
+    fr_free(a, op->b);
+    if (op->strs) {
+        uint32_t n = op->opcode == FMT_OP_ENCODE ? op->n_cat : op->n_in;
+        for (uint32_t i = 0; i < n; i++)
+            fr_free(a, op->strs[i]);
+    }
+    fr_free(a, op->strs);
+    fr_free(a, op->cats);
+    fr_free(a, op->targets);
+    fr_free(a, op->term_off);
+    fr_free(a, op->term_idx);
+    fr_free(a, op->edges);
+    memset(op, 0, sizeof *op);
+}
+
+void fmt_program_free(const frost_allocator *a, fmt_program *p)
+{
+    if (!p)
+        return;
+    for (uint32_t i = 0; p->ops && i < p->n_ops; i++)
+        op_free(a, &p->ops[i]);
+    fr_free(a, p->ops);
+    fr_free(a, p->outputs);
+    if (p->output_names)
+        for (uint32_t i = 0; i < p->n_outputs; i++)
+            fr_free(a, p->output_names[i]);
+    fr_free(a, p->output_names);
+    fr_free(a, p->slot_kind);
+    fr_free(a, p);
+}
+
+void fmt_linear_free(const frost_allocator *a, fmt_linear *l)
+{
+    if (!l)
+        return;
+    fr_free(a, l->coef);
+    fr_free(a, l->intercept);
+    fr_free(a, l);
+}
+
+/* ---- validation ----------------------------------------------------------------------------- */
+
+static uint32_t op_out_kind(const fmt_op *op)
+{
+    return op->opcode == FMT_OP_IMPUTE_STR ? FMT_SLOT_STR : FMT_SLOT_NUM;
+}
+
+/* Checks op (the next op of p, creating slots from `first`) against the slots defined so far. */
+static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint32_t first,
+                    fr_err *e)
+{
+    if (op->n_out == 0 || op->n_out > (1u << 24))
+        return FR_CORRUPT(e, "program op %u: %u outputs", index, op->n_out);
+    for (uint32_t i = 0; i < op->n_in; i++) {
+        if (op->in[i] >= first)
+            return FR_CORRUPT(e, "program op %u: input slot %u is not defined before it", index,
+                              op->in[i]);
+        uint32_t k = p->slot_kind[op->in[i]];
+        int want_str = op->opcode == FMT_OP_IMPUTE_STR ||
+                       (op->opcode == FMT_OP_ENCODE && op->cat_kind == FMT_SLOT_STR);
+        int any = op->opcode == FMT_OP_INDICATOR;
+        if (!any && (k == FMT_SLOT_STR) != want_str)
+            return FR_CORRUPT(e, "program op %u: input slot %u is %s, the op needs %s", index,
+                              op->in[i], k == FMT_SLOT_STR ? "a string" : "numeric",
+                              want_str ? "a string" : "a number");
+    }
+    switch (op->opcode) {
+    case FMT_OP_IMPUTE:
+    case FMT_OP_IMPUTE_STR:
+    case FMT_OP_INDICATOR:
+    case FMT_OP_SCALE:
+    case FMT_OP_NORMALIZE:
+        if (op->n_in != op->n_out || op->n_in == 0)
+            return FR_CORRUPT(e, "program op %u: %u inputs for %u outputs", index, op->n_in,
+                              op->n_out);
+        if (op->opcode == FMT_OP_SCALE && (op->mode > 1 || op->clip > 1))
+            return FR_CORRUPT(e, "program op %u: scale mode %u / clip %u", index, op->mode,
+                              op->clip);
+        if (op->opcode == FMT_OP_NORMALIZE && (op->norm < 1 || op->norm > 3))
+            return FR_CORRUPT(e, "program op %u: unknown norm %u", index, op->norm);
+        return 0;
+    case FMT_OP_ENCODE:
+        if (op->n_in != 1 || op->cat_kind > 1 || op->unknown > 1 ||
+            (op->missing_cat != FMT_NONE && op->missing_cat >= op->n_cat))
+            return FR_CORRUPT(e, "program op %u: malformed category table", index);
+        for (uint32_t c = 0; c < op->n_cat; c++) {
+            double t = op->targets[c];
+            if (op->n_out > 1 && !(t == floor(t) && t >= -1 && t < op->n_out))
+                return FR_CORRUPT(e, "program op %u: category %u targets column %g of %u", index,
+                                  c, t, op->n_out);
+            if (op->cat_kind == FMT_SLOT_NUM && isnan(op->cats[c]))
+                return FR_CORRUPT(e, "program op %u: a NaN category", index);
+        }
+        if (op->n_out > 1 && op->unknown &&
+            !(op->unknown_target == floor(op->unknown_target) && op->unknown_target >= -1 &&
+              op->unknown_target < op->n_out))
+            return FR_CORRUPT(e, "program op %u: unknowns target column %g", index,
+                              op->unknown_target);
+        return 0;
+    case FMT_OP_POLY:
+        if (op->n_in == 0 || op->term_off[0] != 0)
+            return FR_CORRUPT(e, "program op %u: malformed polynomial", index);
+        for (uint32_t t = 0; t < op->n_out; t++) {
+            if (op->term_off[t + 1] < op->term_off[t] || op->term_off[t + 1] - op->term_off[t] > 16)
+                return FR_CORRUPT(e, "program op %u: term %u has a bad degree", index, t);
+            for (uint32_t j = op->term_off[t]; j < op->term_off[t + 1]; j++)
+                if (op->term_idx[j] >= op->n_in)
+                    return FR_CORRUPT(e, "program op %u: term %u uses input %u of %u", index, t,
+                                      op->term_idx[j], op->n_in);
+        }
+        return 0;
+    case FMT_OP_BINS:
+        if (op->n_in != 1 || op->n_edges < 2 || (op->rule != 1 && op->rule != 2) ||
+            (op->n_out != 1 && op->n_out != op->n_edges - 1))
+            return FR_CORRUPT(e, "program op %u: malformed bins", index);
+        for (uint32_t i = 0; i < op->n_edges; i++)
+            if (isnan(op->edges[i]) || (i && op->edges[i] < op->edges[i - 1]))
+                return FR_CORRUPT(e, "program op %u: bin edges are not ordered", index);
+        return 0;
+    default:
+        return FR_CORRUPT(e, "program op %u: unknown opcode %u", index, op->opcode);
+    }
+}
+
+/* ---- building ------------------------------------------------------------------------------- */
+
+fmt_program *fmt_program_new(uint32_t n_inputs, const uint8_t *kinds)
+{
+    fmt_program *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->n_inputs = p->n_slots = n_inputs;
+    p->slot_kind = calloc(n_inputs ? n_inputs : 1, 1);
+    if (!p->slot_kind) {
+        free(p);
+        return NULL;
+    }
+    if (kinds)
+        memcpy(p->slot_kind, kinds, n_inputs);
+    return p;
+}
+
+static void *dup_mem(const void *src, size_t n)
+{
+    if (!src || !n)
+        return NULL;
+    void *d = malloc(n);
+    if (d)
+        memcpy(d, src, n);
+    return d;
+}
+
+int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_err *e)
+{
+    if (p->n_slots + (uint64_t)op->n_out > FMT_MAX_SLOTS)
+        return fr_fail(e, FROST_ELIMIT, "program: too many columns");
+    fmt_op *ops = realloc(p->ops, (p->n_ops + 1) * sizeof *ops);
+    uint8_t *kinds = realloc(p->slot_kind, p->n_slots + op->n_out);
+    if (ops)
+        p->ops = ops;
+    if (kinds)
+        p->slot_kind = kinds;
+    if (!ops || !kinds)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    fmt_op c = *op;
+    int ok = 1;
+    c.in = dup_mem(op->in, op->n_in * sizeof *op->in);
+    ok &= !op->n_in || c.in;
+    uint32_t nv = op->opcode == FMT_OP_ENCODE ? op->n_cat : op->n_in;
+    c.a = dup_mem(op->a, op->n_in * sizeof(double));
+    c.b = dup_mem(op->b, op->n_in * sizeof(double));
+    c.cats = dup_mem(op->cats, op->n_cat * sizeof(double));
+    c.targets = dup_mem(op->targets, op->n_cat * sizeof(double));
+    c.edges = dup_mem(op->edges, op->n_edges * sizeof(double));
+    c.term_off = op->term_off ? dup_mem(op->term_off, (op->n_out + 1) * sizeof(uint32_t)) : NULL;
+    c.term_idx = op->term_off ? dup_mem(op->term_idx, op->term_off[op->n_out] * sizeof(uint32_t))
+                              : NULL;
+    c.strs = NULL;
+    if (op->strs) {
+        c.strs = calloc(nv ? nv : 1, sizeof *c.strs);
+        ok &= c.strs != NULL;
+        for (uint32_t i = 0; c.strs && i < nv; i++)
+            ok &= (c.strs[i] = dup_mem(op->strs[i], strlen(op->strs[i]) + 1)) != NULL;
+    }
+    ok &= (!op->a || c.a || !op->n_in) && (!op->b || c.b || !op->n_in) &&
+          (!op->cats || c.cats || !op->n_cat) && (!op->targets || c.targets || !op->n_cat) &&
+          (!op->edges || c.edges) && (!op->term_off || c.term_off);
+    /* every array an opcode reads must be present */
+    int need_ok = 1;
+    switch (op->opcode) {
+    case FMT_OP_IMPUTE: need_ok = op->a != NULL; break;
+    case FMT_OP_IMPUTE_STR: need_ok = op->strs != NULL; break;
+    case FMT_OP_SCALE: need_ok = op->a && op->b; break;
+    case FMT_OP_ENCODE:
+        need_ok = op->targets && (op->cat_kind == FMT_SLOT_STR ? op->strs != NULL : op->cats != NULL);
+        break;
+    case FMT_OP_POLY: need_ok = op->term_off && op->term_idx; break;
+    case FMT_OP_BINS: need_ok = op->edges != NULL; break;
+    default: break;
+    }
+    int rc = 0;
+    if (!ok)
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory");
+    else if (!need_ok)
+        rc = fr_fail(e, FROST_EINVAL, "program op %u: parameters missing", p->n_ops);
+    else
+        rc = check_op(p, &c, p->n_ops, p->n_slots, e);
+    if (rc) {
+        op_free(NULL, &c);
+        return rc;
+    }
+    p->ops[p->n_ops++] = c;
+    for (uint32_t i = 0; i < c.n_out; i++)
+        p->slot_kind[p->n_slots + i] = (uint8_t)op_out_kind(&c);
+    if (first_out)
+        *first_out = p->n_slots;
+    p->n_slots += c.n_out;
+    return 0;
+}
+
+int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
+                            const char *const *names, fr_err *e)
+{
+    if (n == 0)
+        return fr_fail(e, FROST_EINVAL, "program: no output columns");
+    for (uint32_t i = 0; i < n; i++)
+        if (slots[i] >= p->n_slots || p->slot_kind[slots[i]] != FMT_SLOT_NUM)
+            return fr_fail(e, FROST_EINVAL, "program: output %u is slot %u, not a numeric slot",
+                           i, slots[i]);
+    uint32_t *o = dup_mem(slots, n * sizeof *slots);
+    char **nm = names ? calloc(n, sizeof *nm) : NULL;
+    if (!o || (names && !nm)) {
+        free(o);
+        free(nm);
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; names && i < n; i++)
+        if (!(nm[i] = dup_mem(names[i], strlen(names[i]) + 1))) {
+            for (uint32_t j = 0; j < i; j++)
+                free(nm[j]);
+            free(nm);
+            free(o);
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
+        }
+    free(p->outputs);
+    if (p->output_names)
+        for (uint32_t i = 0; i < p->n_outputs; i++)
+            free(p->output_names[i]);
+    free(p->output_names);
+    p->outputs = o;
+    p->output_names = nm;
+    p->n_outputs = n;
+    return 0;
+}
+
+/* ---- bytes ---------------------------------------------------------------------------------- */
+
+int fmt_put(fmt_buf *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return FROST_ENOMEM;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *q = fr_realloc(b->a, b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return FROST_ENOMEM;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+    return 0;
+}
+void fmt_put_u32(fmt_buf *b, uint32_t v) { uint8_t t[4]; fr_wr32(t, v); fmt_put(b, t, 4); }
+void fmt_put_u64(fmt_buf *b, uint64_t v) { uint8_t t[8]; fr_wr64(t, v); fmt_put(b, t, 8); }
+void fmt_put_f64(fmt_buf *b, double v) { uint8_t t[8]; fr_wrf64(t, v); fmt_put(b, t, 8); }
+void fmt_put_str(fmt_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    fmt_put_u32(b, (uint32_t)n);
+    fmt_put(b, s, n);
+}
+
+void fmt_program_write(const fmt_program *p, fmt_buf *b)
+{
+    fmt_put_u32(b, p->n_inputs);
+    fmt_put_u32(b, p->n_slots);
+    fmt_put_u32(b, p->n_ops);
+    fmt_put_u32(b, p->n_outputs);
+    for (uint32_t i = 0; i < p->n_ops; i++) {
+        const fmt_op *op = &p->ops[i];
+        fmt_put_u32(b, op->opcode);
+        fmt_put_u32(b, op->n_in);
+        fmt_put_u32(b, op->n_out);
+        fmt_put_u32(b, 0);
+        for (uint32_t j = 0; j < op->n_in; j++)
+            fmt_put_u32(b, op->in[j]);
+        switch (op->opcode) {
+        case FMT_OP_IMPUTE:
+            for (uint32_t j = 0; j < op->n_in; j++)
+                fmt_put_f64(b, op->a[j]);
+            break;
+        case FMT_OP_IMPUTE_STR:
+            for (uint32_t j = 0; j < op->n_in; j++)
+                fmt_put_str(b, op->strs[j]);
+            break;
+        case FMT_OP_SCALE:
+            fmt_put_u32(b, op->mode);
+            fmt_put_u32(b, op->clip);
+            fmt_put_f64(b, op->lo);
+            fmt_put_f64(b, op->hi);
+            for (uint32_t j = 0; j < op->n_in; j++)
+                fmt_put_f64(b, op->a[j]);
+            for (uint32_t j = 0; j < op->n_in; j++)
+                fmt_put_f64(b, op->b[j]);
+            break;
+        case FMT_OP_ENCODE:
+            fmt_put_u32(b, op->cat_kind);
+            fmt_put_u32(b, op->n_cat);
+            fmt_put_u32(b, op->unknown);
+            fmt_put_u32(b, op->missing_cat);
+            fmt_put_f64(b, op->unknown_target);
+            for (uint32_t c = 0; c < op->n_cat; c++) {
+                if (op->cat_kind == FMT_SLOT_STR)
+                    fmt_put_str(b, op->strs[c]);
+                else
+                    fmt_put_f64(b, op->cats[c]);
+            }
+            for (uint32_t c = 0; c < op->n_cat; c++)
+                fmt_put_f64(b, op->targets[c]);
+            break;
+        case FMT_OP_NORMALIZE:
+            fmt_put_u32(b, op->norm);
+            break;
+        case FMT_OP_POLY:
+            for (uint32_t t = 0; t < op->n_out; t++) {
+                fmt_put_u32(b, op->term_off[t + 1] - op->term_off[t]);
+                for (uint32_t j = op->term_off[t]; j < op->term_off[t + 1]; j++)
+                    fmt_put_u32(b, op->term_idx[j]);
+            }
+            break;
+        case FMT_OP_BINS:
+            fmt_put_u32(b, op->rule);
+            fmt_put_u32(b, op->n_edges);
+            for (uint32_t j = 0; j < op->n_edges; j++)
+                fmt_put_f64(b, op->edges[j]);
+            break;
+        default:
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < p->n_outputs; i++)
+        fmt_put_u32(b, p->outputs[i]);
+    fmt_put_u32(b, p->output_names ? 1 : 0);
+    for (uint32_t i = 0; p->output_names && i < p->n_outputs; i++)
+        fmt_put_str(b, p->output_names[i]);
+}
+
+void fmt_linear_write(const fmt_linear *l, fmt_buf *b)
+{
+    fmt_put_u32(b, l->task);
+    fmt_put_u32(b, l->rule);
+    fmt_put_u32(b, l->n_features);
+    fmt_put_u32(b, l->n_rows);
+    for (uint64_t i = 0; i < (uint64_t)l->n_rows * l->n_features; i++)
+        fmt_put_f64(b, l->coef[i]);
+    for (uint32_t r = 0; r < l->n_rows; r++)
+        fmt_put_f64(b, l->intercept[r]);
+}
+
+/* A bounded reader over a section body. */
+typedef struct rd {
+    const uint8_t *p;
+    size_t left;
+    int bad;
+} rd;
+
+static uint32_t rd_u32(rd *r)
+{
+    if (r->left < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    uint32_t v = fr_rd32(r->p);
+    r->p += 4;
+    r->left -= 4;
+    return v;
+}
+static double rd_f64(rd *r)
+{
+    if (r->left < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    double v = fr_rdf64(r->p);
+    r->p += 8;
+    r->left -= 8;
+    return v;
+}
+static char *rd_str(rd *r, const frost_allocator *a)
+{
+    uint32_t n = rd_u32(r);
+    if (r->bad || n > r->left || memchr(r->p, 0, n)) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = fr_malloc(a, (size_t)n + 1);
+    if (!s) {
+        r->bad = 2;
+        return NULL;
+    }
+    memcpy(s, r->p, n);
+    s[n] = 0;
+    r->p += n;
+    r->left -= n;
+    return s;
+}
+/* n elements of `size` bytes each must still fit: bounds every allocation by the bytes left. */
+static void *rd_alloc(rd *r, const frost_allocator *a, uint64_t n, size_t size, size_t min_each)
+{
+    if (r->bad || n * min_each > r->left) {
+        r->bad = 1;
+        return NULL;
+    }
+    void *p = fr_calloc(a, n ? n : 1, size);
+    if (!p)
+        r->bad = 2;
+    return p;
+}
+
+int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
+                      uint32_t n_inputs, const frost_allocator *a, fmt_program **out, fr_err *e)
+{
+    rd r = {body, len, 0};
+    fmt_program *p = fr_calloc(a, 1, sizeof *p);
+    if (!p)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    int rc = 0;
+    p->n_inputs = rd_u32(&r);
+    uint32_t n_slots = rd_u32(&r);
+    uint32_t n_ops = rd_u32(&r);
+    uint32_t n_outputs = rd_u32(&r);
+    if (r.bad || p->n_inputs != n_inputs || n_slots < n_inputs || n_outputs == 0 ||
+        n_slots > FMT_MAX_SLOTS) {
+        rc = FR_CORRUPT(e, "PROGRAM: %u inputs (FEATURES has %u), %u slots, %u outputs",
+                        p->n_inputs, n_inputs, n_slots, n_outputs);
+        goto fail;
+    }
+    /* each op takes ≥ 16 bytes and each slot costs its op at least nothing more, so bound
+     * the slot table by the op count times the largest op, and the op table by the bytes */
+    p->ops = rd_alloc(&r, a, n_ops, sizeof *p->ops, 16);
+    p->slot_kind = p->ops ? fr_calloc(a, n_slots ? n_slots : 1, 1) : NULL;
+    if (!p->ops || !p->slot_kind) {
+        rc = r.bad == 2 || (p->ops && !p->slot_kind) ? fr_fail(e, FROST_ENOMEM, "out of memory")
+                                                      : FR_CORRUPT(e, "PROGRAM: %u ops cannot fit", n_ops);
+        goto fail;
+    }
+    if (input_kinds)
+        memcpy(p->slot_kind, input_kinds, n_inputs);
+    p->n_slots = n_inputs;
+    for (uint32_t i = 0; i < n_ops; i++) {
+        fmt_op *op = &p->ops[i];
+        op->opcode = rd_u32(&r);
+        op->n_in = rd_u32(&r);
+        op->n_out = rd_u32(&r);
+        uint32_t reserved = rd_u32(&r);
+        if (r.bad || reserved || op->n_out > n_slots - p->n_slots) {
+            rc = FR_CORRUPT(e, "PROGRAM: op %u header is malformed", i);
+            goto fail;
+        }
+        p->n_ops = i + 1; /* from here op is owned by p, even half-filled */
+        op->in = rd_alloc(&r, a, op->n_in, sizeof *op->in, 4);
+        for (uint32_t j = 0; op->in && j < op->n_in; j++)
+            op->in[j] = rd_u32(&r);
+        switch (op->opcode) {
+        case FMT_OP_IMPUTE:
+            op->a = rd_alloc(&r, a, op->n_in, sizeof(double), 8);
+            for (uint32_t j = 0; op->a && j < op->n_in; j++)
+                op->a[j] = rd_f64(&r);
+            break;
+        case FMT_OP_IMPUTE_STR:
+            op->strs = rd_alloc(&r, a, op->n_in, sizeof(char *), 4);
+            for (uint32_t j = 0; op->strs && j < op->n_in && !r.bad; j++)
+                op->strs[j] = rd_str(&r, a);
+            break;
+        case FMT_OP_SCALE:
+            op->mode = rd_u32(&r);
+            op->clip = rd_u32(&r);
+            op->lo = rd_f64(&r);
+            op->hi = rd_f64(&r);
+            op->a = rd_alloc(&r, a, op->n_in, sizeof(double), 16);
+            op->b = op->a ? fr_calloc(a, op->n_in ? op->n_in : 1, sizeof(double)) : NULL;
+            for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
+                op->a[j] = rd_f64(&r);
+            for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
+                op->b[j] = rd_f64(&r);
+            if (op->a && !op->b)
+                r.bad = 2;
+            break;
+        case FMT_OP_ENCODE:
+            op->cat_kind = rd_u32(&r);
+            op->n_cat = rd_u32(&r);
+            op->unknown = rd_u32(&r);
+            op->missing_cat = rd_u32(&r);
+            op->unknown_target = rd_f64(&r);
+            if (op->cat_kind == FMT_SLOT_STR) {
+                op->strs = rd_alloc(&r, a, op->n_cat, sizeof(char *), 12);
+                for (uint32_t c = 0; op->strs && c < op->n_cat && !r.bad; c++)
+                    op->strs[c] = rd_str(&r, a);
+            } else {
+                op->cats = rd_alloc(&r, a, op->n_cat, sizeof(double), 16);
+                for (uint32_t c = 0; op->cats && c < op->n_cat; c++)
+                    op->cats[c] = rd_f64(&r);
+            }
+            op->targets = rd_alloc(&r, a, op->n_cat, sizeof(double), 8);
+            for (uint32_t c = 0; op->targets && c < op->n_cat; c++)
+                op->targets[c] = rd_f64(&r);
+            break;
+        case FMT_OP_NORMALIZE:
+            op->norm = rd_u32(&r);
+            break;
+        case FMT_OP_POLY: {
+            op->term_off = rd_alloc(&r, a, (uint64_t)op->n_out + 1, sizeof(uint32_t), 4);
+            uint64_t total = 0;
+            /* terms come with their degree first; read into a growing index array */
+            size_t cap = 16;
+            op->term_idx = op->term_off ? fr_malloc(a, cap * sizeof(uint32_t)) : NULL;
+            for (uint32_t t = 0; op->term_idx && t < op->n_out && !r.bad; t++) {
+                uint32_t deg = rd_u32(&r);
+                if (deg > 16 || (uint64_t)deg * 4 > r.left) {
+                    r.bad = 1;
+                    break;
+                }
+                if (total + deg > cap) {
+                    while (total + deg > cap)
+                        cap *= 2;
+                    uint32_t *grown = fr_realloc(a, op->term_idx, cap * sizeof(uint32_t));
+                    if (!grown) {
+                        r.bad = 2;
+                        break;
+                    }
+                    op->term_idx = grown;
+                }
+                op->term_off[t] = (uint32_t)total;
+                for (uint32_t j = 0; j < deg; j++)
+                    op->term_idx[total++] = rd_u32(&r);
+            }
+            if (op->term_off && !r.bad)
+                op->term_off[op->n_out] = (uint32_t)total;
+            if (op->term_off && !op->term_idx)
+                r.bad = 2;
+            break;
+        }
+        case FMT_OP_BINS:
+            op->rule = rd_u32(&r);
+            op->n_edges = rd_u32(&r);
+            op->edges = rd_alloc(&r, a, op->n_edges, sizeof(double), 8);
+            for (uint32_t j = 0; op->edges && j < op->n_edges; j++)
+                op->edges[j] = rd_f64(&r);
+            break;
+        default:
+            rc = FR_CORRUPT(e, "PROGRAM: op %u has unknown opcode %u", i, op->opcode);
+            goto fail;
+        }
+        if (r.bad) {
+            rc = r.bad == 2 ? fr_fail(e, FROST_ENOMEM, "out of memory")
+                            : FR_CORRUPT(e, "PROGRAM: op %u is truncated or malformed", i);
+            goto fail;
+        }
+        if ((rc = check_op(p, op, i, p->n_slots, e)))
+            goto fail;
+        for (uint32_t j = 0; j < op->n_out; j++)
+            p->slot_kind[p->n_slots + j] = (uint8_t)op_out_kind(op);
+        p->n_slots += op->n_out;
+    }
+    if (p->n_slots != n_slots) {
+        rc = FR_CORRUPT(e, "PROGRAM: ops create %u slots, the header says %u", p->n_slots, n_slots);
+        goto fail;
+    }
+    p->n_outputs = n_outputs;
+    p->outputs = rd_alloc(&r, a, n_outputs, sizeof *p->outputs, 4);
+    for (uint32_t i = 0; p->outputs && i < n_outputs; i++) {
+        p->outputs[i] = rd_u32(&r);
+        if (!r.bad && (p->outputs[i] >= n_slots || p->slot_kind[p->outputs[i]] != FMT_SLOT_NUM)) {
+            rc = FR_CORRUPT(e, "PROGRAM: output %u is slot %u, not a numeric slot", i,
+                            p->outputs[i]);
+            goto fail;
+        }
+    }
+    uint32_t flags = rd_u32(&r);
+    if (!r.bad && (flags & ~1u))
+        r.bad = 1;
+    if (!r.bad && (flags & 1u)) {
+        p->output_names = rd_alloc(&r, a, n_outputs, sizeof(char *), 4);
+        for (uint32_t i = 0; p->output_names && i < n_outputs && !r.bad; i++)
+            p->output_names[i] = rd_str(&r, a);
+    }
+    if (r.bad || r.left) {
+        rc = r.bad == 2 ? fr_fail(e, FROST_ENOMEM, "out of memory")
+                        : FR_CORRUPT(e, "PROGRAM: outputs are truncated or followed by %zu bytes",
+                                     r.left);
+        goto fail;
+    }
+    *out = p;
+    return 0;
+fail:
+    fmt_program_free(a, p);
+    return rc;
+}
+
+int fmt_linear_parse(const uint8_t *body, size_t len, const frost_allocator *a, fmt_linear **out,
+                     fr_err *e)
+{
+    rd r = {body, len, 0};
+    fmt_linear *l = fr_calloc(a, 1, sizeof *l);
+    if (!l)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    l->task = rd_u32(&r);
+    l->rule = rd_u32(&r);
+    l->n_features = rd_u32(&r);
+    l->n_rows = rd_u32(&r);
+    int rc = 0;
+    if (r.bad || (l->task != FROST_TASK_CLASSIFIER && l->task != FROST_TASK_REGRESSOR) ||
+        l->rule < FMT_LIN_IDENTITY || l->rule > FMT_LIN_DECISION ||
+        (l->task == FROST_TASK_REGRESSOR) != (l->rule == FMT_LIN_IDENTITY) ||
+        l->n_features == 0 || l->n_rows == 0 ||
+        (uint64_t)l->n_rows * l->n_features + l->n_rows != r.left / 8 || r.left % 8) {
+        rc = FR_CORRUPT(e, "LINEAR: task %u, rule %u, %u × %u coefficients in %zu bytes", l->task,
+                        l->rule, l->n_rows, l->n_features, r.left);
+        goto fail;
+    }
+    l->coef = fr_calloc(a, (size_t)l->n_rows * l->n_features, sizeof(double));
+    l->intercept = fr_calloc(a, l->n_rows, sizeof(double));
+    if (!l->coef || !l->intercept) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (uint64_t i = 0; i < (uint64_t)l->n_rows * l->n_features; i++)
+        l->coef[i] = rd_f64(&r);
+    for (uint32_t i = 0; i < l->n_rows; i++)
+        l->intercept[i] = rd_f64(&r);
+    *out = l;
+    return 0;
+fail:
+    fmt_linear_free(a, l);
+    return rc;
+}

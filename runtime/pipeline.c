@@ -1,0 +1,571 @@
+/*
+ * pipeline.c — scoring models with preprocessing: typed input columns, the PROGRAM's column
+ * operations (imputers, scalers, encoders, … flattened at conversion), and linear estimators.
+ *
+ * Rows are processed in batches: each row's input columns are fetched into a slot workspace,
+ * the program runs over the slots, and its output slots become one row of the estimator's
+ * feature matrix; the tree ensemble (predict.c) or the linear model then scores the batch.
+ * Every operation is the one scikit-learn's transform performs, in the same order, so the
+ * features — and the predictions — are the same numbers.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+/* Rows per batch: enough to amortise the estimator call, few enough that the feature matrix of
+ * a batch stays small even for very wide one-hot outputs. */
+#define RT_BATCH_BYTES (4u << 20)
+#define RT_BATCH_MAX 256
+
+typedef struct rt_slot {
+    double num;
+    const char *str;  /* string slots: NULL when missing */
+    size_t len;
+} rt_slot;
+
+/* A category table ready for lookups: open addressing over hashes of the categories. */
+struct rt_encoder {
+    uint32_t mask;      /* table size - 1 (a power of two), 0 when unused */
+    uint32_t *table;    /* category index + 1, 0 = empty */
+};
+
+static uint64_t hash_num(double v)
+{
+    if (v == 0.0)
+        v = 0.0; /* -0.0 and 0.0 are the same category */
+    return XXH3_64bits(&v, sizeof v);
+}
+
+static int build_encoder(const frost_allocator *a, const fmt_op *op, rt_encoder *enc, fr_err *e)
+{
+    uint32_t cap = 16;
+    while (cap < 2 * op->n_cat)
+        cap *= 2;
+    enc->table = fr_calloc(a, cap, sizeof *enc->table);
+    if (!enc->table)
+        return fr_fail(e, FROST_ENOMEM, "out of memory for a %u-category table", op->n_cat);
+    enc->mask = cap - 1;
+    for (uint32_t c = 0; c < op->n_cat; c++) {
+        if (c == op->missing_cat)
+            continue; /* reached through missing inputs only, never by value */
+        uint64_t h = op->cat_kind == FMT_SLOT_STR ? XXH3_64bits(op->strs[c], strlen(op->strs[c]))
+                                                  : hash_num(op->cats[c]);
+        uint32_t i = (uint32_t)h & enc->mask;
+        while (enc->table[i]) {
+            uint32_t o = enc->table[i] - 1;
+            int same = op->cat_kind == FMT_SLOT_STR ? strcmp(op->strs[o], op->strs[c]) == 0
+                                                    : op->cats[o] == op->cats[c];
+            if (same)
+                return FR_CORRUPT(e, "program: category %u repeats category %u", c, o);
+            i = (i + 1) & enc->mask;
+        }
+        enc->table[i] = c + 1;
+    }
+    return 0;
+}
+
+/* The category index of a value, or UINT32_MAX when unknown. */
+static uint32_t lookup(const fmt_op *op, const rt_encoder *enc, const rt_slot *v)
+{
+    uint64_t h;
+    if (op->cat_kind == FMT_SLOT_STR)
+        h = XXH3_64bits(v->str, v->len);
+    else
+        h = hash_num(v->num);
+    for (uint32_t i = (uint32_t)h & enc->mask;; i = (i + 1) & enc->mask) {
+        uint32_t c = enc->table[i];
+        if (!c)
+            return UINT32_MAX;
+        c--;
+        if (op->cat_kind == FMT_SLOT_STR) {
+            if (strlen(op->strs[c]) == v->len && memcmp(op->strs[c], v->str, v->len) == 0)
+                return c;
+        } else if (op->cats[c] == v->num) {
+            return c;
+        }
+    }
+}
+
+int rt_program_init(frost_model *m, fr_err *e)
+{
+    const fmt_program *p = m->h.program;
+    if (!p)
+        return 0;
+    m->encoders = fr_calloc(m->alloc, p->n_ops ? p->n_ops : 1, sizeof *m->encoders);
+    if (!m->encoders)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < p->n_ops; i++)
+        if (p->ops[i].opcode == FMT_OP_ENCODE) {
+            int rc = build_encoder(m->alloc, &p->ops[i], &m->encoders[i], e);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+void rt_program_free(frost_model *m)
+{
+    if (!m->encoders)
+        return;
+    for (uint32_t i = 0; m->h.program && i < m->h.program->n_ops; i++)
+        fr_free(m->alloc, m->encoders[i].table);
+    fr_free(m->alloc, m->encoders);
+    m->encoders = NULL;
+}
+
+/* ---- where input values come from ----------------------------------------------------------- */
+
+typedef struct source {
+    const double *X;            /* a row-major numeric matrix (frost_predict), or NULL */
+    const frost_column *cols;   /* or columns, col_of[input] of them per input */
+    const size_t *col_of;
+} source;
+
+static const char *input_name(const frost_model *m, uint32_t i, char *buf, size_t cap)
+{
+    if (m->h.features_named)
+        return m->h.feature_names[i];
+    snprintf(buf, cap, "#%u", i);
+    return buf;
+}
+
+static int input_is_str(const frost_model *m, uint32_t i)
+{
+    return m->h.feature_kinds && m->h.feature_kinds[i] == FMT_SLOT_STR;
+}
+
+/* Matches the given columns to the model's inputs: by name (equal names in order) or by
+ * position. col_of receives, per input, the column feeding it. */
+static int bind_columns(const frost_model *m, const frost_column *cols, size_t n_cols,
+                        size_t *col_of, fr_err *e)
+{
+    const fmt_header *h = &m->h;
+    size_t missing = 0;
+    char list[384] = "";
+    size_t at = 0;
+    for (uint32_t i = 0; i < h->n_inputs; i++) {
+        col_of[i] = SIZE_MAX;
+        /* the k-th input with this name takes the k-th column with this name */
+        uint32_t rank = 0;
+        if (h->features_named)
+            for (uint32_t j = 0; j < i; j++)
+                rank += strcmp(h->feature_names[j], h->feature_names[i]) == 0;
+        for (size_t c = 0; c < n_cols && col_of[i] == SIZE_MAX; c++) {
+            if (cols[c].name) {
+                if (h->features_named && strcmp(cols[c].name, h->feature_names[i]) == 0 &&
+                    rank-- == 0)
+                    col_of[i] = c;
+            } else if (cols[c].index == i) {
+                col_of[i] = c;
+            }
+        }
+        if (col_of[i] == SIZE_MAX) {
+            char nb[32];
+            if (missing++ < 12 && at < sizeof list)
+                at += (size_t)snprintf(list + at, sizeof list - at, "%s'%s'", at ? ", " : "",
+                                       input_name(m, i, nb, sizeof nb));
+            continue;
+        }
+        const frost_column *col = &cols[col_of[i]];
+        int str = col->type == FROST_COLUMN_STRING;
+        if (col->type < FROST_COLUMN_DOUBLE || col->type > FROST_COLUMN_STRING || !col->values)
+            return fr_fail(e, FROST_EINVAL, "column %zu: unknown type or no values", col_of[i]);
+        if (str != input_is_str(m, i)) {
+            char nb[32];
+            return fr_fail(e, FROST_ESCHEMA, "column '%s' holds %s, but the model reads it as %s",
+                           input_name(m, i, nb, sizeof nb), str ? "strings" : "numbers",
+                           str ? "numbers" : "strings (categories)");
+        }
+    }
+    if (missing)
+        return fr_fail(e, FROST_ESCHEMA, "%zu input column%s missing: %s%s", missing,
+                       missing == 1 ? " is" : "s are", list, missing > 12 ? ", …" : "");
+    return 0;
+}
+
+static void fetch(const frost_model *m, const source *src, size_t row, rt_slot *slots)
+{
+    uint32_t n = m->h.n_inputs;
+    if (src->X) {
+        for (uint32_t i = 0; i < n; i++) {
+            slots[i].num = src->X[row * n + i];
+            slots[i].str = NULL;
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const frost_column *c = &src->cols[src->col_of[i]];
+        size_t at = row * (c->stride ? c->stride : 1);
+        slots[i].str = NULL;
+        switch (c->type) {
+        case FROST_COLUMN_DOUBLE: slots[i].num = ((const double *)c->values)[at]; break;
+        case FROST_COLUMN_FLOAT: slots[i].num = (double)((const float *)c->values)[at]; break;
+        case FROST_COLUMN_INT64: slots[i].num = (double)((const int64_t *)c->values)[at]; break;
+        case FROST_COLUMN_STRING: {
+            const frost_string *s = &((const frost_string *)c->values)[at];
+            slots[i].num = NAN;
+            slots[i].str = s->ptr;
+            slots[i].len = s->ptr ? s->len : 0;
+            break;
+        }
+        }
+    }
+}
+
+/* ---- the operations ------------------------------------------------------------------------- */
+
+static int is_missing(const fmt_program *p, uint32_t slot, const rt_slot *v)
+{
+    return p->slot_kind[slot] == FMT_SLOT_STR ? v->str == NULL : isnan(v->num);
+}
+
+static double pairwise(const double *v, uint32_t n)
+{
+    if (n < 8) {
+        double s = -0.0;
+        for (uint32_t i = 0; i < n; i++)
+            s += v[i];
+        return s;
+    }
+    double r[8];
+    memcpy(r, v, sizeof r);
+    uint32_t i = 8;
+    for (; i < n - n % 8; i += 8)
+        for (int j = 0; j < 8; j++)
+            r[j] += v[i + j];
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t first, size_t row,
+                  double *scratch, fr_err *e)
+{
+    const fmt_program *p = m->h.program;
+    const fmt_op *op = &p->ops[index];
+    rt_slot *out = s + first;
+    switch (op->opcode) {
+    case FMT_OP_IMPUTE: /* SimpleImputer.transform: NaN → statistics_ */
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            double x = s[op->in[i]].num;
+            out[i].num = isnan(x) ? op->a[i] : x;
+            out[i].str = NULL;
+        }
+        return 0;
+    case FMT_OP_IMPUTE_STR:
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            const rt_slot *x = &s[op->in[i]];
+            out[i].num = NAN;
+            out[i].str = x->str ? x->str : op->strs[i];
+            out[i].len = x->str ? x->len : strlen(op->strs[i]);
+        }
+        return 0;
+    case FMT_OP_INDICATOR: /* MissingIndicator: 1.0 where missing */
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            out[i].num = is_missing(p, op->in[i], &s[op->in[i]]) ? 1.0 : 0.0;
+            out[i].str = NULL;
+        }
+        return 0;
+    case FMT_OP_SCALE: /* StandardScaler / RobustScaler / MaxAbsScaler: (x - a) / b;
+                        * MinMaxScaler: x * a + b, then clip */
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            double x = s[op->in[i]].num;
+            double v = op->mode == 0 ? (x - op->a[i]) / op->b[i] : x * op->a[i] + op->b[i];
+            if (op->clip && !isnan(v))
+                v = v < op->lo ? op->lo : v > op->hi ? op->hi : v;
+            out[i].num = v;
+            out[i].str = NULL;
+        }
+        return 0;
+    case FMT_OP_ENCODE: {
+        const rt_slot *x = &s[op->in[0]];
+        uint32_t c;
+        if (is_missing(p, op->in[0], x))
+            c = op->missing_cat;
+        else
+            c = lookup(op, &m->encoders[index], x);
+        double target;
+        if (c == FMT_NONE || c == UINT32_MAX) {
+            if (!op->unknown) {
+                char nb[32];
+                uint32_t in = op->in[0];
+                const char *col = in < m->h.n_inputs ? input_name(m, in, nb, sizeof nb) : "a derived column";
+                if (x->str)
+                    return fr_fail(e, FROST_ESCHEMA, "row %zu, column '%s': unknown category '%.*s'",
+                                   row + 1, col, (int)(x->len > 200 ? 200 : x->len), x->str);
+                return fr_fail(e, FROST_ESCHEMA, "row %zu, column '%s': unknown category %.17g",
+                               row + 1, col, x->num);
+            }
+            target = op->unknown_target;
+        } else {
+            target = op->targets[c];
+        }
+        if (op->n_out == 1) {
+            out[0].num = target;
+            out[0].str = NULL;
+            return 0;
+        }
+        for (uint32_t j = 0; j < op->n_out; j++) {
+            out[j].num = 0.0;
+            out[j].str = NULL;
+        }
+        if (target >= 0)
+            out[(uint32_t)target].num = 1.0;
+        return 0;
+    }
+    case FMT_OP_NORMALIZE: { /* sklearn.preprocessing.normalize, rows */
+        double norm = 0.0;
+        for (uint32_t i = 0; i < op->n_in; i++)
+            scratch[i] = s[op->in[i]].num;
+        if (op->norm == 1) {
+            for (uint32_t i = 0; i < op->n_in; i++)
+                scratch[op->n_in + i] = fabs(scratch[i]);
+            norm = pairwise(scratch + op->n_in, op->n_in);
+        } else if (op->norm == 2) {
+            for (uint32_t i = 0; i < op->n_in; i++)
+                norm += scratch[i] * scratch[i];
+            norm = sqrt(norm);
+        } else {
+            for (uint32_t i = 0; i < op->n_in; i++)
+                norm = fabs(scratch[i]) > norm ? fabs(scratch[i]) : norm;
+        }
+        if (norm == 0.0)
+            norm = 1.0;
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            out[i].num = scratch[i] / norm;
+            out[i].str = NULL;
+        }
+        return 0;
+    }
+    case FMT_OP_POLY:
+        for (uint32_t t = 0; t < op->n_out; t++) {
+            double v = 1.0;
+            uint32_t j = op->term_off[t];
+            if (j < op->term_off[t + 1])
+                v = s[op->in[op->term_idx[j++]]].num;
+            for (; j < op->term_off[t + 1]; j++)
+                v *= s[op->in[op->term_idx[j]]].num;
+            out[t].num = v;
+            out[t].str = NULL;
+        }
+        return 0;
+    case FMT_OP_BINS: {
+        double x = s[op->in[0]].num;
+        uint32_t bin = 0;
+        if (op->rule == 1) { /* searchsorted(edges[1:-1], x, side='right') */
+            for (uint32_t i = 1; i + 1 < op->n_edges; i++)
+                bin += op->edges[i] <= x;
+        } else { /* digitize(x + atol + rtol·|x|, edges[1:]), clipped */
+            double xe = x + (1e-8 + 1e-5 * fabs(x));
+            for (uint32_t i = 1; i < op->n_edges; i++)
+                bin += op->edges[i] <= xe;
+            if (bin > op->n_edges - 2)
+                bin = op->n_edges - 2;
+        }
+        if (op->n_out == 1) {
+            out[0].num = isnan(x) ? NAN : (double)bin;
+            out[0].str = NULL;
+            return 0;
+        }
+        for (uint32_t j = 0; j < op->n_out; j++) {
+            out[j].num = j == bin ? 1.0 : 0.0;
+            out[j].str = NULL;
+        }
+        return 0;
+    }
+    default:
+        return FR_CORRUPT(e, "program op %u: unknown opcode", index);
+    }
+}
+
+/* ---- linear estimators ---------------------------------------------------------------------- */
+
+static double expit(double d) { return 1.0 / (1.0 + exp(-d)); }
+
+/* LinearModel._decision_function / LinearClassifierMixin.decision_function: X @ coef.T +
+ * intercept, then the rule's link (sklearn/linear_model/_base.py, _logistic.py). */
+static void linear_row(const fmt_linear *l, const double *x, int proba, double *out, double *d)
+{
+    for (uint32_t r = 0; r < l->n_rows; r++) {
+        const double *w = l->coef + (size_t)r * l->n_features;
+        double acc = 0.0;
+        for (uint32_t j = 0; j < l->n_features; j++)
+            acc += x[j] * w[j];
+        d[r] = acc + l->intercept[r];
+    }
+    if (l->task == FROST_TASK_REGRESSOR) {
+        memcpy(out, d, l->n_rows * sizeof *d);
+        return;
+    }
+    if (!proba) {
+        if (l->n_rows == 1) {
+            out[0] = d[0] > 0 ? 1.0 : 0.0;
+        } else {
+            uint32_t best = 0;
+            for (uint32_t r = 1; r < l->n_rows; r++)
+                if (d[r] > d[best])
+                    best = r;
+            out[0] = (double)best;
+        }
+        return;
+    }
+    switch (l->rule) {
+    case FMT_LIN_LOGISTIC:
+        out[1] = expit(d[0]);
+        out[0] = 1.0 - out[1];
+        return;
+    case FMT_LIN_OVR: {
+        for (uint32_t r = 0; r < l->n_rows; r++)
+            out[r] = expit(d[r]);
+        double s = pairwise(out, l->n_rows);
+        for (uint32_t r = 0; r < l->n_rows; r++)
+            out[r] /= s;
+        return;
+    }
+    case FMT_LIN_BINARY_SOFTMAX:
+        d[1] = d[0];
+        d[0] = -d[0];
+        /* fall through */
+    case FMT_LIN_SOFTMAX: {
+        uint32_t n = l->rule == FMT_LIN_SOFTMAX ? l->n_rows : 2;
+        double mx = d[0];
+        for (uint32_t r = 1; r < n; r++)
+            mx = d[r] > mx ? d[r] : mx;
+        for (uint32_t r = 0; r < n; r++)
+            out[r] = exp(d[r] - mx);
+        double s = pairwise(out, n);
+        for (uint32_t r = 0; r < n; r++)
+            out[r] /= s;
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+/* ---- the driver ----------------------------------------------------------------------------- */
+
+enum { RUN_PREDICT = 0, RUN_PROBA = 1, RUN_TRANSFORM = 2 };
+
+static int run(frost_model *m, const source *src, size_t n_rows, int what, double *out,
+               fr_err *e)
+{
+    const fmt_header *h = &m->h;
+    const fmt_program *p = h->program;
+    uint32_t nf = h->n_features; /* estimator features = program outputs */
+    if (what == RUN_TRANSFORM && !p)
+        return fr_fail(e, FROST_EINVAL, "the model has no preprocessing to transform with");
+    if (what != RUN_TRANSFORM && !h->has_ensemble && !h->linear)
+        return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
+                       "does not predict (frost transform)");
+    if (what == RUN_PROBA && (h->task != FROST_TASK_CLASSIFIER ||
+                              (h->linear && h->linear->rule == FMT_LIN_DECISION)))
+        return fr_fail(e, FROST_EINVAL, "this model gives no probabilities");
+    uint32_t out_w = what == RUN_TRANSFORM ? nf
+                     : what == RUN_PROBA ? h->n_classes_total
+                     : h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs;
+    size_t batch = RT_BATCH_BYTES / ((size_t)nf * sizeof(double) + 1);
+    batch = batch < 1 ? 1 : batch > RT_BATCH_MAX ? RT_BATCH_MAX : batch;
+    uint32_t n_slots = p ? p->n_slots : h->n_inputs;
+    uint32_t lin_rows = h->linear ? h->linear->n_rows : 0;
+    rt_slot *slots = fr_calloc(m->alloc, n_slots, sizeof *slots);
+    double *feats = fr_calloc(m->alloc, batch * nf, sizeof *feats);
+    double *scratch = fr_calloc(m->alloc, 2 * (size_t)n_slots + 2 * lin_rows + 2, sizeof *scratch);
+    int rc = 0;
+    if (!slots || !feats || !scratch) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory scoring a batch");
+        goto free_bufs;
+    }
+    for (size_t r0 = 0; r0 < n_rows && !rc; r0 += batch) {
+        size_t nb = n_rows - r0 < batch ? n_rows - r0 : batch;
+        for (size_t r = 0; r < nb && !rc; r++) {
+            fetch(m, src, r0 + r, slots);
+            if (p) {
+                uint32_t first = p->n_inputs;
+                for (uint32_t i = 0; i < p->n_ops && !rc; i++) {
+                    rc = run_op(m, i, slots, first, r0 + r, scratch, e);
+                    first += p->ops[i].n_out;
+                }
+                for (uint32_t j = 0; j < nf; j++)
+                    feats[r * nf + j] = slots[p->outputs[j]].num;
+            } else {
+                for (uint32_t j = 0; j < nf; j++)
+                    feats[r * nf + j] = slots[j].num;
+            }
+        }
+        if (rc)
+            break;
+        double *dst = out + r0 * out_w;
+        if (what == RUN_TRANSFORM)
+            memcpy(dst, feats, nb * nf * sizeof *feats);
+        else if (h->linear)
+            for (size_t r = 0; r < nb; r++)
+                linear_row(h->linear, feats + r * nf, what == RUN_PROBA, dst + r * out_w,
+                           scratch + 2 * (size_t)n_slots);
+        else
+            rc = rt_ensemble_predict(m, feats, nb, what == RUN_PROBA, dst, e);
+    }
+free_bufs:
+    fr_free(m->alloc, slots);
+    fr_free(m->alloc, feats);
+    fr_free(m->alloc, scratch);
+    return rc;
+}
+
+/* frost_predict on a model with preprocessing or a linear estimator: X holds the inputs. */
+int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
+                      fr_err *e)
+{
+    for (uint32_t i = 0; i < m->h.n_inputs; i++)
+        if (input_is_str(m, i))
+            return fr_fail(e, FROST_EINVAL, "the model reads string columns: use "
+                           "frost_predict_columns");
+    source src = {.X = X};
+    return run(m, &src, n_rows, proba ? RUN_PROBA : RUN_PREDICT, out, e);
+}
+
+static int run_columns(frost_model *m, const frost_column *cols, size_t n_cols, size_t n_rows,
+                       int what, double *out)
+{
+    fr_err e = {0};
+    if (!m)
+        return FROST_EINVAL;
+    if ((!cols && n_cols) || (!out && n_rows))
+        return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "NULL argument"), &e));
+    if (n_rows == 0)
+        return 0;
+    size_t *col_of = fr_calloc(m->alloc, m->h.n_inputs, sizeof *col_of);
+    if (!col_of)
+        return rt_set_error(m, (fr_fail(&e, FROST_ENOMEM, "out of memory"), &e));
+    int rc = bind_columns(m, cols, n_cols, col_of, &e);
+    if (!rc) {
+        source src = {.cols = cols, .col_of = col_of};
+        rc = run(m, &src, n_rows, what, out, &e);
+    }
+    fr_free(m->alloc, col_of);
+    return rc ? rt_set_error(m, &e) : 0;
+}
+
+FROST_API int frost_predict_columns(frost_model *m, const frost_column *cols, size_t n_cols,
+                                    size_t n_rows, double *out)
+{
+    return run_columns(m, cols, n_cols, n_rows, RUN_PREDICT, out);
+}
+
+FROST_API int frost_predict_proba_columns(frost_model *m, const frost_column *cols,
+                                          size_t n_cols, size_t n_rows, double *out)
+{
+    return run_columns(m, cols, n_cols, n_rows, RUN_PROBA, out);
+}
+
+FROST_API int frost_transform(frost_model *m, const frost_column *cols, size_t n_cols,
+                              size_t n_rows, double *out)
+{
+    return run_columns(m, cols, n_cols, n_rows, RUN_TRANSFORM, out);
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# The spec stage: format/FORMAT.md alone must be enough to read a .frost file.
+#   sh tests/stages/spec.sh BUILD_DIR        (from the repository root; make test passes build)
+#
+# tests/spec/frost_decode.py is a reader written from FORMAT.md only (Python, stdlib + xxhash).
+# tests/spec/make_models.c writes a varied set of models through the public builder API; for each
+# one the decoder's JSON must equal `frost inspect --json` and its predictions `frost predict`.
+# tests/spec/spec_checks.py then damages and edits files (re-sealing digests and checksums) and
+# checks that both readers refuse what FORMAT.md forbids and accept what it allows.
+# Prints one line per check and ends with "spec: N passed, M failed".
+set -u
+BUILD=${1:-build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
+CC=${CC:-cc}
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-spec.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
+finish() {
+    echo "spec: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+for f in "$BUILD/frost" "$BUILD/libfrost.a"; do
+    [ -f "$f" ] || { fail "missing $f (build first)"; finish; }
+done
+if ! "$PYTHON" -c 'import xxhash' 2>/dev/null; then
+    fail "$PYTHON cannot import xxhash (Debian: python3-xxhash)"
+    finish
+fi
+
+# 1. the model writer, against the library as built
+if "$CC" -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -Iruntime tests/spec/make_models.c \
+        "$BUILD/libfrost.a" -luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread \
+        -o "$tmp/make_models" >"$tmp/cc.log" 2>&1; then
+    pass "compile tests/spec/make_models.c"
+else
+    fail "compile tests/spec/make_models.c"
+    cat "$tmp/cc.log"
+    finish
+fi
+mkdir "$tmp/models"
+if "$tmp/make_models" "$tmp/models" >"$tmp/mm.log" 2>&1; then
+    n=0
+    for f in "$tmp"/models/*.frost; do
+        [ -f "$f" ] && n=$((n + 1))
+    done
+    pass "make_models wrote $n models ($(du -sk "$tmp/models" | cut -f1) KiB)"
+else
+    fail "make_models"
+    cat "$tmp/mm.log"
+    finish
+fi
+
+# 2. decoder vs frost on every model, damaged copies, edits, fuzz
+"$PYTHON" tests/spec/spec_checks.py "$tmp/models" "$BUILD/frost" >"$tmp/checks.log" 2>&1
+rc=$?
+cat "$tmp/checks.log"
+p=$(grep -c '^ok - ' "$tmp/checks.log")
+f=$(grep -c '^FAIL - ' "$tmp/checks.log")
+passed=$((passed + p))
+failed=$((failed + f))
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    fail "spec_checks.py exited with status $rc"
+fi
+finish

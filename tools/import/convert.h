@@ -1,0 +1,55 @@
+/*
+ * convert.h — what the converter's parts share: the conversion state, and the entry points of
+ * the estimator converters (convert.c) and the pipeline compiler (convert_pipeline.c).
+ */
+#ifndef FROST_IMPORT_CONVERT_H
+#define FROST_IMPORT_CONVERT_H
+
+#include "import/pickle.h"
+#include "internal.h"
+
+/* Scratch arrays for one tree at a time, grown to the largest tree. */
+typedef struct tree_buf {
+    uint64_t cap;
+    int64_t *left, *right, *feature, *mgl_i64;
+    double *threshold, *full, *value;
+    uint8_t *mgl;
+    uint64_t value_cap, full_cap;
+} tree_buf;
+
+typedef struct conv {
+    fr_err *e;
+    const pk_obj *est;      /* the estimator being converted */
+    const char *cls;        /* its canonical class name */
+    frost_task task;
+    uint32_t n_features;
+    uint32_t n_outputs;
+    uint32_t *n_classes;    /* per output, classifiers */
+    uint32_t width;         /* values per leaf */
+    int class_leaves;       /* leaves hold per-class values (tree and forest classifiers) */
+    tree_buf tb;
+    frost_builder *b;
+    fmt_program *program;   /* the compiled preprocessing, until handed to the builder */
+    uint32_t n_inputs;      /* the raw input columns (with a program) */
+    char **input_names;     /* their names, or NULL (positional) */
+} conv;
+
+
+/* "DecisionTreeClassifier" from "sklearn.tree._classes.DecisionTreeClassifier". */
+const char *cv_short_name(const char *cls);
+/* The sklearn version that saved est, as (major, minor, patch); zeros when unknown. */
+void cv_sklearn_version(const pk_obj *est, int v[3]);
+/* Python's str() of a float ("1.0", "0.1", "nan"), as get_feature_names_out prints categories. */
+void cv_format_pyfloat(double v, char *buf, size_t cap);
+
+/* Converts a fitted estimator (trees or linear) into c->b. With c->program set, the estimator's
+ * features are the program's outputs and the program goes into the builder. */
+int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o);
+/* Whether cls names an estimator cv_estimator converts. */
+int cv_is_estimator(const char *cls);
+/* Compiles a Pipeline / ColumnTransformer / transformer (and converts its final estimator). */
+int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o);
+/* Whether cls is a class the pipeline compiler handles (composite or transformer). */
+int cv_is_pipeline_class(const char *cls);
+
+#endif

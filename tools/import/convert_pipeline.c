@@ -1,0 +1,999 @@
+/*
+ * convert_pipeline.c — compiles a fitted scikit-learn Pipeline / ColumnTransformer / FeatureUnion
+ * and its transformers into a PROGRAM (FORMAT.md): straight-line column operations over typed
+ * slots. Routing (which columns each transformer sees, in which order the outputs come) is
+ * resolved here, once, so the runtime only executes arithmetic.
+ *
+ * Each transformer's rule follows its transform() in scikit-learn (sklearn/impute/_base.py,
+ * preprocessing/_data.py, preprocessing/_encoders.py, compose/_column_transformer.py); the
+ * output names follow get_feature_names_out(). Input columns get their kind (number or string)
+ * from the first operation that reads them.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/convert.h"
+
+#define SK_PRE "sklearn.preprocessing._data."
+#define SK_ENC "sklearn.preprocessing._encoders."
+#define KIND_UNSET 0xFF
+
+/* The columns flowing between steps: slots and their get_feature_names_out() names. */
+typedef struct cols {
+    uint32_t n;
+    uint32_t *slot;
+    char **name;
+} cols;
+
+static void cols_free(cols *c)
+{
+    for (uint32_t i = 0; c->name && i < c->n; i++)
+        free(c->name[i]);
+    free(c->name);
+    free(c->slot);
+    memset(c, 0, sizeof *c);
+}
+
+static int cols_push(cols *c, uint32_t slot, const char *name)
+{
+    uint32_t *s = realloc(c->slot, (c->n + 1) * sizeof *s);
+    if (s)
+        c->slot = s;
+    char **n = realloc(c->name, (c->n + 1) * sizeof *n);
+    if (n)
+        c->name = n;
+    char *d = strdup(name ? name : "");
+    if (!s || !n || !d) {
+        free(d);
+        return FROST_ENOMEM;
+    }
+    c->slot[c->n] = slot;
+    c->name[c->n] = d;
+    c->n++;
+    return 0;
+}
+
+typedef struct comp {
+    conv *cv;
+    fr_err *e;
+    fmt_program *p;
+    uint8_t *input_kind;    /* per raw input: FMT_SLOT_* or KIND_UNSET */
+    uint32_t n_inputs;
+} comp;
+
+static const char *cls_of(const pk_obj *o) { return pk_class_name(o); }
+
+/* Gives input slot s the kind k if it is a raw input not typed yet; fails when an input is used
+ * both as numbers and as strings. */
+static int want_kind(comp *k, uint32_t s, uint32_t kind, const char *path)
+{
+    if (s >= k->n_inputs)
+        return k->p->slot_kind[s] == kind ? 0
+               : fr_fail(k->e, FROST_EUNSUPPORTED, "%s: a %s column where %s are expected",
+                         path, k->p->slot_kind[s] == FMT_SLOT_STR ? "string" : "numeric",
+                         kind == FMT_SLOT_STR ? "strings" : "numbers");
+    if (k->input_kind[s] == KIND_UNSET) {
+        k->input_kind[s] = (uint8_t)kind;
+        k->p->slot_kind[s] = (uint8_t)kind;
+        return 0;
+    }
+    if (k->input_kind[s] != kind)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: input column %u is used both as numbers "
+                       "and as strings", path, s);
+    return 0;
+}
+
+static int add_op(comp *k, const fmt_op *op, uint32_t *first, const char *path)
+{
+    int rc = fmt_program_add(k->p, op, first, k->e);
+    return rc ? fr_wrap(k->e, "%s", path) : 0;
+}
+
+/* Reads a 1-D numeric attribute of n values (NULL attribute → the default value). */
+static int get_vec(comp *k, const pk_obj *o, const char *name, uint32_t n, double dflt,
+                   double *out, const char *path)
+{
+    const pk_obj *a = pk_attr(o, name);
+    if (!a || pk_is_none(a)) {
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = dflt;
+        return 0;
+    }
+    pk_array_info ai;
+    double v;
+    if (!pk_array_info_get(a, &ai) && ai.count == n)
+        return pk_array_get_f64(a, NULL, out, n, k->e) ? fr_wrap(k->e, "%s.%s", path, name) : 0;
+    if (n == 1 && !pk_get_double(a, &v)) {
+        out[0] = v;
+        return 0;
+    }
+    return fr_fail(k->e, FROST_EFORMAT, "%s: %s does not hold %u numbers", path, name, n);
+}
+
+static int compile(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path);
+
+/* ---- transformers ---------------------------------------------------------------------------- */
+
+/* StandardScaler, RobustScaler, MaxAbsScaler: (x - a) / b; MinMaxScaler: x * a + b (+ clip). */
+static int scaler(comp *k, const pk_obj *o, const char *cls, const cols *in, cols *out,
+                  const char *path)
+{
+    uint32_t n = in->n;
+    double *a = calloc(n ? n : 1, sizeof *a), *b = calloc(n ? n : 1, sizeof *b);
+    int rc = a && b ? 0 : fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    fmt_op op = {.opcode = FMT_OP_SCALE, .n_in = n, .n_out = n, .in = in->slot, .a = a, .b = b};
+    if (!rc && strcmp(cls, SK_PRE "StandardScaler") == 0) {
+        rc = get_vec(k, o, "mean_", n, 0.0, a, path);
+        rc = rc ? rc : get_vec(k, o, "scale_", n, 1.0, b, path);
+    } else if (!rc && strcmp(cls, SK_PRE "RobustScaler") == 0) {
+        rc = get_vec(k, o, "center_", n, 0.0, a, path);
+        rc = rc ? rc : get_vec(k, o, "scale_", n, 1.0, b, path);
+    } else if (!rc && strcmp(cls, SK_PRE "MaxAbsScaler") == 0) {
+        rc = get_vec(k, o, "scale_", n, 1.0, b, path);
+    } else if (!rc) { /* MinMaxScaler */
+        op.mode = 1;
+        rc = get_vec(k, o, "scale_", n, 1.0, a, path);
+        rc = rc ? rc : get_vec(k, o, "min_", n, 0.0, b, path);
+        const pk_obj *clip = pk_attr(o, "clip");
+        int on = 0;
+        if (!rc && clip && !pk_get_bool(clip, &on) && on) {
+            const pk_obj *fr = pk_attr(o, "feature_range");
+            if (!fr || pk_len(fr) != 2 || pk_get_double(pk_item(fr, 0), &op.lo) ||
+                pk_get_double(pk_item(fr, 1), &op.hi))
+                rc = fr_fail(k->e, FROST_EFORMAT, "%s: feature_range is not a pair", path);
+            op.clip = 1;
+        }
+    }
+    for (uint32_t i = 0; !rc && i < n; i++)
+        rc = want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    uint32_t first = 0;
+    if (!rc && n)
+        rc = add_op(k, &op, &first, path);
+    for (uint32_t i = 0; !rc && i < n; i++)
+        rc = cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* A missing-value marker SimpleImputer handles as frost does: NaN (or None for strings). */
+static int missing_is_nan(const pk_obj *mv)
+{
+    double v;
+    return !mv || pk_is_none(mv) || (!pk_get_double(mv, &v) && isnan(v));
+}
+
+static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    int rc = 0;
+    if (!missing_is_nan(pk_attr(o, "missing_values")))
+        return fr_fail(k->e, FROST_EUNSUPPORTED,
+                       "%s: not supported yet: SimpleImputer(missing_values=...) other than NaN",
+                       path);
+    const pk_obj *stats = pk_attr(o, "statistics_");
+    pk_array_info si;
+    if (!stats || pk_array_info_get(stats, &si) || si.ndim != 1 || si.count != in->n)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: statistics_ does not hold %u values", path,
+                       in->n);
+    const pk_obj *keep = pk_attr(o, "keep_empty_features");
+    int keep_empty = 0;
+    if (keep)
+        pk_get_bool(keep, &keep_empty);
+    /* string statistics (object arrays of str) make this a string imputer */
+    int str = si.kind == 'U' || si.kind == 'S';
+    if (si.kind == 'O' && in->n) {
+        const pk_obj *it = pk_array_item(stats, 0);
+        str = pk_kind_of(it) == PK_STR;
+    }
+    uint32_t n = 0;
+    uint32_t *slots = calloc(in->n ? in->n : 1, sizeof *slots);
+    double *fill = calloc(in->n ? in->n : 1, sizeof *fill);
+    char **fills = calloc(in->n ? in->n : 1, sizeof *fills);
+    char **names = calloc(in->n ? in->n : 1, sizeof *names);
+    if (!slots || !fill || !fills || !names)
+        rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    for (uint32_t i = 0; !rc && i < in->n; i++) {
+        char buf[4096];
+        size_t len;
+        double v = NAN;
+        if (str) {
+            if ((rc = pk_array_get_str(stats, i, buf, sizeof buf, &len, k->e)))
+                break;
+        } else {
+            const pk_obj *it = si.kind == 'O' ? pk_array_item(stats, i) : NULL;
+            if (it ? pk_get_double(it, &v) : pk_array_get_f64(stats, NULL, NULL, 0, k->e) && 0) {
+                rc = fr_fail(k->e, FROST_EUNSUPPORTED, "%s: statistic %u is not a number", path, i);
+                break;
+            }
+        }
+        if (!str && !(si.kind == 'O')) {
+            double *all = malloc(in->n * sizeof *all);
+            if (!all || pk_array_get_f64(stats, NULL, all, in->n, k->e)) {
+                free(all);
+                rc = all ? fr_wrap(k->e, "%s.statistics_", path) : FROST_ENOMEM;
+                break;
+            }
+            v = all[i];
+            free(all);
+        }
+        /* a column all-missing at fit has a NaN statistic and is dropped from the output
+         * (unless keep_empty_features, 1.2+, which fills it with 0) */
+        if (!str && isnan(v)) {
+            if (!keep_empty)
+                continue;
+            v = 0.0;
+        }
+        slots[n] = in->slot[i];
+        names[n] = in->name[i];
+        if (str)
+            fills[n] = strdup(buf);
+        else
+            fill[n] = v;
+        if (str && !fills[n]) {
+            rc = FROST_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    for (uint32_t i = 0; !rc && i < n; i++)
+        rc = want_kind(k, slots[i], str ? FMT_SLOT_STR : FMT_SLOT_NUM, path);
+    uint32_t first = 0;
+    if (!rc && n) {
+        fmt_op op = {.opcode = str ? FMT_OP_IMPUTE_STR : FMT_OP_IMPUTE, .n_in = n, .n_out = n,
+                     .in = slots, .a = str ? NULL : fill, .strs = str ? fills : NULL};
+        rc = add_op(k, &op, &first, path);
+    }
+    for (uint32_t i = 0; !rc && i < n; i++)
+        rc = cols_push(out, first + i, names[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    /* add_indicator: MissingIndicator over the columns that had missing values at fit */
+    const pk_obj *ind = pk_attr(o, "indicator_");
+    if (!rc && ind && !pk_is_none(ind)) {
+        const pk_obj *feats = pk_attr(ind, "features_");
+        pk_array_info fi;
+        if (!feats || pk_array_info_get(feats, &fi) || fi.ndim != 1) {
+            rc = fr_fail(k->e, FROST_EFORMAT, "%s: indicator_.features_ is missing", path);
+        } else if (fi.count) {
+            int64_t *idx = malloc(fi.count * sizeof *idx);
+            uint32_t *islots = malloc(fi.count * sizeof *islots);
+            rc = idx && islots ? pk_array_get_i64(feats, NULL, idx, fi.count, k->e) : FROST_ENOMEM;
+            for (uint64_t j = 0; !rc && j < fi.count; j++) {
+                if (idx[j] < 0 || (uint64_t)idx[j] >= in->n)
+                    rc = fr_fail(k->e, FROST_EFORMAT, "%s: indicator feature %" PRId64
+                                 " out of range", path, idx[j]);
+                else
+                    islots[j] = in->slot[idx[j]];
+            }
+            fmt_op op = {.opcode = FMT_OP_INDICATOR, .n_in = (uint32_t)fi.count,
+                         .n_out = (uint32_t)fi.count, .in = islots};
+            if (!rc)
+                rc = add_op(k, &op, &first, path);
+            for (uint64_t j = 0; !rc && j < fi.count; j++) {
+                char nm[4200];
+                snprintf(nm, sizeof nm, "missingindicator_%s", in->name[idx[j]]);
+                rc = cols_push(out, first + (uint32_t)j, nm) ? FROST_ENOMEM : 0;
+            }
+            free(idx);
+            free(islots);
+        }
+    }
+    for (uint32_t i = 0; fills && i < n; i++)
+        free(fills[i]);
+    free(fills);
+    free(fill);
+    free(slots);
+    free(names);
+    return rc;
+}
+
+/* One column's categories (categories_[i]): their kind, values, and the missing category. */
+typedef struct cats {
+    uint32_t kind;       /* FMT_SLOT_NUM / FMT_SLOT_STR */
+    uint32_t n;          /* categories, the missing one included */
+    double *num;         /* numeric categories (missing: NaN) */
+    char **str;          /* string categories (missing: NULL) */
+    uint32_t missing;    /* index of the None/NaN category, or FMT_NONE */
+} cats;
+
+static void cats_free(cats *c)
+{
+    for (uint32_t i = 0; c->str && i < c->n; i++)
+        free(c->str[i]);
+    free(c->str);
+    free(c->num);
+    memset(c, 0, sizeof *c);
+}
+
+static int read_cats(comp *k, const pk_obj *arr, cats *c, const char *path)
+{
+    memset(c, 0, sizeof *c);
+    c->missing = FMT_NONE;
+    pk_array_info ai;
+    if (pk_array_info_get(arr, &ai) || ai.ndim != 1 || ai.count > (1u << 24))
+        return fr_fail(k->e, FROST_EFORMAT, "%s: categories_ entry is not a 1-D array", path);
+    c->n = (uint32_t)ai.count;
+    int str = ai.kind == 'U' || ai.kind == 'S';
+    if (ai.kind == 'O')
+        for (uint32_t i = 0; i < c->n; i++)
+            str |= pk_kind_of(pk_array_item(arr, i)) == PK_STR;
+    c->kind = str ? FMT_SLOT_STR : FMT_SLOT_NUM;
+    if (str)
+        c->str = calloc(c->n ? c->n : 1, sizeof *c->str);
+    else
+        c->num = calloc(c->n ? c->n : 1, sizeof *c->num);
+    if (!c->str && !c->num)
+        return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    if (!str && ai.kind != 'O') {
+        if (pk_array_get_f64(arr, NULL, c->num, c->n, k->e))
+            return fr_wrap(k->e, "%s.categories_", path);
+        for (uint32_t i = 0; i < c->n; i++)
+            if (isnan(c->num[i]))
+                c->missing = i;
+        return 0;
+    }
+    for (uint32_t i = 0; i < c->n; i++) {
+        const pk_obj *it = ai.kind == 'O' ? pk_array_item(arr, i) : NULL;
+        double v;
+        if (it && (pk_is_none(it) || (!pk_get_double(it, &v) && isnan(v)))) {
+            c->missing = i; /* None or nan: the category missing values fall into */
+            if (!str)
+                c->num[i] = NAN;
+            continue;
+        }
+        if (str) {
+            char buf[4096];
+            size_t len;
+            if (it && pk_kind_of(it) != PK_STR)
+                return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: categories "
+                               "mixing strings and %s", path, pk_kind_name(pk_kind_of(it)));
+            if (pk_array_get_str(arr, i, buf, sizeof buf, &len, k->e))
+                return fr_wrap(k->e, "%s.categories_", path);
+            if (!(c->str[i] = strdup(buf)))
+                return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        } else if (!it || pk_get_double(it, &c->num[i])) {
+            return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: a category of type %s",
+                           path, it ? pk_kind_name(pk_kind_of(it)) : "?");
+        }
+    }
+    return 0;
+}
+
+/* get_feature_names_out's spelling of a category: str(category). */
+static void cat_name(const cats *c, uint32_t i, char *buf, size_t cap)
+{
+    if (i == c->missing)
+        snprintf(buf, cap, c->kind == FMT_SLOT_STR ? "None" : "nan");
+    else if (c->kind == FMT_SLOT_STR)
+        snprintf(buf, cap, "%s", c->str[i]);
+    else
+        cv_format_pyfloat(c->num[i], buf, cap);
+}
+
+/* An ENCODE op over one column from a category table; targets give each category's output. */
+static int encode_op(comp *k, uint32_t slot, const cats *c, const double *targets, uint32_t n_out,
+                     int unknown, double unknown_target, uint32_t *first, const char *path)
+{
+    int rc = want_kind(k, slot, c->kind, path);
+    if (rc)
+        return rc;
+    /* the missing category is matched by missing inputs, not by value */
+    uint32_t n = 0;
+    double *cn = calloc(c->n ? c->n : 1, sizeof *cn), *tg = calloc(c->n ? c->n : 1, sizeof *tg);
+    char **cs = calloc(c->n ? c->n : 1, sizeof *cs);
+    uint32_t missing_cat = FMT_NONE;
+    if (!cn || !tg || !cs)
+        rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    for (uint32_t i = 0; !rc && i < c->n; i++) {
+        if (i == c->missing)
+            continue;
+        if (c->kind == FMT_SLOT_STR)
+            cs[n] = c->str[i];
+        else
+            cn[n] = c->num[i];
+        tg[n++] = targets[i];
+    }
+    if (!rc && c->missing != FMT_NONE) {
+        /* appended last with a value that cannot match an input: a string no input equals is
+         * impossible to guarantee, so the missing category gets its own entry flagged by
+         * missing_cat and a unique placeholder */
+        missing_cat = n;
+        if (c->kind == FMT_SLOT_STR)
+            cs[n] = "\x01missing"; /* matched through missing_cat only: no CSV field holds \x01 */
+        else
+            cn[n] = 0; /* replaced below by a value no real category has */
+        tg[n++] = targets[c->missing];
+    }
+    if (!rc && c->missing != FMT_NONE && c->kind == FMT_SLOT_NUM) {
+        /* numeric: pick a placeholder value distinct from every real category */
+        double ph = -1.0e308;
+        for (int again = 1; again;) {
+            again = 0;
+            for (uint32_t i = 0; i + 1 < n; i++)
+                if (cn[i] == ph) {
+                    ph = nextafter(ph, 0);
+                    again = 1;
+                }
+        }
+        cn[n - 1] = ph;
+    }
+    if (!rc) {
+        fmt_op op = {.opcode = FMT_OP_ENCODE, .n_in = 1, .n_out = n_out, .in = &slot,
+                     .cat_kind = c->kind, .n_cat = n, .unknown = (uint32_t)unknown,
+                     .missing_cat = missing_cat, .unknown_target = unknown_target,
+                     .cats = c->kind == FMT_SLOT_NUM ? cn : NULL,
+                     .strs = c->kind == FMT_SLOT_STR ? cs : NULL, .targets = tg};
+        rc = add_op(k, &op, first, path);
+    }
+    free(cn);
+    free(tg);
+    free(cs);
+    return rc;
+}
+
+static int onehot(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const pk_obj *categories = pk_attr(o, "categories_");
+    if (!categories || pk_len(categories) != in->n)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: categories_ does not list %u columns", path,
+                       in->n);
+    const pk_obj *hu = pk_attr(o, "handle_unknown");
+    int ignore = hu && (pk_str_eq(hu, "ignore") || pk_str_eq(hu, "infrequent_if_exist"));
+    const pk_obj *drop_idx = pk_attr(o, "drop_idx_");
+    const pk_obj *infreq_on = pk_attr(o, "_infrequent_enabled");
+    const pk_obj *maps = pk_attr(o, "_default_to_infrequent_mappings");
+    int infrequent = 0;
+    if (infreq_on)
+        pk_get_bool(infreq_on, &infrequent);
+    int rc = 0;
+    for (uint32_t f = 0; f < in->n && !rc; f++) {
+        cats c;
+        if ((rc = read_cats(k, pk_item(categories, f), &c, path))) {
+            cats_free(&c);
+            break;
+        }
+        /* category → position after infrequent grouping (1.1+) */
+        int64_t *pos = calloc(c.n ? c.n : 1, sizeof *pos);
+        double *tg = calloc(c.n ? c.n : 1, sizeof *tg);
+        if (!pos || !tg)
+            rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        uint32_t n_pos = c.n;
+        int has_infrequent = 0;
+        const pk_obj *map = infrequent && maps ? pk_item(maps, f) : NULL;
+        if (!rc && map && !pk_is_none(map)) {
+            if (pk_array_get_i64(map, NULL, pos, c.n, k->e)) {
+                rc = fr_wrap(k->e, "%s._default_to_infrequent_mappings", path);
+            } else {
+                n_pos = 0;
+                for (uint32_t i = 0; i < c.n; i++)
+                    n_pos = pos[i] + 1 > n_pos ? (uint32_t)pos[i] + 1 : n_pos;
+                has_infrequent = 1;
+            }
+        } else {
+            for (uint32_t i = 0; i < c.n; i++)
+                pos[i] = i;
+        }
+        /* drop_idx_[f]: the position dropped (drop='first'/'if_binary'/explicit), or None */
+        int64_t dropped = -1;
+        if (!rc && drop_idx && !pk_is_none(drop_idx)) {
+            pk_array_info di;
+            if (!pk_array_info_get(drop_idx, &di) && di.count == in->n) {
+                const pk_obj *it = di.kind == 'O' ? pk_array_item(drop_idx, f) : NULL;
+                if (it) {
+                    if (!pk_is_none(it) && pk_get_int(it, &dropped))
+                        rc = fr_fail(k->e, FROST_EFORMAT, "%s: drop_idx_ entry %u", path, f);
+                } else {
+                    int64_t *all = malloc(in->n * sizeof *all);
+                    if (!all || pk_array_get_i64(drop_idx, NULL, all, in->n, k->e))
+                        rc = fr_fail(k->e, FROST_EFORMAT, "%s: drop_idx_ is unreadable", path);
+                    else
+                        dropped = all[f];
+                    free(all);
+                }
+            } else {
+                rc = fr_fail(k->e, FROST_EFORMAT, "%s: drop_idx_ does not cover %u columns", path,
+                             in->n);
+            }
+        }
+        uint32_t n_out = n_pos - (dropped >= 0 ? 1 : 0);
+        for (uint32_t i = 0; !rc && i < c.n; i++) {
+            int64_t p = pos[i];
+            tg[i] = p == dropped ? -1.0 : (double)(dropped >= 0 && p > dropped ? p - 1 : p);
+        }
+        /* unknowns: the infrequent column when handle_unknown='infrequent_if_exist' and one
+         * exists, else all zeros (ignore) */
+        double unknown_target = -1.0;
+        if (has_infrequent && hu && pk_str_eq(hu, "infrequent_if_exist")) {
+            int64_t p = n_pos - 1;
+            unknown_target = p == dropped ? -1.0 : (double)(dropped >= 0 && p > dropped ? p - 1 : p);
+        }
+        uint32_t first = 0;
+        if (!rc && n_out > 0) {
+            if (n_out == 1) {
+                /* a single output column is still a one-hot column, not an ordinal: encode it
+                 * as ordinal with 1.0 / 0.0 targets */
+                for (uint32_t i = 0; i < c.n; i++)
+                    tg[i] = tg[i] == 0.0 ? 1.0 : 0.0;
+                unknown_target = unknown_target == 0.0 ? 1.0 : 0.0;
+            }
+            rc = encode_op(k, in->slot[f], &c, tg, n_out, ignore, unknown_target, &first, path);
+        }
+        /* names: input_category per kept position (the infrequent column is
+         * input_infrequent_sklearn) */
+        for (uint32_t p = 0; !rc && p < n_pos; p++) {
+            if ((int64_t)p == dropped)
+                continue;
+            char cn[4096] = "infrequent_sklearn";
+            for (uint32_t i = 0; i < c.n; i++)
+                if (pos[i] == (int64_t)p && !(has_infrequent && p == n_pos - 1 && n_pos < c.n)) {
+                    cat_name(&c, i, cn, sizeof cn);
+                    break;
+                }
+            char nm[8300];
+            snprintf(nm, sizeof nm, "%s_%s", in->name[f], cn);
+            uint32_t col = (uint32_t)(dropped >= 0 && (int64_t)p > dropped ? p - 1 : p);
+            rc = cols_push(out, first + col, nm) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+        }
+        free(pos);
+        free(tg);
+        cats_free(&c);
+    }
+    return rc;
+}
+
+static int ordinal(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const pk_obj *categories = pk_attr(o, "categories_");
+    if (!categories || pk_len(categories) != in->n)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: categories_ does not list %u columns", path,
+                       in->n);
+    const pk_obj *hu = pk_attr(o, "handle_unknown");
+    int use_value = hu && pk_str_eq(hu, "use_encoded_value");
+    double unknown_value = NAN, missing_value = NAN;
+    const pk_obj *uv = pk_attr(o, "unknown_value");
+    if (use_value && (!uv || pk_get_double(uv, &unknown_value)))
+        unknown_value = NAN;
+    const pk_obj *mv = pk_attr(o, "encoded_missing_value");
+    int has_mv = mv && !pk_get_double(mv, &missing_value);
+    const pk_obj *infreq_on = pk_attr(o, "_infrequent_enabled");
+    int infrequent = 0;
+    if (infreq_on)
+        pk_get_bool(infreq_on, &infrequent);
+    if (infrequent)
+        return fr_fail(k->e, FROST_EUNSUPPORTED,
+                       "%s: not supported yet: OrdinalEncoder with infrequent categories", path);
+    int rc = 0;
+    for (uint32_t f = 0; f < in->n && !rc; f++) {
+        cats c;
+        if ((rc = read_cats(k, pk_item(categories, f), &c, path))) {
+            cats_free(&c);
+            break;
+        }
+        double *tg = calloc(c.n ? c.n : 1, sizeof *tg);
+        if (!tg)
+            rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        for (uint32_t i = 0; !rc && i < c.n; i++)
+            tg[i] = (double)i;
+        /* 1.1+: the missing category encodes as encoded_missing_value (NaN by default);
+         * before, it kept its index */
+        if (!rc && c.missing != FMT_NONE && has_mv)
+            tg[c.missing] = missing_value;
+        uint32_t first = 0;
+        if (!rc)
+            rc = encode_op(k, in->slot[f], &c, tg, 1, use_value, unknown_value, &first, path);
+        if (!rc)
+            rc = cols_push(out, first, in->name[f]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+        free(tg);
+        cats_free(&c);
+    }
+    return rc;
+}
+
+/* ---- composition ----------------------------------------------------------------------------- */
+
+/* The input positions a ColumnTransformer entry selects: from _transformer_to_input_indices
+ * (1.1+), else from its column specification (names, indices, a slice, a boolean mask). */
+static int ct_columns(comp *k, const pk_obj *ct, const char *name, const pk_obj *spec,
+                      const cols *in, int64_t **idx, uint32_t *n_idx, const char *path)
+{
+    *idx = NULL;
+    *n_idx = 0;
+    const pk_obj *map = pk_attr(ct, "_transformer_to_input_indices");
+    const pk_obj *sel = map ? pk_dict_get(map, name) : NULL;
+    const pk_obj *src = sel ? sel : spec;
+    if (!src)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: no column selection", path);
+    /* _RemainderColsList (1.5+) is a list subclass: its items were given by APPENDS */
+    if (pk_kind_of(src) == PK_OBJECT && pk_obj_listitems(src))
+        src = pk_obj_listitems(src);
+    pk_kind kind = pk_kind_of(src);
+    uint64_t n = 0;
+    pk_array_info ai;
+    int is_arr = !pk_array_info_get(src, &ai);
+    if (kind == PK_OBJECT && pk_is_class(src, "builtins.slice")) {
+        const pk_obj *args = pk_obj_args(src);
+        int64_t v[3] = {0, (int64_t)in->n, 1};
+        for (int j = 0; j < 3 && args && j < (int)pk_len(args); j++)
+            if (!pk_is_none(pk_item(args, (size_t)j)) && pk_get_int(pk_item(args, (size_t)j), &v[j]))
+                return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: a slice of "
+                               "column names", path);
+        if (v[2] != 1 || v[0] < 0 || v[1] < v[0])
+            return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: slice(%" PRId64
+                           ", %" PRId64 ", %" PRId64 ")", path, v[0], v[1], v[2]);
+        if (v[1] > (int64_t)in->n)
+            v[1] = in->n;
+        *idx = malloc((size_t)(v[1] - v[0] + 1) * sizeof **idx);
+        if (!*idx)
+            return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        for (int64_t j = v[0]; j < v[1]; j++)
+            (*idx)[(*n_idx)++] = j;
+        return 0;
+    }
+    if (kind == PK_LIST || kind == PK_TUPLE)
+        n = pk_len(src);
+    else if (is_arr && ai.ndim == 1)
+        n = ai.count;
+    else if (kind == PK_STR || kind == PK_INT)
+        n = 1;
+    else
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: columns given as %s "
+                       "(a callable selector?)", path, pk_kind_name(kind));
+    *idx = malloc((n ? n : 1) * sizeof **idx);
+    if (!*idx)
+        return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    int bool_mask = is_arr && ai.kind == 'b';
+    const pk_obj *names = pk_attr(ct, "feature_names_in_");
+    for (uint64_t j = 0; j < n; j++) {
+        const pk_obj *it = kind == PK_LIST || kind == PK_TUPLE ? pk_item(src, j)
+                           : is_arr && ai.kind == 'O' ? pk_array_item(src, j) : NULL;
+        if (kind == PK_STR || kind == PK_INT)
+            it = src;
+        int64_t v;
+        if (bool_mask || (it && pk_kind_of(it) == PK_BOOL)) {
+            int b;
+            if (it ? pk_get_bool(it, &b) : 0)
+                return fr_fail(k->e, FROST_EFORMAT, "%s: bad boolean mask", path);
+            if (!it) {
+                int64_t *all = malloc(n * sizeof *all);
+                if (!all || pk_array_get_i64(src, NULL, all, n, k->e)) {
+                    free(all);
+                    return fr_fail(k->e, FROST_EFORMAT, "%s: unreadable column mask", path);
+                }
+                b = all[j] != 0;
+                free(all);
+            }
+            if (b)
+                (*idx)[(*n_idx)++] = (int64_t)j;
+            continue;
+        }
+        const char *s = it ? pk_str(it, NULL) : NULL;
+        char buf[4096];
+        size_t len;
+        if (!it && is_arr && (ai.kind == 'U' || ai.kind == 'S') &&
+            !pk_array_get_str(src, j, buf, sizeof buf, &len, k->e))
+            s = buf;
+        if (s) {
+            /* a name: its position among the transformer's input names */
+            int64_t found = -1;
+            for (uint32_t c = 0; c < in->n && found < 0; c++)
+                if (strcmp(in->name[c], s) == 0)
+                    found = c;
+            if (found < 0 && names)
+                return fr_fail(k->e, FROST_EFORMAT, "%s: column '%s' is not an input", path, s);
+            if (found < 0)
+                return fr_fail(k->e, FROST_EFORMAT, "%s: column '%s' given by name, but the "
+                               "input has no names", path, s);
+            (*idx)[(*n_idx)++] = found;
+        } else if (it ? !pk_get_int(it, &v) : 0) {
+            (*idx)[(*n_idx)++] = v < 0 ? v + in->n : v;
+        } else if (!it && is_arr) {
+            int64_t *all = malloc(n * sizeof *all);
+            if (!all || pk_array_get_i64(src, NULL, all, n, k->e)) {
+                free(all);
+                return fr_fail(k->e, FROST_EFORMAT, "%s: unreadable column list", path);
+            }
+            v = all[j];
+            free(all);
+            (*idx)[(*n_idx)++] = v < 0 ? v + in->n : v;
+        } else {
+            return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: a column given as %s",
+                           path, pk_kind_name(pk_kind_of(it)));
+        }
+    }
+    for (uint32_t j = 0; j < *n_idx; j++)
+        if ((*idx)[j] < 0 || (*idx)[j] >= in->n)
+            return fr_fail(k->e, FROST_EFORMAT, "%s: column %" PRId64 " out of range", path,
+                           (*idx)[j]);
+    return 0;
+}
+
+static int column_transformer(comp *k, const pk_obj *o, const cols *in, cols *out,
+                              const char *path)
+{
+    const pk_obj *list = pk_attr(o, "transformers_");
+    if (!list || (pk_kind_of(list) != PK_LIST && pk_kind_of(list) != PK_TUPLE))
+        return fr_fail(k->e, FROST_EFORMAT, "%s: no fitted transformers_ (not fitted?)", path);
+    const pk_obj *vfn = pk_attr(o, "verbose_feature_names_out");
+    int verbose = 1;
+    if (vfn)
+        pk_get_bool(vfn, &verbose);
+    int rc = 0;
+    for (size_t t = 0; t < pk_len(list) && !rc; t++) {
+        const pk_obj *ent = pk_item(list, t);
+        const char *name = pk_str(pk_item(ent, 0), NULL);
+        const pk_obj *trans = pk_item(ent, 1);
+        if (!name || pk_len(ent) < 3)
+            return fr_fail(k->e, FROST_EFORMAT, "%s: transformers_[%zu] is not (name, "
+                           "transformer, columns)", path, t);
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s/%s", path, name);
+        int64_t *idx;
+        uint32_t n_idx;
+        if ((rc = ct_columns(k, o, name, pk_item(ent, 2), in, &idx, &n_idx, sub))) {
+            free(idx);
+            break;
+        }
+        cols sel = {0}, res = {0};
+        for (uint32_t j = 0; j < n_idx && !rc; j++)
+            rc = cols_push(&sel, in->slot[idx[j]], in->name[idx[j]]) ? FROST_ENOMEM : 0;
+        free(idx);
+        if (!rc && !(pk_str_eq(trans, "drop") || n_idx == 0)) {
+            if (pk_str_eq(trans, "passthrough"))
+                for (uint32_t j = 0; j < sel.n && !rc; j++)
+                    rc = cols_push(&res, sel.slot[j], sel.name[j]) ? FROST_ENOMEM : 0;
+            else
+                rc = compile(k, trans, &sel, &res, sub);
+            for (uint32_t j = 0; j < res.n && !rc; j++) {
+                char nm[8400];
+                if (verbose)
+                    snprintf(nm, sizeof nm, "%s__%s", name, res.name[j]);
+                else
+                    snprintf(nm, sizeof nm, "%s", res.name[j]);
+                rc = cols_push(out, res.slot[j], nm) ? FROST_ENOMEM : 0;
+            }
+        }
+        cols_free(&sel);
+        cols_free(&res);
+    }
+    return rc == FROST_ENOMEM && !k->e->code ? fr_fail(k->e, rc, "out of memory") : rc;
+}
+
+static int pipeline_steps(comp *k, const pk_obj *o, size_t n_steps, const cols *in, cols *out,
+                          const char *path)
+{
+    const pk_obj *steps = pk_attr(o, "steps");
+    cols cur = {0};
+    int rc = 0;
+    for (uint32_t j = 0; j < in->n && !rc; j++)
+        rc = cols_push(&cur, in->slot[j], in->name[j]) ? FROST_ENOMEM : 0;
+    for (size_t i = 0; i < n_steps && !rc; i++) {
+        const pk_obj *step = pk_item(steps, i);
+        const char *name = pk_str(pk_item(step, 0), NULL);
+        const pk_obj *est = pk_item(step, 1);
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s/%s", path, name ? name : "?");
+        if (!est || pk_is_none(est) || pk_str_eq(est, "passthrough"))
+            continue;
+        cols next = {0};
+        rc = compile(k, est, &cur, &next, sub);
+        cols_free(&cur);
+        cur = next;
+    }
+    if (!rc)
+        *out = cur;
+    else
+        cols_free(&cur);
+    return rc;
+}
+
+static int feature_union(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const pk_obj *list = pk_attr(o, "transformer_list");
+    if (!list)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: no transformer_list", path);
+    int rc = 0;
+    for (size_t t = 0; t < pk_len(list) && !rc; t++) {
+        const pk_obj *ent = pk_item(list, t);
+        const char *name = pk_str(pk_item(ent, 0), NULL);
+        const pk_obj *trans = pk_item(ent, 1);
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s/%s", path, name ? name : "?");
+        if (pk_str_eq(trans, "drop"))
+            continue;
+        cols res = {0};
+        if (pk_str_eq(trans, "passthrough"))
+            for (uint32_t j = 0; j < in->n && !rc; j++)
+                rc = cols_push(&res, in->slot[j], in->name[j]) ? FROST_ENOMEM : 0;
+        else
+            rc = compile(k, trans, in, &res, sub);
+        for (uint32_t j = 0; j < res.n && !rc; j++) {
+            char nm[8400];
+            snprintf(nm, sizeof nm, "%s__%s", name ? name : "?", res.name[j]);
+            rc = cols_push(out, res.slot[j], nm) ? FROST_ENOMEM : 0;
+        }
+        cols_free(&res);
+    }
+    return rc;
+}
+
+static int compile(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const char *cls = cls_of(o);
+    if (!cls)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported: a %s step", path,
+                       pk_kind_name(pk_kind_of(o)));
+    if (strcmp(cls, "sklearn.pipeline.Pipeline") == 0)
+        return pipeline_steps(k, o, pk_len(pk_attr(o, "steps")), in, out, path);
+    if (strcmp(cls, "sklearn.compose._column_transformer.ColumnTransformer") == 0)
+        return column_transformer(k, o, in, out, path);
+    if (strcmp(cls, "sklearn.pipeline.FeatureUnion") == 0)
+        return feature_union(k, o, in, out, path);
+    if (strcmp(cls, "sklearn.impute._base.SimpleImputer") == 0)
+        return imputer(k, o, in, out, path);
+    if (strcmp(cls, SK_PRE "StandardScaler") == 0 || strcmp(cls, SK_PRE "MinMaxScaler") == 0 ||
+        strcmp(cls, SK_PRE "RobustScaler") == 0 || strcmp(cls, SK_PRE "MaxAbsScaler") == 0)
+        return scaler(k, o, cls, in, out, path);
+    if (strcmp(cls, SK_ENC "OneHotEncoder") == 0)
+        return onehot(k, o, in, out, path);
+    if (strcmp(cls, SK_ENC "OrdinalEncoder") == 0)
+        return ordinal(k, o, in, out, path);
+    return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: %s", path, cls);
+}
+
+int cv_is_pipeline_class(const char *cls)
+{
+    static const char *const classes[] = {
+        "sklearn.pipeline.Pipeline",
+        "sklearn.compose._column_transformer.ColumnTransformer",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.impute._base.SimpleImputer",
+        SK_PRE "StandardScaler",
+        SK_PRE "MinMaxScaler",
+        SK_PRE "RobustScaler",
+        SK_PRE "MaxAbsScaler",
+        SK_ENC "OneHotEncoder",
+        SK_ENC "OrdinalEncoder",
+    };
+    for (size_t i = 0; cls && i < sizeof classes / sizeof classes[0]; i++)
+        if (strcmp(cls, classes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The raw inputs: the first step's feature_names_in_ (or n_features_in_ positional columns). */
+static int pipeline_inputs(comp *k, const pk_obj *root, cols *in)
+{
+    const pk_obj *first = root;
+    while (pk_is_class(first, "sklearn.pipeline.Pipeline")) {
+        const pk_obj *steps = pk_attr(first, "steps");
+        const pk_obj *est = NULL;
+        for (size_t i = 0; steps && i < pk_len(steps) && !est; i++) {
+            const pk_obj *e = pk_item(pk_item(steps, i), 1);
+            if (e && !pk_is_none(e) && !pk_str_eq(e, "passthrough"))
+                est = e;
+        }
+        if (!est)
+            return fr_fail(k->e, FROST_EFORMAT, "the pipeline has no steps");
+        first = est;
+    }
+    const pk_obj *names = pk_attr(first, "feature_names_in_");
+    int64_t n = 0;
+    pk_array_info ai;
+    if (names && !pk_array_info_get(names, &ai) && ai.ndim == 1) {
+        n = (int64_t)ai.count;
+    } else {
+        names = NULL;
+        const pk_obj *nf = pk_attr(first, "n_features_in_");
+        if (!nf || pk_get_int(nf, &n))
+            return fr_fail(k->e, FROST_EFORMAT, "%s: cannot tell how many input columns it "
+                           "takes", cv_short_name(pk_class_name(first)));
+    }
+    if (n <= 0 || n > (1 << 22))
+        return fr_fail(k->e, FROST_EFORMAT, "%" PRId64 " input columns", n);
+    for (int64_t i = 0; i < n; i++) {
+        char buf[4096];
+        size_t len;
+        if (names) {
+            if (pk_array_get_str(names, (uint64_t)i, buf, sizeof buf, &len, k->e))
+                return fr_wrap(k->e, "feature_names_in_");
+        } else {
+            snprintf(buf, sizeof buf, "x%" PRId64, i);
+        }
+        if (cols_push(in, (uint32_t)i, buf))
+            return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    }
+    k->cv->n_inputs = (uint32_t)n;
+    if (names) {
+        k->cv->input_names = calloc((size_t)n, sizeof(char *));
+        if (!k->cv->input_names)
+            return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < n; i++)
+            if (!(k->cv->input_names[i] = strdup(in->name[i])))
+                return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
+{
+    comp k = {.cv = c, .e = c->e};
+    cols in = {0}, out = {0};
+    int rc = pipeline_inputs(&k, root, &in);
+    if (rc)
+        goto free_cols;
+    k.n_inputs = in.n;
+    k.p = fmt_program_new(in.n, NULL);
+    k.input_kind = malloc(in.n);
+    if (!k.p || !k.input_kind) {
+        rc = fr_fail(c->e, FROST_ENOMEM, "out of memory");
+        goto free_cols;
+    }
+    memset(k.input_kind, KIND_UNSET, in.n);
+    /* a Pipeline ending in an estimator: compile the steps before it, convert it after */
+    const pk_obj *final = NULL;
+    const char *root_name = cv_short_name(pk_class_name(root));
+    char path[256];
+    snprintf(path, sizeof path, "%c%s", root_name[0] | 0x20, root_name + 1);
+    if (pk_is_class(root, "sklearn.pipeline.Pipeline")) {
+        const pk_obj *steps = pk_attr(root, "steps");
+        size_t n = pk_len(steps);
+        const pk_obj *last = n ? pk_item(pk_item(steps, n - 1), 1) : NULL;
+        if (last && cv_is_estimator(pk_class_name(last))) {
+            final = last;
+            n--;
+        } else if (last && !cv_is_pipeline_class(pk_class_name(last)) && !pk_is_none(last) &&
+                   !pk_str_eq(last, "passthrough")) {
+            const char *step = pk_str(pk_item(pk_item(steps, pk_len(steps) - 1), 0), NULL);
+            rc = fr_fail(c->e, FROST_EUNSUPPORTED, "pipeline/%s: not supported yet: %s",
+                         step ? step : "?", pk_class_name(last) ? pk_class_name(last)
+                                                                 : pk_kind_name(pk_kind_of(last)));
+            goto free_cols;
+        }
+        snprintf(path, sizeof path, "pipeline");
+        rc = pipeline_steps(&k, root, n, &in, &out, path);
+    } else {
+        rc = compile(&k, root, &in, &out, path);
+    }
+    if (rc)
+        goto free_cols;
+    if (out.n == 0) {
+        rc = fr_fail(c->e, FROST_EUNSUPPORTED, "the preprocessing produces no columns");
+        goto free_cols;
+    }
+    /* inputs nothing typed are numbers (passed through, or unused) */
+    for (uint32_t i = 0; i < in.n; i++)
+        if (k.input_kind[i] == KIND_UNSET)
+            k.p->slot_kind[i] = FMT_SLOT_NUM;
+    for (uint32_t i = 0; i < out.n; i++)
+        if (k.p->slot_kind[out.slot[i]] != FMT_SLOT_NUM) {
+            rc = fr_fail(c->e, FROST_EUNSUPPORTED, "column '%s' reaches the %s as strings",
+                         out.name[i], final ? "estimator" : "output");
+            goto free_cols;
+        }
+    if ((rc = fmt_program_set_outputs(k.p, out.slot, out.n, (const char *const *)out.name,
+                                      c->e)))
+        goto free_cols;
+    c->program = k.p;
+    k.p = NULL;
+    if (final) {
+        rc = cv_estimator(c, final, o);
+        if (!rc && c->n_features != out.n)
+            rc = fr_fail(c->e, FROST_EFORMAT, "the estimator takes %u features, the "
+                         "preprocessing makes %u", c->n_features, out.n);
+    } else {
+        /* a saved transformer: a builder with the program only */
+        if ((rc = rt_builder_new_bare(&o->write, &c->b)))
+            rc = fr_fail(c->e, rc, "out of memory");
+        else if ((rc = rt_builder_set_program(c->b, c->program)))
+            rc = fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+        else
+            c->program = NULL;
+    }
+free_cols:
+    fmt_program_free(NULL, k.p);
+    free(k.input_kind);
+    cols_free(&in);
+    cols_free(&out);
+    return rc;
+}

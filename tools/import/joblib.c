@@ -1,0 +1,587 @@
+/*
+ * joblib.c — joblib's containers and in-stream arrays, on top of the pickle VM.
+ *
+ * Two jobs, both taken from joblib's own reader (joblib/numpy_pickle.py, numpy_pickle_utils.py,
+ * compressor.py, numpy_pickle_compat.py):
+ *   1. find the container by its magic bytes and decompress the whole stream into memory with
+ *      Debian's zlib, libbz2, liblzma and liblz4 (frame API), never beyond a caller-set bound,
+ *      so a small bomb cannot make frost allocate gigabytes;
+ *   2. hook the VM's BUILD: when the object just built is a NumpyArrayWrapper, its array bytes
+ *      follow in the stream (NumpyArrayWrapper.read_array) and replace it on the stack, exactly
+ *      as NumpyUnpickler.load_build does. Object-dtype arrays are a complete nested pickle
+ *      (pickle.load on the same file), which runs through the same VM and whitelist.
+ */
+#include "joblib.h"
+
+#include <bzlib.h>
+#include <errno.h>
+#include <limits.h>
+#include <lz4frame.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "pk_internal.h"
+
+#define JL_DEFAULT_MAX ((size_t)4 << 30)
+#define JL_LZMA_MEMLIMIT ((uint64_t)256 << 20)
+
+jl_container jl_detect(const uint8_t *d, size_t n)
+{
+    if (n >= 2 && d[0] == 'Z' && d[1] == 'F')
+        return JL_ZFILE;
+    if (n >= 1 && d[0] == 0x78)
+        return JL_ZLIB;
+    if (n >= 2 && d[0] == 0x1f && d[1] == 0x8b)
+        return JL_GZIP;
+    /* the digit matters: a raw pickle may start with 'B' (BINBYTES) */
+    if (n >= 4 && d[0] == 'B' && d[1] == 'Z' && d[2] == 'h' && d[3] >= '1' && d[3] <= '9')
+        return JL_BZ2;
+    if (n >= 6 && memcmp(d, "\xfd" "7zXZ\x00", 6) == 0)
+        return JL_XZ;
+    if (n >= 2 && d[0] == 0x5d && d[1] == 0x00)
+        return JL_LZMA;
+    if (n >= 4 && d[0] == 0x04 && d[1] == 0x22 && d[2] == 0x4d && d[3] == 0x18)
+        return JL_LZ4;
+    return JL_RAW;
+}
+
+const char *jl_container_name(jl_container c)
+{
+    switch (c) {
+    case JL_RAW: return "raw";
+    case JL_ZLIB: return "zlib";
+    case JL_GZIP: return "gzip";
+    case JL_BZ2: return "bz2";
+    case JL_XZ: return "xz";
+    case JL_LZMA: return "lzma";
+    case JL_LZ4: return "lz4";
+    case JL_ZFILE: return "joblib ZF (zlib)";
+    }
+    return "?";
+}
+
+/* ---- bounded output ---------------------------------------------------------------------- */
+
+typedef struct outbuf {
+    uint8_t *p;
+    size_t len;
+    size_t cap;
+    size_t max;          /* output beyond this is a bomb */
+    const char *name;    /* container name for messages */
+    size_t good;         /* output length at the end of the last complete member */
+    unsigned members;    /* complete members decoded */
+} outbuf;
+
+static int too_big(outbuf *o, fr_err *e)
+{
+    return fr_fail(e, FROST_ELIMIT,
+                   "%s stream decompresses to more than %zu bytes "
+                   "(limit: jl_options.max_decompressed)",
+                   o->name, o->max);
+}
+
+/* Makes room for at least one more byte; the buffer may reach max + 1 so that exceeding the
+ * bound is seen rather than silently cut. */
+static int ob_room(outbuf *o, size_t hint, fr_err *e)
+{
+    if (o->len < o->cap)
+        return 0;
+    if (o->len > o->max)
+        return too_big(o, e);
+    size_t hard = o->max + 1;
+    size_t ncap = o->cap ? (o->cap > hard / 2 ? hard : o->cap * 2) : hint;
+    if (ncap > hard)
+        ncap = hard;
+    if (ncap <= o->cap)
+        return too_big(o, e);
+    uint8_t *p = realloc(o->p, ncap);
+    if (!p)
+        return fr_fail(e, FROST_ENOMEM, "out of memory (%zu bytes) decompressing %s", ncap,
+                       o->name);
+    o->p = p;
+    o->cap = ncap;
+    return 0;
+}
+
+static int truncated_container(outbuf *o, size_t in_len, fr_err *e)
+{
+    return fr_fail(e, FROST_ETRUNCATED,
+                   "truncated %s stream (%zu bytes; ends before its end-of-stream marker)",
+                   o->name, in_len);
+}
+
+static int damaged(outbuf *o, const char *why, fr_err *e)
+{
+    return fr_fail(e, FROST_ECORRUPT, "damaged %s stream: %s", o->name, why ? why : "bad data");
+}
+
+/* After a complete member, whatever follows is tried as another member (gzip and joblib's
+ * BinaryZlibFile accept concatenations); if it does not decode, it is ignored, as a reader that
+ * stops at the pickle's STOP would never look at it. */
+static int trailing_garbage(outbuf *o)
+{
+    o->len = o->good;
+    return 0;
+}
+
+static int inflate_all(const uint8_t *in, size_t n, int wbits, outbuf *o, fr_err *e)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, wbits) != Z_OK)
+        return fr_fail(e, FROST_ENOMEM, "cannot start zlib");
+    size_t fed = 0;
+    int rc = 0;
+    for (;;) {
+        if (zs.avail_in == 0 && fed < n) {
+            size_t chunk = n - fed > UINT_MAX ? UINT_MAX : n - fed;
+            zs.next_in = (Bytef *)(uintptr_t)(in + fed);
+            zs.avail_in = (uInt)chunk;
+            fed += chunk;
+        }
+        if ((rc = ob_room(o, n * 4 + 65536, e)))
+            goto end_zlib;
+        size_t room = o->cap - o->len;
+        zs.next_out = o->p + o->len;
+        zs.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
+        uInt before = zs.avail_out;
+        int zr = inflate(&zs, Z_NO_FLUSH);
+        o->len += before - zs.avail_out;
+        if (zr == Z_STREAM_END) {
+            o->members++;
+            o->good = o->len;
+            if (zs.avail_in == 0 && fed == n)
+                break;
+            inflateReset(&zs);
+            continue;
+        }
+        if (zr == Z_OK)
+            continue;
+        if (zr == Z_BUF_ERROR && zs.avail_out == 0)
+            continue;
+        if (o->members) {
+            rc = trailing_garbage(o);
+            break;
+        }
+        if (zr == Z_BUF_ERROR)
+            rc = truncated_container(o, n, e);
+        else if (zr == Z_MEM_ERROR)
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory in zlib");
+        else
+            rc = damaged(o, zs.msg, e);
+        break;
+    }
+    if (!rc && o->len > o->max)
+        rc = too_big(o, e);
+end_zlib:
+    inflateEnd(&zs);
+    return rc;
+}
+
+static int bunzip_all(const uint8_t *in, size_t n, outbuf *o, fr_err *e)
+{
+    bz_stream bs;
+    size_t fed = 0;
+    int rc = 0;
+    memset(&bs, 0, sizeof bs);
+    if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK)
+        return fr_fail(e, FROST_ENOMEM, "cannot start bz2");
+    for (;;) {
+        if (bs.avail_in == 0 && fed < n) {
+            size_t chunk = n - fed > UINT_MAX ? UINT_MAX : n - fed;
+            bs.next_in = (char *)(uintptr_t)(in + fed);
+            bs.avail_in = (unsigned)chunk;
+            fed += chunk;
+        }
+        if ((rc = ob_room(o, n * 8 + 65536, e)))
+            break;
+        size_t room = o->cap - o->len;
+        bs.next_out = (char *)(o->p + o->len);
+        bs.avail_out = room > UINT_MAX ? UINT_MAX : (unsigned)room;
+        unsigned before_out = bs.avail_out, before_in = bs.avail_in;
+        int br = BZ2_bzDecompress(&bs);
+        o->len += before_out - bs.avail_out;
+        if (br == BZ_STREAM_END) {
+            o->members++;
+            o->good = o->len;
+            if (bs.avail_in == 0 && fed == n)
+                break;
+            /* another bz2 stream follows */
+            char *next_in = bs.next_in;
+            unsigned avail_in = bs.avail_in;
+            BZ2_bzDecompressEnd(&bs);
+            memset(&bs, 0, sizeof bs);
+            if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK)
+                return fr_fail(e, FROST_ENOMEM, "cannot start bz2");
+            bs.next_in = next_in;
+            bs.avail_in = avail_in;
+            continue;
+        }
+        if (br == BZ_OK) {
+            bool progress = bs.avail_out != before_out || bs.avail_in != before_in;
+            if (progress || bs.avail_out == 0)
+                continue;
+            if (o->members) {
+                rc = trailing_garbage(o);
+                break;
+            }
+            rc = truncated_container(o, n, e);
+            break;
+        }
+        if (o->members) {
+            rc = trailing_garbage(o);
+            break;
+        }
+        rc = br == BZ_MEM_ERROR ? fr_fail(e, FROST_ENOMEM, "out of memory in bz2")
+                                : damaged(o, "bad bz2 data", e);
+        break;
+    }
+    if (!rc && o->len > o->max)
+        rc = too_big(o, e);
+    BZ2_bzDecompressEnd(&bs);
+    return rc;
+}
+
+static int unxz_all(const uint8_t *in, size_t n, bool alone, outbuf *o, fr_err *e)
+{
+    lzma_stream ls = LZMA_STREAM_INIT;
+    lzma_ret lr = alone ? lzma_alone_decoder(&ls, JL_LZMA_MEMLIMIT)
+                        : lzma_stream_decoder(&ls, JL_LZMA_MEMLIMIT, LZMA_CONCATENATED);
+    if (lr != LZMA_OK)
+        return fr_fail(e, FROST_ENOMEM, "cannot start liblzma");
+    int rc = 0;
+    ls.next_in = in;
+    ls.avail_in = n;
+    for (;;) {
+        if ((rc = ob_room(o, n * 8 + 65536, e)))
+            break;
+        ls.next_out = o->p + o->len;
+        ls.avail_out = o->cap - o->len;
+        size_t before = ls.avail_out;
+        lr = lzma_code(&ls, LZMA_FINISH);
+        o->len += before - ls.avail_out;
+        if (lr == LZMA_STREAM_END) {
+            o->members++;
+            o->good = o->len;
+            break;
+        }
+        if (lr == LZMA_OK)
+            continue;
+        if (lr == LZMA_BUF_ERROR && ls.avail_out == 0)
+            continue;
+        if (lr == LZMA_BUF_ERROR)
+            rc = truncated_container(o, n, e);
+        else if (lr == LZMA_MEMLIMIT_ERROR)
+            rc = fr_fail(e, FROST_ELIMIT,
+                         "%s stream needs more than %llu bytes of decoder memory", o->name,
+                         (unsigned long long)JL_LZMA_MEMLIMIT);
+        else if (lr == LZMA_MEM_ERROR)
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory in liblzma");
+        else
+            rc = damaged(o, lr == LZMA_FORMAT_ERROR ? "bad header" : "bad data", e);
+        break;
+    }
+    if (!rc && o->len > o->max)
+        rc = too_big(o, e);
+    lzma_end(&ls);
+    return rc;
+}
+
+static int unlz4_all(const uint8_t *in, size_t n, outbuf *o, fr_err *e)
+{
+    LZ4F_dctx *dctx = NULL;
+    if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
+        return fr_fail(e, FROST_ENOMEM, "cannot start lz4");
+    int rc = 0;
+    size_t pos = 0;
+    bool in_frame = false;
+    for (;;) {
+        if ((rc = ob_room(o, n * 4 + 65536, e)))
+            break;
+        size_t src = n - pos, dst = o->cap - o->len;
+        size_t r = LZ4F_decompress(dctx, o->p + o->len, &dst, in + pos, &src, NULL);
+        if (LZ4F_isError(r)) {
+            if (o->members && !in_frame) {
+                rc = trailing_garbage(o);
+                break;
+            }
+            rc = damaged(o, LZ4F_getErrorName(r), e);
+            break;
+        }
+        pos += src;
+        o->len += dst;
+        in_frame = true;
+        if (r == 0) {
+            /* frame complete; the context is ready for the next one */
+            o->members++;
+            o->good = o->len;
+            in_frame = false;
+            if (pos == n)
+                break;
+            continue;
+        }
+        if (src == 0 && dst == 0) {
+            if (o->len == o->cap)
+                continue;
+            rc = pos == n ? truncated_container(o, n, e) : damaged(o, "no progress", e);
+            break;
+        }
+        if (pos == n && o->len < o->cap) {
+            rc = truncated_container(o, n, e);
+            break;
+        }
+    }
+    if (!rc && o->len > o->max)
+        rc = too_big(o, e);
+    LZ4F_freeDecompressionContext(dctx);
+    return rc;
+}
+
+/* joblib < 0.9.3: "ZF", the hex length left-justified in len(hex(2**64)) = 19 characters, an
+ * optional extra space (Python 2, joblib <= 0.8.4), then one zlib stream of exactly that length
+ * (numpy_pickle_compat.read_zfile). */
+static int unzfile(const uint8_t *in, size_t n, outbuf *o, fr_err *e)
+{
+    const size_t hdr = 2 + 19;
+    if (n < hdr)
+        return truncated_container(o, n, e);
+    char field[20];
+    memcpy(field, in + 2, 19);
+    field[19] = '\0';
+    char *s = field;
+    while (*s == ' ')
+        s++;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    uint64_t declared = 0;
+    bool any = false;
+    for (; *s && *s != ' '; s++) {
+        int h = (*s >= '0' && *s <= '9') ? *s - '0'
+                : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+                : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10 : -1;
+        if (h < 0 || declared > (UINT64_MAX >> 4))
+            return damaged(o, "bad length header", e);
+        declared = declared << 4 | (uint64_t)h;
+        any = true;
+    }
+    while (*s == ' ')
+        s++;
+    if (!any || *s)
+        return damaged(o, "bad length header", e);
+    if (declared > o->max)
+        return too_big(o, e);
+    size_t start = hdr + (n > hdr && in[hdr] == ' ' ? 1 : 0);
+    int rc = inflate_all(in + start, n - start, 15, o, e);
+    if (rc)
+        return rc;
+    if (o->len != declared)
+        return damaged(o, "length does not match its header", e);
+    return 0;
+}
+
+int jl_decompress(const uint8_t *data, size_t len, size_t max_out, jl_container *kind,
+                  uint8_t **out, size_t *out_len, fr_err *e)
+{
+    jl_container c = jl_detect(data, len);
+    if (kind)
+        *kind = c;
+    *out = NULL;
+    *out_len = 0;
+    if (c == JL_RAW)
+        return 0;
+    if (max_out == 0)
+        max_out = JL_DEFAULT_MAX;
+    if (max_out >= SIZE_MAX)
+        max_out = SIZE_MAX - 1;
+    outbuf o = { .max = max_out, .name = jl_container_name(c) };
+    int rc;
+    switch (c) {
+    case JL_ZLIB: rc = inflate_all(data, len, 15, &o, e); break;
+    case JL_GZIP: rc = inflate_all(data, len, 31, &o, e); break;
+    case JL_BZ2: rc = bunzip_all(data, len, &o, e); break;
+    case JL_XZ: rc = unxz_all(data, len, false, &o, e); break;
+    case JL_LZMA: rc = unxz_all(data, len, true, &o, e); break;
+    case JL_LZ4: rc = unlz4_all(data, len, &o, e); break;
+    case JL_ZFILE: rc = unzfile(data, len, &o, e); break;
+    default: rc = fr_fail(e, FROST_EFORMAT, "unknown container"); break;
+    }
+    if (rc) {
+        free(o.p);
+        return rc;
+    }
+    if (!o.p) {
+        o.p = malloc(1); /* an empty stream still gets a buffer to own */
+        if (!o.p)
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
+    }
+    *out = o.p;
+    *out_len = o.len;
+    return 0;
+}
+
+/* ---- arrays that follow their NumpyArrayWrapper ------------------------------------------ */
+
+static int wrapper_bad(pk_vm *vm, const char *what)
+{
+    return fr_fail(vm->e, FROST_EFORMAT, "malformed joblib array at offset %zu: %s",
+                   vm->op_pos, what);
+}
+
+static int jl_build_hook(pk_vm *vm, pk_obj **top)
+{
+    pk_obj *w = *top;
+    if (w->kind != PK_OBJECT ||
+        strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NumpyArrayWrapper") != 0)
+        return 0;
+    /* joblib builds each wrapper once; a wrapper fetched back from the memo and built again is
+     * not something joblib writes */
+    if (w->u.o->nstates != 1)
+        return wrapper_bad(vm, "NumpyArrayWrapper built more than once");
+    const pk_obj *shape = pk_attr(w, "shape"), *order = pk_attr(w, "order");
+    const pk_obj *dto = pk_attr(w, "dtype"), *align = pk_attr(w, "numpy_array_alignment_bytes");
+    if (!dto || dto->kind != PK_DTYPE)
+        return wrapper_bad(vm, "NumpyArrayWrapper without a dtype");
+    bool fortran = pk_str_eq(order, "F");
+    if (!fortran && !pk_str_eq(order, "C"))
+        return wrapper_bad(vm, "NumpyArrayWrapper order is neither 'C' nor 'F'");
+    uint32_t ndim;
+    uint64_t *dims, count;
+    int rc = pk_np_shape(vm, shape, &ndim, &dims, &count);
+    if (rc)
+        return rc;
+    pk_dtype *dt = dto->u.d;
+    dt->built = true; /* from now on its itemsize is fixed (see numpy.c) */
+
+    if (dt->has_object) {
+        /* read_array: pickle.load(file) — a whole pickle, plain (not joblib) mode */
+        size_t end;
+        pk_obj *arr;
+        rc = pk_run(vm->g, vm->buf, vm->len, vm->pos, vm->lim, vm->depth + 1, NULL, &end, &arr,
+                    vm->e);
+        if (rc)
+            return rc;
+        if (arr->kind != PK_NDARRAY)
+            return wrapper_bad(vm, "the pickled object array is not an array");
+        vm->pos = end;
+        *top = arr;
+        return 0;
+    }
+
+    if (align && !pk_is_none(align)) {
+        /* joblib >= 1.2: one byte L, then L pad bytes, so the data starts aligned */
+        if (vm->pos >= vm->len)
+            return pk_truncated(vm);
+        size_t pad = vm->buf[vm->pos];
+        if (pad > vm->len - vm->pos - 1)
+            return pk_truncated(vm);
+        vm->pos += 1 + pad;
+    }
+    if (dt->itemsize && count > (uint64_t)SIZE_MAX / dt->itemsize)
+        return fr_fail(vm->e, FROST_ELIMIT, "joblib array at offset %zu is too large",
+                       vm->op_pos);
+    size_t nbytes = (size_t)count * dt->itemsize;
+    if (nbytes > vm->len - vm->pos)
+        return pk_truncated(vm);
+    pk_obj *arr = pk_np_array_raw(vm, dt, ndim, dims, count, fortran, vm->buf + vm->pos, nbytes);
+    if (!arr)
+        return vm->e && vm->e->code ? vm->e->code : FROST_ENOMEM;
+    vm->pos += nbytes;
+    *top = arr;
+    return 0;
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+/* `owned`, when not NULL, is data itself handed over by jl_load_file; it is freed on every
+ * path (kept by the graph when the stream is raw). */
+static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, uint8_t *owned,
+                     pk_graph **out, fr_err *e)
+{
+    pk_limits lim;
+    pk_limits_resolve(&lim, opts ? opts->limits : NULL);
+    size_t max_out = opts && opts->max_decompressed ? opts->max_decompressed : JL_DEFAULT_MAX;
+    *out = NULL;
+
+    uint8_t *stream = NULL;
+    size_t slen = 0;
+    jl_container c;
+    int rc = jl_decompress(data, len, max_out, &c, &stream, &slen, e);
+    if (rc)
+        goto free_owned;
+    pk_graph *g = pk_graph_new(&lim, e);
+    if (!g) {
+        rc = FROST_ENOMEM;
+        goto free_stream;
+    }
+    if (stream) {
+        g->owned = stream;
+        free(owned);
+    } else {
+        g->owned = owned;
+        stream = (uint8_t *)(uintptr_t)data;
+        slen = len;
+    }
+    pk_obj *root;
+    rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, NULL, &root, e);
+    if (rc) {
+        pk_graph_free(g);
+        return rc;
+    }
+    g->root = root;
+    *out = g;
+    return 0;
+
+free_stream:
+    free(stream);
+free_owned:
+    free(owned);
+    return rc;
+}
+
+int jl_load(const uint8_t *data, size_t len, const jl_options *opts, pk_graph **out, fr_err *e)
+{
+    return load_impl(data, len, opts, NULL, out, e);
+}
+
+int jl_load_file(const char *path, const jl_options *opts, pk_graph **out, fr_err *e)
+{
+    size_t max = opts && opts->max_decompressed ? opts->max_decompressed : JL_DEFAULT_MAX;
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fr_fail(e, FROST_EIO, "cannot open %s: %s", path, strerror(errno));
+    int rc;
+    uint8_t *buf = NULL;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        rc = fr_fail(e, FROST_EIO, "cannot stat %s: %s", path, strerror(errno));
+        goto close_file;
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > max) {
+        rc = fr_fail(e, FROST_ELIMIT, "%s is larger than %zu bytes (jl_options.max_decompressed)",
+                     path, max);
+        goto close_file;
+    }
+    size_t n = (size_t)st.st_size;
+    buf = malloc(n ? n : 1);
+    if (!buf) {
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory reading %s", path);
+        goto close_file;
+    }
+    if (n && fread(buf, 1, n, f) != n) {
+        rc = fr_fail(e, FROST_EIO, "cannot read %s", path);
+        goto free_buf;
+    }
+    fclose(f);
+    return load_impl(buf, n, opts, buf, out, e);
+
+free_buf:
+    free(buf);
+close_file:
+    fclose(f);
+    return rc;
+}

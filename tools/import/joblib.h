@@ -1,0 +1,61 @@
+/*
+ * joblib.h — reading model files as joblib.load reads them: detect the container, decompress it
+ * into memory within a bound, and run the pickle reader in joblib mode.
+ *
+ * joblib (joblib/numpy_pickle.py, numpy_pickle_utils.py, compressor.py) writes a pickle in which
+ * every numpy array is replaced by a NumpyArrayWrapper object whose raw bytes follow its BUILD
+ * opcode in the stream (after an alignment pad in joblib >= 1.2); object arrays are a complete
+ * nested pickle there instead. The whole stream may be compressed (zlib, gzip, bz2, xz, lzma,
+ * lz4, or joblib < 0.9.3's "ZF" zlib). A plain pickle is also a valid joblib file, so this is the
+ * one entry point for model files.
+ *
+ * Ownership: the pk_graph returned owns the decompressed stream (array data points into it).
+ * For uncompressed input jl_load borrows `data`: keep it alive until pk_graph_free.
+ * jl_load_file reads the file itself and hands the buffer to the graph.
+ */
+#ifndef FROST_IMPORT_JOBLIB_H
+#define FROST_IMPORT_JOBLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "pickle.h"
+
+typedef enum jl_container {
+    JL_RAW = 0,   /* an uncompressed pickle (or a joblib stream with in-line arrays) */
+    JL_ZLIB,      /* 0x78 */
+    JL_GZIP,      /* 1f 8b */
+    JL_BZ2,       /* "BZh" + block size digit */
+    JL_XZ,        /* fd 37 7a 58 5a 00 */
+    JL_LZMA,      /* 5d 00 (the legacy .lzma "alone" format) */
+    JL_LZ4,       /* 04 22 4d 18 (lz4 frame) */
+    JL_ZFILE,     /* "ZF" + hex length + zlib (joblib < 0.9.3) */
+} jl_container;
+
+/* The container the first bytes announce (joblib numpy_pickle_utils._detect_compressor). */
+jl_container jl_detect(const uint8_t *data, size_t len);
+/* "raw", "zlib", … */
+const char *jl_container_name(jl_container c);
+
+typedef struct jl_options {
+    const pk_limits *limits;   /* pickle VM limits; NULL = defaults */
+    size_t max_decompressed;   /* bytes a compressed file may expand to; 0 = 4 GiB */
+} jl_options;
+
+/* Loads a joblib or pickle file image. opts may be NULL. Errors as pk_load, plus:
+ *   FROST_ELIMIT      the stream expands beyond max_decompressed (a decompression bomb)
+ *   FROST_ECORRUPT    the compressed stream is damaged
+ *   FROST_ETRUNCATED  the compressed stream, the pickle or an array's bytes end early
+ *   FROST_EUNSUPPORTED a joblib < 0.10 file (arrays in side files) */
+int jl_load(const uint8_t *data, size_t len, const jl_options *opts, pk_graph **out, fr_err *e);
+
+/* Reads `path` into memory and loads it (FROST_EIO when the file cannot be read). */
+int jl_load_file(const char *path, const jl_options *opts, pk_graph **out, fr_err *e);
+
+/* Decompresses a whole container into a malloc'd buffer (*out, freed by the caller; for JL_RAW
+ * a copy is not made: *out is NULL and the input is the stream). Exposed for tests and fuzzing. */
+int jl_decompress(const uint8_t *data, size_t len, size_t max_out, jl_container *kind,
+                  uint8_t **out, size_t *out_len, fr_err *e);
+
+#endif

@@ -1,0 +1,528 @@
+/*
+ * pk_value.c — the pickle graph's memory (one arena per load, freed at once) and the read-only
+ * accessors the converter uses to walk it.
+ *
+ * The arena exists so that a hostile stream cannot leak or double-free anything: every value,
+ * string and array copy is carved from chunks the graph owns, counted against
+ * pk_limits.max_memory before the chunk is allocated, and released by pk_graph_free. The
+ * accessors never recurse into the graph (it may contain cycles: a list appended to itself
+ * through the memo); the one walker, pk_dump, is bounded by an explicit depth.
+ */
+#include "pk_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pk_chunk {
+    pk_chunk *next;  /* next chunk in the graph's list */
+    size_t cap;      /* usable bytes after the header */
+    size_t used;     /* bytes handed out */
+};
+
+#define PK_ALIGN 16u
+#define PK_HDR ((sizeof(pk_chunk) + PK_ALIGN - 1) & ~(size_t)(PK_ALIGN - 1))
+#define PK_CHUNK_SIZE ((size_t)64 * 1024)
+
+void pk_limits_default(pk_limits *lim)
+{
+    lim->max_stack = (size_t)1 << 20;
+    lim->max_marks = 4096;
+    lim->max_memo = (size_t)1 << 22;
+    lim->max_memory = (size_t)2 << 30;
+    lim->max_depth = 2;
+}
+
+pk_graph *pk_graph_new(const pk_limits *lim, fr_err *e)
+{
+    pk_graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        fr_fail(e, FROST_ENOMEM, "out of memory for the pickle graph");
+        return NULL;
+    }
+    g->max_bytes = lim->max_memory;
+    g->none.kind = PK_NONE;
+    g->vtrue.kind = PK_BOOL;
+    g->vtrue.u.i = 1;
+    g->vfalse.kind = PK_BOOL;
+    g->vfalse.u.i = 0;
+    g->root = &g->none;
+    return g;
+}
+
+void pk_graph_free(pk_graph *g)
+{
+    if (!g)
+        return;
+    pk_chunk *c = g->chunks;
+    while (c) {
+        pk_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(g->owned);
+    free(g);
+}
+
+const pk_obj *pk_graph_root(const pk_graph *g)
+{
+    return g ? g->root : NULL;
+}
+
+size_t pk_graph_memory(const pk_graph *g)
+{
+    return g ? g->used : 0;
+}
+
+void *pk_alloc(pk_graph *g, size_t n, fr_err *e)
+{
+    if (n > SIZE_MAX / 2)
+        goto over_limit;
+    n = (n + PK_ALIGN - 1) & ~(size_t)(PK_ALIGN - 1);
+    if (n == 0)
+        n = PK_ALIGN;
+    pk_chunk *c = g->cur;
+    if (c && c->cap - c->used >= n) {
+        unsigned char *p = (unsigned char *)c + PK_HDR + c->used;
+        c->used += n;
+        memset(p, 0, n);
+        return p;
+    }
+    /* Large requests get a chunk of their own so the bump chunk keeps its free space. */
+    size_t cap = n >= PK_CHUNK_SIZE / 4 ? n : PK_CHUNK_SIZE;
+    if (g->used > g->max_bytes || cap + PK_HDR > g->max_bytes - g->used)
+        goto over_limit;
+    c = malloc(PK_HDR + cap);
+    if (!c) {
+        fr_fail(e, FROST_ENOMEM, "out of memory (%zu bytes) while reading the pickle",
+                PK_HDR + cap);
+        return NULL;
+    }
+    c->cap = cap;
+    c->used = n;
+    c->next = g->chunks;
+    g->chunks = c;
+    g->used += PK_HDR + cap;
+    if (cap != n)
+        g->cur = c;
+    unsigned char *p = (unsigned char *)c + PK_HDR;
+    memset(p, 0, n);
+    return p;
+
+over_limit:
+    fr_fail(e, FROST_ELIMIT,
+            "pickle needs more than %zu bytes of memory (limit: pk_limits.max_memory)",
+            g->max_bytes);
+    return NULL;
+}
+
+pk_obj *pk_new(pk_graph *g, pk_kind kind, fr_err *e)
+{
+    pk_obj *o = pk_alloc(g, sizeof *o, e);
+    if (o)
+        o->kind = (uint8_t)kind;
+    return o;
+}
+
+pk_obj *pk_new_str(pk_graph *g, const char *s, size_t n, fr_err *e)
+{
+    if (n == SIZE_MAX) {
+        fr_fail(e, FROST_ELIMIT, "string too long");
+        return NULL;
+    }
+    pk_obj *o = pk_new(g, PK_STR, e);
+    char *copy = o ? pk_alloc(g, n + 1, e) : NULL;
+    if (!copy)
+        return NULL;
+    if (n)
+        memcpy(copy, s, n);
+    copy[n] = '\0';
+    o->u.s.p = copy;
+    o->u.s.n = n;
+    return o;
+}
+
+pk_obj *pk_new_seq(pk_graph *g, pk_kind kind, size_t n, fr_err *e)
+{
+    pk_obj *o = pk_new(g, kind, e);
+    if (!o)
+        return NULL;
+    if (n) {
+        if (n > SIZE_MAX / sizeof(pk_obj *)) {
+            fr_fail(e, FROST_ELIMIT, "container too large");
+            return NULL;
+        }
+        o->u.seq.v = pk_alloc(g, n * sizeof(pk_obj *), e);
+        if (!o->u.seq.v)
+            return NULL;
+    }
+    o->u.seq.n = n;
+    o->u.seq.cap = n;
+    return o;
+}
+
+int pk_seq_push(pk_graph *g, pk_obj *seq, pk_obj *item, fr_err *e)
+{
+    if (seq->u.seq.n == seq->u.seq.cap) {
+        /* Geometric growth: the abandoned arrays add up to less than the final one, so growth
+         * costs at most twice the container's size and stays linear. */
+        size_t ncap = seq->u.seq.cap ? seq->u.seq.cap * 2 : 8;
+        if (ncap > SIZE_MAX / sizeof(pk_obj *))
+            return fr_fail(e, FROST_ELIMIT, "container too large");
+        pk_obj **v = pk_alloc(g, ncap * sizeof(pk_obj *), e);
+        if (!v)
+            return e ? e->code : FROST_ENOMEM;
+        if (seq->u.seq.n)
+            memcpy(v, seq->u.seq.v, seq->u.seq.n * sizeof(pk_obj *));
+        seq->u.seq.v = v;
+        seq->u.seq.cap = ncap;
+    }
+    seq->u.seq.v[seq->u.seq.n++] = item;
+    return 0;
+}
+
+/* ---- accessors --------------------------------------------------------------------------- */
+
+pk_kind pk_kind_of(const pk_obj *o)
+{
+    return o ? (pk_kind)o->kind : PK_NONE;
+}
+
+const char *pk_kind_name(pk_kind k)
+{
+    switch (k) {
+    case PK_NONE: return "None";
+    case PK_BOOL: return "bool";
+    case PK_INT: return "int";
+    case PK_BIGINT: return "int (beyond 64 bits)";
+    case PK_FLOAT: return "float";
+    case PK_STR: return "str";
+    case PK_BYTES: return "bytes";
+    case PK_TUPLE: return "tuple";
+    case PK_LIST: return "list";
+    case PK_DICT: return "dict";
+    case PK_SET: return "set";
+    case PK_GLOBAL: return "global";
+    case PK_OBJECT: return "object";
+    case PK_DTYPE: return "numpy.dtype";
+    case PK_NDARRAY: return "numpy.ndarray";
+    case PK_SCALAR: return "numpy scalar";
+    }
+    return "?";
+}
+
+int pk_is_none(const pk_obj *o)
+{
+    return o && o->kind == PK_NONE;
+}
+
+int pk_get_bool(const pk_obj *o, int *out)
+{
+    if (o && o->kind == PK_BOOL) {
+        *out = o->u.i != 0;
+        return 0;
+    }
+    int64_t v;
+    if (o && (o->kind == PK_SCALAR || o->kind == PK_NDARRAY) &&
+        o->u.a->dtype && o->u.a->dtype->kind == 'b' && pk_get_int(o, &v) == 0) {
+        *out = v != 0;
+        return 0;
+    }
+    return FROST_EFORMAT;
+}
+
+int pk_get_int(const pk_obj *o, int64_t *out)
+{
+    if (!o)
+        return FROST_EFORMAT;
+    switch (o->kind) {
+    case PK_BOOL:
+    case PK_INT:
+        *out = o->u.i;
+        return 0;
+    case PK_BIGINT:
+        return FROST_ELIMIT;
+    case PK_SCALAR:
+    case PK_NDARRAY:
+        return pk_np_scalar_i64(o, out);
+    default:
+        return FROST_EFORMAT;
+    }
+}
+
+int pk_get_double(const pk_obj *o, double *out)
+{
+    if (!o)
+        return FROST_EFORMAT;
+    switch (o->kind) {
+    case PK_FLOAT:
+        *out = o->u.f;
+        return 0;
+    case PK_BOOL:
+    case PK_INT: {
+        int64_t v = o->u.i;
+        if (v > ((int64_t)1 << 53) || v < -((int64_t)1 << 53))
+            return FROST_ELIMIT;
+        *out = (double)v;
+        return 0;
+    }
+    case PK_BIGINT:
+        return FROST_ELIMIT;
+    case PK_SCALAR:
+    case PK_NDARRAY:
+        return pk_np_scalar_f64(o, out);
+    default:
+        return FROST_EFORMAT;
+    }
+}
+
+const char *pk_str(const pk_obj *o, size_t *len)
+{
+    if (!o || !(o->kind == PK_STR || (o->kind == PK_BYTES && (o->flags & PK_F_PY2STR))))
+        return NULL;
+    if (len)
+        *len = o->u.s.n;
+    return o->u.s.p;
+}
+
+int pk_str_eq(const pk_obj *o, const char *s)
+{
+    size_t n;
+    const char *p = pk_str(o, &n);
+    return p && strlen(s) == n && memcmp(p, s, n) == 0;
+}
+
+const uint8_t *pk_bytes(const pk_obj *o, size_t *len)
+{
+    if (!o || o->kind != PK_BYTES)
+        return NULL;
+    if (len)
+        *len = o->u.s.n;
+    return (const uint8_t *)o->u.s.p;
+}
+
+size_t pk_len(const pk_obj *o)
+{
+    if (!o)
+        return 0;
+    switch (o->kind) {
+    case PK_TUPLE:
+    case PK_LIST:
+    case PK_SET:
+        return o->u.seq.n;
+    case PK_DICT:
+        return o->u.seq.n / 2;
+    default:
+        return 0;
+    }
+}
+
+const pk_obj *pk_item(const pk_obj *o, size_t i)
+{
+    if (!o || !(o->kind == PK_TUPLE || o->kind == PK_LIST || o->kind == PK_SET))
+        return NULL;
+    return i < o->u.seq.n ? o->u.seq.v[i] : NULL;
+}
+
+const pk_obj *pk_dict_key(const pk_obj *d, size_t i)
+{
+    if (!d || d->kind != PK_DICT || i >= d->u.seq.n / 2)
+        return NULL;
+    return d->u.seq.v[2 * i];
+}
+
+const pk_obj *pk_dict_value(const pk_obj *d, size_t i)
+{
+    if (!d || d->kind != PK_DICT || i >= d->u.seq.n / 2)
+        return NULL;
+    return d->u.seq.v[2 * i + 1];
+}
+
+const pk_obj *pk_dict_get(const pk_obj *d, const char *key)
+{
+    if (!d || d->kind != PK_DICT)
+        return NULL;
+    for (size_t i = d->u.seq.n / 2; i-- > 0;)
+        if (pk_str_eq(d->u.seq.v[2 * i], key))
+            return d->u.seq.v[2 * i + 1];
+    return NULL;
+}
+
+const char *pk_class_name(const pk_obj *o)
+{
+    if (!o)
+        return NULL;
+    if (o->kind == PK_OBJECT)
+        return o->u.o->cls->full;
+    if (o->kind == PK_GLOBAL)
+        return o->u.g->full;
+    return NULL;
+}
+
+int pk_is_class(const pk_obj *o, const char *qualified)
+{
+    const char *n = pk_class_name(o);
+    return n && strcmp(n, qualified) == 0;
+}
+
+const pk_obj *pk_attr(const pk_obj *o, const char *name)
+{
+    if (!o || o->kind != PK_OBJECT)
+        return NULL;
+    const pk_object *ob = o->u.o;
+    for (size_t i = ob->nstates; i-- > 0;) {
+        const pk_obj *st = ob->states[i];
+        const pk_obj *v;
+        /* (dict, slots): pickle.py load_build applies the dict, then the slots */
+        if (st->kind == PK_TUPLE && st->u.seq.n == 2) {
+            if ((v = pk_dict_get(st->u.seq.v[1], name)))
+                return v;
+            if ((v = pk_dict_get(st->u.seq.v[0], name)))
+                return v;
+        } else if ((v = pk_dict_get(st, name))) {
+            return v;
+        }
+    }
+    return NULL;
+}
+
+const pk_obj *pk_obj_args(const pk_obj *o)
+{
+    return o && o->kind == PK_OBJECT ? o->u.o->args : NULL;
+}
+
+const pk_obj *pk_obj_kwargs(const pk_obj *o)
+{
+    return o && o->kind == PK_OBJECT ? o->u.o->kwargs : NULL;
+}
+
+const pk_obj *pk_obj_state(const pk_obj *o)
+{
+    if (!o || o->kind != PK_OBJECT || o->u.o->nstates == 0)
+        return NULL;
+    return o->u.o->states[o->u.o->nstates - 1];
+}
+
+const pk_obj *pk_obj_listitems(const pk_obj *o)
+{
+    return o && o->kind == PK_OBJECT ? o->u.o->listitems : NULL;
+}
+
+const pk_obj *pk_obj_dictitems(const pk_obj *o)
+{
+    return o && o->kind == PK_OBJECT ? o->u.o->dictitems : NULL;
+}
+
+/* ---- pk_dump ----------------------------------------------------------------------------- */
+
+static void dump_rec(const pk_obj *o, FILE *f, const char *label, unsigned depth,
+                     unsigned max_depth, size_t max_items, unsigned indent);
+
+static void dump_items(pk_obj *const *v, size_t n, bool pairs, FILE *f, unsigned depth,
+                       unsigned max_depth, size_t max_items, unsigned indent)
+{
+    size_t step = pairs ? 2 : 1;
+    for (size_t i = 0; i + step <= n; i += step) {
+        if (i / step >= max_items) {
+            fprintf(f, "%*s... (%zu more)\n", (int)indent, "", (n - i) / step);
+            break;
+        }
+        char label[96] = "";
+        if (pairs) {
+            const pk_obj *k = v[i];
+            if (k && k->kind == PK_STR)
+                snprintf(label, sizeof label, "%.*s: ", (int)(k->u.s.n > 60 ? 60 : k->u.s.n),
+                         k->u.s.p);
+            else if (k && k->kind == PK_INT)
+                snprintf(label, sizeof label, "%lld: ", (long long)k->u.i);
+            else
+                snprintf(label, sizeof label, "<%s key>: ", pk_kind_name(pk_kind_of(k)));
+        }
+        dump_rec(v[i + step - 1], f, label, depth + 1, max_depth, max_items, indent);
+    }
+}
+
+static void dump_rec(const pk_obj *o, FILE *f, const char *label, unsigned depth,
+                     unsigned max_depth, size_t max_items, unsigned indent)
+{
+    fprintf(f, "%*s%s", (int)indent, "", label);
+    if (!o) {
+        fprintf(f, "(null)\n");
+        return;
+    }
+    unsigned in2 = indent + 2;
+    switch ((pk_kind)o->kind) {
+    case PK_NONE: fprintf(f, "None\n"); return;
+    case PK_BOOL: fprintf(f, "%s\n", o->u.i ? "True" : "False"); return;
+    case PK_INT: fprintf(f, "%lld\n", (long long)o->u.i); return;
+    case PK_BIGINT: fprintf(f, "<int beyond 64 bits>\n"); return;
+    case PK_FLOAT: fprintf(f, "%.17g\n", o->u.f); return;
+    case PK_STR:
+        fprintf(f, "'%.*s'%s\n", (int)(o->u.s.n > 80 ? 80 : o->u.s.n), o->u.s.p,
+                o->u.s.n > 80 ? "..." : "");
+        return;
+    case PK_BYTES: fprintf(f, "<%zu bytes>\n", o->u.s.n); return;
+    case PK_GLOBAL: fprintf(f, "<global %s>\n", o->u.g->full); return;
+    case PK_DTYPE:
+        fprintf(f, "dtype(%c%c%u, %zu fields)\n", o->u.d->byteorder, o->u.d->kind,
+                o->u.d->itemsize, o->u.d->nfields);
+        return;
+    case PK_NDARRAY:
+    case PK_SCALAR: {
+        pk_array_info ai;
+        if (pk_array_info_get(o, &ai) != 0) {
+            fprintf(f, "<ndarray without data>\n");
+            return;
+        }
+        fprintf(f, "%s(%c%c%u, shape=(", o->kind == PK_SCALAR ? "scalar" : "ndarray",
+                ai.byteorder, ai.kind, ai.itemsize);
+        for (uint32_t d = 0; d < ai.ndim; d++)
+            fprintf(f, "%s%llu", d ? "," : "", (unsigned long long)ai.shape[d]);
+        fprintf(f, ")%s", ai.fortran ? ", F" : "");
+        for (size_t i = 0; i < ai.nfields; i++)
+            fprintf(f, "%s%s", i ? "," : ", fields=", pk_array_field_name(o, i));
+        double v;
+        if (ai.count == 1 && ai.nfields == 0 && pk_get_double(o, &v) == 0)
+            fprintf(f, " = %.17g", v);
+        fprintf(f, ")\n");
+        if (ai.kind == 'O' && depth < max_depth)
+            dump_items(o->u.a->items, (size_t)ai.count, false, f, depth, max_depth, max_items,
+                       in2);
+        return;
+    }
+    case PK_TUPLE:
+    case PK_LIST:
+    case PK_SET:
+    case PK_DICT:
+        fprintf(f, "%s[%zu]\n", pk_kind_name((pk_kind)o->kind), pk_len(o));
+        if (depth < max_depth)
+            dump_items(o->u.seq.v, o->u.seq.n, o->kind == PK_DICT, f, depth, max_depth,
+                       max_items, in2);
+        return;
+    case PK_OBJECT: {
+        const pk_object *ob = o->u.o;
+        fprintf(f, "<%s>\n", ob->cls->full);
+        if (depth >= max_depth)
+            return;
+        if (ob->args && pk_len(ob->args))
+            dump_rec(ob->args, f, "args: ", depth + 1, max_depth, max_items, in2);
+        if (ob->kwargs)
+            dump_rec(ob->kwargs, f, "kwargs: ", depth + 1, max_depth, max_items, in2);
+        for (size_t i = 0; i < ob->nstates; i++)
+            dump_rec(ob->states[i], f, "state: ", depth + 1, max_depth, max_items, in2);
+        if (ob->listitems)
+            dump_rec(ob->listitems, f, "items: ", depth + 1, max_depth, max_items, in2);
+        if (ob->dictitems)
+            dump_rec(ob->dictitems, f, "dictitems: ", depth + 1, max_depth, max_items, in2);
+        return;
+    }
+    }
+    fprintf(f, "?\n");
+}
+
+void pk_dump(const pk_obj *o, FILE *f, unsigned max_depth, size_t max_items)
+{
+    /* depth bounds both the recursion and the indentation, so output stays bounded too */
+    if (max_depth > 64)
+        max_depth = 64;
+    dump_rec(o, f, "", 0, max_depth, max_items, 0);
+}

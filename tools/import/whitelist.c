@@ -1,0 +1,417 @@
+/*
+ * whitelist.c — which globals a pickle may name, and what naming them means.
+ *
+ * A pickle names a callable with GLOBAL / STACK_GLOBAL / INST; pickle.load would import it and
+ * later call it. This file is the whole policy for that, decided at the opcode that names it:
+ *
+ *   1. old module paths are mapped to the current ones through exact alias pairs (scikit-learn
+ *      renamed sklearn.tree.tree to sklearn.tree._classes etc.; Python 2 pickles say
+ *      __builtin__ and copy_reg, CPython Lib/_compat_pickle.py);
+ *   2. an exact (module, qualname) pair in pk_whitelist is admitted with a role (pk_role) that
+ *      says what calling it builds — never a module prefix: numpy.testing._private.utils.runstring
+ *      is a numpy name and runs code;
+ *   3. a known scikit-learn estimator frost does not convert (sklearn_classes.c, generated from
+ *      all_estimators()) stops with FROST_EUNSUPPORTED "not supported yet: <canonical name>";
+ *   4. anything else stops with FROST_EREFUSED "refusing to import: pickle references <name>,
+ *      which is not a scikit-learn/numpy type".
+ *
+ * Admitting a scikit-learn class here only lets the reader build an inert record of it; the
+ * converter still decides what it can convert.
+ */
+#include "pk_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CLS(m, n) { m, n, m "." n, PK_R_CLASS, NULL }
+#define VAL(m, n) { m, n, m "." n, PK_R_VALUE, NULL }
+#define FN(m, n, r) { m, n, m "." n, r, NULL }
+#define MAKES(m, n, cls) { m, n, m "." n, PK_R_FACTORY, cls }
+
+static const pk_class pk_whitelist[] = {
+    /* numpy array reconstruction (numpy _core/src/multiarray/methods.c array_reduce and
+     * array_reduce_ex; numpy 1.16 named the module _multiarray_umath; numpy 2 moved core to
+     * _core). */
+    FN("numpy.core.multiarray", "_reconstruct", PK_R_NP_RECONSTRUCT),
+    FN("numpy._core.multiarray", "_reconstruct", PK_R_NP_RECONSTRUCT),
+    FN("numpy.core._multiarray_umath", "_reconstruct", PK_R_NP_RECONSTRUCT),
+    FN("numpy._core._multiarray_umath", "_reconstruct", PK_R_NP_RECONSTRUCT),
+    FN("numpy.core.multiarray", "scalar", PK_R_NP_SCALAR),
+    FN("numpy._core.multiarray", "scalar", PK_R_NP_SCALAR),
+    FN("numpy.core._multiarray_umath", "scalar", PK_R_NP_SCALAR),
+    FN("numpy._core._multiarray_umath", "scalar", PK_R_NP_SCALAR),
+    FN("numpy.core.numeric", "_frombuffer", PK_R_NP_FROMBUFFER),
+    FN("numpy._core.numeric", "_frombuffer", PK_R_NP_FROMBUFFER),
+    FN("numpy", "dtype", PK_R_NP_DTYPE),
+    /* array types: _reconstruct's first argument and joblib's `subclass` */
+    VAL("numpy", "ndarray"),
+    VAL("numpy", "matrix"),
+    VAL("numpy", "memmap"),
+    /* scalar types appear as values, e.g. OneHotEncoder(dtype=numpy.float64) */
+    VAL("numpy", "bool_"),
+    VAL("numpy", "bool"),
+    VAL("numpy", "int8"),
+    VAL("numpy", "int16"),
+    VAL("numpy", "int32"),
+    VAL("numpy", "int64"),
+    VAL("numpy", "uint8"),
+    VAL("numpy", "uint16"),
+    VAL("numpy", "uint32"),
+    VAL("numpy", "uint64"),
+    VAL("numpy", "longlong"),
+    VAL("numpy", "ulonglong"),
+    VAL("numpy", "intc"),
+    VAL("numpy", "uintc"),
+    VAL("numpy", "float16"),
+    VAL("numpy", "float32"),
+    VAL("numpy", "float64"),
+    VAL("numpy", "float128"),
+    VAL("numpy", "longdouble"),
+    VAL("numpy", "complex64"),
+    VAL("numpy", "complex128"),
+    VAL("numpy", "object_"),
+    VAL("numpy", "str_"),
+    VAL("numpy", "bytes_"),
+    VAL("numpy", "void"),
+    VAL("numpy", "datetime64"),
+    VAL("numpy", "timedelta64"),
+    /* masked arrays kept by some estimators (search results): an inert record */
+    MAKES("numpy.ma.core", "_mareconstruct", "numpy.ma.core.MaskedArray"),
+    CLS("numpy.ma.core", "MaskedArray"),
+    /* random_state / _rng attributes (numpy/random/_pickle.py, mtrand.pyx __reduce__) */
+    CLS("numpy.random.mtrand", "RandomState"),
+    MAKES("numpy.random._pickle", "__randomstate_ctor", "numpy.random.mtrand.RandomState"),
+    MAKES("numpy.random", "__RandomState_ctor", "numpy.random.mtrand.RandomState"),
+    CLS("numpy.random._mt19937", "MT19937"),
+    MAKES("numpy.random._pickle", "__bit_generator_ctor", "numpy.random._mt19937.MT19937"),
+
+    /* joblib's array placeholder (joblib/numpy_pickle.py); joblib.c reads the array after it */
+    CLS("joblib.numpy_pickle", "NumpyArrayWrapper"),
+
+    /* Python builtins the pickler itself emits (Lib/pickle.py save_bytes, save_set,
+     * save_frozenset, save_bytearray; Lib/copyreg.py _reconstructor) */
+    FN("_codecs", "encode", PK_R_CODECS_ENCODE),
+    FN("copyreg", "_reconstructor", PK_R_COPYREG_RECON),
+    FN("builtins", "set", PK_R_SET),
+    FN("builtins", "frozenset", PK_R_FROZENSET),
+    FN("builtins", "bytes", PK_R_BYTES),
+    FN("builtins", "bytearray", PK_R_BYTEARRAY),
+    FN("collections", "OrderedDict", PK_R_ORDEREDDICT),
+    CLS("builtins", "object"),
+    CLS("builtins", "slice"),
+    /* types as parameter values (OneHotEncoder(dtype=float)) */
+    VAL("builtins", "float"),
+    VAL("builtins", "int"),
+    VAL("builtins", "str"),
+    VAL("builtins", "bool"),
+    VAL("builtins", "complex"),
+    VAL("builtins", "list"),
+    VAL("builtins", "dict"),
+    VAL("builtins", "tuple"),
+
+    /* scikit-learn: the trees and ensembles frost converts */
+    CLS("sklearn.tree._classes", "DecisionTreeClassifier"),
+    CLS("sklearn.tree._classes", "DecisionTreeRegressor"),
+    CLS("sklearn.tree._classes", "ExtraTreeClassifier"),
+    CLS("sklearn.tree._classes", "ExtraTreeRegressor"),
+    CLS("sklearn.tree._tree", "Tree"),
+    CLS("sklearn.ensemble._forest", "RandomForestClassifier"),
+    CLS("sklearn.ensemble._forest", "RandomForestRegressor"),
+    CLS("sklearn.ensemble._forest", "ExtraTreesClassifier"),
+    CLS("sklearn.ensemble._forest", "ExtraTreesRegressor"),
+    CLS("sklearn.ensemble._gb", "GradientBoostingClassifier"),
+    CLS("sklearn.ensemble._gb", "GradientBoostingRegressor"),
+    /* gradient boosting losses, <= 1.2 (sklearn/ensemble/_gb_losses.py) */
+    CLS("sklearn.ensemble._gb_losses", "LeastSquaresError"),
+    CLS("sklearn.ensemble._gb_losses", "LeastAbsoluteError"),
+    CLS("sklearn.ensemble._gb_losses", "HuberLossFunction"),
+    CLS("sklearn.ensemble._gb_losses", "QuantileLossFunction"),
+    CLS("sklearn.ensemble._gb_losses", "BinomialDeviance"),
+    CLS("sklearn.ensemble._gb_losses", "MultinomialDeviance"),
+    CLS("sklearn.ensemble._gb_losses", "ExponentialLoss"),
+    /* ... and their init estimators before 0.21 (sklearn/ensemble/gradient_boosting.py) */
+    CLS("sklearn.ensemble.gradient_boosting", "LogOddsEstimator"),
+    CLS("sklearn.ensemble.gradient_boosting", "ScaledLogOddsEstimator"),
+    CLS("sklearn.ensemble.gradient_boosting", "PriorProbabilityEstimator"),
+    CLS("sklearn.ensemble.gradient_boosting", "MeanEstimator"),
+    CLS("sklearn.ensemble.gradient_boosting", "QuantileEstimator"),
+    CLS("sklearn.ensemble.gradient_boosting", "ZeroEstimator"),
+    /* the common losses gradient boosting uses since 1.3 (sklearn/_loss/loss.py, link.py,
+     * _loss.pyx.tp; Cython pickles its cdef classes through __pyx_unpickle_<class>) */
+    CLS("sklearn._loss.loss", "HalfSquaredError"),
+    CLS("sklearn._loss.loss", "AbsoluteError"),
+    CLS("sklearn._loss.loss", "PinballLoss"),
+    CLS("sklearn._loss.loss", "HuberLoss"),
+    CLS("sklearn._loss.loss", "HalfBinomialLoss"),
+    CLS("sklearn._loss.loss", "HalfMultinomialLoss"),
+    CLS("sklearn._loss.loss", "ExponentialLoss"),
+    CLS("sklearn._loss._loss", "CyHalfSquaredError"),
+    CLS("sklearn._loss._loss", "CyAbsoluteError"),
+    CLS("sklearn._loss._loss", "CyPinballLoss"),
+    CLS("sklearn._loss._loss", "CyHuberLoss"),
+    CLS("sklearn._loss._loss", "CyHalfBinomialLoss"),
+    CLS("sklearn._loss._loss", "CyHalfMultinomialLoss"),
+    CLS("sklearn._loss._loss", "CyExponentialLoss"),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfSquaredError", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyAbsoluteError", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyPinballLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHuberLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfBinomialLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfMultinomialLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyExponentialLoss", PK_R_PYX_UNPICKLE),
+    CLS("sklearn._loss.link", "IdentityLink"),
+    CLS("sklearn._loss.link", "LogitLink"),
+    CLS("sklearn._loss.link", "HalfLogitLink"),
+    CLS("sklearn._loss.link", "MultinomialLogit"),
+    CLS("sklearn._loss.link", "LogLink"),
+    CLS("sklearn._loss.link", "Interval"),
+    /* gradient boosting's init estimator */
+    CLS("sklearn.dummy", "DummyClassifier"),
+    CLS("sklearn.dummy", "DummyRegressor"),
+    /* linear models */
+    CLS("sklearn.linear_model._base", "LinearRegression"),
+    CLS("sklearn.linear_model._logistic", "LogisticRegression"),
+    CLS("sklearn.linear_model._ridge", "Ridge"),
+    CLS("sklearn.linear_model._ridge", "RidgeClassifier"),
+    CLS("sklearn.linear_model._coordinate_descent", "Lasso"),
+    CLS("sklearn.linear_model._coordinate_descent", "ElasticNet"),
+    CLS("sklearn.linear_model._stochastic_gradient", "SGDClassifier"),
+    CLS("sklearn.linear_model._stochastic_gradient", "SGDRegressor"),
+    /* SGD's loss_function_ (sklearn/linear_model/_sgd_fast.pyx: __reduce__ = (cls, args)) */
+    CLS("sklearn.linear_model._sgd_fast", "Hinge"),
+    CLS("sklearn.linear_model._sgd_fast", "SquaredHinge"),
+    CLS("sklearn.linear_model._sgd_fast", "ModifiedHuber"),
+    CLS("sklearn.linear_model._sgd_fast", "Log"),
+    CLS("sklearn.linear_model._sgd_fast", "SquaredLoss"),
+    CLS("sklearn.linear_model._sgd_fast", "Huber"),
+    CLS("sklearn.linear_model._sgd_fast", "EpsilonInsensitive"),
+    CLS("sklearn.linear_model._sgd_fast", "SquaredEpsilonInsensitive"),
+    /* RidgeClassifier keeps a LabelBinarizer */
+    CLS("sklearn.preprocessing._label", "LabelBinarizer"),
+    CLS("sklearn.preprocessing._label", "LabelEncoder"),
+    /* pipelines (converted later; admitted so those files parse) */
+    CLS("sklearn.pipeline", "Pipeline"),
+    CLS("sklearn.compose._column_transformer", "ColumnTransformer"),
+    CLS("sklearn.compose._column_transformer", "_RemainderColsList"),
+    CLS("sklearn.impute._base", "SimpleImputer"),
+    CLS("sklearn.impute._base", "MissingIndicator"),
+    CLS("sklearn.preprocessing._data", "StandardScaler"),
+    CLS("sklearn.preprocessing._encoders", "OneHotEncoder"),
+    CLS("sklearn.preprocessing._encoders", "OrdinalEncoder"),
+    /* ColumnTransformer's 'passthrough' is fitted as FunctionTransformer(func=None) */
+    CLS("sklearn.preprocessing._function_transformer", "FunctionTransformer"),
+    /* inert helpers kept in estimator attributes */
+    VAL("sklearn.metrics._scorer", "_passthrough_scorer"),
+    CLS("sklearn.utils._bunch", "Bunch"),
+};
+
+/* Exact (module, name) pairs that moved, mapped to the name the record carries. */
+typedef struct pk_alias {
+    const char *module;
+    const char *name;
+    const char *to_module;
+    const char *to_name;
+} pk_alias;
+
+#define MOVED(from, to, n) { from, n, to, n }
+
+static const pk_alias pk_aliases[] = {
+    /* scikit-learn < 0.22 public module paths (0.22 made them private, 0.24 removed the old) */
+    MOVED("sklearn.tree.tree", "sklearn.tree._classes", "DecisionTreeClassifier"),
+    MOVED("sklearn.tree.tree", "sklearn.tree._classes", "DecisionTreeRegressor"),
+    MOVED("sklearn.tree.tree", "sklearn.tree._classes", "ExtraTreeClassifier"),
+    MOVED("sklearn.tree.tree", "sklearn.tree._classes", "ExtraTreeRegressor"),
+    MOVED("sklearn.ensemble.forest", "sklearn.ensemble._forest", "RandomForestClassifier"),
+    MOVED("sklearn.ensemble.forest", "sklearn.ensemble._forest", "RandomForestRegressor"),
+    MOVED("sklearn.ensemble.forest", "sklearn.ensemble._forest", "ExtraTreesClassifier"),
+    MOVED("sklearn.ensemble.forest", "sklearn.ensemble._forest", "ExtraTreesRegressor"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb",
+          "GradientBoostingClassifier"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb",
+          "GradientBoostingRegressor"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "LeastSquaresError"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "LeastAbsoluteError"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "HuberLossFunction"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "QuantileLossFunction"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "BinomialDeviance"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "MultinomialDeviance"),
+    MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
+          "ExponentialLoss"),
+    MOVED("sklearn.linear_model.base", "sklearn.linear_model._base", "LinearRegression"),
+    MOVED("sklearn.linear_model.logistic", "sklearn.linear_model._logistic",
+          "LogisticRegression"),
+    MOVED("sklearn.linear_model.ridge", "sklearn.linear_model._ridge", "Ridge"),
+    MOVED("sklearn.linear_model.ridge", "sklearn.linear_model._ridge", "RidgeClassifier"),
+    MOVED("sklearn.linear_model.coordinate_descent", "sklearn.linear_model._coordinate_descent",
+          "Lasso"),
+    MOVED("sklearn.linear_model.coordinate_descent", "sklearn.linear_model._coordinate_descent",
+          "ElasticNet"),
+    MOVED("sklearn.linear_model.stochastic_gradient",
+          "sklearn.linear_model._stochastic_gradient", "SGDClassifier"),
+    MOVED("sklearn.linear_model.stochastic_gradient",
+          "sklearn.linear_model._stochastic_gradient", "SGDRegressor"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast", "Hinge"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast", "SquaredHinge"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast", "ModifiedHuber"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast", "Log"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast", "SquaredLoss"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast", "Huber"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast",
+          "EpsilonInsensitive"),
+    MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast",
+          "SquaredEpsilonInsensitive"),
+    MOVED("sklearn.preprocessing.label", "sklearn.preprocessing._label", "LabelBinarizer"),
+    MOVED("sklearn.preprocessing.label", "sklearn.preprocessing._label", "LabelEncoder"),
+    MOVED("sklearn.preprocessing.data", "sklearn.preprocessing._data", "StandardScaler"),
+    /* OneHotEncoder lived in preprocessing/data.py until 0.20 */
+    MOVED("sklearn.preprocessing.data", "sklearn.preprocessing._encoders", "OneHotEncoder"),
+    /* sklearn/impute.py (0.20, 0.21) became the sklearn/impute/ package */
+    MOVED("sklearn.impute", "sklearn.impute._base", "SimpleImputer"),
+    MOVED("sklearn.impute", "sklearn.impute._base", "MissingIndicator"),
+    MOVED("sklearn.preprocessing.function_transformer",
+          "sklearn.preprocessing._function_transformer", "FunctionTransformer"),
+    MOVED("sklearn.metrics.scorer", "sklearn.metrics._scorer", "_passthrough_scorer"),
+    /* Bunch was defined in sklearn/utils/__init__.py until 1.2 */
+    MOVED("sklearn.utils", "sklearn.utils._bunch", "Bunch"),
+    /* joblib as vendored by scikit-learn 0.20-0.22 */
+    MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "NumpyArrayWrapper"),
+    /* Python 2 names (CPython Lib/_compat_pickle.py IMPORT_MAPPING / NAME_MAPPING) */
+    MOVED("copy_reg", "copyreg", "_reconstructor"),
+    MOVED("__builtin__", "builtins", "object"),
+    MOVED("__builtin__", "builtins", "slice"),
+    MOVED("__builtin__", "builtins", "set"),
+    MOVED("__builtin__", "builtins", "frozenset"),
+    MOVED("__builtin__", "builtins", "bytes"),
+    MOVED("__builtin__", "builtins", "bytearray"),
+    MOVED("__builtin__", "builtins", "float"),
+    MOVED("__builtin__", "builtins", "int"),
+    MOVED("__builtin__", "builtins", "str"),
+    MOVED("__builtin__", "builtins", "bool"),
+    MOVED("__builtin__", "builtins", "complex"),
+    MOVED("__builtin__", "builtins", "list"),
+    MOVED("__builtin__", "builtins", "dict"),
+    MOVED("__builtin__", "builtins", "tuple"),
+    { "__builtin__", "unicode", "builtins", "str" },
+    { "__builtin__", "long", "builtins", "int" },
+};
+
+/* joblib < 0.10 kept arrays in side files next to the pickle (joblib/numpy_pickle_compat.py);
+ * those files cannot be converted from one file, so they get their own message. */
+static const char *const pk_old_joblib[] = {
+    "joblib.numpy_pickle.NDArrayWrapper",
+    "joblib.numpy_pickle.ZNDArrayWrapper",
+    "joblib.numpy_pickle_compat.NDArrayWrapper",
+    "joblib.numpy_pickle_compat.ZNDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.NDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle_compat.ZNDArrayWrapper",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool eq_n(const char *z, const char *s, size_t n)
+{
+    return strlen(z) == n && memcmp(z, s, n) == 0;
+}
+
+static const pk_class *find_exact(const char *m, size_t ml, const char *n, size_t nl)
+{
+    for (size_t i = 0; i < COUNT(pk_whitelist); i++)
+        if (eq_n(pk_whitelist[i].module, m, ml) && eq_n(pk_whitelist[i].name, n, nl))
+            return &pk_whitelist[i];
+    return NULL;
+}
+
+const pk_class *pk_class_by_full(const char *full)
+{
+    for (size_t i = 0; i < COUNT(pk_whitelist); i++)
+        if (strcmp(pk_whitelist[i].full, full) == 0)
+            return &pk_whitelist[i];
+    return NULL;
+}
+
+void pk_printable(char *dst, size_t cap, const char *s, size_t n)
+{
+    size_t o = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[5];
+        size_t tl;
+        if (c >= 0x20 && c < 0x7f) {
+            tmp[0] = (char)c;
+            tl = 1;
+        } else if (c >= 0x80) {
+            /* keep UTF-8 names readable; junk bytes are harmless in a message */
+            tmp[0] = (char)c;
+            tl = 1;
+        } else {
+            snprintf(tmp, sizeof tmp, "\\x%02x", c);
+            tl = 4;
+        }
+        if (o + tl + 4 >= cap) {
+            memcpy(dst + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(dst + o, tmp, tl);
+        o += tl;
+    }
+    dst[o] = '\0';
+}
+
+int pk_resolve_global(const char *module, size_t module_len, const char *name, size_t name_len,
+                      const pk_class **out, fr_err *e)
+{
+    const char *m = module, *n = name;
+    size_t ml = module_len, nl = name_len;
+    *out = NULL;
+
+    for (size_t i = 0; i < COUNT(pk_aliases); i++) {
+        if (eq_n(pk_aliases[i].module, module, module_len) &&
+            eq_n(pk_aliases[i].name, name, name_len)) {
+            m = pk_aliases[i].to_module;
+            n = pk_aliases[i].to_name;
+            ml = strlen(m);
+            nl = strlen(n);
+            break;
+        }
+    }
+    const pk_class *c = find_exact(m, ml, n, nl);
+    if (c) {
+        *out = c;
+        return 0;
+    }
+
+    char pm[200], pn[200], full[420];
+    pk_printable(pm, sizeof pm, module, module_len);
+    pk_printable(pn, sizeof pn, name, name_len);
+    snprintf(full, sizeof full, "%s.%s", pm, pn);
+
+    for (size_t i = 0; i < COUNT(pk_old_joblib); i++)
+        if (strcmp(pk_old_joblib[i], full) == 0)
+            return fr_fail(e, FROST_EUNSUPPORTED,
+                           "not supported yet: %s (a joblib < 0.10 file, whose arrays live in "
+                           "separate .npy files; load and save it again with a current joblib)",
+                           full);
+
+    /* Only names made of printable characters can be scikit-learn's. */
+    if (module_len < sizeof pm - 4 && name_len < sizeof pn - 4 &&
+        strlen(pm) == module_len && strlen(pn) == name_len) {
+        const char *canon = pk_sklearn_known(full);
+        if (canon)
+            return fr_fail(e, FROST_EUNSUPPORTED, "not supported yet: %s", canon);
+    }
+    return fr_fail(e, FROST_EREFUSED,
+                   "refusing to import: pickle references %s, which is not a "
+                   "scikit-learn/numpy type",
+                   full);
+}
