@@ -262,6 +262,9 @@ typedef struct fmt_header {
     const frost_allocator *alloc;
 } fmt_header;
 
+/* Whether s[0, n) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+int fmt_utf8_valid(const uint8_t *s, size_t n);
+
 /* Reads the superblock (the first FMT_SUPERBLOCK_SIZE bytes) far enough to learn how many bytes
  * the header region has, checking magic and major version. */
 int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, fr_err *e);

@@ -52,6 +52,45 @@ static int cur_f64(cursor *c, double *v, fr_err *e)
     return 0;
 }
 
+int fmt_utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i < len)
+            return 0;
+        for (size_t j = 1; j < len; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        /* no overlong forms, no surrogates, nothing past U+10FFFF */
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 /* Reads a str into a fresh NUL-terminated copy. */
 static int cur_str(cursor *c, const frost_allocator *a, char **out, fr_err *e)
 {
@@ -61,8 +100,8 @@ static int cur_str(cursor *c, const frost_allocator *a, char **out, fr_err *e)
         return rc;
     if ((rc = cur_need(c, n, e)))
         return rc;
-    if (memchr(c->p, 0, n))
-        return FR_CORRUPT(e, "%s section: string contains a NUL byte", c->what);
+    if (memchr(c->p, 0, n) || !fmt_utf8_valid(c->p, n))
+        return FR_CORRUPT(e, "%s section: a string is not NUL-free UTF-8", c->what);
     char *s = fr_malloc(a, (size_t)n + 1);
     if (!s)
         return fr_fail(e, FROST_ENOMEM, "out of memory reading %s section", c->what);
@@ -298,6 +337,10 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
             return FR_CORRUPT(e, "ENSEMBLE: classifier flags on a regressor");
         if (h->ens_flags & FMT_ENS_SIGN_DECISION)
             return FR_CORRUPT(e, "ENSEMBLE: SIGN_DECISION on a MEAN model");
+        if (h->learning_rate != 0.0)
+            return FR_CORRUPT(e, "ENSEMBLE: a learning rate on a MEAN model");
+        if ((h->ens_flags & FMT_ENS_RAW_ARGMAX) && h->n_trees != 1)
+            return FR_CORRUPT(e, "ENSEMBLE: RAW_ARGMAX on %u trees (it is for one)", h->n_trees);
     } else {
         int ok = h->leaf_width == 1 && h->n_outputs == 1 && h->n_raw >= 1;
         if (h->task == FROST_TASK_REGRESSOR)
@@ -313,6 +356,8 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
                               h->link);
         if (h->ens_flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX))
             return FR_CORRUPT(e, "ENSEMBLE: MEAN flags on a BOOSTED model");
+        if ((h->ens_flags & FMT_ENS_SIGN_DECISION) && h->link != FROST_LINK_LOGISTIC)
+            return FR_CORRUPT(e, "ENSEMBLE: SIGN_DECISION on a model without a logistic link");
         if ((rc = cur_need(c, (size_t)h->n_raw * 8, e)))
             return rc;
         h->init_raw = fr_calloc(h->alloc, h->n_raw, sizeof *h->init_raw);
@@ -328,8 +373,7 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
         return FR_CORRUPT(e, "ENSEMBLE: %u tree records do not fill the remaining %zu bytes",
                           h->n_trees, c->left);
     if (h->n_trees == 0) {
-        if (h->top_chunk != FMT_NONE)
-            return FR_CORRUPT(e, "ENSEMBLE: no trees but a top chunk");
+        return FR_CORRUPT(e, "ENSEMBLE: no trees");
     } else if (h->top_chunk >= h->n_chunks || h->chunks[h->top_chunk].kind != FMT_CHUNK_TOP) {
         return FR_CORRUPT(e, "ENSEMBLE: top chunk %u is not a top pack", h->top_chunk);
     }
@@ -590,6 +634,25 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM])
         return FR_CORRUPT(e, "no estimator (ENSEMBLE or LINEAR) and no PROGRAM");
     h->has_ensemble = by_type[FMT_SEC_ENSEMBLE] != NULL;
+    /* bytes no section covers are zero (FORMAT.md): sort the bodies, check every gap */
+    const section *sorted[FMT_MAX_SECTIONS];
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t j = i;
+        while (j > 0 && sorted[j - 1]->offset > sec[i].offset) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = &sec[i];
+    }
+    uint64_t at = table_end;
+    for (uint32_t i = 0; i <= count; i++) {
+        uint64_t next = i < count ? sorted[i]->offset : h->header_size;
+        if (next > at && !all_zero(buf + at, (size_t)(next - at)))
+            return FR_CORRUPT(e, "header bytes [%llu, %llu) belong to no section and are not zero",
+                              (unsigned long long)at, (unsigned long long)next);
+        if (i < count && sorted[i]->offset + sorted[i]->length > at)
+            at = sorted[i]->offset + sorted[i]->length;
+    }
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
                                 FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_CLASSES,

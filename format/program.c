@@ -219,9 +219,14 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
     case FMT_OP_BINS: need_ok = op->edges != NULL; break;
     default: break;
     }
+    int utf8_ok = 1;
+    for (uint32_t i = 0; ok && c.strs && i < nv; i++)
+        utf8_ok &= fmt_utf8_valid((const uint8_t *)c.strs[i], strlen(c.strs[i]));
     int rc = 0;
     if (!ok)
         rc = fr_fail(e, FROST_ENOMEM, "out of memory");
+    else if (!utf8_ok)
+        rc = fr_fail(e, FROST_EINVAL, "program op %u: a string is not UTF-8", p->n_ops);
     else if (!need_ok)
         rc = fr_fail(e, FROST_EINVAL, "program op %u: parameters missing", p->n_ops);
     else
@@ -248,6 +253,9 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
         if (slots[i] >= p->n_slots || p->slot_kind[slots[i]] != FMT_SLOT_NUM)
             return fr_fail(e, FROST_EINVAL, "program: output %u is slot %u, not a numeric slot",
                            i, slots[i]);
+    for (uint32_t i = 0; names && i < n; i++)
+        if (!fmt_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
+            return fr_fail(e, FROST_EINVAL, "program: output name %u is not UTF-8", i);
     uint32_t *o = dup_mem(slots, n * sizeof *slots);
     char **nm = names ? calloc(n, sizeof *nm) : NULL;
     if (!o || (names && !nm)) {
@@ -425,7 +433,7 @@ static double rd_f64(rd *r)
 static char *rd_str(rd *r, const frost_allocator *a)
 {
     uint32_t n = rd_u32(r);
-    if (r->bad || n > r->left || memchr(r->p, 0, n)) {
+    if (r->bad || n > r->left || memchr(r->p, 0, n) || !fmt_utf8_valid(r->p, n)) {
         r->bad = 1;
         return NULL;
     }

@@ -52,6 +52,12 @@ static int bfail(frost_builder *b, int code, const char *msg)
     return fr_fail(&b->err, code, "%s", msg);
 }
 
+/* Strings the file stores must be UTF-8 (FORMAT.md `str`). */
+static int utf8(const char *s)
+{
+    return fmt_utf8_valid((const uint8_t *)s, strlen(s));
+}
+
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s);
@@ -322,11 +328,12 @@ FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost
     if (!copy)
         return bfail(b, FROST_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < count; i++)
-        if (!labels[i] || !(copy[i] = dup_str(labels[i]))) {
+        if (!labels[i] || !utf8(labels[i]) || !(copy[i] = dup_str(labels[i]))) {
             for (uint32_t j = 0; j < i; j++)
                 free(copy[j]);
             free(copy);
-            return bfail(b, labels[i] ? FROST_ENOMEM : FROST_EINVAL, "bad class label");
+            return bfail(b, labels[i] && utf8(labels[i]) ? FROST_ENOMEM : FROST_EINVAL,
+                         "a class label is missing or not UTF-8");
         }
     fmt_labels *L = &b->classes[output];
     for (uint32_t i = 0; i < L->count; i++)
@@ -346,11 +353,12 @@ FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *cons
     if (!copy)
         return bfail(b, FROST_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < b->n_inputs; i++)
-        if (!names[i] || !(copy[i] = dup_str(names[i]))) {
+        if (!names[i] || !utf8(names[i]) || !(copy[i] = dup_str(names[i]))) {
             for (uint32_t j = 0; j < i; j++)
                 free(copy[j]);
             free(copy);
-            return bfail(b, names[i] ? FROST_ENOMEM : FROST_EINVAL, "bad feature name");
+            return bfail(b, names[i] && utf8(names[i]) ? FROST_ENOMEM : FROST_EINVAL,
+                         "a feature name is missing or not UTF-8");
         }
     if (b->feature_names)
         for (uint32_t i = 0; i < b->n_inputs; i++)
@@ -364,6 +372,8 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
 {
     if (!b || !key || !value || !*key)
         return FROST_EINVAL;
+    if (!utf8(key) || !utf8(value))
+        return bfail(b, FROST_EINVAL, "metadata must be UTF-8");
     for (uint32_t i = 0; i < b->n_meta; i++)
         if (strcmp(b->meta_keys[i], key) == 0) {
             char *v = dup_str(value);

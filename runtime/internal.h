@@ -138,7 +138,9 @@ int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba,
 int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
                         fr_err *e);
 
-/* numpy's pairwise sum of n float64 values stored little-endian at p (FORMAT.md Aggregation). */
+/* numpy's pairwise sum (FORMAT.md Aggregation) of n float64 values stored little-endian at p,
+ * and of a native array. */
 double rt_pairwise_sum(const uint8_t *p, uint32_t n);
+double rt_pairwise(const double *v, uint32_t n);
 
 #endif

@@ -224,26 +224,6 @@ static int is_missing(const fmt_program *p, uint32_t slot, const rt_slot *v)
     return p->slot_kind[slot] == FMT_SLOT_STR ? v->str == NULL : isnan(v->num);
 }
 
-static double pairwise(const double *v, uint32_t n)
-{
-    if (n < 8) {
-        double s = -0.0;
-        for (uint32_t i = 0; i < n; i++)
-            s += v[i];
-        return s;
-    }
-    double r[8];
-    memcpy(r, v, sizeof r);
-    uint32_t i = 8;
-    for (; i < n - n % 8; i += 8)
-        for (int j = 0; j < 8; j++)
-            r[j] += v[i + j];
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++)
-        s += v[i];
-    return s;
-}
-
 static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t first, size_t row,
                   double *scratch, fr_err *e)
 {
@@ -326,7 +306,7 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
         if (op->norm == 1) {
             for (uint32_t i = 0; i < op->n_in; i++)
                 scratch[op->n_in + i] = fabs(scratch[i]);
-            norm = pairwise(scratch + op->n_in, op->n_in);
+            norm = rt_pairwise(scratch + op->n_in, op->n_in);
         } else if (op->norm == 2) {
             for (uint32_t i = 0; i < op->n_in; i++)
                 norm += scratch[i] * scratch[i];
@@ -423,7 +403,7 @@ static void linear_row(const fmt_linear *l, const double *x, int proba, double *
     case FMT_LIN_OVR: {
         for (uint32_t r = 0; r < l->n_rows; r++)
             out[r] = expit(d[r]);
-        double s = pairwise(out, l->n_rows);
+        double s = rt_pairwise(out, l->n_rows);
         for (uint32_t r = 0; r < l->n_rows; r++)
             out[r] /= s;
         return;
@@ -439,7 +419,7 @@ static void linear_row(const fmt_linear *l, const double *x, int proba, double *
             mx = d[r] > mx ? d[r] : mx;
         for (uint32_t r = 0; r < n; r++)
             out[r] = exp(d[r] - mx);
-        double s = pairwise(out, n);
+        double s = rt_pairwise(out, n);
         for (uint32_t r = 0; r < n; r++)
             out[r] /= s;
         return;

@@ -25,45 +25,51 @@
 /* Up to this many rows, a cold model is loaded lazily (only the blocks those rows touch). */
 #define RT_LAZY_ROWS 16
 
+/* numpy's pairwise summation (numpy/core/src/umath/loops_utils.h.src, pairwise_sum with
+ * PW_BLOCKSIZE 128): below 8 values a plain loop from 0; up to 128, eight interleaved partial
+ * sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)) and the remainder added in order; above,
+ * the two halves (the first rounded down to a multiple of 8) summed recursively. np.sum over a
+ * row reduces this way, so normalizing a leaf or a softmax reproduces scikit-learn's bits. The
+ * recursion is log2(n / 128) deep. GET reads value i. */
+#define PAIRWISE_BODY(GET)                                                                       \
+    if (n < 8) {                                                                                 \
+        double s = 0.0;                                                                          \
+        for (uint32_t i = 0; i < n; i++)                                                         \
+            s += GET(i);                                                                         \
+        return s;                                                                                \
+    }                                                                                            \
+    if (n <= 128) {                                                                              \
+        double r[8];                                                                             \
+        for (int j = 0; j < 8; j++)                                                              \
+            r[j] = GET(j);                                                                       \
+        uint32_t i = 8;                                                                          \
+        for (; i < n - n % 8; i += 8)                                                            \
+            for (int j = 0; j < 8; j++)                                                          \
+                r[j] += GET(i + j);                                                              \
+        double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));           \
+        for (; i < n; i++)                                                                       \
+            s += GET(i);                                                                         \
+        return s;                                                                                \
+    }
+
 double rt_pairwise_sum(const uint8_t *p, uint32_t n)
 {
-    if (n < 8) {
-        double s = -0.0;
-        for (uint32_t i = 0; i < n; i++)
-            s += fr_rdf64(p + 8 * i);
-        return s;
-    }
-    double r[8];
-    for (int j = 0; j < 8; j++)
-        r[j] = fr_rdf64(p + 8 * j);
-    uint32_t i = 8;
-    for (; i < n - n % 8; i += 8)
-        for (int j = 0; j < 8; j++)
-            r[j] += fr_rdf64(p + 8 * (i + j));
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++)
-        s += fr_rdf64(p + 8 * i);
-    return s;
+#define GET_LE(i) fr_rdf64(p + 8 * (size_t)(i))
+    PAIRWISE_BODY(GET_LE)
+#undef GET_LE
+    uint32_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return rt_pairwise_sum(p, n2) + rt_pairwise_sum(p + 8 * (size_t)n2, n - n2);
 }
 
-static double pairwise_plain(const double *v, uint32_t n)
+double rt_pairwise(const double *v, uint32_t n)
 {
-    if (n < 8) {
-        double s = -0.0;
-        for (uint32_t i = 0; i < n; i++)
-            s += v[i];
-        return s;
-    }
-    double r[8];
-    memcpy(r, v, sizeof r);
-    uint32_t i = 8;
-    for (; i < n - n % 8; i += 8)
-        for (int j = 0; j < 8; j++)
-            r[j] += v[i + j];
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++)
-        s += v[i];
-    return s;
+#define GET_NATIVE(i) v[i]
+    PAIRWISE_BODY(GET_NATIVE)
+#undef GET_NATIVE
+    uint32_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return rt_pairwise(v, n2) + rt_pairwise(v + n2, n - n2);
 }
 
 /* ---- walking ------------------------------------------------------------------------------ */
@@ -306,7 +312,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
         mx = 0.0;
     for (uint32_t j = 0; j < g->width; j++)
         scratch[j] = exp(acc[j] - mx);
-    double lse = log(pairwise_plain(scratch, g->width)) + mx;
+    double lse = log(rt_pairwise(scratch, g->width)) + mx;
     for (uint32_t j = 0; j < g->width; j++)
         out[j] = exp(acc[j] - lse);
 }

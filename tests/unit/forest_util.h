@@ -123,14 +123,20 @@ static inline frost_tree_arrays fu_arrays(const fu_tree *t, uint32_t raw_column)
     return a;
 }
 
-/* numpy's pairwise sum, written from numpy/core/src/umath/loops_utils.h.src (pairwise_sum). */
+/* numpy's pairwise sum, written from numpy/core/src/umath/loops_utils.h.src (pairwise_sum,
+ * PW_BLOCKSIZE 128). */
 static inline double fu_np_sum(const double *v, uint32_t n)
 {
     if (n < 8) {
-        double s = -0.0;
+        double s = 0.0;
         for (uint32_t i = 0; i < n; i++)
             s += v[i];
         return s;
+    }
+    if (n > 128) {
+        uint32_t n2 = n / 2;
+        n2 -= n2 % 8;
+        return fu_np_sum(v, n2) + fu_np_sum(v + n2, n - n2);
     }
     double r[8];
     for (int j = 0; j < 8; j++)
