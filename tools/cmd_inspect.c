@@ -6,7 +6,9 @@
  * what tests/spec/frost_decode.py (a decoder written from the spec alone) is compared against.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -38,6 +40,144 @@ static const char *label_kind(uint32_t k)
     return k <= 4 ? names[k] : "?";
 }
 
+static void json_f64s(FILE *f, const double *v, size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        if (isnan(v[i]))
+            fputs("\"nan\"", f); /* JSON has no NaN: the string stands for it */
+        else if (isinf(v[i]))
+            fputs(v[i] > 0 ? "\"inf\"" : "\"-inf\"", f);
+        else
+            fprintf(f, "%.17g", v[i]);
+    }
+    fputc(']', f);
+}
+
+static void json_u32s(FILE *f, const uint32_t *v, size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%u", i ? ", " : "", v[i]);
+    fputc(']', f);
+}
+
+static const char *op_name(uint32_t opcode)
+{
+    static const char *names[] = {"?", "impute", "impute_str", "indicator", "scale", "encode",
+                                  "normalize", "poly", "bins"};
+    return opcode < sizeof names / sizeof names[0] ? names[opcode] : "?";
+}
+
+/* The PROGRAM section, every field FORMAT.md defines (NaN/inf as strings). */
+static void print_program_json(FILE *f, const fmt_program *p)
+{
+    if (!p) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"n_inputs\": %u, \"n_slots\": %u, \"outputs\": ", p->n_inputs, p->n_slots);
+    json_u32s(f, p->outputs, p->n_outputs);
+    fprintf(f, ", \"output_names\": ");
+    if (!p->output_names) {
+        fputs("null", f);
+    } else {
+        fputc('[', f);
+        for (uint32_t i = 0; i < p->n_outputs; i++) {
+            fputs(i ? ", " : "", f);
+            json_str(f, p->output_names[i]);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, ",\n    \"ops\": [");
+    for (uint32_t i = 0; i < p->n_ops; i++) {
+        const fmt_op *op = &p->ops[i];
+        fprintf(f, "%s\n      {\"op\": \"%s\", \"in\": ", i ? "," : "", op_name(op->opcode));
+        json_u32s(f, op->in, op->n_in);
+        fprintf(f, ", \"n_out\": %u", op->n_out);
+        switch (op->opcode) {
+        case FMT_OP_IMPUTE:
+            fputs(", \"fill\": ", f);
+            json_f64s(f, op->a, op->n_in);
+            break;
+        case FMT_OP_IMPUTE_STR:
+            fputs(", \"fill\": [", f);
+            for (uint32_t j = 0; j < op->n_in; j++) {
+                fputs(j ? ", " : "", f);
+                json_str(f, op->strs[j]);
+            }
+            fputc(']', f);
+            break;
+        case FMT_OP_SCALE:
+            fprintf(f, ", \"mode\": %u, \"clip\": %u, \"lo\": %.17g, \"hi\": %.17g, \"a\": ",
+                    op->mode, op->clip, op->lo, op->hi);
+            json_f64s(f, op->a, op->n_in);
+            fputs(", \"b\": ", f);
+            json_f64s(f, op->b, op->n_in);
+            break;
+        case FMT_OP_ENCODE:
+            fprintf(f, ", \"kind\": \"%s\", \"unknown\": %u, \"missing_cat\": ",
+                    op->cat_kind == FMT_SLOT_STR ? "string" : "numeric", op->unknown);
+            if (op->missing_cat == FMT_NONE)
+                fputs("null", f);
+            else
+                fprintf(f, "%u", op->missing_cat);
+            fputs(", \"unknown_target\": ", f);
+            json_f64s(f, &op->unknown_target, 1);
+            fputs(", \"categories\": ", f);
+            if (op->cat_kind == FMT_SLOT_STR) {
+                fputc('[', f);
+                for (uint32_t c = 0; c < op->n_cat; c++) {
+                    fputs(c ? ", " : "", f);
+                    json_str(f, op->strs[c]);
+                }
+                fputc(']', f);
+            } else {
+                json_f64s(f, op->cats, op->n_cat);
+            }
+            fputs(", \"targets\": ", f);
+            json_f64s(f, op->targets, op->n_cat);
+            break;
+        case FMT_OP_NORMALIZE:
+            fprintf(f, ", \"norm\": %u", op->norm);
+            break;
+        case FMT_OP_POLY:
+            fputs(", \"terms\": [", f);
+            for (uint32_t t = 0; t < op->n_out; t++) {
+                fputs(t ? ", " : "", f);
+                json_u32s(f, op->term_idx + op->term_off[t], op->term_off[t + 1] - op->term_off[t]);
+            }
+            fputc(']', f);
+            break;
+        case FMT_OP_BINS:
+            fprintf(f, ", \"rule\": %u, \"edges\": ", op->rule);
+            json_f64s(f, op->edges, op->n_edges);
+            break;
+        default:
+            break;
+        }
+        fputc('}', f);
+    }
+    fputs("\n    ]}", f);
+}
+
+static void print_linear_json(FILE *f, const fmt_linear *l)
+{
+    if (!l) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"task\": \"%s\", \"rule\": %u, \"n_features\": %u, \"n_rows\": %u, \"coef\": ",
+            l->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", l->rule, l->n_features,
+            l->n_rows);
+    json_f64s(f, l->coef, (size_t)l->n_rows * l->n_features);
+    fputs(", \"intercept\": ", f);
+    json_f64s(f, l->intercept, l->n_rows);
+    fputc('}', f);
+}
+
 static void print_json(FILE *f, const char *path, const fmt_header *h)
 {
     fprintf(f, "{\n  \"path\": ");
@@ -66,7 +206,12 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
                 i ? "," : "", c->kind == FMT_CHUNK_TOP ? "top" : "body", c->first_block,
                 c->block_count, c->raw_size);
     }
-    fprintf(f, "\n  ],\n  \"ensemble\": {\"task\": \"%s\", \"kind\": \"%s\", \"n_features\": %u, "
+    fprintf(f, "\n  ],\n  \"ensemble\": ");
+    if (!h->has_ensemble) {
+        fprintf(f, "null,\n  \"trees\": [");
+        goto features;
+    }
+    fprintf(f, "{\"task\": \"%s\", \"kind\": \"%s\", \"n_features\": %u, "
                "\"n_outputs\": %u, \"n_trees\": %u, \"leaf_width\": %u, \"flags\": %u, "
                "\"link\": %u, \"n_raw\": %u, \"top_chunk\": ",
             h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
@@ -95,18 +240,33 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
                    "\"n_splits\": %u, \"n_leaves\": %u}",
                 tr->body_offset, tr->body_size, tr->raw_column, tr->n_splits, tr->n_leaves);
     }
-    fprintf(f, "\n  ],\n  \"features\": {\"count\": %u, \"names\": ", h->n_features);
+features:
+    fprintf(f, "\n  ],\n  \"features\": {\"count\": %u, \"kinds\": ", h->n_inputs);
+    if (!h->feature_kinds) {
+        fprintf(f, "null");
+    } else {
+        fprintf(f, "[");
+        for (uint32_t i = 0; i < h->n_inputs; i++)
+            fprintf(f, "%s\"%s\"", i ? ", " : "",
+                    h->feature_kinds[i] == FMT_SLOT_STR ? "string" : "numeric");
+        fprintf(f, "]");
+    }
+    fprintf(f, ", \"names\": ");
     if (!h->features_named) {
         fprintf(f, "null");
     } else {
         fprintf(f, "[");
-        for (uint32_t i = 0; i < h->n_features; i++) {
+        for (uint32_t i = 0; i < h->n_inputs; i++) {
             fprintf(f, "%s", i ? ", " : "");
             json_str(f, h->feature_names[i]);
         }
         fprintf(f, "]");
     }
-    fprintf(f, "},\n  \"classes\": ");
+    fprintf(f, "},\n  \"program\": ");
+    print_program_json(f, h->program);
+    fprintf(f, ",\n  \"linear\": ");
+    print_linear_json(f, h->linear);
+    fprintf(f, ",\n  \"classes\": ");
     if (!h->classes) {
         fprintf(f, "null");
     } else {
@@ -142,6 +302,54 @@ static void human_count(char *buf, size_t cap, uint64_t n)
         snprintf(buf, cap, "%" PRIu64, n);
 }
 
+/* The input schema: each column's position, name, kind, and the categories an encoder learned
+ * for it (following imputers and scalers that pass the column through one to one). */
+static void print_schema(FILE *f, const fmt_header *h)
+{
+    const fmt_program *p = h->program;
+    uint32_t *origin = NULL;
+    if (p && (origin = malloc(p->n_slots * sizeof *origin))) {
+        uint32_t first = p->n_inputs;
+        for (uint32_t s = 0; s < p->n_slots; s++)
+            origin[s] = s < p->n_inputs ? s : UINT32_MAX;
+        for (uint32_t i = 0; i < p->n_ops; i++) {
+            const fmt_op *op = &p->ops[i];
+            int one_to_one = op->opcode == FMT_OP_IMPUTE || op->opcode == FMT_OP_IMPUTE_STR ||
+                             op->opcode == FMT_OP_SCALE;
+            for (uint32_t j = 0; one_to_one && j < op->n_out; j++)
+                origin[first + j] = origin[op->in[j]];
+            first += op->n_out;
+        }
+    }
+    uint32_t shown = h->n_inputs < 50 ? h->n_inputs : 50;
+    for (uint32_t i = 0; i < shown; i++) {
+        int str = h->feature_kinds && h->feature_kinds[i] == FMT_SLOT_STR;
+        fprintf(f, "    %4u  %-24s %s", i, h->features_named ? h->feature_names[i] : "",
+                str ? "string" : "numeric");
+        for (uint32_t k = 0; origin && k < p->n_ops; k++) {
+            const fmt_op *op = &p->ops[k];
+            if (op->opcode != FMT_OP_ENCODE || origin[op->in[0]] != i)
+                continue;
+            fprintf(f, ", %u categories:", op->n_cat);
+            for (uint32_t c = 0; c < op->n_cat && c < 8; c++) {
+                if (c == op->missing_cat)
+                    fprintf(f, " (missing)");
+                else if (op->cat_kind == FMT_SLOT_STR)
+                    fprintf(f, " %s", op->strs[c]);
+                else
+                    fprintf(f, " %.17g", op->cats[c]);
+            }
+            if (op->n_cat > 8)
+                fprintf(f, " …");
+            break;
+        }
+        fputc('\n', f);
+    }
+    if (h->n_inputs > shown)
+        fprintf(f, "    … %u more (--json lists all)\n", h->n_inputs - shown);
+    free(origin);
+}
+
 static void print_text(FILE *f, const char *path, const frost_model *m)
 {
     const fmt_header *h = &m->h;
@@ -155,28 +363,47 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
     human_count(nbuf, sizeof nbuf, nodes);
     const char *est = frost_meta_get(m, "estimator");
     fprintf(f, "%s\n", path);
-    fprintf(f, "  model      %s", est ? est : (h->kind == FROST_ENSEMBLE_MEAN ? "tree ensemble"
-                                                                           : "boosted trees"));
+    fprintf(f, "  model      %s", est ? est : "model");
     if (h->task == FROST_TASK_CLASSIFIER)
         fprintf(f, " · %u classes", h->n_classes_total);
-    fprintf(f, " · %u features · %s nodes\n", h->n_features, nbuf);
-    fprintf(f, "  task       %s, %s of %u trees%s\n",
-            h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-            h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted sum", h->n_trees,
-            h->n_outputs > 1 ? " (multi-output)" : "");
+    fprintf(f, " · %u features", h->n_features);
+    if (h->has_ensemble)
+        fprintf(f, " · %s nodes", nbuf);
+    fputc('\n', f);
+    if (h->has_ensemble)
+        fprintf(f, "  task       %s, %s of %u trees%s\n",
+                h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
+                h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted sum", h->n_trees,
+                h->n_outputs > 1 ? " (multi-output)" : "");
+    else if (h->linear)
+        fprintf(f, "  task       %s, linear (%u × %u coefficients, %s)\n",
+                h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", h->linear->n_rows,
+                h->linear->n_features,
+                (const char *[]){"?", "identity", "logistic", "one-vs-rest logistic", "softmax",
+                                 "softmax of (-d, d)", "decision only"}[h->linear->rule]);
+    else
+        fprintf(f, "  task       transformer (frost transform): %u output columns\n",
+                h->n_features);
+    if (h->program) {
+        uint32_t counts[9] = {0};
+        for (uint32_t i = 0; i < h->program->n_ops; i++)
+            counts[h->program->ops[i].opcode < 9 ? h->program->ops[i].opcode : 0]++;
+        fprintf(f, "  preprocess %u operations:", h->program->n_ops);
+        static const char *names[9] = {"?", "impute", "impute (strings)", "missing indicator",
+                                       "scale", "encode", "normalize", "polynomial", "bins"};
+        for (int k = 1; k < 9; k++)
+            if (counts[k])
+                fprintf(f, " %u %s,", counts[k], names[k]);
+        fprintf(f, " → %u columns\n", h->program->n_outputs);
+    }
     const char *ver = frost_meta_get(m, "sklearn_version");
     if (ver)
         fprintf(f, "  sklearn    %s\n", ver);
     fprintf(f, "  format     %u.%u · %" PRIu64 " bytes · header %" PRIu64 " bytes · %u-byte blocks\n",
             h->major, h->minor, h->file_size, h->header_size, h->block_size);
-    fprintf(f, "  features   %u, %s\n", h->n_features,
+    fprintf(f, "  inputs     %u columns, %s\n", h->n_inputs,
             h->features_named ? "by name:" : "by position (x0, x1, …)");
-    if (h->features_named) {
-        for (uint32_t i = 0; i < h->n_features && i < 50; i++)
-            fprintf(f, "    %4u  %s\n", i, h->feature_names[i]);
-        if (h->n_features > 50)
-            fprintf(f, "    … %u more\n", h->n_features - 50);
-    }
+    print_schema(f, h);
     if (h->classes)
         for (uint32_t k = 0; k < h->n_outputs; k++) {
             fprintf(f, "  classes%s   [%s]", h->n_outputs > 1 ? "*" : " ",

@@ -864,8 +864,29 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
                    c->cls ? c->cls : pk_kind_name(pk_kind_of(est)));
 }
 
+/* GridSearchCV / RandomizedSearchCV with refit: what they predict with is best_estimator_. */
+const pk_obj *cv_unwrap_search(const pk_obj *o)
+{
+    for (int depth = 0; depth < 4 && o; depth++) {
+        if (!pk_is_class(o, "sklearn.model_selection._search.GridSearchCV") &&
+            !pk_is_class(o, "sklearn.model_selection._search.RandomizedSearchCV"))
+            return o;
+        const pk_obj *best = pk_attr(o, "best_estimator_");
+        if (!best || pk_is_none(best))
+            return o; /* refit=False: nothing to predict with; reported as unsupported */
+        o = best;
+    }
+    return o;
+}
+
 static int convert_graph(conv *c, const pk_obj *root, const frost_convert_options *o)
 {
+    const pk_obj *search = root;
+    root = cv_unwrap_search(root);
+    if (root == search && (pk_is_class(root, "sklearn.model_selection._search.GridSearchCV") ||
+                           pk_is_class(root, "sklearn.model_selection._search.RandomizedSearchCV")))
+        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: a %s without "
+                       "best_estimator_ (refit=False)", cv_short_name(pk_class_name(root)));
     const char *cls = pk_class_name(root);
     if (!cls || pk_kind_of(root) != PK_OBJECT)
         return fr_fail(c->e, FROST_EUNSUPPORTED,

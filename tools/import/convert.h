@@ -49,6 +49,8 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o);
 int cv_is_estimator(const char *cls);
 /* Compiles a Pipeline / ColumnTransformer / transformer (and converts its final estimator). */
 int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o);
+/* best_estimator_ of a fitted GridSearchCV / RandomizedSearchCV (refit), else o itself. */
+const pk_obj *cv_unwrap_search(const pk_obj *o);
 /* Whether cls is a class the pipeline compiler handles (composite or transformer). */
 int cv_is_pipeline_class(const char *cls);
 

@@ -590,6 +590,182 @@ static int ordinal(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
     return rc;
 }
 
+/* Normalizer: each row divided by its l1 / l2 / max norm over the columns it sees. */
+static int normalizer(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const pk_obj *norm = pk_attr(o, "norm");
+    uint32_t n = norm && pk_str_eq(norm, "l1") ? 1 : norm && pk_str_eq(norm, "max") ? 3 : 2;
+    if (norm && n == 2 && !pk_str_eq(norm, "l2"))
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: norm '%s'", path,
+                       pk_str(norm, NULL) ? pk_str(norm, NULL) : "?");
+    int rc = 0;
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    fmt_op op = {.opcode = FMT_OP_NORMALIZE, .n_in = in->n, .n_out = in->n, .in = in->slot,
+                 .norm = n};
+    uint32_t first = 0;
+    if (!rc && in->n)
+        rc = add_op(k, &op, &first, path);
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    return rc;
+}
+
+/* PolynomialFeatures: the terms in combinations(_with_replacement) order from _min_degree to
+ * _max_degree (bias first); transform builds a degree-d term (i1 ≤ … ≤ id) as the degree-(d-1)
+ * term (i2 … id) times x_i1 (sklearn/preprocessing/_polynomial.py), so the product is taken in
+ * that order: the term list is L(i2..id) followed by i1. */
+static int poly_next(uint32_t *c, uint32_t d, uint32_t n, int interaction)
+{
+    /* the next combination (with replacement unless interaction) in lexicographic order */
+    for (int64_t i = (int64_t)d - 1; i >= 0; i--) {
+        uint32_t limit = interaction ? n - (d - (uint32_t)i) : n - 1;
+        if (c[i] < limit) {
+            c[i]++;
+            for (uint32_t j = (uint32_t)i + 1; j < d; j++)
+                c[j] = interaction ? c[j - 1] + 1 : c[j - 1];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int poly(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    int64_t lo = 0, hi = 0;
+    int interaction = 0, bias = 1;
+    const pk_obj *v;
+    if ((v = pk_attr(o, "_min_degree")) && pk_get_int(v, &lo))
+        lo = 0;
+    if (!(v = pk_attr(o, "_max_degree")) || pk_get_int(v, &hi)) {
+        if (!(v = pk_attr(o, "degree")) || pk_get_int(v, &hi))
+            return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: this degree", path);
+    }
+    if ((v = pk_attr(o, "interaction_only")))
+        pk_get_bool(v, &interaction);
+    if ((v = pk_attr(o, "include_bias")))
+        pk_get_bool(v, &bias);
+    if (hi > 3 || lo < 0 || lo > hi || in->n == 0)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: degree %" PRId64
+                       " (frost handles up to 3)", path, hi);
+    int rc = 0;
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    uint32_t *off = malloc(sizeof *off), *idx = NULL;
+    char **names = NULL;
+    uint32_t n_terms = 0, n_idx = 0;
+    if (!off)
+        return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    off[0] = 0;
+    for (uint32_t d = bias ? 0 : 1; !rc && d <= (uint32_t)hi; d++) {
+        if (d && d < (uint32_t)lo)
+            continue;
+        if (interaction && d > in->n)
+            break;
+        uint32_t c[3] = {0, 1, 2};
+        if (!interaction)
+            c[1] = c[2] = 0;
+        do {
+            uint32_t *o2 = realloc(off, (n_terms + 2) * sizeof *off);
+            uint32_t *i2 = realloc(idx, (n_idx + d + 1) * sizeof *idx);
+            char **n2 = realloc(names, (n_terms + 1) * sizeof *names);
+            if (o2) off = o2;
+            if (i2) idx = i2;
+            if (n2) names = n2;
+            if (!o2 || !i2 || !n2) {
+                rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+                break;
+            }
+            /* product order: L(c1..) then c0, recursively */
+            uint32_t L[3];
+            if (d == 1) L[0] = c[0];
+            if (d == 2) { L[0] = c[0]; L[1] = c[1]; }
+            if (d == 3) { L[0] = c[1]; L[1] = c[2]; L[2] = c[0]; }
+            for (uint32_t j = 0; j < d; j++)
+                idx[n_idx++] = L[j];
+            off[++n_terms] = n_idx;
+            /* get_feature_names_out: "a^2 b", bias "1" */
+            char nm[8400] = "";
+            size_t at = 0;
+            if (d == 0)
+                snprintf(nm, sizeof nm, "1");
+            for (uint32_t j = 0; j < d; j++) {
+                uint32_t e = 1;
+                while (j + e < d && c[j + e] == c[j])
+                    e++;
+                if (at < sizeof nm)
+                    at += (size_t)snprintf(nm + at, sizeof nm - at, e > 1 ? "%s%s^%u" : "%s%s",
+                                           at ? " " : "", in->name[c[j]], e);
+                j += e - 1;
+            }
+            names[n_terms - 1] = strdup(nm);
+            if (!names[n_terms - 1])
+                rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        } while (!rc && d > 0 && poly_next(c, d, in->n, interaction));
+    }
+    uint32_t first = 0;
+    if (!rc) {
+        fmt_op op = {.opcode = FMT_OP_POLY, .n_in = in->n, .n_out = n_terms, .in = in->slot,
+                     .term_off = off, .term_idx = idx};
+        rc = add_op(k, &op, &first, path);
+    }
+    for (uint32_t t = 0; !rc && t < n_terms; t++)
+        rc = cols_push(out, first + t, names[t]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    for (uint32_t t = 0; names && t < n_terms; t++)
+        free(names[t]);
+    free(names);
+    free(off);
+    free(idx);
+    return rc;
+}
+
+/* KBinsDiscretizer: searchsorted over the inner edges (1.1+), or digitize with numpy.isclose's
+ * tolerance before; encode='ordinal' gives the bin, 'onehot'/'onehot-dense' its one-hot. */
+static int kbins(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const pk_obj *edges = pk_attr(o, "bin_edges_");
+    const pk_obj *enc = pk_attr(o, "encode");
+    int ordinal = !enc || pk_str_eq(enc, "ordinal");
+    pk_array_info ei;
+    if (!edges || pk_array_info_get(edges, &ei) || ei.count != in->n)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: bin_edges_ does not list %u columns", path,
+                       in->n);
+    int v[3];
+    cv_sklearn_version(o, v);
+    uint32_t rule = v[0] > 1 || (v[0] == 1 && v[1] >= 1) ? 1 : 2;
+    int rc = 0;
+    for (uint32_t f = 0; f < in->n && !rc; f++) {
+        const pk_obj *e = pk_array_item(edges, f);
+        pk_array_info ai;
+        if (!e || pk_array_info_get(e, &ai) || ai.ndim != 1 || ai.count < 2 || ai.count > (1u << 20)) {
+            rc = fr_fail(k->e, FROST_EFORMAT, "%s: bin_edges_[%u] is not an edge array", path, f);
+            break;
+        }
+        double *ed = malloc(ai.count * sizeof *ed);
+        if (!ed || pk_array_get_f64(e, NULL, ed, ai.count, k->e)) {
+            free(ed);
+            rc = ed ? fr_wrap(k->e, "%s.bin_edges_", path) : fr_fail(k->e, FROST_ENOMEM, "oom");
+            break;
+        }
+        rc = want_kind(k, in->slot[f], FMT_SLOT_NUM, path);
+        uint32_t n_bins = (uint32_t)ai.count - 1, first = 0;
+        fmt_op op = {.opcode = FMT_OP_BINS, .n_in = 1, .n_out = ordinal ? 1 : n_bins,
+                     .in = &in->slot[f], .rule = rule, .n_edges = (uint32_t)ai.count, .edges = ed};
+        if (!rc)
+            rc = add_op(k, &op, &first, path);
+        for (uint32_t b = 0; !rc && b < op.n_out; b++) {
+            char nm[8400];
+            if (ordinal)
+                snprintf(nm, sizeof nm, "%s", in->name[f]);
+            else
+                snprintf(nm, sizeof nm, "%s_%u.0", in->name[f], b);
+            rc = cols_push(out, first + b, nm) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+        }
+        free(ed);
+    }
+    return rc;
+}
+
 /* ---- composition ----------------------------------------------------------------------------- */
 
 /* The input positions a ColumnTransformer entry selects: from _transformer_to_input_indices
@@ -838,6 +1014,23 @@ static int compile(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
         return onehot(k, o, in, out, path);
     if (strcmp(cls, SK_ENC "OrdinalEncoder") == 0)
         return ordinal(k, o, in, out, path);
+    if (strcmp(cls, SK_PRE "Normalizer") == 0)
+        return normalizer(k, o, in, out, path);
+    if (strcmp(cls, "sklearn.preprocessing._polynomial.PolynomialFeatures") == 0)
+        return poly(k, o, in, out, path);
+    if (strcmp(cls, "sklearn.preprocessing._discretization.KBinsDiscretizer") == 0)
+        return kbins(k, o, in, out, path);
+    if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0) {
+        /* ColumnTransformer fits 'passthrough' as FunctionTransformer(func=None): identity */
+        const pk_obj *fn = pk_attr(o, "func");
+        if (fn && !pk_is_none(fn))
+            return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: "
+                           "FunctionTransformer with a function", path);
+        int rc = 0;
+        for (uint32_t j = 0; j < in->n && !rc; j++)
+            rc = cols_push(out, in->slot[j], in->name[j]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+        return rc;
+    }
     return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: %s", path, cls);
 }
 
@@ -854,6 +1047,9 @@ int cv_is_pipeline_class(const char *cls)
         SK_PRE "MaxAbsScaler",
         SK_ENC "OneHotEncoder",
         SK_ENC "OrdinalEncoder",
+        SK_PRE "Normalizer",
+        "sklearn.preprocessing._polynomial.PolynomialFeatures",
+        "sklearn.preprocessing._discretization.KBinsDiscretizer",
     };
     for (size_t i = 0; cls && i < sizeof classes / sizeof classes[0]; i++)
         if (strcmp(cls, classes[i]) == 0)
@@ -876,6 +1072,20 @@ static int pipeline_inputs(comp *k, const pk_obj *root, cols *in)
         if (!est)
             return fr_fail(k->e, FROST_EFORMAT, "the pipeline has no steps");
         first = est;
+    }
+    /* a FeatureUnion records no input width of its own: its first transformer does */
+    for (int depth = 0; depth < 8 && pk_is_class(first, "sklearn.pipeline.FeatureUnion") &&
+                        !pk_attr(first, "n_features_in_"); depth++) {
+        const pk_obj *list = pk_attr(first, "transformer_list");
+        const pk_obj *t = NULL;
+        for (size_t i = 0; list && i < pk_len(list) && !t; i++) {
+            const pk_obj *e = pk_item(pk_item(list, i), 1);
+            if (e && !pk_str_eq(e, "drop") && !pk_str_eq(e, "passthrough"))
+                t = e;
+        }
+        if (!t)
+            break;
+        first = t;
     }
     const pk_obj *names = pk_attr(first, "feature_names_in_");
     int64_t n = 0;
@@ -938,7 +1148,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     if (pk_is_class(root, "sklearn.pipeline.Pipeline")) {
         const pk_obj *steps = pk_attr(root, "steps");
         size_t n = pk_len(steps);
-        const pk_obj *last = n ? pk_item(pk_item(steps, n - 1), 1) : NULL;
+        const pk_obj *last = n ? cv_unwrap_search(pk_item(pk_item(steps, n - 1), 1)) : NULL;
         if (last && cv_is_estimator(pk_class_name(last))) {
             final = last;
             n--;

@@ -196,8 +196,32 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.impute._base", "SimpleImputer"),
     CLS("sklearn.impute._base", "MissingIndicator"),
     CLS("sklearn.preprocessing._data", "StandardScaler"),
+    CLS("sklearn.preprocessing._data", "MinMaxScaler"),
+    CLS("sklearn.preprocessing._data", "RobustScaler"),
+    CLS("sklearn.preprocessing._data", "MaxAbsScaler"),
+    CLS("sklearn.preprocessing._data", "Normalizer"),
+    CLS("sklearn.preprocessing._polynomial", "PolynomialFeatures"),
+    CLS("sklearn.preprocessing._discretization", "KBinsDiscretizer"),
     CLS("sklearn.preprocessing._encoders", "OneHotEncoder"),
     CLS("sklearn.preprocessing._encoders", "OrdinalEncoder"),
+    CLS("sklearn.pipeline", "FeatureUnion"),
+    CLS("sklearn.svm._classes", "LinearSVC"),
+    CLS("sklearn.svm._classes", "LinearSVR"),
+    /* hyper-parameter searches: frost converts their refitted best_estimator_; the rest of
+     * their state (cv_results_, the splitter, the parameter distributions) is inert data */
+    CLS("sklearn.model_selection._search", "GridSearchCV"),
+    CLS("sklearn.model_selection._search", "RandomizedSearchCV"),
+    CLS("sklearn.model_selection._split", "KFold"),
+    CLS("sklearn.model_selection._split", "StratifiedKFold"),
+    CLS("sklearn.model_selection._split", "ShuffleSplit"),
+    CLS("sklearn.model_selection._split", "StratifiedShuffleSplit"),
+    CLS("scipy.stats._distn_infrastructure", "rv_continuous_frozen"),
+    CLS("scipy.stats._distn_infrastructure", "rv_discrete_frozen"),
+    CLS("scipy.stats._continuous_distns", "uniform_gen"),
+    CLS("scipy.stats._continuous_distns", "reciprocal_gen"),
+    CLS("scipy.stats._continuous_distns", "norm_gen"),
+    CLS("scipy.stats._continuous_distns", "expon_gen"),
+    CLS("scipy.stats._discrete_distns", "randint_gen"),
     /* ColumnTransformer's 'passthrough' is fitted as FunctionTransformer(func=None) */
     CLS("sklearn.preprocessing._function_transformer", "FunctionTransformer"),
     /* inert helpers kept in estimator attributes */
@@ -407,6 +431,13 @@ int pk_resolve_global(const char *module, size_t module_len, const char *name, s
     if (module_len < sizeof pm - 4 && name_len < sizeof pn - 4 &&
         strlen(pm) == module_len && strlen(pn) == name_len) {
         const char *canon = pk_sklearn_known(full);
+        /* an older module path of a class that is admitted under its current name (the
+         * generated table knows where each class lived before) */
+        const char *dot = canon ? strrchr(canon, '.') : NULL;
+        if (dot && (c = find_exact(canon, (size_t)(dot - canon), dot + 1, strlen(dot + 1)))) {
+            *out = c;
+            return 0;
+        }
         if (canon)
             return fr_fail(e, FROST_EUNSUPPORTED, "not supported yet: %s", canon);
     }
