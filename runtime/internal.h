@@ -69,6 +69,7 @@ void rt_io_close(rt_io *io);
 enum { RT_BLOCK_IDLE = 0, RT_BLOCK_LOADING = 1, RT_BLOCK_READY = 2 };
 
 typedef struct rt_encoder rt_encoder; /* pipeline.c: a category table ready for lookups */
+typedef struct rt_ws rt_ws;           /* pipeline.c: one call's scratch, pooled per model */
 
 struct frost_model {
     frost_allocator alloc_copy;
@@ -95,6 +96,8 @@ struct frost_model {
     pthread_cond_t cond;          /* signalled when a batch of loads ends */
 
     rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops */
+    rt_ws *ws_free;               /* idle workspaces: warm calls allocate nothing */
+    pthread_mutex_t ws_lock;      /* guards ws_free */
 
     pthread_mutex_t err_lock;
     fr_err err;                   /* last failure on this handle */

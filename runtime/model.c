@@ -94,6 +94,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
     pthread_mutex_init(&m->err_lock, NULL);
+    pthread_mutex_init(&m->ws_lock, NULL);
     m->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (m->fd < 0) {
         rc = fr_fail(e, FROST_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -231,6 +232,7 @@ FROST_API void frost_close(frost_model *m)
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->err_lock);
+    pthread_mutex_destroy(&m->ws_lock);
     const frost_allocator *a = m->alloc ? &m->alloc_copy : NULL;
     frost_allocator copy;
     if (a) {

@@ -108,8 +108,79 @@ int rt_program_init(frost_model *m, fr_err *e)
     return 0;
 }
 
+/* One call's scratch: the slot row, the batch's feature matrix, per-op state, the column
+ * binding. Pooled per model so a warm call allocates nothing; each is used by one thread at a
+ * time. hot[i] remembers the 1.0 a one-hot op left (+1, 0 = none) so the next row clears just
+ * that slot instead of all of them — O(1) per row however many categories there are. */
+struct rt_ws {
+    rt_ws *next;
+    rt_slot *slots;
+    double *feats;
+    double *scratch;
+    size_t *col_of;
+    uint32_t *hot;
+    size_t batch;
+};
+
+static void ws_free(const frost_allocator *a, rt_ws *w)
+{
+    if (!w)
+        return;
+    fr_free(a, w->slots);
+    fr_free(a, w->feats);
+    fr_free(a, w->scratch);
+    fr_free(a, w->col_of);
+    fr_free(a, w->hot);
+    fr_free(a, w);
+}
+
+static rt_ws *ws_acquire(frost_model *m)
+{
+    pthread_mutex_lock(&m->ws_lock);
+    rt_ws *w = m->ws_free;
+    if (w)
+        m->ws_free = w->next;
+    pthread_mutex_unlock(&m->ws_lock);
+    if (w)
+        return w;
+    const fmt_header *h = &m->h;
+    const fmt_program *p = h->program;
+    uint32_t nf = h->n_features;
+    uint32_t n_slots = p ? p->n_slots : h->n_inputs;
+    uint32_t lin_rows = h->linear ? h->linear->n_rows : 0;
+    size_t batch = RT_BATCH_BYTES / ((size_t)nf * sizeof(double) + 1);
+    batch = batch < 1 ? 1 : batch > RT_BATCH_MAX ? RT_BATCH_MAX : batch;
+    w = fr_calloc(m->alloc, 1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->batch = batch;
+    w->slots = fr_calloc(m->alloc, n_slots, sizeof *w->slots);
+    w->feats = fr_calloc(m->alloc, batch * nf, sizeof *w->feats);
+    w->scratch = fr_calloc(m->alloc, 2 * (size_t)n_slots + 2 * lin_rows + 2, sizeof *w->scratch);
+    w->col_of = fr_calloc(m->alloc, h->n_inputs, sizeof *w->col_of);
+    w->hot = fr_calloc(m->alloc, p && p->n_ops ? p->n_ops : 1, sizeof *w->hot);
+    if (!w->slots || !w->feats || !w->scratch || !w->col_of || !w->hot) {
+        ws_free(m->alloc, w);
+        return NULL;
+    }
+    return w;
+}
+
+static void ws_release(frost_model *m, rt_ws *w)
+{
+    pthread_mutex_lock(&m->ws_lock);
+    w->next = m->ws_free;
+    m->ws_free = w;
+    pthread_mutex_unlock(&m->ws_lock);
+}
+
 void rt_program_free(frost_model *m)
 {
+    while (m->ws_free) {
+        rt_ws *w = m->ws_free;
+        m->ws_free = w->next;
+        ws_free(m->alloc, w);
+    }
     if (!m->encoders)
         return;
     for (uint32_t i = 0; m->h.program && i < m->h.program->n_ops; i++)
@@ -225,7 +296,7 @@ static int is_missing(const fmt_program *p, uint32_t slot, const rt_slot *v)
 }
 
 static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t first, size_t row,
-                  double *scratch, fr_err *e)
+                  double *scratch, uint32_t *hot, fr_err *e)
 {
     const fmt_program *p = m->h.program;
     const fmt_op *op = &p->ops[index];
@@ -291,12 +362,15 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
             out[0].str = NULL;
             return 0;
         }
-        for (uint32_t j = 0; j < op->n_out; j++) {
-            out[j].num = 0.0;
-            out[j].str = NULL;
-        }
-        if (target >= 0)
+        /* the outputs are all 0.0 but the one the previous row set (a fresh workspace is
+         * zeroed): clear that one, set this row's */
+        if (hot[index])
+            out[hot[index] - 1].num = 0.0;
+        hot[index] = 0;
+        if (target >= 0) {
             out[(uint32_t)target].num = 1.0;
+            hot[index] = (uint32_t)target + 1;
+        }
         return 0;
     }
     case FMT_OP_NORMALIZE: { /* sklearn.preprocessing.normalize, rows */
@@ -433,8 +507,8 @@ static void linear_row(const fmt_linear *l, const double *x, int proba, double *
 
 enum { RUN_PREDICT = 0, RUN_PROBA = 1, RUN_TRANSFORM = 2 };
 
-static int run(frost_model *m, const source *src, size_t n_rows, int what, double *out,
-               fr_err *e)
+static int run(frost_model *m, source *src, const frost_column *cols, size_t n_cols,
+               size_t n_rows, int what, double *out, fr_err *e)
 {
     const fmt_header *h = &m->h;
     const fmt_program *p = h->program;
@@ -450,17 +524,21 @@ static int run(frost_model *m, const source *src, size_t n_rows, int what, doubl
     uint32_t out_w = what == RUN_TRANSFORM ? nf
                      : what == RUN_PROBA ? h->n_classes_total
                      : h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs;
-    size_t batch = RT_BATCH_BYTES / ((size_t)nf * sizeof(double) + 1);
-    batch = batch < 1 ? 1 : batch > RT_BATCH_MAX ? RT_BATCH_MAX : batch;
     uint32_t n_slots = p ? p->n_slots : h->n_inputs;
-    uint32_t lin_rows = h->linear ? h->linear->n_rows : 0;
-    rt_slot *slots = fr_calloc(m->alloc, n_slots, sizeof *slots);
-    double *feats = fr_calloc(m->alloc, batch * nf, sizeof *feats);
-    double *scratch = fr_calloc(m->alloc, 2 * (size_t)n_slots + 2 * lin_rows + 2, sizeof *scratch);
+    rt_ws *w = ws_acquire(m);
+    if (!w)
+        return fr_fail(e, FROST_ENOMEM, "out of memory scoring a batch");
+    size_t batch = w->batch;
+    rt_slot *slots = w->slots;
+    double *feats = w->feats, *scratch = w->scratch;
     int rc = 0;
-    if (!slots || !feats || !scratch) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory scoring a batch");
-        goto free_bufs;
+    if (cols) {
+        src->cols = cols;
+        src->col_of = w->col_of;
+        if ((rc = bind_columns(m, cols, n_cols, w->col_of, e))) {
+            ws_release(m, w);
+            return rc;
+        }
     }
     for (size_t r0 = 0; r0 < n_rows && !rc; r0 += batch) {
         size_t nb = n_rows - r0 < batch ? n_rows - r0 : batch;
@@ -469,7 +547,7 @@ static int run(frost_model *m, const source *src, size_t n_rows, int what, doubl
             if (p) {
                 uint32_t first = p->n_inputs;
                 for (uint32_t i = 0; i < p->n_ops && !rc; i++) {
-                    rc = run_op(m, i, slots, first, r0 + r, scratch, e);
+                    rc = run_op(m, i, slots, first, r0 + r, scratch, w->hot, e);
                     first += p->ops[i].n_out;
                 }
                 for (uint32_t j = 0; j < nf; j++)
@@ -491,10 +569,7 @@ static int run(frost_model *m, const source *src, size_t n_rows, int what, doubl
         else
             rc = rt_ensemble_predict(m, feats, nb, what == RUN_PROBA, dst, e);
     }
-free_bufs:
-    fr_free(m->alloc, slots);
-    fr_free(m->alloc, feats);
-    fr_free(m->alloc, scratch);
+    ws_release(m, w);
     return rc;
 }
 
@@ -507,7 +582,7 @@ int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba,
             return fr_fail(e, FROST_EINVAL, "the model reads string columns: use "
                            "frost_predict_columns");
     source src = {.X = X};
-    return run(m, &src, n_rows, proba ? RUN_PROBA : RUN_PREDICT, out, e);
+    return run(m, &src, NULL, 0, n_rows, proba ? RUN_PROBA : RUN_PREDICT, out, e);
 }
 
 static int run_columns(frost_model *m, const frost_column *cols, size_t n_cols, size_t n_rows,
@@ -520,15 +595,8 @@ static int run_columns(frost_model *m, const frost_column *cols, size_t n_cols, 
         return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "NULL argument"), &e));
     if (n_rows == 0)
         return 0;
-    size_t *col_of = fr_calloc(m->alloc, m->h.n_inputs, sizeof *col_of);
-    if (!col_of)
-        return rt_set_error(m, (fr_fail(&e, FROST_ENOMEM, "out of memory"), &e));
-    int rc = bind_columns(m, cols, n_cols, col_of, &e);
-    if (!rc) {
-        source src = {.cols = cols, .col_of = col_of};
-        rc = run(m, &src, n_rows, what, out, &e);
-    }
-    fr_free(m->alloc, col_of);
+    source src = {0};
+    int rc = run(m, &src, cols, n_cols, n_rows, what, out, &e);
     return rc ? rt_set_error(m, &e) : 0;
 }
 

@@ -565,10 +565,10 @@ static int gb_init_raw(conv *c, int new_loss, uint32_t n_raw, double *raw)
     if (!icls || strcmp(icls, "sklearn.dummy.DummyClassifier") != 0)
         return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: init estimator %s",
                        icls ? icls : "of this kind");
+    /* DummyClassifier.predict_proba (sklearn/dummy.py): prior → class_prior_; most_frequent →
+     * one-hot of its argmax; uniform → 1/k; constant → one-hot of the constant class;
+     * stratified draws at random and cannot be reproduced */
     const pk_obj *strategy = pk_attr(init, "strategy");
-    if (strategy && !pk_str_eq(strategy, "prior"))
-        return fr_fail(c->e, FROST_EUNSUPPORTED,
-                       "not supported yet: a DummyClassifier init with another strategy than prior");
     const pk_obj *prior = pk_attr(init, "class_prior_");
     pk_array_info ai;
     uint32_t nc = c->n_classes[0];
@@ -576,6 +576,48 @@ static int gb_init_raw(conv *c, int new_loss, uint32_t n_raw, double *raw)
     if (nc > 1024 || !prior || pk_array_info_get(prior, &ai) || ai.count != nc ||
         pk_array_get_f64(prior, NULL, p, nc, c->e))
         return fr_fail(c->e, FROST_EFORMAT, "init_.class_prior_ does not hold %u priors", nc);
+    if (strategy && pk_str_eq(strategy, "most_frequent")) {
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < nc; k++)
+            best = p[k] > p[best] ? k : best;
+        for (uint32_t k = 0; k < nc; k++)
+            p[k] = k == best ? 1.0 : 0.0;
+    } else if (strategy && pk_str_eq(strategy, "uniform")) {
+        for (uint32_t k = 0; k < nc; k++)
+            p[k] = 1.0 / nc;
+    } else if (strategy && pk_str_eq(strategy, "constant")) {
+        /* the constant is a label: find its class the way the labels are written */
+        const pk_obj *cst = pk_attr(init, "constant");
+        char **labels = NULL;
+        frost_label_kind kind;
+        const pk_obj *classes = pk_attr(c->est, "classes_");
+        char want[256] = "";
+        int64_t iv;
+        double dv;
+        const char *sv = cst ? pk_str(cst, NULL) : NULL;
+        if (sv)
+            snprintf(want, sizeof want, "%s", sv);
+        else if (cst && !pk_get_int(cst, &iv))
+            snprintf(want, sizeof want, "%" PRId64, iv);
+        else if (cst && !pk_get_double(cst, &dv))
+            format_float(dv, want, sizeof want);
+        int found = -1;
+        if (classes && !read_labels(classes, nc, &kind, &labels, c->e)) {
+            for (uint32_t k = 0; k < nc; k++)
+                if (strcmp(labels[k], want) == 0)
+                    found = (int)k;
+            free_labels(labels, nc);
+        }
+        if (found < 0)
+            return fr_fail(c->e, FROST_EFORMAT, "init_: constant class '%s' not among classes_",
+                           want);
+        for (uint32_t k = 0; k < nc; k++)
+            p[k] = (int)k == found ? 1.0 : 0.0;
+    } else if (strategy && !pk_str_eq(strategy, "prior")) {
+        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: a DummyClassifier init with "
+                       "strategy '%s' (random draws cannot be reproduced)",
+                       pk_str(strategy, NULL) ? pk_str(strategy, NULL) : "?");
+    }
     const double eps = FLT_EPSILON;
     for (uint32_t k = 0; k < nc; k++)
         p[k] = p[k] < eps ? eps : p[k] > 1 - eps ? 1 - eps : p[k];
