@@ -83,12 +83,19 @@ typedef enum frost_load_mode {
     FROST_LOAD_EAGER = 1, /* every block is read and verified by frost_open */
 } frost_load_mode;
 
+typedef enum frost_missing_policy {
+    FROST_MISSING_ERROR = 0,  /* a missing input column is FROST_ESCHEMA, naming every one */
+    FROST_MISSING_AS_NAN = 1, /* a missing column counts as all-missing (NaN / absent): the
+                               * model's imputers then treat it exactly as scikit-learn would */
+} frost_missing_policy;
+
 typedef struct frost_open_options {
     size_t size;                   /* sizeof(frost_open_options): set by frost_open_options_init */
     frost_io_mode io;              /* FROST_IO_AUTO by default */
     frost_load_mode load;          /* FROST_LOAD_LAZY by default */
-    unsigned queue_depth;          /* io_uring entries; 0 = default (64) */
+    unsigned queue_depth;          /* io_uring entries; 0 = default (1024) */
     const frost_allocator *alloc;  /* NULL = malloc/realloc/free */
+    frost_missing_policy missing_columns; /* for the frost_*_columns calls */
 } frost_open_options;
 
 FROST_API void frost_open_options_init(frost_open_options *opts);

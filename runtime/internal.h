@@ -85,6 +85,7 @@ struct frost_model {
     rt_io io;
     int io_ready;                 /* io was set up (rt_io_close owed) */
     rt_fault fault;
+    frost_missing_policy missing_columns;
 
     uint8_t **chunk_raw;          /* per chunk: raw bytes (allocated on first use, or in the map) */
     uint8_t *chunk_owned;         /* per chunk: chunk_raw was allocated by us */

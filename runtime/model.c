@@ -90,6 +90,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     }
     if (fault)
         m->fault = *fault;
+    m->missing_columns = o.missing_columns;
     m->fd = -1;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);

@@ -235,6 +235,8 @@ static int bind_columns(const frost_model *m, const frost_column *cols, size_t n
                 col_of[i] = c;
             }
         }
+        if (col_of[i] == SIZE_MAX && m->missing_columns == FROST_MISSING_AS_NAN)
+            continue; /* fetched as all-missing */
         if (col_of[i] == SIZE_MAX) {
             char nb[32];
             if (missing++ < 12 && at < sizeof list)
@@ -270,6 +272,12 @@ static void fetch(const frost_model *m, const source *src, size_t row, rt_slot *
         return;
     }
     for (uint32_t i = 0; i < n; i++) {
+        if (src->col_of[i] == SIZE_MAX) { /* absent, FROST_MISSING_AS_NAN */
+            slots[i].num = NAN;
+            slots[i].str = NULL;
+            slots[i].len = 0;
+            continue;
+        }
         const frost_column *c = &src->cols[src->col_of[i]];
         size_t at = row * (c->stride ? c->stride : 1);
         slots[i].str = NULL;

@@ -28,7 +28,11 @@ static const char predict_help[] =
     "  --proba       class probabilities, one column per class (classifiers)\n"
     "  -o, --output  write to this file instead of stdout\n"
     "  --io MODE     auto (default), uring, pread or mmap\n"
-    "  --verbose     report ignored columns on stderr\n"
+    "  --missing-columns error|nan\n"
+    "                a column the model needs but the input lacks: an error naming every such\n"
+    "                column (default), or treated as all-missing, which the model's imputers\n"
+    "                fill exactly as scikit-learn would for NaN\n"
+    "  --verbose     report ignored and missing columns on stderr\n"
     "  --timing      report open and first-prediction times on stderr\n";
 
 static const char transform_help[] =
@@ -119,10 +123,11 @@ static void write_rows(FILE *out, const frost_model *m, const frost_info *info, 
 static int run_cmd(const char *cmd, int mode, int argc, char **argv)
 {
     int proba = 0, verbose = 0, timing = 0, help = 0, n_pos;
-    const char *out_path = NULL, *io = NULL;
+    const char *out_path = NULL, *io = NULL, *missing = NULL;
     const char *pos[2];
     cli_opt predict_opts[] = {
         {"--proba", NULL, 0, NULL, &proba},
+        {"--missing-columns", NULL, 1, &missing, NULL},
         {"--output", "-o", 1, &out_path, NULL},
         {"--io", NULL, 1, &io, NULL},
         {"--verbose", "-v", 0, NULL, &verbose},
@@ -131,6 +136,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     };
     cli_opt transform_opts[] = {
         {"--output", "-o", 1, &out_path, NULL},
+        {"--missing-columns", NULL, 1, &missing, NULL},
         {"--verbose", "-v", 0, NULL, &verbose},
         {0},
     };
@@ -165,6 +171,15 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    if (missing) {
+        if (strcmp(missing, "nan") == 0)
+            oo.missing_columns = FROST_MISSING_AS_NAN;
+        else if (strcmp(missing, "error") != 0) {
+            fprintf(stderr, "frost %s: --missing-columns %s: expected error or nan\n", cmd,
+                    missing);
+            return CLI_USAGE;
+        }
+    }
     const char *in_path = n_pos == 2 ? pos[1] : "-";
     double t0 = now_ms();
     frost_model *m = NULL;
@@ -182,6 +197,8 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     frost_string *strs = NULL;
     frost_column *cols = NULL;
     csv_kind *kinds = NULL;
+    uint8_t *absent = NULL;      /* --missing-columns nan: inputs the CSV lacks */
+    uint32_t *read_index = NULL; /* the model input each read column feeds */
     fr_err e = {0};
     const char **names = NULL;
     uint32_t n_in = info.n_inputs;
@@ -213,8 +230,12 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     names = calloc(n_in, sizeof *names);
     kinds = calloc(n_in, sizeof *kinds);
     cols = calloc(n_in, sizeof *cols);
-    if (!names || !kinds || !cols)
+    read_index = calloc(n_in, sizeof *read_index);
+    if (!names || !kinds || !cols || !read_index)
         goto oom;
+    uint32_t n_read = n_in;
+    for (uint32_t i = 0; i < n_in; i++)
+        read_index[i] = i;
     int named = frost_feature_name(m, 0) != NULL, any_str = 0;
     for (uint32_t i = 0; i < n_in; i++) {
         names[i] = named ? frost_feature_name(m, i) : NULL;
@@ -223,7 +244,39 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
         any_str |= kinds[i] == CSV_KIND_STRING;
     }
     csv_schema schema = {.n_features = n_in, .names = named ? names : NULL, .kinds = kinds};
-    if ((rc = csv_table_bind(t, &schema, &e))) {
+    rc = csv_table_bind(t, &schema, &e);
+    if (rc == FROST_ESCHEMA && named && oo.missing_columns == FROST_MISSING_AS_NAN) {
+        /* read only the columns present; the model sees the others as all-missing */
+        size_t n_missing = csv_table_n_missing(t);
+        absent = calloc(n_in, 1);
+        if (!absent)
+            goto oom;
+        for (size_t i = 0; i < n_missing; i++)
+            absent[csv_table_missing_feature(t, i)] = 1;
+        if (verbose) {
+            fprintf(stderr, "frost %s: %zu column(s) missing, treated as all-missing:", cmd,
+                    n_missing);
+            for (size_t i = 0; i < n_missing; i++)
+                fprintf(stderr, " %s", names[csv_table_missing_feature(t, i)]);
+            fputc('\n', stderr);
+        }
+        n_read = 0;
+        for (uint32_t i = 0; i < n_in; i++)
+            if (!absent[i]) {
+                names[n_read] = names[i];
+                kinds[n_read] = kinds[i];
+                read_index[n_read++] = i;
+            }
+        any_str = 1; /* the typed-column path handles absent columns */
+        schema.n_features = n_read;
+        if (!n_read) {
+            fprintf(stderr, "frost %s: %s: none of the model's columns is present\n", cmd,
+                    in_path);
+            goto close_all;
+        }
+        rc = csv_table_bind(t, &schema, &e);
+    }
+    if (rc) {
         cli_error(cmd, in_path, rc, e.msg);
         goto close_all;
     }
@@ -236,8 +289,8 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     }
     size_t width = mode == MODE_TRANSFORM ? info.n_transform_outputs
                    : mode == MODE_PROBA ? info.n_classes : info.n_outputs;
-    size_t n_str = csv_table_n_strings(t);
-    X = malloc((size_t)BATCH_ROWS * n_in * sizeof *X);
+    size_t n_str = n_read ? csv_table_n_strings(t) : 0;
+    X = malloc((size_t)BATCH_ROWS * (n_read ? n_read : 1) * sizeof *X);
     res = malloc((size_t)BATCH_ROWS * (width ? width : 1) * sizeof *res);
     if (n_str) {
         S = malloc((size_t)BATCH_ROWS * n_str * sizeof *S);
@@ -245,18 +298,18 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     }
     if (!X || !res || (n_str && (!S || !strs)))
         goto oom;
-    /* the columns, by position: numbers in X, strings in strs (missing = NULL) */
-    for (uint32_t i = 0; i < n_in; i++) {
-        size_t slot = csv_table_string_slot(t, i);
-        cols[i].index = i;
-        if (kinds[i] == CSV_KIND_STRING) {
-            cols[i].type = FROST_COLUMN_STRING;
-            cols[i].values = strs + slot;
-            cols[i].stride = n_str;
+    /* the columns, by model input position: numbers in X, strings in strs (missing = NULL) */
+    for (uint32_t j = 0; j < n_read; j++) {
+        size_t slot = csv_table_string_slot(t, j);
+        cols[j].index = read_index[j];
+        if (kinds[j] == CSV_KIND_STRING) {
+            cols[j].type = FROST_COLUMN_STRING;
+            cols[j].values = strs + slot;
+            cols[j].stride = n_str;
         } else {
-            cols[i].type = FROST_COLUMN_DOUBLE;
-            cols[i].values = X + i;
-            cols[i].stride = n_in;
+            cols[j].type = FROST_COLUMN_DOUBLE;
+            cols[j].values = X + j;
+            cols[j].stride = n_read;
         }
     }
     out = out_path ? fopen(out_path, "w") : stdout;
@@ -269,17 +322,17 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     int first = 1;
     for (;;) {
         size_t n_rows = 0;
-        int rrc = csv_table_read(t, X, S, BATCH_ROWS, &n_rows, &e);
+        int rrc = n_read ? csv_table_read(t, X, S, BATCH_ROWS, &n_rows, &e) : 0;
         if (n_rows) {
             for (size_t k = 0; k < n_rows * n_str; k++) {
                 strs[k].ptr = S[k].len ? S[k].ptr : NULL; /* an empty field is missing */
                 strs[k].len = S[k].len;
             }
             if (mode == MODE_TRANSFORM)
-                rc = frost_transform(m, cols, n_in, n_rows, res);
+                rc = frost_transform(m, cols, n_read, n_rows, res);
             else if (any_str)
-                rc = mode == MODE_PROBA ? frost_predict_proba_columns(m, cols, n_in, n_rows, res)
-                                        : frost_predict_columns(m, cols, n_in, n_rows, res);
+                rc = mode == MODE_PROBA ? frost_predict_proba_columns(m, cols, n_read, n_rows, res)
+                                        : frost_predict_columns(m, cols, n_read, n_rows, res);
             else
                 rc = mode == MODE_PROBA ? frost_predict_proba(m, X, n_rows, res)
                                         : frost_predict(m, X, n_rows, res);
@@ -323,6 +376,8 @@ close_all:
     free(names);
     free(kinds);
     free(cols);
+    free(absent);
+    free(read_index);
     free(X);
     free(S);
     free(strs);

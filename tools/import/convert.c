@@ -820,30 +820,92 @@ static int convert_linear(conv *c, const frost_convert_options *o, int classifie
 
 /* ---- metadata and the entry point ------------------------------------------------------------ */
 
+/* "RandomForestClassifier(n_estimators=500, max_depth=10)": the class with the
+ * hyper-parameters that shape prediction; composites list their steps. Appends to buf. */
+static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int depth)
+{
+    const char *cls = pk_class_name(o);
+    if (at >= cap)
+        return at;
+    if (!cls) {
+        const char *s = pk_str(o, NULL);
+        return at + (size_t)snprintf(buf + at, cap - at, "%s", s ? s : "?");
+    }
+    at += (size_t)snprintf(buf + at, cap - at, "%s(", cv_short_name(cls));
+    const pk_obj *steps = pk_attr(o, "steps");
+    const pk_obj *list = steps ? steps : pk_attr(o, "transformers_");
+    if (!list)
+        list = pk_attr(o, "transformer_list");
+    const pk_obj *best = pk_attr(o, "best_estimator_");
+    const char *sep = "";
+    if (best && depth < 6) {
+        at = at < cap ? at + (size_t)snprintf(buf + at, cap - at, "best_estimator_=") : at;
+        at = summarize(best, buf, cap, at, depth + 1);
+    } else if (list && depth < 6) {
+        for (size_t i = 0; i < pk_len(list) && at < cap; i++) {
+            const pk_obj *step = pk_item(pk_item(list, i), 1);
+            if (!step || pk_str_eq(step, "drop"))
+                continue;
+            at += (size_t)snprintf(buf + at, cap - at, "%s", sep);
+            at = summarize(step, buf, cap, at, depth + 1);
+            sep = ", ";
+        }
+    } else {
+        int64_t n_est = 0, d = 0;
+        const pk_obj *v;
+        if ((v = pk_attr(o, "n_estimators")) && !pk_get_int(v, &n_est)) {
+            at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "n_estimators=%" PRId64, n_est);
+            sep = ", ";
+        }
+        if ((v = pk_attr(o, "max_depth")) && !pk_get_int(v, &d) && at < cap)
+            at += (size_t)snprintf(buf + at, cap - at, "%smax_depth=%" PRId64, sep, d);
+    }
+    if (at < cap)
+        at += (size_t)snprintf(buf + at, cap - at, ")");
+    return at;
+}
+
 static int set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t len)
 {
-    char buf[512];
+    char buf[1024];
     const pk_obj *ver = pk_attr(c->est, "_sklearn_version");
     const char *v = ver ? pk_str(ver, NULL) : NULL;
     int rc = frost_builder_set_meta(c->b, "sklearn_version", v ? v : "unknown");
-    /* a one-line summary: the class with the hyper-parameters that shape prediction */
-    int64_t n_est = 0;
-    fr_err scratch;
-    int has_n = !get_int(c->est, "n_estimators", &n_est, &scratch);
-    const pk_obj *depth = pk_attr(c->est, "max_depth");
-    int64_t d = 0;
-    int has_depth = depth && !pk_get_int(depth, &d);
-    size_t at = (size_t)snprintf(buf, sizeof buf, "%s(", cv_short_name(c->cls));
-    const char *sep = "";
-    if (has_n) {
-        at += (size_t)snprintf(buf + at, sizeof buf - at, "n_estimators=%" PRId64, n_est);
-        sep = ", ";
-    }
-    if (has_depth && at < sizeof buf)
-        at += (size_t)snprintf(buf + at, sizeof buf - at, "%smax_depth=%" PRId64, sep, d);
-    if (at < sizeof buf)
-        snprintf(buf + at, sizeof buf - at, ")");
+    summarize(c->est, buf, sizeof buf, 0, 0);
     rc = rc ? rc : frost_builder_set_meta(c->b, "estimator", buf);
+    /* a search keeps what it found: the winning parameters and their score */
+    const pk_obj *bp = pk_attr(c->est, "best_params_");
+    if (!rc && bp && pk_kind_of(bp) == PK_DICT) {
+        size_t at = 0;
+        buf[0] = 0;
+        for (size_t i = 0; i < pk_len(bp) && at < sizeof buf; i++) {
+            const char *key = pk_str(pk_dict_key(bp, i), NULL);
+            const pk_obj *val = pk_dict_value(bp, i);
+            char vb[64];
+            int64_t iv;
+            double dv;
+            const char *sv = pk_str(val, NULL);
+            if (sv)
+                snprintf(vb, sizeof vb, "'%s'", sv);
+            else if (pk_kind_of(val) == PK_BOOL)
+                snprintf(vb, sizeof vb, "%s", (pk_get_int(val, &iv), iv) ? "True" : "False");
+            else if (!pk_get_int(val, &iv))
+                snprintf(vb, sizeof vb, "%" PRId64, iv);
+            else if (!pk_get_double(val, &dv))
+                cv_format_pyfloat(dv, vb, sizeof vb);
+            else
+                snprintf(vb, sizeof vb, "%s", pk_is_none(val) ? "None" : "<object>");
+            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s=%s", i ? ", " : "",
+                                   key ? key : "?", vb);
+        }
+        rc = frost_builder_set_meta(c->b, "search_best_params", buf);
+    }
+    double score;
+    const pk_obj *bs = pk_attr(c->est, "best_score_");
+    if (!rc && bs && !pk_get_double(bs, &score)) {
+        cv_format_pyfloat(score, buf, sizeof buf);
+        rc = frost_builder_set_meta(c->b, "search_best_score", buf);
+    }
     const char *base = strrchr(in_path, '/');
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_file", base ? base + 1 : in_path);
     snprintf(buf, sizeof buf, "%zu", len);
