@@ -129,7 +129,7 @@ typedef struct fmt_op {
     double *a;             /* IMPUTE: fills (n_in); SCALE: a (n_in) */
     double *b;             /* SCALE: b (n_in) */
     char **strs;           /* IMPUTE_STR: fills (n_in); ENCODE kind 1: categories (n_cat) */
-    uint32_t mode;         /* SCALE: 0 (x - a) / b, 1 x * a + b */
+    uint32_t mode;         /* SCALE: 0 (x - a) / b, 1 x * a + b, 2 x * a */
     uint32_t clip;         /* SCALE: clip to [lo, hi] */
     double lo, hi;
     uint32_t norm;         /* NORMALIZE: 1 l1, 2 l2, 3 max */

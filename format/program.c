@@ -94,7 +94,7 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
         if (op->n_in != op->n_out || op->n_in == 0)
             return FR_CORRUPT(e, "program op %u: %u inputs for %u outputs", index, op->n_in,
                               op->n_out);
-        if (op->opcode == FMT_OP_SCALE && (op->mode > 1 || op->clip > 1))
+        if (op->opcode == FMT_OP_SCALE && (op->mode > 2 || op->clip > 1))
             return FR_CORRUPT(e, "program op %u: scale mode %u / clip %u", index, op->mode,
                               op->clip);
         if (op->opcode == FMT_OP_NORMALIZE && (op->norm < 1 || op->norm > 3))
@@ -552,6 +552,8 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
         case FMT_OP_NORMALIZE:
             op->norm = rd_u32(&r);
             break;
+        case FMT_OP_INDICATOR:
+            break; /* no parameters */
         case FMT_OP_POLY: {
             op->term_off = rd_alloc(&r, a, (uint64_t)op->n_out + 1, sizeof(uint32_t), 4);
             uint64_t total = 0;

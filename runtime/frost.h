@@ -145,6 +145,7 @@ typedef struct frost_info {
     int has_preprocessing; /* a Pipeline / ColumnTransformer program runs before the estimator */
     int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model */
     uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
+    int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
 } frost_info;
 
 FROST_API int frost_model_info(const frost_model *model, frost_info *out);

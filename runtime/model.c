@@ -310,6 +310,8 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.has_preprocessing = h->program != NULL;
     i.estimator = h->has_ensemble ? 1 : h->linear ? 2 : 0;
     i.n_transform_outputs = h->program ? h->program->n_outputs : 0;
+    i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
+                  !(h->linear && h->linear->rule == FMT_LIN_DECISION);
     memcpy(out, &i, i.size);
     return 0;
 }

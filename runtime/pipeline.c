@@ -335,7 +335,8 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
                         * MinMaxScaler: x * a + b, then clip */
         for (uint32_t i = 0; i < op->n_in; i++) {
             double x = s[op->in[i]].num;
-            double v = op->mode == 0 ? (x - op->a[i]) / op->b[i] : x * op->a[i] + op->b[i];
+            double v = op->mode == 0 ? (x - op->a[i]) / op->b[i]
+                       : op->mode == 1 ? x * op->a[i] + op->b[i] : x * op->a[i];
             if (op->clip && !isnan(v))
                 v = v < op->lo ? op->lo : v > op->hi ? op->hi : v;
             out[i].num = v;

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "csv/table.h"
@@ -198,13 +200,16 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     frost_column *cols = NULL;
     csv_kind *kinds = NULL;
     uint8_t *absent = NULL;      /* --missing-columns nan: inputs the CSV lacks */
+    char *tmp_path = NULL;       /* -o: written here, renamed to out_path on success */
     uint32_t *read_index = NULL; /* the model input each read column feeds */
     fr_err e = {0};
     const char **names = NULL;
     uint32_t n_in = info.n_inputs;
 
-    if (mode == MODE_PROBA && info.task != FROST_TASK_CLASSIFIER) {
-        fprintf(stderr, "frost %s: --proba needs a classifier; %s is not one\n", cmd, pos[0]);
+    if (mode == MODE_PROBA && !info.has_proba) {
+        fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd, pos[0],
+                info.task != FROST_TASK_CLASSIFIER ? "not a classifier"
+                                                   : "its decision rule has none");
         status = CLI_USAGE;
         goto close_all;
     }
@@ -312,10 +317,26 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
             cols[j].stride = n_read;
         }
     }
-    out = out_path ? fopen(out_path, "w") : stdout;
-    if (!out) {
-        perror(out_path);
-        goto close_all;
+    /* -o writes a temporary file renamed into place on success: a failure halfway (a bad
+     * value in row 5000) leaves no partial output under the name */
+    if (out_path) {
+        size_t n = strlen(out_path) + 16;
+        tmp_path = malloc(n);
+        if (!tmp_path)
+            goto oom;
+        snprintf(tmp_path, n, "%s.tmp.XXXXXX", out_path);
+        int fd = mkstemp(tmp_path);
+        out = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!out) {
+            perror(out_path);
+            if (fd >= 0)
+                close(fd);
+            unlink(tmp_path);
+            goto close_all;
+        }
+        fchmod(fd, 0644);
+    } else {
+        out = stdout;
     }
     if (write_header(out, m, &info, mode))
         goto write_failed;
@@ -372,6 +393,15 @@ close_all:
     if (out && out != stdout && fclose(out) != 0 && status == CLI_OK) {
         perror(out_path);
         status = CLI_FAIL;
+    }
+    if (tmp_path) {
+        if (status == CLI_OK && rename(tmp_path, out_path) != 0) {
+            perror(out_path);
+            status = CLI_FAIL;
+        }
+        if (status != CLI_OK)
+            unlink(tmp_path);
+        free(tmp_path);
     }
     free(names);
     free(kinds);

@@ -658,8 +658,9 @@ def probe_rows(est, base_rows, rng, n_features, max_nodes):
                 cand = f32_up(f32_floor(lo_f))
             base[f] = min(max(cand, -F32_MAX), F32_MAX)
         f, t = int(tr.feature[n]), float(tr.threshold[n])
+        base_text = [num(v) for v in base]
         for text in threshold_probes(t):
-            row = [num(v) for v in base]
+            row = list(base_text)
             row[f] = text
             rows.append(row)
     return rows
@@ -725,6 +726,7 @@ class Runner:
         self.passed = 0
         self.failed = 0
         self.uring = None
+        self.keep = bool(args.keep)
         self.coverage = {}         # container -> estimator classes converted from it
 
     def run(self, argv, timeout=120):
@@ -987,6 +989,8 @@ def run_case(R, case, i, est, data, tmp):
                 out.append(libm_check(so, data["libm"], f"{tag} {what} vs libm softmax"))
         if j == 0:
             out += extra_checks(R, case, est, data, cdir, model, names, tables_full, tag)
+    if not R.keep:
+        shutil.rmtree(cdir, ignore_errors=True)   # the big models go as soon as they are done
     return out
 
 
@@ -1251,10 +1255,14 @@ def prepare(case, i):
     base = [[num(v) for v in r] for r in held]
     probes = probe_rows(est, held, rng, n_features, max_nodes=60)
     rows = base + probes + extreme_rows(held, n_features)
-    rows = [r for r in rows if all(f32_ok(float(v)) for v in r)]
+    Xn = np.array([[float(v) for v in r] for r in rows])
+    with np.errstate(over="ignore", invalid="ignore"):
+        keep = np.isfinite(Xn.astype(np.float32)).all(axis=1)   # what sklearn accepts
+    rows = [r for r, k in zip(rows, keep) if k]
     if case.big:
         rows = rows * (9000 // len(rows) + 1)   # several 4096-row batches
     lazy = probes[:5] + base[:5] + rows[-3:]     # <= 16 rows: the lazy loading path
+    lazy = [r for r in lazy if all(f32_ok(float(v)) for v in r)]
     Xn = np.array([[float(v) for v in r] for r in rows])
     Xl = np.array([[float(v) for v in r] for r in lazy])
     data = {"rows": rows, "lazy_rows": lazy, "names": col_names, "base_rows": held,

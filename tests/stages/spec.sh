@@ -3,8 +3,10 @@
 #   sh tests/stages/spec.sh BUILD_DIR        (from the repository root; make test passes build)
 #
 # tests/spec/frost_decode.py is a reader written from FORMAT.md only (Python, stdlib + xxhash).
-# tests/spec/make_models.c writes a varied set of models through the public builder API; for each
-# one the decoder's JSON must equal `frost inspect --json` and its predictions `frost predict`.
+# tests/spec/make_models.c writes a varied set of tree models through the public builder API, and
+# tests/spec/make_sk_models.py scikit-learn pipelines, transformers and linear models through
+# `frost convert` (PROGRAM and LINEAR sections); for each one the decoder's JSON must equal
+# `frost inspect --json`, its predictions `frost predict` and its transforms `frost transform`.
 # tests/spec/spec_checks.py then damages and edits files (re-sealing digests and checksums) and
 # checks that both readers refuse what FORMAT.md forbids and accept what it allows.
 # Prints one line per check and ends with "spec: N passed, M failed".
@@ -56,6 +58,23 @@ else
     fail "make_models"
     cat "$tmp/mm.log"
     finish
+fi
+
+# 1b. scikit-learn pipelines, transformers and linear models (PROGRAM, LINEAR) through the real
+#     converter: the builder API cannot write those sections
+if "$PYTHON" -c 'import sklearn, joblib, pandas' 2>/dev/null; then
+    "$PYTHON" tests/spec/make_sk_models.py "$tmp/models" "$BUILD/frost" >"$tmp/sk.log" 2>&1
+    rc=$?
+    cat "$tmp/sk.log"
+    p=$(grep -c '^ok - ' "$tmp/sk.log")
+    f=$(grep -c '^FAIL - ' "$tmp/sk.log")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        fail "make_sk_models.py exited with status $rc"
+    fi
+else
+    fail "$PYTHON cannot import sklearn, joblib and pandas (Debian: python3-sklearn python3-pandas)"
 fi
 
 # 2. decoder vs frost on every model, damaged copies, edits, fuzz

@@ -361,9 +361,17 @@ static int read_n_features(conv *c, const pk_obj *first_tree_est)
 }
 
 /* Classes: classes_ is an array (one output) or a list of arrays; n_classes_ likewise. */
+/* classes_ (RidgeClassifier keeps it in _label_binarizer, behind a property) */
+static const pk_obj *classes_of(const pk_obj *est)
+{
+    const pk_obj *classes = pk_attr(est, "classes_");
+    const pk_obj *lb = classes ? NULL : pk_attr(est, "_label_binarizer");
+    return classes ? classes : lb ? pk_attr(lb, "classes_") : NULL;
+}
+
 static int read_classes(conv *c)
 {
-    const pk_obj *classes = pk_attr(c->est, "classes_");
+    const pk_obj *classes = classes_of(c->est);
     if (!classes)
         return fr_fail(c->e, FROST_EFORMAT, "%s has no classes_", cv_short_name(c->cls));
     int multi = pk_kind_of(classes) == PK_LIST;
@@ -387,7 +395,7 @@ static int read_classes(conv *c)
 
 static int set_labels(conv *c)
 {
-    const pk_obj *classes = pk_attr(c->est, "classes_");
+    const pk_obj *classes = classes_of(c->est);
     int multi = pk_kind_of(classes) == PK_LIST;
     for (uint32_t k = 0; k < c->n_outputs; k++) {
         char **labels = NULL;
@@ -790,8 +798,9 @@ static int convert_linear(conv *c, const frost_convert_options *o, int classifie
     pk_array_info ii;
     if (!rc && icpt && !pk_array_info_get(icpt, &ii) && ii.count == n_rows)
         rc = pk_array_get_f64(icpt, NULL, l->intercept, n_rows, c->e);
-    else if (!rc && icpt && n_rows == 1 && !pk_get_double(icpt, &l->intercept[0]))
-        rc = 0;
+    else if (!rc && icpt && !pk_get_double(icpt, &l->intercept[0]))
+        for (uint32_t r = 1; r < n_rows; r++) /* a scalar (0.0 when fit_intercept=False) */
+            l->intercept[r] = l->intercept[0];
     else if (!rc && icpt && !pk_is_none(icpt))
         rc = fr_fail(c->e, FROST_EFORMAT, "intercept_ does not hold %u values", n_rows);
     if (rc) {

@@ -125,12 +125,23 @@ static int scaler(comp *k, const pk_obj *o, const char *cls, const cols *in, col
     double *a = calloc(n ? n : 1, sizeof *a), *b = calloc(n ? n : 1, sizeof *b);
     int rc = a && b ? 0 : fr_fail(k->e, FROST_ENOMEM, "out of memory");
     fmt_op op = {.opcode = FMT_OP_SCALE, .n_in = n, .n_out = n, .in = in->slot, .a = a, .b = b};
+    /* with_mean / with_centering = False keep the statistic fitted but do not use it */
+    int use_a = 1, use_b = 1;
+    const pk_obj *flag;
+    if ((flag = pk_attr(o, strcmp(cls, SK_PRE "RobustScaler") == 0 ? "with_centering" : "with_mean")))
+        pk_get_bool(flag, &use_a);
+    if ((flag = pk_attr(o, strcmp(cls, SK_PRE "RobustScaler") == 0 ? "with_scaling" : "with_std")))
+        pk_get_bool(flag, &use_b);
     if (!rc && strcmp(cls, SK_PRE "StandardScaler") == 0) {
-        rc = get_vec(k, o, "mean_", n, 0.0, a, path);
-        rc = rc ? rc : get_vec(k, o, "scale_", n, 1.0, b, path);
+        rc = use_a ? get_vec(k, o, "mean_", n, 0.0, a, path) : 0;
+        rc = rc ? rc : use_b ? get_vec(k, o, "scale_", n, 1.0, b, path) : 0;
+        for (uint32_t i = 0; !use_b && i < n; i++)
+            b[i] = 1.0;
     } else if (!rc && strcmp(cls, SK_PRE "RobustScaler") == 0) {
-        rc = get_vec(k, o, "center_", n, 0.0, a, path);
-        rc = rc ? rc : get_vec(k, o, "scale_", n, 1.0, b, path);
+        rc = use_a ? get_vec(k, o, "center_", n, 0.0, a, path) : 0;
+        rc = rc ? rc : use_b ? get_vec(k, o, "scale_", n, 1.0, b, path) : 0;
+        for (uint32_t i = 0; !use_b && i < n; i++)
+            b[i] = 1.0;
     } else if (!rc && strcmp(cls, SK_PRE "MaxAbsScaler") == 0) {
         rc = get_vec(k, o, "scale_", n, 1.0, b, path);
     } else if (!rc) { /* MinMaxScaler */
@@ -295,13 +306,17 @@ typedef struct cats {
     double *num;         /* numeric categories (missing: NaN) */
     char **str;          /* string categories (missing: NULL) */
     uint32_t missing;    /* index of the None/NaN category, or FMT_NONE */
+    char **label;        /* str() of each category as get_feature_names_out prints it */
 } cats;
 
 static void cats_free(cats *c)
 {
     for (uint32_t i = 0; c->str && i < c->n; i++)
         free(c->str[i]);
+    for (uint32_t i = 0; c->label && i < c->n; i++)
+        free(c->label[i]);
     free(c->str);
+    free(c->label);
     free(c->num);
     memset(c, 0, sizeof *c);
 }
@@ -323,14 +338,25 @@ static int read_cats(comp *k, const pk_obj *arr, cats *c, const char *path)
         c->str = calloc(c->n ? c->n : 1, sizeof *c->str);
     else
         c->num = calloc(c->n ? c->n : 1, sizeof *c->num);
-    if (!c->str && !c->num)
+    c->label = calloc(c->n ? c->n : 1, sizeof *c->label);
+    if ((!c->str && !c->num) || !c->label)
         return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    char lb[4200];
     if (!str && ai.kind != 'O') {
         if (pk_array_get_f64(arr, NULL, c->num, c->n, k->e))
             return fr_wrap(k->e, "%s.categories_", path);
-        for (uint32_t i = 0; i < c->n; i++)
+        for (uint32_t i = 0; i < c->n; i++) {
             if (isnan(c->num[i]))
                 c->missing = i;
+            if (ai.kind == 'b')
+                snprintf(lb, sizeof lb, "%s", c->num[i] != 0 ? "True" : "False");
+            else if (ai.kind == 'i' || ai.kind == 'u')
+                snprintf(lb, sizeof lb, "%.0f", c->num[i]);
+            else
+                cv_format_pyfloat(c->num[i], lb, sizeof lb);
+            if (!(c->label[i] = strdup(lb)))
+                return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+        }
         return 0;
     }
     for (uint32_t i = 0; i < c->n; i++) {
@@ -340,8 +366,24 @@ static int read_cats(comp *k, const pk_obj *arr, cats *c, const char *path)
             c->missing = i; /* None or nan: the category missing values fall into */
             if (!str)
                 c->num[i] = NAN;
+            if (!(c->label[i] = strdup(pk_is_none(it) ? "None" : "nan")))
+                return fr_fail(k->e, FROST_ENOMEM, "out of memory");
             continue;
         }
+        /* str() of the category: ints and bools as Python prints them, floats as repr */
+        int64_t iv;
+        pk_array_info si;
+        char sk = !it ? 'U' : pk_kind_of(it) == PK_BOOL ? 'b' : pk_kind_of(it) == PK_INT ? 'i'
+                  : pk_kind_of(it) == PK_STR ? 'U'
+                  : !pk_array_info_get(it, &si) ? si.kind : 'f';
+        if (sk == 'b' && !pk_get_int(it, &iv))
+            snprintf(lb, sizeof lb, "%s", iv ? "True" : "False");
+        else if ((sk == 'i' || sk == 'u') && !pk_get_int(it, &iv))
+            snprintf(lb, sizeof lb, "%" PRId64, iv);
+        else if (sk != 'U' && !pk_get_double(it, &v))
+            cv_format_pyfloat(v, lb, sizeof lb);
+        else
+            lb[0] = 0; /* strings: their label is set below */
         if (str) {
             char buf[4096];
             size_t len;
@@ -350,12 +392,15 @@ static int read_cats(comp *k, const pk_obj *arr, cats *c, const char *path)
                                "mixing strings and %s", path, pk_kind_name(pk_kind_of(it)));
             if (pk_array_get_str(arr, i, buf, sizeof buf, &len, k->e))
                 return fr_wrap(k->e, "%s.categories_", path);
-            if (!(c->str[i] = strdup(buf)))
+            if (!(c->str[i] = strdup(buf)) || !(c->label[i] = strdup(buf)))
                 return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+            continue;
         } else if (!it || pk_get_double(it, &c->num[i])) {
             return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: a category of type %s",
                            path, it ? pk_kind_name(pk_kind_of(it)) : "?");
         }
+        if (!(c->label[i] = strdup(lb)))
+            return fr_fail(k->e, FROST_ENOMEM, "out of memory");
     }
     return 0;
 }
@@ -363,12 +408,7 @@ static int read_cats(comp *k, const pk_obj *arr, cats *c, const char *path)
 /* get_feature_names_out's spelling of a category: str(category). */
 static void cat_name(const cats *c, uint32_t i, char *buf, size_t cap)
 {
-    if (i == c->missing)
-        snprintf(buf, cap, c->kind == FMT_SLOT_STR ? "None" : "nan");
-    else if (c->kind == FMT_SLOT_STR)
-        snprintf(buf, cap, "%s", c->str[i]);
-    else
-        cv_format_pyfloat(c->num[i], buf, cap);
+    snprintf(buf, cap, "%s", c->label[i] ? c->label[i] : "?");
 }
 
 /* An ENCODE op over one column from a category table; targets give each category's output. */
@@ -526,7 +566,7 @@ static int onehot(comp *k, const pk_obj *o, const cols *in, cols *out, const cha
                 continue;
             char cn[4096] = "infrequent_sklearn";
             for (uint32_t i = 0; i < c.n; i++)
-                if (pos[i] == (int64_t)p && !(has_infrequent && p == n_pos - 1 && n_pos < c.n)) {
+                if (pos[i] == (int64_t)p && !(has_infrequent && p == n_pos - 1)) {
                     cat_name(&c, i, cn, sizeof cn);
                     break;
                 }
@@ -768,6 +808,31 @@ static int kbins(comp *k, const pk_obj *o, const cols *in, cols *out, const char
 
 /* ---- composition ----------------------------------------------------------------------------- */
 
+/* transformer_weights (ColumnTransformer, FeatureUnion): _transform_one returns res * weight. */
+static int apply_weight(comp *k, const pk_obj *owner, const char *name, cols *res, const char *path)
+{
+    const pk_obj *weights = pk_attr(owner, "transformer_weights");
+    const pk_obj *w = weights && pk_kind_of(weights) == PK_DICT ? pk_dict_get(weights, name) : NULL;
+    double wv;
+    if (!w || pk_is_none(w) || res->n == 0)
+        return 0;
+    if (pk_get_double(w, &wv))
+        return fr_fail(k->e, FROST_EFORMAT, "%s: transformer weight is not a number", path);
+    double *a = malloc(res->n * sizeof *a);
+    if (!a)
+        return fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    for (uint32_t j = 0; j < res->n; j++)
+        a[j] = wv;
+    fmt_op op = {.opcode = FMT_OP_SCALE, .n_in = res->n, .n_out = res->n, .in = res->slot,
+                 .mode = 2, .a = a, .b = a};
+    uint32_t first = 0;
+    int rc = add_op(k, &op, &first, path);
+    free(a);
+    for (uint32_t j = 0; !rc && j < res->n; j++)
+        res->slot[j] = first + j;
+    return rc;
+}
+
 /* The input positions a ColumnTransformer entry selects: from _transformer_to_input_indices
  * (1.1+), else from its column specification (names, indices, a slice, a boolean mask). */
 static int ct_columns(comp *k, const pk_obj *ct, const char *name, const pk_obj *spec,
@@ -920,6 +985,8 @@ static int column_transformer(comp *k, const pk_obj *o, const cols *in, cols *ou
                     rc = cols_push(&res, sel.slot[j], sel.name[j]) ? FROST_ENOMEM : 0;
             else
                 rc = compile(k, trans, &sel, &res, sub);
+            if (!rc)
+                rc = apply_weight(k, o, name, &res, sub);
             for (uint32_t j = 0; j < res.n && !rc; j++) {
                 char nm[8400];
                 if (verbose)
@@ -983,6 +1050,8 @@ static int feature_union(comp *k, const pk_obj *o, const cols *in, cols *out, co
                 rc = cols_push(&res, in->slot[j], in->name[j]) ? FROST_ENOMEM : 0;
         else
             rc = compile(k, trans, in, &res, sub);
+        if (!rc && name)
+            rc = apply_weight(k, o, name, &res, sub);
         for (uint32_t j = 0; j < res.n && !rc; j++) {
             char nm[8400];
             snprintf(nm, sizeof nm, "%s__%s", name ? name : "?", res.name[j]);
@@ -1142,6 +1211,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     memset(k.input_kind, KIND_UNSET, in.n);
     /* a Pipeline ending in an estimator: compile the steps before it, convert it after */
     const pk_obj *final = NULL;
+    char final_path[300] = "";
     const char *root_name = cv_short_name(pk_class_name(root));
     char path[256];
     snprintf(path, sizeof path, "%c%s", root_name[0] | 0x20, root_name + 1);
@@ -1151,6 +1221,8 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
         const pk_obj *last = n ? cv_unwrap_search(pk_item(pk_item(steps, n - 1), 1)) : NULL;
         if (last && cv_is_estimator(pk_class_name(last))) {
             final = last;
+            const char *step = pk_str(pk_item(pk_item(steps, n - 1), 0), NULL);
+            snprintf(final_path, sizeof final_path, "pipeline/%s", step ? step : "?");
             n--;
         } else if (last && !cv_is_pipeline_class(pk_class_name(last)) && !pk_is_none(last) &&
                    !pk_str_eq(last, "passthrough")) {
@@ -1188,6 +1260,8 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     k.p = NULL;
     if (final) {
         rc = cv_estimator(c, final, o);
+        if (rc)
+            fr_wrap(c->e, "%s", final_path);
         if (!rc && c->n_features != out.n)
             rc = fr_fail(c->e, FROST_EFORMAT, "the estimator takes %u features, the "
                          "preprocessing makes %u", c->n_features, out.n);
