@@ -1048,8 +1048,22 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     }
     fclose(f);
     jl_options jo = {.max_decompressed = (size_t)o.max_decompressed};
-    if ((rc = jl_load(data, len, &jo, &g, &e)))
+    if ((rc = jl_load(data, len, &jo, &g, &e))) {
+        /* a refused or unsupported name: a survey load (still running nothing) finds which
+         * step of the pipeline it belongs to, so the message can name the step's path */
+        if (rc == FROST_EREFUSED || rc == FROST_EUNSUPPORTED) {
+            pk_limits lim = {.survey = 1};
+            jl_options so = {.limits = &lim, .max_decompressed = jo.max_decompressed};
+            pk_graph *sg = NULL;
+            fr_err se = {0};
+            char path[600];
+            if (!jl_load(data, len, &so, &sg, &se) && pk_graph_refused(sg) &&
+                cv_locate(pk_graph_root(sg), pk_graph_refused(sg), path, sizeof path))
+                fr_wrap(&e, "%s", path);
+            pk_graph_free(sg);
+        }
         goto done;
+    }
     if ((rc = convert_graph(&c, pk_graph_root(g), &o)))
         goto done;
     c.est = pk_graph_root(g); /* metadata describes what the file holds */

@@ -51,6 +51,9 @@ int cv_is_estimator(const char *cls);
 int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o);
 /* best_estimator_ of a fitted GridSearchCV / RandomizedSearchCV (refit), else o itself. */
 const pk_obj *cv_unwrap_search(const pk_obj *o);
+/* The step path of the object of class `full` under root ("pipeline/pre/num/custom"); 0 when it
+ * is the root itself or is not among the steps. */
+int cv_locate(const pk_obj *root, const char *full, char *path, size_t cap);
 /* Whether cls is a class the pipeline compiler handles (composite or transformer). */
 int cv_is_pipeline_class(const char *cls);
 

@@ -1103,6 +1103,53 @@ static int compile(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
     return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: %s", path, cls);
 }
 
+/* Where the object of class `full` sits among a pipeline's steps: "pipeline/pre/num/custom".
+ * Follows only the composites' own step lists, depth-bounded (the graph may have cycles). */
+static int locate(const pk_obj *o, const char *full, char *path, size_t cap, size_t at, int depth)
+{
+    const char *cls = pk_class_name(o);
+    if (!cls || depth > 16 || at >= cap)
+        return 0;
+    if (strcmp(cls, full) == 0)
+        return 1;
+    static const struct {
+        const char *cls;
+        const char *attr;
+    } lists[] = {
+        {"sklearn.pipeline.Pipeline", "steps"},
+        {"sklearn.compose._column_transformer.ColumnTransformer", "transformers_"},
+        {"sklearn.compose._column_transformer.ColumnTransformer", "transformers"},
+        {"sklearn.pipeline.FeatureUnion", "transformer_list"},
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        if (strcmp(cls, lists[l].cls) != 0)
+            continue;
+        const pk_obj *list = pk_attr(o, lists[l].attr);
+        for (size_t i = 0; list && i < pk_len(list); i++) {
+            const pk_obj *ent = pk_item(list, i);
+            const char *name = pk_str(pk_item(ent, 0), NULL);
+            size_t n = at + (size_t)snprintf(path + at, cap - at, "/%s", name ? name : "?");
+            if (locate(pk_item(ent, 1), full, path, cap, n, depth + 1))
+                return 1;
+            path[at] = 0;
+        }
+    }
+    const pk_obj *best = pk_attr(o, "best_estimator_");
+    return best && locate(best, full, path, cap, at, depth + 1);
+}
+
+int cv_locate(const pk_obj *root, const char *full, char *path, size_t cap)
+{
+    const char *cls = pk_class_name(root);
+    if (!cls || cap < 2)
+        return 0;
+    const char *name = cv_short_name(cls);
+    size_t at = (size_t)snprintf(path, cap, "%s", name);
+    for (size_t i = 0; i < at; i++)
+        path[i] = (char)(path[i] >= 'A' && path[i] <= 'Z' ? path[i] + 32 : path[i]);
+    return strcmp(cls, full) != 0 && locate(root, full, path, cap, at, 0);
+}
+
 int cv_is_pipeline_class(const char *cls)
 {
     static const char *const classes[] = {

@@ -1002,6 +1002,40 @@ static int push_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_
 {
     const pk_class *c;
     int rc = pk_resolve_global(m, ml, n, nl, &c, vm->e);
+    if (rc && vm->lim->survey && (rc == FROST_EREFUSED || rc == FROST_EUNSUPPORTED)) {
+        /* survey: an inert class token carrying the name, so the caller can locate it. The
+         * message names a known scikit-learn class canonically ("not supported yet: X"). */
+        const char *ns = rc == FROST_EUNSUPPORTED ? strstr(vm->e->msg, "not supported yet: ")
+                                                  : NULL;
+        size_t canon_len = ns ? strcspn(ns + 19, " (") : 0;
+        size_t full_len = ns ? canon_len : ml + 1 + nl;
+        pk_class *t = pk_alloc(vm->g, sizeof *t + ml + nl + full_len + 3, vm->e);
+        if (!t)
+            return err_code(vm);
+        char *s = (char *)(t + 1);
+        memcpy(s, m, ml);
+        s[ml] = 0;
+        memcpy(s + ml + 1, n, nl);
+        s[ml + 1 + nl] = 0;
+        char *full = s + ml + nl + 2;
+        if (ns) {
+            memcpy(full, ns + 19, canon_len);
+        } else {
+            memcpy(full, m, ml);
+            full[ml] = '.';
+            memcpy(full + ml + 1, n, nl);
+        }
+        full[full_len] = 0;
+        t->module = s;
+        t->name = s + ml + 1;
+        t->full = full;
+        t->role = PK_R_CLASS;
+        if (!vm->g->refused)
+            vm->g->refused = full;
+        fr_err_clear(vm->e);
+        c = t;
+        rc = 0;
+    }
     if (rc)
         return rc;
     pk_obj *o = pk_new(vm->g, PK_GLOBAL, vm->e);
@@ -1460,6 +1494,7 @@ void pk_limits_resolve(pk_limits *out, const pk_limits *in)
         out->max_memory = in->max_memory;
     if (in->max_depth)
         out->max_depth = in->max_depth;
+    out->survey = in->survey;
 }
 
 int pk_load(const uint8_t *data, size_t len, const pk_limits *lim, pk_graph **out, fr_err *e)

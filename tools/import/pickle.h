@@ -62,6 +62,11 @@ typedef struct pk_limits {
     size_t max_memo;    /* memo slots; a PUT/GET index at or above this is refused (4 Mi) */
     size_t max_memory;  /* bytes of the graph's arena, objects and copies included (2 GiB) */
     unsigned max_depth; /* nested pickle streams (joblib object arrays) inside the outer one (2) */
+    /* Survey mode, for error messages only: a global outside the table is recorded as an inert
+     * class token (never called, like every admitted class) instead of stopping the load, so
+     * the caller can find *where* in the model the refused name sits (pk_graph_refused names the
+     * first one). A survey graph must never be converted. Off (0) by default. */
+    unsigned survey;
 } pk_limits;
 
 void pk_limits_default(pk_limits *lim);
@@ -90,6 +95,10 @@ void pk_graph_free(pk_graph *g);
 
 /* The object the stream's STOP returned. */
 const pk_obj *pk_graph_root(const pk_graph *g);
+
+/* Survey mode: the full name of the first global that a normal load would have refused or
+ * reported as unsupported; NULL when there was none. */
+const char *pk_graph_refused(const pk_graph *g);
 
 /* Bytes of arena memory the graph uses (for diagnostics and limit tuning). */
 size_t pk_graph_memory(const pk_graph *g);

@@ -136,6 +136,7 @@ struct pk_graph {
     size_t used;            /* bytes malloc'd for the arena */
     size_t max_bytes;       /* pk_limits.max_memory */
     pk_obj *root;
+    const char *refused;    /* survey mode: the first global a normal load refuses */
     void *owned;            /* a buffer the graph frees (decompressed stream, read file) */
     pk_obj none;            /* shared singletons */
     pk_obj vtrue;

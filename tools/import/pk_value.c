@@ -68,6 +68,11 @@ const pk_obj *pk_graph_root(const pk_graph *g)
     return g ? g->root : NULL;
 }
 
+const char *pk_graph_refused(const pk_graph *g)
+{
+    return g ? g->refused : NULL;
+}
+
 size_t pk_graph_memory(const pk_graph *g)
 {
     return g ? g->used : 0;
