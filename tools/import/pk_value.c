@@ -30,6 +30,7 @@ void pk_limits_default(pk_limits *lim)
     lim->max_memo = (size_t)1 << 22;
     lim->max_memory = (size_t)2 << 30;
     lim->max_depth = 2;
+    lim->survey = 0;
 }
 
 pk_graph *pk_graph_new(const pk_limits *lim, fr_err *e)
