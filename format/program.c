@@ -94,9 +94,10 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
         if (op->n_in != op->n_out || op->n_in == 0)
             return FR_CORRUPT(e, "program op %u: %u inputs for %u outputs", index, op->n_in,
                               op->n_out);
-        if (op->opcode == FMT_OP_SCALE && (op->mode > 2 || op->clip > 1))
-            return FR_CORRUPT(e, "program op %u: scale mode %u / clip %u", index, op->mode,
-                              op->clip);
+        if (op->opcode == FMT_OP_SCALE &&
+            (op->mode > 2 || op->clip > 1 || (op->clip && !(op->lo <= op->hi))))
+            return FR_CORRUPT(e, "program op %u: scale mode %u / clip %u [%g, %g]", index,
+                              op->mode, op->clip, op->lo, op->hi);
         if (op->opcode == FMT_OP_NORMALIZE && (op->norm < 1 || op->norm > 3))
             return FR_CORRUPT(e, "program op %u: unknown norm %u", index, op->norm);
         return 0;

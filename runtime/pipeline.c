@@ -437,7 +437,7 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
             return 0;
         }
         for (uint32_t j = 0; j < op->n_out; j++) {
-            out[j].num = j == bin ? 1.0 : 0.0;
+            out[j].num = j == bin && !isnan(x) ? 1.0 : 0.0; /* NaN: no bin */
             out[j].str = NULL;
         }
         return 0;

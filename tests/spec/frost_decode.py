@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """frost_decode.py - an independent reader of .frost files, written from format/FORMAT.md alone.
 
-    frost_decode.py FILE                          JSON like `frost inspect FILE --json`
+    frost_decode.py FILE [--json]                        JSON like `frost inspect FILE --json`
     frost_decode.py MODEL --predict ROWS.csv [--proba]   CSV like `frost predict MODEL ROWS.csv`
+    frost_decode.py MODEL --transform ROWS.csv           CSV like `frost transform MODEL ROWS.csv`
 
 Every rule of FORMAT.md is checked and every block is verified and decompressed; every tree is
-walked. On damage it prints "frost_decode: FILE: <rule>" on stderr and exits 1 (exit 3 for a
-newer major version, 4 for an unsupported required section, 2 for usage errors).
+walked; a PROGRAM is checked operation by operation (slot types included). On damage it prints
+"frost_decode: FILE: <rule>" on stderr and exits 1 (exit 3 for a newer major version, 4 for an
+unsupported required section, 2 for usage errors).
 
 Only the Python standard library and the `xxhash` module are used. LZ4 block decoding is
 implemented here from the public LZ4 block format description.
@@ -27,14 +29,26 @@ END_MAGIC = b"FROSTEND"
 NONE32 = 0xFFFFFFFF
 
 SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 1, 2, 3, 4, 5, 6
+SEC_PROGRAM, SEC_LINEAR = 7, 8
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
-                 6: "METADATA"}
+                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR"}
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED = 1, 2
 FLAG_NORMALIZE, FLAG_SIGN, FLAG_RAW_ARGMAX = 1, 2, 4
 LINK_IDENTITY, LINK_LOGISTIC, LINK_SOFTMAX = 0, 1, 2
 LABEL_KINDS = {1: "int", 2: "float", 3: "str", 4: "bool"}
+TREE_RECORD = 40
+
+# LINEAR rules
+RULE_IDENTITY, RULE_LOGISTIC, RULE_OVR, RULE_SOFTMAX, RULE_BIN_SOFTMAX, RULE_DECISION = range(1, 7)
+
+# PROGRAM opcodes
+OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_ENCODE, OP_NORMALIZE, OP_POLY, OP_BINS = \
+    range(1, 9)
+OP_NAMES = {1: "IMPUTE", 2: "IMPUTE_STR", 3: "INDICATOR", 4: "SCALE", 5: "ENCODE",
+            6: "NORMALIZE", 7: "POLY", 8: "BINS"}
+NUM, STR = 0, 1  # slot / feature kinds
 
 
 class Damaged(Exception):
@@ -71,10 +85,9 @@ def lz4_block_decode(src, raw_size):
     optional length bytes (255 = continue), literals, then a 2-byte little-endian offset and
     optional match-length bytes. The last sequence has literals only and ends the input.
 
-    FORMAT.md says a block holds LZ4_compress_default output, so the LZ4 format's end-of-block
-    conditions hold and are enforced (the LZ4 block format lets a decoder reject blocks that
-    break them): the last match starts at least 12 bytes before the end of the block and the
-    last 5 bytes are literals. Offset 0 is invalid."""
+    FORMAT.md (BLOCKS): "LZ4 blocks follow the LZ4 block format including its end-of-block
+    rules - the last sequence is literals only, the last 5 bytes are literals, the last match
+    starts at least 12 bytes before the end - and no match offset is 0"."""
     out = bytearray()
     ip = 0
     n = len(src)
@@ -227,6 +240,8 @@ class Frost:
         header_size = struct.unpack_from("<Q", buf, 24)[0]
         if header_size < PAGE or header_size % PAGE:
             damaged("superblock: header_size %d not a multiple of 4096 >= 4096" % header_size)
+        if header_size > 1 << 30:
+            damaged("superblock: header_size %d above 1 GiB" % header_size)
         if header_size > real:
             damaged("superblock: header_size %d beyond the end of the file (%d bytes)"
                     % (header_size, real))
@@ -319,20 +334,60 @@ class Frost:
         if any(buf[pos:self.header_size]):
             damaged("header: non-zero byte in [%d, %d), outside every section"
                     % (pos, self.header_size))
-        for t in (SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES):
+        for t in (SEC_BLOCKS, SEC_CHUNKS, SEC_FEATURES):
             if t not in bodies:
                 damaged("section table: required section %s missing" % SECTION_NAMES[t])
+        # "A file holds exactly one estimator - ENSEMBLE or LINEAR - or none, in which case it
+        # must hold a PROGRAM"
+        if SEC_ENSEMBLE in bodies and SEC_LINEAR in bodies:
+            damaged("section table: both ENSEMBLE and LINEAR (a file holds one estimator)")
+        if SEC_ENSEMBLE not in bodies and SEC_LINEAR not in bodies and SEC_PROGRAM not in bodies:
+            damaged("section table: no ENSEMBLE, no LINEAR and no PROGRAM")
         self.decode_blocks(bodies[SEC_BLOCKS])
         self.decode_chunks(bodies[SEC_CHUNKS])
-        self.decode_ensemble(bodies[SEC_ENSEMBLE])
-        self.decode_features(bodies[SEC_FEATURES])
+        self.estimator = None
+        self.task = None
+        self.n_features = None      # the estimator's features
+        self.n_outputs = None
+        self.n_classes = []
+        self.trees = []
+        self.n_trees = 0
+        self.top_chunk = NONE32
+        if SEC_ENSEMBLE in bodies:
+            self.estimator = "ensemble"
+            self.decode_ensemble(bodies[SEC_ENSEMBLE])
+        else:
+            # no trees: every chunk would be a top chunk that is no ENSEMBLE's top_chunk or a
+            # body chunk that holds no body
+            for i, c in enumerate(self.chunks):
+                damaged("chunk %d: %s chunk in a file without an ENSEMBLE"
+                        % (i, "top" if c["kind"] == 1 else "body"))
+        if SEC_LINEAR in bodies:
+            self.estimator = "linear"
+            self.decode_linear(bodies[SEC_LINEAR])
+        if SEC_PROGRAM in bodies:
+            pb = bodies[SEC_PROGRAM]
+            expect = struct.unpack_from("<I", pb)[0] if len(pb) >= 4 else None
+            self.decode_features(bodies[SEC_FEATURES], expect, "PROGRAM n_inputs")
+        else:
+            self.decode_features(bodies[SEC_FEATURES], self.n_features, "the estimator's")
+        self.program = None
+        if SEC_PROGRAM in bodies:
+            self.decode_program(bodies[SEC_PROGRAM])
+            if self.estimator is not None and self.n_features != self.program["n_outputs"]:
+                damaged("PROGRAM: n_outputs %d, but the estimator reads %d features"
+                        % (self.program["n_outputs"], self.n_features))
+        else:
+            if STR in self.feature_kinds:
+                damaged("FEATURES: a string column without a PROGRAM (the estimator's own "
+                        "features are numeric)")
         if self.task == TASK_CLASSIFIER:
             if SEC_CLASSES not in bodies:
                 damaged("section table: a classifier without a CLASSES section")
             self.decode_classes(bodies[SEC_CLASSES])
         else:
             if SEC_CLASSES in bodies:
-                damaged("section table: a regressor with a CLASSES section")
+                damaged("section table: a CLASSES section without a classifier")
             self.classes = None
         self.metadata = {}
         if SEC_METADATA in bodies:
@@ -501,20 +556,19 @@ class Frost:
                 if self.eflags & FLAG_SIGN:
                     damaged("%s: SIGN_DECISION on a regressor" % E)
         if self.n_trees == 0:
-            if self.top_chunk != NONE32:
-                damaged("%s: top_chunk %d with no trees" % (E, self.top_chunk))
+            damaged("%s: n_trees 0 (FORMAT.md: n_trees >= 1)" % E)
         else:
             if self.top_chunk >= len(self.chunks):
                 damaged("%s: top_chunk %d beyond the chunk directory" % (E, self.top_chunk))
             if self.chunks[self.top_chunk]["kind"] != 1:
                 damaged("%s: top chunk %d is not of kind 1" % (E, self.top_chunk))
-        r.need(32 * self.n_trees, "tree records")
+        r.need(TREE_RECORD * self.n_trees, "tree records")
         self.trees = []
-        owner = {}
+        last_body = {}   # body chunk -> (tree, end of its last body)
         for t in range(self.n_trees):
-            rec = r.raw(32, "tree %d" % t)
-            top_off, top_size, body, rawcol, root, n_splits, n_leaves = \
-                struct.unpack("<QIIIIII", rec)
+            rec = r.raw(TREE_RECORD, "tree %d" % t)
+            (top_off, top_size, body, body_off, body_size, rawcol, n_splits,
+             n_leaves) = struct.unpack("<QIIQIIII", rec)
             name = "tree %d" % t
             if top_off % 8:
                 damaged("%s: top_offset not 8-aligned" % name)
@@ -522,44 +576,74 @@ class Frost:
                 damaged("%s: top_size %d not >= 8 and 8-aligned" % (name, top_size))
             if top_off + top_size > self.chunks[self.top_chunk]["raw_size"]:
                 damaged("%s: top part beyond the top chunk" % name)
-            if body != NONE32:
+            if body == NONE32:
+                if body_off != 0 or body_size != 0:
+                    damaged("%s: body_offset/body_size not 0 without a body" % name)
+            else:
                 if body >= len(self.chunks):
                     damaged("%s: body_chunk %d beyond the chunk directory" % (name, body))
                 if self.chunks[body]["kind"] != 2:
                     damaged("%s: body chunk %d is not of kind 2" % (name, body))
-                if body in owner:
-                    damaged("%s: body chunk %d already belongs to tree %d"
-                            % (name, body, owner[body]))
-                owner[body] = t
+                if body_off % 8:
+                    damaged("%s: body_offset %d not 8-aligned" % (name, body_off))
+                if body_size % 8:
+                    damaged("%s: body_size %d not 8-aligned" % (name, body_size))
+                if body_size == 0:
+                    # FORMAT.md: "0 without a body"; a body chunk with an empty body is read
+                    # here as no body at all
+                    damaged("%s: body_chunk %d with body_size 0" % (name, body))
+                if body_off + body_size > self.chunks[body]["raw_size"]:
+                    damaged("%s: body [%d, %d) outside body chunk %d (raw_size %d)"
+                            % (name, body_off, body_off + body_size, body,
+                               self.chunks[body]["raw_size"]))
+                if body in last_body and body_off < last_body[body][1]:
+                    damaged("%s: body at %d in chunk %d overlaps or precedes tree %d's body "
+                            "(bodies are in record order, not overlapping)"
+                            % (name, body_off, body, last_body[body][0]))
+                last_body[body] = (t, body_off + body_size)
+            if top_size + body_size >= 1 << 32:
+                damaged("%s: top_size + body_size >= 2^32" % name)
             if self.kind == KIND_BOOSTED:
                 if rawcol >= self.n_raw:
                     damaged("%s: raw_column %d >= n_raw" % (name, rawcol))
             elif rawcol != 0:
                 damaged("%s: raw_column %d in a MEAN model" % (name, rawcol))
-            if root not in (0, 1):
-                damaged("%s: root is not a ref with offset 0" % name)
             if n_leaves != n_splits + 1:
                 damaged("%s: n_leaves != n_splits + 1" % name)
             self.trees.append({"top_offset": top_off, "top_size": top_size, "body_chunk": body,
-                               "raw_column": rawcol, "root": root, "n_splits": n_splits,
+                               "body_offset": body_off, "body_size": body_size,
+                               "raw_column": rawcol, "n_splits": n_splits,
                                "n_leaves": n_leaves})
         r.end()
         for i, c in enumerate(self.chunks):
-            if c["kind"] == 2 and i not in owner:
-                damaged("chunk %d: body chunk of no tree" % i)
+            if c["kind"] == 2 and i not in last_body:
+                damaged("chunk %d: body chunk that holds no tree's body" % i)
             if c["kind"] == 1 and i != self.top_chunk:
                 damaged("chunk %d: a top chunk that is not ENSEMBLE's top_chunk" % i)
 
-    def decode_features(self, body):
+    def decode_features(self, body, expect, against):
+        """expect: the column count FEATURES must have (the estimator's n_features, or the
+        PROGRAM's n_inputs), checked before any per-column list is built."""
         r = Reader(body, "FEATURES")
         n = r.u32("n_features")
-        if n != self.n_features:
-            damaged("FEATURES: n_features %d differs from ENSEMBLE's %d" % (n, self.n_features))
         flags = r.u32("flags")
-        if flags & ~1:
-            damaged("FEATURES: reserved flags set")
+        if flags & ~3:
+            damaged("FEATURES: reserved flags 0x%x set" % (flags & ~3))
+        if expect is not None and n != expect:
+            damaged("FEATURES: n_features %d differs from %s %d" % (n, against, expect))
+        self.n_features_in = n
+        self.feature_flags = flags
+        if flags & 2:
+            kinds = r.raw(n, "kinds")
+            for j, k in enumerate(kinds):
+                if k not in (NUM, STR):
+                    damaged("FEATURES: column %d has kind %d (0 numeric, 1 string)" % (j, k))
+            self.feature_kinds = list(kinds)
+        else:
+            self.feature_kinds = [NUM] * n
         self.feature_names = None
         if flags & 1:
+            r.need(4 * n, "feature names")
             self.feature_names = [r.string("feature name %d" % j) for j in range(n)]
         r.end()
 
@@ -567,7 +651,7 @@ class Frost:
         r = Reader(body, "CLASSES")
         n = r.u32("n_outputs")
         if n != self.n_outputs:
-            damaged("CLASSES: n_outputs %d differs from ENSEMBLE's %d" % (n, self.n_outputs))
+            damaged("CLASSES: n_outputs %d differs from the estimator's %d" % (n, self.n_outputs))
         self.classes = []
         for k in range(n):
             kind = r.u32("kind")
@@ -577,9 +661,234 @@ class Frost:
             if count != self.n_classes[k]:
                 damaged("CLASSES: output %d: count %d differs from n_classes %d"
                         % (k, count, self.n_classes[k]))
+            r.need(4 * count, "labels")
             labels = [r.string("output %d label %d" % (k, j)) for j in range(count)]
             self.classes.append({"kind": LABEL_KINDS[kind], "labels": labels})
         r.end()
+
+    def decode_linear(self, body):
+        r = Reader(body, "LINEAR")
+        L = "LINEAR"
+        self.task = r.u32("task")
+        self.rule = r.u32("rule")
+        self.n_features = r.u32("n_features")
+        self.n_rows = r.u32("n_rows")
+        if self.task not in (TASK_CLASSIFIER, TASK_REGRESSOR):
+            damaged("%s: task %d" % (L, self.task))
+        if not RULE_IDENTITY <= self.rule <= RULE_DECISION:
+            damaged("%s: rule %d" % (L, self.rule))
+        if self.n_features < 1:
+            damaged("%s: n_features 0" % L)
+        if self.n_rows < 1:
+            damaged("%s: n_rows 0" % L)
+        if self.task == TASK_REGRESSOR:
+            if self.rule != RULE_IDENTITY:
+                damaged("%s: regressor with rule %d (regression is rule 1)" % (L, self.rule))
+            self.n_outputs = self.n_rows          # "coefficient rows: targets"
+        else:
+            if self.rule == RULE_IDENTITY:
+                damaged("%s: classifier with rule 1 (identity is regression)" % L)
+            if self.rule in (RULE_LOGISTIC, RULE_BIN_SOFTMAX) and self.n_rows != 1:
+                damaged("%s: binary rule %d with %d coefficient rows" % (L, self.rule, self.n_rows))
+            if self.rule in (RULE_OVR, RULE_SOFTMAX) and self.n_rows < 2:
+                damaged("%s: rule %d needs a row per class" % (L, self.rule))
+            self.n_outputs = 1
+            # "1 for binary classifiers, or classes"
+            self.n_classes = [2 if self.n_rows == 1 else self.n_rows]
+        r.need(8 * self.n_rows * self.n_features, "coef")
+        raw = r.raw(8 * self.n_rows * self.n_features, "coef")
+        flat = struct.unpack("<%dd" % (self.n_rows * self.n_features), raw)
+        self.coef = [list(flat[i * self.n_features:(i + 1) * self.n_features])
+                     for i in range(self.n_rows)]
+        r.need(8 * self.n_rows, "intercept")
+        self.intercept = [r.f64("intercept") for _ in range(self.n_rows)]
+        r.end()
+
+    def decode_program(self, body):
+        r = Reader(body, "PROGRAM")
+        P = "PROGRAM"
+        n_inputs = r.u32("n_inputs")
+        n_slots = r.u32("n_slots")
+        n_ops = r.u32("n_ops")
+        n_outputs = r.u32("n_outputs")
+        if n_inputs != self.n_features_in:
+            damaged("%s: n_inputs %d differs from FEATURES n_features %d"
+                    % (P, n_inputs, self.n_features_in))
+        if n_outputs < 1:
+            damaged("%s: n_outputs 0" % P)
+        types = list(self.feature_kinds)
+        r.need(16 * n_ops, "operations")
+        ops = []
+        for k in range(n_ops):
+            name = "%s: op %d" % (P, k)
+            opcode = r.u32("opcode")
+            n_in = r.u32("n_in")
+            n_out = r.u32("n_out")
+            if r.u32("reserved"):
+                damaged("%s: reserved field not zero" % name)
+            if opcode not in OP_NAMES:
+                damaged("%s: unknown opcode %d" % (name, opcode))
+            name += " (%s)" % OP_NAMES[opcode]
+            r.need(4 * n_in, "input slots")
+            ins = [r.u32("input slot") for _ in range(n_in)]
+            first_new = len(types)
+            for s in ins:
+                if s >= first_new:
+                    damaged("%s: input slot %d not lower than its first output slot %d"
+                            % (name, s, first_new))
+            in_types = [types[s] for s in ins]
+            op = {"opcode": opcode, "ins": ins, "n_out": n_out}
+
+            def need_types(want, what="input"):
+                for s, t in zip(ins, in_types):
+                    if t != want:
+                        damaged("%s: %s slot %d is %s, the operation reads %s"
+                                % (name, what, s, "a string" if t == STR else "numeric",
+                                   "strings" if want == STR else "numbers"))
+
+            def need_same():
+                if n_out != n_in:
+                    damaged("%s: n_in %d != n_out %d" % (name, n_in, n_out))
+
+            out_type = NUM
+            if opcode == OP_IMPUTE:
+                need_same()
+                need_types(NUM)
+                r.need(8 * n_in, "fill values")
+                op["fill"] = [r.f64("fill value") for _ in range(n_in)]
+            elif opcode == OP_IMPUTE_STR:
+                need_same()
+                need_types(STR)
+                r.need(4 * n_in, "fill values")
+                op["fill"] = [r.string("fill value") for _ in range(n_in)]
+                out_type = STR
+            elif opcode == OP_INDICATOR:
+                need_same()
+                op["in_types"] = in_types
+            elif opcode == OP_SCALE:
+                need_same()
+                need_types(NUM)
+                op["mode"] = r.u32("mode")
+                op["clip"] = r.u32("clip")
+                op["lo"] = r.f64("lo")
+                op["hi"] = r.f64("hi")
+                if op["mode"] not in (0, 1, 2):
+                    damaged("%s: mode %d (0, 1 or 2)" % (name, op["mode"]))
+                if op["clip"] not in (0, 1):
+                    damaged("%s: clip %d (a flag: 0 or 1)" % (name, op["clip"]))
+                if op["clip"] and not op["lo"] <= op["hi"]:
+                    damaged("%s: clip bounds lo %r > hi %r (FORMAT.md: lo <= hi when clipping)"
+                            % (name, op["lo"], op["hi"]))
+                r.need(16 * n_in, "a and b")
+                op["a"] = [r.f64("a") for _ in range(n_in)]
+                op["b"] = [r.f64("b") for _ in range(n_in)]
+            elif opcode == OP_ENCODE:
+                if n_in != 1:
+                    damaged("%s: n_in %d (ENCODE reads 1 slot)" % (name, n_in))
+                if n_out < 1:
+                    damaged("%s: n_out 0" % name)
+                kind = r.u32("category kind")
+                n_cat = r.u32("n_cat")
+                unknown = r.u32("unknown")
+                missing_cat = r.u32("missing_cat")
+                unknown_target = r.f64("unknown_target")
+                if kind not in (NUM, STR):
+                    damaged("%s: category kind %d" % (name, kind))
+                if kind != in_types[0]:
+                    damaged("%s: category kind %d does not match input slot %d"
+                            % (name, kind, ins[0]))
+                if unknown not in (0, 1):
+                    damaged("%s: unknown %d (0 or 1)" % (name, unknown))
+                if missing_cat != NONE32 and missing_cat >= n_cat:
+                    damaged("%s: missing_cat %d >= n_cat %d" % (name, missing_cat, n_cat))
+                if kind == NUM:
+                    r.need(8 * n_cat, "categories")
+                    cats = [r.f64("category") for _ in range(n_cat)]
+                    seen = set()
+                    for c in cats:
+                        if c != c:
+                            damaged("%s: a NaN category" % name)
+                        if c in seen:  # == comparison: 0.0 and -0.0 are the same category
+                            damaged("%s: category %r appears twice" % (name, c))
+                        seen.add(c)
+                else:
+                    r.need(4 * n_cat, "categories")
+                    cats = [r.string("category") for _ in range(n_cat)]
+                    if len(set(cats)) != len(cats):
+                        damaged("%s: a string category appears twice" % name)
+                r.need(8 * n_cat, "targets")
+                targets = [r.f64("target") for _ in range(n_cat)]
+                if n_out > 1:
+                    checked = list(targets)
+                    if unknown == 1:
+                        # FORMAT.md: "every target is an integer column in [-1, n_out)";
+                        # unknown_target is read as one of them when it is used
+                        checked.append(unknown_target)
+                    for v in checked:
+                        if not (math.isfinite(v) and v == int(v) and -1 <= v < n_out):
+                            damaged("%s: one-hot target %r not an integer in [-1, %d)"
+                                    % (name, v, n_out))
+                op.update(kind=kind, unknown=unknown, missing_cat=missing_cat,
+                          unknown_target=unknown_target, cats=cats, targets=targets)
+                op["index"] = {c: i for i, c in enumerate(cats)}
+            elif opcode == OP_NORMALIZE:
+                need_same()
+                need_types(NUM)
+                op["norm"] = r.u32("norm")
+                if op["norm"] not in (1, 2, 3):
+                    damaged("%s: norm %d (1 l1, 2 l2, 3 max)" % (name, op["norm"]))
+            elif opcode == OP_POLY:
+                need_types(NUM)
+                r.need(4 * n_out, "terms")
+                terms = []
+                for j in range(n_out):
+                    degree = r.u32("degree")
+                    r.need(4 * degree, "term positions")
+                    pos = [r.u32("position") for _ in range(degree)]
+                    for p in pos:
+                        if p >= n_in:
+                            damaged("%s: term %d uses input position %d >= n_in %d"
+                                    % (name, j, p, n_in))
+                    terms.append(pos)
+                op["terms"] = terms
+            elif opcode == OP_BINS:
+                if n_in != 1:
+                    damaged("%s: n_in %d (BINS reads 1 slot)" % (name, n_in))
+                need_types(NUM)
+                op["rule"] = r.u32("rule")
+                n_edges = r.u32("n_edges")
+                if op["rule"] not in (1, 2):
+                    damaged("%s: rule %d (1 or 2)" % (name, op["rule"]))
+                if n_edges < 2:
+                    damaged("%s: n_edges %d (a bin needs 2 edges)" % (name, n_edges))
+                r.need(8 * n_edges, "edges")
+                op["edges"] = [r.f64("edge") for _ in range(n_edges)]
+                if n_out != 1 and n_out != n_edges - 1:
+                    damaged("%s: n_out %d is neither 1 nor n_edges - 1 = %d"
+                            % (name, n_out, n_edges - 1))
+            types.extend([out_type] * n_out)
+            ops.append(op)
+        if n_slots != len(types):
+            damaged("%s: n_slots %d, but n_inputs + the operations' n_out = %d"
+                    % (P, n_slots, len(types)))
+        r.need(4 * n_outputs, "outputs")
+        outputs = [r.u32("output slot") for _ in range(n_outputs)]
+        for s in outputs:
+            if s >= n_slots:
+                damaged("%s: output slot %d >= n_slots %d" % (P, s, n_slots))
+            if types[s] != NUM:
+                damaged("%s: output slot %d is a string slot" % (P, s))
+        flags = r.u32("flags")
+        if flags & ~1:
+            damaged("%s: reserved flags 0x%x set" % (P, flags & ~1))
+        names = None
+        if flags & 1:
+            r.need(4 * n_outputs, "output names")
+            names = [r.string("output name %d" % j) for j in range(n_outputs)]
+        r.end()
+        self.program = {"n_inputs": n_inputs, "n_slots": n_slots, "ops": ops,
+                        "outputs": outputs, "n_outputs": n_outputs, "names": names,
+                        "types": types}
 
     def decode_metadata(self, body):
         r = Reader(body, "METADATA")
@@ -624,22 +933,28 @@ class Frost:
             self.warnings.append("non-zero padding after the last chunk")
 
     # -- trees: walk every node, enforce the node/ref rules, build an evaluable form --
+
+    # -- trees: walk every node, enforce the node/ref rules, build an evaluable form --
     def build_trees(self):
         self.compiled = []
         bs = self.block_size
-        lw = self.leaf_width
+        lw = self.leaf_width if self.estimator == "ensemble" else 0
         for t, rec in enumerate(self.trees):
             name = "tree %d" % t
             top_chunk = self.chunk_data[self.top_chunk]
             top_off = rec["top_offset"]
             top_size = rec["top_size"]
+            body_off = rec["body_offset"]
+            body_size = rec["body_size"]
             if rec["body_chunk"] != NONE32:
                 body = self.chunk_data[rec["body_chunk"]]
             else:
                 body = b""
 
             def locate(off, size, what):
-                """(bytes, position) of `size` bytes at tree-space offset `off`."""
+                """(bytes, position) of `size` bytes at tree-space offset `off`: the top part is
+                [0, top_size), the body [top_size, top_size + body_size). The block grid is the
+                chunk's, counted from the chunk start after adding top_offset / body_offset."""
                 if off < top_size:
                     if off + size > top_size:
                         damaged("%s: %s at %d runs past the top part (top_size %d)"
@@ -649,9 +964,11 @@ class Frost:
                         damaged("%s: %s at %d straddles a block of the top chunk"
                                 % (name, what, off))
                     return top_chunk, pos
-                pos = off - top_size
-                if pos + size > len(body):
-                    damaged("%s: %s at %d outside the tree's space" % (name, what, off))
+                rel = off - top_size
+                if rel + size > body_size:
+                    damaged("%s: %s at %d outside the tree's space (top_size %d + body_size %d)"
+                            % (name, what, off, top_size, body_size))
+                pos = body_off + rel  # position in the body chunk
                 if pos // bs != (pos + size - 1) // bs:
                     damaged("%s: %s at %d straddles a block of its body chunk" % (name, what, off))
                 return body, pos
@@ -663,8 +980,10 @@ class Frost:
             n_leaves = 0
             limit = rec["n_splits"] + rec["n_leaves"]
 
+            # the root is a split at offset 0, or a leaf at offset 0 when n_splits is 0
+            root = 0 if rec["n_splits"] > 0 else 1
             # iterative depth-first walk: (ref, parent offset, what, parent index, side)
-            stack = [(rec["root"], None, "root", -1, 0)]
+            stack = [(root, None, "root", -1, 0)]
             while stack:
                 ref, parent_off, what, parent, side = stack.pop()
                 kind = ref & 3
@@ -706,16 +1025,18 @@ class Frost:
 
     # -- inspect --
     def inspect(self):
-        def hexsum(b):
-            return b.hex()
-        e = {"task": "classifier" if self.task == TASK_CLASSIFIER else "regressor",
-             "kind": "mean" if self.kind == KIND_MEAN else "boosted",
-             "n_features": self.n_features, "n_outputs": self.n_outputs,
-             "n_trees": self.n_trees, "leaf_width": self.leaf_width, "flags": self.eflags,
-             "link": self.link, "n_raw": self.n_raw,
-             "top_chunk": None if self.top_chunk == NONE32 else self.top_chunk,
-             "learning_rate": self.learning_rate, "n_classes": self.n_classes,
-             "init_raw": self.init_raw}
+        """What `frost inspect --json` prints. FORMAT.md does not define this JSON; the field
+        names follow frost's output (NaN and infinities as the strings "nan", "inf", "-inf")."""
+        e = None
+        if self.estimator == "ensemble":
+            e = {"task": "classifier" if self.task == TASK_CLASSIFIER else "regressor",
+                 "kind": "mean" if self.kind == KIND_MEAN else "boosted",
+                 "n_features": self.n_features, "n_outputs": self.n_outputs,
+                 "n_trees": self.n_trees, "leaf_width": self.leaf_width, "flags": self.eflags,
+                 "link": self.link, "n_raw": self.n_raw,
+                 "top_chunk": None if self.top_chunk == NONE32 else self.top_chunk,
+                 "learning_rate": jnum(self.learning_rate), "n_classes": self.n_classes,
+                 "init_raw": [jnum(v) for v in self.init_raw]}
         return {
             "path": self.path,
             "major": self.major, "minor": self.minor, "flags": self.flags,
@@ -725,17 +1046,56 @@ class Frost:
             "digest": self.digest,
             "blocks": [{"offset": b["offset"], "stored_size": b["stored_size"],
                         "raw_size": b["raw_size"], "codec": "lz4" if b["codec"] == 1 else "none",
-                        "checksum": hexsum(b["checksum"])} for b in self.blocks],
+                        "checksum": b["checksum"].hex()} for b in self.blocks],
             "chunks": [{"kind": "top" if c["kind"] == 1 else "body",
                         "first_block": c["first_block"], "block_count": c["block_count"],
                         "raw_size": c["raw_size"]} for c in self.chunks],
             "ensemble": e,
             "trees": [dict(t, body_chunk=None if t["body_chunk"] == NONE32 else t["body_chunk"])
                       for t in self.trees],
-            "features": {"count": self.n_features, "names": self.feature_names},
+            "features": {"count": self.n_features_in,
+                         "kinds": (None if not self.feature_flags & 2 else
+                                   [KIND_NAMES[k] for k in self.feature_kinds]),
+                         "names": self.feature_names},
+            "program": self.inspect_program(),
+            "linear": None if self.estimator != "linear" else {
+                "task": "classifier" if self.task == TASK_CLASSIFIER else "regressor",
+                "rule": self.rule, "n_features": self.n_features, "n_rows": self.n_rows,
+                "coef": [jnum(v) for row in self.coef for v in row],
+                "intercept": [jnum(v) for v in self.intercept]},
             "classes": self.classes,
             "metadata": self.metadata,
         }
+
+    def inspect_program(self):
+        p = self.program
+        if p is None:
+            return None
+        ops = []
+        for op in p["ops"]:
+            code = op["opcode"]
+            o = {"op": OP_NAMES[code].lower(), "in": op["ins"], "n_out": op["n_out"]}
+            if code in (OP_IMPUTE, OP_IMPUTE_STR):
+                o["fill"] = [jnum(v) for v in op["fill"]]
+            elif code == OP_SCALE:
+                o.update(mode=op["mode"], clip=op["clip"], lo=jnum(op["lo"]), hi=jnum(op["hi"]),
+                         a=[jnum(v) for v in op["a"]], b=[jnum(v) for v in op["b"]])
+            elif code == OP_ENCODE:
+                # frost prints unknown_target as a one-element list
+                o.update(kind=KIND_NAMES[op["kind"]], unknown=op["unknown"],
+                         missing_cat=None if op["missing_cat"] == NONE32 else op["missing_cat"],
+                         unknown_target=[jnum(op["unknown_target"])],
+                         categories=[jnum(v) for v in op["cats"]],
+                         targets=[jnum(v) for v in op["targets"]])
+            elif code == OP_NORMALIZE:
+                o["norm"] = op["norm"]
+            elif code == OP_POLY:
+                o["terms"] = op["terms"]
+            elif code == OP_BINS:
+                o.update(rule=op["rule"], edges=[jnum(v) for v in op["edges"]])
+            ops.append(o)
+        return {"n_inputs": p["n_inputs"], "n_slots": p["n_slots"], "outputs": p["outputs"],
+                "output_names": p["names"], "ops": ops}
 
     # -- prediction --
     def leaf(self, t, x):
@@ -751,7 +1111,11 @@ class Frost:
         return n[1]
 
     def predict_row(self, x):
-        """x: float32 values (as Python floats). Returns (labels or values, proba or None)."""
+        """x: the estimator's features (f64; the ENSEMBLE casts them to float32).
+        Returns (labels or values, proba or None)."""
+        if self.estimator == "linear":
+            return self.predict_linear(x)
+        x = f32(x)
         if self.kind == KIND_MEAN:
             width = self.leaf_width
             acc = None
@@ -792,24 +1156,100 @@ class Frost:
             return [raw[0]], None
         labels = self.classes[0]["labels"]
         if self.link == LINK_LOGISTIC:
-            try:
-                e = math.exp(-raw[0])
-            except OverflowError:
-                e = math.inf
-            p1 = 1.0 / (1.0 + e)
+            p1 = logistic(raw[0])
             p0 = 1.0 - p1
             if self.eflags & FLAG_SIGN:
                 cls = 1 if raw[0] >= 0 else 0
             else:
                 cls = argmax([p0, p1])
             return [labels[cls]], [p0, p1]
+        # FORMAT.md: logsumexp(raw) = m + log(S), m = max(raw) (0 when not finite), S the
+        # pairwise sum of exp(raw[c] - m)
         m = max(raw)
-        s = 0.0
-        for r_ in raw:  # FORMAT.md: "Σ exp(raw[c] - m)" - in order (it names no other order)
-            s += math.exp(r_ - m)
-        lse = m + math.log(s)
-        proba = [math.exp(r_ - lse) for r_ in raw]
+        if not math.isfinite(m):
+            m = 0.0
+        lse = m + math.log(pairwise_sum([fexp(r_ - m) for r_ in raw]))
+        proba = [fexp(r_ - lse) for r_ in raw]
         return [labels[argmax(raw)]], proba
+
+    def predict_linear(self, x):
+        """FORMAT.md LINEAR: d_r = Σ_j x_j · coef[r][j] + intercept[r] (j in order)."""
+        d = []
+        for r_ in range(self.n_rows):
+            s = 0.0
+            row = self.coef[r_]
+            for j in range(self.n_features):
+                s += x[j] * row[j]
+            d.append(s + self.intercept[r_])
+        if self.task == TASK_REGRESSOR:
+            return d, None
+        labels = self.classes[0]["labels"]
+        if self.n_rows == 1:
+            cls = 1 if d[0] > 0 else 0
+        else:
+            cls = argmax(d)
+        rule = self.rule
+        proba = None
+        if rule == RULE_LOGISTIC:
+            p1 = logistic(d[0])
+            proba = [1.0 - p1, p1]
+        elif rule == RULE_OVR:
+            p = [logistic(v) for v in d]
+            s = SOFTMAX_SUM(p)
+            proba = [fdiv(v, s) for v in p]
+        elif rule == RULE_SOFTMAX:
+            proba = softmax(d)
+        elif rule == RULE_BIN_SOFTMAX:
+            proba = softmax([-d[0], d[0]])
+        return [labels[cls]], proba
+
+
+KIND_NAMES = {NUM: "numeric", STR: "string"}
+
+
+def jnum(v):
+    """A float as frost's JSON writes it: NaN and infinities as strings."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if v != v else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def fdiv(a, b):
+    """IEEE-754 division (Python raises on a zero divisor)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def f32(x):
+    """float32 cast with C semantics (no overflow error)."""
+    return list(array.array("f", x))
+
+
+def fexp(v):
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+
+def logistic(v):
+    try:
+        e = math.exp(-v)
+    except OverflowError:
+        e = math.inf
+    return 1.0 / (1.0 + e)
+
+
+def softmax(v):
+    """exp(v_r - max) over their sum (FORMAT.md LINEAR rule 4)."""
+    m = max(v)
+    e = [math.exp(a - m) for a in v]
+    s = SOFTMAX_SUM(e)
+    return [fdiv(a, s) for a in e]
 
 
 def argmax(v):
@@ -821,10 +1261,16 @@ def argmax(v):
 
 
 def pairwise_sum(a):
-    """numpy's pairwise sum as FORMAT.md describes it: sequential below 8 values, else 8
-    interleaved partial sums combined as ((s0+s1)+(s2+s3))+((s4+s5)+(s6+s7)), then the
-    remainder added in order."""
+    """numpy's pairwise sum as FORMAT.md describes it: below 8 values, added in order starting
+    from 0.0; from 8 to 128 values, 8 interleaved partial sums over the largest multiple of 8,
+    combined as ((s0+s1)+(s2+s3))+((s4+s5)+(s6+s7)), then the remaining values added in order;
+    above 128, with h = n/2 rounded down to a multiple of 8, the sum of the first h values plus
+    the sum of the rest, each computed the same way."""
     n = len(a)
+    if n > 128:
+        h = n // 2
+        h -= h % 8
+        return pairwise_sum(a[:h]) + pairwise_sum(a[h:])
     if n < 8:
         res = 0.0
         for v in a:
@@ -843,13 +1289,122 @@ def pairwise_sum(a):
     return res
 
 
+# The sum in LINEAR's softmax and one-vs-rest normalization. FORMAT.md's LINEAR section says
+# "over their sum" / "divided by their sum" without an order (its ENSEMBLE softmax says pairwise);
+# numpy (scikit-learn's softmax, `prob.sum(axis=1)`) sums pairwise, and so does this reader.
+SOFTMAX_SUM = pairwise_sum
+
+
+# ---- PROGRAM evaluation -----------------------------------------------------------------------
+
+class MISSING_STR:
+    """A missing string slot ("missing = absent")."""
+
+
+def is_missing(v):
+    return v is MISSING_STR or (isinstance(v, float) and v != v)
+
+
+def run_program(prog, inputs):
+    """inputs: the n_inputs slot values (float, NaN = missing; str, or MISSING_STR). Returns
+    every slot. Raises InputError for an unknown category where the table says it is an error."""
+    slots = list(inputs)
+    for k, op in enumerate(prog["ops"]):
+        code = op["opcode"]
+        xs = [slots[s] for s in op["ins"]]
+        if code == OP_IMPUTE:
+            out = [f if x != x else x for x, f in zip(xs, op["fill"])]
+        elif code == OP_IMPUTE_STR:
+            out = [f if x is MISSING_STR else x for x, f in zip(xs, op["fill"])]
+        elif code == OP_INDICATOR:
+            out = [1.0 if is_missing(x) else 0.0 for x in xs]
+        elif code == OP_SCALE:
+            out = []
+            for x, a, b in zip(xs, op["a"], op["b"]):
+                if op["mode"] == 0:
+                    v = fdiv(x - a, b)
+                elif op["mode"] == 1:
+                    v = x * a + b
+                else:
+                    v = x * a  # mode 2: b unused
+                if op["clip"]:
+                    # min(max(v, lo), hi); a NaN stays NaN (FORMAT.md does not say)
+                    if v == v:
+                        v = min(max(v, op["lo"]), op["hi"])
+                out.append(v)
+        elif code == OP_ENCODE:
+            x = xs[0]
+            if is_missing(x):
+                i = op["missing_cat"] if op["missing_cat"] != NONE32 else None
+            else:
+                i = op["index"].get(x)
+            if i is None:
+                if op["unknown"] == 0:
+                    raise InputError("PROGRAM op %d: unknown category %r" % (k, x))
+                t = op["unknown_target"]
+            else:
+                t = op["targets"][i]
+            if op["n_out"] == 1:
+                out = [t]
+            else:
+                out = [0.0] * op["n_out"]
+                if t != -1:
+                    out[int(t)] = 1.0
+        elif code == OP_NORMALIZE:
+            norm = op["norm"]
+            if norm == 1:
+                n = 0.0
+                for x in xs:
+                    n += abs(x)
+            elif norm == 2:
+                n = 0.0
+                for x in xs:
+                    n += x * x
+                n = math.sqrt(n)
+            else:
+                n = 0.0
+                for x in xs:
+                    n = max(n, abs(x))
+            if n == 0:
+                n = 1.0
+            out = [fdiv(x, n) for x in xs]
+        elif code == OP_POLY:
+            out = []
+            for term in op["terms"]:
+                v = 1.0
+                for j, p in enumerate(term):
+                    v = xs[p] if j == 0 else v * xs[p]
+                out.append(v)
+        elif code == OP_BINS:
+            x = xs[0]
+            e = op["edges"]
+            ne = len(e)
+            if op["rule"] == 1:
+                b = sum(1 for v in e[1:ne - 1] if v <= x)
+            else:
+                xe = x + (1e-8 + 1e-5 * abs(x))
+                b = min(sum(1 for v in e[1:ne] if v <= xe), ne - 2)
+            if op["n_out"] == 1:
+                out = [float(b)]
+            else:
+                out = [0.0] * op["n_out"]
+                out[b] = 1.0
+        slots.extend(out)
+    return slots
+
+
+# ---- rows ------------------------------------------------------------------------------------
+
 def read_rows(model, path):
-    """Rows of a CSV file as float32 values in the model's column order."""
+    """Rows of a CSV file as input values in the file's column order (FEATURES): numeric
+    columns as float (NaN for an empty field), string columns as str (MISSING_STR when empty).
+    Columns match by name when FEATURES has names, else by position."""
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     if not rows:
         raise InputError("%s: empty CSV" % path)
     header = rows[0]
+    n = model.n_features_in
     if model.feature_names is not None:
         pos = {}
         for i, h in enumerate(header):
@@ -860,34 +1415,55 @@ def read_rows(model, path):
                 raise InputError("%s: no column named %r" % (path, name))
             cols.append(pos[name])
     else:
-        if len(header) < model.n_features:
-            raise InputError("%s: %d columns, the model needs %d"
-                             % (path, len(header), model.n_features))
-        cols = list(range(model.n_features))
+        if len(header) < n:
+            raise InputError("%s: %d columns, the model needs %d" % (path, len(header), n))
+        cols = list(range(n))
+    kinds = model.feature_kinds
     out = []
     for line in rows[1:]:
         if not line:
             continue  # an empty line is no row
         vals = []
-        for c in cols:
-            s = line[c].strip() if c < len(line) else ""
-            vals.append(math.nan if s == "" else float(s))
-        out.append(list(array.array("f", vals)))  # the float32 cast (C semantics, no overflow error)
+        for j, c in enumerate(cols):
+            s = line[c] if c < len(line) else ""
+            if kinds[j] == STR:
+                vals.append(MISSING_STR if s == "" else s)
+            else:
+                s = s.strip()
+                vals.append(math.nan if s == "" else float(s))
+        out.append(vals)
     return out
+
+
+def features_of(model, x):
+    """The estimator's features for one row of inputs."""
+    if model.program is None:
+        return x
+    slots = run_program(model.program, x)
+    return [slots[s] for s in model.program["outputs"]]
+
+
+def fmt(v):
+    return repr(v)
 
 
 def predict(model, rows_path, proba):
     """The CSV `frost predict MODEL ROWS [--proba]` prints, as a string."""
-    if model.n_trees == 0:
+    if model.estimator is None:
+        raise InputError("the file holds no estimator (a PROGRAM only): use --transform")
+    if model.estimator == "ensemble" and model.n_trees == 0:
         # FORMAT.md divides by n_trees (MEAN) and defines nothing for an empty ensemble
         raise InputError("the model has no trees: FORMAT.md defines no prediction")
-    rows = read_rows(model, rows_path)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
     clf = model.task == TASK_CLASSIFIER
     if proba:
         if not clf:
             raise InputError("--proba needs a classifier")
+        if model.estimator == "linear" and model.rule == RULE_DECISION:
+            raise InputError("LINEAR rule 6: decision only, no probabilities")
+    rows = read_rows(model, rows_path)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if proba:
         if model.n_outputs == 1:
             w.writerow(model.classes[0]["labels"])
         else:
@@ -899,25 +1475,52 @@ def predict(model, rows_path, proba):
         else:
             w.writerow(["prediction_%d" % o for o in range(model.n_outputs)])
     for x in rows:
-        pred, p = model.predict_row(x)
+        pred, p = model.predict_row(features_of(model, x))
         if proba:
-            w.writerow([repr(v) for v in p])
+            w.writerow([fmt(v) for v in p])
         elif clf:
             w.writerow(pred)
         else:
-            w.writerow([repr(v) for v in pred])
+            w.writerow([fmt(v) for v in pred])
     return buf.getvalue()
+
+
+def transform(model, rows_path):
+    """The CSV `frost transform MODEL ROWS` prints: the PROGRAM's outputs, headed by the output
+    names (FORMAT.md PROGRAM flags bit 0)."""
+    if model.program is None:
+        raise InputError("the file has no PROGRAM: nothing to transform")
+    rows = read_rows(model, rows_path)
+    prog = model.program
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    names = prog["names"]
+    if names is None:
+        # FORMAT.md names no header for unnamed outputs; frost's CLI help: "headed by
+        # get_feature_names_out() where the file records them"
+        names = ["x%d" % j for j in range(prog["n_outputs"])]
+    w.writerow(names)
+    for x in rows:
+        slots = run_program(prog, x)
+        w.writerow([fmt(slots[s]) for s in prog["outputs"]])
+    return buf.getvalue()
+
+
+USAGE = ("usage: frost_decode.py FILE [--json] | MODEL --predict ROWS.csv [--proba] | "
+         "MODEL --transform ROWS.csv")
 
 
 def main(argv):
     args = argv[1:]
     path = None
     rows = None
+    mode = "inspect"
     proba = False
     i = 0
     while i < len(args):
         a = args[i]
-        if a == "--predict" and i + 1 < len(args):
+        if a in ("--predict", "--transform") and i + 1 < len(args) and rows is None:
+            mode = a[2:]
             rows = args[i + 1]
             i += 2
             continue
@@ -926,15 +1529,13 @@ def main(argv):
         elif a == "--json":
             pass
         elif a.startswith("--") or path is not None:
-            print("usage: frost_decode.py FILE [--json] | MODEL --predict ROWS.csv [--proba]",
-                  file=sys.stderr)
+            print(USAGE, file=sys.stderr)
             return 2
         else:
             path = a
         i += 1
-    if path is None:
-        print("usage: frost_decode.py FILE [--json] | MODEL --predict ROWS.csv [--proba]",
-              file=sys.stderr)
+    if path is None or (proba and mode != "predict"):
+        print(USAGE, file=sys.stderr)
         return 2
     try:
         model = Frost(path)
@@ -948,7 +1549,10 @@ def main(argv):
         print("frost_decode: %s: warning: %s" % (path, w), file=sys.stderr)
     if rows is not None:
         try:
-            out = predict(model, rows, proba)
+            if mode == "predict":
+                out = predict(model, rows, proba)
+            else:
+                out = transform(model, rows)
         except (InputError, OSError, ValueError) as e:
             print("frost_decode: %s" % e, file=sys.stderr)
             return 1

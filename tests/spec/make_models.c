@@ -250,7 +250,7 @@ typedef struct model_def {
     int meta;
     uint32_t n_rows;
     int single_leaf; /* every tree is one leaf */
-    int may_fail;    /* the builder may refuse it (reported, not an error) */
+    int must_fail;   /* FORMAT.md forbids it: the builder must refuse it */
 } model_def;
 
 static const char *const tricky_names[] = {
@@ -679,9 +679,10 @@ static const model_def models[] = {
      .n_outputs = 2, .n_trees = 40, .max_depth = 11, .p_split = 0.7, .leaves = LEAF_REAL,
      .nan_left = 1, .compress = 1, .block_shift = 20, .top_levels = 5, .named = 1,
      .n_rows = 100},
+    /* FORMAT.md: "n_trees >= 1" */
     {.name = "empty_forest", .seed = 24, .task = REG, .kind = MEAN, .n_features = 3,
      .n_outputs = 1, .n_trees = 0, .compress = 0, .block_shift = 12, .top_levels = 1,
-     .n_rows = 3, .may_fail = 1},
+     .n_rows = 3, .must_fail = 1},
     /* many blocks: a few thousand trees, deep enough to need body chunks */
     {.name = "big_forest", .seed = 17, .task = REG, .kind = MEAN, .n_features = 20,
      .n_outputs = 1, .n_trees = 2000, .max_depth = 10, .p_split = 0.55, .leaves = LEAF_REAL,
@@ -699,12 +700,25 @@ int main(int argc, char **argv)
         return 2;
     }
     int failed = 0;
-    for (size_t i = 0; i < sizeof models / sizeof *models; i++)
-        if (build(argv[1], &models[i]) != 0) {
-            if (models[i].may_fail)
-                fprintf(stderr, "%s: refused by the builder (allowed)\n", models[i].name);
-            else
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+        int rc = build(argv[1], &models[i]);
+        if (models[i].must_fail) {
+            if (rc == 0) {
+                fprintf(stderr, "%s: the builder wrote a model FORMAT.md forbids\n",
+                        models[i].name);
                 failed = 1;
+                char path[4096];
+                snprintf(path, sizeof path, "%s/%s.frost", argv[1], models[i].name);
+                remove(path);
+                snprintf(path, sizeof path, "%s/%s.csv", argv[1], models[i].name);
+                remove(path);
+            } else {
+                fprintf(stderr, "%s: refused by the builder, as FORMAT.md requires\n",
+                        models[i].name);
+            }
+        } else if (rc != 0) {
+            failed = 1;
         }
+    }
     return failed;
 }

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """spec_checks.py MODEL_DIR FROST_BIN - differential checks of frost against frost_decode.py.
 
-Run by tests/stages/spec.sh after make_models has written MODEL_DIR. Prints one line per check,
-"ok - NAME ..." or "FAIL - NAME: why", and exits 1 when any check failed.
+Run by tests/stages/spec.sh after make_models (tree ensembles through the builder API) and
+make_sk_models.py (scikit-learn pipelines, transformers and linear models through `frost
+convert`) have written MODEL_DIR. Prints one line per check, "ok - NAME ..." or
+"FAIL - NAME: why", and exits 1 when any check failed.
 
   1. every model: decoder JSON == `frost inspect --json`; decoder predictions (and
-     probabilities) == `frost predict`;
+     probabilities) == `frost predict`; decoder transform == `frost transform` (PROGRAM);
+     the mode a model does not support (predict on a transformer, transform without a
+     PROGRAM, --proba of a decision-only LINEAR) is refused by both;
   2. damaged copies (header byte, block byte, truncation, ...) are rejected by the decoder CLI
      and by `frost verify`;
   3. edits that keep every checksum and the header digest valid:
@@ -13,9 +17,12 @@ Run by tests/stages/spec.sh after make_models has written MODEL_DIR. Prints one 
        accept  - FORMAT.md allows it: both must accept it and agree on inspect and predictions;
        either  - FORMAT.md does not say: both must give the same answer (and agree if accepted);
   4. a seeded differential fuzz: single-byte changes of header sections and of tree data, with
-     the digest and block checksums recomputed; both readers must agree.
+     the digest and block checksums recomputed; both readers must agree;
+  5. probes: inputs on which FORMAT.md can be read two ways (see probe_cases); a difference
+     passes as "# AMBIGUOUS: ..." for the lead to settle in the spec.
 """
 import concurrent.futures
+import copy
 import csv
 import io
 import json
@@ -46,27 +53,10 @@ results = []  # (ok, line)
 # the lead decides whether the spec or the code changes (then delete the entry).
 # (substring of the decoder's message, what differs)
 KNOWN = [
-    ("outside every section",
-     "FORMAT.md: 'Bytes of the header region not covered by the superblock, the table or a "
-     "section are zero' - frost does not check them"),
-    ("not valid UTF-8",
-     "FORMAT.md: 'str = u32 length then length bytes of UTF-8 with no NUL byte' - frost rejects "
-     "NUL but accepts invalid UTF-8"),
-    ("MEAN model with learning_rate",
-     "FORMAT.md: 'f64 learning_rate (BOOSTED), else 0' - frost accepts a non-zero rate on MEAN"),
-    ("RAW_ARGMAX with",
-     "FORMAT.md: RAW_ARGMAX is for 'a single DecisionTreeClassifier' / 'the (only) tree' - "
-     "frost accepts it with several trees"),
-    ("SIGN_DECISION on a non-binary model",
-     "FORMAT.md: 'bit 1 SIGN_DECISION (BOOSTED binary)' - frost accepts it on softmax models"),
+    # (none: the five leniencies listed here before - header bytes outside every section,
+    # invalid UTF-8 in a str, learning_rate on a MEAN model, RAW_ARGMAX with several trees,
+    # SIGN_DECISION on a softmax model - are now refused by frost and checked as "reject")
 ]
-
-
-# Why a prediction can be inexact although both readers follow FORMAT.md (by link).
-NEAR_HINT = {
-    2: " - FORMAT.md's softmax 'Σ exp(raw[c] - m)' does not say how to sum; the decoder sums in "
-       "order, frost (like scipy's logsumexp, np.sum) with numpy's pairwise sum",
-}
 
 
 def known(msg):
@@ -152,51 +142,43 @@ def csv_diff(ours, theirs):
     return None, near
 
 
-# ---- 1. every model ---------------------------------------------------------------------------
+# ---- 1. every model ----------------------------------------------------------------------------
 
-def check_model(frost, path, rows, cli):
-    """Returns a list of (ok, name, detail). With cli, the decoder runs as a command (as a user
-    would); otherwise in this process (the same code, one decode for all the comparisons)."""
+def modes_of(m):
+    """[(CLI arguments after MODEL ROWS, decoder mode, proba, expected to work)] for a model."""
     out = []
-    name = os.path.basename(path)
-    how = " (decoder CLI)" if cli else ""
-    m = None
-    if cli:
-        rc, ours, err = run([PY, DECODER, path])
-        if rc != 0:
-            return [(False, "inspect %s" % name, "decoder refused a valid file: " + err.strip())]
-        ours = json.loads(ours)
+    if m.estimator is not None:
+        out.append((["predict"], "predict", False, True))
+        if m.task == fd.TASK_CLASSIFIER:
+            no_proba = m.estimator == "linear" and m.rule == fd.RULE_DECISION
+            out.append((["predict", "--proba"], "predict", True, not no_proba))
     else:
-        try:
-            m = fd.Frost(path)
-        except fd.Damaged as e:
-            return [(False, "inspect %s" % name, "decoder refused a valid file: %s" % e)]
-        ours = json.loads(json.dumps(m.inspect()))
-    rc2, theirs, err2 = run([frost, "inspect", path, "--json"])
-    if rc2 != 0:
-        return [(False, "inspect %s" % name, "frost inspect failed: " + err2.strip())]
-    d = json_diff(ours, json.loads(theirs))
-    out.append((d is None, "inspect %s%s" % (name, how),
-                d or "(%d blocks, %d chunks, %d trees)" % (len(ours["blocks"]),
-                                                           len(ours["chunks"]),
-                                                           len(ours["trees"]))))
-    rc, _, err = run([frost, "verify", path])
-    out.append((rc == 0, "verify %s" % name, "" if rc == 0 else err.strip()))
-    if rows is None:
-        return out
-    modes = [[]]
-    if ours["ensemble"]["task"] == "classifier":
-        modes.append(["--proba"])
-    for mode in modes:
-        what = "predict%s %s%s" % (" --proba" if mode else "", name, how)
+        out.append((["predict"], "predict", False, False))  # a transformer does not predict
+    out.append((["transform"], "transform", False, m.program is not None))
+    return out
+
+
+def run_outputs(frost, path, rows, m, cli, name, how):
+    """Predictions, probabilities and transforms of one model by both readers."""
+    out = []
+    for args, mode, proba, works in modes_of(m):
+        what = "%s%s %s%s" % (args[0], " --proba" if proba else "", name, how)
+        flags = ["--proba"] if proba else []
         if cli:
-            rc, mine, err = run([PY, DECODER, path, "--predict", rows] + mode)
+            rc, mine, err = run([PY, DECODER, path, "--" + mode, rows] + flags)
         else:
             try:
-                rc, mine, err = 0, fd.predict(m, rows, bool(mode)), ""
+                mine = fd.predict(m, rows, proba) if mode == "predict" else fd.transform(m, rows)
+                rc, err = 0, ""
             except (fd.InputError, ValueError) as e:
                 rc, mine, err = 1, "", str(e)
-        rc2, theirs, err2 = run([frost, "predict", path, rows] + mode)
+        rc2, theirs, err2 = run([frost, args[0], path, rows] + flags)
+        if not works:
+            ok = rc != 0 and rc2 != 0
+            out.append((ok, what + " refused", "(both refuse: %s)" % err2.strip() if ok else
+                        "decoder rc %d (%s), frost rc %d (%s)" % (rc, err.strip(), rc2,
+                                                                  err2.strip())))
+            continue
         if rc != 0 or rc2 != 0:
             out.append((False, what, "decoder rc %d (%s), frost rc %d (%s)"
                         % (rc, err.strip(), rc2, err2.strip())))
@@ -204,10 +186,52 @@ def check_model(frost, path, rows, cli):
         d, near = csv_diff(mine, theirs)
         n_rows = mine.count("\n") - 1
         detail = d or "(%d rows, %s)" % (n_rows, "exact" if near == 0 else
-                                          "%d cells not exact, within %g%s"
-                                          % (near, REL_TOL, NEAR_HINT.get(ours["ensemble"]["link"],
-                                                                          "")))
+                                          "%d cells not exact, within %g" % (near, REL_TOL))
         out.append((d is None, what, detail))
+    return out
+
+
+def check_model(frost, path, rows, cli):
+    """Returns a list of (ok, name, detail). With cli, the decoder runs as a command (as a user
+    would); otherwise in this process (the same code, one decode for all the comparisons)."""
+    out = []
+    name = os.path.basename(path)
+    how = " (decoder CLI)" if cli else ""
+    try:
+        m = fd.Frost(path)
+    except fd.Damaged as e:
+        return [(False, "inspect %s" % name, "decoder refused a valid file: %s" % e)]
+    if cli:
+        rc, ours, err = run([PY, DECODER, path, "--json"])
+        if rc != 0:
+            return [(False, "inspect %s" % name, "decoder refused a valid file: " + err.strip())]
+        ours = json.loads(ours)
+    else:
+        ours = json.loads(json.dumps(m.inspect()))
+    rc2, theirs, err2 = run([frost, "inspect", path, "--json"])
+    if rc2 != 0:
+        out.append((False, "inspect %s" % name, "frost inspect failed (rc %d): %s"
+                    % (rc2, err2.strip()[-300:])))
+    else:
+        d = json_diff(ours, json.loads(theirs))
+        what = []
+        if m.estimator:
+            what.append(m.estimator)
+        if m.program:
+            what.append("program of %d ops" % len(m.program["ops"]))
+        out.append((d is None, "inspect %s%s" % (name, how),
+                    d or "(%s; %d blocks, %d chunks, %d trees)"
+                    % (", ".join(what), len(ours["blocks"]), len(ours["chunks"]),
+                       len(ours["trees"]))))
+    rc, _, err = run([frost, "verify", path])
+    out.append((rc == 0, "verify %s" % name, "" if rc == 0 else err.strip()))
+    # FORMAT.md: "Writers set REQUIRED on every section except METADATA"
+    bad = ["%s flags %d" % (fd.SECTION_NAMES.get(t, t), f) for (t, f, _, _) in m.sections
+           if (f & 1) != (0 if t == fd.SEC_METADATA else 1)]
+    out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
+                "section but METADATA)"))
+    if rows is not None:
+        out += run_outputs(frost, path, rows, m, cli, name, how)
     return out
 
 
@@ -255,7 +279,13 @@ def ens(m):
 
 def tree_record(m, t):
     n_cls = len(m.n_classes)
-    return ens(m) + 48 + 4 * n_cls + 8 * m.n_raw + 32 * t
+    return ens(m) + 48 + 4 * n_cls + 8 * m.n_raw + fd.TREE_RECORD * t
+
+
+# tree record fields: (offset, struct format)
+TR_TOP_OFFSET, TR_TOP_SIZE, TR_BODY_CHUNK, TR_BODY_OFFSET, TR_BODY_SIZE, TR_RAW_COLUMN, \
+    TR_N_SPLITS, TR_N_LEAVES = (0, "Q"), (8, "I"), (12, "I"), (16, "Q"), (24, "I"), (28, "I"), \
+    (32, "I"), (36, "I")
 
 
 def fix_block(b, m, i):
@@ -272,7 +302,7 @@ def tree_file_pos(m, t, off):
     if off < rec["top_size"]:
         ci, pos = m.top_chunk, rec["top_offset"] + off
     else:
-        ci, pos = rec["body_chunk"], off - rec["top_size"]
+        ci, pos = rec["body_chunk"], rec["body_offset"] + off - rec["top_size"]
     c = m.chunks[ci]
     bi = c["first_block"] + pos // m.block_size
     blk = m.blocks[bi]
@@ -284,14 +314,15 @@ def tree_nodes(m, t):
     """[(offset, kind, fields)] of tree t in walk order, read from the decoded chunks."""
     rec = m.trees[t]
     out = []
-    stack = [rec["root"]]
+    stack = [0 if rec["n_splits"] else 1]
     while stack:
         ref = stack.pop()
         off = ref & ~7
         if off < rec["top_size"]:
             data, pos = m.chunk_data[m.top_chunk], rec["top_offset"] + off
         else:
-            data, pos = m.chunk_data[rec["body_chunk"]], off - rec["top_size"]
+            data, pos = (m.chunk_data[rec["body_chunk"]],
+                         rec["body_offset"] + off - rec["top_size"])
         if ref & 3 == 1:
             out.append((off, "leaf", None))
             continue
@@ -451,6 +482,121 @@ def s_bytes(s):
     return struct.pack("<I", len(e)) + e
 
 
+def rechunk(p, m, raws, kinds=None, encode=None):
+    """Lays the data region out again from new raw chunk contents (blocks of block_size, codec
+    none or, with encode, LZ4 bytes from encode(raw); chunks page-aligned), rewriting BLOCKS and
+    CHUNKS (kinds kept unless given)."""
+    kinds = kinds or [c["kind"] for c in m.chunks]
+    data = bytearray()
+    blocks = []
+    chunks = []
+    bs = m.block_size
+    for ci, raw in enumerate(raws):
+        data += bytes(-len(data) % fd.PAGE)
+        first = len(blocks)
+        for k in range(0, len(raw), bs):
+            part = raw[k:k + bs]
+            st = encode(part) if encode else part
+            blocks.append(struct.pack("<QIIB3sI", p.header_size + len(data), len(st),
+                                      len(part), 1 if encode else 0, b"", 0) +
+                          xxhash.xxh3_64_digest(st))
+            data += st
+        chunks.append(struct.pack("<IIIIQ", kinds[ci], first, len(blocks) - first, 0, len(raw)))
+    data += bytes(-len(data) % fd.PAGE)
+    p.data = data
+    body = p.body(fd.SEC_BLOCKS)
+    body[:] = struct.pack("<II", len(blocks), 0) + b"".join(blocks)
+    body = p.body(fd.SEC_CHUNKS)
+    body[:] = struct.pack("<II", len(chunks), 0) + b"".join(chunks)
+
+
+def set_section(p, stype, body, flags=None):
+    """Replaces (or adds, or with body None removes) the section of a type."""
+    for i, sec in enumerate(p.sections):
+        if sec[0] == stype:
+            if body is None:
+                del p.sections[i]
+            else:
+                sec[2] = bytearray(body)
+                if flags is not None:
+                    sec[1] = flags
+            return
+    if body is not None:
+        p.sections.append([stype, 1 if flags is None else flags, bytearray(body)])
+
+
+def features_bytes(n, kinds=None, names=None):
+    flags = (1 if names is not None else 0) | (2 if kinds is not None else 0)
+    b = struct.pack("<II", n, flags)
+    if kinds is not None:
+        b += bytes(kinds)
+    if names is not None:
+        b += b"".join(s_bytes(x) for x in names)
+    return b
+
+
+def op_bytes(op):
+    """One PROGRAM operation, serialized per FORMAT.md (keys as frost_decode parses them)."""
+    code = op["opcode"]
+    ins = op["ins"]
+    b = struct.pack("<IIII", code, len(ins), op["n_out"], op.get("reserved", 0))
+    b += struct.pack("<%dI" % len(ins), *ins)
+    if code == fd.OP_IMPUTE:
+        b += struct.pack("<%dd" % len(op["fill"]), *op["fill"])
+    elif code == fd.OP_IMPUTE_STR:
+        b += b"".join(s_bytes(x) for x in op["fill"])
+    elif code == fd.OP_SCALE:
+        b += struct.pack("<IIdd", op["mode"], op["clip"], op["lo"], op["hi"])
+        b += struct.pack("<%dd" % len(op["a"]), *op["a"])
+        b += struct.pack("<%dd" % len(op["b"]), *op["b"])
+    elif code == fd.OP_ENCODE:
+        cats = op["cats"]
+        b += struct.pack("<IIIId", op["kind"], len(cats), op["unknown"], op["missing_cat"],
+                         op["unknown_target"])
+        if op["kind"] == fd.NUM:
+            b += struct.pack("<%dd" % len(cats), *cats)
+        else:
+            b += b"".join(s_bytes(x) for x in cats)
+        b += struct.pack("<%dd" % len(op["targets"]), *op["targets"])
+    elif code == fd.OP_NORMALIZE:
+        b += struct.pack("<I", op["norm"])
+    elif code == fd.OP_POLY:
+        for term in op["terms"]:
+            b += struct.pack("<I%dI" % len(term), len(term), *term)
+    elif code == fd.OP_BINS:
+        b += struct.pack("<II%dd" % len(op["edges"]), op["rule"], len(op["edges"]),
+                         *op["edges"])
+    return b + op.get("extra", b"")
+
+
+def program_bytes(n_inputs, ops, outputs, names=None, n_slots=None, flags=None):
+    slots = n_inputs + sum(op["n_out"] for op in ops)
+    b = struct.pack("<IIII", n_inputs, slots if n_slots is None else n_slots, len(ops),
+                    len(outputs))
+    b += b"".join(op_bytes(op) for op in ops)
+    b += struct.pack("<%dI" % len(outputs), *outputs)
+    b += struct.pack("<I", (1 if names is not None else 0) if flags is None else flags)
+    if names is not None:
+        b += b"".join(s_bytes(x) for x in names)
+    return b
+
+
+def program_of(m):
+    """A deep copy of the decoded PROGRAM (ops as dicts) for editing."""
+    return copy.deepcopy(m.program)
+
+
+def linear_bytes(task, rule, coef, intercept):
+    n_rows, n_features = len(coef), len(coef[0]) if coef else 0
+    flat = [v for row in coef for v in row]
+    return struct.pack("<IIII", task, rule, n_features, n_rows) + \
+        struct.pack("<%dd" % len(flat), *flat) + struct.pack("<%dd" % len(intercept), *intercept)
+
+
+def classes_bytes(labels, kind=1):
+    return struct.pack("<III", 1, kind, len(labels)) + b"".join(s_bytes(x) for x in labels)
+
+
 # ---- 3. edits with valid checksums ------------------------------------------------------------
 
 def edits_structural(models):
@@ -464,6 +610,7 @@ def edits_structural(models):
     C = "small_named_lz4"        # lz4, names, metadata, string labels
     G = "gb_binary_sign"         # boosted, named
     T = "tree_raw_argmax"        # one tree, raw_argmax, uncompressed, NaN-left bits
+    SC = "sk_ct"                 # PROGRAM only: ColumnTransformer, string and numeric columns
 
     def sb(off, fmt, val, digest=True):
         def f(b, m):
@@ -472,9 +619,16 @@ def edits_structural(models):
             return fix_digest(b) if digest else b
         return f
 
+    def rebuilt(fn, **kw):
+        def f(b, m):
+            p = Parts(m)
+            fn(p, m)
+            return p.assemble(**kw)
+        return f
+
     # superblock and footer
     hdr("major version 2", "reject", U, sb(8, "H", 2))
-    hdr("major version 0", "either", U, sb(8, "H", 0))
+    hdr("major version 0", "reject", U, sb(8, "H", 0))
     hdr("minor version 9 (newer minors are accepted)", "accept", U, sb(10, "H", 9))
     hdr("superblock reserved flag bit 1", "reject", U, sb(12, "I", 2))
     hdr("block_shift 11", "reject", U, sb(16, "I", 11))
@@ -529,8 +683,8 @@ def edits_structural(models):
         entry(fd.SEC_CLASSES, 0, "I", 77))
     hdr("FEATURES typed 77 (required section missing)", "reject", U,
         entry(fd.SEC_FEATURES, 0, "I", 77))
-    hdr("BLOCKS without the REQUIRED flag", "either", U, entry(fd.SEC_BLOCKS, 4, "I", 0))
-    hdr("METADATA with the REQUIRED flag", "either", U, entry(fd.SEC_METADATA, 4, "I", 1))
+    hdr("BLOCKS without the REQUIRED flag", "accept", U, entry(fd.SEC_BLOCKS, 4, "I", 0))
+    hdr("METADATA with the REQUIRED flag", "accept", U, entry(fd.SEC_METADATA, 4, "I", 1))
 
     def header_gap_byte(b, m):
         b = bytearray(b)
@@ -621,23 +775,52 @@ def edits_structural(models):
 
     hdr("CHUNKS reserved u32", "reject", U,
         lambda b, m: fix_digest(put(bytearray(b), section(m, 2)[1] + 4, "I", 1)))
-    hdr("chunk kind 3", "reject", U, chk(2, 0, "I", lambda m, v: 3))
-    hdr("body chunk marked kind 1", "reject", U, chk(2, 0, "I", lambda m, v: 1))
-    hdr("chunk reserved", "reject", U, chk(2, 12, "I", lambda m, v: 1))
-    hdr("chunk raw_size + 8", "reject", U, chk(2, 16, "Q", lambda m, v: v + 8))
-    hdr("chunk first_block + 1", "reject", U, chk(2, 4, "I", lambda m, v: v + 1))
-    hdr("chunk block_count 0", "reject", U, chk(2, 8, "I", lambda m, v: 0))
+    hdr("chunk kind 3", "reject", U, chk(1, 0, "I", lambda m, v: 3))
+    hdr("body chunk marked kind 1", "reject", U, chk(1, 0, "I", lambda m, v: 1))
+    hdr("chunk reserved", "reject", U, chk(1, 12, "I", lambda m, v: 1))
+    hdr("chunk raw_size + 8", "reject", U, chk(1, 16, "Q", lambda m, v: v + 8))
+    hdr("chunk first_block + 1", "reject", U, chk(1, 4, "I", lambda m, v: v + 1))
+    hdr("chunk block_count 0", "reject", U, chk(1, 8, "I", lambda m, v: 0))
+
+    def split_body(p, m):
+        """The (single) body chunk cut in two at the start of a body on a block boundary; the
+        later trees point into the new chunk. Blocks re-encoded as literal-only LZ4, so that
+        chunks do not end on a page boundary."""
+        bs = m.block_size
+        body_ci = m.trees[with_body(m)]["body_chunk"]
+        cut_t = [t for t, r in enumerate(m.trees) if r["body_chunk"] == body_ci and
+                 r["body_offset"] and r["body_offset"] % bs == 0][0]
+        cut = m.trees[cut_t]["body_offset"]
+        raws = [m.chunk_data[ci] for ci in range(len(m.chunks))]
+        raws[body_ci:body_ci + 1] = [raws[body_ci][:cut], raws[body_ci][cut:]]
+        kinds = [c["kind"] for c in m.chunks]
+        kinds[body_ci:body_ci + 1] = [2, 2]
+        rechunk(p, m, raws, kinds=kinds, encode=lz4_literals)
+        e = p.body(fd.SEC_ENSEMBLE)
+        for t, r in enumerate(m.trees):
+            at = tree_record(m, t) - ens(m)
+            if r["body_chunk"] != fd.NONE32 and r["body_chunk"] > body_ci:
+                put(e, at + 12, "I", r["body_chunk"] + 1)
+            if r["body_chunk"] == body_ci and t >= cut_t:
+                put(e, at + 12, "I", body_ci + 1)
+                put(e, at + 16, "Q", r["body_offset"] - cut)
+    hdr("packed body chunk cut in two at a block boundary (two body chunks)", "accept", C,
+        rebuilt(split_body))
 
     def merge_chunks(b, m):
-        # chunk 10 has 2 blocks: its second block moved to start a page... instead, make
-        # chunk 1 also claim the next chunk's block (blocks not contiguous in the file)
-        b = bytearray(b)
-        e1, e2 = chunk_entry(m, 1), chunk_entry(m, 2)
-        put(b, e1 + 8, "I", 2)
-        put(b, e1 + 16, "Q", m.chunks[1]["raw_size"] + m.chunks[2]["raw_size"])
-        put(b, e2 + 4, "I", 3)
+        # on the two-body-chunk file: chunk 1 also claims chunk 2's first block, which starts on
+        # a new page, not right after chunk 1's last block
+        b = bytearray(rebuilt(split_body)(b, m))
+        m2 = fd.Frost("split", b)
+        e1, e2 = chunk_entry(m2, 1), chunk_entry(m2, 2)
+        moved = m2.blocks[m2.chunks[2]["first_block"]]["raw_size"]
+        put(b, e1 + 8, "I", m2.chunks[1]["block_count"] + 1)
+        put(b, e1 + 16, "Q", m2.chunks[1]["raw_size"] + moved)
+        put(b, e2 + 4, "I", m2.chunks[2]["first_block"] + 1)
+        put(b, e2 + 8, "I", m2.chunks[2]["block_count"] - 1)
+        put(b, e2 + 16, "Q", m2.chunks[2]["raw_size"] - moved)
         return fix_digest(b)
-    hdr("chunk claims a block that does not follow its last one", "reject", U, merge_chunks)
+    hdr("chunk claims a block that does not follow its last one", "reject", C, merge_chunks)
 
     # ENSEMBLE
     def ef(field_off, fmt, val_fn):
@@ -663,23 +846,23 @@ def edits_structural(models):
     hdr("ENSEMBLE top_chunk out of range", "reject", U, ef(36, "I", lambda m, v: 1000))
     hdr("ENSEMBLE top_chunk 0xFFFFFFFF with trees", "reject", U,
         ef(36, "I", lambda m, v: 0xFFFFFFFF))
-    hdr("ENSEMBLE MEAN with learning_rate 0.5", "either", U, ef(40, "d", lambda m, v: 0.5))
+    hdr("ENSEMBLE MEAN with learning_rate 0.5", "reject", U, ef(40, "d", lambda m, v: 0.5))
     hdr("ENSEMBLE n_classes 3 on a 2-class forest", "reject", U, ef(48, "I", lambda m, v: 3))
     hdr("ENSEMBLE BOOSTED binary with n_classes 3", "reject", G, ef(48, "I", lambda m, v: 3))
     hdr("ENSEMBLE BOOSTED with link 2 and n_raw 1", "reject", G, ef(28, "I", lambda m, v: 2))
     hdr("ENSEMBLE BOOSTED regressor link 1", "reject", "gb_regressor",
         ef(28, "I", lambda m, v: 1))
     hdr("ENSEMBLE BOOSTED with leaf_width 2", "reject", G, ef(20, "I", lambda m, v: 2))
-    hdr("ENSEMBLE NORMALIZE_LEAVES on a regressor", "either", "rf_regressor",
+    hdr("ENSEMBLE NORMALIZE_LEAVES on a regressor", "reject", "rf_regressor",
         ef(24, "I", lambda m, v: v | 1))
-    hdr("ENSEMBLE RAW_ARGMAX on a 40-tree forest", "either", U, ef(24, "I", lambda m, v: v | 4))
-    hdr("ENSEMBLE SIGN_DECISION on a MEAN classifier", "either", U,
+    hdr("ENSEMBLE RAW_ARGMAX on a 40-tree forest", "reject", U, ef(24, "I", lambda m, v: v | 4))
+    hdr("ENSEMBLE SIGN_DECISION on a MEAN classifier", "reject", U,
         ef(24, "I", lambda m, v: v | 2))
-    hdr("ENSEMBLE SIGN_DECISION on a softmax model", "either", "gb_softmax",
+    hdr("ENSEMBLE SIGN_DECISION on a softmax model", "reject", "gb_softmax",
         ef(24, "I", lambda m, v: v | 2))
-    hdr("ENSEMBLE NORMALIZE_LEAVES on a BOOSTED model", "either", G,
+    hdr("ENSEMBLE NORMALIZE_LEAVES on a BOOSTED model", "reject", G,
         ef(24, "I", lambda m, v: v | 1))
-    hdr("ENSEMBLE n_classes 0 on one output", "either", "rf_multioutput",
+    hdr("ENSEMBLE n_classes 0 on one output", "reject", "rf_multioutput",
         lambda b, m: ef(48 + 4, "I", lambda m, v: 0)(b, m))
 
     def tr(t, field_off, fmt, val_fn):
@@ -690,29 +873,110 @@ def edits_structural(models):
             return fix_digest(b)
         return f
 
-    hdr("tree top_offset not 8-aligned", "reject", U, tr(2, 0, "Q", lambda m, v: v + 4))
+    def rec_at(field):
+        return lambda t: tr(t, field[0], field[1], lambda m, v: v)
+
+    def trf(t, field, val_fn):
+        """Edits one tree record field; t may be a function of the model."""
+        def f(b, m):
+            tt = t(m) if callable(t) else t
+            return tr(tt, field[0], field[1], val_fn)(b, m)
+        return f
+
+    def with_body(m, k=0):
+        """The k-th tree that has a body."""
+        return [t for t, r in enumerate(m.trees) if r["body_chunk"] != fd.NONE32][k]
+
+    def next_body(m, t):
+        """Start of the next body in tree t's chunk (or the chunk's raw_size)."""
+        r = m.trees[t]
+        later = [q["body_offset"] for q in m.trees[t + 1:] if q["body_chunk"] == r["body_chunk"]]
+        return later[0] if later else m.chunks[r["body_chunk"]]["raw_size"]
+
+    def with_gap(m):
+        """A tree with at least 8 free bytes after its body."""
+        for t, r in enumerate(m.trees):
+            if r["body_chunk"] != fd.NONE32 and \
+                    next_body(m, t) >= r["body_offset"] + r["body_size"] + 8:
+                return t
+        raise ValueError("no body followed by free space")
+
+    def before_adjacent(m):
+        """A tree whose body is immediately followed by another tree's body."""
+        for t, r in enumerate(m.trees):
+            if r["body_chunk"] != fd.NONE32 and t + 1 < len(m.trees) and \
+                    next_body(m, t) == r["body_offset"] + r["body_size"] and \
+                    any(q["body_chunk"] == r["body_chunk"] for q in m.trees[t + 1:]):
+                return t
+        raise ValueError("no two adjacent bodies")
+
+    def no_body_leaf(m):
+        for t, r in enumerate(m.trees):
+            if r["body_chunk"] == fd.NONE32 and r["n_splits"] == 0:
+                return t
+        raise ValueError("no single-leaf tree without a body")
+
+    def last_in_chunk(m):
+        t = with_body(m)
+        c = m.trees[t]["body_chunk"]
+        return max(q for q, r in enumerate(m.trees) if r["body_chunk"] == c)
+
+    hdr("tree top_offset not 8-aligned", "reject", U, trf(2, TR_TOP_OFFSET, lambda m, v: v + 4))
     hdr("tree top part past the top chunk", "reject", U,
-        tr(39, 0, "Q", lambda m, v: m.chunks[m.top_chunk]["raw_size"]))
-    hdr("tree top_size 0", "reject", U, tr(2, 8, "I", lambda m, v: 0))
-    hdr("tree top_size not 8-aligned", "reject", U, tr(2, 8, "I", lambda m, v: v + 4))
-    hdr("tree body_chunk out of range", "reject", U, tr(2, 12, "I", lambda m, v: 1000))
-    hdr("tree body_chunk = the top chunk", "reject", U, tr(2, 12, "I", lambda m, v: 0))
-    hdr("two trees share a body chunk", "reject", U, tr(2, 12, "I", lambda m, v: v + 1))
+        trf(39, TR_TOP_OFFSET, lambda m, v: m.chunks[m.top_chunk]["raw_size"]))
+    hdr("tree top_size 0", "reject", U, trf(2, TR_TOP_SIZE, lambda m, v: 0))
+    hdr("tree top_size not 8-aligned", "reject", U, trf(2, TR_TOP_SIZE, lambda m, v: v + 4))
+    hdr("tree body_chunk out of range", "reject", U, trf(2, TR_BODY_CHUNK, lambda m, v: 1000))
+    hdr("tree body_chunk = the top chunk", "reject", U, trf(2, TR_BODY_CHUNK, lambda m, v: 0))
     hdr("tree body_chunk none though its nodes are in the body", "reject", U,
-        tr(2, 12, "I", lambda m, v: 0xFFFFFFFF))
-    hdr("tree raw_column 1 in a MEAN model", "reject", U, tr(2, 16, "I", lambda m, v: 1))
+        trf(with_body, TR_BODY_CHUNK, lambda m, v: 0xFFFFFFFF))
+    hdr("tree body_chunk none, body_offset/body_size 0, though its nodes are in the body",
+        "reject", U, lambda b, m: trf(with_body, TR_BODY_CHUNK, lambda m, v: 0xFFFFFFFF)(
+            trf(with_body, TR_BODY_SIZE, lambda m, v: 0)(
+                trf(with_body, TR_BODY_OFFSET, lambda m, v: 0)(b, m), m), m))
+    hdr("tree body_offset not 8-aligned", "reject", U,
+        trf(with_body, TR_BODY_OFFSET, lambda m, v: v + 4))
+    hdr("tree body_size not 8-aligned", "reject", U,
+        trf(with_gap, TR_BODY_SIZE, lambda m, v: v + 4))
+    hdr("tree body runs 8 bytes past the end of its chunk", "reject", U,
+        lambda b, m: trf(last_in_chunk, TR_BODY_SIZE,
+                         lambda m, v: v + 8 + m.chunks[m.trees[last_in_chunk(m)]["body_chunk"]]
+                         ["raw_size"] - m.trees[last_in_chunk(m)]["body_offset"] - v)(b, m))
+    hdr("tree body overlaps the next tree's body by 8 bytes", "reject", U,
+        trf(before_adjacent, TR_BODY_SIZE, lambda m, v: v + 8))
+    hdr("tree body grown by 8 unused bytes (free space before the next body)", "accept", U,
+        trf(with_gap, TR_BODY_SIZE, lambda m, v: v + 8))
+
+    def swap_records(b, m):
+        # two consecutive trees with bodies in one chunk trade records: their bodies are then
+        # out of record order (every other rule still holds)
+        t = before_adjacent(m)
+        b = bytearray(b)
+        e1, e2 = tree_record(m, t), tree_record(m, t + 1)
+        r1, r2 = bytes(b[e1:e1 + fd.TREE_RECORD]), bytes(b[e2:e2 + fd.TREE_RECORD])
+        b[e1:e1 + fd.TREE_RECORD] = r2
+        b[e2:e2 + fd.TREE_RECORD] = r1
+        return fix_digest(b)
+    hdr("two tree records swapped (bodies out of record order in their chunk)", "reject", U,
+        swap_records)
+    hdr("tree without a body: body_offset 8", "reject", U,
+        trf(no_body_leaf, TR_BODY_OFFSET, lambda m, v: 8))
+    hdr("tree without a body: body_size 8", "reject", U,
+        trf(no_body_leaf, TR_BODY_SIZE, lambda m, v: 8))
+    hdr("single-leaf tree naming a body chunk with body_size 0", "either", U,
+        trf(no_body_leaf, TR_BODY_CHUNK, lambda m, v: 1))
+    hdr("tree raw_column 1 in a MEAN model", "reject", U, trf(2, TR_RAW_COLUMN, lambda m, v: 1))
     hdr("tree raw_column = n_raw (softmax)", "reject", "gb_softmax",
-        tr(0, 16, "I", lambda m, v: m.n_raw))
-    hdr("tree root 8 (offset not 0)", "reject", U, tr(2, 20, "I", lambda m, v: 8))
-    hdr("tree root kind 2", "reject", U, tr(2, 20, "I", lambda m, v: 2))
-    hdr("tree root leaf instead of split", "reject", U, tr(2, 20, "I", lambda m, v: 1))
-    hdr("tree n_leaves != n_splits + 1", "reject", U, tr(2, 28, "I", lambda m, v: v + 1))
+        trf(0, TR_RAW_COLUMN, lambda m, v: m.n_raw))
+    hdr("tree n_leaves != n_splits + 1", "reject", U, trf(2, TR_N_LEAVES, lambda m, v: v + 1))
     hdr("tree n_splits and n_leaves + 1 (walk disagrees)", "reject", U,
-        lambda b, m: tr(2, 24, "I", lambda m, v: v + 1)(tr(2, 28, "I", lambda m, v: v + 1)(b, m),
-                                                        m))
-    hdr("ENSEMBLE body 8 bytes longer", "either", U,
-        lambda b, m: fix_digest(put(bytearray(b), 128 + 32 * section(m, 3)[0] + 16, "Q",
-                                    section(m, 3)[2] + 8)))
+        lambda b, m: trf(2, TR_N_SPLITS, lambda m, v: v + 1)(
+            trf(2, TR_N_LEAVES, lambda m, v: v + 1)(b, m), m))
+    hdr("tree n_splits 0, n_leaves 1 on a split root (root read as a leaf, body unused)",
+        "either", U, lambda b, m: trf(with_body, TR_N_SPLITS, lambda m, v: 0)(
+            trf(with_body, TR_N_LEAVES, lambda m, v: 1)(b, m), m))
+    hdr("ENSEMBLE body with 8 trailing zero bytes", "reject", U,
+        rebuilt(lambda p, m: p.body(fd.SEC_ENSEMBLE).extend(bytes(8))))
 
     # FEATURES / CLASSES / METADATA
     def feat(field_off, fmt, val_fn, base_sec=fd.SEC_FEATURES):
@@ -724,7 +988,8 @@ def edits_structural(models):
         return f
 
     hdr("FEATURES n_features + 1", "reject", U, feat(0, "I", lambda m, v: v + 1))
-    hdr("FEATURES reserved flag", "reject", U, feat(4, "I", lambda m, v: v | 2))
+    hdr("FEATURES reserved flag bit 2", "reject", U, feat(4, "I", lambda m, v: v | 4))
+    hdr("FEATURES kinds flag without the kinds", "reject", U, feat(4, "I", lambda m, v: v | 2))
     hdr("FEATURES named flag without names", "reject", U, feat(4, "I", lambda m, v: 1))
     hdr("FEATURES name with invalid UTF-8", "reject", C, feat(8 + 4, "B", lambda m, v: 0xFF))
     hdr("FEATURES name with a NUL byte", "reject", C, feat(8 + 4, "B", lambda m, v: 0))
@@ -735,73 +1000,103 @@ def edits_structural(models):
     hdr("CLASSES count + 1", "reject", U, feat(8, "I", lambda m, v: v + 1, fd.SEC_CLASSES))
     hdr("CLASSES label kind int -> str (labels unchanged)", "accept", U,
         feat(4, "I", lambda m, v: 3, fd.SEC_CLASSES))
+    hdr("CLASSES label '1.5' under kind int (spelling not checked)", "accept", U,
+        rebuilt(lambda p, m: set_section(p, fd.SEC_CLASSES, classes_bytes(["0", "1.5"], 1))))
     hdr("METADATA count + 1", "reject", U, feat(0, "I", lambda m, v: v + 1, fd.SEC_METADATA))
+
+    def meta_value(raw):
+        def f(b, m):
+            b = bytearray(b)
+            e = section(m, fd.SEC_METADATA)[1] + 4 + 4 + len("sklearn_version") + 4
+            b[e:e + len(raw)] = raw
+            return fix_digest(b)
+        return f
+    hdr("METADATA value with an overlong UTF-8 form (E0 80 AF)", "reject", C,
+        meta_value(b"\xe0\x80\xaf"))
+    hdr("METADATA value with a UTF-16 surrogate (ED A0 80)", "reject", C,
+        meta_value(b"\xed\xa0\x80"))
+    hdr("METADATA value with a 3-byte UTF-8 character (E2 9C 93, valid)", "accept", C,
+        meta_value(b"\xe2\x9c\x93"))
     hdr("METADATA value with invalid UTF-8", "reject", C,
         lambda b, m: feat(4 + 4 + len("sklearn_version") + 4, "B", lambda m, v: 0xC0,
                           fd.SEC_METADATA)(b, m))
 
     # tree nodes (uncompressed model, checksums recomputed)
-    def node_edit(t, which, fn, base_tree_has_body=True):
-        """fn(fields, m, rec, nodes) -> new (thr, fw, left, right) for the `which`-th split."""
+    def node_edit(t, which, fn):
+        """fn(fields, m, rec, nodes, off) -> new (thr, fw, left, right) for the `which`-th split
+        (in walk order) of tree t (an index or a function of the model)."""
         def f(b, m):
+            tt = t(m) if callable(t) else t
             b = bytearray(b)
-            nodes = [n for n in tree_nodes(m, t) if n[1] == "split"]
+            nodes = [n for n in tree_nodes(m, tt) if n[1] == "split"]
             off, _, fields = nodes[which]
-            new = fn(fields, m, m.trees[t], nodes)
-            bi, fpos = tree_file_pos(m, t, off)
+            new = fn(fields, m, m.trees[tt], nodes, off)
+            bi, fpos = tree_file_pos(m, tt, off)
             put(b, fpos, "fIII", *new)
             return fix_block(b, m, bi)
         return f
 
+    def big_body(m):
+        """A tree whose body spans several blocks and does not start on a block boundary, when
+        there is one (else one that spans several blocks)."""
+        cands = [t for t, r in enumerate(m.trees)
+                 if r["body_chunk"] != fd.NONE32 and r["body_size"] > m.block_size + 64]
+        odd = [t for t in cands if m.trees[t]["body_offset"] % m.block_size]
+        return (odd or cands)[0]
+
+    def straddle(m, r, parent_off):
+        """A tree-space offset whose 16 bytes straddle a block boundary of the body chunk's grid
+        (counted from the chunk start), after parent_off and inside the body."""
+        bs = m.block_size
+        rel = (bs - 8 - r["body_offset"] % bs) % bs
+        while r["top_size"] + rel <= parent_off:
+            rel += bs
+        assert rel + 16 <= r["body_size"], "the body has no block boundary after the parent"
+        return r["top_size"] + rel
+
     hdr("split left child = its own offset", "reject", U,
-        node_edit(2, 0, lambda x, m, r, n: (x[0], x[1], 0, x[3])))
+        node_edit(2, 0, lambda x, m, r, n, o: (x[0], x[1], 0, x[3])))
     hdr("split child offset before the parent", "reject", U,
-        node_edit(2, 3, lambda x, m, r, n: (x[0], x[1], n[0][0], x[3])))
+        node_edit(2, 3, lambda x, m, r, n, o: (x[0], x[1], n[0][0], x[3])))
     hdr("split child ref kind 2", "reject", U,
-        node_edit(2, 0, lambda x, m, r, n: (x[0], x[1], (x[2] & ~7) | 2, x[3])))
+        node_edit(2, 0, lambda x, m, r, n, o: (x[0], x[1], (x[2] & ~7) | 2, x[3])))
     hdr("split child ref kind 3", "reject", U,
-        node_edit(2, 0, lambda x, m, r, n: (x[0], x[1], x[2], (x[3] & ~7) | 3)))
+        node_edit(2, 0, lambda x, m, r, n, o: (x[0], x[1], x[2], (x[3] & ~7) | 3)))
     hdr("split child ref bit 2 set", "reject", U,
-        node_edit(2, 0, lambda x, m, r, n: (x[0], x[1], x[2] | 4, x[3])))
+        node_edit(2, 0, lambda x, m, r, n, o: (x[0], x[1], x[2] | 4, x[3])))
     hdr("split feature = n_features", "reject", U,
-        node_edit(2, 1, lambda x, m, r, n: (x[0], (x[1] & 0x80000000) | m.n_features, x[2],
+        node_edit(2, 1, lambda x, m, r, n, o: (x[0], (x[1] & 0x80000000) | m.n_features, x[2],
                                             x[3])))
     hdr("split reserved bit 24", "reject", U,
-        node_edit(2, 1, lambda x, m, r, n: (x[0], x[1] | (1 << 24), x[2], x[3])))
+        node_edit(2, 1, lambda x, m, r, n, o: (x[0], x[1] | (1 << 24), x[2], x[3])))
     hdr("split child past the tree's space", "reject", U,
-        node_edit(2, 1, lambda x, m, r, n: (x[0], x[1], x[2],
-                                            r["top_size"] + m.chunks[r["body_chunk"]]["raw_size"])))
+        node_edit(2, 1, lambda x, m, r, n, o: (x[0], x[1], x[2],
+                                            r["top_size"] + r["body_size"])))
     hdr("split child is a leaf whose values run past the body", "reject", U,
-        node_edit(2, 1, lambda x, m, r, n: (x[0], x[1], x[2],
-                                            (r["top_size"] + m.chunks[r["body_chunk"]]["raw_size"]
-                                             - 8) | 1)))
-    hdr("split child is a split node straddling two blocks", "reject", U,
-        node_edit(10, 0, lambda x, m, r, n: (x[0], x[1], x[2],
-                                             r["top_size"] + m.block_size - 8)))
-    hdr("split child is a leaf straddling two blocks", "reject", U,
-        node_edit(10, 0, lambda x, m, r, n: (x[0], x[1], x[2],
-                                             (r["top_size"] + m.block_size - 8) | 1)))
+        node_edit(2, 1, lambda x, m, r, n, o: (x[0], x[1], x[2],
+                                            (r["top_size"] + r["body_size"] - 8) | 1)))
+    hdr("split child is a split node straddling two blocks of the chunk", "reject", U,
+        node_edit(big_body, 0, lambda x, m, r, n, o: (x[0], x[1], x[2], straddle(m, r, o))))
+    hdr("split child is a leaf straddling two blocks of the chunk", "reject", U,
+        node_edit(big_body, 0, lambda x, m, r, n, o: (x[0], x[1], x[2],
+                                                      straddle(m, r, o) | 1)))
+    hdr("split child at the end of its body (the next tree's bytes)", "reject", U,
+        node_edit(before_adjacent, 1, lambda x, m, r, n, o: (x[0], x[1], x[2],
+                                                             r["top_size"] + r["body_size"])))
     hdr("split children swapped (valid, predictions change)", "accept", U,
-        node_edit(2, 0, lambda x, m, r, n: (x[0], x[1], x[3], x[2])))
+        node_edit(2, 0, lambda x, m, r, n, o: (x[0], x[1], x[3], x[2])))
     hdr("split NaN-goes-left bit flipped (valid)", "accept", T,
-        node_edit(0, 0, lambda x, m, r, n: (x[0], x[1] ^ 0x80000000, x[2], x[3])))
-    hdr("split threshold NaN", "either", U,
-        node_edit(2, 0, lambda x, m, r, n: (math.nan, x[1], x[2], x[3])))
+        node_edit(0, 0, lambda x, m, r, n, o: (x[0], x[1] ^ 0x80000000, x[2], x[3])))
+    hdr("split threshold NaN", "accept", U,
+        node_edit(2, 0, lambda x, m, r, n, o: (math.nan, x[1], x[2], x[3])))
     hdr("split threshold +inf", "accept", U,
-        node_edit(2, 0, lambda x, m, r, n: (math.inf, x[1], x[2], x[3])))
-    hdr("both children of a split are the same subtree (a DAG)", "either", U,
-        node_edit(2, 0, lambda x, m, r, n: (x[0], x[1], x[2], x[2])))
-    hdr("a top-part node whose child crosses into the body mid-node", "either", T,
-        node_edit(0, 0, lambda x, m, r, n: (x[0], x[1], x[2], r["top_size"] - 8)))
+        node_edit(2, 0, lambda x, m, r, n, o: (math.inf, x[1], x[2], x[3])))
+    hdr("both children of a split are the same subtree (a DAG)", "reject", U,
+        node_edit(2, 0, lambda x, m, r, n, o: (x[0], x[1], x[2], x[2])))
+    hdr("a top-part node whose child crosses into the body mid-node", "reject", T,
+        node_edit(0, 0, lambda x, m, r, n, o: (x[0], x[1], x[2], r["top_size"] - 8)))
 
     # lenient / layout freedom (rebuilt files)
-    def rebuilt(fn, **kw):
-        def f(b, m):
-            p = Parts(m)
-            fn(p, m)
-            return p.assemble(**kw)
-        return f
-
     hdr("re-assembled unchanged", "accept", U, rebuilt(lambda p, m: None))
     hdr("unknown optional section added", "accept", U,
         rebuilt(lambda p, m: p.sections.append([1000, 0, bytearray(b"hello, future")])))
@@ -840,12 +1135,12 @@ def edits_structural(models):
 
     def meta_trailing(p, m):
         p.body(fd.SEC_METADATA).extend(b"\0" * 8)
-    hdr("METADATA body with 8 trailing zero bytes", "either", U, rebuilt(meta_trailing))
+    hdr("METADATA body with 8 trailing zero bytes", "reject", U, rebuilt(meta_trailing))
 
     def classes_on_regressor(p, m):
         p.sections.append([fd.SEC_CLASSES, 1, bytearray(struct.pack("<III", 1, 1, 2) +
                                                          s_bytes("0") + s_bytes("1"))])
-    hdr("CLASSES section on a regressor", "either", "rf_regressor", rebuilt(classes_on_regressor))
+    hdr("CLASSES section on a regressor", "reject", "rf_regressor", rebuilt(classes_on_regressor))
 
     def repeated_names(p, m):
         body = bytearray(struct.pack("<II", m.n_features, 1))
@@ -866,13 +1161,13 @@ def edits_structural(models):
         for k in range(last["first_block"], last["first_block"] + last["block_count"]):
             e = 8 + 32 * k
             put(blocks, e, "Q", get(blocks, e, "Q") + fd.PAGE)
-    hdr("a zero page between two chunks", "either", U, rebuilt(page_gap))
+    hdr("a zero page between two chunks", "accept", U, rebuilt(page_gap))
 
     def padding_byte(b, m):
         b = bytearray(b)
         b[m.chunks[0]["end"] + 1] = 0xAA
         return b
-    hdr("non-zero page padding between chunks (not checksummed)", "either", U, padding_byte)
+    hdr("non-zero page padding between chunks (not checksummed)", "accept", U, padding_byte)
 
     def shift_blocks(p, first, delta):
         blocks = p.body(fd.SEC_BLOCKS)
@@ -974,7 +1269,7 @@ def edits_structural(models):
         relayout(p, m, enc)
         if not done:
             raise ValueError("no block ends with 4 zero bytes")
-    hdr("lz4 match with offset 0 (invalid in LZ4's block format)", "either", U,
+    hdr("lz4 match with offset 0 (invalid in LZ4's block format)", "reject", U,
         rebuilt(offset_zero))
 
     def empty_model(p, m):
@@ -989,7 +1284,367 @@ def edits_structural(models):
                 s[2] = new
             if s[0] in (fd.SEC_BLOCKS, fd.SEC_CHUNKS):
                 s[2] = bytearray(8)
-    hdr("a model with no trees (n_trees 0)", "either", "rf_regressor", rebuilt(empty_model))
+    hdr("a model with no trees (n_trees 0)", "reject", "rf_regressor", rebuilt(empty_model))
+
+    # tree spaces relocated inside their chunks (rebuilt, codec none)
+    def first_split_pos(m, which):
+        """Chunk position of the first split node stored in the top chunk / a body chunk."""
+        for t, r in enumerate(m.trees):
+            for off, kind, _ in tree_nodes(m, t):
+                if kind != "split":
+                    continue
+                if which == "top" and off < r["top_size"]:
+                    return r["top_offset"] + off
+                if which == "body" and off >= r["top_size"]:
+                    return r["body_offset"] + off - r["top_size"]
+        raise ValueError("no split node in a %s chunk" % which)
+
+    def shift_chunk(which, by):
+        """Prefixes the top chunk ("top") or every body chunk ("body") with zero bytes and moves
+        every top_offset / body_offset along: valid exactly when no node or leaf ends up across
+        a block boundary of the chunk's grid (counted from the chunk start). by: a byte count,
+        or "straddle": the shift that puts the first split node 8 bytes before a boundary."""
+        def f(p, m):
+            n = by
+            if by == "straddle":
+                n = (m.block_size - 8 - first_split_pos(m, which) % m.block_size) % m.block_size
+                assert n >= 8
+            raws = []
+            for ci, c in enumerate(m.chunks):
+                raw = m.chunk_data[ci]
+                if (which == "top") == (c["kind"] == 1):
+                    raw = bytes(n) + raw
+                raws.append(raw)
+            rechunk(p, m, raws)
+            e = p.body(fd.SEC_ENSEMBLE)
+            for t, r in enumerate(m.trees):
+                at = tree_record(m, t) - ens(m)
+                if which == "top":
+                    put(e, at, "Q", r["top_offset"] + n)
+                elif r["body_chunk"] != fd.NONE32:
+                    put(e, at + 16, "Q", r["body_offset"] + n)
+        return f
+    hdr("body chunk starts with a whole zero block (every body_offset + block_size)", "accept",
+        T, rebuilt(shift_chunk("body", 4096)))
+    hdr("body chunk starts with 8 zero bytes (body_offset 8; no node crosses a block)",
+        "accept", T, rebuilt(shift_chunk("body", 8)))
+    hdr("body chunk shifted so that a split node straddles a block of the chunk", "reject", T,
+        rebuilt(shift_chunk("body", "straddle")))
+    hdr("top chunk starts with a whole zero block (every top_offset + block_size)", "accept",
+        "gb_softmax", rebuilt(shift_chunk("top", 4096)))
+    hdr("top chunk starts with 8 zero bytes (no node crosses a block)", "accept", "gb_softmax",
+        rebuilt(shift_chunk("top", 8)))
+    hdr("top chunk shifted so that a split node straddles a block of the chunk", "reject",
+        "gb_softmax", rebuilt(shift_chunk("top", "straddle")))
+    hdr("packed bodies, body chunk shifted by a whole block", "accept", U,
+        rebuilt(shift_chunk("body", 4096)))
+    hdr("packed bodies, body chunk shifted so that a split node straddles a block", "reject", U,
+        rebuilt(shift_chunk("body", "straddle")))
+
+    # FEATURES kinds
+    def features_edit(kinds_fn=None, names=True, n_fn=None):
+        def f(p, m):
+            n = m.n_features_in if n_fn is None else n_fn(m)
+            kinds = kinds_fn(m) if kinds_fn else None
+            set_section(p, fd.SEC_FEATURES,
+                        features_bytes(n, kinds, m.feature_names if names else None))
+        return rebuilt(f)
+    hdr("FEATURES kinds present, all numeric", "accept", U,
+        features_edit(lambda m: [0] * m.n_features_in))
+    hdr("FEATURES kind 2", "reject", U, features_edit(lambda m: [0, 2] + [0] * 4))
+    hdr("FEATURES string column without a PROGRAM (tree model)", "either", U,
+        features_edit(lambda m: [0, 1] + [0] * 4))
+    hdr("FEATURES string column retyped numeric (PROGRAM reads it as a string)", "reject", SC,
+        features_edit(lambda m: [0] * m.n_features_in))
+    hdr("FEATURES kinds flag cleared on a PROGRAM with string columns", "reject", SC,
+        features_edit(None))
+    hdr("FEATURES numeric column retyped string (PROGRAM imputes it as a number)", "reject", SC,
+        features_edit(lambda m: [1] + m.feature_kinds[1:]))
+    hdr("FEATURES passthrough column retyped string (a string output slot)", "reject", SC,
+        features_edit(lambda m: m.feature_kinds[:4] + [1]))
+    hdr("FEATURES one more column (PROGRAM n_inputs differs)", "reject", SC,
+        rebuilt(lambda p, m: set_section(p, fd.SEC_FEATURES, features_bytes(
+            m.n_features_in + 1, m.feature_kinds + [0], m.feature_names + ["extra"]))))
+
+    # LINEAR
+    def lin(field_off, fmt, val_fn):
+        return feat(field_off, fmt, val_fn, fd.SEC_LINEAR)
+    LR, LG, LS = "sk_linreg", "sk_logreg", "sk_pipe_softmax"
+    hdr("LINEAR task 3", "reject", LG, lin(0, "I", lambda m, v: 3))
+    hdr("LINEAR rule 0", "reject", LG, lin(4, "I", lambda m, v: 0))
+    hdr("LINEAR rule 7", "reject", LG, lin(4, "I", lambda m, v: 7))
+    hdr("LINEAR binary logistic as rule 5 (binary softmax)", "accept", LG,
+        lin(4, "I", lambda m, v: 5))
+    hdr("LINEAR binary logistic as rule 6 (decision only)", "accept", LG,
+        lin(4, "I", lambda m, v: 6))
+    hdr("LINEAR softmax as rule 3 (one-vs-rest)", "accept", LS, lin(4, "I", lambda m, v: 3))
+    hdr("LINEAR softmax as rule 6 (decision only)", "accept", LS, lin(4, "I", lambda m, v: 6))
+    hdr("LINEAR regressor with rule 2", "either", LR, lin(4, "I", lambda m, v: 2))
+    hdr("LINEAR binary classifier with rule 1", "either", LG, lin(4, "I", lambda m, v: 1))
+    hdr("LINEAR rule 4 (softmax) with one row", "either", LG, lin(4, "I", lambda m, v: 4))
+    hdr("LINEAR rule 2 (binary logistic) with 3 rows", "either", LS, lin(4, "I", lambda m, v: 2))
+    hdr("LINEAR n_rows + 1", "reject", LR, lin(12, "I", lambda m, v: v + 1))
+    hdr("LINEAR n_features + 1", "reject", LR, lin(8, "I", lambda m, v: v + 1))
+    hdr("LINEAR body 8 bytes longer", "reject", LR,
+        rebuilt(lambda p, m: p.body(fd.SEC_LINEAR).extend(bytes(8))))
+    hdr("LINEAR coefficient NaN (regressor)", "accept", LR,
+        lin(16, "d", lambda m, v: math.nan))
+    hdr("LINEAR coefficient +inf (regressor)", "accept", LR,
+        lin(16, "d", lambda m, v: math.inf))
+
+    def lin_fewer(p, m):
+        set_section(p, fd.SEC_LINEAR, linear_bytes(m.task, m.rule, [r[:-1] for r in m.coef],
+                                                   m.intercept))
+    hdr("LINEAR n_features != PROGRAM n_outputs", "reject", "sk_pipe_logreg", rebuilt(lin_fewer))
+
+    def lin_multi_target(p, m):
+        set_section(p, fd.SEC_LINEAR, linear_bytes(2, 1, m.coef + [[-v for v in m.coef[0]],
+                                                                   [0.5, 0.25]],
+                                                   m.intercept + [1.5, -3.0]))
+    hdr("LINEAR regressor with 3 target rows", "accept", LR, rebuilt(lin_multi_target))
+
+    def lin_classes3(p, m):
+        set_section(p, fd.SEC_CLASSES, classes_bytes(["a", "b", "c"], 3))
+    hdr("CLASSES with 3 labels on a one-row LINEAR classifier", "reject", LG,
+        rebuilt(lin_classes3))
+
+    def both_estimators(p, m):
+        set_section(p, fd.SEC_LINEAR, linear_bytes(1, 2, [[0.5] * m.n_features], [0.25]))
+    hdr("ENSEMBLE and LINEAR in one file", "reject", U, rebuilt(both_estimators))
+
+    def drop(*types):
+        def f(p, m):
+            for t in types:
+                set_section(p, t, None)
+        return rebuilt(f)
+    hdr("LINEAR and CLASSES removed (no estimator, no PROGRAM)", "reject", LG,
+        drop(fd.SEC_LINEAR, fd.SEC_CLASSES))
+    hdr("LINEAR and CLASSES removed from a pipeline (a transformer remains)", "accept",
+        "sk_pipe_logreg", drop(fd.SEC_LINEAR, fd.SEC_CLASSES))
+    hdr("LINEAR removed, CLASSES kept (CLASSES without an estimator)", "reject",
+        "sk_pipe_logreg", drop(fd.SEC_LINEAR))
+    hdr("CLASSES removed from a LINEAR classifier", "reject", LG, drop(fd.SEC_CLASSES))
+
+    def no_trees(p, m):
+        set_section(p, fd.SEC_ENSEMBLE, None)
+        set_section(p, fd.SEC_CLASSES, None)
+        rechunk(p, m, [])
+    hdr("ENSEMBLE, CLASSES and chunks removed from a tree pipeline (a transformer remains)",
+        "accept", "sk_pipe_rf", rebuilt(no_trees))
+
+    def orphan_chunks(p, m):
+        set_section(p, fd.SEC_ENSEMBLE, None)
+        set_section(p, fd.SEC_CLASSES, None)
+    hdr("ENSEMBLE removed, its chunks left (chunks of no tree)", "reject", "sk_pipe_rf",
+        rebuilt(orphan_chunks))
+    hdr("PROGRAM removed from a pipeline (FEATURES no longer match LINEAR)", "reject",
+        "sk_pipe_logreg", drop(fd.SEC_PROGRAM))
+
+    # PROGRAM
+    def prog_edit(fn, **kw):
+        """fn(prog, m) edits a copy of the decoded program; it is written back per FORMAT.md."""
+        def f(p, m):
+            prog = program_of(m)
+            res = fn(prog, m)
+            if res is not None:
+                prog = res
+            set_section(p, fd.SEC_PROGRAM,
+                        program_bytes(prog["n_inputs"], prog["ops"], prog["outputs"],
+                                      prog["names"], **prog.get("kw", {})))
+        return rebuilt(f)
+
+    def op_of(prog, code, k=0):
+        return [op for op in prog["ops"] if op["opcode"] == code][k]
+
+    def setter(code, key, val, k=0):
+        def f(prog, m):
+            op_of(prog, code, k)[key] = val(op_of(prog, code, k)) if callable(val) else val
+        return f
+
+    def pkw(**kw):
+        def f(prog, m):
+            prog["kw"] = kw
+        return f
+    hdr("PROGRAM written back unchanged", "accept", SC, prog_edit(lambda prog, m: None))
+    hdr("PROGRAM n_inputs + 1", "reject", SC,
+        prog_edit(lambda prog, m: prog.update(n_inputs=prog["n_inputs"] + 1)))
+    hdr("PROGRAM n_slots + 1", "reject", SC,
+        prog_edit(lambda prog, m: pkw(n_slots=prog["n_slots"] + 1)(prog, m)))
+    hdr("PROGRAM n_outputs 0", "reject", "sk_scaler",
+        prog_edit(lambda prog, m: prog.update(outputs=[], names=[])))
+    hdr("PROGRAM reserved flag bit 1", "reject", SC, prog_edit(pkw(flags=3)))
+    hdr("PROGRAM output names removed (flag 0)", "accept", SC,
+        prog_edit(lambda prog, m: prog.update(names=None)))
+    hdr("PROGRAM body 8 bytes longer", "reject", SC,
+        rebuilt(lambda p, m: p.body(fd.SEC_PROGRAM).extend(bytes(8))))
+    hdr("PROGRAM opcode 9", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 9)))
+    hdr("PROGRAM opcode 0", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 0)))
+    hdr("PROGRAM operation reserved field", "reject", SC,
+        prog_edit(setter(fd.OP_SCALE, "reserved", 1)))
+    hdr("PROGRAM input slot = the operation's own first output", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_SCALE)["ins"].__setitem__(
+            0, m.n_features_in + sum(op["n_out"] for op in prog["ops"][:1]))))
+    hdr("PROGRAM input slot after the operation's outputs", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_IMPUTE)["ins"].__setitem__(
+            0, prog["n_slots"] - 1)))
+    hdr("PROGRAM IMPUTE reads a string slot", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_IMPUTE)["ins"].__setitem__(
+            0, m.feature_kinds.index(fd.STR))))
+    hdr("PROGRAM IMPUTE_STR reads a numeric slot", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_IMPUTE_STR)["ins"].__setitem__(0, 0)))
+    hdr("PROGRAM SCALE mode 3", "reject", SC, prog_edit(setter(fd.OP_SCALE, "mode", 3)))
+    hdr("PROGRAM SCALE mode 0 -> 2 (x * a, b unused; valid, values change)", "accept", SC,
+        prog_edit(setter(fd.OP_SCALE, "mode", 2)))
+    hdr("PROGRAM SCALE clip 2", "either", SC, prog_edit(setter(fd.OP_SCALE, "clip", 2)))
+    hdr("PROGRAM SCALE mode 0 -> 1 (valid, values change)", "accept", SC,
+        prog_edit(setter(fd.OP_SCALE, "mode", 1)))
+
+    def clip_it(prog, m):
+        op = op_of(prog, fd.OP_SCALE)
+        op.update(clip=1, lo=-0.75, hi=0.5)
+    hdr("PROGRAM SCALE with clip [-0.75, 0.5] before a forest", "accept", "sk_pipe_rf",
+        prog_edit(clip_it))
+    hdr("PROGRAM SCALE with clip [-0.75, 0.5] before a linear model", "accept", "sk_pipe_logreg",
+        prog_edit(clip_it))
+    hdr("PROGRAM SCALE with clip lo > hi", "either", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_SCALE).update(clip=1, lo=1.0, hi=-1.0)))
+
+    def numeric_table(prog, m):
+        op = op_of(prog, fd.OP_ENCODE)
+        op.update(kind=fd.NUM, cats=[float(i) for i in range(len(op["cats"]))])
+    hdr("PROGRAM ENCODE numeric categories on a string slot", "reject", SC,
+        prog_edit(numeric_table))
+    hdr("PROGRAM ENCODE unknown 2", "reject", SC, prog_edit(setter(fd.OP_ENCODE, "unknown", 2)))
+    hdr("PROGRAM ENCODE missing_cat = n_cat", "reject", SC,
+        prog_edit(setter(fd.OP_ENCODE, "missing_cat", lambda op: len(op["cats"]))))
+    hdr("PROGRAM ENCODE a string category twice", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["cats"].__setitem__(
+            1, op_of(prog, fd.OP_ENCODE)["cats"][0])))
+    hdr("PROGRAM ENCODE one-hot target = n_out", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["targets"].__setitem__(
+            0, float(op_of(prog, fd.OP_ENCODE)["n_out"]))))
+    hdr("PROGRAM ENCODE one-hot target 1.5", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["targets"].__setitem__(0, 1.5)))
+    hdr("PROGRAM ENCODE one-hot target -2", "reject", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["targets"].__setitem__(0, -2.0)))
+    hdr("PROGRAM ENCODE one-hot target -1 (a dropped category)", "accept", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["targets"].__setitem__(0, -1.0)))
+    hdr("PROGRAM ENCODE one-hot: unknown values go to column 1", "accept", SC,
+        prog_edit(setter(fd.OP_ENCODE, "unknown_target", 1.0)))
+    hdr("PROGRAM ENCODE one-hot: unknown_target 2.5", "either", SC,
+        prog_edit(setter(fd.OP_ENCODE, "unknown_target", 2.5)))
+    hdr("PROGRAM ENCODE unknown 0 (unknown values are an error)", "accept", SC,
+        prog_edit(setter(fd.OP_ENCODE, "unknown", 0)))
+    hdr("PROGRAM ENCODE one-hot with 0 categories", "accept", SC,
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE).update(cats=[], targets=[],
+                                                                   missing_cat=fd.NONE32)))
+    hdr("PROGRAM ENCODE numeric NaN category", "reject", "sk_onehot_numeric",
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["cats"].__setitem__(1, math.nan)))
+    hdr("PROGRAM ENCODE numeric category twice", "reject", "sk_onehot_numeric",
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["cats"].__setitem__(
+            1, op_of(prog, fd.OP_ENCODE)["cats"][0])))
+    hdr("PROGRAM ENCODE numeric categories 0.0 and -0.0", "either", "sk_onehot_numeric",
+        prog_edit(lambda prog, m: op_of(prog, fd.OP_ENCODE)["cats"].__setitem__(
+            1, -0.0 if op_of(prog, fd.OP_ENCODE)["cats"][0] == 0 else 0.0)))
+
+    def odd_targets(prog, m):
+        op = op_of(prog, fd.OP_ENCODE)
+        op["targets"][:2] = [math.nan, 1e300]
+    hdr("PROGRAM ENCODE ordinal targets NaN and 1e300", "accept", "sk_ordinal",
+        prog_edit(odd_targets))
+    hdr("PROGRAM output slot = n_slots", "reject", SC,
+        prog_edit(lambda prog, m: prog["outputs"].__setitem__(0, prog["n_slots"])))
+    hdr("PROGRAM output slot is a string slot", "reject", SC,
+        prog_edit(lambda prog, m: prog["outputs"].__setitem__(0, m.feature_kinds.index(fd.STR))))
+    hdr("PROGRAM outputs the raw numeric input a (NaN passes through)", "accept", SC,
+        prog_edit(lambda prog, m: prog["outputs"].__setitem__(0, 0)))
+    hdr("PROGRAM with no operations (outputs = numeric inputs)", "accept", "sk_scaler",
+        prog_edit(lambda prog, m: prog.update(ops=[], outputs=[1, 0, 1], names=["b", "a", "b2"])))
+
+    # every opcode, written by hand (the converter may not emit them all)
+    def all_ops(prog, m):
+        a, b = 0, 1
+        ops = [
+            dict(opcode=fd.OP_ENCODE, ins=[a], n_out=1, kind=fd.NUM, unknown=1, missing_cat=0,
+                 unknown_target=0.0, cats=[12345.0], targets=[1.0]),                  # 2
+            dict(opcode=fd.OP_ENCODE, ins=[b], n_out=1, kind=fd.NUM, unknown=1, missing_cat=0,
+                 unknown_target=0.0, cats=[-12345.0], targets=[1.0]),                 # 3
+            dict(opcode=fd.OP_IMPUTE, ins=[a, b], n_out=2, fill=[0.5, -2.0]),         # 4, 5
+            dict(opcode=fd.OP_SCALE, ins=[4, 5], n_out=2, mode=1, clip=1, lo=-1.0, hi=1.0,
+                 a=[0.7, 0.01], b=[0.1, -0.2]),                                      # 6, 7
+            dict(opcode=fd.OP_NORMALIZE, ins=[4, 5], n_out=2, norm=1),                # 8, 9
+            dict(opcode=fd.OP_NORMALIZE, ins=[4, 5], n_out=2, norm=2),                # 10, 11
+            dict(opcode=fd.OP_NORMALIZE, ins=[5, 4, 6], n_out=3, norm=3),             # 12-14
+            dict(opcode=fd.OP_POLY, ins=[4, 5], n_out=6,
+                 terms=[[], [0], [1], [0, 0], [0, 1], [1, 1, 0]]),                   # 15-20
+            dict(opcode=fd.OP_BINS, ins=[4], n_out=1, rule=1,
+                 edges=[-1e9, -1.0, 0.0, 0.5, 2.0, 1e9]),                            # 21
+            dict(opcode=fd.OP_BINS, ins=[5], n_out=4, rule=2,
+                 edges=[-500.0, -50.0, 0.0, 50.0, 500.0]),                           # 22-25
+            dict(opcode=fd.OP_BINS, ins=[4], n_out=3, rule=1, edges=[-3.0, -0.1, 0.1, 3.0]),
+            # 26-28
+            dict(opcode=fd.OP_ENCODE, ins=[21], n_out=3, kind=fd.NUM, unknown=1,
+                 missing_cat=fd.NONE32, unknown_target=-1.0, cats=[0.0, 1.0, 2.0, 3.0],
+                 targets=[-1.0, 0.0, 1.0, 2.0]),                                      # 29-31
+            dict(opcode=fd.OP_ENCODE, ins=[21], n_out=1, kind=fd.NUM, unknown=1,
+                 missing_cat=fd.NONE32, unknown_target=99.0, cats=[0.0, 1.0, 2.0, 3.0],
+                 targets=[0.5, math.nan, 2.0, 7.0]),                                  # 32
+            dict(opcode=fd.OP_ENCODE, ins=[a], n_out=1, kind=fd.NUM, unknown=1, missing_cat=0,
+                 unknown_target=0.0, cats=[12345.0], targets=[1.0]),                  # 33
+            dict(opcode=fd.OP_BINS, ins=[5], n_out=1, rule=2, edges=[0.0, 1.0]),      # 34
+            dict(opcode=fd.OP_SCALE, ins=[4, 5], n_out=2, mode=2, clip=0, lo=0.0, hi=0.0,
+                 a=[3.0, -0.5], b=[math.nan, 7.0]),                                  # 35, 36
+        ]
+        n = 2 + sum(op["n_out"] for op in ops)
+        prog.update(ops=ops, outputs=list(range(2, n)) + [a, b],
+                    names=["o%d" % i for i in range(2, n)] + ["a", "b"])
+    hdr("PROGRAM using every opcode but INDICATOR (transformer)", "accept", "sk_scaler",
+        prog_edit(all_ops))
+
+    def indicator_ops(prog, m):
+        ops = [dict(opcode=fd.OP_INDICATOR, ins=[0, 1, 0], n_out=3)] + prog["ops"]
+        shift = 3
+        for op in ops[1:]:
+            op["ins"] = [i + shift if i >= 2 else i for i in op["ins"]]
+        prog.update(ops=ops, outputs=[2, 3, 4] + [o + shift for o in prog["outputs"]],
+                    names=["ind_a", "ind_b", "ind_a2"] + prog["names"])
+    hdr("PROGRAM INDICATOR on numeric inputs (transformer)", "accept", "sk_scaler",
+        prog_edit(indicator_ops))
+
+    def ops_before_linear(p, m):
+        ops = [dict(opcode=fd.OP_NORMALIZE, ins=[0, 1], n_out=2, norm=2),
+               dict(opcode=fd.OP_POLY, ins=[2, 3], n_out=2, terms=[[0, 1], [1]])]
+        set_section(p, fd.SEC_PROGRAM, program_bytes(2, ops, [4, 5], ["p0", "p1"]), flags=1)
+    hdr("PROGRAM added in front of a bare linear model (NORMALIZE, POLY)", "accept", LR,
+        rebuilt(ops_before_linear))
+
+    def string_ops(prog, m):
+        c = m.feature_names.index("c")
+        # the category at missing_cat is a value no row holds (see the probes for one that is)
+        cats = ["x", "y", "z", "a,b", "(missing)"]
+        ops = prog["ops"] + [
+            dict(opcode=fd.OP_ENCODE, ins=[c], n_out=3, kind=fd.STR, unknown=1,
+                 missing_cat=4, unknown_target=0.0, cats=cats,
+                 targets=[0.0, 1.0, 2.0, -1.0, 2.0]),
+            dict(opcode=fd.OP_ENCODE, ins=[c], n_out=1, kind=fd.STR, unknown=1,
+                 missing_cat=fd.NONE32, unknown_target=-5.0, cats=cats[:4],
+                 targets=[10.0, 20.0, math.nan, 40.0]),
+        ]
+        n = prog["n_slots"]
+        added = list(range(n, n + 4))
+        prog.update(ops=ops, outputs=prog["outputs"] + added,
+                    names=prog["names"] + ["oh0", "oh1", "oh2", "ord"])
+    hdr("PROGRAM ENCODE of a raw string column, with missing_cat (transformer)", "accept",
+        SC, prog_edit(string_ops))
+
+    def string_indicator(prog, m):
+        c, d = m.feature_names.index("c"), m.feature_names.index("d")
+        n = prog["n_slots"]
+        prog.update(ops=prog["ops"] + [dict(opcode=fd.OP_INDICATOR, ins=[c, 0, d], n_out=3)],
+                    outputs=prog["outputs"] + [n, n + 1, n + 2],
+                    names=prog["names"] + ["ind_c", "ind_a", "ind_d"])
+    hdr("PROGRAM INDICATOR on string and numeric inputs (transformer)", "accept", SC,
+        prog_edit(string_indicator))
     return E
 
 
@@ -1053,23 +1708,28 @@ def compare_file(frost, path, rows, label, expect):
     if d:
         return [(False, label, "both accept, inspect differs: " + d)]
     if rows:
-        modes = [[]] + ([["--proba"]] if m.task == fd.TASK_CLASSIFIER else [])
-        for mode in modes:
-            rc, out, err = run([frost, "predict", path, rows] + mode)
+        for args, mode, proba, works in modes_of(m):
+            what = args[0] + (" --proba" if proba else "")
+            flags = ["--proba"] if proba else []
+            rc, out, err = run([frost, args[0], path, rows] + flags)
             try:
-                mine, why = fd.predict(m, rows, bool(mode)), None
+                mine = fd.predict(m, rows, proba) if mode == "predict" else \
+                    fd.transform(m, rows)
+                why = None
             except (fd.InputError, ValueError) as e:
                 mine, why = None, str(e)
+            if rc not in (0, 1, 2):
+                return [(False, label, "frost %s exit %d (crash?): %s"
+                         % (what, rc, err.strip()[-300:]))]
             if rc != 0 and mine is None:
-                continue  # e.g. a renamed feature: both refuse the rows
+                continue  # e.g. a renamed feature, a transformer asked to predict: both refuse
             if rc != 0:
-                return [(False, label, "both accept, frost predict fails: " + err.strip())]
+                return [(False, label, "both accept, frost %s fails: %s" % (what, err.strip()))]
             if mine is None:
-                return [(False, label, "both accept, the decoder cannot predict: " + why)]
+                return [(False, label, "both accept, the decoder cannot %s: %s" % (what, why))]
             d, near = csv_diff(mine, out)
             if d:
-                return [(False, label, "both accept, predictions%s differ: %s"
-                         % (" --proba" if mode else "", d))]
+                return [(False, label, "both accept, %s differs: %s" % (what, d))]
     return [(True, label, "(both accept%s)" % (", inspect and predictions agree"
                                                if rows else ", inspect agrees"))]
 
@@ -1081,7 +1741,9 @@ def fuzz_cases(models, n_header, n_tree, seed=20240601):
     rnd = random.Random(seed)
     cases = []
     header_bases = [b for b in ("tree_raw_argmax_multiout", "small_named_lz4", "gb_softmax",
-                                "single_leaf_clf", "gb_binary_sign") if b in models]
+                                "single_leaf_clf", "gb_binary_sign", "sk_pipe_logreg", "sk_ct",
+                                "sk_pipe_softmax", "sk_onehot_drop", "sk_pipe_rf")
+                    if b in models]
     for k in range(n_header):
         base = header_bases[k % len(header_bases)]
         r1, r2 = rnd.random(), rnd.randrange(1, 256)
@@ -1119,15 +1781,20 @@ def damaged_copies(frost, path, src, base):
     """Damaged copies of one model must be refused by the decoder CLI and by `frost verify`."""
     m = fd.Frost(src)
     buf = m.buf
-    blk_ = m.blocks[len(m.blocks) // 2]
-    p = blk_["offset"] + blk_["stored_size"] // 2
 
     def flip(pos, bit):
         return bytes(buf[:pos]) + bytes([buf[pos] ^ bit]) + bytes(buf[pos + 1:])
     cases = [
         ("flipped header byte", flip(200, 0x40)),
         ("flipped magic byte", flip(0, 0x01)),
-        ("flipped block byte", flip(p, 0x04)),
+    ]
+    if m.blocks:
+        blk_ = m.blocks[len(m.blocks) // 2]
+        cases.append(("flipped block byte", flip(blk_["offset"] + blk_["stored_size"] // 2, 4)))
+    else:
+        cases.append(("flipped last header byte of a section",
+                      flip(max(off + ln for (_, _, off, ln) in m.sections) - 1, 0x10)))
+    cases += [
         ("truncated by 1 byte", bytes(buf[:-1])),
         ("truncated to the header", bytes(buf[:m.header_size])),
         ("truncated to 100 bytes", bytes(buf[:100])),
@@ -1152,8 +1819,131 @@ def damaged_copies(frost, path, src, base):
     return out
 
 
+# ---- 5. probes of what FORMAT.md leaves open --------------------------------------------------
+
+def probe_cases():
+    """[(label, base model, mode, rows function(m) -> [header, row...], note)]: inputs on which
+    FORMAT.md can be read two ways. Both readers must not crash; when they differ the check
+    passes with "# AMBIGUOUS: note" so that the question reaches the lead without failing
+    `make test`."""
+    def encode_op(m, kind):
+        for op in m.program["ops"]:
+            if op["opcode"] == fd.OP_ENCODE and op["kind"] == kind and \
+                    op["missing_cat"] != fd.NONE32:
+                return op
+        raise ValueError("no ENCODE with a missing_cat")
+
+    def named_row(m, values):
+        header = list(m.feature_names)
+        return [header, [values.get(h, "") for h in header]]
+
+    def stand_in_num(m):
+        op = encode_op(m, fd.NUM)
+        name = m.feature_names[op["ins"][0]]
+        rows = named_row(m, {name: repr(op["cats"][op["missing_cat"]])})
+        return rows + [named_row(m, {})[1]]
+
+    def stand_in_str(m):
+        op = encode_op(m, fd.STR)
+        name = m.feature_names[op["ins"][0]]
+        return named_row(m, {name: op["cats"][op["missing_cat"]]}) + [named_row(m, {})[1]]
+
+    def nan_linear(m):
+        return [list(m.feature_names), ["", "1.5"], ["", ""], ["0.5", "nan"]]
+
+    def nan_rows(m):
+        return [list(m.feature_names), ["", ""], ["", "0.5"], ["1.0", ""]]
+
+    def nan_ops(b, m):
+        """sk_scaler's program replaced by BINS, NORMALIZE and POLY of the raw inputs."""
+        ops = [dict(opcode=fd.OP_BINS, ins=[0], n_out=1, rule=1, edges=[-1.0, 0.0, 1.0]),
+               dict(opcode=fd.OP_BINS, ins=[0], n_out=2, rule=1, edges=[-1.0, 0.0, 1.0]),
+               dict(opcode=fd.OP_BINS, ins=[1], n_out=1, rule=2, edges=[-1.0, 0.0, 1.0]),
+               dict(opcode=fd.OP_NORMALIZE, ins=[0, 1], n_out=2, norm=3),
+               dict(opcode=fd.OP_SCALE, ins=[0], n_out=1, mode=0, clip=1, lo=-1.0, hi=1.0,
+                    a=[0.0], b=[1.0])]
+        p = Parts(m)
+        set_section(p, fd.SEC_PROGRAM, program_bytes(
+            2, ops, list(range(2, 9)), ["bin", "oh0", "oh1", "bin2", "n0", "n1", "clip"]))
+        return p.assemble()
+    def wide_rows(m):
+        return [list(m.feature_names), ["0.1", "12345.678"], ["1e-8", "3.3"],
+                ["-7.25", "1e16"], ["0.3", "-0.1"], ["1e300", "1e300"]]
+
+    def wide_normalize(b, m):
+        """NORMALIZE l1 / l2 over 12 inputs (a and b repeated, very different magnitudes)."""
+        ins = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1]
+        ops = [dict(opcode=fd.OP_NORMALIZE, ins=ins, n_out=12, norm=1),
+               dict(opcode=fd.OP_NORMALIZE, ins=ins, n_out=12, norm=2)]
+        p = Parts(m)
+        set_section(p, fd.SEC_PROGRAM, program_bytes(
+            2, ops, list(range(2, 26)), ["n%d" % i for i in range(24)]))
+        return p.assemble()
+    return [
+        ("NORMALIZE l1 and l2 over 12 inputs (order of the sum)", "sk_scaler", "transform",
+         wide_rows, "FORMAT.md NORMALIZE: 'the row's norm over the n inputs' does not say in "
+         "which order the norm's sum is taken (in order, or numpy's pairwise sum from 8 values "
+         "on); the decoder sums in order", wide_normalize),
+        ("a present value equal to the category stored at missing_cat (numeric)",
+         "sk_onehot_numeric", "transform", stand_in_num,
+         "FORMAT.md ENCODE: missing_cat is 'the category a missing input matches'; it does not "
+         "say whether a present value equal to that category (frost convert stores NaN's "
+         "category as a stand-in value) matches it too; the decoder matches categories by value"),
+        ("a present value equal to the category stored at missing_cat (string)", "sk_ordinal",
+         "transform", stand_in_str,
+         "as above, for string categories"),
+        ("a missing input to a bare LINEAR classifier (softmax, no imputer)", "sk_logreg12",
+         "predict", nan_linear,
+         "FORMAT.md LINEAR: d is NaN; 'the first argmax' of NaN values is not defined"),
+        ("a missing input to a bare LINEAR classifier (probabilities)", "sk_logreg12",
+         "proba", nan_linear, "as above"),
+        ("missing inputs to BINS, NORMALIZE max and a clipping SCALE", "sk_scaler", "transform",
+         nan_rows, "FORMAT.md BINS counts edges <= x (a NaN x: no edge, bin 0) and NORMALIZE "
+         "max takes the largest |x| - neither says what a NaN input gives; SCALE's clip "
+         "'min(max(v, lo), hi)' does not say whether NaN stays NaN", nan_ops),
+    ]
+
+
+def run_probe(frost, path, label, base, mode, rows_fn, note, edit=None):
+    m = base_model(CTX["models"][base])
+    model_path = CTX["models"][base]
+    if edit is not None:
+        with open(path, "wb") as f:
+            f.write(edit(m.buf, m))
+        model_path = path
+        m = fd.Frost(path)
+    rows = os.path.join(CTX["tmpdir"], "%d-probe.csv" % os.getpid())
+    with open(rows, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows_fn(m))
+    cmd = "transform" if mode == "transform" else "predict"
+    flags = ["--proba"] if mode == "proba" else []
+    rc, theirs, err = run([frost, cmd, model_path, rows] + flags)
+    if rc not in (0, 1, 2):
+        return [(False, "probe " + label, "frost %s exit %d (crash?): %s"
+                 % (cmd, rc, err.strip()[-300:]))]
+    try:
+        mine = fd.transform(m, rows) if mode == "transform" else \
+            fd.predict(m, rows, mode == "proba")
+        why = None
+    except (fd.InputError, ValueError) as e:
+        mine, why = None, str(e)
+    if rc != 0 or mine is None:
+        same = rc != 0 and mine is None
+        d = None if same else "decoder: %s | frost: %s" % (
+            "refuses (%s)" % why if mine is None else "accepts",
+            "refuses (%s)" % err.strip() if rc else "accepts")
+    else:
+        d, _ = csv_diff(mine, theirs)
+        if d:
+            d = "%s (decoder %s | frost %s)" % (d, mine.strip().replace("\n", " / ")[:300],
+                                               theirs.strip().replace("\n", " / ")[:300])
+    if d is None:
+        return [(True, "probe " + label, "(readers agree)")]
+    return [(True, "probe " + label, "# AMBIGUOUS: %s; %s" % (note, d))]
+
+
 CTX = {}  # filled by main before the worker processes fork
-CLI_MODELS = ("rf_multioutput", "gb_binary_old", "single_leaf_reg")
+CLI_MODELS = ("rf_multioutput", "gb_binary_old", "single_leaf_reg", "sk_pipe_softmax", "sk_ct")
 
 
 def rows_of(name):
@@ -1180,6 +1970,8 @@ def task(kind, arg):
                 return [(False, "edit " + name, "base model %s missing" % base)]
             rows = None if opt == "norows" else rows_of(base)
             return check_edit(frost, tmp_path(), name, expect, models[base], rows, fn)
+        if kind == "probe":
+            return run_probe(frost, tmp_path(), *CTX["probes"][arg])
         label, base, fn = CTX["fuzz"][arg]
         b = base_model(models[base])
         path = tmp_path()
@@ -1209,9 +2001,12 @@ def main(argv):
                    edits=edits_structural(models), fuzz=fuzz_cases(models, 60, 60))
         # largest models first, so that the pool stays busy to the end
         tasks = [("model", n) for n in sorted(models, key=lambda n: -os.path.getsize(models[n]))]
-        tasks += [("damaged", b) for b in ("rf_binary", "small_named_lz4") if b in models]
+        tasks += [("damaged", b) for b in ("rf_binary", "small_named_lz4", "sk_pipe_logreg")
+                  if b in models]
         tasks += [("edit", i) for i in range(len(CTX["edits"]))]
         tasks += [("fuzz", i) for i in range(len(CTX["fuzz"]))]
+        CTX["probes"] = [pc for pc in probe_cases() if pc[1] in models]
+        tasks += [("probe", i) for i in range(len(CTX["probes"]))]
         t0 = time.time()
         ctx = __import__("multiprocessing").get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:

@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""make_sk_models.py OUT_DIR FROST_BIN - models with PROGRAM and LINEAR sections (spec stage).
+
+The public builder API (make_models.c) writes tree ensembles only; preprocessing programs and
+linear models come from the importer. So this trains small scikit-learn pipelines, transformers
+and linear models with Debian's Python (scikit-learn 1.2.1), saves them with joblib in a temporary
+directory and runs the real `frost convert` on each. For every model NAME it writes
+OUT_DIR/NAME.frost and OUT_DIR/NAME.csv (rows for predict/transform: named columns in a shuffled
+order, an extra column, missing values, unknown categories where the model ignores them).
+
+Prints one line per model: "ok - convert NAME", "FAIL - convert NAME: why", or, when frost
+convert says a class is "not supported yet", "# skip - convert NAME: ..." (not counted: the
+converter's coverage is not a format rule, but the line shows what is not yet checked).
+Output is deterministic (fixed seeds).
+"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+import zlib
+
+warnings.filterwarnings("ignore")
+
+import joblib  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
+                              RandomForestClassifier)
+from sklearn.impute import SimpleImputer  # noqa: E402
+from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge,  # noqa: E402
+                                  RidgeClassifier, SGDClassifier)
+from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
+from sklearn.preprocessing import (KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,  # noqa: E402
+                                   Normalizer, OneHotEncoder, OrdinalEncoder,
+                                   PolynomialFeatures, RobustScaler, StandardScaler)
+from sklearn.svm import LinearSVC  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+N_TRAIN = 240
+CATS_C = ["x", "y", "z", "a,b", "\"q\"", "ünï", "日本"]
+CATS_D = ["p", "q", "r"]
+UNKNOWN = ["w", "never seen", "X", "p ", "Ω"]
+
+
+def training_frame(rng):
+    a = rng.randn(N_TRAIN)
+    a[::7] = np.nan
+    b = rng.randn(N_TRAIN) * 100 + 3
+    b[5::13] = np.nan
+    c = rng.choice(CATS_C, N_TRAIN).astype(object)
+    c[::11] = np.nan
+    d = rng.choice(CATS_D, N_TRAIN).astype(object)
+    e = rng.randint(0, 5, N_TRAIN).astype(float)
+    return pd.DataFrame({"a": a, "b": b, "c": c, "d": d, "e": e})
+
+
+def num_pipe():
+    return Pipeline([("imp", SimpleImputer()), ("sc", StandardScaler())])
+
+
+def cat_pipe(unknown="ignore"):
+    return Pipeline([("imp", SimpleImputer(strategy="constant", fill_value="missing")),
+                     ("oh", OneHotEncoder(handle_unknown=unknown))])
+
+
+def mixed_ct(remainder="drop"):
+    return ColumnTransformer([("num", num_pipe(), ["a", "b"]), ("cat", cat_pipe(), ["c", "d"])],
+                             remainder=remainder)
+
+
+def models(df, rng):
+    """[(name, fitted estimator, row spec)]; row spec: dict(columns, unknown, missing)."""
+    y2 = (df["b"].fillna(0) > 3).astype(int).to_numpy()
+    y3 = np.where(df["a"].fillna(0) > 0.4, "hi", np.where(df["a"].fillna(0) < -0.4, "lo", "mid"))
+    y10 = rng.randint(0, 10, N_TRAIN)
+    y12 = rng.randint(0, 12, N_TRAIN)
+    yr = df["b"].fillna(0).to_numpy() * 0.5 + df["e"].to_numpy()
+    num = df[["a", "b"]].fillna(0.25)
+    allc = ["a", "b", "c", "d", "e"]
+    full = dict(columns=allc, unknown=True, missing=True)
+    nums = dict(columns=["a", "b"], unknown=False, missing=False)
+    M = []
+
+    def add(name, est, X, y, rows):
+        M.append((name, est.fit(X, y) if y is not None else est.fit(X), rows))
+
+    # linear estimators behind a ColumnTransformer (PROGRAM + LINEAR)
+    add("sk_pipe_logreg", Pipeline([("ct", mixed_ct()), ("m", LogisticRegression())]), df, y2,
+        full)
+    add("sk_pipe_softmax", Pipeline([("ct", mixed_ct()), ("m", LogisticRegression())]), df, y3,
+        full)
+    add("sk_pipe_ovr10", Pipeline([("ct", mixed_ct()),
+                                   ("m", LogisticRegression(multi_class="ovr"))]), df, y10, full)
+    add("sk_pipe_bin_multinomial",
+        Pipeline([("ct", mixed_ct()), ("m", LogisticRegression(multi_class="multinomial"))]),
+        df, y2, full)
+    add("sk_pipe_linreg2", Pipeline([("ct", mixed_ct("passthrough")), ("m", LinearRegression())]),
+        df, np.c_[yr, -2 * yr + 1], full)
+    add("sk_pipe_sgd_hinge", Pipeline([("ct", mixed_ct()), ("m", SGDClassifier(random_state=0))]),
+        df, y3, full)
+    # tree ensembles behind a ColumnTransformer (PROGRAM + ENSEMBLE)
+    add("sk_pipe_rf", Pipeline([("ct", mixed_ct()),
+                                ("m", RandomForestClassifier(n_estimators=8, max_depth=6,
+                                                             random_state=0))]), df, y3, full)
+    add("sk_pipe_tree", Pipeline([("ct", mixed_ct("passthrough")),
+                                  ("m", DecisionTreeClassifier(max_depth=7, random_state=0))]),
+        df, y10, full)
+    add("sk_pipe_gb", Pipeline([("ct", mixed_ct()),
+                                ("m", GradientBoostingClassifier(n_estimators=6, max_depth=3,
+                                                                 random_state=0))]), df, y3, full)
+    add("sk_pipe_gbr", Pipeline([("imp", SimpleImputer()),
+                                 ("m", GradientBoostingRegressor(n_estimators=10,
+                                                                 random_state=0))]),
+        df[["a", "b", "e"]], yr, dict(columns=["a", "b", "e"], unknown=False, missing=True))
+    # bare linear estimators (LINEAR, no PROGRAM): rows have no missing values
+    add("sk_linreg", LinearRegression(), num, yr, nums)
+    add("sk_logreg", LogisticRegression(), num, y2, nums)
+    add("sk_logreg12", LogisticRegression(max_iter=500), num, y12, nums)
+    add("sk_sgd_log", SGDClassifier(loss="log_loss", random_state=0), num, y3, nums)
+    add("sk_pipe_ridge_indicator", Pipeline([("i", SimpleImputer(add_indicator=True)),
+                                             ("m", Ridge())]), df[["a", "b"]], yr,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    # transformers only (PROGRAM, no estimator)
+    add("sk_ct", mixed_ct("passthrough"), df, None, full)
+    add("sk_ordinal", ColumnTransformer([
+        ("o", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                             encoded_missing_value=np.nan), ["c", "d"]),
+        ("s", StandardScaler(), ["e"])]), df, None, full)
+    add("sk_onehot_numeric", OneHotEncoder(handle_unknown="ignore"), df[["e", "a"]], None,
+        dict(columns=["e", "a"], unknown=True, missing=True))
+    add("sk_onehot_drop", OneHotEncoder(drop="first"), df[["d", "e"]], None,
+        dict(columns=["d", "e"], unknown=False, missing=False))
+    add("sk_imputer_str", Pipeline([
+        ("i", SimpleImputer(strategy="most_frequent")),
+        ("o", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-7))]),
+        df[["c", "d"]], None, dict(columns=["c", "d"], unknown=True, missing=True))
+    add("sk_scaler", StandardScaler(), df[["a", "b"]], None,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    add("sk_minmax_clip", MinMaxScaler(clip=True), df[["a", "b"]], None,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    add("sk_robust", RobustScaler(), df[["a", "b"]], None,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    add("sk_maxabs", MaxAbsScaler(), df[["a", "b"]], None,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    add("sk_normalizer", Normalizer(), num, None, nums)
+    add("sk_poly", PolynomialFeatures(degree=3), num, None, nums)
+    add("sk_kbins", KBinsDiscretizer(n_bins=5, encode="ordinal"), num, None, nums)
+    add("sk_kbins_onehot", KBinsDiscretizer(n_bins=4, encode="onehot-dense"), num, None, nums)
+    add("sk_kbins_uniform", KBinsDiscretizer(n_bins=6, encode="ordinal", strategy="uniform"),
+        num, None, nums)
+    add("sk_union", FeatureUnion([("s", StandardScaler()), ("m", MinMaxScaler()),
+                                  ("n", Normalizer(norm="l1"))]), num, None, nums)
+    add("sk_pipe_poly_kbins_logreg", Pipeline([
+        ("u", FeatureUnion([("p", PolynomialFeatures(degree=2)),
+                            ("k", KBinsDiscretizer(n_bins=3, encode="onehot-dense"))])),
+        ("s", MaxAbsScaler()), ("m", LogisticRegression(max_iter=1000))]), num, y3, nums)
+    add("sk_linear_svc", LinearSVC(random_state=0, max_iter=5000), num, y3, nums)
+    add("sk_linear_svc_binary", LinearSVC(random_state=0, max_iter=5000), num, y2, nums)
+    add("sk_ridge_classifier", RidgeClassifier(), num, y3, nums)
+    add("sk_pipe_normalizer_max", Pipeline([("i", SimpleImputer()), ("n", Normalizer(norm="max")),
+                                            ("m", Ridge())]), df[["a", "b"]], yr,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    return M
+
+
+def row_value(col, rng, df, spec):
+    r = rng.randint(0, 20)
+    if col in ("c", "d"):
+        pool = CATS_C if col == "c" else CATS_D
+        if spec["missing"] and r == 0:
+            return ""
+        if spec["unknown"] and r == 1:
+            return UNKNOWN[rng.randint(0, len(UNKNOWN))]
+        return pool[rng.randint(0, len(pool))]
+    if spec["missing"] and r == 0:
+        return ""
+    seen = df[col].dropna().to_numpy()
+    if col == "e":
+        if spec["unknown"] and r == 1:
+            return repr(float(rng.choice([7.0, -1.0, 2.5])))
+        return repr(float(seen[rng.randint(0, len(seen))]))
+    if r in (2, 3, 4, 5):
+        return repr(float(seen[rng.randint(0, len(seen))]))  # a training value, exactly
+    if r == 6:
+        return repr(float(rng.choice([0.0, -0.0, 1e300, -1e300, 1e-310, 5e-324, 123456789.0])))
+    return repr(float(rng.randn() * (100 if col == "b" else 2)))
+
+
+def write_rows(path, spec, df, rng, n_rows=120):
+    cols = list(spec["columns"])
+    order = list(cols)
+    rng.shuffle(order)
+    header = order + ["zz_extra"]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for i in range(n_rows):
+            vals = {c: row_value(c, rng, df, spec) for c in cols}
+            if i == 0 and spec["missing"]:
+                vals = {c: "" for c in cols}
+            w.writerow([vals[c] for c in order] + [str(i)])
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: make_sk_models.py OUT_DIR FROST_BIN", file=sys.stderr)
+        return 2
+    out, frost = argv[1], argv[2]
+    rng = np.random.RandomState(20240607)
+    df = training_frame(rng)
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="frost-sk-") as tmp:
+        for name, est, spec in models(df, rng):
+            src = os.path.join(tmp, name + ".joblib")
+            dst = os.path.join(out, name + ".frost")
+            joblib.dump(est, src)
+            p = subprocess.run([frost, "convert", src, dst, "--quiet"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=120)
+            err = p.stderr.decode("utf-8", "replace").strip().replace("\n", " | ")
+            if p.returncode == 0 and os.path.exists(dst):
+                write_rows(os.path.join(out, name + ".csv"), spec, df,
+                           np.random.RandomState(zlib.crc32(name.encode())))
+                print("ok - convert %s (%s)" % (name, type(est).__name__), flush=True)
+            elif "not supported yet" in err:
+                print("# skip - convert %s: %s" % (name, err), flush=True)
+            else:
+                print("FAIL - convert %s: exit %d: %s" % (name, p.returncode, err), flush=True)
+                failed = 1
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
