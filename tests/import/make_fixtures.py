@@ -191,8 +191,8 @@ def main(out):
             if hasattr(m, "coef_"):
                 fact(fn, "hash.coef", "%016x" % h64(f64_words(m.coef_)))
 
-    # decompression bombs: 64 MiB of zeros in every container (read with a small limit)
-    zeros = np.zeros(8 << 20)
+    # decompression bombs: 16 MiB of zeros in every container (read with a 1 MiB limit)
+    zeros = np.zeros(2 << 20)
     for comp in ("zlib", "gzip", "bz2", "xz", "lzma", "lz4"):
         joblib.dump(zeros, os.path.join(out, "bomb.joblib." + comp), compress=(comp, 3))
 
