@@ -557,6 +557,37 @@ static int gb_init_raw(conv *c, int new_loss, uint32_t n_raw, double *raw)
     if (!init || pk_str_eq(init, "zero"))
         return 0;
     const char *icls = pk_class_name(init);
+    /* before 0.21 (sklearn/ensemble/gradient_boosting.py): the init estimators' predict() is
+     * the raw score itself — LogOddsEstimator fills `prior` (already a log-odds),
+     * PriorProbabilityEstimator the class `priors` (probabilities, used as raw scores),
+     * MeanEstimator `mean`, QuantileEstimator `quantile`, ZeroEstimator zeros */
+    static const struct {
+        const char *cls;
+        const char *attr;
+    } old_inits[] = {
+        {"sklearn.ensemble.gradient_boosting.LogOddsEstimator", "prior"},
+        {"sklearn.ensemble.gradient_boosting.PriorProbabilityEstimator", "priors"},
+        {"sklearn.ensemble.gradient_boosting.MeanEstimator", "mean"},
+        {"sklearn.ensemble.gradient_boosting.QuantileEstimator", "quantile"},
+        {"sklearn.ensemble.gradient_boosting.ZeroEstimator", NULL},
+    };
+    for (size_t i = 0; icls && i < sizeof old_inits / sizeof old_inits[0]; i++) {
+        if (strcmp(icls, old_inits[i].cls) != 0)
+            continue;
+        if (!old_inits[i].attr)
+            return 0;
+        const pk_obj *v = pk_attr(init, old_inits[i].attr);
+        pk_array_info ai;
+        if (v && !pk_array_info_get(v, &ai) && ai.count == n_raw)
+            return pk_array_get_f64(v, NULL, raw, n_raw, c->e) ? fr_wrap(c->e, "init_") : 0;
+        if (v && n_raw == 1 && !pk_get_double(v, &raw[0]))
+            return 0;
+        return fr_fail(c->e, FROST_EFORMAT, "init_ (%s) has no usable %s", cv_short_name(icls),
+                       old_inits[i].attr);
+    }
+    if (icls && strcmp(icls, "sklearn.ensemble.gradient_boosting.ScaledLogOddsEstimator") == 0)
+        return fr_fail(c->e, FROST_EUNSUPPORTED,
+                       "not supported yet: GradientBoostingClassifier(loss='exponential')");
     if (c->task == FROST_TASK_REGRESSOR) {
         if (!icls || strcmp(icls, "sklearn.dummy.DummyRegressor") != 0)
             return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: init estimator %s",
