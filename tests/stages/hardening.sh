@@ -18,7 +18,7 @@ check() { # name, command...
     shift
     if "$@" >"$work/out" 2>&1; then
         passed=$((passed + 1))
-        echo "ok   $name: $(grep -E '^(corrupt|threads):' "$work/out" | head -1)"
+        echo "ok   $name: $(grep -E '^(corrupt|threads|ohe50k):' "$work/out" | head -1)"
     else
         failed=$((failed + 1))
         echo "FAIL $name"
@@ -73,7 +73,10 @@ else
     tail -10 "$work/tsan-build"
 fi
 
-# 3. the CLI under LeakSanitizer
+# 3. a 50,000-category one-hot scores 100,000 rows in bounded memory
+check "50,000-category one-hot, 100,000 rows" $PY tests/hardening/ohe50k.py "$work" "$BUILD/frost"
+
+# 4. the CLI under LeakSanitizer
 C="${FROST_SHARED:-../shared}/corpus"
 leaks() {
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 "$BUILD/asan/frost" "$@" >/dev/null 2>"$work/lsan"
