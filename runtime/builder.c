@@ -67,6 +67,20 @@ static char *dup_str(const char *s)
     return d;
 }
 
+/* A builder with no estimator yet: frost_builder_new and the importer start here. */
+int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out)
+{
+    frost_builder *b = calloc(1, sizeof *b);
+    if (!b)
+        return FROST_ENOMEM;
+    frost_write_options_init(&b->wopt);
+    if (opts)
+        memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
+    b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : FMT_MIN_BLOCK_SHIFT;
+    *out = b;
+    return 0;
+}
+
 FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_options *opts,
                                 frost_builder **out)
 {
@@ -78,12 +92,9 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
     frost_model_spec s;
     memset(&s, 0, sizeof s);
     memcpy(&s, spec, spec->size < sizeof s ? spec->size : sizeof s);
-    frost_builder *b = calloc(1, sizeof *b);
-    if (!b)
-        return FROST_ENOMEM;
-    frost_write_options_init(&b->wopt);
-    if (opts)
-        memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
+    frost_builder *b;
+    if ((rc = rt_builder_new_bare(opts, &b)))
+        return rc;
     b->task = s.task;
     b->kind = s.kind;
     b->has_ensemble = 1;
@@ -212,19 +223,6 @@ FROST_API void frost_builder_free(frost_builder *b)
 FROST_API const char *frost_builder_errmsg(const frost_builder *b)
 {
     return b ? b->err.msg : "";
-}
-
-int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out)
-{
-    frost_builder *b = calloc(1, sizeof *b);
-    if (!b)
-        return FROST_ENOMEM;
-    frost_write_options_init(&b->wopt);
-    if (opts)
-        memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
-    b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : FMT_MIN_BLOCK_SHIFT;
-    *out = b;
-    return 0;
 }
 
 int rt_builder_set_program(frost_builder *b, fmt_program *p)

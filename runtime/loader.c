@@ -41,31 +41,36 @@ static uint8_t *block_dst(const frost_model *m, uint32_t b)
     return m->chunk_raw[c] + ((size_t)(b - m->h.chunks[c].first_block) << m->h.block_shift);
 }
 
+/* Verifies and decodes each block from its stored bytes (src[i], or the mapping when src is
+ * NULL) into its chunk buffer; ok[i] marks those that became valid; the first failure is
+ * returned with its message. */
+static int decode_all(frost_model *m, const uint32_t *ids, size_t n, uint8_t *const *src,
+                      uint8_t *ok, fr_err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *stored = src ? src[i] : m->file_map + m->h.blocks[ids[i]].offset;
+        fr_err be;
+        int brc = fmt_block_decode(&m->h, ids[i], stored, block_dst(m, ids[i]), &be);
+        atomic_fetch_add(&m->counters.blocks_verified, 1);
+        if (!brc)
+            ok[i] = 1;
+        else if (!rc) {
+            rc = brc;
+            *e = be;
+        }
+    }
+    return rc;
+}
+
 /* Reads, verifies and decodes the claimed blocks ids[0..n) (sorted, distinct). ok[i] is set for
  * each block that became valid. */
 static int load_claimed(frost_model *m, const uint32_t *ids, size_t n, uint8_t *ok, fr_err *e)
 {
     const fmt_header *h = &m->h;
     int rc = 0;
-    if (m->io_mode == FROST_IO_MMAP) {
-        for (size_t i = 0; i < n; i++) {
-            const fmt_block *b = &h->blocks[ids[i]];
-            const uint8_t *stored = m->file_map + b->offset;
-            uint8_t *dst = block_dst(m, ids[i]);
-            fr_err be;
-            int brc = fmt_block_decode(h, ids[i], stored, dst, &be);
-            atomic_fetch_add(&m->counters.blocks_verified, 1);
-            if (brc) {
-                if (!rc) {
-                    rc = brc;
-                    *e = be;
-                }
-                continue;
-            }
-            ok[i] = 1;
-        }
-        return rc;
-    }
+    if (m->io_mode == FROST_IO_MMAP)
+        return decode_all(m, ids, n, NULL, ok, e);
 
     /* Compressed blocks land in a staging area first; uncompressed ones straight in place. */
     size_t staging = 0;
@@ -96,21 +101,8 @@ static int load_claimed(frost_model *m, const uint32_t *ids, size_t n, uint8_t *
         }
     }
     rc = rt_io_read(&m->io, reqs, n_reqs, &m->counters, e);
-    if (rc)
-        goto free_bufs;
-    for (size_t i = 0; i < n; i++) {
-        fr_err be;
-        int brc = fmt_block_decode(h, ids[i], src[i], block_dst(m, ids[i]), &be);
-        atomic_fetch_add(&m->counters.blocks_verified, 1);
-        if (brc) {
-            if (!rc) {
-                rc = brc;
-                *e = be;
-            }
-            continue;
-        }
-        ok[i] = 1;
-    }
+    if (!rc)
+        rc = decode_all(m, ids, n, src, ok, e);
 
 free_bufs:
     fr_free(m->alloc, stage);

@@ -463,24 +463,28 @@ static int new_builder(conv *c, const frost_model_spec *spec, const frost_conver
 
 /* ---- the estimator families ------------------------------------------------------------------ */
 
+/* What a tree or forest predicts: class labels per output (classifiers) or n_outputs_ values. */
+static int read_outputs(conv *c, int classifier)
+{
+    if (classifier)
+        return read_classes(c);
+    int64_t n_outputs = 1;
+    int rc;
+    if (pk_attr(c->est, "n_outputs_") && (rc = get_int(c->est, "n_outputs_", &n_outputs, c->e)))
+        return rc;
+    if (n_outputs <= 0 || n_outputs > 65536)
+        return fr_fail(c->e, FROST_EFORMAT, "n_outputs_ %" PRId64 " out of range", n_outputs);
+    c->n_outputs = (uint32_t)n_outputs;
+    c->width = c->n_outputs;
+    return 0;
+}
+
 static int convert_single_tree(conv *c, const frost_convert_options *o, int classifier)
 {
     int rc;
     c->task = classifier ? FROST_TASK_CLASSIFIER : FROST_TASK_REGRESSOR;
     c->class_leaves = classifier;
-    int64_t n_outputs = 1;
-    if (classifier) {
-        if ((rc = read_classes(c)))
-            return rc;
-    } else {
-        if (pk_attr(c->est, "n_outputs_") && (rc = get_int(c->est, "n_outputs_", &n_outputs, c->e)))
-            return rc;
-        if (n_outputs <= 0 || n_outputs > 65536)
-            return fr_fail(c->e, FROST_EFORMAT, "n_outputs_ %" PRId64 " out of range", n_outputs);
-        c->n_outputs = (uint32_t)n_outputs;
-        c->width = c->n_outputs;
-    }
-    if ((rc = read_n_features(c, c->est)))
+    if ((rc = read_outputs(c, classifier)) || (rc = read_n_features(c, c->est)))
         return rc;
     /* DecisionTreeClassifier.predict takes the argmax of the tree's raw values; predict_proba
      * divides each output's row by its sum before 1.4.1 (sklearn/tree/_classes.py). */
@@ -508,19 +512,7 @@ static int convert_forest(conv *c, const frost_convert_options *o, int classifie
     size_t n_trees = pk_len(ests);
     if (n_trees == 0)
         return fr_fail(c->e, FROST_EFORMAT, "%s has no trees", cv_short_name(c->cls));
-    if (classifier) {
-        if ((rc = read_classes(c)))
-            return rc;
-    } else {
-        int64_t n_outputs = 1;
-        if (pk_attr(c->est, "n_outputs_") && (rc = get_int(c->est, "n_outputs_", &n_outputs, c->e)))
-            return rc;
-        if (n_outputs <= 0 || n_outputs > 65536)
-            return fr_fail(c->e, FROST_EFORMAT, "n_outputs_ %" PRId64 " out of range", n_outputs);
-        c->n_outputs = (uint32_t)n_outputs;
-        c->width = c->n_outputs;
-    }
-    if ((rc = read_n_features(c, pk_item(ests, 0))))
+    if ((rc = read_outputs(c, classifier)) || (rc = read_n_features(c, pk_item(ests, 0))))
         return rc;
     /* ForestClassifier.predict_proba adds each tree's normalized predict_proba in tree order
      * and divides by len(estimators_); predict is the argmax of that (sklearn/ensemble/_forest.py) */
