@@ -19,9 +19,10 @@
 #include "endian.h"
 #include "internal.h"
 
-/* Rows handled together by the fast path: tree-major within a batch keeps a tree's blocks hot. */
-#define RT_ROW_BATCH 64
-#define RT_ACC_STACK 4096
+/* Rows handled together by the fast path: tree-major within a batch keeps a tree's nodes in
+ * cache while a thousand rows walk it (accumulators for the batch live on the stack). */
+#define RT_ROW_BATCH 1024
+#define RT_ACC_STACK 8192
 /* Up to this many rows, a cold model is loaded lazily (only the blocks those rows touch). */
 #define RT_LAZY_ROWS 16
 
