@@ -81,7 +81,8 @@ def runner(tools, cmd, runs, evict=None, warm=None, warmup=0):
 
 CAPI_OPEN_COLS = ["open_ms", "first_ms", "rss_before_kb", "rss_open_kb", "rss_first_kb",
                   "header_bytes", "bytes_read", "reads", "submissions", "blocks_loaded",
-                  "resident_before", "resident_after", "io_read_bytes", "io_mode", "pred"]
+                  "resident_before", "resident_after", "io_read_bytes", "io_mode", "pred",
+                  "io_read_bytes_open"]
 
 
 def capi_open(tools, model, rows, io, cold, runs, proba=False):
@@ -195,14 +196,15 @@ def stage_fresh(res, frost, tools, d, cfg):
 def stage_capi_open(res, tools, d, cfg):
     rows = f"{d}/rows.f64"
     out = {}
-    for io in IO_MODES:
+    # auto = what frost_open(path, NULL, …) does (the runtime picks the mode); then each forced
+    for io in ["auto"] + IO_MODES:
         out[io] = {"cold": capi_open(tools, f"{d}/model.frost", rows, io, True, cfg["capi_runs"]),
                    "warm": capi_open(tools, f"{d}/model.frost", rows, io, False,
                                      cfg["capi_runs"])}
-    out["lz4_uring"] = {"cold": capi_open(tools, f"{d}/model.lz4.frost", rows, "uring", True,
-                                          cfg["capi_runs"]),
-                        "warm": capi_open(tools, f"{d}/model.lz4.frost", rows, "uring", False,
-                                          cfg["capi_runs"])}
+    out["lz4_auto"] = {"cold": capi_open(tools, f"{d}/model.lz4.frost", rows, "auto", True,
+                                         cfg["capi_runs"]),
+                       "warm": capi_open(tools, f"{d}/model.lz4.frost", rows, "auto", False,
+                                         cfg["capi_runs"])}
     res["capi_open"] = out
 
 
@@ -228,7 +230,9 @@ def stage_scoring(res, tools, d, cfg, is_clf):
                 checks.append(path)
             out = run(args)
             secs = [float(line.split()[0]) for line in out.splitlines()]
+            cpu = [float(line.split()[2]) for line in out.splitlines()]
             sc["throughput"][f"{meth}_t{th}"] = stat([cfg["score_rows"] / s for s in secs])
+            sc["throughput"][f"{meth}_t{th}_cpu"] = stat([cfg["score_rows"] / s for s in cpu])
     sk = json.loads(run([PY, f"{HERE}/sk_bench.py", d, str(cfg["sk_runs"]), str(cfg["sk_calls"]),
                          str(cfg["score_rows"])] + checks))
     sc["sklearn"] = {
@@ -310,20 +314,22 @@ def targets(models):
         cold = ratio(med(fr["python"]["cold"]["wall_ms"]), med(fr["frost"]["cold"]["wall_ms"]))
         floor = r["floor"]["ms"]
         cold_floor = ratio(med(fr["frost"]["cold"]["wall_ms"]), floor)
-        capi_floor = ratio(med(r["capi_open"]["uring"]["cold"]["first_ms"]), floor)
+        capi_floor = ratio(med(r["capi_open"]["auto"]["cold"]["first_ms"]), floor)
         out.append(("fresh process warm ≥ 300× faster than joblib.load+predict", name,
                     rx(warm), warm >= 300))
         out.append(("fresh process cold ≥ 50× faster", name, rx(cold), cold >= 50))
         out.append(("cold within 1.5× of the I/O floor (fresh process)", name,
                     f"{rx(cold_floor)} of {fmt(floor, ' ms')}", cold_floor <= 1.5))
-        out.append(("cold within 1.5× of the I/O floor (C API open→first, uring)", name,
+        out.append(("cold within 1.5× of the I/O floor (C API open→first, default I/O)", name,
                     f"{rx(capi_floor)} of {fmt(floor, ' ms')}", capi_floor <= 1.5))
-        co = r["capi_open"]["uring"]["cold"]
-        pages = (med(co["bytes_read"]) + med(co["header_bytes"])) / 4096
+        co = r["capi_open"]["auto"]["cold"]
+        pages = med(co["blocks_loaded"]) + med(co["header_bytes"]) / 4096
         if name.startswith("RF500"):
-            out.append(("one-row RF500 prediction touches ≲ 600 pages (header + blocks read)",
-                        name, f"{pages:,.0f} pages (page cache: "
-                        f"{med(co['resident_after']):,.0f})", pages <= 600))
+            cache = med(co["resident_after"])
+            out.append(("one-row RF500 prediction touches ≲ 600 pages (frost's header + block "
+                        "reads; and pages the kernel brought in)", name,
+                        f"{pages:,.0f} pages requested, {cache:,.0f} in the page cache after",
+                        max(pages, cache) <= 600))
         sc = r["scoring"]
         sk = sc["sklearn"]
         for meth in ["predict", "predict_proba"]:
@@ -347,13 +353,13 @@ def targets(models):
         out.append(("conversion ≥ 300 MB/s (uncompressed joblib in)", name, fmt(c, " MB/s"),
                     c >= 300))
         if name.startswith("ET300"):
-            w = med(r["capi_open"]["uring"]["warm"]["first_ms"])
-            out.append(("ET300 open + first prediction < 50 ms warm (C API)", name,
+            w = med(r["capi_open"]["auto"]["warm"]["first_ms"])
+            out.append(("ET300 open + first prediction < 50 ms warm (C API, default I/O)", name,
                         fmt(w, " ms"), w < 50))
         rss = ratio(med(fr["python"]["warm"]["maxrss_kb"]), med(fr["frost"]["warm"]["maxrss_kb"]))
         out.append(("fresh-process peak RSS ≤ 1/10 of joblib's", name, f"1/{rss:,.0f}",
                     rss >= 10))
-        ow = r["capi_open"]["uring"]["warm"]
+        ow = r["capi_open"]["auto"]["warm"]
         delta = med(ow["rss_open_delta_kb"]) * 1024
         hdr = med(ow["header_bytes"])
         out.append(("RSS after open ≤ header + 2 MiB (growth over frost_open)", name,
@@ -379,7 +385,10 @@ def report(mode, mach, disk, models, path_md, path_png):
       f"{CONFIG[mode]['disk_mb']} MiB scratch file: random 4 KiB QD1 "
       f"{disk['rand4k_qd1_iops']:,.0f} IOPS ({disk['rand4k_qd1_lat_us']:.0f} µs), "
       f"QD32 **{disk['rand4k_qd32_iops']:,.0f} IOPS** ({disk['rand4k_qd32_lat_us']:.0f} µs), "
-      f"sequential 1 MiB QD4 {disk['seq1m_qd4_mbps']:,.0f} MB/s")
+      f"sequential 1 MiB QD4 {disk['seq1m_qd4_mbps']:,.0f} MB/s"
+      + (f"; buffered (page cache, FADV_RANDOM) random 4 KiB QD32 "
+         f"{disk['rand4k_qd32_buffered_iops']:,.0f} IOPS"
+         if "rand4k_qd32_buffered_iops" in disk else ""))
     if "anon_fault_us" in disk:
         w(f"- first touch of a fresh anonymous page costs **{disk['anon_fault_us']:.1f} µs** "
           "(64 MiB, best of 3): every new buffer, mapping or process pays it per page")
@@ -442,7 +451,8 @@ def report(mode, mach, disk, models, path_md, path_png):
     w("## 2–3. C API: open → first prediction, per I/O mode (in-process)")
     w("")
     w("| model | I/O | cold open→first | warm open→first | blocks read (frost_stats) | reads / "
-      "submissions | header | page-cache pages after (mincore) | /proc/self/io read_bytes |")
+      "submissions | header | page-cache pages after (mincore) | /proc/self/io read_bytes "
+      "(of which by open) |")
     w("|---|---|---|---|---|---|---|---|---|")
     for name, r in models.items():
         for io, c in r["capi_open"].items():
@@ -453,15 +463,21 @@ def report(mode, mach, disk, models, path_md, path_png):
               f"{fmt(med(cc['reads']), '', 0)} / {fmt(med(cc['submissions']), '', 0)} | "
               f"{fmt(med(cc['header_bytes']) / 1024, ' KiB', 0)} | "
               f"{fmt(med(cc['resident_after']), '', 0)} | "
-              f"{fmt(med(cc['io_read_bytes']) / 1024, ' KiB', 0)} |")
+              f"{fmt(med(cc['io_read_bytes']) / 1024, ' KiB', 0)} "
+              f"({fmt(med(cc.get('io_read_bytes_open')) / 1024, ' KiB', 0)}) |")
     w("")
-    w("Pages touched vs floor (cold, uring): ")
+    w("`auto` is frost_open's default (the mode it picked is in the JSON as io_mode: "
+      + ", ".join(f"{n} cold {r['capi_open']['auto']['cold']['io_mode']} / warm "
+                  f"{r['capi_open']['auto']['warm']['io_mode']}" for n, r in models.items())
+      + ").")
     w("")
-    w("| model | header pages | block pages read | total | page-cache pages after | floor pages |")
+    w("Pages touched vs floor (cold, default I/O): ")
+    w("")
+    w("| model | header pages | blocks loaded | total | page-cache pages after | floor pages |")
     w("|---|---|---|---|---|---|")
     for name, r in models.items():
-        c = r["capi_open"]["uring"]["cold"]
-        hp, bp = med(c["header_bytes"]) / 4096, med(c["bytes_read"]) / 4096
+        c = r["capi_open"]["auto"]["cold"]
+        hp, bp = med(c["header_bytes"]) / 4096, med(c["blocks_loaded"])
         w(f"| {name} | {hp:,.0f} | {bp:,.0f} | {hp + bp:,.0f} | "
           f"{med(c['resident_after']):,.0f} | {r['floor']['pages']:,} |")
     w("")
@@ -481,12 +497,14 @@ def report(mode, mach, disk, models, path_md, path_png):
           f"{rx(ratio(sk['nj1']['median'], med(sc['latency']['lazy'])))} |")
     w("")
     n_rows = CONFIG[mode]["score_rows"]
-    w(f"Throughput on {n_rows:,} rows, rows/s (frost: C API after frost_load_all, rows split "
-      "between threads; sklearn: estimator.n_jobs set; GB has no n_jobs).")
+    w(f"Throughput on {n_rows:,} rows, rows/s of wall time (frost: C API after frost_load_all, "
+      "rows split between threads; sklearn: estimator.n_jobs set; GB has no n_jobs). "
+      "'by CPU time' divides rows per CPU-second of each process, which a busy machine "
+      "inflates less.")
     w("")
     w("| model | method | frost 1 thread | frost 2 threads | sklearn n_jobs=1 | sklearn n_jobs=2 "
-      "| frost 1T / sk nj1 | frost 2T / sk nj2 | mismatches vs sklearn |")
-    w("|---|---|---|---|---|---|---|---|---|")
+      "| frost 1T / sk nj1 | frost 2T / sk nj2 | 1T / nj1 by CPU time | mismatches vs sklearn |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for name, r in models.items():
         sc = r["scoring"]
         sk = sc["sklearn"]["throughput"]
@@ -497,7 +515,9 @@ def report(mode, mach, disk, models, path_md, path_png):
             s1, s2 = sk[f"{meth}_nj1"], sk[f"{meth}_nj2"]
             mm = sc["mismatches"].get(f"frost_pred{'.proba' if meth != 'predict' else ''}.f64")
             w(f"| {name} | {meth} | {fs(t1)} | {fs(t2)} | {fs(s1)} | {fs(s2)} | "
-              f"{rx(ratio(med(t1), med(s1)))} | {rx(ratio(med(t2), med(s2)))} | {mm} |")
+              f"{rx(ratio(med(t1), med(s1)))} | {rx(ratio(med(t2), med(s2)))} | "
+              f"{rx(ratio(med(sc['throughput'].get(f'{meth}_t1_cpu')), med(sk.get(f'{meth}_cpu_nj1'))))}"
+              f" | {mm} |")
     w("")
     w("## 5. File size")
     w("")
@@ -514,11 +534,11 @@ def report(mode, mach, disk, models, path_md, path_png):
     w("## 6. Memory")
     w("")
     w("| model | frost peak RSS (fresh, warm) | python peak RSS | ratio | RSS growth over "
-      "frost_open (uring, warm) | process RSS after open | header |")
+      "frost_open (default I/O, warm) | process RSS after open | header |")
     w("|---|---|---|---|---|---|---|")
     for name, r in models.items():
         fr = r["fresh"]
-        ow = r["capi_open"]["uring"]["warm"]
+        ow = r["capi_open"]["auto"]["warm"]
         w(f"| {name} | {fs(fr['frost']['warm']['maxrss_kb'], ' MiB', 1 / 1024, 1)} | "
           f"{fs(fr['python']['warm']['maxrss_kb'], ' MiB', 1 / 1024, 0)} | "
           f"1/{ratio(med(fr['python']['warm']['maxrss_kb']), med(fr['frost']['warm']['maxrss_kb'])):,.0f} | "
@@ -621,7 +641,7 @@ def main():
     cfg = CONFIG[mode]
     work = os.path.abspath(f"{build}/bench")
     tools = work
-    frost = os.path.abspath(f"{build}/frost")
+    frost = os.path.abspath(f"{work}/bin/frost")  # run.sh's snapshot of BUILD/frost
     os.makedirs(f"{work}/models", exist_ok=True)
     log(f"bench ({mode}): machine description")
     mach = machine()

@@ -7,10 +7,11 @@
  *       frost_close. One TSV line per run:
  *         open_ms first_ms rss_before_kb rss_open_kb rss_first_kb header_bytes bytes_read reads
  *         submissions blocks_loaded resident_before resident_after io_read_bytes io_mode pred
+ *         io_read_bytes_open
  *       first_ms is open + first prediction; rss_* from /proc/self/statm (resident); resident_*
  *       are the model file's pages in the page cache (mincore) before open and after the
  *       prediction; io_read_bytes is /proc/self/io read_bytes over open+predict (bytes this
- *       process made the kernel fetch from the disk, readahead included).
+ *       process made the kernel fetch from the disk, readahead included; _open: by frost_open).
  *
  *   capi latency MODEL ROWS.f64 [--n 1000] [--proba] [--load-all]
  *       Warm one-row latency: frost_open (default options; --load-all also calls frost_load_all),
@@ -20,7 +21,8 @@
  *   capi throughput MODEL ROWS.f64 [--threads T] [--runs N] [--proba] [--out FILE] [--rows N]
  *       Every row of ROWS.f64 (or the first N), split in T contiguous slices scored by T threads at once (one
  *       frost_predict call per slice) after frost_open + frost_load_all and one untimed pass.
- *       One line per run: seconds rows_per_second. --out writes the predictions (float64).
+ *       One line per run: seconds rows_per_second cpu_seconds (CPU time of all threads, which a
+ *       busy machine does not inflate). --out writes the predictions (float64).
  */
 #include <errno.h>
 #include <math.h>
@@ -37,6 +39,13 @@ static double now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -192,6 +201,7 @@ static int cmd_open(const char *model, const char *rows_path, int argc, char **a
         if (rc)
             die("open", rc, NULL);
         double t1 = now_ms();
+        long long io_open = io_read_bytes();
         long rss1 = statm_rss_kb();
         double t2 = now_ms();
         rc = proba ? frost_predict_proba(m, x, 1, out) : frost_predict(m, x, 1, out);
@@ -205,12 +215,14 @@ static int cmd_open(const char *model, const char *rows_path, int argc, char **a
         frost_get_stats(m, &st);
         frost_info info = {.size = sizeof info};
         frost_model_info(m, &info);
-        printf("%.4f\t%.4f\t%ld\t%ld\t%ld\t%llu\t%llu\t%llu\t%llu\t%llu\t%ld\t%ld\t%lld\t%s\t%.17g\n",
+        printf("%.4f\t%.4f\t%ld\t%ld\t%ld\t%llu\t%llu\t%llu\t%llu\t%llu\t%ld\t%ld\t%lld\t%s\t%.17g"
+               "\t%lld\n",
                t1 - t0, (t1 - t0) + (t3 - t2), rss0, rss1, rss2,
                (unsigned long long)st.header_bytes, (unsigned long long)st.bytes_read,
                (unsigned long long)st.reads, (unsigned long long)st.submissions,
                (unsigned long long)st.blocks_loaded, before, after,
-               io0 >= 0 && io1 >= 0 ? io1 - io0 : -1LL, io_name(info.io), out[0]);
+               io0 >= 0 && io1 >= 0 ? io1 - io0 : -1LL, io_name(info.io), out[0],
+               io0 >= 0 && io_open >= 0 ? io_open - io0 : -1LL);
         fflush(stdout);
         frost_close(m);
     }
@@ -342,8 +354,10 @@ static int cmd_throughput(const char *model, const char *rows_path, int argc, ch
     double *out = malloc(R.n * w * sizeof *out);
     score_all(m, &R, out, w, threads, proba); /* untimed pass */
     for (int r = 0; r < runs; r++) {
+        double c0 = cpu_ms();
         double s = score_all(m, &R, out, w, threads, proba);
-        printf("%.6f\t%.0f\n", s, (double)R.n / s);
+        double c1 = cpu_ms();
+        printf("%.6f\t%.0f\t%.6f\n", s, (double)R.n / s, (c1 - c0) / 1e3);
         fflush(stdout);
     }
     if (out_path) {

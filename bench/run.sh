@@ -27,7 +27,13 @@ if [ -n "$missing" ]; then
 fi
 
 OUT="$BUILD/bench"
-mkdir -p "$OUT"
+mkdir -p "$OUT/bin"
+# A snapshot of the frost binary and library, so a rebuild of $BUILD while the benchmark runs
+# cannot mix two versions into one run.
+for f in frost libfrost.a; do
+    [ -f "$BUILD/$f" ] || { echo "bench: $BUILD/$f is missing: run make first" >&2; exit 1; }
+    cp "$BUILD/$f" "$OUT/bin/$f.tmp" && mv "$OUT/bin/$f.tmp" "$OUT/bin/$f"
+done
 CC=${CC:-cc}
 BFLAGS="-O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra"
 LIBS="-luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread"
@@ -35,6 +41,6 @@ echo "bench: building helpers in $OUT (runner, diskrate, capi)"
 $CC $BFLAGS -o "$OUT/runner" "$HERE/runner.c"
 $CC $BFLAGS -o "$OUT/diskrate" "$HERE/diskrate.c" -luring
 # shellcheck disable=SC2086
-$CC $BFLAGS -I"$HERE/../runtime" -o "$OUT/capi" "$HERE/capi.c" "$BUILD/libfrost.a" $LIBS
+$CC $BFLAGS -I"$HERE/../runtime" -o "$OUT/capi" "$HERE/capi.c" "$OUT/bin/libfrost.a" $LIBS
 
 exec $PY "$HERE/bench.py" "$BUILD" "$MODE"

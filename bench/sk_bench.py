@@ -5,6 +5,7 @@
 
 Loads MODEL_DIR/model.joblib and the first N_ROWS rows of MODEL_DIR/rows.npy (0 = all) and prints one JSON object:
   throughput[n_jobs][predict|predict_proba]: seconds of each of RUNS calls on all rows
+                                             (…_cpu: the process's CPU seconds of each call)
   latency[n_jobs]: µs of each of LATENCY_CALLS one-row predict calls (rows 0..k-1, after a warm-up
                    pass over the same rows), as {median, min, max, p99}
   check: for each FROST_PRED file (frost's output for every row; "*.proba.f64" = predict_proba),
@@ -43,12 +44,15 @@ def main():
         for meth in ["predict"] + (["predict_proba"] if is_clf else []):
             f = getattr(model, meth)
             f(X[:1000])
-            ts = []
+            ts, cs = [], []
             for _ in range(runs):
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 f(X)
                 ts.append(time.perf_counter() - t0)
+                cs.append(time.process_time() - c0)
             tp[meth] = ts
+            tp[meth + "_cpu"] = cs
         res["throughput"][str(nj)] = tp
         rows = [X[i:i + 1] for i in range(calls)]
         for r in rows:
