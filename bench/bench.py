@@ -373,8 +373,10 @@ def report(mode, mach, disk, models, path_md, path_png):
     w = L.append
     w(f"# frost benchmark — {mode} run")
     w("")
-    w(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · frost {mach['frost_rev']} · "
-      f"`make bench{' QUICK=1' if mode == 'quick' else ''}` · {time.time() - T_START:.0f} s")
+    date = mach.get("date", time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
+    secs = mach.get("duration_s", time.time() - T_START)
+    w(f"{date} · frost {mach['frost_rev']} · "
+      f"`make bench{' QUICK=1' if mode == 'quick' else ''}` · {secs:.0f} s")
     w("")
     w("## Machine")
     w("")
@@ -500,7 +502,8 @@ def report(mode, mach, disk, models, path_md, path_png):
     w(f"Throughput on {n_rows:,} rows, rows/s of wall time (frost: C API after frost_load_all, "
       "rows split between threads; sklearn: estimator.n_jobs set; GB has no n_jobs). "
       "'by CPU time' divides rows per CPU-second of each process, which a busy machine "
-      "inflates less.")
+      "inflates less. Two-thread numbers need the second core free: other jobs on this shared "
+      "machine take it at times (compare the load average).")
     w("")
     w("| model | method | frost 1 thread | frost 2 threads | sklearn n_jobs=1 | sklearn n_jobs=2 "
       "| frost 1T / sk nj1 | frost 2T / sk nj2 | 1T / nj1 by CPU time | mismatches vs sklearn |")
@@ -533,9 +536,14 @@ def report(mode, mach, disk, models, path_md, path_png):
     w("")
     w("## 6. Memory")
     w("")
+    w("RSS counts mapped page-cache pages too: with the file mapped (mmap, or auto on a cached "
+      "file) the pages a prediction faults in — whole large folios at a time — show up in it, "
+      "although they are clean, shared and reclaimable.")
+    w("")
     w("| model | frost peak RSS (fresh, warm) | python peak RSS | ratio | RSS growth over "
-      "frost_open (default I/O, warm) | process RSS after open | header |")
-    w("|---|---|---|---|---|---|---|")
+      "frost_open (default I/O, warm) | process RSS after open | after first prediction "
+      "(default I/O / uring) | header |")
+    w("|---|---|---|---|---|---|---|---|")
     for name, r in models.items():
         fr = r["fresh"]
         ow = r["capi_open"]["auto"]["warm"]
@@ -543,6 +551,8 @@ def report(mode, mach, disk, models, path_md, path_png):
           f"{fs(fr['python']['warm']['maxrss_kb'], ' MiB', 1 / 1024, 0)} | "
           f"1/{ratio(med(fr['python']['warm']['maxrss_kb']), med(fr['frost']['warm']['maxrss_kb'])):,.0f} | "
           f"{fs(ow['rss_open_delta_kb'], ' KiB', 1, 0)} | {fs(ow['rss_open_kb'], ' KiB', 1, 0)} | "
+          f"{fmt(med(ow['rss_first_kb']) / 1024, ' MiB', 1)} / "
+          f"{fmt(med(r['capi_open']['uring']['warm']['rss_first_kb']) / 1024, ' MiB', 1)} | "
           f"{fmt(med(ow['header_bytes']) / 1024, ' KiB', 0)} |")
     w("")
     w("## 7. Conversion (`frost convert`, input in the page cache)")
@@ -627,10 +637,10 @@ def print_summary(L):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--report":
-        # re-renders a report from a results JSON (no measurement)
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--report":
+        # re-renders a report from a results JSON (no measurement): bench.py --report JSON [OUT.md]
         data = json.load(open(sys.argv[2]))
-        md = os.path.splitext(sys.argv[2])[0] + ".md"
+        md = sys.argv[3] if len(sys.argv) == 4 else os.path.splitext(sys.argv[2])[0] + ".md"
         L = report(data["mode"], data["machine"], data["disk"], data["models"], md,
                    os.path.splitext(md)[0] + ".png")
         print_summary(L)
@@ -658,6 +668,8 @@ def main():
             json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models}, f,
                       indent=1)
     mach["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    mach["date"] = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+    mach["duration_s"] = time.time() - T_START
     with open(f"{work}/results-{mode}.json", "w") as f:
         json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models}, f, indent=1)
     if mode == "full":
