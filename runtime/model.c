@@ -134,6 +134,14 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         goto fail;
     }
     uint64_t file_size = (uint64_t)st.st_size;
+    /* Decided before the first byte is read: hashing the header would otherwise look like a
+     * sequential stream and start readahead that runs on through the block reads (the whole
+     * 50 MB of RF500 for one row). Blocks are read where the walks go, not in file order. */
+    int resident = 0;
+    if (mode == FROST_IO_AUTO && !fault && (resident = data_resident(m->fd, file_size)))
+        mode = FROST_IO_MMAP;
+    if (!resident)
+        posix_fadvise(m->fd, 0, 0, POSIX_FADV_RANDOM);
     uint8_t sb[FMT_SUPERBLOCK_SIZE], footer[FMT_FOOTER_SIZE];
     uint64_t header_size;
     if (file_size < FMT_SUPERBLOCK_SIZE) {
@@ -151,8 +159,11 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     if ((rc = read_full(m->fd, footer, sizeof footer, file_size - FMT_FOOTER_SIZE, e)))
         goto fail;
 
-    /* Only the header prefix is mapped; where mapping is refused, it is read. */
-    void *map = mmap(NULL, (size_t)header_size, PROT_READ, MAP_PRIVATE, m->fd, 0);
+    /* Only the header prefix is brought in: mapped when it is already cached, read with one
+     * pread when cold (one sequential I/O, and no fault-driven readahead running on into the
+     * blocks), and read as well where mapping is refused. */
+    void *map = resident ? mmap(NULL, (size_t)header_size, PROT_READ, MAP_PRIVATE, m->fd, 0)
+                         : MAP_FAILED;
     if (map != MAP_FAILED) {
         m->header_buf = map;
         m->header_mapped = 1;
@@ -188,13 +199,6 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     /* AUTO: when the file is already in the page cache, reading blocks into fresh buffers
      * only costs page faults (14 µs each on a VM); use the cached pages in place instead, and
      * batched io_uring reads when they are not there */
-    int resident = 0;
-    if (mode == FROST_IO_AUTO && !fault && (resident = data_resident(m->fd, file_size)))
-        mode = FROST_IO_MMAP;
-    /* blocks are read where the walks go, not in file order: readahead around each random
-     * read would pull in the whole file on a cold start (50 MB for one RF500 row) */
-    if (!resident)
-        posix_fadvise(m->fd, 0, 0, POSIX_FADV_RANDOM);
     if ((rc = rt_io_init(&m->io, m->fd, mode, o.queue_depth, fault ? &m->fault : NULL, e)))
         goto fail;
     m->io_ready = 1;
