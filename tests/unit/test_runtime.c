@@ -166,6 +166,13 @@ static char *write_random_forest(const char *dir, const forest_case *fc, fu_tree
     return path;
 }
 
+static void free_forest(fu_tree *trees, uint32_t n)
+{
+    for (uint32_t t = 0; t < n; t++)
+        fu_free_tree(&trees[t]);
+    free(trees);
+}
+
 static void random_rows(uint64_t *s, double *X, size_t n_rows, uint32_t n_features)
 {
     for (size_t i = 0; i < n_rows * n_features; i++) {
@@ -244,9 +251,7 @@ Test(runtime, random_forests_match_reference)
         cr_assert_eq(frost_open(path, NULL, &m), 0);
         cr_assert_eq(frost_verify(m), 0, "%s", frost_errmsg(m));
         frost_close(m);
-        for (uint32_t t = 0; t < fc->n_trees; t++)
-            fu_free_tree(&trees[t]);
-        free(trees);
+        free_forest(trees, fc->n_trees);
         free(path);
     }
     free(dir);
@@ -328,9 +333,7 @@ Test(runtime, lazy_open_and_batched_cold_prediction)
     cr_expect_eq(out[0], want[0]);
     cr_expect_eq(out[1], want[1]);
     frost_close(m);
-    for (uint32_t t = 0; t < fc.n_trees; t++)
-        fu_free_tree(&trees[t]);
-    free(trees);
+    free_forest(trees, fc.n_trees);
     free(path);
     free(dir);
 }
@@ -394,9 +397,7 @@ Test(runtime, threads_load_each_block_once)
                      (unsigned long long)st.blocks_loaded, info.n_blocks);
         frost_close(m);
     }
-    for (uint32_t t = 0; t < fc.n_trees; t++)
-        fu_free_tree(&trees[t]);
-    free(trees);
+    free_forest(trees, fc.n_trees);
     free(path);
     free(dir);
 }
@@ -488,9 +489,7 @@ Test(runtime, read_faults_are_reported_and_retryable)
         }
         frost_close(m);
     }
-    for (uint32_t t = 0; t < fc.n_trees; t++)
-        fu_free_tree(&trees[t]);
-    free(trees);
+    free_forest(trees, fc.n_trees);
     free(path);
     free(dir);
 }
@@ -531,9 +530,7 @@ Test(runtime, eager_load_reads_everything_at_open)
     frost_model_info(m, &info);
     cr_expect_eq(st.blocks_loaded, info.n_blocks);
     frost_close(m);
-    for (uint32_t t = 0; t < fc.n_trees; t++)
-        fu_free_tree(&trees[t]);
-    free(trees);
+    free_forest(trees, fc.n_trees);
     free(path);
     free(dir);
 }
@@ -595,9 +592,7 @@ Test(runtime, no_read_outlives_a_failed_batch)
         cr_assert_eq(out[r * 2 + 1], want[1]);
     }
     frost_close(m);
-    for (uint32_t t = 0; t < fc.n_trees; t++)
-        fu_free_tree(&trees[t]);
-    free(trees);
+    free_forest(trees, fc.n_trees);
     free(path);
     free(dir);
 }

@@ -472,21 +472,33 @@ static int encode_op(comp *k, uint32_t slot, const cats *c, const double *target
     return rc;
 }
 
-static int onehot(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+/* An encoder's fitted categories_ (one array per input column) and whether infrequent
+ * categories were grouped (_infrequent_enabled, 1.1+). */
+static int encoder_categories(comp *k, const pk_obj *o, const cols *in, const pk_obj **table,
+                              int *infrequent, const char *path)
 {
-    const pk_obj *categories = pk_attr(o, "categories_");
-    if (!categories || pk_len(categories) != in->n)
+    *table = pk_attr(o, "categories_");
+    if (!*table || pk_len(*table) != in->n)
         return fr_fail(k->e, FROST_EFORMAT, "%s: categories_ does not list %u columns", path,
                        in->n);
+    const pk_obj *on = pk_attr(o, "_infrequent_enabled");
+    *infrequent = 0;
+    if (on)
+        pk_get_bool(on, infrequent);
+    return 0;
+}
+
+static int onehot(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const pk_obj *categories;
+    int infrequent;
+    int rc = encoder_categories(k, o, in, &categories, &infrequent, path);
+    if (rc)
+        return rc;
     const pk_obj *hu = pk_attr(o, "handle_unknown");
     int ignore = hu && (pk_str_eq(hu, "ignore") || pk_str_eq(hu, "infrequent_if_exist"));
     const pk_obj *drop_idx = pk_attr(o, "drop_idx_");
-    const pk_obj *infreq_on = pk_attr(o, "_infrequent_enabled");
     const pk_obj *maps = pk_attr(o, "_default_to_infrequent_mappings");
-    int infrequent = 0;
-    if (infreq_on)
-        pk_get_bool(infreq_on, &infrequent);
-    int rc = 0;
     for (uint32_t f = 0; f < in->n && !rc; f++) {
         cats c;
         if ((rc = read_cats(k, pk_item(categories, f), &c, path))) {
@@ -584,10 +596,11 @@ static int onehot(comp *k, const pk_obj *o, const cols *in, cols *out, const cha
 
 static int ordinal(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
 {
-    const pk_obj *categories = pk_attr(o, "categories_");
-    if (!categories || pk_len(categories) != in->n)
-        return fr_fail(k->e, FROST_EFORMAT, "%s: categories_ does not list %u columns", path,
-                       in->n);
+    const pk_obj *categories;
+    int infrequent;
+    int rc = encoder_categories(k, o, in, &categories, &infrequent, path);
+    if (rc)
+        return rc;
     const pk_obj *hu = pk_attr(o, "handle_unknown");
     int use_value = hu && pk_str_eq(hu, "use_encoded_value");
     double unknown_value = NAN, missing_value = NAN;
@@ -596,14 +609,9 @@ static int ordinal(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
         unknown_value = NAN;
     const pk_obj *mv = pk_attr(o, "encoded_missing_value");
     int has_mv = mv && !pk_get_double(mv, &missing_value);
-    const pk_obj *infreq_on = pk_attr(o, "_infrequent_enabled");
-    int infrequent = 0;
-    if (infreq_on)
-        pk_get_bool(infreq_on, &infrequent);
     if (infrequent)
         return fr_fail(k->e, FROST_EUNSUPPORTED,
                        "%s: not supported yet: OrdinalEncoder with infrequent categories", path);
-    int rc = 0;
     for (uint32_t f = 0; f < in->n && !rc; f++) {
         cats c;
         if ((rc = read_cats(k, pk_item(categories, f), &c, path))) {
