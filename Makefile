@@ -50,10 +50,14 @@ $(BUILD)/libfrost.so: $(LIB_OBJS) runtime/libfrost.map
 	$(Q)$(CC) -shared -Wl,-soname,libfrost.so.0 -Wl,--version-script=runtime/libfrost.map \
 		$(LDFLAGS) -o $@ $(LIB_OBJS) $(LDLIBS)
 
-# The CLI links libfrost statically so it runs from any directory without LD_LIBRARY_PATH.
+# The CLI is one static executable: it runs from any directory without LD_LIBRARY_PATH, and a
+# fresh process skips the dynamic loader, which was most of a warm one-row prediction's
+# instructions (bench/README.md). CLI_STATIC= links it dynamically (sanitizer builds do).
+CLI_STATIC ?= -static
 $(BUILD)/frost: $(CLI_OBJS) $(BUILD)/libfrost.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfrost.a $(LDLIBS)
+	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJS) \
+		$(BUILD)/libfrost.a $(LDLIBS)
 
 $(BUILD)/frost.pc: runtime/frost.pc.in Makefile
 	@mkdir -p $(BUILD)
@@ -99,7 +103,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno
 # The unit tests again, built with clang under ASan+UBSan (in build/asan).
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=clang CFLAGS="$(ASAN_FLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" tests $(BUILD)/asan/frost
+		LDFLAGS="-fsanitize=address,undefined" CLI_STATIC= tests $(BUILD)/asan/frost
 
 # Benchmarks against joblib/pickle and scikit-learn (bench/README.md); QUICK=1 for a short run.
 bench: deps all

@@ -72,8 +72,8 @@ typedef struct frost_allocator {
 typedef struct frost_model frost_model;
 
 typedef enum frost_io_mode {
-    FROST_IO_AUTO = 0,  /* FROST_IO from the environment if set; else MMAP when the whole file is
-                         * in the page cache, io_uring when not, pread where io_uring is blocked */
+    FROST_IO_AUTO = 0,  /* FROST_IO from the environment if set; else io_uring, or pread where
+                         * io_uring is blocked (cached or not: see bench/README.md) */
     FROST_IO_URING = 1, /* batched io_uring reads; FROST_EUNSUPPORTED where io_uring is blocked */
     FROST_IO_PREAD = 2, /* one pread per run of blocks */
     FROST_IO_MMAP = 3,  /* map the whole file; uncompressed blocks are used in place */

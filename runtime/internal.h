@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
+#include "arena.h"
 #include "err.h"
 #include "format.h"
 #include "frost.h"
@@ -76,7 +77,7 @@ struct frost_model {
     const frost_allocator *alloc; /* &alloc_copy, or NULL for malloc */
     int fd;
     fmt_header h;
-    uint8_t *header_buf;          /* the header prefix: mapped, or read when mmap fails */
+    uint8_t *header_buf;          /* the header prefix: mapped (MMAP mode), or read into the arena */
     size_t header_len;
     int header_mapped;
     uint8_t *file_map;            /* FROST_IO_MMAP: the whole file */
@@ -87,14 +88,18 @@ struct frost_model {
     rt_fault fault;
     frost_missing_policy missing_columns;
 
-    uint8_t **chunk_raw;          /* per chunk: raw bytes (allocated on first use, or in the map) */
-    uint8_t *chunk_owned;         /* per chunk: chunk_raw was allocated by us */
+    rt_arena arena;               /* the header copy, loaded blocks, flat chunks (guarded by lock) */
+    uint8_t **block_mem;          /* per block: its raw bytes, once READY (arena, flat chunk or map) */
+    uint8_t **chunk_flat;         /* per chunk: its raw bytes in one piece, for the fast walker: in
+                                   * the map (MMAP mode, uncompressed) or built by
+                                   * rt_load_everything; read only once all_ready is set */
     uint32_t *block_chunk;        /* per block: its chunk */
     _Atomic uint8_t *block_state; /* per block: RT_BLOCK_* */
     _Atomic uint8_t *tree_checked;/* per tree: whole structure verified */
     atomic_int all_ready;         /* every block ready and every tree checked */
     pthread_mutex_t lock;         /* guards block state transitions and chunk allocation */
     pthread_cond_t cond;          /* signalled when a batch of loads ends */
+    pthread_mutex_t flat_lock;    /* one rt_load_everything at a time */
 
     rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops */
     rt_ws *ws_free;               /* idle workspaces: warm calls allocate nothing */

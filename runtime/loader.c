@@ -21,24 +21,23 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Under m->lock: gives chunk c its raw buffer if it has none. */
-static int ensure_chunk_buffer(frost_model *m, uint32_t c, fr_err *e)
+/* Under m->lock: decides where block b's raw bytes will live — its place in a flat chunk when
+ * there is one, else a slot in the arena (kept across a failed load, for the retry). */
+static int claim_memory(frost_model *m, uint32_t b, fr_err *e)
 {
-    if (m->chunk_raw[c])
+    if (m->block_mem[b])
         return 0;
-    uint8_t *p = fr_malloc(m->alloc, (size_t)m->h.chunks[c].raw_size);
-    if (!p)
-        return fr_fail(e, FROST_ENOMEM, "out of memory for chunk %u (%llu bytes)", c,
-                       (unsigned long long)m->h.chunks[c].raw_size);
-    m->chunk_raw[c] = p;
-    m->chunk_owned[c] = 1;
-    return 0;
-}
-
-static uint8_t *block_dst(const frost_model *m, uint32_t b)
-{
+    const fmt_header *h = &m->h;
     uint32_t c = m->block_chunk[b];
-    return m->chunk_raw[c] + ((size_t)(b - m->h.chunks[c].first_block) << m->h.block_shift);
+    if (m->chunk_flat[c]) {
+        m->block_mem[b] = m->chunk_flat[c] + ((size_t)(b - h->chunks[c].first_block) << h->block_shift);
+        return 0;
+    }
+    m->block_mem[b] = rt_arena_alloc(&m->arena, h->blocks[b].raw_size, 64);
+    if (!m->block_mem[b])
+        return fr_fail(e, FROST_ENOMEM, "out of memory for block %u (%u bytes)", b,
+                       h->blocks[b].raw_size);
+    return 0;
 }
 
 /* Verifies and decodes each block from its stored bytes (src[i], or the mapping when src is
@@ -51,7 +50,7 @@ static int decode_all(frost_model *m, const uint32_t *ids, size_t n, uint8_t *co
     for (size_t i = 0; i < n; i++) {
         const uint8_t *stored = src ? src[i] : m->file_map + m->h.blocks[ids[i]].offset;
         fr_err be;
-        int brc = fmt_block_decode(&m->h, ids[i], stored, block_dst(m, ids[i]), &be);
+        int brc = fmt_block_decode(&m->h, ids[i], stored, m->block_mem[ids[i]], &be);
         atomic_fetch_add(&m->counters.blocks_verified, 1);
         if (!brc)
             ok[i] = 1;
@@ -87,7 +86,7 @@ static int load_claimed(frost_model *m, const uint32_t *ids, size_t n, uint8_t *
     size_t n_reqs = 0, spos = 0;
     for (size_t i = 0; i < n; i++) {
         const fmt_block *b = &h->blocks[ids[i]];
-        uint8_t *dst = b->codec == FMT_CODEC_NONE ? block_dst(m, ids[i]) : stage + spos;
+        uint8_t *dst = b->codec == FMT_CODEC_NONE ? m->block_mem[ids[i]] : stage + spos;
         if (b->codec != FMT_CODEC_NONE)
             spos += b->stored_size;
         src[i] = dst;
@@ -135,7 +134,7 @@ int rt_load_blocks(frost_model *m, const uint32_t *ids_in, size_t n, fr_err *e)
                 n_other++;
                 continue;
             }
-            rc = ensure_chunk_buffer(m, m->block_chunk[b], e);
+            rc = claim_memory(m, b, e);
             if (rc)
                 break;
             atomic_store_explicit(&m->block_state[b], RT_BLOCK_LOADING, memory_order_relaxed);
@@ -191,19 +190,65 @@ int rt_load_blocks(frost_model *m, const uint32_t *ids_in, size_t n, fr_err *e)
     return rc;
 }
 
+/* Under flat_lock, once every block is READY: gives each chunk its raw bytes in one piece for
+ * the fast walker. Blocks already loaded into the arena are copied (they are verified and no
+ * longer change); blocks claimed after the chunk got its flat buffer were loaded in place. */
+static void flatten_chunks(frost_model *m)
+{
+    const fmt_header *h = &m->h;
+    for (uint32_t c = 0; c < h->n_chunks; c++) {
+        const fmt_chunk *ch = &h->chunks[c];
+        uint8_t *flat = m->chunk_flat[c];
+        for (uint32_t j = 0; j < ch->block_count; j++) {
+            uint32_t b = ch->first_block + j;
+            uint8_t *at = flat + ((size_t)j << h->block_shift);
+            if (m->block_mem[b] != at)
+                memcpy(at, m->block_mem[b], h->blocks[b].raw_size);
+        }
+    }
+}
+
+/* Under flat_lock: a flat buffer for every chunk that has none, so that the loads that follow
+ * go straight into it. */
+static int give_chunks_flat_buffers(frost_model *m, fr_err *e)
+{
+    const fmt_header *h = &m->h;
+    int rc = 0;
+    pthread_mutex_lock(&m->lock);
+    for (uint32_t c = 0; c < h->n_chunks && !rc; c++) {
+        if (m->chunk_flat[c])
+            continue;
+        uint64_t raw = h->chunks[c].raw_size;
+        m->chunk_flat[c] = raw <= SIZE_MAX / 2 ? rt_arena_alloc(&m->arena, (size_t)raw, 4096)
+                                               : NULL;
+        if (!m->chunk_flat[c])
+            rc = fr_fail(e, FROST_ENOMEM, "out of memory for chunk %u (%llu bytes)", c,
+                         (unsigned long long)raw);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
 int rt_load_everything(frost_model *m, fr_err *e)
 {
     if (atomic_load_explicit(&m->all_ready, memory_order_acquire))
         return 0;
+    pthread_mutex_lock(&m->flat_lock);
+    if (atomic_load_explicit(&m->all_ready, memory_order_acquire)) {
+        pthread_mutex_unlock(&m->flat_lock);
+        return 0;
+    }
+    int rc = give_chunks_flat_buffers(m, e);
     uint32_t nb = m->h.n_blocks;
-    uint32_t *ids = fr_malloc(m->alloc, (size_t)(nb ? nb : 1) * sizeof *ids);
-    if (!ids)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    uint32_t *ids = rc ? NULL : fr_malloc(m->alloc, (size_t)(nb ? nb : 1) * sizeof *ids);
+    if (!rc && !ids)
+        rc = fr_fail(e, FROST_ENOMEM, "out of memory");
     size_t n = 0;
-    for (uint32_t b = 0; b < nb; b++)
+    for (uint32_t b = 0; !rc && b < nb; b++)
         if (!rt_block_ready(m, b))
             ids[n++] = b;
-    int rc = rt_load_blocks(m, ids, n, e);
+    if (!rc)
+        rc = rt_load_blocks(m, ids, n, e);
     fr_free(m->alloc, ids);
     for (uint32_t t = 0; !rc && t < m->h.n_trees; t++) {
         if (atomic_load_explicit(&m->tree_checked[t], memory_order_acquire))
@@ -212,7 +257,10 @@ int rt_load_everything(frost_model *m, fr_err *e)
         if (!rc)
             atomic_store_explicit(&m->tree_checked[t], 1, memory_order_release);
     }
-    if (!rc)
+    if (!rc) {
+        flatten_chunks(m);
         atomic_store_explicit(&m->all_ready, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&m->flat_lock);
     return rc;
 }

@@ -109,7 +109,7 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
         *block = b;
         return WALK_NEED;
     }
-    *p = m->chunk_raw[c] + coff;
+    *p = m->block_mem[b] + (coff & (h->block_size - 1));
     return 0;
 }
 
@@ -342,9 +342,9 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
             acc_init(g, acc + r * g->width);
         for (uint32_t t = 0; t < h->n_trees; t++) {
             const fmt_tree *T = &h->trees[t];
-            const uint8_t *top = m->chunk_raw[h->top_chunk] + T->top_offset;
+            const uint8_t *top = m->chunk_flat[h->top_chunk] + T->top_offset;
             const uint8_t *body =
-                T->body_chunk == FMT_NONE ? NULL : m->chunk_raw[T->body_chunk] + T->body_offset;
+                T->body_chunk == FMT_NONE ? NULL : m->chunk_flat[T->body_chunk] + T->body_offset;
             for (size_t r = 0; r < nr; r++) {
                 const double *x = X + (r0 + r) * h->n_features;
                 const uint8_t *leaf = walk_fast(top, body, T->top_size, T->root, x);

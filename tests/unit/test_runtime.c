@@ -281,7 +281,7 @@ static uint32_t pages_on_path(const frost_model *m, uint32_t t, const double *x)
         last = b;
         if (r & 1)
             return pages;
-        const uint8_t *p = m->chunk_raw[c] + coff;
+        const uint8_t *p = m->block_mem[b] + (coff & (h->block_size - 1));
         float thr;
         uint32_t word, l, rr;
         memcpy(&thr, p, 4);
