@@ -240,7 +240,8 @@ static inline void walk_group(const uint8_t *top, const uint8_t *body, uint32_t 
             p = leaf ? parked_node : p;
             uint32_t word = fr_rd32(p + 4);
             float xv = (float)X[g * stride + (word & FMT_FEATURE_MASK)];
-            uint32_t left = (uint32_t)(xv <= fr_rdf32(p)) | ((uint32_t)(isnan(xv) != 0) & (word >> 31));
+            uint32_t left =
+                (uint32_t)(xv <= fr_rdf32(p)) | ((uint32_t)(isnan(xv) != 0) & (word >> 31));
             uint32_t next = fr_rd32(p + 12 - 4 * left);
             r[g] = leaf ? rr : next;
             open |= leaf ^ 1u;
