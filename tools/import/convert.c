@@ -20,6 +20,7 @@
 
 #include "import/convert.h"
 #include "import/joblib.h"
+#include "import/source.h"
 
 #define SK_TREE "sklearn.tree._classes."
 #define SK_FOREST "sklearn.ensemble._forest."
@@ -1048,28 +1049,14 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     }
     int rc;
     size_t len = 0;
-    uint8_t *data = NULL;
+    const uint8_t *data = NULL;
+    cv_source src = {0};
     pk_graph *g = NULL;
     conv c = {.e = &e};
-    FILE *f = fopen(in_path, "rb");
-    if (!f) {
-        rc = fr_fail(&e, FROST_EIO, "cannot open %s: %s", in_path, strerror(errno));
+    if ((rc = cv_source_open(in_path, &src, &e)))
         goto done;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < 0) {
-        rc = fr_fail(&e, FROST_EIO, "cannot size %s", in_path);
-        fclose(f);
-        goto done;
-    }
-    len = (size_t)ftell(f);
-    rewind(f);
-    data = malloc(len ? len : 1);
-    if (!data || fread(data, 1, len, f) != len) {
-        rc = fr_fail(&e, data ? FROST_EIO : FROST_ENOMEM, "cannot read %s", in_path);
-        fclose(f);
-        goto done;
-    }
-    fclose(f);
+    data = src.data;
+    len = src.len;
     jl_options jo = {.max_decompressed = (size_t)o.max_decompressed};
     if ((rc = jl_load(data, len, &jo, &g, &e))) {
         /* a refused or unsupported name: a survey load (still running nothing) finds which
@@ -1105,7 +1092,7 @@ done:
             free(c.input_names[i]);
     free(c.input_names);
     pk_graph_free(g);
-    free(data);
+    cv_source_close(&src);
     if (rc)
         rt_set_thread_error(&e);
     return rc;

@@ -1,0 +1,22 @@
+/*
+ * source.h — the bytes of a file to convert, mapped when it can be, read when it cannot.
+ */
+#ifndef FROST_IMPORT_SOURCE_H
+#define FROST_IMPORT_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct cv_source {
+    const uint8_t *data;
+    size_t len;
+    void *map;   /* the mapping, or NULL */
+    uint8_t *buf; /* the read copy, or NULL */
+} cv_source;
+
+int cv_source_open(const char *path, cv_source *s, fr_err *e);
+void cv_source_close(cv_source *s);
+
+#endif
