@@ -75,12 +75,20 @@ double rt_pairwise(const double *v, uint32_t n)
 
 /* ---- walking ------------------------------------------------------------------------------ */
 
-enum { WALK_LEAF = 0, WALK_NEED = 1 };
+enum { WALK_LEAF = 0, WALK_NEED = 1, WALK_MOVED = 2 };
+
+/* The block a walk is in: nine levels of a tree share one, so the walker looks a block up
+ * (state, size, memory — three scattered tables) once per block it enters, not once per node. */
+typedef struct block_cache {
+    uint32_t block; /* UINT32_MAX: none yet */
+    uint32_t raw_size;
+    const uint8_t *mem;
+} block_cache;
 
 /* Finds the item ref names in tree t, enforcing FORMAT.md's placement rules. Returns 0 with *p
  * set, WALK_NEED with *block set when its block is not loaded, or a negative error. */
 static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t **p,
-                  uint32_t *block, fr_err *e)
+                  uint32_t *block, block_cache *bc, fr_err *e)
 {
     const fmt_header *h = &m->h;
     const fmt_tree *T = &h->trees[t];
@@ -103,13 +111,18 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
         coff = T->body_offset + (off - T->top_size);
     }
     uint32_t b = fmt_chunk_block_of(h, c, coff);
-    if ((coff & (h->block_size - 1)) + size > h->blocks[b].raw_size)
-        return FR_CORRUPT(e, "tree %u: item at %u straddles a block boundary", t, off);
-    if (!rt_block_ready(m, b)) {
-        *block = b;
-        return WALK_NEED;
+    if (b != bc->block) {
+        if (!rt_block_ready(m, b)) {
+            *block = b;
+            return WALK_NEED;
+        }
+        bc->block = b;
+        bc->raw_size = h->blocks[b].raw_size;
+        bc->mem = m->block_mem[b];
     }
-    *p = m->block_mem[b] + (coff & (h->block_size - 1));
+    if ((coff & (h->block_size - 1)) + size > bc->raw_size)
+        return FR_CORRUPT(e, "tree %u: item at %u straddles a block boundary", t, off);
+    *p = bc->mem + (coff & (h->block_size - 1));
     return 0;
 }
 
@@ -134,28 +147,48 @@ static inline int goes_left(const uint8_t *p, const double *x)
     return xv <= fr_rdf32(p) || (isnan(xv) && (word & FMT_NAN_LEFT));
 }
 
-/* Advances *ref for row x while blocks are ready. WALK_LEAF with *leaf set, WALK_NEED with *need
- * set to the block to load, or a negative error for a rule the tree breaks. */
-static int walk_checked(const frost_model *m, uint32_t t, const double *x, uint32_t *ref,
-                        const uint8_t **leaf, uint32_t *need, fr_err *e)
+/* Asks the cache for the node ref names when it lies in the block the walk is in (the common
+ * case: nine levels share a block), so that it is on its way while other walks take a step. */
+static inline void prefetch_item(const fmt_header *h, const fmt_tree *T, uint32_t ref,
+                                 const block_cache *bc)
+{
+    uint32_t off = fmt_ref_offset(ref);
+    uint32_t c;
+    uint64_t coff;
+    if (off < T->top_size) {
+        c = h->top_chunk;
+        coff = T->top_offset + off;
+    } else if (T->body_chunk != FMT_NONE) {
+        c = T->body_chunk;
+        coff = T->body_offset + (off - T->top_size);
+    } else {
+        return;
+    }
+    if (fmt_chunk_block_of(h, c, coff) == bc->block)
+        __builtin_prefetch(bc->mem + (coff & (h->block_size - 1)));
+}
+
+/* One step of a checked walk of tree t for row x: WALK_MOVED with *ref advanced, WALK_LEAF with
+ * *leaf set, WALK_NEED with *need set to the block to load, or a negative error for a rule the
+ * tree breaks. */
+static int step_checked(const frost_model *m, uint32_t t, const double *x, uint32_t *ref,
+                        const uint8_t **leaf, uint32_t *need, block_cache *bc, fr_err *e)
 {
     uint32_t r = *ref;
-    for (;;) {
-        const uint8_t *p;
-        int rc = locate(m, t, r, &p, need, e);
-        if (rc) {
-            *ref = r;
-            return rc;
-        }
-        if (fmt_ref_kind(r) == FMT_REF_LEAF) {
-            *leaf = p;
-            return WALK_LEAF;
-        }
-        uint32_t l, rr;
-        if ((rc = check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e)))
-            return rc;
-        r = goes_left(p, x) ? l : rr;
+    const uint8_t *p;
+    int rc = locate(m, t, r, &p, need, bc, e);
+    if (rc)
+        return rc;
+    if (fmt_ref_kind(r) == FMT_REF_LEAF) {
+        *leaf = p;
+        return WALK_LEAF;
     }
+    uint32_t l, rr;
+    if ((rc = check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e)))
+        return rc;
+    *ref = goes_left(p, x) ? l : rr;
+    prefetch_item(&m->h, &m->h.trees[t], *ref, bc);
+    return WALK_MOVED;
 }
 
 int rt_check_tree(const frost_model *m, uint32_t t, fr_err *e)
@@ -168,6 +201,7 @@ int rt_check_tree(const frost_model *m, uint32_t t, fr_err *e)
         return fr_fail(e, FROST_ENOMEM, "out of memory checking tree %u", t);
     uint64_t splits = 0, leaves = 0;
     int rc = 0;
+    block_cache bc = {.block = UINT32_MAX};
     stack[top++] = T->root;
     while (top && !rc) {
         uint32_t r = stack[--top], need = 0, l, rr;
@@ -176,7 +210,7 @@ int rt_check_tree(const frost_model *m, uint32_t t, fr_err *e)
         if (splits + leaves >= limit) {
             rc = FR_CORRUPT(e, "tree %u: more nodes reachable than its record says (%llu)", t,
                             (unsigned long long)limit);
-        } else if ((rc = locate(m, t, r, &p, &need, e)) == WALK_NEED) {
+        } else if ((rc = locate(m, t, r, &p, &need, &bc, e)) == WALK_NEED) {
             rc = fr_fail(e, FROST_EINVAL, "tree %u: block %u is not loaded", t, need);
         } else if (rc == 0 && fmt_ref_kind(r) == FMT_REF_LEAF) {
             leaves++;
@@ -461,6 +495,39 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
     return 0;
 }
 
+/* A checked walk in progress, one of the RT_GROUP that predict_lazy steps in turn. */
+typedef struct lane {
+    size_t i;   /* its (row, tree) slot: row * n_trees + tree */
+    uint32_t t;
+    const double *x;
+    block_cache bc;
+} lane;
+
+/* Steps the walks of lanes L[0..n) in turn until each reaches its leaf or a block that is not
+ * loaded (appended to need): a walk is a chain of dependent cache misses, and taking one step of
+ * each in turn, with the next node prefetched, lets the chains overlap. */
+static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
+                     const uint8_t **leaves, uint32_t *need, size_t *n_need, fr_err *e)
+{
+    while (n > 0) {
+        for (int k = 0; k < n;) {
+            lane *ln = &L[k];
+            int w = step_checked(m, ln->t, ln->x, &cursor[ln->i], &leaves[ln->i], &need[*n_need],
+                                 &ln->bc, e);
+            if (w < 0)
+                return w;
+            if (w == WALK_MOVED) {
+                k++;
+                continue;
+            }
+            if (w == WALK_NEED)
+                (*n_need)++;
+            L[k] = L[--n]; /* done for this pass: its slot goes to the last live lane */
+        }
+    }
+    return 0;
+}
+
 /* Few rows on a cold model: walk every (row, tree) as far as loaded blocks allow, load all the
  * blocks the walks stopped at in one batch, and repeat — one batch per level of blocks. */
 static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_rows, int proba,
@@ -482,20 +549,23 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
             cursor[r * h->n_trees + t] = h->trees[t].root;
     for (;;) {
         size_t n_need = 0;
+        lane L[RT_GROUP];
+        int nl = 0;
         for (uint32_t t = 0; t < h->n_trees; t++)
             for (size_t r = 0; r < n_rows; r++) {
                 size_t i = r * h->n_trees + t;
                 if (leaves[i])
                     continue;
-                int w = walk_checked(m, t, X + r * h->n_features, &cursor[i], &leaves[i],
-                                     &need[n_need], e);
-                if (w < 0) {
-                    rc = w;
-                    goto free_bufs;
+                L[nl++] = (lane){.i = i, .t = t, .x = X + r * h->n_features,
+                                 .bc = {.block = UINT32_MAX}};
+                if (nl == RT_GROUP) {
+                    if ((rc = run_lanes(m, L, nl, cursor, leaves, need, &n_need, e)))
+                        goto free_bufs;
+                    nl = 0;
                 }
-                if (w == WALK_NEED)
-                    n_need++;
             }
+        if ((rc = run_lanes(m, L, nl, cursor, leaves, need, &n_need, e)))
+            goto free_bufs;
         if (!n_need)
             break;
         if ((rc = rt_load_blocks(m, need, n_need, e)))
