@@ -2,6 +2,7 @@
  * arena.c — huge-page-backed bump allocation for a model's header and blocks (see arena.h).
  */
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "alloc.h"
@@ -87,6 +88,43 @@ void *rt_arena_alloc(rt_arena *a, size_t size, size_t align)
         a->used = at + size;
     }
     return (uint8_t *)r + at;
+}
+
+/* Each allocation is preceded by its size, which realloc needs. */
+#define RT_SIZE_PREFIX 16
+
+static void *arena_malloc(void *ctx, size_t size)
+{
+    if (size > SIZE_MAX / 2)
+        return NULL;
+    uint8_t *p = rt_arena_alloc(ctx, size + RT_SIZE_PREFIX, 16);
+    if (!p)
+        return NULL;
+    memcpy(p, &size, sizeof size);
+    return p + RT_SIZE_PREFIX;
+}
+
+static void *arena_realloc(void *ctx, void *old, size_t size)
+{
+    uint8_t *p = arena_malloc(ctx, size);
+    if (p && old) {
+        size_t old_size;
+        memcpy(&old_size, (uint8_t *)old - RT_SIZE_PREFIX, sizeof old_size);
+        memcpy(p, old, old_size < size ? old_size : size);
+    }
+    return p;
+}
+
+static void arena_free(void *ctx, void *p)
+{
+    (void)ctx;
+    (void)p;
+}
+
+void rt_arena_allocator(rt_arena *a, frost_allocator *out)
+{
+    *out = (frost_allocator){.malloc_fn = arena_malloc, .realloc_fn = arena_realloc,
+                             .free_fn = arena_free, .ctx = a};
 }
 
 void rt_arena_free(rt_arena *a)

@@ -28,6 +28,10 @@ typedef struct rt_arena {
 
 /* size bytes aligned to align (a power of two ≤ 4096), or NULL when memory runs out. */
 void *rt_arena_alloc(rt_arena *a, size_t size, size_t align);
+/* An allocator that carves from the arena (free does nothing; everything goes with the arena),
+ * for what is built once at open and lives as long as the model: the parsed header's tables
+ * share the header's huge page instead of faulting in pages of their own. */
+void rt_arena_allocator(rt_arena *a, frost_allocator *out);
 /* Releases every region. */
 void rt_arena_free(rt_arena *a);
 

@@ -89,6 +89,8 @@ struct frost_model {
     frost_missing_policy missing_columns;
 
     rt_arena arena;               /* the header copy, loaded blocks, flat chunks (guarded by lock) */
+    frost_allocator open_alloc;   /* carves from arena: the parsed header and the per-block
+                                   * tables, built at open, released with the arena */
     uint8_t **block_mem;          /* per block: its raw bytes, once READY (arena, flat chunk or map) */
     uint8_t **chunk_flat;         /* per chunk: its raw bytes in one piece, for the fast walker: in
                                    * the map (MMAP mode, uncompressed) or built by

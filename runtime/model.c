@@ -98,6 +98,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     pthread_mutex_init(&m->ws_lock, NULL);
     pthread_mutex_init(&m->flat_lock, NULL);
     m->arena.alloc = m->alloc;
+    rt_arena_allocator(&m->arena, &m->open_alloc);
     m->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (m->fd < 0) {
         rc = fr_fail(e, FROST_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -157,16 +158,18 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
             goto fail;
     }
     m->header_len = (size_t)header_size;
-    if ((rc = fmt_header_parse(m->header_buf, m->header_len, file_size, footer, m->alloc, &m->h,
-                               e)))
+    if ((rc = fmt_header_parse(m->header_buf, m->header_len, file_size, footer, &m->open_alloc,
+                               &m->h, e)))
         goto fail;
 
     const fmt_header *h = &m->h;
-    m->chunk_flat = fr_calloc(m->alloc, h->n_chunks ? h->n_chunks : 1, sizeof *m->chunk_flat);
-    m->block_mem = fr_calloc(m->alloc, h->n_blocks ? h->n_blocks : 1, sizeof *m->block_mem);
-    m->block_chunk = fr_calloc(m->alloc, h->n_blocks ? h->n_blocks : 1, sizeof *m->block_chunk);
-    m->block_state = fr_calloc(m->alloc, h->n_blocks ? h->n_blocks : 1, 1);
-    m->tree_checked = fr_calloc(m->alloc, h->n_trees ? h->n_trees : 1, 1);
+    const frost_allocator *oa = &m->open_alloc;
+    size_t n_chunks = h->n_chunks ? h->n_chunks : 1, n_blocks = h->n_blocks ? h->n_blocks : 1;
+    m->chunk_flat = fr_calloc(oa, n_chunks, sizeof *m->chunk_flat);
+    m->block_mem = fr_calloc(oa, n_blocks, sizeof *m->block_mem);
+    m->block_chunk = fr_calloc(oa, n_blocks, sizeof *m->block_chunk);
+    m->block_state = fr_calloc(oa, n_blocks, 1);
+    m->tree_checked = fr_calloc(oa, h->n_trees ? h->n_trees : 1, 1);
     if (!m->chunk_flat || !m->block_mem || !m->block_chunk || !m->block_state ||
         !m->tree_checked) {
         rc = fr_fail(e, FROST_ENOMEM, "out of memory for %u blocks", h->n_blocks);
@@ -230,11 +233,7 @@ FROST_API void frost_close(frost_model *m)
         return;
     if (m->io_ready)
         rt_io_close(&m->io);
-    fr_free(m->alloc, m->chunk_flat);
-    fr_free(m->alloc, m->block_mem);
-    fr_free(m->alloc, m->block_chunk);
-    fr_free(m->alloc, (void *)m->block_state);
-    fr_free(m->alloc, (void *)m->tree_checked);
+    /* the per-block tables and the parsed header live in the arena */
     rt_program_free(m);
     fmt_header_free(&m->h);
     if (m->file_map)
