@@ -71,6 +71,7 @@ enum { RT_BLOCK_IDLE = 0, RT_BLOCK_LOADING = 1, RT_BLOCK_READY = 2 };
 
 typedef struct rt_encoder rt_encoder; /* pipeline.c: a category table ready for lookups */
 typedef struct rt_ws rt_ws;           /* pipeline.c: one call's scratch, pooled per model */
+typedef struct rt_ens_ws rt_ens_ws;   /* predict.c: one call's batch buffers, pooled per model */
 
 struct frost_model {
     frost_allocator alloc_copy;
@@ -97,7 +98,8 @@ struct frost_model {
                                    * rt_load_everything; read only once all_ready is set */
     uint32_t *block_chunk;        /* per block: its chunk */
     _Atomic uint8_t *block_state; /* per block: RT_BLOCK_* */
-    _Atomic uint8_t *tree_checked;/* per tree: whole structure verified */
+    _Atomic uint8_t *tree_checked;/* per tree: 0, or RT_TREE_* flags once its whole structure
+                                   * was verified */
     atomic_int all_ready;         /* every block ready and every tree checked */
     pthread_mutex_t lock;         /* guards block state transitions and chunk allocation */
     pthread_cond_t cond;          /* signalled when a batch of loads ends */
@@ -105,7 +107,8 @@ struct frost_model {
 
     rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops */
     rt_ws *ws_free;               /* idle workspaces: warm calls allocate nothing */
-    pthread_mutex_t ws_lock;      /* guards ws_free */
+    rt_ens_ws *ens_free;          /* idle tree-batch buffers, likewise */
+    pthread_mutex_t ws_lock;      /* guards ws_free and ens_free */
 
     pthread_mutex_t err_lock;
     fr_err err;                   /* last failure on this handle */
@@ -131,8 +134,14 @@ void rt_set_thread_error(const fr_err *e);
 int rt_load_blocks(frost_model *m, const uint32_t *ids, size_t n, fr_err *e);
 /* Makes every block ready and checks every tree. */
 int rt_load_everything(frost_model *m, fr_err *e);
-/* Walks a whole tree (all its blocks ready) checking every rule of FORMAT.md. */
-int rt_check_tree(const frost_model *m, uint32_t t, fr_err *e);
+enum {
+    RT_TREE_CHECKED = 1,  /* every rule of FORMAT.md holds: the fast walkers may run on it */
+    RT_TREE_NAN_LEFT = 2, /* some split sends a missing value left (else NaN always goes right,
+                           * as `NaN <= threshold` is false, and walkers can skip the test) */
+};
+/* Walks a whole tree (all its blocks ready) checking every rule of FORMAT.md; *verdict gets the
+ * tree's RT_TREE_* flags. */
+int rt_check_tree(const frost_model *m, uint32_t t, uint8_t *verdict, fr_err *e);
 
 static inline int rt_block_ready(const frost_model *m, uint32_t b)
 {
@@ -145,6 +154,8 @@ int rt_program_init(frost_model *m, fr_err *e);
 void rt_program_free(frost_model *m);
 int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
                       fr_err *e);
+/* Releases the pooled tree-batch buffers (predict.c). */
+void rt_ensemble_free(frost_model *m);
 /* The tree ensemble on its own feature matrix (predict.c); errors go to e, not the handle. */
 int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
                         fr_err *e);

@@ -253,9 +253,10 @@ int rt_load_everything(frost_model *m, fr_err *e)
     for (uint32_t t = 0; !rc && t < m->h.n_trees; t++) {
         if (atomic_load_explicit(&m->tree_checked[t], memory_order_acquire))
             continue;
-        rc = rt_check_tree(m, t, e);
+        uint8_t verdict = 0;
+        rc = rt_check_tree(m, t, &verdict, e);
         if (!rc)
-            atomic_store_explicit(&m->tree_checked[t], 1, memory_order_release);
+            atomic_store_explicit(&m->tree_checked[t], verdict, memory_order_release);
     }
     if (!rc) {
         flatten_chunks(m);

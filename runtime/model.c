@@ -235,6 +235,7 @@ FROST_API void frost_close(frost_model *m)
         rt_io_close(&m->io);
     /* the per-block tables and the parsed header live in the arena */
     rt_program_free(m);
+    rt_ensemble_free(m);
     fmt_header_free(&m->h);
     if (m->file_map)
         munmap(m->file_map, m->file_map_len);
