@@ -16,7 +16,7 @@
 #include "frost.h"
 
 #define FMT_MAJOR 1
-#define FMT_MINOR 0
+#define FMT_MINOR 1
 #define FMT_PAGE 4096u
 #define FMT_SUPERBLOCK_SIZE 128u
 #define FMT_SECTION_ENTRY 32u
@@ -38,7 +38,11 @@ enum fmt_section_type {
     FMT_SEC_METADATA = 6,
     FMT_SEC_PROGRAM = 7,
     FMT_SEC_LINEAR = 8,
+    FMT_SEC_COMBINE = 9,
 };
+
+/* ENSEMBLE kind 3: the tree table of a COMBINE's tree members (aggregation is per member) */
+#define FMT_ENS_MEMBERS 3u
 
 enum fmt_codec { FMT_CODEC_NONE = 0, FMT_CODEC_LZ4 = 1 };
 enum fmt_chunk_kind { FMT_CHUNK_TOP = 1, FMT_CHUNK_BODY = 2 };
@@ -89,6 +93,8 @@ typedef struct fmt_tree {
     uint32_t root;        /* ref of the root (offset 0): derived from n_splits */
     uint32_t n_splits;
     uint32_t n_leaves;
+    uint32_t leaf_width;  /* derived: f64 values per leaf (the ENSEMBLE's, or its member's) */
+    uint32_t n_features;  /* derived: features its splits may test */
 } fmt_tree;
 
 typedef struct fmt_labels {
@@ -167,6 +173,53 @@ typedef struct fmt_linear {
     double *intercept;     /* n_rows */
 } fmt_linear;
 
+/* How one tree-ensemble estimator aggregates its trees (FORMAT.md ENSEMBLE header fields): the
+ * whole ENSEMBLE of a single-estimator file, or one tree member of a COMBINE. */
+typedef struct fmt_agg {
+    uint32_t task, kind, n_features, n_outputs, n_trees, leaf_width, flags, link, n_raw;
+    double learning_rate;
+    uint32_t *n_classes;   /* n_outputs entries for classifiers, else NULL */
+    uint32_t n_classes_total;
+    double *init_raw;      /* n_raw entries */
+    uint32_t first_tree;   /* its trees are records [first_tree, first_tree + n_trees) */
+} fmt_agg;
+
+/* COMBINE (FORMAT.md): a final estimator that combines members' outputs. */
+enum fmt_combine_rule {
+    FMT_COMB_SOFT_VOTE = 1, /* VotingClassifier(voting='soft') */
+    FMT_COMB_HARD_VOTE = 2, /* VotingClassifier(voting='hard') */
+    FMT_COMB_MEAN = 3,      /* VotingRegressor */
+    FMT_COMB_OVR = 4,       /* OneVsRestClassifier */
+};
+enum fmt_member_kind { FMT_MEMBER_TREES = 1, FMT_MEMBER_LINEAR = 2 };
+enum fmt_member_score { FMT_SCORE_NONE = 0, FMT_SCORE_DECISION = 1, FMT_SCORE_PROBA = 2 };
+
+typedef struct fmt_member {
+    uint32_t kind;         /* enum fmt_member_kind */
+    uint32_t score;        /* OVR: enum fmt_member_score; voting: FMT_SCORE_NONE */
+    double weight;
+    uint32_t n_in;
+    uint32_t *slots;       /* n_in slots it reads (PROGRAM slots, or input columns) */
+    fmt_agg trees;         /* kind TREES */
+    fmt_linear *linear;    /* kind LINEAR */
+} fmt_member;
+
+typedef struct fmt_combine {
+    uint32_t task, rule, n_members, n_classes;
+    fmt_member *members;
+} fmt_combine;
+
+void fmt_agg_free(const frost_allocator *a, fmt_agg *g);
+void fmt_combine_free(const frost_allocator *a, fmt_combine *c);
+/* Whether member m gives probabilities / a decision score (FORMAT.md COMBINE). */
+int fmt_member_has_proba(const fmt_member *m);
+int fmt_member_has_decision(const fmt_member *m);
+/* Whether the combination has predict_proba in scikit-learn. */
+int fmt_combine_has_proba(const fmt_combine *c);
+/* Classes a linear estimator decides between (0 for regressors, or when rule and rows
+ * disagree). */
+uint32_t fmt_linear_classes(const fmt_linear *l);
+
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the
  * per-row workspace. */
 #define FMT_MAX_SLOTS (1u << 24)
@@ -197,6 +250,7 @@ void fmt_put_str(fmt_buf *b, const char *s);
 
 void fmt_program_write(const fmt_program *p, fmt_buf *b);
 void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
+void fmt_combine_write(const fmt_combine *c, fmt_buf *b);
 /* Parse a section body; input_kinds (n_inputs entries, or NULL = numeric) types the inputs. */
 int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
                       uint32_t n_inputs, const frost_allocator *a, fmt_program **out, fr_err *e);
@@ -246,9 +300,10 @@ typedef struct fmt_header {
     char **feature_names; /* n_inputs entries when named */
     uint8_t *feature_kinds; /* n_inputs fmt_slot_kind entries, or NULL: all numeric */
 
-    /* PROGRAM and LINEAR, when present */
+    /* PROGRAM, LINEAR and COMBINE, when present */
     fmt_program *program;
     fmt_linear *linear;
+    fmt_combine *combine;
 
     /* CLASSES (classifiers) */
     fmt_labels *classes;  /* n_outputs entries */
@@ -338,6 +393,7 @@ typedef struct fmt_model_desc {
     const uint8_t *feature_kinds;     /* n_inputs kinds, or NULL = all numeric */
     const fmt_program *program;       /* or NULL */
     const fmt_linear *linear;         /* or NULL */
+    const fmt_combine *combine;       /* or NULL: with it, an ENSEMBLE is the MEMBERS tree table */
     const fmt_labels *classes;        /* n_outputs entries for classifiers */
     uint32_t n_meta;
     const char *const *meta_keys;

@@ -5,6 +5,8 @@
  * still checked against the bytes that remain, because a file can be crafted with a valid
  * digest. Every failure names the field that is wrong.
  */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -281,102 +283,158 @@ static int parse_chunks(fmt_header *h, cursor *c, fr_err *e)
     return 0;
 }
 
-static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
+/* Reads an aggregation block — ENSEMBLE's fields from offset 0 up to the tree records, which a
+ * COMBINE tree member repeats — into g, and checks its consistency (FORMAT.md ENSEMBLE). With
+ * members set (an ENSEMBLE of kind MEMBERS) only the tree-table fields may be non-zero. */
+static int parse_agg(fmt_header *h, cursor *c, const char *what, int members, fmt_agg *g,
+                     uint32_t *top_chunk, fr_err *e)
 {
     int rc;
     uint32_t w[10];
     for (int i = 0; i < 10; i++)
         if ((rc = cur_u32(c, &w[i], e)))
             return rc;
-    h->task = w[0];
-    h->kind = w[1];
-    h->n_features = w[2];
-    h->n_outputs = w[3];
-    h->n_trees = w[4];
-    h->leaf_width = w[5];
-    h->ens_flags = w[6];
-    h->link = w[7];
-    h->n_raw = w[8];
-    h->top_chunk = w[9];
-    if ((rc = cur_f64(c, &h->learning_rate, e)))
+    g->task = w[0];
+    g->kind = w[1];
+    g->n_features = w[2];
+    g->n_outputs = w[3];
+    g->n_trees = w[4];
+    g->leaf_width = w[5];
+    g->flags = w[6];
+    g->link = w[7];
+    g->n_raw = w[8];
+    *top_chunk = w[9];
+    if ((rc = cur_f64(c, &g->learning_rate, e)))
         return rc;
-    if (h->task != FROST_TASK_CLASSIFIER && h->task != FROST_TASK_REGRESSOR)
-        return FR_CORRUPT(e, "ENSEMBLE: unknown task %u", h->task);
-    if (h->kind != FROST_ENSEMBLE_MEAN && h->kind != FROST_ENSEMBLE_BOOSTED)
-        return FR_CORRUPT(e, "ENSEMBLE: unknown kind %u", h->kind);
-    if (h->n_features == 0 || h->n_features > FMT_FEATURE_MASK)
-        return FR_CORRUPT(e, "ENSEMBLE: n_features %u out of range", h->n_features);
-    if (h->n_outputs == 0 || h->n_outputs > 65536)
-        return FR_CORRUPT(e, "ENSEMBLE: n_outputs %u out of range", h->n_outputs);
-    if (h->ens_flags & ~FMT_ENS_KNOWN_FLAGS)
-        return FR_CORRUPT(e, "ENSEMBLE: reserved flag bits set (0x%x)", h->ens_flags);
-    if (h->task == FROST_TASK_CLASSIFIER) {
-        if ((rc = cur_need(c, (size_t)h->n_outputs * 4, e)))
+    if (members) {
+        if (g->task || g->n_features || g->n_outputs || g->leaf_width || g->flags || g->link ||
+            g->n_raw || g->learning_rate != 0.0)
+            return FR_CORRUPT(e, "%s: a MEMBERS tree table with aggregation fields set", what);
+        return 0;
+    }
+    if (g->task != FROST_TASK_CLASSIFIER && g->task != FROST_TASK_REGRESSOR)
+        return FR_CORRUPT(e, "%s: unknown task %u", what, g->task);
+    if (g->kind != FROST_ENSEMBLE_MEAN && g->kind != FROST_ENSEMBLE_BOOSTED)
+        return FR_CORRUPT(e, "%s: unknown kind %u", what, g->kind);
+    if (g->n_features == 0 || g->n_features > FMT_FEATURE_MASK)
+        return FR_CORRUPT(e, "%s: n_features %u out of range", what, g->n_features);
+    if (g->n_outputs == 0 || g->n_outputs > 65536)
+        return FR_CORRUPT(e, "%s: n_outputs %u out of range", what, g->n_outputs);
+    if (g->flags & ~FMT_ENS_KNOWN_FLAGS)
+        return FR_CORRUPT(e, "%s: reserved flag bits set (0x%x)", what, g->flags);
+    if (g->task == FROST_TASK_CLASSIFIER) {
+        if ((rc = cur_need(c, (size_t)g->n_outputs * 4, e)))
             return rc;
-        h->n_classes = fr_calloc(h->alloc, h->n_outputs, sizeof *h->n_classes);
-        if (!h->n_classes)
+        g->n_classes = fr_calloc(h->alloc, g->n_outputs, sizeof *g->n_classes);
+        if (!g->n_classes)
             return fr_fail(e, FROST_ENOMEM, "out of memory");
         uint64_t total = 0;
-        for (uint32_t k = 0; k < h->n_outputs; k++) {
-            cur_u32(c, &h->n_classes[k], e);
-            if (h->n_classes[k] == 0 || h->n_classes[k] > (1u << 20))
-                return FR_CORRUPT(e, "ENSEMBLE: output %u has %u classes", k, h->n_classes[k]);
-            total += h->n_classes[k];
+        for (uint32_t k = 0; k < g->n_outputs; k++) {
+            cur_u32(c, &g->n_classes[k], e);
+            if (g->n_classes[k] == 0 || g->n_classes[k] > (1u << 20))
+                return FR_CORRUPT(e, "%s: output %u has %u classes", what, k, g->n_classes[k]);
+            total += g->n_classes[k];
         }
         if (total > (1u << 24))
-            return FR_CORRUPT(e, "ENSEMBLE: %llu classes in all", (unsigned long long)total);
-        h->n_classes_total = (uint32_t)total;
+            return FR_CORRUPT(e, "%s: %llu classes in all", what, (unsigned long long)total);
+        g->n_classes_total = (uint32_t)total;
     }
-    if (h->kind == FROST_ENSEMBLE_MEAN) {
-        uint32_t want = h->task == FROST_TASK_CLASSIFIER ? h->n_classes_total : h->n_outputs;
-        if (h->leaf_width != want || h->link != FROST_LINK_IDENTITY || h->n_raw != 0)
-            return FR_CORRUPT(e, "ENSEMBLE: MEAN model with leaf_width %u (want %u), link %u, "
-                              "n_raw %u", h->leaf_width, want, h->link, h->n_raw);
-        if (h->task == FROST_TASK_REGRESSOR &&
-            (h->ens_flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX)))
-            return FR_CORRUPT(e, "ENSEMBLE: classifier flags on a regressor");
-        if (h->ens_flags & FMT_ENS_SIGN_DECISION)
-            return FR_CORRUPT(e, "ENSEMBLE: SIGN_DECISION on a MEAN model");
-        if (h->learning_rate != 0.0)
-            return FR_CORRUPT(e, "ENSEMBLE: a learning rate on a MEAN model");
-        if ((h->ens_flags & FMT_ENS_RAW_ARGMAX) && h->n_trees != 1)
-            return FR_CORRUPT(e, "ENSEMBLE: RAW_ARGMAX on %u trees (it is for one)", h->n_trees);
+    if (g->kind == FROST_ENSEMBLE_MEAN) {
+        uint32_t want = g->task == FROST_TASK_CLASSIFIER ? g->n_classes_total : g->n_outputs;
+        if (g->leaf_width != want || g->link != FROST_LINK_IDENTITY || g->n_raw != 0)
+            return FR_CORRUPT(e, "%s: MEAN model with leaf_width %u (want %u), link %u, "
+                              "n_raw %u", what, g->leaf_width, want, g->link, g->n_raw);
+        if (g->task == FROST_TASK_REGRESSOR &&
+            (g->flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX)))
+            return FR_CORRUPT(e, "%s: classifier flags on a regressor", what);
+        if (g->flags & FMT_ENS_SIGN_DECISION)
+            return FR_CORRUPT(e, "%s: SIGN_DECISION on a MEAN model", what);
+        if (g->learning_rate != 0.0)
+            return FR_CORRUPT(e, "%s: a learning rate on a MEAN model", what);
+        if ((g->flags & FMT_ENS_RAW_ARGMAX) && g->n_trees != 1)
+            return FR_CORRUPT(e, "%s: RAW_ARGMAX on %u trees (it is for one)", what, g->n_trees);
     } else {
-        int ok = h->leaf_width == 1 && h->n_outputs == 1 && h->n_raw >= 1;
-        if (h->task == FROST_TASK_REGRESSOR)
-            ok = ok && h->n_raw == 1 && h->link == FROST_LINK_IDENTITY;
-        else if (h->n_classes_total == 2)
-            ok = ok && h->n_raw == 1 && h->link == FROST_LINK_LOGISTIC;
+        int ok = g->leaf_width == 1 && g->n_outputs == 1 && g->n_raw >= 1;
+        if (g->task == FROST_TASK_REGRESSOR)
+            ok = ok && g->n_raw == 1 && g->link == FROST_LINK_IDENTITY;
+        else if (g->n_classes_total == 2)
+            ok = ok && g->n_raw == 1 && g->link == FROST_LINK_LOGISTIC;
         else
-            ok = ok && h->n_raw == h->n_classes_total && h->n_raw >= 3 &&
-                 h->link == FROST_LINK_SOFTMAX;
+            ok = ok && g->n_raw == g->n_classes_total && g->n_raw >= 3 &&
+                 g->link == FROST_LINK_SOFTMAX;
         if (!ok)
-            return FR_CORRUPT(e, "ENSEMBLE: inconsistent BOOSTED model (leaf_width %u, outputs "
-                              "%u, n_raw %u, link %u)", h->leaf_width, h->n_outputs, h->n_raw,
-                              h->link);
-        if (h->ens_flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX))
-            return FR_CORRUPT(e, "ENSEMBLE: MEAN flags on a BOOSTED model");
-        if ((h->ens_flags & FMT_ENS_SIGN_DECISION) && h->link != FROST_LINK_LOGISTIC)
-            return FR_CORRUPT(e, "ENSEMBLE: SIGN_DECISION on a model without a logistic link");
-        if ((rc = cur_need(c, (size_t)h->n_raw * 8, e)))
+            return FR_CORRUPT(e, "%s: inconsistent BOOSTED model (leaf_width %u, outputs "
+                              "%u, n_raw %u, link %u)", what, g->leaf_width, g->n_outputs,
+                              g->n_raw, g->link);
+        if (g->flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX))
+            return FR_CORRUPT(e, "%s: MEAN flags on a BOOSTED model", what);
+        if ((g->flags & FMT_ENS_SIGN_DECISION) && g->link != FROST_LINK_LOGISTIC)
+            return FR_CORRUPT(e, "%s: SIGN_DECISION on a model without a logistic link", what);
+        if ((rc = cur_need(c, (size_t)g->n_raw * 8, e)))
             return rc;
-        h->init_raw = fr_calloc(h->alloc, h->n_raw, sizeof *h->init_raw);
-        if (!h->init_raw)
+        g->init_raw = fr_calloc(h->alloc, g->n_raw, sizeof *g->init_raw);
+        if (!g->init_raw)
             return fr_fail(e, FROST_ENOMEM, "out of memory");
-        for (uint32_t k = 0; k < h->n_raw; k++)
-            cur_f64(c, &h->init_raw[k], e);
+        for (uint32_t k = 0; k < g->n_raw; k++)
+            cur_f64(c, &g->init_raw[k], e);
     }
-    if ((uint64_t)h->leaf_width * 8 + FMT_NODE_SIZE > h->block_size)
-        return FR_CORRUPT(e, "ENSEMBLE: a %u-value leaf does not fit a %u-byte block",
-                          h->leaf_width, h->block_size);
+    if ((uint64_t)g->leaf_width * 8 + FMT_NODE_SIZE > h->block_size)
+        return FR_CORRUPT(e, "%s: a %u-value leaf does not fit a %u-byte block", what,
+                          g->leaf_width, h->block_size);
+    if (g->n_trees == 0)
+        return FR_CORRUPT(e, "%s: no trees", what);
+    return 0;
+}
+
+/* The checks of a tree record that depend on how its estimator aggregates: its raw column, and
+ * whether its nodes and leaves can fit its space. Also records the tree's leaf width and
+ * feature count for the walkers. */
+static int check_tree_agg(fmt_header *h, uint32_t t, const fmt_agg *g, fr_err *e)
+{
+    fmt_tree *tr = &h->trees[t];
+    if (g->kind == FROST_ENSEMBLE_BOOSTED ? tr->raw_column >= g->n_raw : tr->raw_column != 0)
+        return FR_CORRUPT(e, "tree %u: raw column %u out of range", t, tr->raw_column);
+    /* Every node and leaf occupies at least 8 distinct bytes of the tree's space. */
+    uint64_t space = (uint64_t)tr->top_size + tr->body_size;
+    if ((uint64_t)tr->n_splits * FMT_NODE_SIZE + (uint64_t)tr->n_leaves * 8 * g->leaf_width >
+        space)
+        return FR_CORRUPT(e, "tree %u: %u splits and %u leaves cannot fit its %llu bytes", t,
+                          tr->n_splits, tr->n_leaves, (unsigned long long)space);
+    tr->leaf_width = g->leaf_width;
+    tr->n_features = g->n_features;
+    return 0;
+}
+
+static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
+{
+    int rc;
+    fmt_agg g = {0};
+    /* kind MEMBERS is told apart before the block is read: its fields are all zero */
+    uint32_t kind = c->left >= 8 ? fr_rd32(c->p + 4) : 0;
+    int members = kind == FMT_ENS_MEMBERS;
+    rc = parse_agg(h, c, "ENSEMBLE", members, &g, &h->top_chunk, e);
+    h->task = g.task;
+    h->kind = g.kind;
+    h->n_features = g.n_features;
+    h->n_outputs = g.n_outputs;
+    h->n_trees = g.n_trees;
+    h->leaf_width = g.leaf_width;
+    h->ens_flags = g.flags;
+    h->link = g.link;
+    h->n_raw = g.n_raw;
+    h->learning_rate = g.learning_rate;
+    h->n_classes = g.n_classes;
+    h->n_classes_total = g.n_classes_total;
+    h->init_raw = g.init_raw;
+    if (rc)
+        return rc;
+    if (members && h->n_trees == 0)
+        return FR_CORRUPT(e, "ENSEMBLE: no trees");
     if ((uint64_t)h->n_trees * FMT_TREE_RECORD != c->left)
         return FR_CORRUPT(e, "ENSEMBLE: %u tree records do not fill the remaining %zu bytes",
                           h->n_trees, c->left);
-    if (h->n_trees == 0) {
-        return FR_CORRUPT(e, "ENSEMBLE: no trees");
-    } else if (h->top_chunk >= h->n_chunks || h->chunks[h->top_chunk].kind != FMT_CHUNK_TOP) {
+    if (h->top_chunk >= h->n_chunks || h->chunks[h->top_chunk].kind != FMT_CHUNK_TOP)
         return FR_CORRUPT(e, "ENSEMBLE: top chunk %u is not a top pack", h->top_chunk);
-    }
     h->trees = fr_calloc(h->alloc, h->n_trees ? h->n_trees : 1, sizeof *h->trees);
     uint8_t *body_used = fr_calloc(h->alloc, h->n_chunks ? h->n_chunks : 1, 1);
     if (!h->trees || !body_used) {
@@ -421,9 +479,11 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
         else if (tr->n_leaves != tr->n_splits + 1)
             rc = FR_CORRUPT(e, "tree %u: %u splits and %u leaves do not make a binary tree", t,
                             tr->n_splits, tr->n_leaves);
-        else if (h->kind == FROST_ENSEMBLE_BOOSTED ? tr->raw_column >= h->n_raw
-                                                    : tr->raw_column != 0)
-            rc = FR_CORRUPT(e, "tree %u: raw column %u out of range", t, tr->raw_column);
+        else if (space >= (1ull << 32))
+            rc = FR_CORRUPT(e, "tree %u: its space of %llu bytes is too large", t,
+                            (unsigned long long)space);
+        else if (!members)
+            rc = check_tree_agg(h, t, &g, e); /* members: checked against their COMBINE member */
         if (rc)
             break;
         if (tr->body_chunk != FMT_NONE) {
@@ -431,11 +491,6 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
             prev_chunk = tr->body_chunk;
             prev_end = tr->body_offset + tr->body_size;
         }
-        /* Every node and leaf occupies at least 8 distinct bytes of the tree's space. */
-        if (space >= (1ull << 32) ||
-            ((uint64_t)tr->n_splits * FMT_NODE_SIZE + (uint64_t)tr->n_leaves * 8 * h->leaf_width) > space)
-            rc = FR_CORRUPT(e, "tree %u: %u splits and %u leaves cannot fit its %llu bytes", t,
-                            tr->n_splits, tr->n_leaves, (unsigned long long)space);
     }
     for (uint32_t i = 0; !rc && i < h->n_chunks; i++)
         if (h->chunks[i].kind == FMT_CHUNK_BODY && !body_used[i])
@@ -507,18 +562,162 @@ static int parse_linear(fmt_header *h, cursor *c, fr_err *e)
         h->n_outputs = l->n_rows;
         return 0;
     }
-    /* one coefficient row decides between two classes; otherwise one row per class */
     h->n_outputs = 1;
     h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
     if (!h->n_classes)
         return fr_fail(e, FROST_ENOMEM, "out of memory");
-    if (l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR)
-        h->n_classes[0] = 2;
-    else if (l->n_rows >= 3 && l->rule != FMT_LIN_LOGISTIC && l->rule != FMT_LIN_BINARY_SOFTMAX)
-        h->n_classes[0] = l->n_rows;
-    else
+    h->n_classes[0] = fmt_linear_classes(l);
+    if (!h->n_classes[0])
         return FR_CORRUPT(e, "LINEAR: rule %u with %u coefficient rows", l->rule, l->n_rows);
     h->n_classes_total = h->n_classes[0];
+    return 0;
+}
+
+/* COMBINE (FORMAT.md): parsed after ENSEMBLE (its tree table), FEATURES and PROGRAM (the slots
+ * members read). Every count is bounded by the bytes left before anything is allocated. */
+static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
+{
+    int rc;
+    uint32_t w[6];
+    for (int i = 0; i < 6; i++)
+        if ((rc = cur_u32(c, &w[i], e)))
+            return rc;
+    fmt_combine *cb = fr_calloc(h->alloc, 1, sizeof *cb);
+    if (!cb)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    h->combine = cb;
+    cb->task = w[0];
+    cb->rule = w[1];
+    cb->n_members = w[2];
+    cb->n_classes = w[3];
+    if (w[4] || w[5])
+        return FR_CORRUPT(e, "COMBINE: reserved fields are not zero");
+    int classifier = cb->rule != FMT_COMB_MEAN;
+    if (cb->rule < FMT_COMB_SOFT_VOTE || cb->rule > FMT_COMB_OVR)
+        return FR_CORRUPT(e, "COMBINE: unknown rule %u", cb->rule);
+    if (cb->task != (classifier ? FROST_TASK_CLASSIFIER : FROST_TASK_REGRESSOR))
+        return FR_CORRUPT(e, "COMBINE: task %u does not go with rule %u", cb->task, cb->rule);
+    if (classifier ? cb->n_classes < 2 || cb->n_classes > (1u << 20) : cb->n_classes != 0)
+        return FR_CORRUPT(e, "COMBINE: %u classes for rule %u", cb->n_classes, cb->rule);
+    /* a member takes at least 24 bytes */
+    if (cb->n_members == 0 || (uint64_t)cb->n_members * 24 > c->left)
+        return FR_CORRUPT(e, "COMBINE: %u members cannot fit %zu bytes", cb->n_members, c->left);
+    if (cb->rule == FMT_COMB_OVR && cb->n_members != (cb->n_classes == 2 ? 1 : cb->n_classes))
+        return FR_CORRUPT(e, "COMBINE: one-vs-rest over %u classes with %u members",
+                          cb->n_classes, cb->n_members);
+    cb->members = fr_calloc(h->alloc, cb->n_members, sizeof *cb->members);
+    if (!cb->members)
+        return fr_fail(e, FROST_ENOMEM, "out of memory for %u members", cb->n_members);
+    uint32_t n_slots = h->program ? h->program->n_slots : h->n_inputs;
+    const uint8_t *kinds = h->program ? h->program->slot_kind : h->feature_kinds;
+    uint32_t next_tree = 0;
+    double weight_sum = 0.0;
+    for (uint32_t i = 0; i < cb->n_members; i++) {
+        fmt_member *m = &cb->members[i];
+        char what[48];
+        snprintf(what, sizeof what, "COMBINE member %u", i);
+        uint32_t reserved;
+        if ((rc = cur_u32(c, &m->kind, e)) || (rc = cur_u32(c, &m->score, e)) ||
+            (rc = cur_f64(c, &m->weight, e)) || (rc = cur_u32(c, &m->n_in, e)) ||
+            (rc = cur_u32(c, &reserved, e)))
+            return rc;
+        if (reserved)
+            return FR_CORRUPT(e, "%s: reserved field is not zero", what);
+        if (m->kind != FMT_MEMBER_TREES && m->kind != FMT_MEMBER_LINEAR)
+            return FR_CORRUPT(e, "%s: unknown kind %u", what, m->kind);
+        if (!isfinite(m->weight) || m->weight < 0 ||
+            (cb->rule == FMT_COMB_OVR && m->weight != 1.0))
+            return FR_CORRUPT(e, "%s: weight %g out of range", what, m->weight);
+        weight_sum += m->weight;
+        if (cb->rule == FMT_COMB_OVR ? m->score != FMT_SCORE_DECISION &&
+                                           m->score != FMT_SCORE_PROBA
+                                     : m->score != FMT_SCORE_NONE)
+            return FR_CORRUPT(e, "%s: score %u does not go with rule %u", what, m->score,
+                              cb->rule);
+        if (m->n_in == 0 || m->n_in > FMT_FEATURE_MASK || (uint64_t)m->n_in * 4 > c->left)
+            return FR_CORRUPT(e, "%s: %u input slots cannot fit %zu bytes", what, m->n_in,
+                              c->left);
+        m->slots = fr_calloc(h->alloc, m->n_in, sizeof *m->slots);
+        if (!m->slots)
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
+        for (uint32_t j = 0; j < m->n_in; j++) {
+            cur_u32(c, &m->slots[j], e);
+            if (m->slots[j] >= n_slots)
+                return FR_CORRUPT(e, "%s: input slot %u out of range (%u slots)", what,
+                                  m->slots[j], n_slots);
+            if (kinds && kinds[m->slots[j]] != FMT_SLOT_NUM)
+                return FR_CORRUPT(e, "%s: input slot %u holds strings", what, m->slots[j]);
+        }
+        uint32_t task, n_outputs, n_classes;
+        if (m->kind == FMT_MEMBER_TREES) {
+            uint32_t first, top_chunk;
+            if ((rc = cur_u32(c, &first, e)))
+                return rc;
+            if ((rc = parse_agg(h, c, what, 0, &m->trees, &top_chunk, e)))
+                return rc;
+            m->trees.first_tree = first;
+            if (!h->has_ensemble || h->kind != FMT_ENS_MEMBERS || top_chunk != h->top_chunk)
+                return FR_CORRUPT(e, "%s: trees without a MEMBERS tree table", what);
+            /* tree members cover the table in order, each a contiguous range */
+            if (first != next_tree || m->trees.n_trees > h->n_trees - first)
+                return FR_CORRUPT(e, "%s: trees [%u, +%u) do not follow tree %u of %u", what,
+                                  first, m->trees.n_trees, next_tree, h->n_trees);
+            next_tree = first + m->trees.n_trees;
+            if (m->trees.n_features != m->n_in)
+                return FR_CORRUPT(e, "%s: %u features, %u input slots", what,
+                                  m->trees.n_features, m->n_in);
+            for (uint32_t t = first; t < next_tree; t++)
+                if ((rc = check_tree_agg(h, t, &m->trees, e)))
+                    return rc;
+            task = m->trees.task;
+            n_outputs = m->trees.n_outputs;
+            n_classes = m->trees.n_classes_total;
+        } else {
+            uint32_t len;
+            if ((rc = cur_u32(c, &len, e)) || (rc = cur_need(c, len, e)))
+                return rc;
+            if ((rc = fmt_linear_parse(c->p, len, h->alloc, &m->linear, e)))
+                return fr_wrap(e, "%s", what);
+            c->p += len;
+            c->left -= len;
+            if (m->linear->n_features != m->n_in)
+                return FR_CORRUPT(e, "%s: %u features, %u input slots", what,
+                                  m->linear->n_features, m->n_in);
+            task = m->linear->task;
+            n_outputs = task == FROST_TASK_CLASSIFIER ? 1 : m->linear->n_rows;
+            n_classes = fmt_linear_classes(m->linear);
+            if (task == FROST_TASK_CLASSIFIER && !n_classes)
+                return FR_CORRUPT(e, "%s: LINEAR rule %u with %u coefficient rows", what,
+                                  m->linear->rule, m->linear->n_rows);
+        }
+        /* what each rule needs of its members (FORMAT.md COMBINE) */
+        uint32_t want_classes = cb->rule == FMT_COMB_OVR ? 2 : cb->n_classes;
+        if (task != cb->task || n_outputs != 1 ||
+            (classifier && n_classes != want_classes))
+            return FR_CORRUPT(e, "%s: task %u with %u outputs and %u classes does not fit the "
+                              "combination", what, task, n_outputs, n_classes);
+        if (m->score == FMT_SCORE_DECISION && !fmt_member_has_decision(m))
+            return FR_CORRUPT(e, "%s: a decision score from a member without one", what);
+        if ((m->score == FMT_SCORE_PROBA || cb->rule == FMT_COMB_SOFT_VOTE) &&
+            !fmt_member_has_proba(m))
+            return FR_CORRUPT(e, "%s: probabilities from a member without them", what);
+    }
+    if (h->has_ensemble && next_tree != h->n_trees)
+        return FR_CORRUPT(e, "COMBINE: members cover %u of %u trees", next_tree, h->n_trees);
+    if ((cb->rule == FMT_COMB_SOFT_VOTE || cb->rule == FMT_COMB_MEAN) &&
+        !(weight_sum > 0 && isfinite(weight_sum)))
+        return FR_CORRUPT(e, "COMBINE: the weights sum to %g", weight_sum);
+    if (c->left)
+        return FR_CORRUPT(e, "COMBINE: %zu trailing bytes", c->left);
+    /* the combination is the file's estimator: one output */
+    h->task = cb->task;
+    h->n_outputs = 1;
+    if (classifier) {
+        h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
+        if (!h->n_classes)
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
+        h->n_classes[0] = h->n_classes_total = cb->n_classes;
+    }
     return 0;
 }
 
@@ -590,7 +789,7 @@ typedef struct section {
 static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_err *e)
 {
     section sec[FMT_MAX_SECTIONS];
-    const section *by_type[9] = {0};
+    const section *by_type[10] = {0};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -612,7 +811,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             if (s->length && sec[j].length && s->offset < sec[j].offset + sec[j].length &&
                 sec[j].offset < s->offset + s->length)
                 return FR_CORRUPT(e, "sections %u and %u overlap", j, i);
-        if (s->type >= 1 && s->type <= 8) {
+        if (s->type >= 1 && s->type <= 9) {
             if (by_type[s->type])
                 return FR_CORRUPT(e, "section type %u appears twice", s->type);
             by_type[s->type] = s;
@@ -623,16 +822,21 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             h->n_unknown_sections++;
         }
     }
-    static const char *names[9] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES", "CLASSES",
-                                   "METADATA", "PROGRAM", "LINEAR"};
+    static const char *names[10] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES", "CLASSES",
+                                    "METADATA", "PROGRAM", "LINEAR", "COMBINE"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
             return FR_CORRUPT(e, "required section %s is missing", names[required[i]]);
     if (by_type[FMT_SEC_ENSEMBLE] && by_type[FMT_SEC_LINEAR])
         return FR_CORRUPT(e, "both ENSEMBLE and LINEAR: a file holds one estimator");
-    if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM])
-        return FR_CORRUPT(e, "no estimator (ENSEMBLE or LINEAR) and no PROGRAM");
+    if (by_type[FMT_SEC_COMBINE] && h->minor < 1)
+        return FR_CORRUPT(e, "COMBINE in a format %u.%u file (it needs 1.1)", h->major, h->minor);
+    if (by_type[FMT_SEC_COMBINE] && by_type[FMT_SEC_LINEAR])
+        return FR_CORRUPT(e, "both COMBINE and LINEAR: a file holds one estimator");
+    if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM] &&
+        !by_type[FMT_SEC_COMBINE])
+        return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR or COMBINE) and no PROGRAM");
     h->has_ensemble = by_type[FMT_SEC_ENSEMBLE] != NULL;
     /* bytes no section covers are zero (FORMAT.md): sort the bodies, check every gap */
     const section *sorted[FMT_MAX_SECTIONS];
@@ -655,11 +859,11 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
-                                FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_CLASSES,
-                                FMT_SEC_METADATA};
-    int (*parsers[9])(fmt_header *, cursor *, fr_err *) = {
+                                FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_COMBINE,
+                                FMT_SEC_CLASSES, FMT_SEC_METADATA};
+    int (*parsers[10])(fmt_header *, cursor *, fr_err *) = {
         NULL, parse_blocks, parse_chunks, parse_ensemble, parse_features, parse_classes,
-        parse_meta, parse_program, parse_linear};
+        parse_meta, parse_program, parse_linear, parse_combine};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -671,8 +875,13 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     if (!h->has_ensemble && h->n_chunks)
         return FR_CORRUPT(e, "chunks in a file without trees");
+    if (h->has_ensemble && (h->kind == FMT_ENS_MEMBERS) != (h->combine != NULL))
+        return FR_CORRUPT(e, h->combine ? "COMBINE with an ENSEMBLE that is not its MEMBERS tree "
+                          "table" : "ENSEMBLE: a MEMBERS tree table without a COMBINE");
     uint32_t est_in = h->program ? h->program->n_outputs : h->n_inputs;
-    if ((h->has_ensemble || h->linear) && h->n_features != est_in)
+    if (h->combine)
+        h->n_features = est_in; /* the columns the combination receives (frost transform) */
+    else if ((h->has_ensemble || h->linear) && h->n_features != est_in)
         return FR_CORRUPT(e, "the estimator takes %u features, its input provides %u",
                           h->n_features, est_in);
     if (!h->program && h->feature_kinds)
@@ -680,7 +889,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             if (h->feature_kinds[i] != FMT_SLOT_NUM)
                 return FR_CORRUPT(e, "FEATURES: string column %u without a PROGRAM to encode it",
                                   i);
-    if (!h->has_ensemble && !h->linear)
+    if (!h->has_ensemble && !h->linear && !h->combine)
         h->n_features = h->program->n_outputs; /* a transformer: its outputs */
     if (h->task == FROST_TASK_CLASSIFIER && !h->classes)
         return FR_CORRUPT(e, "required section CLASSES is missing for a classifier");
@@ -762,6 +971,7 @@ void fmt_header_free(fmt_header *h)
     fr_free(a, h->feature_kinds);
     fmt_program_free(a, h->program);
     fmt_linear_free(a, h->linear);
+    fmt_combine_free(a, h->combine);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {
             if (h->classes[k].labels)

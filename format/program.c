@@ -681,3 +681,118 @@ fail:
     fmt_linear_free(a, l);
     return rc;
 }
+
+/* ---- COMBINE (FORMAT.md) ------------------------------------------------------------------- */
+
+uint32_t fmt_linear_classes(const fmt_linear *l)
+{
+    if (l->task != FROST_TASK_CLASSIFIER)
+        return 0;
+    /* one coefficient row decides between two classes; otherwise one row per class */
+    if (l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR)
+        return 2;
+    if (l->n_rows >= 3 && l->rule != FMT_LIN_LOGISTIC && l->rule != FMT_LIN_BINARY_SOFTMAX)
+        return l->n_rows;
+    return 0;
+}
+
+int fmt_member_has_proba(const fmt_member *m)
+{
+    if (m->kind == FMT_MEMBER_LINEAR)
+        return m->linear->task == FROST_TASK_CLASSIFIER && m->linear->rule != FMT_LIN_DECISION;
+    return m->trees.task == FROST_TASK_CLASSIFIER;
+}
+
+/* A binary classifier's decision_function: a linear member's d, a boosted member's raw score. */
+int fmt_member_has_decision(const fmt_member *m)
+{
+    if (m->kind == FMT_MEMBER_LINEAR)
+        return m->linear->task == FROST_TASK_CLASSIFIER && m->linear->n_rows == 1;
+    return m->trees.task == FROST_TASK_CLASSIFIER && m->trees.kind == FROST_ENSEMBLE_BOOSTED &&
+           m->trees.n_raw == 1;
+}
+
+void fmt_agg_free(const frost_allocator *a, fmt_agg *g)
+{
+    fr_free(a, g->n_classes);
+    fr_free(a, g->init_raw);
+    g->n_classes = NULL;
+    g->init_raw = NULL;
+}
+
+void fmt_combine_free(const frost_allocator *a, fmt_combine *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; c->members && i < c->n_members; i++) {
+        fr_free(a, c->members[i].slots);
+        fmt_agg_free(a, &c->members[i].trees);
+        fmt_linear_free(a, c->members[i].linear);
+    }
+    fr_free(a, c->members);
+    fr_free(a, c);
+}
+
+void fmt_combine_write(const fmt_combine *c, fmt_buf *b)
+{
+    fmt_put_u32(b, c->task);
+    fmt_put_u32(b, c->rule);
+    fmt_put_u32(b, c->n_members);
+    fmt_put_u32(b, c->n_classes);
+    fmt_put_u32(b, 0);
+    fmt_put_u32(b, 0);
+    for (uint32_t i = 0; i < c->n_members; i++) {
+        const fmt_member *m = &c->members[i];
+        fmt_put_u32(b, m->kind);
+        fmt_put_u32(b, m->score);
+        fmt_put_f64(b, m->weight);
+        fmt_put_u32(b, m->n_in);
+        fmt_put_u32(b, 0);
+        for (uint32_t j = 0; j < m->n_in; j++)
+            fmt_put_u32(b, m->slots[j]);
+        if (m->kind == FMT_MEMBER_TREES) {
+            const fmt_agg *g = &m->trees;
+            fmt_put_u32(b, g->first_tree);
+            fmt_put_u32(b, g->task);
+            fmt_put_u32(b, g->kind);
+            fmt_put_u32(b, g->n_features);
+            fmt_put_u32(b, g->n_outputs);
+            fmt_put_u32(b, g->n_trees);
+            fmt_put_u32(b, g->leaf_width);
+            fmt_put_u32(b, g->flags);
+            fmt_put_u32(b, g->link);
+            fmt_put_u32(b, g->n_raw);
+            fmt_put_u32(b, 0); /* top_chunk: the writer's is chunk 0 */
+            fmt_put_f64(b, g->learning_rate);
+            if (g->task == FROST_TASK_CLASSIFIER)
+                for (uint32_t k = 0; k < g->n_outputs; k++)
+                    fmt_put_u32(b, g->n_classes[k]);
+            for (uint32_t k = 0; k < g->n_raw; k++)
+                fmt_put_f64(b, g->init_raw[k]);
+        } else {
+            fmt_buf lb = {.a = b->a};
+            fmt_linear_write(m->linear, &lb);
+            fmt_put_u32(b, (uint32_t)lb.len);
+            if (lb.oom)
+                b->oom = 1;
+            else
+                fmt_put(b, lb.p, lb.len);
+            fr_free(lb.a, lb.p);
+        }
+    }
+}
+
+/* VotingClassifier has predict_proba only with voting='soft' (sklearn/ensemble/_voting.py,
+ * available_if(_check_voting)); OneVsRestClassifier when its estimators have it
+ * (sklearn/multiclass.py, _estimators_has("predict_proba")). */
+int fmt_combine_has_proba(const fmt_combine *c)
+{
+    if (c->rule == FMT_COMB_SOFT_VOTE)
+        return 1;
+    if (c->rule != FMT_COMB_OVR)
+        return 0;
+    for (uint32_t i = 0; i < c->n_members; i++)
+        if (!fmt_member_has_proba(&c->members[i]))
+            return 0;
+    return 1;
+}

@@ -66,8 +66,8 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     uint32_t *body_chunk = NULL;
     uint8_t **packs = NULL;
     uint32_t n_packs = 0;
-    fmt_buf sec[9] = {{0}};
-    for (int i = 0; i < 9; i++)
+    fmt_buf sec[10] = {{0}};
+    for (int i = 0; i < 10; i++)
         sec[i].a = a;
     uint32_t n_chunks = 0, n_blocks = 0;
 
@@ -197,22 +197,35 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fmt_put_u64(s, chunks[c].raw_size);
     }
     s = d->has_ensemble ? &sec[FMT_SEC_ENSEMBLE] : &sec[0]; /* sec[0] is never written */
-    fmt_put_u32(s, d->task);
-    fmt_put_u32(s, d->kind);
-    fmt_put_u32(s, d->n_features);
-    fmt_put_u32(s, d->n_outputs);
-    fmt_put_u32(s, d->n_trees);
-    fmt_put_u32(s, d->leaf_width);
-    fmt_put_u32(s, d->ens_flags);
-    fmt_put_u32(s, d->link);
-    fmt_put_u32(s, d->n_raw);
-    fmt_put_u32(s, d->n_trees ? 0 : FMT_NONE);
-    fmt_put_f64(s, d->learning_rate);
-    if (d->task == FROST_TASK_CLASSIFIER)
-        for (uint32_t k = 0; k < d->n_outputs; k++)
-            fmt_put_u32(s, d->n_classes[k]);
-    for (uint32_t k = 0; k < d->n_raw; k++)
-        fmt_put_f64(s, d->init_raw[k]);
+    if (d->combine) {
+        /* the MEMBERS tree table: aggregation belongs to the COMBINE members */
+        fmt_put_u32(s, 0);
+        fmt_put_u32(s, FMT_ENS_MEMBERS);
+        for (int i = 0; i < 2; i++)
+            fmt_put_u32(s, 0);
+        fmt_put_u32(s, d->n_trees);
+        for (int i = 0; i < 4; i++)
+            fmt_put_u32(s, 0);
+        fmt_put_u32(s, d->n_trees ? 0 : FMT_NONE);
+        fmt_put_f64(s, 0.0);
+    } else {
+        fmt_put_u32(s, d->task);
+        fmt_put_u32(s, d->kind);
+        fmt_put_u32(s, d->n_features);
+        fmt_put_u32(s, d->n_outputs);
+        fmt_put_u32(s, d->n_trees);
+        fmt_put_u32(s, d->leaf_width);
+        fmt_put_u32(s, d->ens_flags);
+        fmt_put_u32(s, d->link);
+        fmt_put_u32(s, d->n_raw);
+        fmt_put_u32(s, d->n_trees ? 0 : FMT_NONE);
+        fmt_put_f64(s, d->learning_rate);
+        if (d->task == FROST_TASK_CLASSIFIER)
+            for (uint32_t k = 0; k < d->n_outputs; k++)
+                fmt_put_u32(s, d->n_classes[k]);
+        for (uint32_t k = 0; k < d->n_raw; k++)
+            fmt_put_f64(s, d->init_raw[k]);
+    }
     for (uint32_t t = 0; t < d->n_trees; t++) {
         fmt_put_u64(s, top_off[t]);
         fmt_put_u32(s, d->trees[t].top_size);
@@ -235,6 +248,8 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fmt_program_write(d->program, &sec[FMT_SEC_PROGRAM]);
     if (d->linear)
         fmt_linear_write(d->linear, &sec[FMT_SEC_LINEAR]);
+    if (d->combine)
+        fmt_combine_write(d->combine, &sec[FMT_SEC_COMBINE]);
     if (d->task == FROST_TASK_CLASSIFIER) {
         s = &sec[FMT_SEC_CLASSES];
         fmt_put_u32(s, d->n_outputs);
@@ -253,7 +268,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
             fmt_put_str(s, d->meta_values[i]);
         }
     }
-    for (int i = 1; i < 9; i++)
+    for (int i = 1; i < 10; i++)
         if (sec[i].oom) {
             rc = fr_fail(e, FROST_ENOMEM, "out of memory building the header");
             goto free_all;
@@ -262,13 +277,13 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     /* Header geometry, then block offsets, then the BLOCKS section. */
     uint32_t n_sec = 0;
     uint64_t pos = FMT_SUPERBLOCK_SIZE;
-    for (int i = 1; i < 9; i++)
+    for (int i = 1; i < 10; i++)
         if (i == FMT_SEC_BLOCKS || sec[i].len)
             n_sec++;
     pos += (uint64_t)n_sec * FMT_SECTION_ENTRY;
     uint64_t blocks_len = 8 + 32ull * n_blocks;
     uint64_t body_len = align_up(blocks_len, 8);
-    for (int i = 2; i < 9; i++)
+    for (int i = 2; i < 10; i++)
         body_len += align_up(sec[i].len, 8);
     uint64_t header_size = align_up(pos + body_len, FMT_PAGE);
     uint64_t at = header_size;
@@ -308,7 +323,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     uint64_t file_size = header_size + data_size + FMT_FOOTER_SIZE;
     memcpy(header, fmt_magic, 8);
     fr_wr16(header + 8, FMT_MAJOR);
-    fr_wr16(header + 10, FMT_MINOR);
+    fr_wr16(header + 10, d->combine ? FMT_MINOR : 0); /* 1.0 unless COMBINE needs 1.1 */
     fr_wr32(header + 12, 0);
     fr_wr32(header + 16, shift);
     fr_wr32(header + 20, n_sec);
@@ -317,7 +332,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     fr_wr64(header + 40, 0);
     fr_wr64(header + 48, file_size);
     uint8_t *ent = header + FMT_SUPERBLOCK_SIZE;
-    for (int i = 1; i < 9; i++) {
+    for (int i = 1; i < 10; i++) {
         if (i != FMT_SEC_BLOCKS && !sec[i].len)
             continue;
         fr_wr32(ent, (uint32_t)i);
@@ -368,7 +383,7 @@ free_all:
         fr_free(a, packs[p]);
     fr_free(a, packs);
     fr_free(a, header);
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 10; i++)
         fr_free(a, sec[i].p);
     return rc;
 }

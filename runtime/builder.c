@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,9 @@ struct frost_builder {
     int has_ensemble;       /* built by frost_builder_new (trees), not rt_builder_new_bare */
     fmt_program *program;   /* preprocessing, or NULL */
     fmt_linear *linear;     /* a linear estimator, or NULL */
+    fmt_combine *combine;   /* a combination of members (COMBINE), or NULL */
+    uint32_t cap_members;
+    uint32_t cur_member;    /* the tree member frost_builder_add_tree adds to (combine) */
     uint32_t n_inputs;      /* FEATURES columns: the program's inputs, else n_features */
     char **feature_names;   /* n_inputs names, or NULL */
     uint32_t n_meta;
@@ -81,6 +85,75 @@ int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out)
     return 0;
 }
 
+/* Validates a model spec and turns it into the aggregation it describes (FORMAT.md ENSEMBLE);
+ * g owns malloc'd n_classes / init_raw copies on success. */
+static int agg_from_spec(const frost_model_spec *s, fmt_agg *g, fr_err *e)
+{
+    memset(g, 0, sizeof *g);
+    g->task = s->task;
+    g->kind = s->kind;
+    g->n_features = s->n_features;
+    g->n_outputs = s->n_outputs;
+    if ((s->task != FROST_TASK_CLASSIFIER && s->task != FROST_TASK_REGRESSOR) ||
+        (s->kind != FROST_ENSEMBLE_MEAN && s->kind != FROST_ENSEMBLE_BOOSTED))
+        return fr_fail(e, FROST_EINVAL, "model spec: unknown task or ensemble kind");
+    if (s->n_features == 0 || s->n_features > FMT_FEATURE_MASK || s->n_outputs == 0 ||
+        s->n_outputs > 65536)
+        return fr_fail(e, FROST_EINVAL, "model spec: %u features, %u outputs out of range",
+                       s->n_features, s->n_outputs);
+    uint64_t total = 0;
+    if (s->task == FROST_TASK_CLASSIFIER) {
+        if (!s->n_classes)
+            return fr_fail(e, FROST_EINVAL, "model spec: a classifier needs n_classes");
+        g->n_classes = calloc(s->n_outputs, sizeof *g->n_classes);
+        if (!g->n_classes)
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
+        for (uint32_t k = 0; k < s->n_outputs; k++) {
+            if (s->n_classes[k] == 0 || s->n_classes[k] > (1u << 20))
+                return fr_fail(e, FROST_EINVAL, "model spec: output %u has %u classes", k,
+                               s->n_classes[k]);
+            g->n_classes[k] = s->n_classes[k];
+            total += s->n_classes[k];
+        }
+        g->n_classes_total = (uint32_t)total;
+    }
+    if (s->kind == FROST_ENSEMBLE_MEAN) {
+        g->leaf_width = s->task == FROST_TASK_CLASSIFIER ? (uint32_t)total : s->n_outputs;
+        if (s->task == FROST_TASK_CLASSIFIER) {
+            if (s->normalize_leaves)
+                g->flags |= FMT_ENS_NORMALIZE_LEAVES;
+            if (s->raw_argmax)
+                g->flags |= FMT_ENS_RAW_ARGMAX;
+        }
+        g->link = FROST_LINK_IDENTITY;
+    } else {
+        g->leaf_width = 1;
+        g->n_raw = s->n_raw;
+        g->link = s->link;
+        g->learning_rate = s->learning_rate;
+        int ok = s->n_outputs == 1 && s->n_raw >= 1 && s->init_raw;
+        if (s->task == FROST_TASK_REGRESSOR)
+            ok = ok && s->n_raw == 1 && s->link == FROST_LINK_IDENTITY;
+        else if (total == 2)
+            ok = ok && s->n_raw == 1 && s->link == FROST_LINK_LOGISTIC;
+        else
+            ok = ok && s->n_raw == total && total >= 3 && s->link == FROST_LINK_SOFTMAX;
+        if (!ok)
+            return fr_fail(e, FROST_EINVAL, "model spec: inconsistent boosting (n_raw %u, link %d)",
+                           s->n_raw, (int)s->link);
+        g->init_raw = malloc(s->n_raw * sizeof *g->init_raw);
+        if (!g->init_raw)
+            return fr_fail(e, FROST_ENOMEM, "out of memory");
+        memcpy(g->init_raw, s->init_raw, s->n_raw * sizeof *g->init_raw);
+        if (s->sign_decision && s->task == FROST_TASK_CLASSIFIER && total == 2)
+            g->flags |= FMT_ENS_SIGN_DECISION;
+    }
+    if ((uint64_t)g->leaf_width * 8 + FMT_NODE_SIZE > (1u << FMT_MAX_BLOCK_SHIFT) / 2)
+        return fr_fail(e, FROST_ELIMIT, "model spec: %u values per leaf is too many",
+                       g->leaf_width);
+    return 0;
+}
+
 FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_options *opts,
                                 frost_builder **out)
 {
@@ -95,83 +168,24 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
     frost_builder *b;
     if ((rc = rt_builder_new_bare(opts, &b)))
         return rc;
+    fmt_agg g;
+    rc = agg_from_spec(&s, &g, &e);
+    b->n_classes = g.n_classes; /* owned by the builder from here on */
+    b->init_raw = g.init_raw;
+    if (rc)
+        goto fail;
     b->task = s.task;
     b->kind = s.kind;
     b->has_ensemble = 1;
-    b->n_features = s.n_features;
-    b->n_inputs = s.n_features;
-    b->n_outputs = s.n_outputs;
-    b->learning_rate = s.learning_rate;
-    b->link = s.link;
-    if ((s.task != FROST_TASK_CLASSIFIER && s.task != FROST_TASK_REGRESSOR) ||
-        (s.kind != FROST_ENSEMBLE_MEAN && s.kind != FROST_ENSEMBLE_BOOSTED)) {
-        rc = fr_fail(&e, FROST_EINVAL, "model spec: unknown task or ensemble kind");
-        goto fail;
-    }
-    if (s.n_features == 0 || s.n_features > FMT_FEATURE_MASK || s.n_outputs == 0 ||
-        s.n_outputs > 65536) {
-        rc = fr_fail(&e, FROST_EINVAL, "model spec: %u features, %u outputs out of range",
-                     s.n_features, s.n_outputs);
-        goto fail;
-    }
-    uint64_t total = 0;
-    if (s.task == FROST_TASK_CLASSIFIER) {
-        if (!s.n_classes) {
-            rc = fr_fail(&e, FROST_EINVAL, "model spec: a classifier needs n_classes");
-            goto fail;
-        }
-        b->n_classes = calloc(s.n_outputs, sizeof *b->n_classes);
-        b->classes = calloc(s.n_outputs, sizeof *b->classes);
-        if (!b->n_classes || !b->classes) {
-            rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
-            goto fail;
-        }
-        for (uint32_t k = 0; k < s.n_outputs; k++) {
-            if (s.n_classes[k] == 0 || s.n_classes[k] > (1u << 20)) {
-                rc = fr_fail(&e, FROST_EINVAL, "model spec: output %u has %u classes", k,
-                             s.n_classes[k]);
-                goto fail;
-            }
-            b->n_classes[k] = s.n_classes[k];
-            total += s.n_classes[k];
-        }
-    }
-    if (s.kind == FROST_ENSEMBLE_MEAN) {
-        b->leaf_width = s.task == FROST_TASK_CLASSIFIER ? (uint32_t)total : s.n_outputs;
-        if (s.task == FROST_TASK_CLASSIFIER) {
-            if (s.normalize_leaves)
-                b->ens_flags |= FMT_ENS_NORMALIZE_LEAVES;
-            if (s.raw_argmax)
-                b->ens_flags |= FMT_ENS_RAW_ARGMAX;
-        }
-        b->link = FROST_LINK_IDENTITY;
-    } else {
-        b->leaf_width = 1;
-        b->n_raw = s.n_raw;
-        int ok = s.n_outputs == 1 && s.n_raw >= 1 && s.init_raw;
-        if (s.task == FROST_TASK_REGRESSOR)
-            ok = ok && s.n_raw == 1 && s.link == FROST_LINK_IDENTITY;
-        else if (total == 2)
-            ok = ok && s.n_raw == 1 && s.link == FROST_LINK_LOGISTIC;
-        else
-            ok = ok && s.n_raw == total && total >= 3 && s.link == FROST_LINK_SOFTMAX;
-        if (!ok) {
-            rc = fr_fail(&e, FROST_EINVAL, "model spec: inconsistent boosting (n_raw %u, link %d)",
-                         s.n_raw, (int)s.link);
-            goto fail;
-        }
-        b->init_raw = malloc(s.n_raw * sizeof *b->init_raw);
-        if (!b->init_raw) {
-            rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
-            goto fail;
-        }
-        memcpy(b->init_raw, s.init_raw, s.n_raw * sizeof *b->init_raw);
-        if (s.sign_decision && s.task == FROST_TASK_CLASSIFIER && total == 2)
-            b->ens_flags |= FMT_ENS_SIGN_DECISION;
-    }
-    if ((uint64_t)b->leaf_width * 8 + FMT_NODE_SIZE > (1u << FMT_MAX_BLOCK_SHIFT) / 2) {
-        rc = fr_fail(&e, FROST_ELIMIT, "model spec: %u values per leaf is too many",
-                     b->leaf_width);
+    b->n_features = b->n_inputs = g.n_features;
+    b->n_outputs = g.n_outputs;
+    b->learning_rate = g.learning_rate;
+    b->link = g.link;
+    b->leaf_width = g.leaf_width;
+    b->n_raw = g.n_raw;
+    b->ens_flags = g.flags;
+    if (s.task == FROST_TASK_CLASSIFIER && !(b->classes = calloc(s.n_outputs, sizeof *b->classes))) {
+        rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
         goto fail;
     }
     uint32_t min_shift = fmt_min_block_shift(b->leaf_width);
@@ -187,6 +201,152 @@ fail:
     rt_set_thread_error(&e);
     frost_builder_free(b);
     return rc;
+}
+
+int rt_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
+                           uint32_t n_inputs)
+{
+    if (b->has_ensemble || b->linear || b->program || b->combine)
+        return bfail(b, FROST_EINVAL, "a combination goes alone into a bare builder, first");
+    int classifier = rule != FMT_COMB_MEAN;
+    if (rule < FMT_COMB_SOFT_VOTE || rule > FMT_COMB_OVR ||
+        task != (classifier ? FROST_TASK_CLASSIFIER : FROST_TASK_REGRESSOR) ||
+        (classifier ? n_classes < 2 || n_classes > (1u << 20) : n_classes != 0) ||
+        n_inputs == 0 || n_inputs > FMT_MAX_SLOTS)
+        return fr_fail(&b->err, FROST_EINVAL, "combination: rule %u, task %u, %u classes, %u "
+                       "inputs", rule, task, n_classes, n_inputs);
+    b->combine = calloc(1, sizeof *b->combine);
+    if (!b->combine)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->combine->task = task;
+    b->combine->rule = rule;
+    b->combine->n_classes = n_classes;
+    b->task = (frost_task)task;
+    b->n_outputs = 1;
+    b->n_features = b->n_inputs = n_inputs;
+    b->cur_member = UINT32_MAX;
+    if (classifier) {
+        b->n_classes = calloc(1, sizeof *b->n_classes);
+        b->classes = calloc(1, sizeof *b->classes);
+        if (!b->n_classes || !b->classes)
+            return bfail(b, FROST_ENOMEM, "out of memory");
+        b->n_classes[0] = n_classes;
+    }
+    /* every member's leaf holds at most one value per class (one for regressors) */
+    uint32_t min_shift = fmt_min_block_shift(classifier ? n_classes : 1);
+    b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : min_shift;
+    if (b->block_shift < min_shift || b->block_shift > FMT_MAX_BLOCK_SHIFT)
+        return fr_fail(&b->err, FROST_EINVAL, "block shift %u: needs %u..%u for %u classes",
+                       b->wopt.block_shift, min_shift, FMT_MAX_BLOCK_SHIFT, n_classes);
+    return 0;
+}
+
+/* A new member reading slots[0, n_in); its estimator is filled in by the caller. */
+static fmt_member *new_member(frost_builder *b, uint32_t kind, double weight, uint32_t score,
+                              const uint32_t *slots, uint32_t n_in)
+{
+    fmt_combine *c = b->combine;
+    if (!c) {
+        bfail(b, FROST_EINVAL, "no combination to add a member to");
+        return NULL;
+    }
+    int ovr = c->rule == FMT_COMB_OVR;
+    if (!isfinite(weight) || weight < 0 || (ovr && weight != 1.0) ||
+        (ovr ? score != FMT_SCORE_DECISION && score != FMT_SCORE_PROBA : score != FMT_SCORE_NONE)
+        || n_in == 0 || n_in > FMT_FEATURE_MASK || !slots) {
+        fr_fail(&b->err, FROST_EINVAL, "member %u: weight %g, score %u, %u inputs", c->n_members,
+                weight, score, n_in);
+        return NULL;
+    }
+    if (c->n_members == b->cap_members) {
+        uint32_t cap = b->cap_members ? 2 * b->cap_members : 4;
+        fmt_member *grown = realloc(c->members, cap * sizeof *grown);
+        if (!grown) {
+            bfail(b, FROST_ENOMEM, "out of memory");
+            return NULL;
+        }
+        c->members = grown;
+        b->cap_members = cap;
+    }
+    fmt_member *m = &c->members[c->n_members];
+    memset(m, 0, sizeof *m);
+    m->slots = malloc(n_in * sizeof *m->slots);
+    if (!m->slots) {
+        bfail(b, FROST_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(m->slots, slots, n_in * sizeof *m->slots);
+    m->kind = kind;
+    m->weight = weight;
+    m->score = score;
+    m->n_in = n_in;
+    return m;
+}
+
+/* Whether a member estimator of this task, output count and class count fits the combination. */
+static int member_fits(frost_builder *b, const fmt_member *m, uint32_t task, uint32_t n_outputs,
+                       uint32_t n_classes)
+{
+    const fmt_combine *c = b->combine;
+    uint32_t want = c->rule == FMT_COMB_OVR ? 2 : c->n_classes;
+    if (task != c->task || n_outputs != 1 || (task == FROST_TASK_CLASSIFIER && n_classes != want))
+        return fr_fail(&b->err, FROST_EINVAL, "member %u: task %u with %u outputs and %u classes "
+                       "does not fit the combination", c->n_members, task, n_outputs, n_classes);
+    if (m->score == FMT_SCORE_DECISION && !fmt_member_has_decision(m))
+        return fr_fail(&b->err, FROST_EINVAL, "member %u has no decision function",
+                       c->n_members);
+    if ((m->score == FMT_SCORE_PROBA || c->rule == FMT_COMB_SOFT_VOTE) && !fmt_member_has_proba(m))
+        return fr_fail(&b->err, FROST_EINVAL, "member %u has no probabilities", c->n_members);
+    return 0;
+}
+
+int rt_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, double weight,
+                                uint32_t score, const uint32_t *slots, uint32_t n_in)
+{
+    fmt_member *m = new_member(b, FMT_MEMBER_TREES, weight, score, slots, n_in);
+    if (!m)
+        return b->err.code;
+    frost_model_spec s;
+    memset(&s, 0, sizeof s);
+    memcpy(&s, spec, spec->size < sizeof s ? spec->size : sizeof s);
+    int rc = agg_from_spec(&s, &m->trees, &b->err);
+    if (!rc && m->trees.n_features != n_in)
+        rc = fr_fail(&b->err, FROST_EINVAL, "member %u: %u features, %u input slots",
+                     b->combine->n_members, m->trees.n_features, n_in);
+    if (!rc && fmt_min_block_shift(m->trees.leaf_width) > b->block_shift)
+        rc = fr_fail(&b->err, FROST_ELIMIT, "member %u: %u-value leaves need larger blocks",
+                     b->combine->n_members, m->trees.leaf_width);
+    if (!rc)
+        rc = member_fits(b, m, m->trees.task, m->trees.n_outputs, m->trees.n_classes_total);
+    if (rc) {
+        free(m->slots);
+        fmt_agg_free(NULL, &m->trees);
+        return rc;
+    }
+    m->trees.first_tree = b->n_trees;
+    b->cur_member = b->combine->n_members++;
+    return 0;
+}
+
+int rt_builder_add_member_linear(frost_builder *b, fmt_linear *l, double weight, uint32_t score,
+                                 const uint32_t *slots, uint32_t n_in)
+{
+    fmt_member *m = new_member(b, FMT_MEMBER_LINEAR, weight, score, slots, n_in);
+    if (!m)
+        return b->err.code;
+    m->linear = l;
+    int rc = l->n_features != n_in
+                 ? fr_fail(&b->err, FROST_EINVAL, "member %u: %u features, %u input slots",
+                           b->combine->n_members, l->n_features, n_in)
+                 : member_fits(b, m, l->task, l->task == FROST_TASK_CLASSIFIER ? 1 : l->n_rows,
+                               fmt_linear_classes(l));
+    if (rc) {
+        free(m->slots);
+        return rc; /* l stays the caller's */
+    }
+    b->combine->n_members++;
+    b->cur_member = UINT32_MAX;
+    return 0;
 }
 
 FROST_API void frost_builder_free(frost_builder *b)
@@ -209,6 +369,7 @@ FROST_API void frost_builder_free(frost_builder *b)
     free(b->feature_names);
     fmt_program_free(NULL, b->program);
     fmt_linear_free(NULL, b->linear);
+    fmt_combine_free(NULL, b->combine);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         free(b->meta_keys[i]);
         free(b->meta_values[i]);
@@ -229,7 +390,7 @@ int rt_builder_set_program(frost_builder *b, fmt_program *p)
 {
     if (b->feature_names || b->program)
         return bfail(b, FROST_EINVAL, "the program must be set once, before feature names");
-    if ((b->has_ensemble || b->linear) && p->n_outputs != b->n_features)
+    if ((b->has_ensemble || b->linear) && !b->combine && p->n_outputs != b->n_features)
         return fr_fail(&b->err, FROST_EINVAL, "the program makes %u columns, the estimator "
                        "takes %u", p->n_outputs, b->n_features);
     b->program = p;
@@ -241,7 +402,7 @@ int rt_builder_set_program(frost_builder *b, fmt_program *p)
 
 int rt_builder_set_linear(frost_builder *b, fmt_linear *l)
 {
-    if (b->has_ensemble || b->linear || b->program)
+    if (b->has_ensemble || b->linear || b->program || b->combine)
         return bfail(b, FROST_EINVAL, "a linear estimator goes alone, before the program");
     b->task = (frost_task)l->task;
     b->n_features = b->n_inputs = l->n_features;
@@ -264,17 +425,25 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
 {
     if (!b || !t || t->size < sizeof t->size)
         return FROST_EINVAL;
-    if (!b->has_ensemble)
+    /* a combination's trees go to its current tree member, with that member's parameters */
+    const fmt_agg *g = NULL;
+    if (b->combine && b->cur_member != UINT32_MAX)
+        g = &b->combine->members[b->cur_member].trees;
+    else if (!b->has_ensemble)
         return bfail(b, FROST_EINVAL, "this builder holds no tree ensemble");
+    uint32_t leaf_width = g ? g->leaf_width : b->leaf_width;
+    uint32_t n_raw = g ? g->n_raw : b->n_raw;
+    uint32_t kind = g ? g->kind : (uint32_t)b->kind;
+    uint32_t n_features = g ? g->n_features : b->n_features;
     frost_tree_arrays a;
     memset(&a, 0, sizeof a);
     memcpy(&a, t, t->size < sizeof a ? t->size : sizeof a);
     if (!a.children_left || !a.children_right || !a.feature || !a.threshold || !a.value)
         return bfail(b, FROST_EINVAL, "tree arrays: a required array is NULL");
-    if (a.value_width != b->leaf_width)
+    if (a.value_width != leaf_width)
         return fr_fail(&b->err, FROST_EINVAL, "tree %u: value width %u, the model needs %u",
-                       b->n_trees, a.value_width, b->leaf_width);
-    if (b->kind == FROST_ENSEMBLE_BOOSTED ? a.raw_column >= b->n_raw : a.raw_column != 0)
+                       b->n_trees, a.value_width, leaf_width);
+    if (kind == FROST_ENSEMBLE_BOOSTED ? a.raw_column >= n_raw : a.raw_column != 0)
         return fr_fail(&b->err, FROST_EINVAL, "tree %u: raw column %u out of range", b->n_trees,
                        a.raw_column);
     if (b->n_trees == UINT32_MAX - 1)
@@ -296,7 +465,7 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
         .missing_go_to_left = a.missing_go_to_left,
         .value = a.value,
         .value_width = a.value_width,
-        .n_features = b->n_features,
+        .n_features = n_features,
     };
     uint32_t top_levels = b->wopt.top_levels ? b->wopt.top_levels : DEFAULT_TOP_LEVELS;
     fmt_enc_tree *enc = &b->trees[b->n_trees];
@@ -305,6 +474,8 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
         return fr_wrap(&b->err, "tree %u", b->n_trees);
     enc->raw_column = a.raw_column;
     b->n_trees++;
+    if (g)
+        b->combine->members[b->cur_member].trees.n_trees++;
     return 0;
 }
 
@@ -450,7 +621,18 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         return FROST_EINVAL;
     if (b->has_ensemble && b->n_trees == 0)
         return bfail(b, FROST_EINVAL, "the model has no trees");
-    if (!b->has_ensemble && !b->linear && !b->program)
+    if (b->combine) {
+        if (!b->combine->n_members)
+            return bfail(b, FROST_EINVAL, "the combination has no members");
+        for (uint32_t i = 0; i < b->combine->n_members; i++) {
+            const fmt_member *m = &b->combine->members[i];
+            if (m->kind == FMT_MEMBER_TREES &&
+                (!m->trees.n_trees ||
+                 ((m->trees.flags & FMT_ENS_RAW_ARGMAX) && m->trees.n_trees != 1)))
+                return fr_fail(&b->err, FROST_EINVAL, "member %u: %u trees", i, m->trees.n_trees);
+        }
+    }
+    if (!b->has_ensemble && !b->linear && !b->program && !b->combine)
         return bfail(b, FROST_EINVAL, "the model has neither an estimator nor a program");
     if (b->task == FROST_TASK_CLASSIFIER)
         for (uint32_t k = 0; k < b->n_outputs; k++)
@@ -475,12 +657,13 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .init_raw = b->init_raw,
         .n_trees = b->n_trees,
         .trees = b->trees,
-        .has_ensemble = b->has_ensemble,
+        .has_ensemble = b->has_ensemble || (b->combine && b->n_trees),
         .n_inputs = b->n_inputs,
         .feature_names = (const char *const *)b->feature_names,
         .feature_kinds = b->program ? b->program->slot_kind : NULL,
         .program = b->program,
         .linear = b->linear,
+        .combine = b->combine,
         .classes = b->classes,
         .n_meta = b->n_meta,
         .meta_keys = (const char *const *)b->meta_keys,

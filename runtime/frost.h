@@ -144,7 +144,8 @@ typedef struct frost_info {
     frost_io_mode io;      /* the mode actually in use */
     uint32_t n_inputs;     /* input columns (with preprocessing: the raw columns it reads) */
     int has_preprocessing; /* a Pipeline / ColumnTransformer program runs before the estimator */
-    int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model */
+    int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model,
+                            * 3 a combination of members (Voting*, OneVsRestClassifier) */
     uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
     int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
 } frost_info;

@@ -120,6 +120,16 @@ struct frost_model {
 int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out);
 int rt_builder_set_program(frost_builder *b, fmt_program *p);
 int rt_builder_set_linear(frost_builder *b, fmt_linear *l);
+/* A combination (FORMAT.md COMBINE) of members, each reading its own slots: the builder holds
+ * nothing else yet; n_inputs are the input columns when no program follows. Tree members take
+ * the trees frost_builder_add_tree adds until the next member; a linear member's l is taken
+ * on success. */
+int rt_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
+                           uint32_t n_inputs);
+int rt_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, double weight,
+                                uint32_t score, const uint32_t *slots, uint32_t n_in);
+int rt_builder_add_member_linear(frost_builder *b, fmt_linear *l, double weight, uint32_t score,
+                                 const uint32_t *slots, uint32_t n_in);
 
 /* frost_open with a fault seam (tests); fault may be NULL. */
 int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
@@ -156,9 +166,14 @@ int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba,
                       fr_err *e);
 /* Releases the pooled tree-batch buffers (predict.c). */
 void rt_ensemble_free(frost_model *m);
-/* The tree ensemble on its own feature matrix (predict.c); errors go to e, not the handle. */
+/* The tree ensemble on its own feature matrix (predict.c); errors go to e, not the handle.
+ * proba: 0 predict, 1 predict_proba, RT_DECISION the raw scores (decision_function). */
+#define RT_DECISION 2
 int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
                         fr_err *e);
+/* The same for one aggregation over its range of trees (a COMBINE tree member). */
+int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows, int proba,
+                   double *out, fr_err *e);
 
 /* numpy's pairwise sum (FORMAT.md Aggregation) of n float64 values stored little-endian at p,
  * and of a native array. */

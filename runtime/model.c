@@ -323,10 +323,11 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.io = m->io_mode;
     i.n_inputs = h->n_inputs;
     i.has_preprocessing = h->program != NULL;
-    i.estimator = h->has_ensemble ? 1 : h->linear ? 2 : 0;
+    i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : 0;
     i.n_transform_outputs = h->program ? h->program->n_outputs : 0;
     i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
-                  !(h->linear && h->linear->rule == FMT_LIN_DECISION);
+                  !(h->linear && h->linear->rule == FMT_LIN_DECISION) &&
+                  !(h->combine && !fmt_combine_has_proba(h->combine));
     memcpy(out, &i, i.size);
     return 0;
 }

@@ -120,6 +120,14 @@ struct rt_ws {
     size_t *col_of;
     uint32_t *hot;
     size_t batch;
+    /* a COMBINE: each member's feature matrix (batch × n_in, member after member), one
+     * member's outputs (batch × mout_w), the combination's per-row accumulators (batch ×
+     * (n_classes + 2)) */
+    double *mfeats;
+    double *mout;
+    double *cacc;
+    size_t *moff;       /* per member: where its matrix starts in mfeats */
+    double wdiv;        /* numpy's pairwise sum of the members' weights */
 };
 
 static void ws_free(const frost_allocator *a, rt_ws *w)
@@ -131,6 +139,10 @@ static void ws_free(const frost_allocator *a, rt_ws *w)
     fr_free(a, w->scratch);
     fr_free(a, w->col_of);
     fr_free(a, w->hot);
+    fr_free(a, w->mfeats);
+    fr_free(a, w->mout);
+    fr_free(a, w->cacc);
+    fr_free(a, w->moff);
     fr_free(a, w);
 }
 
@@ -148,7 +160,20 @@ static rt_ws *ws_acquire(frost_model *m)
     uint32_t nf = h->n_features;
     uint32_t n_slots = p ? p->n_slots : h->n_inputs;
     uint32_t lin_rows = h->linear ? h->linear->n_rows : 0;
-    size_t batch = RT_BATCH_BYTES / ((size_t)nf * sizeof(double) + 1);
+    const fmt_combine *cb = h->combine;
+    size_t m_in = 0; /* a combination: member features per row */
+    uint32_t cw = 0, mout_w = 0;
+    if (cb) {
+        cw = cb->n_classes + 2;
+        mout_w = cb->n_classes > 2 ? cb->n_classes : 2;
+        for (uint32_t i = 0; i < cb->n_members; i++) {
+            m_in += cb->members[i].n_in;
+            if (cb->members[i].linear && cb->members[i].linear->n_rows > lin_rows)
+                lin_rows = cb->members[i].linear->n_rows;
+        }
+    }
+    size_t row_bytes = ((size_t)nf + m_in + mout_w + cw) * sizeof(double);
+    size_t batch = RT_BATCH_BYTES / (row_bytes + 1);
     batch = batch < 1 ? 1 : batch > RT_BATCH_MAX ? RT_BATCH_MAX : batch;
     w = fr_calloc(m->alloc, 1, sizeof *w);
     if (!w)
@@ -159,6 +184,27 @@ static rt_ws *ws_acquire(frost_model *m)
     w->scratch = fr_calloc(m->alloc, 2 * (size_t)n_slots + 2 * lin_rows + 2, sizeof *w->scratch);
     w->col_of = fr_calloc(m->alloc, h->n_inputs, sizeof *w->col_of);
     w->hot = fr_calloc(m->alloc, p && p->n_ops ? p->n_ops : 1, sizeof *w->hot);
+    if (cb) {
+        w->mfeats = fr_calloc(m->alloc, batch * m_in, sizeof *w->mfeats);
+        w->mout = fr_calloc(m->alloc, batch * mout_w, sizeof *w->mout);
+        w->cacc = fr_calloc(m->alloc, batch * cw, sizeof *w->cacc);
+        w->moff = fr_calloc(m->alloc, cb->n_members, sizeof *w->moff);
+        if (!w->mfeats || !w->mout || !w->cacc || !w->moff) {
+            ws_free(m->alloc, w);
+            return NULL;
+        }
+        for (uint32_t i = 1; i < cb->n_members; i++)
+            w->moff[i] = w->moff[i - 1] + batch * cb->members[i - 1].n_in;
+        double *wt = fr_calloc(m->alloc, cb->n_members, sizeof *wt);
+        if (!wt) {
+            ws_free(m->alloc, w);
+            return NULL;
+        }
+        for (uint32_t i = 0; i < cb->n_members; i++)
+            wt[i] = cb->members[i].weight;
+        w->wdiv = rt_pairwise(wt, cb->n_members);
+        fr_free(m->alloc, wt);
+    }
     if (!w->slots || !w->feats || !w->scratch || !w->col_of || !w->hot) {
         ws_free(m->alloc, w);
         return NULL;
@@ -462,7 +508,7 @@ static void linear_row(const fmt_linear *l, const double *x, int proba, double *
             acc += x[j] * w[j];
         d[r] = acc + l->intercept[r];
     }
-    if (l->task == FROST_TASK_REGRESSOR) {
+    if (l->task == FROST_TASK_REGRESSOR || proba == RT_DECISION) { /* or decision_function */
         memcpy(out, d, l->n_rows * sizeof *d);
         return;
     }
@@ -512,6 +558,130 @@ static void linear_row(const fmt_linear *l, const double *x, int proba, double *
     }
 }
 
+/* ---- combinations (FORMAT.md COMBINE) -------------------------------------------------------- */
+
+/* Scores nb rows whose member feature matrices are in w->mfeats and combines the members as
+ * scikit-learn does (sklearn/ensemble/_voting.py VotingClassifier.predict / predict_proba,
+ * VotingRegressor.predict; sklearn/multiclass.py OneVsRestClassifier.predict / predict_proba).
+ * Member outputs are added in member order: numpy reduces the stacked (members, rows, …)
+ * arrays along the members axis, which is not the contiguous one, element by element. */
+static int combine_batch(frost_model *m, rt_ws *w, size_t nb, int proba, double *dst,
+                         double *lin_scratch, fr_err *e)
+{
+    const fmt_combine *c = m->h.combine;
+    const uint32_t K = c->n_classes, cw = K + 2;
+    double *acc = w->cacc;
+    for (size_t r = 0; r < nb; r++) {
+        for (uint32_t j = 0; j < cw; j++)
+            acc[r * cw + j] = 0.0;
+        if (c->rule == FMT_COMB_OVR) /* the running maximum (np.full(-inf)), then its member */
+            acc[r * cw + K] = -INFINITY;
+    }
+    for (uint32_t i = 0; i < c->n_members; i++) {
+        const fmt_member *mem = &c->members[i];
+        /* what the member contributes: probabilities (soft vote, OVR predict_proba and OVR
+         * scores without decision_function), the predicted class / value, or the decision */
+        int mode = c->rule == FMT_COMB_SOFT_VOTE || (c->rule == FMT_COMB_OVR && proba) ? 1
+                   : c->rule == FMT_COMB_OVR
+                       ? (mem->score == FMT_SCORE_DECISION ? RT_DECISION : 1)
+                       : 0;
+        uint32_t mk = mem->kind == FMT_MEMBER_TREES ? mem->trees.n_classes_total
+                                                    : fmt_linear_classes(mem->linear);
+        uint32_t ow = mode == 1 ? mk : 1; /* decision: one row / one raw column (binary) */
+        const double *X = w->mfeats + w->moff[i];
+        if (mem->kind == FMT_MEMBER_TREES) {
+            int rc = rt_agg_predict(m, &mem->trees, X, nb, mode, w->mout, e);
+            if (rc)
+                return rc;
+        } else {
+            for (size_t r = 0; r < nb; r++)
+                linear_row(mem->linear, X + r * mem->n_in, mode, w->mout + r * ow, lin_scratch);
+        }
+        double wt = mem->weight;
+        for (size_t r = 0; r < nb; r++) {
+            const double *o = w->mout + r * ow;
+            double *a = acc + r * cw;
+            switch (c->rule) {
+            case FMT_COMB_SOFT_VOTE: /* np.average(probas, axis=0, weights): Σ p·w */
+                for (uint32_t j = 0; j < K; j++)
+                    a[j] += o[j] * wt;
+                break;
+            case FMT_COMB_HARD_VOTE: /* np.bincount(predictions, weights) */
+                a[(uint32_t)o[0] < K ? (uint32_t)o[0] : 0] += wt;
+                break;
+            case FMT_COMB_MEAN:      /* np.average(predictions, axis=1, weights): Σ p·w */
+                a[0] += o[0] * wt;
+                break;
+            default:                 /* OVR */
+                if (proba) {         /* e.predict_proba(X)[:, 1] per class */
+                    a[i] = o[1];
+                } else {             /* _predict_binary: decision_function, else proba[:, 1] */
+                    double s = mode == RT_DECISION ? o[0] : o[1];
+                    if (c->n_members == 1) {
+                        /* _threshold_for_binary_predict: 0 for a decision, 0.5 for a proba */
+                        a[K + 1] = s > (mode == RT_DECISION ? 0.0 : 0.5) ? 1.0 : 0.0;
+                    } else {
+                        /* np.maximum(maxima, pred) (NaN propagates); argmaxima[maxima ==
+                         * pred] = i: the last member reaching the maximum wins a tie */
+                        double mx = a[K];
+                        mx = isnan(mx) || isnan(s) ? NAN : s > mx ? s : mx;
+                        a[K] = mx;
+                        if (mx == s)
+                            a[K + 1] = (double)i;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    /* np.average divides by the weights' sum (numpy's pairwise sum); the mean divides by the
+     * member count, the same number for unit weights */
+    double div = w->wdiv;
+    uint32_t out_w = proba ? K : 1;
+    for (size_t r = 0; r < nb; r++) {
+        double *a = acc + r * cw, *out = dst + r * out_w;
+        switch (c->rule) {
+        case FMT_COMB_SOFT_VOTE: /* predict: argmax of predict_proba */
+            for (uint32_t j = 0; j < K; j++)
+                a[j] /= div;
+            /* fall through */
+        case FMT_COMB_HARD_VOTE: {
+            if (proba) {
+                memcpy(out, a, K * sizeof *out);
+                break;
+            }
+            uint32_t best = 0;
+            for (uint32_t j = 1; j < K; j++)
+                if (a[j] > a[best])
+                    best = j;
+            out[0] = (double)best;
+            break;
+        }
+        case FMT_COMB_MEAN:
+            out[0] = a[0] / div;
+            break;
+        default:
+            if (!proba) {
+                out[0] = a[K + 1];
+                break;
+            }
+            if (c->n_members == 1) { /* np.concatenate(((1 - Y), Y), axis=1) */
+                a[1] = a[0];
+                a[0] = 1.0 - a[1];
+            }
+            /* Y /= np.sum(Y, axis=1): Y is (estimators, rows) transposed, so its rows are
+             * summed element by element in class order */
+            double sum = 0.0;
+            for (uint32_t j = 0; j < K; j++)
+                sum += a[j];
+            for (uint32_t j = 0; j < K; j++)
+                out[j] = a[j] / sum;
+            break;
+        }
+    }
+    return 0;
+}
+
 /* ---- the driver ----------------------------------------------------------------------------- */
 
 enum { RUN_PREDICT = 0, RUN_PROBA = 1, RUN_TRANSFORM = 2 };
@@ -524,12 +694,17 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
     uint32_t nf = h->n_features; /* estimator features = program outputs */
     if (what == RUN_TRANSFORM && !p)
         return fr_fail(e, FROST_EINVAL, "the model has no preprocessing to transform with");
-    if (what != RUN_TRANSFORM && !h->has_ensemble && !h->linear)
+    if (what != RUN_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine)
         return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
                        "does not predict (frost transform)");
     if (what == RUN_PROBA && (h->task != FROST_TASK_CLASSIFIER ||
                               (h->linear && h->linear->rule == FMT_LIN_DECISION)))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities");
+    if (what == RUN_PROBA && h->combine && !fmt_combine_has_proba(h->combine))
+        return fr_fail(e, FROST_EINVAL, "this model gives no probabilities (%s)",
+                       h->combine->rule == FMT_COMB_HARD_VOTE
+                           ? "a hard-voting VotingClassifier has no predict_proba"
+                           : "its members have no predict_proba");
     uint32_t out_w = what == RUN_TRANSFORM ? nf
                      : what == RUN_PROBA ? h->n_classes_total
                      : h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs;
@@ -559,18 +734,28 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
                     rc = run_op(m, i, slots, first, r0 + r, scratch, w->hot, e);
                     first += p->ops[i].n_out;
                 }
-                for (uint32_t j = 0; j < nf; j++)
-                    feats[r * nf + j] = slots[p->outputs[j]].num;
+                if (!h->combine || what == RUN_TRANSFORM)
+                    for (uint32_t j = 0; j < nf; j++)
+                        feats[r * nf + j] = slots[p->outputs[j]].num;
             } else {
                 for (uint32_t j = 0; j < nf; j++)
                     feats[r * nf + j] = slots[j].num;
             }
+            if (h->combine && what != RUN_TRANSFORM) /* each member's own columns */
+                for (uint32_t i = 0; i < h->combine->n_members; i++) {
+                    const fmt_member *mem = &h->combine->members[i];
+                    double *x = w->mfeats + w->moff[i] + r * mem->n_in;
+                    for (uint32_t j = 0; j < mem->n_in; j++)
+                        x[j] = slots[mem->slots[j]].num;
+                }
         }
         if (rc)
             break;
         double *dst = out + r0 * out_w;
         if (what == RUN_TRANSFORM)
             memcpy(dst, feats, nb * nf * sizeof *feats);
+        else if (h->combine)
+            rc = combine_batch(m, w, nb, what == RUN_PROBA, dst, scratch + 2 * (size_t)n_slots, e);
         else if (h->linear)
             for (size_t r = 0; r < nb; r++)
                 linear_row(h->linear, feats + r * nf, what == RUN_PROBA, dst + r * out_w,

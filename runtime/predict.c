@@ -102,7 +102,7 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
     uint32_t kind = fmt_ref_kind(ref), off = fmt_ref_offset(ref);
     if (kind > FMT_REF_LEAF)
         return FR_CORRUPT(e, "tree %u: ref 0x%x has a reserved kind", t, ref);
-    uint32_t size = kind == FMT_REF_LEAF ? 8 * h->leaf_width : FMT_NODE_SIZE;
+    uint32_t size = kind == FMT_REF_LEAF ? 8 * T->leaf_width : FMT_NODE_SIZE;
     if ((uint64_t)off + size > T->top_size + body_size)
         return FR_CORRUPT(e, "tree %u: ref 0x%x points past the tree", t, ref);
     uint32_t c;
@@ -137,7 +137,7 @@ static int check_split(const fmt_header *h, uint32_t t, uint32_t off, const uint
                        uint32_t *l, uint32_t *r, fr_err *e)
 {
     uint32_t word = fr_rd32(p + 4);
-    if ((word & FMT_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= h->n_features)
+    if ((word & FMT_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= h->trees[t].n_features)
         return FR_CORRUPT(e, "tree %u: node at %u has feature word 0x%x", t, off, word);
     *l = fr_rd32(p + 8);
     *r = fr_rd32(p + 12);
@@ -358,16 +358,19 @@ static inline void walk_trees(const fmt_header *h, uint8_t *const *flat, uint32_
 
 /* ---- aggregation --------------------------------------------------------------------------- */
 
+/* One tree estimator's aggregation: the whole ENSEMBLE, or one COMBINE tree member (its own
+ * range of tree records and parameters). */
 typedef struct agg {
     const fmt_header *h;
+    const fmt_agg *a;   /* how the trees [a->first_tree, + a->n_trees) combine */
     int normalize;      /* divide each output's leaf row by its sum before adding */
     uint32_t width;     /* accumulator doubles per row */
 } agg;
 
 static void acc_init(const agg *g, double *acc)
 {
-    if (g->h->kind == FROST_ENSEMBLE_BOOSTED)
-        memcpy(acc, g->h->init_raw, g->width * sizeof *acc);
+    if (g->a->kind == FROST_ENSEMBLE_BOOSTED)
+        memcpy(acc, g->a->init_raw, g->width * sizeof *acc);
     else
         for (uint32_t j = 0; j < g->width; j++)
             acc[j] = 0.0;
@@ -375,9 +378,9 @@ static void acc_init(const agg *g, double *acc)
 
 static void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
 {
-    const fmt_header *h = g->h;
-    if (h->kind == FROST_ENSEMBLE_BOOSTED) {
-        acc[h->trees[t].raw_column] += h->learning_rate * fr_rdf64(leaf);
+    const fmt_agg *a = g->a;
+    if (a->kind == FROST_ENSEMBLE_BOOSTED) {
+        acc[g->h->trees[t].raw_column] += a->learning_rate * fr_rdf64(leaf);
         return;
     }
     if (!g->normalize) {
@@ -386,8 +389,8 @@ static void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
         return;
     }
     uint32_t base = 0;
-    for (uint32_t k = 0; k < h->n_outputs; k++) {
-        uint32_t nk = h->n_classes[k];
+    for (uint32_t k = 0; k < a->n_outputs; k++) {
+        uint32_t nk = a->n_classes[k];
         double s = 0.0;
         if (nk < 8) /* pairwise_sum's own rule below 8 values, without the call */
             for (uint32_t j = 0; j < nk; j++)
@@ -415,9 +418,13 @@ static uint32_t argmax(const double *v, uint32_t n)
  * width doubles. */
 static void finish_row(const agg *g, double *acc, int proba, double *out, double *scratch)
 {
-    const fmt_header *h = g->h;
+    const fmt_agg *h = g->a;
+    if (proba == RT_DECISION) { /* decision_function: the raw scores (BOOSTED) */
+        memcpy(out, acc, g->width * sizeof *out);
+        return;
+    }
     if (h->kind == FROST_ENSEMBLE_MEAN) {
-        int raw_argmax = !proba && (h->ens_flags & FMT_ENS_RAW_ARGMAX);
+        int raw_argmax = !proba && (h->flags & FMT_ENS_RAW_ARGMAX);
         if (!raw_argmax)
             for (uint32_t j = 0; j < g->width; j++)
                 acc[j] /= (double)h->n_trees;
@@ -442,7 +449,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
         if (proba) {
             out[0] = p0;
             out[1] = p1;
-        } else if (h->ens_flags & FMT_ENS_SIGN_DECISION) {
+        } else if (h->flags & FMT_ENS_SIGN_DECISION) {
             out[0] = acc[0] >= 0.0 ? 1.0 : 0.0;
         } else {
             out[0] = p1 > p0 ? 1.0 : 0.0;
@@ -471,7 +478,8 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
 struct rt_ens_ws {
     rt_ens_ws *next;
     size_t rows;   /* batch rows the buffers hold */
-    float *xf;     /* rows × n_features */
+    size_t xf_cap, acc_cap;
+    float *xf;     /* rows × the estimator's features */
     double *acc;   /* rows × width, then width of scratch */
     const uint8_t **leaves;
 };
@@ -498,22 +506,25 @@ void rt_ensemble_free(frost_model *m)
 /* Buffers for batches of `rows` rows: a pooled set, replaced by a larger one when it is too
  * small (so the pool never holds more sets than calls ever ran at once, and warm calls of the
  * same size allocate nothing). */
-static rt_ens_ws *ens_ws_acquire(frost_model *m, size_t rows, uint32_t width)
+static rt_ens_ws *ens_ws_acquire(frost_model *m, size_t rows, uint32_t nf, uint32_t width)
 {
+    size_t xf_cap = rows * nf, acc_cap = (rows + 1) * width;
     pthread_mutex_lock(&m->ws_lock);
     rt_ens_ws *w = m->ens_free;
     if (w)
         m->ens_free = w->next;
     pthread_mutex_unlock(&m->ws_lock);
-    if (w && w->rows >= rows)
+    if (w && w->rows >= rows && w->xf_cap >= xf_cap && w->acc_cap >= acc_cap)
         return w;
     ens_ws_free(m->alloc, w);
     w = fr_calloc(m->alloc, 1, sizeof *w);
     if (!w)
         return NULL;
     w->rows = rows;
-    w->xf = fr_calloc(m->alloc, rows, (size_t)m->h.n_features * sizeof *w->xf);
-    w->acc = fr_calloc(m->alloc, rows + 1, (size_t)width * sizeof *w->acc);
+    w->xf_cap = xf_cap;
+    w->acc_cap = acc_cap;
+    w->xf = fr_calloc(m->alloc, xf_cap, sizeof *w->xf);
+    w->acc = fr_calloc(m->alloc, acc_cap, sizeof *w->acc);
     w->leaves = fr_calloc(m->alloc, rows, sizeof *w->leaves);
     if (!w->xf || !w->acc || !w->leaves) {
         ens_ws_free(m->alloc, w);
@@ -536,6 +547,7 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
                        double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
+    const uint32_t t0 = g->a->first_tree, t_end = t0 + g->a->n_trees, nf = g->a->n_features;
     double stack_acc[RT_ACC_STACK];
     double *acc = stack_acc;
     if ((size_t)g->width * 2 > RT_ACC_STACK) {
@@ -544,16 +556,16 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
             return fr_fail(e, FROST_ENOMEM, "out of memory");
     }
     for (size_t r = 0; r < n_rows; r++) {
-        const double *x = X + r * h->n_features;
+        const double *x = X + r * nf;
         acc_init(g, acc);
-        uint32_t t = 0;
-        for (; t + RT_GROUP <= h->n_trees; t += RT_GROUP) {
+        uint32_t t = t0;
+        for (; t + RT_GROUP <= t_end; t += RT_GROUP) {
             const uint8_t *leaves[RT_GROUP];
             walk_trees(h, m->chunk_flat, t, x, leaves);
             for (int k = 0; k < RT_GROUP; k++)
                 acc_leaf(g, t + (uint32_t)k, leaves[k], acc);
         }
-        for (; t < h->n_trees; t++) {
+        for (; t < t_end; t++) {
             const fmt_tree *T = &h->trees[t];
             const uint8_t *top = m->chunk_flat[h->top_chunk] + T->top_offset;
             const uint8_t *body =
@@ -572,36 +584,35 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
                         double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
+    const uint32_t t0 = g->a->first_tree, t_end = t0 + g->a->n_trees, nf = g->a->n_features;
     if (n_rows < RT_GROUP)
         return predict_few(m, g, X, n_rows, proba, out, out_w, e);
-    size_t row_bytes = (size_t)h->n_features * sizeof(float) + (size_t)g->width * sizeof(double) +
+    size_t row_bytes = (size_t)nf * sizeof(float) + (size_t)g->width * sizeof(double) +
                        sizeof(const uint8_t *);
     size_t rows = RT_BATCH_BYTES / row_bytes;
     rows = rows < RT_GROUP ? RT_GROUP : rows > RT_BATCH_ROWS ? RT_BATCH_ROWS : rows;
     if (rows > n_rows)
         rows = n_rows;
-    rt_ens_ws *w = ens_ws_acquire(m, rows, g->width);
+    rt_ens_ws *w = ens_ws_acquire(m, rows, nf, g->width);
     if (!w)
         return fr_fail(e, FROST_ENOMEM, "out of memory for a batch of %zu rows", rows);
     double *acc = w->acc, *scratch = w->acc + rows * g->width;
     for (size_t r0 = 0; r0 < n_rows; r0 += rows) {
         size_t nr = n_rows - r0 < rows ? n_rows - r0 : rows;
-        const double *xb = X + r0 * h->n_features;
-        for (size_t i = 0; i < nr * h->n_features; i++)
+        const double *xb = X + r0 * nf;
+        for (size_t i = 0; i < nr * nf; i++)
             w->xf[i] = (float)xb[i];
         for (size_t r = 0; r < nr; r++)
             acc_init(g, acc + r * g->width);
-        for (uint32_t t = 0; t < h->n_trees; t++) {
+        for (uint32_t t = t0; t < t_end; t++) {
             const fmt_tree *T = &h->trees[t];
             const uint8_t *top = m->chunk_flat[h->top_chunk] + T->top_offset;
             const uint8_t *body =
                 T->body_chunk == FMT_NONE ? NULL : m->chunk_flat[T->body_chunk] + T->body_offset;
             if (atomic_load_explicit(&m->tree_checked[t], memory_order_relaxed) & RT_TREE_NAN_LEFT)
-                walk_pool(top, body, T->top_size, T->root, w->xf, h->n_features, nr, w->leaves,
-                          1);
+                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 1);
             else
-                walk_pool(top, body, T->top_size, T->root, w->xf, h->n_features, nr, w->leaves,
-                          0);
+                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 0);
             for (size_t r = 0; r < nr; r++)
                 acc_leaf(g, t, w->leaves[r], acc + r * g->width);
         }
@@ -651,7 +662,8 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
                         double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
-    size_t n = n_rows * h->n_trees;
+    const uint32_t t0 = g->a->first_tree, nt = g->a->n_trees, nf = g->a->n_features;
+    size_t n = n_rows * nt;
     uint32_t *cursor = fr_malloc(m->alloc, n * sizeof *cursor);
     const uint8_t **leaves = fr_calloc(m->alloc, n, sizeof *leaves);
     uint32_t *need = fr_malloc(m->alloc, n * sizeof *need);
@@ -662,18 +674,18 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
         goto free_bufs;
     }
     for (size_t r = 0; r < n_rows; r++)
-        for (uint32_t t = 0; t < h->n_trees; t++)
-            cursor[r * h->n_trees + t] = h->trees[t].root;
+        for (uint32_t t = 0; t < nt; t++)
+            cursor[r * nt + t] = h->trees[t0 + t].root;
     for (;;) {
         size_t n_need = 0;
         lane L[RT_GROUP];
         int nl = 0;
-        for (uint32_t t = 0; t < h->n_trees; t++)
+        for (uint32_t t = 0; t < nt; t++)
             for (size_t r = 0; r < n_rows; r++) {
-                size_t i = r * h->n_trees + t;
+                size_t i = r * nt + t;
                 if (leaves[i])
                     continue;
-                L[nl++] = (lane){.i = i, .t = t, .x = X + r * h->n_features,
+                L[nl++] = (lane){.i = i, .t = t0 + t, .x = X + r * nf,
                                  .bc = {.block = UINT32_MAX}};
                 if (nl == RT_GROUP) {
                     if ((rc = run_lanes(m, L, nl, cursor, leaves, need, &n_need, e)))
@@ -690,8 +702,8 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
     }
     for (size_t r = 0; r < n_rows; r++) {
         acc_init(g, acc);
-        for (uint32_t t = 0; t < h->n_trees; t++)
-            acc_leaf(g, t, leaves[r * h->n_trees + t], acc);
+        for (uint32_t t = 0; t < nt; t++)
+            acc_leaf(g, t0 + t, leaves[r * nt + t], acc);
         finish_row(g, acc, proba, out + r * out_w, acc + g->width);
     }
 free_bufs:
@@ -702,24 +714,37 @@ free_bufs:
     return rc;
 }
 
-int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
-                        fr_err *ep)
+int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows, int proba,
+                   double *out, fr_err *ep)
 {
-    const fmt_header *h = &m->h;
-    if (h->n_trees == 0)
+    if (a->n_trees == 0)
         return fr_fail(ep, FROST_EUNSUPPORTED, "the model has no trees");
-    if (n_rows > SIZE_MAX / h->n_features / sizeof(double) / (h->n_trees + 1))
+    if (n_rows > SIZE_MAX / a->n_features / sizeof(double) / (a->n_trees + 1))
         return fr_fail(ep, FROST_ELIMIT, "%zu rows is too many", n_rows);
-    agg g = {.h = h};
-    g.width = h->kind == FROST_ENSEMBLE_BOOSTED ? h->n_raw : h->leaf_width;
-    int raw_argmax = !proba && (h->ens_flags & FMT_ENS_RAW_ARGMAX);
-    g.normalize = (h->ens_flags & FMT_ENS_NORMALIZE_LEAVES) && !raw_argmax;
-    uint32_t out_w = proba ? h->n_classes_total
-                           : (h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs);
+    agg g = {.h = &m->h, .a = a};
+    g.width = a->kind == FROST_ENSEMBLE_BOOSTED ? a->n_raw : a->leaf_width;
+    int raw_argmax = !proba && (a->flags & FMT_ENS_RAW_ARGMAX);
+    g.normalize = (a->flags & FMT_ENS_NORMALIZE_LEAVES) && !raw_argmax;
+    uint32_t out_w = proba == RT_DECISION ? g.width
+                     : proba ? a->n_classes_total
+                     : (a->kind == FROST_ENSEMBLE_BOOSTED ? 1 : a->n_outputs);
     if (!atomic_load_explicit(&m->all_ready, memory_order_acquire) && n_rows <= RT_LAZY_ROWS)
         return predict_lazy(m, &g, X, n_rows, proba, out, out_w, ep);
     int rc = rt_load_everything(m, ep);
     return rc ? rc : predict_fast(m, &g, X, n_rows, proba, out, out_w, ep);
+}
+
+int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
+                        fr_err *ep)
+{
+    const fmt_header *h = &m->h;
+    /* the single ENSEMBLE's aggregation, as a view of the header (nothing allocated) */
+    fmt_agg a = {.task = h->task, .kind = h->kind, .n_features = h->n_features,
+                 .n_outputs = h->n_outputs, .n_trees = h->n_trees, .leaf_width = h->leaf_width,
+                 .flags = h->ens_flags, .link = h->link, .n_raw = h->n_raw,
+                 .learning_rate = h->learning_rate, .n_classes = h->n_classes,
+                 .n_classes_total = h->n_classes_total, .init_raw = h->init_raw};
+    return rt_agg_predict(m, &a, X, n_rows, proba, out, ep);
 }
 
 static int predict_common(frost_model *m, const double *X, size_t n_rows, double *out, int proba)
@@ -734,8 +759,9 @@ static int predict_common(frost_model *m, const double *X, size_t n_rows, double
                                 &e));
     if (n_rows == 0)
         return 0;
-    int rc = h->program || !h->has_ensemble ? rt_predict_matrix(m, X, n_rows, proba, out, &e)
-                                            : rt_ensemble_predict(m, X, n_rows, proba, out, &e);
+    int rc = h->program || !h->has_ensemble || h->combine
+                 ? rt_predict_matrix(m, X, n_rows, proba, out, &e)
+                 : rt_ensemble_predict(m, X, n_rows, proba, out, &e);
     return rc ? rt_set_error(m, &e) : 0;
 }
 

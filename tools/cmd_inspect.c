@@ -178,6 +178,52 @@ static void print_linear_json(FILE *f, const fmt_linear *l)
     fputc('}', f);
 }
 
+static const char *const comb_rules[] = {"?", "soft vote", "hard vote", "weighted mean",
+                                          "one-vs-rest"};
+static const char *const member_scores[] = {"none", "decision", "proba"};
+
+static void print_agg_json(FILE *f, const fmt_agg *g)
+{
+    fprintf(f, "{\"task\": \"%s\", \"kind\": \"%s\", \"first_tree\": %u, \"n_trees\": %u, "
+               "\"n_features\": %u, \"n_outputs\": %u, \"leaf_width\": %u, \"flags\": %u, "
+               "\"link\": %u, \"n_raw\": %u, \"learning_rate\": %.17g, \"n_classes\": [",
+            g->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
+            g->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted", g->first_tree, g->n_trees,
+            g->n_features, g->n_outputs, g->leaf_width, g->flags, g->link, g->n_raw,
+            g->learning_rate);
+    for (uint32_t k = 0; g->n_classes && k < g->n_outputs; k++)
+        fprintf(f, "%s%u", k ? ", " : "", g->n_classes[k]);
+    fprintf(f, "], \"init_raw\": ");
+    json_f64s(f, g->init_raw, g->n_raw);
+    fputc('}', f);
+}
+
+static void print_combine_json(FILE *f, const fmt_combine *c)
+{
+    if (!c) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"task\": \"%s\", \"rule\": \"%s\", \"n_classes\": %u, \"members\": [",
+            c->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", comb_rules[c->rule],
+            c->n_classes);
+    for (uint32_t i = 0; i < c->n_members; i++) {
+        const fmt_member *m = &c->members[i];
+        fprintf(f, "%s\n    {\"kind\": \"%s\", \"score\": \"%s\", \"weight\": %.17g, "
+                   "\"slots\": [", i ? "," : "", m->kind == FMT_MEMBER_TREES ? "trees" : "linear",
+                member_scores[m->score], m->weight);
+        for (uint32_t j = 0; j < m->n_in; j++)
+            fprintf(f, "%s%u", j ? ", " : "", m->slots[j]);
+        fprintf(f, "], \"%s\": ", m->kind == FMT_MEMBER_TREES ? "trees" : "linear");
+        if (m->kind == FMT_MEMBER_TREES)
+            print_agg_json(f, &m->trees);
+        else
+            print_linear_json(f, m->linear);
+        fputc('}', f);
+    }
+    fprintf(f, "%s]}", c->n_members ? "\n  " : "");
+}
+
 static void print_json(FILE *f, const char *path, const fmt_header *h)
 {
     fprintf(f, "{\n  \"path\": ");
@@ -211,6 +257,11 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
         fprintf(f, "null,\n  \"trees\": [");
         goto features;
     }
+    if (h->kind == FMT_ENS_MEMBERS) { /* the tree table of the COMBINE members */
+        fprintf(f, "{\"kind\": \"members\", \"n_trees\": %u, \"top_chunk\": %u},\n  \"trees\": [",
+                h->n_trees, h->top_chunk);
+        goto tree_list;
+    }
     fprintf(f, "{\"task\": \"%s\", \"kind\": \"%s\", \"n_features\": %u, "
                "\"n_outputs\": %u, \"n_trees\": %u, \"leaf_width\": %u, \"flags\": %u, "
                "\"link\": %u, \"n_raw\": %u, \"top_chunk\": ",
@@ -228,6 +279,7 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
     for (uint32_t k = 0; k < h->n_raw; k++)
         fprintf(f, "%s%.17g", k ? ", " : "", h->init_raw[k]);
     fprintf(f, "]},\n  \"trees\": [");
+tree_list:
     for (uint32_t t = 0; t < h->n_trees; t++) {
         const fmt_tree *tr = &h->trees[t];
         fprintf(f, "%s\n    {\"top_offset\": %" PRIu64 ", \"top_size\": %u, \"body_chunk\": ",
@@ -266,6 +318,8 @@ features:
     print_program_json(f, h->program);
     fprintf(f, ",\n  \"linear\": ");
     print_linear_json(f, h->linear);
+    fprintf(f, ",\n  \"combine\": ");
+    print_combine_json(f, h->combine);
     fprintf(f, ",\n  \"classes\": ");
     if (!h->classes) {
         fprintf(f, "null");
@@ -370,7 +424,30 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
     if (h->has_ensemble)
         fprintf(f, " · %s nodes", nbuf);
     fputc('\n', f);
-    if (h->has_ensemble)
+    if (h->combine) {
+        const fmt_combine *c = h->combine;
+        fprintf(f, "  task       %s, %s of %u members\n",
+                h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
+                comb_rules[c->rule], c->n_members);
+        for (uint32_t i = 0; i < c->n_members; i++) {
+            const fmt_member *mb = &c->members[i];
+            fprintf(f, "    member %-3u ", i);
+            if (mb->kind == FMT_MEMBER_TREES)
+                fprintf(f, "%s of %u tree%s (records %u..%u)",
+                        mb->trees.kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted sum",
+                        mb->trees.n_trees, mb->trees.n_trees == 1 ? "" : "s",
+                        mb->trees.first_tree, mb->trees.first_tree + mb->trees.n_trees - 1);
+            else
+                fprintf(f, "linear (%u × %u coefficients)", mb->linear->n_rows,
+                        mb->linear->n_features);
+            fprintf(f, " · %u columns", mb->n_in);
+            if (c->rule == FMT_COMB_OVR)
+                fprintf(f, " · %s score", member_scores[mb->score]);
+            else
+                fprintf(f, " · weight %g", mb->weight);
+            fputc('\n', f);
+        }
+    } else if (h->has_ensemble)
         fprintf(f, "  task       %s, %s of %u trees%s\n",
                 h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
                 h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted sum", h->n_trees,

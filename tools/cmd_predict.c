@@ -209,7 +209,9 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     if (mode == MODE_PROBA && !info.has_proba) {
         fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd, pos[0],
                 info.task != FROST_TASK_CLASSIFIER ? "not a classifier"
-                                                   : "its decision rule has none");
+                : info.estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
+                                        "whose estimators have no predict_proba"
+                                      : "its decision rule has none");
         status = CLI_USAGE;
         goto close_all;
     }

@@ -6,8 +6,9 @@
     frost_decode.py MODEL --transform ROWS.csv           CSV like `frost transform MODEL ROWS.csv`
 
 Every rule of FORMAT.md is checked and every block is verified and decompressed; every tree is
-walked; a PROGRAM is checked operation by operation (slot types included). On damage it prints
-"frost_decode: FILE: <rule>" on stderr and exits 1 (exit 3 for a newer major version, 4 for an
+walked; a PROGRAM is checked operation by operation (slot types included); a COMBINE (format
+1.1) member by member, each tree member over its range of the MEMBERS tree table. On damage it
+prints "frost_decode: FILE: <rule>" on stderr and exits 1 (exit 3 for a newer major version, 4 for an
 unsupported required section, 2 for usage errors).
 
 Only the Python standard library and the `xxhash` module are used. LZ4 block decoding is
@@ -29,12 +30,12 @@ END_MAGIC = b"FROSTEND"
 NONE32 = 0xFFFFFFFF
 
 SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 1, 2, 3, 4, 5, 6
-SEC_PROGRAM, SEC_LINEAR = 7, 8
+SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE = 7, 8, 9
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
-                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR"}
+                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE"}
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
-KIND_MEAN, KIND_BOOSTED = 1, 2
+KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
 FLAG_NORMALIZE, FLAG_SIGN, FLAG_RAW_ARGMAX = 1, 2, 4
 LINK_IDENTITY, LINK_LOGISTIC, LINK_SOFTMAX = 0, 1, 2
 LABEL_KINDS = {1: "int", 2: "float", 3: "str", 4: "bool"}
@@ -42,6 +43,13 @@ TREE_RECORD = 40
 
 # LINEAR rules
 RULE_IDENTITY, RULE_LOGISTIC, RULE_OVR, RULE_SOFTMAX, RULE_BIN_SOFTMAX, RULE_DECISION = range(1, 7)
+
+# COMBINE rules, member kinds and scores
+COMB_SOFT, COMB_HARD, COMB_MEAN, COMB_OVR = 1, 2, 3, 4
+COMB_NAMES = {1: "soft vote", 2: "hard vote", 3: "weighted mean", 4: "one-vs-rest"}
+MEMBER_TREES, MEMBER_LINEAR = 1, 2
+SCORE_NONE, SCORE_DECISION, SCORE_PROBA = 0, 1, 2
+SCORE_NAMES = {0: "none", 1: "decision", 2: "proba"}
 
 # PROGRAM opcodes
 OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_ENCODE, OP_NORMALIZE, OP_POLY, OP_BINS = \
@@ -210,6 +218,142 @@ class Reader:
 
 # ---- the decoder ------------------------------------------------------------------------------
 
+def read_linear(o, body):
+    """A LINEAR body (FORMAT.md LINEAR) into o's attributes."""
+    r = Reader(body, "LINEAR")
+    L = "LINEAR"
+    o.task = r.u32("task")
+    o.rule = r.u32("rule")
+    o.n_features = r.u32("n_features")
+    o.n_rows = r.u32("n_rows")
+    if o.task not in (TASK_CLASSIFIER, TASK_REGRESSOR):
+        damaged("%s: task %d" % (L, o.task))
+    if not RULE_IDENTITY <= o.rule <= RULE_DECISION:
+        damaged("%s: rule %d" % (L, o.rule))
+    if o.n_features < 1:
+        damaged("%s: n_features 0" % L)
+    if o.n_rows < 1:
+        damaged("%s: n_rows 0" % L)
+    if o.task == TASK_REGRESSOR:
+        if o.rule != RULE_IDENTITY:
+            damaged("%s: regressor with rule %d (regression is rule 1)" % (L, o.rule))
+        o.n_outputs = o.n_rows          # "coefficient rows: targets"
+    else:
+        if o.rule == RULE_IDENTITY:
+            damaged("%s: classifier with rule 1 (identity is regression)" % L)
+        if o.rule in (RULE_LOGISTIC, RULE_BIN_SOFTMAX) and o.n_rows != 1:
+            damaged("%s: binary rule %d with %d coefficient rows" % (L, o.rule, o.n_rows))
+        if o.rule in (RULE_OVR, RULE_SOFTMAX) and o.n_rows < 2:
+            damaged("%s: rule %d needs a row per class" % (L, o.rule))
+        o.n_outputs = 1
+        # "1 for binary classifiers, or classes"
+        o.n_classes = [2 if o.n_rows == 1 else o.n_rows]
+    r.need(8 * o.n_rows * o.n_features, "coef")
+    raw = r.raw(8 * o.n_rows * o.n_features, "coef")
+    flat = struct.unpack("<%dd" % (o.n_rows * o.n_features), raw)
+    o.coef = [list(flat[i * o.n_features:(i + 1) * o.n_features])
+                 for i in range(o.n_rows)]
+    r.need(8 * o.n_rows, "intercept")
+    o.intercept = [r.f64("intercept") for _ in range(o.n_rows)]
+    r.end()
+
+
+def check_raw_column(o, name, rawcol):
+    if o.kind == KIND_BOOSTED:
+        if rawcol >= o.n_raw:
+            damaged("%s: raw_column %d >= n_raw" % (name, rawcol))
+    elif rawcol != 0:
+        damaged("%s: raw_column %d in a MEAN model" % (name, rawcol))
+
+
+def read_agg(o, r, E, members_ok=False):
+    """ENSEMBLE's fields from offset 0 up to the tree records, read into o's attributes and
+    checked (FORMAT.md ENSEMBLE); a COMBINE tree member repeats the same layout."""
+    o.task = r.u32("task")
+    o.kind = r.u32("kind")
+    o.n_features = r.u32("n_features")
+    o.n_outputs = r.u32("n_outputs")
+    o.n_trees = r.u32("n_trees")
+    o.leaf_width = r.u32("leaf_width")
+    o.eflags = r.u32("flags")
+    o.link = r.u32("link")
+    o.n_raw = r.u32("n_raw")
+    o.top_chunk = r.u32("top_chunk")
+    o.learning_rate = r.f64("learning_rate")
+    if not (members_ok and o.kind == KIND_MEMBERS) and o.task not in (TASK_CLASSIFIER,
+                                                                       TASK_REGRESSOR):
+        damaged("%s: task %d" % (E, o.task))
+    if members_ok and o.kind == KIND_MEMBERS:
+        # FORMAT.md: every field from offset 0 to 47 is zero except kind, n_trees, top_chunk
+        if (o.task or o.n_features or o.n_outputs or o.leaf_width or o.eflags or o.link or
+                o.n_raw or o.learning_rate != 0):
+            damaged("%s: kind MEMBERS with aggregation fields set" % E)
+        o.n_classes = []
+        o.init_raw = []
+        return
+    if o.kind not in (KIND_MEAN, KIND_BOOSTED):
+        damaged("%s: kind %d" % (E, o.kind))
+    if not 1 <= o.n_features < (1 << 24):
+        damaged("%s: n_features %d outside 1..2^24-1" % (E, o.n_features))
+    if o.n_outputs < 1:
+        damaged("%s: n_outputs 0" % E)
+    if o.eflags & ~7:
+        damaged("%s: reserved flags 0x%x set" % (E, o.eflags & ~7))
+    clf = o.task == TASK_CLASSIFIER
+    if o.link not in (0, 1, 2):
+        damaged("%s: link %d" % (E, o.link))
+    o.n_classes = []
+    if clf:
+        # n_outputs entries; bound the loop by the body length before trusting n_outputs
+        r.need(4 * o.n_outputs, "n_classes")
+        for k in range(o.n_outputs):
+            c = r.u32("n_classes")
+            if c < 1:
+                damaged("%s: output %d has 0 classes" % (E, k))
+            o.n_classes.append(c)
+    r.need(8 * o.n_raw, "init_raw")
+    o.init_raw = [r.f64("init_raw") for _ in range(o.n_raw)]
+    if o.kind == KIND_MEAN:
+        if o.eflags & FLAG_SIGN:
+            damaged("%s: SIGN_DECISION on a MEAN model" % E)
+        if not clf and o.eflags & (FLAG_NORMALIZE | FLAG_RAW_ARGMAX):
+            damaged("%s: NORMALIZE_LEAVES/RAW_ARGMAX on a regressor" % E)
+        want = sum(o.n_classes) if clf else o.n_outputs
+        if o.leaf_width != want:
+            damaged("%s: leaf_width %d, expected %d" % (E, o.leaf_width, want))
+        if o.link != LINK_IDENTITY:
+            damaged("%s: MEAN model with link %d" % (E, o.link))
+        if o.n_raw != 0:
+            damaged("%s: MEAN model with n_raw %d" % (E, o.n_raw))
+        if o.learning_rate != 0:
+            damaged("%s: MEAN model with learning_rate %r" % (E, o.learning_rate))
+        if o.eflags & FLAG_RAW_ARGMAX and o.n_trees != 1:
+            damaged("%s: RAW_ARGMAX with %d trees" % (E, o.n_trees))
+    else:
+        if o.eflags & (FLAG_NORMALIZE | FLAG_RAW_ARGMAX):
+            damaged("%s: NORMALIZE_LEAVES/RAW_ARGMAX on a BOOSTED model" % E)
+        if o.leaf_width != 1:
+            damaged("%s: BOOSTED model with leaf_width %d" % (E, o.leaf_width))
+        if o.n_outputs != 1:
+            damaged("%s: BOOSTED model with n_outputs %d" % (E, o.n_outputs))
+        if clf:
+            if o.link == LINK_LOGISTIC:
+                if o.n_classes[0] != 2 or o.n_raw != 1:
+                    damaged("%s: logistic link needs n_classes 2 and n_raw 1" % E)
+            elif o.link == LINK_SOFTMAX:
+                if o.n_classes[0] < 3 or o.n_raw != o.n_classes[0]:
+                    damaged("%s: softmax link needs n_raw = n_classes >= 3" % E)
+            else:
+                damaged("%s: BOOSTED classifier with identity link" % E)
+            if o.eflags & FLAG_SIGN and o.link != LINK_LOGISTIC:
+                damaged("%s: SIGN_DECISION on a non-binary model" % E)
+        else:
+            if o.link != LINK_IDENTITY or o.n_raw != 1:
+                damaged("%s: BOOSTED regressor needs link 0 and n_raw 1" % E)
+            if o.eflags & FLAG_SIGN:
+                damaged("%s: SIGN_DECISION on a regressor" % E)
+
+
 class Frost:
     def __init__(self, path, data=None):
         self.path = path
@@ -221,6 +365,10 @@ class Frost:
         self.decode_sections()
         self.load_blocks()
         self.build_trees()
+        if self.combine is not None:
+            for m in self.combine["members"]:
+                if m.member_kind == MEMBER_TREES:
+                    m.compiled = self.compiled[m.first_tree:m.first_tree + m.n_trees]
 
     # -- superblock, digest, sizes, footer --
     def decode_header(self):
@@ -341,8 +489,12 @@ class Frost:
         # must hold a PROGRAM"
         if SEC_ENSEMBLE in bodies and SEC_LINEAR in bodies:
             damaged("section table: both ENSEMBLE and LINEAR (a file holds one estimator)")
-        if SEC_ENSEMBLE not in bodies and SEC_LINEAR not in bodies and SEC_PROGRAM not in bodies:
-            damaged("section table: no ENSEMBLE, no LINEAR and no PROGRAM")
+        if SEC_COMBINE in bodies and self.minor < 1:
+            damaged("section table: COMBINE in a format 1.%d file (it needs 1.1)" % self.minor)
+        if SEC_COMBINE in bodies and SEC_LINEAR in bodies:
+            damaged("section table: both COMBINE and LINEAR (a file holds one estimator)")
+        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE} & set(bodies)):
+            damaged("section table: no ENSEMBLE, no LINEAR, no COMBINE and no PROGRAM")
         self.decode_blocks(bodies[SEC_BLOCKS])
         self.decode_chunks(bodies[SEC_CHUNKS])
         self.estimator = None
@@ -353,9 +505,18 @@ class Frost:
         self.trees = []
         self.n_trees = 0
         self.top_chunk = NONE32
+        self.tree_lw = []           # per tree: leaf width and feature count of its estimator
+        self.tree_nf = []
+        self.combine = None
         if SEC_ENSEMBLE in bodies:
             self.estimator = "ensemble"
             self.decode_ensemble(bodies[SEC_ENSEMBLE])
+            if self.kind == KIND_MEMBERS:
+                self.estimator = None   # the trees of COMBINE's members
+                if SEC_COMBINE not in bodies:
+                    damaged("ENSEMBLE: kind MEMBERS without a COMBINE section")
+            elif SEC_COMBINE in bodies:
+                damaged("COMBINE with an ENSEMBLE that is not of kind MEMBERS")
         else:
             # no trees: every chunk would be a top chunk that is no ENSEMBLE's top_chunk or a
             # body chunk that holds no body
@@ -369,6 +530,9 @@ class Frost:
             pb = bodies[SEC_PROGRAM]
             expect = struct.unpack_from("<I", pb)[0] if len(pb) >= 4 else None
             self.decode_features(bodies[SEC_FEATURES], expect, "PROGRAM n_inputs")
+        elif SEC_COMBINE in bodies:
+            # members read input columns by index: no column count to compare with
+            self.decode_features(bodies[SEC_FEATURES], None, "")
         else:
             self.decode_features(bodies[SEC_FEATURES], self.n_features, "the estimator's")
         self.program = None
@@ -381,6 +545,11 @@ class Frost:
             if STR in self.feature_kinds:
                 damaged("FEATURES: a string column without a PROGRAM (the estimator's own "
                         "features are numeric)")
+        if SEC_COMBINE in bodies:
+            self.estimator = "combine"
+            self.decode_combine(bodies[SEC_COMBINE])
+            self.n_features = (self.program["n_outputs"] if self.program is not None
+                               else self.n_features_in)
         if self.task == TASK_CLASSIFIER:
             if SEC_CLASSES not in bodies:
                 damaged("section table: a classifier without a CLASSES section")
@@ -480,81 +649,8 @@ class Frost:
 
     def decode_ensemble(self, body):
         r = Reader(body, "ENSEMBLE")
-        self.task = r.u32("task")
-        self.kind = r.u32("kind")
-        self.n_features = r.u32("n_features")
-        self.n_outputs = r.u32("n_outputs")
-        self.n_trees = r.u32("n_trees")
-        self.leaf_width = r.u32("leaf_width")
-        self.eflags = r.u32("flags")
-        self.link = r.u32("link")
-        self.n_raw = r.u32("n_raw")
-        self.top_chunk = r.u32("top_chunk")
-        self.learning_rate = r.f64("learning_rate")
         E = "ENSEMBLE"
-        if self.task not in (TASK_CLASSIFIER, TASK_REGRESSOR):
-            damaged("%s: task %d" % (E, self.task))
-        if self.kind not in (KIND_MEAN, KIND_BOOSTED):
-            damaged("%s: kind %d" % (E, self.kind))
-        if not 1 <= self.n_features < (1 << 24):
-            damaged("%s: n_features %d outside 1..2^24-1" % (E, self.n_features))
-        if self.n_outputs < 1:
-            damaged("%s: n_outputs 0" % E)
-        if self.eflags & ~7:
-            damaged("%s: reserved flags 0x%x set" % (E, self.eflags & ~7))
-        clf = self.task == TASK_CLASSIFIER
-        if self.link not in (0, 1, 2):
-            damaged("%s: link %d" % (E, self.link))
-        self.n_classes = []
-        if clf:
-            # n_outputs entries; bound the loop by the body length before trusting n_outputs
-            r.need(4 * self.n_outputs, "n_classes")
-            for k in range(self.n_outputs):
-                c = r.u32("n_classes")
-                if c < 1:
-                    damaged("%s: output %d has 0 classes" % (E, k))
-                self.n_classes.append(c)
-        r.need(8 * self.n_raw, "init_raw")
-        self.init_raw = [r.f64("init_raw") for _ in range(self.n_raw)]
-        if self.kind == KIND_MEAN:
-            if self.eflags & FLAG_SIGN:
-                damaged("%s: SIGN_DECISION on a MEAN model" % E)
-            if not clf and self.eflags & (FLAG_NORMALIZE | FLAG_RAW_ARGMAX):
-                damaged("%s: NORMALIZE_LEAVES/RAW_ARGMAX on a regressor" % E)
-            want = sum(self.n_classes) if clf else self.n_outputs
-            if self.leaf_width != want:
-                damaged("%s: leaf_width %d, expected %d" % (E, self.leaf_width, want))
-            if self.link != LINK_IDENTITY:
-                damaged("%s: MEAN model with link %d" % (E, self.link))
-            if self.n_raw != 0:
-                damaged("%s: MEAN model with n_raw %d" % (E, self.n_raw))
-            if self.learning_rate != 0:
-                damaged("%s: MEAN model with learning_rate %r" % (E, self.learning_rate))
-            if self.eflags & FLAG_RAW_ARGMAX and self.n_trees != 1:
-                damaged("%s: RAW_ARGMAX with %d trees" % (E, self.n_trees))
-        else:
-            if self.eflags & (FLAG_NORMALIZE | FLAG_RAW_ARGMAX):
-                damaged("%s: NORMALIZE_LEAVES/RAW_ARGMAX on a BOOSTED model" % E)
-            if self.leaf_width != 1:
-                damaged("%s: BOOSTED model with leaf_width %d" % (E, self.leaf_width))
-            if self.n_outputs != 1:
-                damaged("%s: BOOSTED model with n_outputs %d" % (E, self.n_outputs))
-            if clf:
-                if self.link == LINK_LOGISTIC:
-                    if self.n_classes[0] != 2 or self.n_raw != 1:
-                        damaged("%s: logistic link needs n_classes 2 and n_raw 1" % E)
-                elif self.link == LINK_SOFTMAX:
-                    if self.n_classes[0] < 3 or self.n_raw != self.n_classes[0]:
-                        damaged("%s: softmax link needs n_raw = n_classes >= 3" % E)
-                else:
-                    damaged("%s: BOOSTED classifier with identity link" % E)
-                if self.eflags & FLAG_SIGN and self.link != LINK_LOGISTIC:
-                    damaged("%s: SIGN_DECISION on a non-binary model" % E)
-            else:
-                if self.link != LINK_IDENTITY or self.n_raw != 1:
-                    damaged("%s: BOOSTED regressor needs link 0 and n_raw 1" % E)
-                if self.eflags & FLAG_SIGN:
-                    damaged("%s: SIGN_DECISION on a regressor" % E)
+        read_agg(self, r, E, members_ok=True)
         if self.n_trees == 0:
             damaged("%s: n_trees 0 (FORMAT.md: n_trees >= 1)" % E)
         else:
@@ -603,11 +699,10 @@ class Frost:
                 last_body[body] = (t, body_off + body_size)
             if top_size + body_size >= 1 << 32:
                 damaged("%s: top_size + body_size >= 2^32" % name)
-            if self.kind == KIND_BOOSTED:
-                if rawcol >= self.n_raw:
-                    damaged("%s: raw_column %d >= n_raw" % (name, rawcol))
-            elif rawcol != 0:
-                damaged("%s: raw_column %d in a MEAN model" % (name, rawcol))
+            if self.kind != KIND_MEMBERS:   # MEMBERS: checked against the member (COMBINE)
+                check_raw_column(self, name, rawcol)
+                self.tree_lw.append(self.leaf_width)
+                self.tree_nf.append(self.n_features)
             if n_leaves != n_splits + 1:
                 damaged("%s: n_leaves != n_splits + 1" % name)
             self.trees.append({"top_offset": top_off, "top_size": top_size, "body_chunk": body,
@@ -667,42 +762,127 @@ class Frost:
         r.end()
 
     def decode_linear(self, body):
-        r = Reader(body, "LINEAR")
-        L = "LINEAR"
-        self.task = r.u32("task")
-        self.rule = r.u32("rule")
-        self.n_features = r.u32("n_features")
-        self.n_rows = r.u32("n_rows")
-        if self.task not in (TASK_CLASSIFIER, TASK_REGRESSOR):
-            damaged("%s: task %d" % (L, self.task))
-        if not RULE_IDENTITY <= self.rule <= RULE_DECISION:
-            damaged("%s: rule %d" % (L, self.rule))
-        if self.n_features < 1:
-            damaged("%s: n_features 0" % L)
-        if self.n_rows < 1:
-            damaged("%s: n_rows 0" % L)
-        if self.task == TASK_REGRESSOR:
-            if self.rule != RULE_IDENTITY:
-                damaged("%s: regressor with rule %d (regression is rule 1)" % (L, self.rule))
-            self.n_outputs = self.n_rows          # "coefficient rows: targets"
+        read_linear(self, body)
+
+    def decode_combine(self, body):
+        """FORMAT.md COMBINE: members (tree ensembles over ranges of the MEMBERS tree table, or
+        LINEAR bodies) reading their own slots, and the rule that combines them."""
+        r = Reader(body, "COMBINE")
+        C = "COMBINE"
+        task, rule, n_members, n_classes = (r.u32("task"), r.u32("rule"), r.u32("n_members"),
+                                            r.u32("n_classes"))
+        if r.u32("reserved") or r.u32("reserved"):
+            damaged("%s: reserved fields not zero" % C)
+        if rule not in COMB_NAMES:
+            damaged("%s: rule %d" % (C, rule))
+        clf = rule != COMB_MEAN
+        if task != (TASK_CLASSIFIER if clf else TASK_REGRESSOR):
+            damaged("%s: task %d with rule %d" % (C, task, rule))
+        if clf and not 2 <= n_classes <= 1 << 20:
+            damaged("%s: n_classes %d outside 2..2^20" % (C, n_classes))
+        if not clf and n_classes != 0:
+            damaged("%s: n_classes %d on a regressor" % (C, n_classes))
+        if n_members < 1:
+            damaged("%s: no members" % C)
+        if rule == COMB_OVR and n_members != (1 if n_classes == 2 else n_classes):
+            damaged("%s: one-vs-rest over %d classes with %d members" % (C, n_classes, n_members))
+        r.need(24 * n_members, "members")
+        if self.program is not None:
+            n_slots, kinds = self.program["n_slots"], self.program["types"]
         else:
-            if self.rule == RULE_IDENTITY:
-                damaged("%s: classifier with rule 1 (identity is regression)" % L)
-            if self.rule in (RULE_LOGISTIC, RULE_BIN_SOFTMAX) and self.n_rows != 1:
-                damaged("%s: binary rule %d with %d coefficient rows" % (L, self.rule, self.n_rows))
-            if self.rule in (RULE_OVR, RULE_SOFTMAX) and self.n_rows < 2:
-                damaged("%s: rule %d needs a row per class" % (L, self.rule))
-            self.n_outputs = 1
-            # "1 for binary classifiers, or classes"
-            self.n_classes = [2 if self.n_rows == 1 else self.n_rows]
-        r.need(8 * self.n_rows * self.n_features, "coef")
-        raw = r.raw(8 * self.n_rows * self.n_features, "coef")
-        flat = struct.unpack("<%dd" % (self.n_rows * self.n_features), raw)
-        self.coef = [list(flat[i * self.n_features:(i + 1) * self.n_features])
-                     for i in range(self.n_rows)]
-        r.need(8 * self.n_rows, "intercept")
-        self.intercept = [r.f64("intercept") for _ in range(self.n_rows)]
+            n_slots, kinds = self.n_features_in, self.feature_kinds
+        members = []
+        next_tree = 0
+        for i in range(n_members):
+            M = "%s member %d" % (C, i)
+            kind, score = r.u32("kind"), r.u32("score")
+            weight = r.f64("weight")
+            n_in = r.u32("n_in")
+            if r.u32("reserved"):
+                damaged("%s: reserved field not zero" % M)
+            if kind not in (MEMBER_TREES, MEMBER_LINEAR):
+                damaged("%s: kind %d" % (M, kind))
+            if not math.isfinite(weight) or weight < 0 or (rule == COMB_OVR and weight != 1.0):
+                damaged("%s: weight %r" % (M, weight))
+            if rule == COMB_OVR:
+                if score not in (SCORE_DECISION, SCORE_PROBA):
+                    damaged("%s: score %d in a one-vs-rest" % (M, score))
+            elif score != SCORE_NONE:
+                damaged("%s: score %d outside a one-vs-rest" % (M, score))
+            if not 1 <= n_in < 1 << 24:
+                damaged("%s: n_in %d" % (M, n_in))
+            r.need(4 * n_in, "slots")
+            slots = [r.u32("slot") for _ in range(n_in)]
+            for sl in slots:
+                if sl >= n_slots:
+                    damaged("%s: slot %d >= %d slots" % (M, sl, n_slots))
+                if kinds[sl] != NUM:
+                    damaged("%s: slot %d is a string slot" % (M, sl))
+            if kind == MEMBER_TREES:
+                first = r.u32("first_tree")
+                m = Agg()
+                read_agg(m, r, M)
+                m.first_tree = first
+                if not self.trees or self.kind != KIND_MEMBERS:
+                    damaged("%s: tree member without a MEMBERS ENSEMBLE" % M)
+                if m.top_chunk != self.top_chunk:
+                    damaged("%s: top_chunk %d is not ENSEMBLE's %d" % (M, m.top_chunk,
+                                                                       self.top_chunk))
+                if m.n_trees < 1:
+                    damaged("%s: n_trees 0" % M)
+                if first != next_tree or first + m.n_trees > self.n_trees:
+                    damaged("%s: trees [%d, %d) do not continue at tree %d of %d"
+                            % (M, first, first + m.n_trees, next_tree, self.n_trees))
+                next_tree = first + m.n_trees
+                if m.n_features != n_in:
+                    damaged("%s: n_features %d but %d slots" % (M, m.n_features, n_in))
+                for t in range(first, next_tree):
+                    check_raw_column(m, "tree %d" % t, self.trees[t]["raw_column"])
+                    self.tree_lw.append(m.leaf_width)
+                    self.tree_nf.append(m.n_features)
+                m.trees = self.trees[first:next_tree]
+                m_task, m_out = m.task, m.n_outputs
+                m_classes = sum(m.n_classes)
+                has_proba = m.task == TASK_CLASSIFIER
+                has_decision = (m.task == TASK_CLASSIFIER and m.kind == KIND_BOOSTED and
+                                m.link == LINK_LOGISTIC)
+            else:
+                length = r.u32("length")
+                m = LinearMember()
+                read_linear(m, r.raw(length, "LINEAR body"))
+                if m.n_features != n_in:
+                    damaged("%s: n_features %d but %d slots" % (M, m.n_features, n_in))
+                m_task, m_out = m.task, m.n_outputs
+                m_classes = m.n_classes[0] if m.task == TASK_CLASSIFIER else 0
+                has_proba = m.task == TASK_CLASSIFIER and m.rule != RULE_DECISION
+                has_decision = m.task == TASK_CLASSIFIER and m.n_rows == 1
+            want = 2 if rule == COMB_OVR else n_classes
+            if m_task != task or m_out != 1 or (clf and m_classes != want):
+                damaged("%s: task %d, %d outputs, %d classes do not fit the combination"
+                        % (M, m_task, m_out, m_classes))
+            if score == SCORE_DECISION and not has_decision:
+                damaged("%s: a DECISION score from a member without a binary decision" % M)
+            if (score == SCORE_PROBA or rule == COMB_SOFT) and not has_proba:
+                damaged("%s: probabilities from a member without them" % M)
+            m.member_kind, m.score, m.weight, m.slots = kind, score, weight, slots
+            m.has_proba = has_proba
+            # the member's class index is the combination's (label-encoded) class
+            m.classes = [{"labels": list(range(want))}] if clf else None
+            members.append(m)
         r.end()
+        if next_tree != len(self.trees):
+            damaged("%s: tree members cover %d of %d trees" % (C, next_tree, len(self.trees)))
+        total = 0.0
+        for m in members:
+            total += m.weight
+        if rule in (COMB_SOFT, COMB_MEAN) and not (total > 0 and math.isfinite(total)):
+            damaged("%s: the weights sum to %r (FORMAT.md: finite, more than 0)" % (C, total))
+        self.combine = {"task": task, "rule": rule, "n_classes": n_classes, "members": members}
+        self.task = task
+        self.n_outputs = 1
+        self.n_classes = [n_classes] if clf else []
+        self.combine_has_proba = rule == COMB_SOFT or (
+            rule == COMB_OVR and all(m.has_proba for m in members))
 
     def decode_program(self, body):
         r = Reader(body, "PROGRAM")
@@ -938,9 +1118,9 @@ class Frost:
     def build_trees(self):
         self.compiled = []
         bs = self.block_size
-        lw = self.leaf_width if self.estimator == "ensemble" else 0
         for t, rec in enumerate(self.trees):
             name = "tree %d" % t
+            lw, nf = self.tree_lw[t], self.tree_nf[t]
             top_chunk = self.chunk_data[self.top_chunk]
             top_off = rec["top_offset"]
             top_size = rec["top_size"]
@@ -1010,9 +1190,9 @@ class Frost:
                 feat = fw & 0xFFFFFF
                 if fw & 0x7F000000:
                     damaged("%s: split node at %d: reserved bits 24-30 set" % (name, off))
-                if feat >= self.n_features:
+                if feat >= nf:
                     damaged("%s: split node at %d: feature %d >= n_features %d"
-                            % (name, off, feat, self.n_features))
+                            % (name, off, feat, nf))
                 n_splits += 1
                 nodes.append(["S", thr, feat, bool(fw >> 31), -1, -1])
                 stack.append((right, off, "right", idx, 5))
@@ -1028,6 +1208,8 @@ class Frost:
         """What `frost inspect --json` prints. FORMAT.md does not define this JSON; the field
         names follow frost's output (NaN and infinities as the strings "nan", "inf", "-inf")."""
         e = None
+        if self.trees and self.kind == KIND_MEMBERS:
+            e = {"kind": "members", "n_trees": self.n_trees, "top_chunk": self.top_chunk}
         if self.estimator == "ensemble":
             e = {"task": "classifier" if self.task == TASK_CLASSIFIER else "regressor",
                  "kind": "mean" if self.kind == KIND_MEAN else "boosted",
@@ -1063,9 +1245,38 @@ class Frost:
                 "rule": self.rule, "n_features": self.n_features, "n_rows": self.n_rows,
                 "coef": [jnum(v) for row in self.coef for v in row],
                 "intercept": [jnum(v) for v in self.intercept]},
+            "combine": self.inspect_combine(),
             "classes": self.classes,
             "metadata": self.metadata,
         }
+
+    def inspect_combine(self):
+        cb = self.combine
+        if cb is None:
+            return None
+        members = []
+        for m in cb["members"]:
+            d = {"kind": "trees" if m.member_kind == MEMBER_TREES else "linear",
+                 "score": SCORE_NAMES[m.score], "weight": jnum(m.weight), "slots": m.slots}
+            if m.member_kind == MEMBER_TREES:
+                d["trees"] = {
+                    "task": "classifier" if m.task == TASK_CLASSIFIER else "regressor",
+                    "kind": "mean" if m.kind == KIND_MEAN else "boosted",
+                    "first_tree": m.first_tree, "n_trees": m.n_trees,
+                    "n_features": m.n_features, "n_outputs": m.n_outputs,
+                    "leaf_width": m.leaf_width, "flags": m.eflags, "link": m.link,
+                    "n_raw": m.n_raw, "learning_rate": jnum(m.learning_rate),
+                    "n_classes": m.n_classes, "init_raw": [jnum(v) for v in m.init_raw]}
+            else:
+                d["linear"] = {
+                    "task": "classifier" if m.task == TASK_CLASSIFIER else "regressor",
+                    "rule": m.rule, "n_features": m.n_features, "n_rows": m.n_rows,
+                    "coef": [jnum(v) for row in m.coef for v in row],
+                    "intercept": [jnum(v) for v in m.intercept]}
+            members.append(d)
+        return {"task": "classifier" if cb["task"] == TASK_CLASSIFIER else "regressor",
+                "rule": COMB_NAMES[cb["rule"]], "n_classes": cb["n_classes"],
+                "members": members}
 
     def inspect_program(self):
         p = self.program
@@ -1202,6 +1413,84 @@ class Frost:
         elif rule == RULE_BIN_SOFTMAX:
             proba = softmax([-d[0], d[0]])
         return [labels[cls]], proba
+
+
+class Agg:
+    """One COMBINE tree member: the ENSEMBLE aggregation over its own range of trees."""
+    estimator = "ensemble"
+    leaf = Frost.leaf
+    predict_row = Frost.predict_row
+
+
+class LinearMember:
+    """One COMBINE linear member: a LINEAR body."""
+    estimator = "linear"
+    predict_linear = Frost.predict_linear
+    predict_row = Frost.predict_row
+
+
+def member_decision(m, x):
+    """decision_function of a binary member: LINEAR's d, a BOOSTED member's raw score."""
+    if m.estimator == "linear":
+        s = 0.0
+        for j in range(m.n_features):
+            s += x[j] * m.coef[0][j]
+        return s + m.intercept[0]
+    xf = f32(x)
+    raw = m.init_raw[0]
+    for t in range(m.n_trees):
+        raw = raw + m.learning_rate * m.leaf(t, xf)[0]
+    return raw
+
+
+def combine_row(model, slots):
+    """FORMAT.md COMBINE, for one row: (class index or value, proba or None). Sums over members
+    in member order from 0.0; W = the pairwise sum of the weights."""
+    cb = model.combine
+    rule, K, members = cb["rule"], cb["n_classes"], cb["members"]
+    W = pairwise_sum([m.weight for m in members])
+    xs = [[slots[s_] for s_ in m.slots] for m in members]
+    if rule == COMB_SOFT:
+        acc = [0.0] * K
+        for m, x in zip(members, xs):
+            p = m.predict_row(x)[1]
+            acc = [a + v * m.weight for a, v in zip(acc, p)]
+        p = [fdiv(a, W) for a in acc]
+        return argmax(p), p
+    if rule == COMB_HARD:
+        votes = [0.0] * K
+        for m, x in zip(members, xs):
+            votes[m.predict_row(x)[0][0]] += m.weight
+        return argmax(votes), None
+    if rule == COMB_MEAN:
+        acc = 0.0
+        for m, x in zip(members, xs):
+            acc += m.predict_row(x)[0][0] * m.weight
+        return fdiv(acc, W), None
+    # one-vs-rest
+    scores = []
+    probas = []
+    for m, x in zip(members, xs):
+        p = m.predict_row(x)[1]
+        probas.append(p[1] if p is not None else None)
+        scores.append(member_decision(m, x) if m.score == SCORE_DECISION else p[1])
+    if len(members) == 1:
+        t = 0.0 if members[0].score == SCORE_DECISION else 0.5
+        cls = 1 if scores[0] > t else 0
+    else:
+        mx, cls = -math.inf, 0
+        for i, s_ in enumerate(scores):
+            mx = math.nan if (mx != mx or s_ != s_) else max(mx, s_)
+            if mx == s_:
+                cls = i
+    proba = None
+    if model.combine_has_proba:
+        y = [1.0 - probas[0], probas[0]] if len(members) == 1 else list(probas)
+        tot = 0.0
+        for v in y:
+            tot += v
+        proba = [fdiv(v, tot) for v in y]
+    return cls, proba
 
 
 KIND_NAMES = {NUM: "numeric", STR: "string"}
@@ -1460,6 +1749,8 @@ def predict(model, rows_path, proba):
             raise InputError("--proba needs a classifier")
         if model.estimator == "linear" and model.rule == RULE_DECISION:
             raise InputError("LINEAR rule 6: decision only, no probabilities")
+        if model.estimator == "combine" and not model.combine_has_proba:
+            raise InputError("COMBINE: hard voting, or members without probabilities")
     rows = read_rows(model, rows_path)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -1475,7 +1766,12 @@ def predict(model, rows_path, proba):
         else:
             w.writerow(["prediction_%d" % o for o in range(model.n_outputs)])
     for x in rows:
-        pred, p = model.predict_row(features_of(model, x))
+        if model.estimator == "combine":
+            slots = x if model.program is None else run_program(model.program, x)
+            v, p = combine_row(model, slots)
+            pred = [model.classes[0]["labels"][v]] if clf else [v]
+        else:
+            pred, p = model.predict_row(features_of(model, x))
         if proba:
             w.writerow([fmt(v) for v in p])
         elif clf:

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""make_sk_models.py OUT_DIR FROST_BIN - models with PROGRAM and LINEAR sections (spec stage).
+"""make_sk_models.py OUT_DIR FROST_BIN - models with PROGRAM, LINEAR and COMBINE sections (spec
+stage).
 
-The public builder API (make_models.c) writes tree ensembles only; preprocessing programs and
-linear models come from the importer. So this trains small scikit-learn pipelines, transformers
+The public builder API (make_models.c) writes tree ensembles only; preprocessing programs, linear
+models and combinations (VotingClassifier / VotingRegressor / OneVsRestClassifier: COMBINE with a
+MEMBERS tree table) come from the importer. So this trains small scikit-learn pipelines, transformers
 and linear models with Debian's Python (scikit-learn 1.2.1), saves them with joblib in a temporary
 directory and runs the real `frost convert` on each. For every model NAME it writes
 OUT_DIR/NAME.frost and OUT_DIR/NAME.csv (rows for predict/transform: named columns in a shuffled
@@ -28,10 +30,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
-                              RandomForestClassifier)
+                              RandomForestClassifier, RandomForestRegressor, VotingClassifier,
+                              VotingRegressor)
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge,  # noqa: E402
                                   RidgeClassifier, SGDClassifier)
+from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.preprocessing import (KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,  # noqa: E402
                                    Normalizer, OneHotEncoder, OrdinalEncoder,
@@ -163,6 +167,35 @@ def models(df, rng):
     add("sk_pipe_normalizer_max", Pipeline([("i", SimpleImputer()), ("n", Normalizer(norm="max")),
                                             ("m", Ridge())]), df[["a", "b"]], yr,
         dict(columns=["a", "b"], unknown=False, missing=True))
+    # combinations (COMBINE, format 1.1): members reading their own PROGRAM slots
+    add("sk_vote_soft", Pipeline([("ct", mixed_ct()), ("m", VotingClassifier([
+        ("lr", LogisticRegression()),
+        ("rf", RandomForestClassifier(n_estimators=5, max_depth=5, random_state=0)),
+        ("gb", GradientBoostingClassifier(n_estimators=4, max_depth=2, random_state=0))],
+        voting="soft", weights=[2, 1, 0.5]))]), df, y3, full)
+    add("sk_vote_hard_member_pipelines", VotingClassifier([
+        ("lr", Pipeline([("ct", mixed_ct()), ("lr", LogisticRegression())])),
+        ("dt", Pipeline([("ct", mixed_ct("passthrough")),
+                         ("dt", DecisionTreeClassifier(max_depth=5, random_state=0))])),
+        ("svc", Pipeline([("ct", mixed_ct()), ("svc", LinearSVC(random_state=0,
+                                                                max_iter=5000))]))],
+        voting="hard"), df, y3, full)
+    add("sk_vote_plain_soft", VotingClassifier([
+        ("lr", LogisticRegression()), ("dt", DecisionTreeClassifier(max_depth=4,
+                                                                     random_state=0))],
+        voting="soft"), num, y2, nums)
+    add("sk_vote_regressor", Pipeline([("i", SimpleImputer()), ("m", VotingRegressor([
+        ("ridge", Ridge()), ("gb", GradientBoostingRegressor(n_estimators=5, random_state=0)),
+        ("rf", RandomForestRegressor(n_estimators=3, max_depth=4, random_state=0))],
+        weights=[1, 3, 2]))]), df[["a", "b", "e"]], yr,
+        dict(columns=["a", "b", "e"], unknown=False, missing=True))
+    add("sk_ovr_logreg", Pipeline([("ct", mixed_ct()),
+                                   ("m", OneVsRestClassifier(LogisticRegression()))]),
+        df, y3, full)
+    add("sk_ovr_rf_binary", Pipeline([("ct", mixed_ct()), ("m", OneVsRestClassifier(
+        RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0)))]), df, y2, full)
+    add("sk_ovr_gb10", OneVsRestClassifier(GradientBoostingClassifier(
+        n_estimators=3, max_depth=2, random_state=0)), num, y10, nums)
     return M
 
 

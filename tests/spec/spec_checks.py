@@ -2,14 +2,14 @@
 """spec_checks.py MODEL_DIR FROST_BIN - differential checks of frost against frost_decode.py.
 
 Run by tests/stages/spec.sh after make_models (tree ensembles through the builder API) and
-make_sk_models.py (scikit-learn pipelines, transformers and linear models through `frost
-convert`) have written MODEL_DIR. Prints one line per check, "ok - NAME ..." or
+make_sk_models.py (scikit-learn pipelines, transformers, linear models and Voting / OneVsRest
+combinations through `frost convert`) have written MODEL_DIR. Prints one line per check, "ok - NAME ..." or
 "FAIL - NAME: why", and exits 1 when any check failed.
 
   1. every model: decoder JSON == `frost inspect --json`; decoder predictions (and
      probabilities) == `frost predict`; decoder transform == `frost transform` (PROGRAM);
      the mode a model does not support (predict on a transformer, transform without a
-     PROGRAM, --proba of a decision-only LINEAR) is refused by both;
+     PROGRAM, --proba of a decision-only LINEAR or a hard-voting COMBINE) is refused by both;
   2. damaged copies (header byte, block byte, truncation, ...) are rejected by the decoder CLI
      and by `frost verify`;
   3. edits that keep every checksum and the header digest valid:
@@ -150,7 +150,8 @@ def modes_of(m):
     if m.estimator is not None:
         out.append((["predict"], "predict", False, True))
         if m.task == fd.TASK_CLASSIFIER:
-            no_proba = m.estimator == "linear" and m.rule == fd.RULE_DECISION
+            no_proba = ((m.estimator == "linear" and m.rule == fd.RULE_DECISION) or
+                        (m.estimator == "combine" and not m.combine_has_proba))
             out.append((["predict", "--proba"], "predict", True, not no_proba))
     else:
         out.append((["predict"], "predict", False, False))  # a transformer does not predict
@@ -1645,6 +1646,64 @@ def edits_structural(models):
                     names=prog["names"] + ["ind_c", "ind_a", "ind_d"])
     hdr("PROGRAM INDICATOR on string and numeric inputs (transformer)", "accept", SC,
         prog_edit(string_indicator))
+
+    # COMBINE (format 1.1) on a soft VotingClassifier without a PROGRAM: member 0 LINEAR over
+    # slots (0, 1) at body offset 24 (its LINEAR body of 40 bytes ends at 100), member 1 a tree
+    # member at 100 (slots at 124, first_tree at 132, its aggregation block from 136)
+    V = "sk_vote_plain_soft"
+
+    def comb(field_off, fmt, val_fn):
+        return feat(field_off, fmt, val_fn, fd.SEC_COMBINE)
+    hdr("COMBINE rule 7", "reject", V, comb(4, "I", lambda m, v: 7))
+    hdr("COMBINE task regressor on a vote", "reject", V, comb(0, "I", lambda m, v: 2))
+    hdr("COMBINE soft vote made hard (predictions agree, no probabilities)", "accept", V,
+        comb(4, "I", lambda m, v: fd.COMB_HARD))
+    hdr("COMBINE soft vote made one-vs-rest (scores are 0)", "reject", V,
+        comb(4, "I", lambda m, v: fd.COMB_OVR))
+    hdr("COMBINE n_members + 1", "reject", V, comb(8, "I", lambda m, v: v + 1))
+    hdr("COMBINE n_members 1 (a member's bytes left over)", "reject", V,
+        comb(8, "I", lambda m, v: 1))
+    hdr("COMBINE n_members 2^31", "reject", V, comb(8, "I", lambda m, v: 1 << 31))
+    hdr("COMBINE n_classes 3", "reject", V, comb(12, "I", lambda m, v: 3))
+    hdr("COMBINE reserved", "reject", V, comb(20, "I", lambda m, v: 1))
+    hdr("COMBINE member kind 3", "reject", V, comb(24, "I", lambda m, v: 3))
+    hdr("COMBINE member 0 weight 3.5 (predictions agree)", "accept", V,
+        comb(32, "d", lambda m, v: 3.5))
+    hdr("COMBINE member 0 weight 0 (predictions agree)", "accept", V,
+        comb(32, "d", lambda m, v: 0.0))
+    hdr("COMBINE member 0 weight NaN", "reject", V, comb(32, "d", lambda m, v: math.nan))
+    hdr("COMBINE member 0 weight -1", "reject", V, comb(32, "d", lambda m, v: -1.0))
+    hdr("COMBINE member 0 weight inf", "reject", V, comb(32, "d", lambda m, v: math.inf))
+    hdr("COMBINE member 0 slot 99", "reject", V, comb(48, "I", lambda m, v: 99))
+    hdr("COMBINE member 0 slot 0 reads x1 (predictions agree)", "accept", V,
+        comb(48, "I", lambda m, v: 1))
+    hdr("COMBINE member 0 n_in 2^30", "reject", V, comb(40, "I", lambda m, v: 1 << 30))
+    hdr("COMBINE member 0 LINEAR length + 8", "reject", V, comb(56, "I", lambda m, v: v + 8))
+    hdr("COMBINE member 1 score DECISION outside one-vs-rest", "reject", V,
+        comb(104, "I", lambda m, v: fd.SCORE_DECISION))
+    hdr("COMBINE member 1 slot 1 twice (predictions agree)", "accept", V,
+        comb(124, "I", lambda m, v: 1))
+    hdr("COMBINE member 1 first_tree 1", "reject", V, comb(132, "I", lambda m, v: 1))
+    hdr("COMBINE member 1 n_features 3 (its slots are 2)", "reject", V,
+        comb(144, "I", lambda m, v: 3))
+    hdr("COMBINE member 1 n_trees 2 (past the tree table)", "reject", V,
+        comb(152, "I", lambda m, v: 2))
+    hdr("COMBINE member 1 top_chunk 1", "reject", V, comb(172, "I", lambda m, v: 1))
+    hdr("ENSEMBLE of kind MEMBERS made MEAN", "reject", V,
+        feat(4, "I", lambda m, v: fd.KIND_MEAN, fd.SEC_ENSEMBLE))
+    hdr("ENSEMBLE of kind MEMBERS with a task", "reject", V,
+        feat(0, "I", lambda m, v: 1, fd.SEC_ENSEMBLE))
+
+    hdr("COMBINE in a file that says format 1.0", "reject", V, sb(10, "H", 0))
+    hdr("COMBINE in a file that says format 1.5 (newer minors are accepted)", "accept", V,
+        sb(10, "H", 5))
+
+    def combine_unknown(b, m):
+        b = bytearray(b)
+        put(b, 128 + 32 * section(m, fd.SEC_COMBINE)[0], "I", 99)
+        return fix_digest(b)
+    hdr("COMBINE as an unknown REQUIRED type (a 1.0 reader's view)", "reject", V,
+        combine_unknown)
     return E
 
 

@@ -4,8 +4,8 @@
 #
 # tests/spec/frost_decode.py is a reader written from FORMAT.md only (Python, stdlib + xxhash).
 # tests/spec/make_models.c writes a varied set of tree models through the public builder API, and
-# tests/spec/make_sk_models.py scikit-learn pipelines, transformers and linear models through
-# `frost convert` (PROGRAM and LINEAR sections); for each one the decoder's JSON must equal
+# tests/spec/make_sk_models.py scikit-learn pipelines, transformers, linear models and
+# Voting / OneVsRest combinations through `frost convert` (PROGRAM, LINEAR and COMBINE sections); for each one the decoder's JSON must equal
 # `frost inspect --json`, its predictions `frost predict` and its transforms `frost transform`.
 # tests/spec/spec_checks.py then damages and edits files (re-sealing digests and checksums) and
 # checks that both readers refuse what FORMAT.md forbids and accept what it allows.

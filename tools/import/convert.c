@@ -363,11 +363,16 @@ static int read_n_features(conv *c, const pk_obj *first_tree_est)
 
 /* Classes: classes_ is an array (one output) or a list of arrays; n_classes_ likewise. */
 /* classes_ (RidgeClassifier keeps it in _label_binarizer, behind a property) */
+/* (OneVsRestClassifier before 0.24 and VotingClassifier keep them in label_binarizer_ / le_) */
 static const pk_obj *classes_of(const pk_obj *est)
 {
     const pk_obj *classes = pk_attr(est, "classes_");
-    const pk_obj *lb = classes ? NULL : pk_attr(est, "_label_binarizer");
-    return classes ? classes : lb ? pk_attr(lb, "classes_") : NULL;
+    static const char *const holders[] = {"_label_binarizer", "label_binarizer_", "le_"};
+    for (size_t i = 0; !classes && i < sizeof holders / sizeof holders[0]; i++) {
+        const pk_obj *lb = pk_attr(est, holders[i]);
+        classes = lb ? pk_attr(lb, "classes_") : NULL;
+    }
+    return classes;
 }
 
 static int read_classes(conv *c)
@@ -394,8 +399,34 @@ static int read_classes(conv *c)
     return 0;
 }
 
+/* A member of a combination was fitted on label-encoded targets (VotingClassifier: le_.transform(y);
+ * OneVsRestClassifier: one 0/1 column of label_binarizer_): its classes_ must be 0..n-1, so its
+ * class index is the combination's encoded label. */
+static int check_member_labels(conv *c)
+{
+    char **labels = NULL;
+    frost_label_kind kind;
+    if (c->n_outputs != 1 || c->n_classes[0] != c->member->n_classes)
+        return fr_fail(c->e, FROST_EFORMAT, "%s has %u classes, the combination %u",
+                       cv_short_name(c->cls), c->n_classes[0], c->member->n_classes);
+    int rc = read_labels(classes_of(c->est), c->n_classes[0], &kind, &labels, c->e);
+    if (rc)
+        return fr_wrap(c->e, "classes_");
+    for (uint32_t i = 0; i < c->n_classes[0] && !rc; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "%u", i);
+        if (kind != FROST_LABEL_INT || strcmp(labels[i], want) != 0)
+            rc = fr_fail(c->e, FROST_EFORMAT, "%s: classes_[%u] is '%s', not the encoded label %u",
+                         cv_short_name(c->cls), i, labels[i], i);
+    }
+    free_labels(labels, c->n_classes[0]);
+    return rc;
+}
+
 static int set_labels(conv *c)
 {
+    if (c->member)
+        return check_member_labels(c);
     const pk_obj *classes = classes_of(c->est);
     int multi = pk_kind_of(classes) == PK_LIST;
     for (uint32_t k = 0; k < c->n_outputs; k++) {
@@ -451,7 +482,13 @@ static int set_feature_names(conv *c)
 /* The builder for a tree ensemble; a compiled program, if any, goes in with it. */
 static int new_builder(conv *c, const frost_model_spec *spec, const frost_convert_options *o)
 {
-    int rc = frost_builder_new(spec, &o->write, &c->b);
+    int rc;
+    if (c->member) { /* a tree member of the combination c->b holds */
+        const conv_member *m = c->member;
+        rc = rt_builder_add_member_trees(c->b, spec, m->weight, m->score, m->slots, m->n_in);
+        return rc ? fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b)) : 0;
+    }
+    rc = frost_builder_new(spec, &o->write, &c->b);
     if (rc)
         return fr_fail(c->e, rc, "%s", frost_errmsg(NULL));
     if (c->program) {
@@ -839,6 +876,14 @@ static int convert_linear(conv *c, const frost_convert_options *o, int classifie
                        n_features, nf_in);
     }
     c->n_features = n_features;
+    if (c->member) {
+        const conv_member *m = c->member;
+        if ((rc = rt_builder_add_member_linear(c->b, l, m->weight, m->score, m->slots, m->n_in))) {
+            fmt_linear_free(NULL, l);
+            return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+        }
+        return classifier ? set_labels(c) : 0;
+    }
     if ((rc = rt_builder_new_bare(&o->write, &c->b)) || (rc = rt_builder_set_linear(c->b, l))) {
         fmt_linear_free(NULL, l);
         return fr_fail(c->e, rc, "%s", c->b ? frost_builder_errmsg(c->b) : "out of memory");
@@ -869,15 +914,20 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
     const pk_obj *list = steps ? steps : pk_attr(o, "transformers_");
     if (!list)
         list = pk_attr(o, "transformer_list");
+    if (!list && cv_is_combine(cls) && pk_attr(o, "estimators"))
+        list = pk_attr(o, "estimators"); /* Voting*: (name, estimator) pairs */
     const pk_obj *best = pk_attr(o, "best_estimator_");
+    if (!best && pk_is_class(o, "sklearn.multiclass.OneVsRestClassifier"))
+        best = pk_attr(o, "estimator");
     const char *sep = "";
     if (best && depth < 6) {
-        at = at < cap ? at + (size_t)snprintf(buf + at, cap - at, "best_estimator_=") : at;
+        if (!cv_is_combine(cls))
+            at = at < cap ? at + (size_t)snprintf(buf + at, cap - at, "best_estimator_=") : at;
         at = summarize(best, buf, cap, at, depth + 1);
     } else if (list && depth < 6) {
         for (size_t i = 0; i < pk_len(list) && at < cap; i++) {
             const pk_obj *step = pk_item(pk_item(list, i), 1);
-            if (!step || pk_str_eq(step, "drop"))
+            if (!step || pk_str_eq(step, "drop") || pk_is_none(step))
                 continue;
             at += (size_t)snprintf(buf + at, cap - at, "%s", sep);
             at = summarize(step, buf, cap, at, depth + 1);
@@ -1001,6 +1051,55 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
                    c->cls ? c->cls : pk_kind_name(pk_kind_of(est)));
 }
 
+int cv_is_classifier(const char *cls)
+{
+    for (size_t i = 0; cls && i < sizeof families / sizeof families[0]; i++)
+        if (strcmp(cls, families[i].cls) == 0)
+            return families[i].classifier;
+    return 0;
+}
+
+int cv_is_combine(const char *cls)
+{
+    return cls && (strcmp(cls, "sklearn.ensemble._voting.VotingClassifier") == 0 ||
+                   strcmp(cls, "sklearn.ensemble._voting.VotingRegressor") == 0 ||
+                   strcmp(cls, "sklearn.multiclass.OneVsRestClassifier") == 0);
+}
+
+/* Linear classifiers (LinearClassifierMixin) and gradient boosting define decision_function;
+ * trees and forests do not (sklearn/linear_model/_base.py, sklearn/ensemble/_gb.py). */
+int cv_has_decision_function(const char *cls)
+{
+    static const char *const with[] = {
+        "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.linear_model._stochastic_gradient.SGDClassifier",
+        "sklearn.linear_model._ridge.RidgeClassifier",
+        "sklearn.svm._classes.LinearSVC",
+        SK_GB "GradientBoostingClassifier",
+    };
+    for (size_t i = 0; cls && i < sizeof with / sizeof with[0]; i++)
+        if (strcmp(cls, with[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int cv_member(conv *c, const pk_obj *est, const frost_convert_options *o, const conv_member *m)
+{
+    conv mc = {.e = c->e, .b = c->b, .member = m};
+    int rc = cv_estimator(&mc, est, o);
+    tree_buf_free(&mc.tb);
+    free(mc.n_classes);
+    return rc;
+}
+
+int cv_combine_labels(conv *c, const pk_obj *est)
+{
+    c->est = est;
+    c->cls = pk_class_name(est);
+    int rc = read_classes(c);
+    return rc ? rc : set_labels(c);
+}
+
 /* GridSearchCV / RandomizedSearchCV with refit: what they predict with is best_estimator_. */
 const pk_obj *cv_unwrap_search(const pk_obj *o)
 {
@@ -1029,7 +1128,7 @@ static int convert_graph(conv *c, const pk_obj *root, const frost_convert_option
         return fr_fail(c->e, FROST_EUNSUPPORTED,
                        "the file holds a %s, not a scikit-learn estimator",
                        cls ? cls : pk_kind_name(pk_kind_of(root)));
-    if (cv_is_pipeline_class(cls))
+    if (cv_is_pipeline_class(cls) || cv_is_combine(cls))
         return cv_pipeline(c, root, o);
     return cv_estimator(c, root, o);
 }

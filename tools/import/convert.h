@@ -17,8 +17,20 @@ typedef struct tree_buf {
     uint64_t value_cap, full_cap;
 } tree_buf;
 
+/* Converting one member of a COMBINE (a Voting / OneVsRest estimator) into the builder that
+ * holds the combination: what the member contributes and the columns it reads. */
+typedef struct conv_member {
+    double weight;
+    uint32_t score;         /* enum fmt_member_score */
+    const uint32_t *slots;
+    uint32_t n_in;
+    uint32_t n_classes;     /* classifiers: its classes_ must be the encoded labels 0..n-1 */
+} conv_member;
+
 typedef struct conv {
     fr_err *e;
+    const conv_member *member; /* set while converting a member: it goes into b's combination */
+    const pk_obj *est_combine; /* the Voting / OneVsRest being converted, if any */
     const pk_obj *est;      /* the estimator being converted */
     const char *cls;        /* its canonical class name */
     frost_task task;
@@ -45,8 +57,17 @@ void cv_format_pyfloat(double v, char *buf, size_t cap);
 /* Converts a fitted estimator (trees or linear) into c->b. With c->program set, the estimator's
  * features are the program's outputs and the program goes into the builder. */
 int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o);
-/* Whether cls names an estimator cv_estimator converts. */
+/* Whether cls names an estimator cv_estimator converts; and a classifier among them. */
 int cv_is_estimator(const char *cls);
+int cv_is_classifier(const char *cls);
+/* Converts est as a member of the combination in c->b (rt_builder_set_combine done). */
+int cv_member(conv *c, const pk_obj *est, const frost_convert_options *o, const conv_member *m);
+/* Reads the class labels of a classifier combination est into c->b (after its members). */
+int cv_combine_labels(conv *c, const pk_obj *est);
+/* Whether cls is VotingClassifier, VotingRegressor or OneVsRestClassifier. */
+int cv_is_combine(const char *cls);
+/* Whether a fitted classifier of class cls has decision_function (sklearn's hasattr). */
+int cv_has_decision_function(const char *cls);
 /* Compiles a Pipeline / ColumnTransformer / transformer (and converts its final estimator). */
 int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o);
 /* best_estimator_ of a fitted GridSearchCV / RandomizedSearchCV (refit), else o itself. */

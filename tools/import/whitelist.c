@@ -189,6 +189,12 @@ static const pk_class pk_whitelist[] = {
     /* RidgeClassifier keeps a LabelBinarizer */
     CLS("sklearn.preprocessing._label", "LabelBinarizer"),
     CLS("sklearn.preprocessing._label", "LabelEncoder"),
+    /* combinations of estimators: voting (sklearn/ensemble/_voting.py; voting.py in 0.21,
+     * voting_classifier.py before) and one-vs-rest (sklearn/multiclass.py, never moved) */
+    CLS("sklearn.ensemble._voting", "VotingClassifier"),
+    CLS("sklearn.ensemble._voting", "VotingRegressor"),
+    CLS("sklearn.multiclass", "OneVsRestClassifier"),
+    CLS("sklearn.multiclass", "_ConstantPredictor"),
     /* pipelines (converted later; admitted so those files parse) */
     CLS("sklearn.pipeline", "Pipeline"),
     CLS("sklearn.compose._column_transformer", "ColumnTransformer"),
@@ -290,6 +296,9 @@ static const pk_alias pk_aliases[] = {
           "EpsilonInsensitive"),
     MOVED("sklearn.linear_model.sgd_fast", "sklearn.linear_model._sgd_fast",
           "SquaredEpsilonInsensitive"),
+    MOVED("sklearn.ensemble.voting", "sklearn.ensemble._voting", "VotingClassifier"),
+    MOVED("sklearn.ensemble.voting", "sklearn.ensemble._voting", "VotingRegressor"),
+    MOVED("sklearn.ensemble.voting_classifier", "sklearn.ensemble._voting", "VotingClassifier"),
     MOVED("sklearn.preprocessing.label", "sklearn.preprocessing._label", "LabelBinarizer"),
     MOVED("sklearn.preprocessing.label", "sklearn.preprocessing._label", "LabelEncoder"),
     MOVED("sklearn.preprocessing.data", "sklearn.preprocessing._data", "StandardScaler"),
