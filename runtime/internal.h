@@ -106,6 +106,9 @@ struct frost_model {
     pthread_mutex_t flat_lock;    /* one rt_load_everything at a time */
 
     rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops */
+    struct rt_lin_term *lin_plan; /* a linear estimator's features as the program makes them
+                                   * (pipeline.c), or NULL: one-hot blocks scored sparsely */
+    uint32_t lin_plan_len;
     rt_ws *ws_free;               /* idle workspaces: warm calls allocate nothing */
     rt_ens_ws *ens_free;          /* idle tree-batch buffers, likewise */
     pthread_mutex_t ws_lock;      /* guards ws_free and ens_free */

@@ -91,6 +91,64 @@ static uint32_t lookup(const fmt_op *op, const rt_encoder *enc, const rt_slot *v
     }
 }
 
+/* One term of a linear estimator's decision, in feature order: a plain feature (its slot), or
+ * a one-hot op's whole block of features, of which at most one is 1.0 and the rest 0.0. */
+typedef struct rt_lin_term {
+    uint32_t pos;   /* first feature */
+    uint32_t slot;  /* plain: the slot; one-hot: the op */
+    uint32_t n;     /* 0: plain; else the block's width */
+} rt_lin_term;
+
+/* For a program feeding a linear estimator: the features grouped into terms, so a row's decision
+ * adds one coefficient per one-hot block (the column that is set) instead of reading every
+ * category's column. A OneHotEncoder's output is sparse in scikit-learn too, and its sparse dot
+ * adds the stored values in column order: the terms keep that order, so the sums are the same. */
+static int build_linear_plan(frost_model *m, fr_err *e)
+{
+    const fmt_program *p = m->h.program;
+    const fmt_linear *l = m->h.linear;
+    if (!p || !l || m->h.combine || l->n_features != p->n_outputs)
+        return 0;
+    uint32_t *op_of = fr_calloc(m->alloc, p->n_slots, sizeof *op_of);
+    uint32_t *op_first = fr_calloc(m->alloc, p->n_ops ? p->n_ops : 1, sizeof *op_first);
+    m->lin_plan = fr_calloc(m->alloc, p->n_outputs, sizeof *m->lin_plan);
+    if (!op_of || !op_first || !m->lin_plan) {
+        fr_free(m->alloc, op_of);
+        fr_free(m->alloc, op_first);
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < p->n_slots; i++)
+        op_of[i] = UINT32_MAX;
+    uint32_t first = p->n_inputs;
+    for (uint32_t i = 0; i < p->n_ops; i++) {
+        op_first[i] = first;
+        for (uint32_t k = 0; k < p->ops[i].n_out; k++)
+            op_of[first + k] = i;
+        first += p->ops[i].n_out;
+    }
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < p->n_outputs;) {
+        uint32_t s = p->outputs[j], i = op_of[s];
+        const fmt_op *op = i == UINT32_MAX ? NULL : &p->ops[i];
+        /* a block counts only when all its columns appear, whole and in order */
+        int block = op && op->opcode == FMT_OP_ENCODE && op->n_out > 1 && s == op_first[i] &&
+                    op->n_out <= p->n_outputs - j;
+        for (uint32_t k = 1; block && k < op->n_out; k++)
+            block = p->outputs[j + k] == s + k;
+        if (block) {
+            m->lin_plan[n++] = (rt_lin_term){.pos = j, .slot = i, .n = op->n_out};
+            j += op->n_out;
+        } else {
+            m->lin_plan[n++] = (rt_lin_term){.pos = j, .slot = s, .n = 0};
+            j++;
+        }
+    }
+    m->lin_plan_len = n;
+    fr_free(m->alloc, op_of);
+    fr_free(m->alloc, op_first);
+    return 0;
+}
+
 int rt_program_init(frost_model *m, fr_err *e)
 {
     const fmt_program *p = m->h.program;
@@ -105,7 +163,7 @@ int rt_program_init(frost_model *m, fr_err *e)
             if (rc)
                 return rc;
         }
-    return 0;
+    return build_linear_plan(m, e);
 }
 
 /* One call's scratch: the slot row, the batch's feature matrix, per-op state, the column
@@ -227,6 +285,8 @@ void rt_program_free(frost_model *m)
         m->ws_free = w->next;
         ws_free(m->alloc, w);
     }
+    fr_free(m->alloc, m->lin_plan);
+    m->lin_plan = NULL;
     if (!m->encoders)
         return;
     for (uint32_t i = 0; m->h.program && i < m->h.program->n_ops; i++)
@@ -499,6 +559,8 @@ static double expit(double d) { return 1.0 / (1.0 + exp(-d)); }
 
 /* LinearModel._decision_function / LinearClassifierMixin.decision_function: X @ coef.T +
  * intercept, then the rule's link (sklearn/linear_model/_base.py, _logistic.py). */
+static void linear_finish(const fmt_linear *l, int proba, double *out, double *d);
+
 static void linear_row(const fmt_linear *l, const double *x, int proba, double *out, double *d)
 {
     for (uint32_t r = 0; r < l->n_rows; r++) {
@@ -508,6 +570,32 @@ static void linear_row(const fmt_linear *l, const double *x, int proba, double *
             acc += x[j] * w[j];
         d[r] = acc + l->intercept[r];
     }
+    linear_finish(l, proba, out, d);
+}
+
+/* linear_row from the program's slots through m->lin_plan: a one-hot block adds the coefficient
+ * of its set column (1.0 × w), or nothing when none is set — the zeros it skips add nothing. */
+static void linear_row_sparse(const frost_model *m, const rt_slot *slots, const uint32_t *hot,
+                              int proba, double *out, double *d)
+{
+    const fmt_linear *l = m->h.linear;
+    for (uint32_t r = 0; r < l->n_rows; r++) {
+        const double *w = l->coef + (size_t)r * l->n_features;
+        double acc = 0.0;
+        for (uint32_t k = 0; k < m->lin_plan_len; k++) {
+            const rt_lin_term *t = &m->lin_plan[k];
+            if (!t->n)
+                acc += slots[t->slot].num * w[t->pos];
+            else if (hot[t->slot])
+                acc += 1.0 * w[t->pos + hot[t->slot] - 1];
+        }
+        d[r] = acc + l->intercept[r];
+    }
+    linear_finish(l, proba, out, d);
+}
+
+static void linear_finish(const fmt_linear *l, int proba, double *out, double *d)
+{
     if (l->task == FROST_TASK_REGRESSOR || proba == RT_DECISION) { /* or decision_function */
         memcpy(out, d, l->n_rows * sizeof *d);
         return;
@@ -734,6 +822,11 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
                     rc = run_op(m, i, slots, first, r0 + r, scratch, w->hot, e);
                     first += p->ops[i].n_out;
                 }
+                if (!rc && m->lin_plan && what != RUN_TRANSFORM) {
+                    linear_row_sparse(m, slots, w->hot, what == RUN_PROBA,
+                                      out + (r0 + r) * out_w, scratch + 2 * (size_t)n_slots);
+                    continue;
+                }
                 if (!h->combine || what == RUN_TRANSFORM)
                     for (uint32_t j = 0; j < nf; j++)
                         feats[r * nf + j] = slots[p->outputs[j]].num;
@@ -756,6 +849,8 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
             memcpy(dst, feats, nb * nf * sizeof *feats);
         else if (h->combine)
             rc = combine_batch(m, w, nb, what == RUN_PROBA, dst, scratch + 2 * (size_t)n_slots, e);
+        else if (h->linear && m->lin_plan) /* scored row by row above */
+            ;
         else if (h->linear)
             for (size_t r = 0; r < nb; r++)
                 linear_row(h->linear, feats + r * nf, what == RUN_PROBA, dst + r * out_w,

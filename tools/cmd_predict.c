@@ -35,7 +35,8 @@ static const char predict_help[] =
     "                column (default), or treated as all-missing, which the model's imputers\n"
     "                fill exactly as scikit-learn would for NaN\n"
     "  --verbose     report ignored and missing columns on stderr\n"
-    "  --timing      report open and first-prediction times on stderr\n";
+    "  --timing      report open and first-prediction times, then rows, time and peak\n"
+    "                memory, on stderr\n";
 
 static const char transform_help[] =
     "usage: frost transform MODEL [INPUT.csv|-] [-o OUT.csv] [--verbose]\n"
@@ -122,6 +123,22 @@ static void write_rows(FILE *out, const frost_model *m, const frost_info *info, 
 
 /* Reads the CSV in batches and scores (or transforms) each batch. String input columns go
  * through the typed-column API; all-numeric inputs through the plain matrix one. */
+/* This process's own peak resident memory (VmHWM), in KiB, or -1. Not getrusage's ru_maxrss,
+ * which keeps the peak of whatever process exec'd us (a Python test harness, say). */
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
 static int run_cmd(const char *cmd, int mode, int argc, char **argv)
 {
     int proba = 0, verbose = 0, timing = 0, help = 0, n_pos;
@@ -343,6 +360,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     if (write_header(out, m, &info, mode))
         goto write_failed;
     int first = 1;
+    size_t total_rows = 0;
     for (;;) {
         size_t n_rows = 0;
         int rrc = n_read ? csv_table_read(t, X, S, BATCH_ROWS, &n_rows, &e) : 0;
@@ -369,6 +387,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
                         t_open - t0, t_pred - t0);
             }
             first = 0;
+            total_rows += n_rows;
             write_rows(out, m, &info, mode, res, n_rows, width);
         }
         if (rrc) {
@@ -381,6 +400,13 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     if (fflush(out) != 0 || ferror(out))
         goto write_failed;
     status = CLI_OK;
+    if (timing) {
+        long hwm = peak_rss_kib();
+        fprintf(stderr, "frost %s: %zu rows in %.3f ms", cmd, total_rows, now_ms() - t0);
+        if (hwm >= 0)
+            fprintf(stderr, ", peak RSS %.1f MiB", (double)hwm / 1024.0);
+        fputc('\n', stderr);
+    }
     goto close_all;
 
 write_failed:
