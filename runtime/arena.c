@@ -9,6 +9,7 @@
 #include "arena.h"
 
 #define RT_HUGE ((size_t)2 << 20) /* x86-64 and arm64 (4 KiB pages) transparent huge page */
+#define RT_PLAIN_STEP ((size_t)64 << 10)
 
 struct rt_region {
     rt_region *next;
@@ -22,11 +23,12 @@ struct rt_region {
 /* A region of at least want bytes. Without a hook: an anonymous mapping aligned to 2 MiB and
  * sized in 2 MiB steps, so every step can be one huge page; the kernel is asked for them even
  * where THP is set to "madvise". */
-static rt_region *region_new(const frost_allocator *hook, size_t want)
+static rt_region *region_new(const frost_allocator *hook, size_t want, int plain)
 {
     if (want > SIZE_MAX - RT_HUGE)
         return NULL;
-    size_t size = (want + RT_HUGE - 1) & ~(RT_HUGE - 1);
+    size_t step = plain ? RT_PLAIN_STEP : RT_HUGE;
+    size_t size = (want + step - 1) & ~(step - 1);
     rt_region *r;
     if (hook) {
         uint8_t *p = fr_malloc(hook, size + 64);
@@ -35,6 +37,13 @@ static rt_region *region_new(const frost_allocator *hook, size_t want)
         r = (rt_region *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
         r->base = p;
         r->base_len = 0;
+    } else if (plain) {
+        uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        r = (rt_region *)p;
+        r->base = p;
+        r->base_len = size;
     } else {
         if (size > SIZE_MAX - RT_HUGE)
             return NULL;
@@ -73,13 +82,13 @@ void *rt_arena_alloc(rt_arena *a, size_t size, size_t align)
         }
     }
     size_t at = (RT_REGION_HDR + align - 1) & ~(align - 1);
-    rt_region *r = region_new(a->alloc, at + size);
+    rt_region *r = region_new(a->alloc, at + size, a->plain);
     if (!r)
         return NULL;
     a->reserved += r->size;
     /* A request that fills most of a region gets one of its own, behind the head, so the head's
      * free space still serves the small ones that follow. */
-    if (a->head && at + size > RT_HUGE / 2) {
+    if (a->head && at + size > (a->plain ? RT_PLAIN_STEP : RT_HUGE) / 2) {
         r->next = a->head->next;
         a->head->next = r;
     } else {

@@ -24,6 +24,9 @@ typedef struct rt_arena {
     rt_region *head;              /* the region allocations are carved from; older ones follow */
     size_t used;                  /* bytes of head already handed out */
     size_t reserved;              /* bytes of all regions (for frost_get_stats) */
+    int plain;                    /* new regions: plain pages, sized to the request (rounded to
+                                   * 64 KiB), where a whole huge page would be more memory than
+                                   * the few faults it saves */
 } rt_arena;
 
 /* size bytes aligned to align (a power of two ≤ 4096), or NULL when memory runs out. */

@@ -40,6 +40,10 @@ static int read_full(int fd, uint8_t *dst, size_t len, uint64_t off, fr_err *e)
     return 0;
 }
 
+/* Below these, the header (and its tables) or the blocks live in plain pages (arena.h). */
+#define RT_HUGE_HEADER ((uint64_t)256 << 10)
+#define RT_HUGE_FILE ((uint64_t)2 << 20)
+
 /* FROST_IO in the environment, when the caller left the mode to us. */
 static int io_mode_from_env(frost_io_mode *mode, fr_err *e)
 {
@@ -140,6 +144,9 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
      * the arena — one sequential I/O when cold, no fault-driven readahead running on into the
      * blocks, and one huge-page fault instead of one fault per 4 KiB page when warm (RF500's
      * header is 101 pages). Read as well where mapping is refused. */
+    /* Huge pages pay off when a model's header or its blocks span many pages; for a small one a
+     * whole 2 MiB page is more memory than the handful of faults it saves. */
+    m->arena.plain = header_size < RT_HUGE_HEADER || file_size < RT_HUGE_FILE;
     void *map = mode == FROST_IO_MMAP
                     ? mmap(NULL, (size_t)header_size, PROT_READ, MAP_PRIVATE, m->fd, 0)
                     : MAP_FAILED;
@@ -175,6 +182,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         rc = fr_fail(e, FROST_ENOMEM, "out of memory for %u blocks", h->n_blocks);
         goto fail;
     }
+    m->arena.plain = file_size < RT_HUGE_FILE; /* from here on: blocks */
     for (uint32_t c = 0; c < h->n_chunks; c++)
         for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
             m->block_chunk[h->chunks[c].first_block + j] = c;
