@@ -203,6 +203,12 @@ static int parse_blocks(fmt_header *h, cursor *c, fr_err *e)
             if (b->stored_size > b->raw_size + b->raw_size / 255 + 16)
                 return FR_CORRUPT(e, "block %u: lz4 stored size %u exceeds the bound for %u", i,
                                   b->stored_size, b->raw_size);
+            /* No LZ4 block expands more than 255-fold (a match grows by at most 255 bytes per
+             * stored byte, FORMAT.md): refusing larger claims at open keeps the memory a chunk
+             * buffer takes within 255 times the bytes really in the file. */
+            if ((uint64_t)b->raw_size > (uint64_t)b->stored_size * 255)
+                return FR_CORRUPT(e, "block %u: lz4 raw size %u is more than 255 times its "
+                                  "stored size %u", i, b->raw_size, b->stored_size);
         } else {
             return FR_CORRUPT(e, "block %u: unknown codec %u", i, b->codec);
         }

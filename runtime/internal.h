@@ -32,11 +32,15 @@ typedef struct rt_req {
 
 /* Fault injection for tests: on_read sees every read result (bytes or -errno) before the runtime
  * does and returns the one to use, so a test can fail (EIO), shorten, or stall a read without
- * LD_PRELOAD. uring_setup_errno makes io_uring setup fail with that errno. */
+ * LD_PRELOAD. uring_setup_errno makes io_uring setup fail with that errno. read_fd (io_uring
+ * only) may name another descriptor for a request, e.g. an empty pipe, so that the read stays
+ * in flight in the kernel for as long as the test likes (a regular file's read cannot be made
+ * to); -1 keeps the model's file. */
 typedef struct rt_fault {
     ssize_t (*on_read)(void *ctx, uint64_t offset, size_t len, ssize_t result);
     void *ctx;
     int uring_setup_errno;
+    int (*read_fd)(void *ctx, uint64_t offset, size_t len);
 } rt_fault;
 
 typedef struct rt_counters {
@@ -45,6 +49,9 @@ typedef struct rt_counters {
     _Atomic uint64_t bytes_read;
     _Atomic uint64_t blocks_loaded;
     _Atomic uint64_t blocks_verified;
+    _Atomic uint64_t sqes;    /* io_uring: SQEs the kernel took (reads and cancels) */
+    _Atomic uint64_t cqes;    /* io_uring: CQEs reaped; equal to sqes whenever no call runs */
+    _Atomic uint64_t cancels; /* io_uring: cancel requests issued after a failed read */
 } rt_counters;
 
 typedef struct rt_io {

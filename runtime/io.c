@@ -4,8 +4,9 @@
  * io_uring follows the loop of liburing's examples/io_uring-cp.c: each request rides in
  * user_data, -EAGAIN/-EINTR completions are queued again, short reads are resumed from where they
  * stopped, and a read that returns 0 before its end is a truncation (never retried). On any hard
- * error the loop stops queueing but keeps reaping until nothing is in flight, so no buffer can be
- * written by the kernel after the call returns. Where io_uring cannot be set up (EPERM, ENOSYS,
+ * error the loop stops queueing, cancels the reads still in flight (IORING_OP_ASYNC_CANCEL) and
+ * keeps reaping until every SQE it submitted has its CQE, so no buffer can be written by the
+ * kernel after the call returns. Where io_uring cannot be set up (EPERM, ENOSYS,
  * ENOMEM in containers and sandboxes) AUTO falls back to pread without the caller noticing.
  */
 #include <errno.h>
@@ -88,22 +89,33 @@ static int read_pread(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
     return 0;
 }
 
+/* user_data of a cancel request: the index of the read it cancels, with this bit set */
+#define RT_CANCEL_TAG (1ull << 63)
+
 static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e)
 {
-    /* todo holds the indices of requests waiting to be (re)queued */
+    /* todo holds the indices of requests waiting to be (re)queued; flying[i] is set from the
+     * moment request i's read is placed in the SQ until its completion is reaped */
     size_t *todo = malloc(n * sizeof *todo);
-    if (!todo)
+    uint8_t *flying = calloc(n, 1);
+    if (!todo || !flying) {
+        free(todo);
+        free(flying);
         return fr_fail(e, FROST_ENOMEM, "out of memory queueing %zu reads", n);
-    size_t n_todo = 0, inflight = 0;
+    }
+    size_t n_todo = 0;
     for (size_t i = n; i-- > 0;)
         todo[n_todo++] = i;
     int rc = 0, broken = 0;
+    size_t pending = 0;     /* SQEs (reads and cancels) the kernel took whose CQE is not reaped */
     size_t unsubmitted = 0; /* entries in the SQ the kernel has not taken yet */
+    size_t cancel_at = 0;   /* once rc is set: the next request to consider cancelling */
     pthread_mutex_lock(&io->ring_lock);
     if (!io->ring_ok) {
         /* an earlier failure tore the ring down: this model reads with pread from now on */
         pthread_mutex_unlock(&io->ring_lock);
         free(todo);
+        free(flying);
         return read_pread(io, reqs, n, c, e);
     }
     for (;;) {
@@ -113,19 +125,48 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
                 break;
             size_t i = todo[--n_todo];
             rt_req *r = &reqs[i];
-            io_uring_prep_read(sqe, io->fd, r->dst + r->done, r->len - r->done,
-                               r->offset + r->done);
+            int fd = io->fd;
+            uint64_t off = r->offset + r->done;
+            if (io->fault && io->fault->read_fd) {
+                int alt = io->fault->read_fd(io->fault->ctx, r->offset, r->len);
+                if (alt >= 0) {
+                    fd = alt;
+                    off = (uint64_t)-1; /* a pipe has no offset: read where it stands */
+                }
+            }
+            io_uring_prep_read(sqe, fd, r->dst + r->done, r->len - r->done, off);
             io_uring_sqe_set_data64(sqe, (uint64_t)i);
+            flying[i] = 1;
             unsubmitted++;
         }
-        if (!inflight && (!unsubmitted || rc))
+        /* After a hard error the other reads of the batch are cancelled rather than awaited:
+         * one may be stalled for as long as the device likes, and until its completion is
+         * reaped the kernel may still write into a buffer the caller is about to free or
+         * reuse. Each cancelled read still ends with its own CQE (-ECANCELED, or its result when
+         * it finished first), which the reaping below waits for. */
+        while (rc && !broken && cancel_at < n) {
+            if (!flying[cancel_at]) {
+                cancel_at++;
+                continue;
+            }
+            struct io_uring_sqe *sqe = io_uring_get_sqe(&io->ring);
+            if (!sqe)
+                break; /* the SQ is full: submit below, then go on cancelling */
+            io_uring_prep_cancel64(sqe, (uint64_t)cancel_at, 0);
+            io_uring_sqe_set_data64(sqe, RT_CANCEL_TAG | (uint64_t)cancel_at);
+            atomic_fetch_add(&c->cancels, 1);
+            unsubmitted++;
+            cancel_at++;
+        }
+        if (!pending && (!unsubmitted || broken))
             break;
         int sub;
-        if (unsubmitted && !rc) {
+        if (unsubmitted && !broken) {
             sub = io_uring_submit_and_wait(&io->ring, 1);
             atomic_fetch_add(&c->submissions, 1);
             if (sub > 0) {
-                inflight += (size_t)sub;
+                pending += (size_t)sub;
+                atomic_fetch_add(&c->sqes, (uint64_t)sub);
                 unsubmitted -= (size_t)sub < unsubmitted ? (size_t)sub : unsubmitted;
             }
         } else {
@@ -137,7 +178,7 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
                 rc = fr_fail(e, FROST_EIO, "io_uring failed: %s", strerror(-sub));
             if (unsubmitted)
                 broken = 1; /* stale entries must never reach the kernel later */
-            if (!inflight)
+            if (!pending)
                 break;
             continue;
         }
@@ -145,13 +186,20 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
         unsigned head, seen = 0;
         io_uring_for_each_cqe(&io->ring, head, cqe) {
             seen++;
-            size_t i = (size_t)io_uring_cqe_get_data64(cqe);
+            pending--;
+            atomic_fetch_add(&c->cqes, 1);
+            uint64_t data = io_uring_cqe_get_data64(cqe);
+            if (data & RT_CANCEL_TAG)
+                continue; /* 0, -ENOENT (already done) or -EALREADY: the read's CQE decides */
+            size_t i = (size_t)data;
             rt_req *r = &reqs[i];
+            flying[i] = 0;
             ssize_t res = faulted(io, r, cqe->res);
-            inflight--;
             atomic_fetch_add(&c->reads, 1);
             if (res == -EAGAIN || res == -EINTR) {
                 todo[n_todo++] = i;
+            } else if (res == -ECANCELED && rc) {
+                /* cancelled by us after the error already reported */
             } else if (res < 0) {
                 if (!rc)
                     rc = fr_fail(e, FROST_EIO, "read of %u bytes at offset %llu failed: %s",
@@ -176,6 +224,7 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
     }
     pthread_mutex_unlock(&io->ring_lock);
     free(todo);
+    free(flying);
     return rc;
 }
 

@@ -46,7 +46,9 @@ stage() {
     echo "== $name"
     "$@" >"$log" 2>&1
     rc=$?
-    grep -E "Synthesis|passed|FAIL|Assertion|error|Error|ERROR|SUMMARY" "$log" | tail -40
+    # plus the lines that carry measurements: fuzz executions, resource-bound cases
+    grep -E "Synthesis|passed|FAIL|Assertion|error|Error|ERROR|SUMMARY|^fuzz |^ +(ok|FAIL) " "$log" |
+        tail -60
     count "$name" "$rc"
     if [ "$rc" -ne 0 ]; then
         echo "-- $name failed (exit $rc); last lines:"

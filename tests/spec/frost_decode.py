@@ -584,6 +584,8 @@ class Frost:
             elif codec == 1:
                 if stored > lz4_compress_bound(raw):
                     damaged("%s: stored_size above LZ4_compressBound(raw_size)" % name)
+                if raw > 255 * stored:
+                    damaged("%s: raw_size above 255 x stored_size" % name)
             else:
                 damaged("%s: unknown codec %d" % (name, codec))
             if off < self.data_start or off + stored > self.data_end:

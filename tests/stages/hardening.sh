@@ -4,7 +4,10 @@
 #    RandomForest and a real converted pipeline: every header byte, 10,000 block changes, every
 #    page-boundary truncation — each refused cleanly or scored identically;
 #  - many threads scoring one cold model under ThreadSanitizer (tests/hardening/threads.c);
-#  - the CLI under LeakSanitizer on real files (leaks fail the stage, outside Criterion).
+#  - the CLI under LeakSanitizer on real files (leaks fail the stage, outside Criterion);
+#  - resource bounds (tests/hardening/bounds.c, no sanitizer so memory is measured as shipped):
+#    hostile .frost files, pickles, joblib bombs and CSVs, each refused within its time and
+#    peak-RSS bound, one line per case.
 # Ends with "hardening: N passed, M failed".
 set -u
 BUILD=${1:-build}
@@ -18,7 +21,7 @@ check() { # name, command...
     shift
     if "$@" >"$work/out" 2>&1; then
         passed=$((passed + 1))
-        echo "ok   $name: $(grep -E '^(corrupt|threads|ohe50k):' "$work/out" | head -1)"
+        echo "ok   $name: $(grep -E '^(corrupt|threads|ohe50k|bounds|frost convert):' "$work/out" | head -1)"
     else
         failed=$((failed + 1))
         echo "FAIL $name"
@@ -61,6 +64,51 @@ for m in rf pipe; do
     check "corruption of a converted $m model" "$work/corrupt" "$work/$m.frost" "$work/$m.csv" 10000
 done
 
+# 1b. scikit-learn Pipelines nested 20,000 deep (written without MARKs, which the VM caps
+# sooner) and containing themselves: the converter follows steps recursively, and both once
+# overflowed its stack; the VM now refuses the graph before the converter sees it
+# (pk_limits.max_nesting). The ASan CLI must refuse each cleanly, naming the reason.
+$PY - "$work" <<'PYEOF'
+import io, pickle, sys, threading, warnings
+warnings.filterwarnings("ignore")
+sys.setrecursionlimit(10**7)
+threading.stack_size(1 << 30)
+class NoMark(pickle._Pickler):
+    def _batch_setitems(self, items):
+        for k, v in items:
+            self.save(k); self.save(v); self.write(pickle.SETITEM)
+    def _batch_appends(self, items):
+        for x in items:
+            self.save(x); self.write(pickle.APPEND)
+def run():
+    import numpy as np
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    d = sys.argv[1]
+    s = StandardScaler().fit(np.arange(12.0).reshape(4, 3))
+    p = Pipeline([("s", s)])
+    for _ in range(20000):
+        p = Pipeline([("p", p)])
+    b = io.BytesIO()
+    NoMark(b, protocol=4).dump(p)
+    open(f"{d}/deep_pipeline.pkl", "wb").write(b.getvalue())
+    c = Pipeline([("s", s)])
+    c.steps.append(("again", c))
+    open(f"{d}/cyclic_pipeline.pkl", "wb").write(pickle.dumps(c, protocol=4))
+t = threading.Thread(target=run)
+t.start()
+t.join()
+PYEOF
+refuses() { # file, expected words
+    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 "$BUILD/asan/frost" convert -q "$1" \
+        "$work/refused.frost" >/dev/null 2>"$work/refuse.err"
+    rc=$?
+    cat "$work/refuse.err"
+    [ "$rc" -eq 1 ] && grep -q "$2" "$work/refuse.err" && ! grep -q Sanitizer "$work/refuse.err"
+}
+check "a Pipeline nested 20,000 deep is refused" refuses "$work/deep_pipeline.pkl" max_nesting
+check "a Pipeline containing itself is refused" refuses "$work/cyclic_pipeline.pkl" cycle
+
 # 2. threads under ThreadSanitizer (a TSan build of libfrost in $BUILD/tsan)
 if make --no-print-directory -s BUILD="$BUILD/tsan" CC=clang \
         CFLAGS="-g -O1 -fsanitize=thread" "$BUILD/tsan/libfrost.a" >"$work/tsan-build" 2>&1 &&
@@ -76,7 +124,28 @@ fi
 # 3. a 50,000-category one-hot scores 100,000 rows in bounded memory
 check "50,000-category one-hot, 100,000 rows" $PY tests/hardening/ohe50k.py "$work" "$BUILD/frost"
 
-# 4. the CLI under LeakSanitizer
+# 4. resource bounds: every case's verdict, time and peak RSS growth are printed
+mkdir -p "$work/bounds"
+if cc -std=c11 -O2 -g -Wall -Wextra -Werror $INC tests/hardening/bounds.c "$BUILD/libfrost.a" \
+        $LIBS -o "$work/bounds-bin" 2>"$work/bounds-build"; then
+    "$work/bounds-bin" "$work/bounds" >"$work/bounds.out" 2>&1
+    rc=$?
+    grep -E '^(ok|FAIL) ' "$work/bounds.out" | sed 's/^/     /'
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1))
+        echo "ok   resource bounds: $(grep '^bounds:' "$work/bounds.out")"
+    else
+        failed=$((failed + 1))
+        echo "FAIL resource bounds (exit $rc)"
+        tail -5 "$work/bounds.out"
+    fi
+else
+    failed=$((failed + 1))
+    echo "FAIL building the bounds driver"
+    tail -10 "$work/bounds-build"
+fi
+
+# 5. the CLI under LeakSanitizer
 C="${FROST_SHARED:-../shared}/corpus"
 leaks() {
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 "$BUILD/asan/frost" "$@" >/dev/null 2>"$work/lsan"

@@ -332,6 +332,37 @@ Test(csv_reader, record_limit)
     fclose(f);
 }
 
+/* Every empty field costs bookkeeping, so a line of commas is bounded by its field count, which
+ * is bounded by default; 0 lifts the bound. */
+Test(csv_reader, field_limit)
+{
+    csv_options o;
+    csv_options_init(&o);
+    cr_assert_eq(o.max_fields, CSV_DEFAULT_MAX_FIELDS);
+    cr_assert_eq(o.max_record_bytes, CSV_DEFAULT_MAX_RECORD);
+    const csv_field *fl;
+    size_t n;
+    for (size_t limit = 0; limit <= 3; limit += 3) {
+        FILE *f = stream_str("a,b,c\n,,,\n");
+        o.max_fields = limit;
+        csv_reader *r;
+        cr_assert_eq(csv_reader_new(f, &o, &r, NULL), 0);
+        fr_err e = { 0 };
+        cr_assert_eq(csv_reader_next(r, &fl, &n, &e), 0);
+        cr_assert_eq(n, 3);
+        if (limit) {
+            cr_assert_eq(csv_reader_next(r, &fl, &n, &e), FROST_ELIMIT);
+            cr_assert_not_null(strstr(e.msg, "more than 3 fields"), "%s", e.msg);
+            cr_assert_not_null(strstr(e.msg, "line 2"), "%s", e.msg);
+        } else {
+            cr_assert_eq(csv_reader_next(r, &fl, &n, &e), 0, "%s", e.msg);
+            cr_assert_eq(n, 4);
+        }
+        csv_reader_free(r);
+        fclose(f);
+    }
+}
+
 /* A 1 MB field, quoted and unquoted, crosses many read chunks and grows the record buffer. */
 Test(csv_reader, one_megabyte_field)
 {

@@ -147,25 +147,68 @@ Test(hostile, nesting_and_stack)
     free(b);
 }
 
+/* Deep or cyclic graphs are refused once decoded (pk_limits.max_nesting), because the converter
+ * follows estimators recursively: a Pipeline nested 30,000 deep or containing itself crashed it
+ * with a stack overflow. Decoding itself stays iterative: a million-deep list costs no stack. */
 Test(hostile, deep_and_cyclic_graphs)
 {
-    /* a list nested a million deep with a constant-size stack: L.append(N); L = N */
+    /* a list nested count + 1 deep with a constant-size VM stack: L.append(N); L = N */
     fr_err e;
     size_t n = 0;
-    uint8_t *b = repeat("\x80\x02]q\x05", "]q\x06" "a0h\x06", 7, 1000000, "0h\x05.", &n);
     pk_graph *g;
-    cr_assert_eq(pk_load(b, n, NULL, &g, &e), 0, "%s", e.msg);
-    FILE *devnull = fopen("/dev/null", "w");
-    pk_dump(pk_graph_root(g), devnull, 1000, 10); /* bounded: depth is capped */
-    pk_graph_free(g);
+    const size_t counts[] = {999, 1000, 1000000};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *b = repeat("\x80\x02]q\x05", "]q\x06" "a0h\x06", 7, counts[i], "0h\x05.", &n);
+        int rc = pk_load(b, n, NULL, &g, &e);
+        if (i == 0) {
+            cr_assert_eq(rc, 0, "%s", e.msg); /* 1000 deep: the limit itself */
+            FILE *devnull = fopen("/dev/null", "w");
+            pk_dump(pk_graph_root(g), devnull, 2000, 10);
+            fclose(devnull);
+            pk_graph_free(g);
+        } else {
+            cr_assert_eq(rc, FROST_ELIMIT);
+            cr_assert(strstr(e.msg, "pk_limits.max_nesting"), "%s", e.msg);
+        }
+        free(b);
+    }
+    /* a lower limit is honoured */
+    uint8_t *b = repeat("\x80\x02]q\x05", "]q\x06" "a0h\x06", 7, 10, "0h\x05.", &n);
+    pk_limits lim = {.max_nesting = 10};
+    cr_assert_eq(load_n(b, n, &lim, &e), FROST_ELIMIT);
+    lim.max_nesting = 11;
+    cr_assert_eq(load_n(b, n, &lim, &e), 0, "%s", e.msg);
     free(b);
+
     /* a list that contains itself */
     static const char cyc[] = "\x80\x02]q\x00h\x00" "a.";
-    cr_assert_eq(pk_load((const uint8_t *)cyc, sizeof cyc - 1, NULL, &g, &e), 0, "%s", e.msg);
-    cr_assert_eq(pk_item(pk_graph_root(g), 0), pk_graph_root(g));
-    pk_dump(pk_graph_root(g), devnull, 64, 10);
-    fclose(devnull);
+    cr_assert_eq(pk_load((const uint8_t *)cyc, sizeof cyc - 1, NULL, &g, &e), FROST_EFORMAT);
+    cr_assert(strstr(e.msg, "cycle"), "%s", e.msg);
+    /* ... but one object referenced twice is no cycle */
+    static const char shared[] = "\x80\x02]q\x00)q\x01" "ah\x01" "a.";
+    cr_assert_eq(pk_load((const uint8_t *)shared, sizeof shared - 1, NULL, &g, &e), 0, "%s",
+                 e.msg);
+    cr_assert_eq(pk_item(pk_graph_root(g), 0), pk_item(pk_graph_root(g), 1));
     pk_graph_free(g);
+
+    /* A shared object is measured once: its depth must still count on every path to it. R holds
+     * A (600 deep) directly, then through B, 500 deep: 1101 along the second path. */
+    uint8_t *a = repeat("\x80\x02]q\x05", "]q\x06" "a0h\x06", 7, 599, "0]q\x07h\x05" "a]q\x08",
+                        &n);
+    size_t na = n;
+    uint8_t *bb = repeat("", "]q\x09" "a0h\x09", 7, 499, "h\x05" "a0h\x08" "a.", &n);
+    uint8_t *both = malloc(na + n);
+    memcpy(both, a, na);
+    memcpy(both + na, bb, n);
+    cr_assert_eq(load_n(both, na + n, NULL, &e), FROST_ELIMIT);
+    cr_assert(strstr(e.msg, "pk_limits.max_nesting"), "%s", e.msg);
+    lim.max_nesting = 1101;
+    cr_assert_eq(load_n(both, na + n, &lim, &e), 0, "%s", e.msg);
+    lim.max_nesting = 1100;
+    cr_assert_eq(load_n(both, na + n, &lim, &e), FROST_ELIMIT);
+    free(a);
+    free(bb);
+    free(both);
 }
 
 Test(hostile, memory_limit)

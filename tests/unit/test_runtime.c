@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <pthread.h>
 
@@ -574,9 +575,10 @@ static ssize_t stall_hook(void *ctx, uint64_t offset, size_t len, ssize_t res)
     return res;
 }
 
-/* A failed batch returns only after every read it queued has completed: none can write into a
- * buffer after the call returns (the kernel's writes are invisible to ASan, so this shows it:
- * nothing completes on the ring once the call is back). The handle then works again. */
+/* A failed batch returns only after every read it queued has completed or been cancelled: none
+ * can write into a buffer after the call returns (the kernel's writes are invisible to ASan, so
+ * this shows it: nothing completes on the ring once the call is back, and every SQE the batch
+ * submitted has had its CQE). The handle then works again. */
 Test(runtime, no_read_outlives_a_failed_batch)
 {
     if (!uring_available())
@@ -603,6 +605,7 @@ Test(runtime, no_read_outlives_a_failed_batch)
     usleep(100000);
     cr_expect_eq(io_uring_cq_ready(&m->io.ring), 0, "a read completed after the call returned");
     cr_expect_eq(st.calls, seen, "the hook saw completions after the call returned");
+    cr_expect_eq(atomic_load(&m->counters.sqes), atomic_load(&m->counters.cqes));
     st.fail_first = 0;
     cr_assert_eq(frost_predict_proba(m, X, 300, out), 0, "%s", frost_errmsg(m));
     for (int r = 0; r < 300; r++) {
@@ -611,6 +614,102 @@ Test(runtime, no_read_outlives_a_failed_batch)
         cr_assert_eq(out[r * 2 + 1], want[1]);
     }
     frost_close(m);
+    free_forest(trees, fc.n_trees);
+    free(path);
+    free(dir);
+}
+
+/* A read that the kernel keeps in flight: the first request of the batch is redirected to an
+ * empty pipe (the seam's read_fd), which no one writes, so that read can only end by being
+ * cancelled; the first read from the file then fails. */
+typedef struct cancel_state {
+    int active;
+    int pipe_rd;
+    int redirected;
+    int failed;
+    int cancelled; /* completions that came back -ECANCELED */
+} cancel_state;
+
+static int cancel_read_fd(void *ctx, uint64_t offset, size_t len)
+{
+    (void)offset;
+    (void)len;
+    cancel_state *s = ctx;
+    if (!s->active || s->redirected)
+        return -1;
+    s->redirected = 1;
+    return s->pipe_rd;
+}
+
+static ssize_t cancel_on_read(void *ctx, uint64_t offset, size_t len, ssize_t res)
+{
+    (void)offset;
+    (void)len;
+    cancel_state *s = ctx;
+    if (res == -ECANCELED)
+        s->cancelled++;
+    if (s->active && res > 0 && !s->failed) {
+        s->failed = 1;
+        return -EIO;
+    }
+    return res;
+}
+
+/* Without cancellation this test never ends (the pipe read waits forever): the failed batch must
+ * cancel the read still in flight and reap its completion before returning. Afterwards bytes
+ * written to the pipe are still in the pipe, so no read that outlived the call took them (which
+ * would have been a kernel write into freed memory), every SQE has had its CQE, and the handle
+ * scores correctly on retry. */
+Test(runtime, a_failed_batch_cancels_reads_still_in_flight, .timeout = 20)
+{
+    if (!uring_available())
+        cr_skip_test("io_uring is not available here");
+    char *dir = tu_tmpdir();
+    forest_case fc = {40, 6, 2, 3001, 0, 0, 0};
+    fu_tree *trees = calloc(fc.n_trees, sizeof *trees);
+    char *path = write_random_forest(dir, &fc, trees, 19);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    cancel_state st = {.active = 1, .pipe_rd = p[0]};
+    rt_fault f = {.on_read = cancel_on_read, .read_fd = cancel_read_fd, .ctx = &st};
+    frost_open_options o;
+    frost_open_options_init(&o);
+    o.io = FROST_IO_URING;
+    frost_model *m;
+    fr_err e = {0};
+    cr_assert_eq(rt_open(path, &o, &f, &m, &e), 0, "%s", e.msg);
+    uint64_t s = 5;
+    double X[6 * 300], out[300 * 2], want[2];
+    random_rows(&s, X, 300, 6);
+    cr_expect_eq(frost_predict_proba(m, X, 300, out), FROST_EIO, "%s", frost_errmsg(m));
+    cr_assert_eq(st.redirected, 1, "no read was sent to the pipe");
+    cr_assert_eq(st.failed, 1, "no file read completed in the batch");
+    cr_expect_geq(atomic_load(&m->counters.cancels), 1);
+    cr_expect_geq(st.cancelled, 1, "the pipe read was not cancelled");
+    cr_expect_eq(atomic_load(&m->counters.sqes), atomic_load(&m->counters.cqes),
+                 "%llu SQEs submitted, %llu CQEs reaped",
+                 (unsigned long long)atomic_load(&m->counters.sqes),
+                 (unsigned long long)atomic_load(&m->counters.cqes));
+    cr_expect_eq(io_uring_cq_ready(&m->io.ring), 0);
+    cr_assert_eq(write(p[1], "frost", 5), 5);
+    usleep(50000);
+    cr_assert_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+    char back[8] = {0};
+    cr_expect_eq(read(p[0], back, sizeof back), 5, "a read outlived the call and took the bytes");
+    cr_expect_str_eq(back, "frost");
+    cr_expect_eq(io_uring_cq_ready(&m->io.ring), 0, "a completion arrived after the call");
+
+    st.active = 0;
+    cr_assert_eq(frost_predict_proba(m, X, 300, out), 0, "%s", frost_errmsg(m));
+    for (int r = 0; r < 300; r++) {
+        fu_forest_proba(trees, fc.n_trees, X + r * 6, 2, want);
+        cr_assert_eq(out[r * 2], want[0]);
+        cr_assert_eq(out[r * 2 + 1], want[1]);
+    }
+    cr_expect_eq(atomic_load(&m->counters.sqes), atomic_load(&m->counters.cqes));
+    frost_close(m);
+    close(p[0]);
+    close(p[1]);
     free_forest(trees, fc.n_trees);
     free(path);
     free(dir);

@@ -21,9 +21,12 @@
  *  - Lines that are completely empty are skipped, also at the end of the file. A one-column row
  *    holding a missing value is written `""` by Python's csv module, which is not empty, so no
  *    value is lost.
- *  - There is no limit on fields per record or bytes per field: memory is proportional to the
- *    largest record plus one read chunk. csv_options.max_record_bytes sets a bound
- *    (FROST_ELIMIT) for callers that want one.
+ *  - Memory is proportional to the largest record plus one read chunk, and a record is bounded
+ *    by default (csv_options: 16 MiB of field bytes, 2^20 fields; FROST_ELIMIT beyond), so one
+ *    hostile line — 100 MB without a line end, or millions of empty fields, each of which costs
+ *    24 bytes of bookkeeping — is refused after a bounded allocation instead of growing the
+ *    process by its size or several times it. The defaults are far above real inputs (the
+ *    widest seen are 15,000 columns); a caller sets 0 for no bound.
  *  - Bytes are passed through as they are (no encoding check): a field is whatever lies between
  *    the separators, with quoting removed.
  *
@@ -59,11 +62,17 @@ typedef struct csv_field {
 typedef struct csv_options {
     size_t size;                  /* sizeof(csv_options): set by csv_options_init */
     char delimiter;               /* field separator; ',' by default. Must not be '"', CR or LF */
-    size_t max_record_bytes;      /* longest record accepted (FROST_ELIMIT beyond); 0 = no bound */
+    size_t max_record_bytes;      /* longest record accepted (FROST_ELIMIT beyond); 0 = no bound;
+                                   * csv_options_init: CSV_DEFAULT_MAX_RECORD */
     size_t read_chunk;            /* bytes requested per fread; 0 = 64 KiB. Tests use tiny chunks
                                    * to cross every state boundary */
     const frost_allocator *alloc; /* NULL = malloc/realloc/free; must outlive the reader */
+    size_t max_fields;            /* most fields in one record (FROST_ELIMIT beyond); 0 = no bound;
+                                   * csv_options_init: CSV_DEFAULT_MAX_FIELDS */
 } csv_options;
+
+#define CSV_DEFAULT_MAX_RECORD ((size_t)16 << 20)
+#define CSV_DEFAULT_MAX_FIELDS ((size_t)1 << 20)
 
 void csv_options_init(csv_options *opts);
 

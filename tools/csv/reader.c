@@ -39,6 +39,7 @@ struct csv_reader {
     frost_allocator alloc;     /* copy of the caller's allocator, or the default one */
     char delim;                /* field separator */
     size_t max_record;         /* FROST_ELIMIT beyond this many record bytes; 0 = unbounded */
+    size_t max_fields;         /* FROST_ELIMIT beyond this many fields in a record; 0 = unbounded */
     unsigned char stop[256];   /* CSV_STOP_* bits per byte value */
 
     unsigned char *buf;        /* read chunk */
@@ -94,6 +95,8 @@ void csv_options_init(csv_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->size = sizeof *opts;
     opts->delimiter = ',';
+    opts->max_record_bytes = CSV_DEFAULT_MAX_RECORD;
+    opts->max_fields = CSV_DEFAULT_MAX_FIELDS;
 }
 
 int csv_reader_new(FILE *f, const csv_options *opts, csv_reader **out, fr_err *e)
@@ -126,6 +129,7 @@ int csv_reader_new(FILE *f, const csv_options *opts, csv_reader **out, fr_err *e
     r->alloc = *a;
     r->delim = o.delimiter;
     r->max_record = o.max_record_bytes;
+    r->max_fields = o.max_fields;
     /* At least 4 bytes, so the first fill can hold the whole 3-byte BOM. */
     r->buf_cap = o.read_chunk ? (o.read_chunk < 4 ? 4 : o.read_chunk) : CSV_DEFAULT_CHUNK;
     r->line = 1;
@@ -248,6 +252,10 @@ static int csv_append(csv_reader *r, fr_err *e, const void *p, size_t n)
 
 static int csv_begin_field(csv_reader *r, fr_err *e)
 {
+    if (r->max_fields && r->n_fields >= r->max_fields)
+        return csv_sticky(r, e, FROST_ELIMIT,
+                          "csv: record starting on line %llu has more than %zu fields",
+                          (unsigned long long)r->record_line, r->max_fields);
     if (r->n_fields == r->fields_cap) {
         size_t cap = r->fields_cap;
         if (csv_grow(&r->alloc, (void **)&r->offs, &cap, r->n_fields + 1, sizeof *r->offs))

@@ -527,6 +527,8 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
     }
     pk_obj *root;
     rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, NULL, &root, e);
+    if (!rc)
+        rc = pk_graph_check(root, lim.max_nesting, e);
     if (rc) {
         pk_graph_free(g);
         return rc;

@@ -127,6 +127,33 @@ static int take(pk_vm *vm, size_t n, const uint8_t **p)
     return 0;
 }
 
+/* A length-prefixed argument: a little-endian count of `width` bytes (1, 4 or 8), then that many
+ * bytes. A 4-byte count is signed where pickle.py reads it with '<i' (BINSTRING, LONG4); such a
+ * count below zero is refused with `negative` as the message, NULL meaning the count is unsigned.
+ * An 8-byte count is compared with what remains before any use, so it never wraps size_t. */
+static int take_counted(pk_vm *vm, unsigned width, const char *negative, const uint8_t **p,
+                        size_t *n)
+{
+    const uint8_t *c = NULL;
+    int rc = take(vm, width, &c);
+    if (rc)
+        return rc;
+    uint64_t len;
+    if (width == 1) {
+        len = c[0];
+    } else if (width == 4) {
+        if (negative && (int32_t)pk_le32(c) < 0)
+            return bad(vm, negative);
+        len = pk_le32(c);
+    } else {
+        len = pk_le64(c);
+    }
+    if (len > vm->len - vm->pos)
+        return pk_truncated(vm);
+    *n = (size_t)len;
+    return take(vm, (size_t)len, p);
+}
+
 /* A protocol-0 argument: the bytes up to '\n' (excluded), which is consumed. */
 static int take_line(pk_vm *vm, const char **p, size_t *n)
 {
@@ -1136,22 +1163,11 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
             return rc;
         return push(vm, new_int(vm, pk_le16(p)));
     case OP_LONG1:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        n = p[0];
-        if ((rc = take(vm, n, &p)))
+    case OP_LONG4:
+        if ((rc = take_counted(vm, op == OP_LONG1 ? 1 : 4, "LONG4 with a negative byte count",
+                               &p, &n)))
             return rc;
         return push(vm, new_long_bytes(vm, p, n));
-    case OP_LONG4: {
-        if ((rc = take(vm, 4, &p)))
-            return rc;
-        int32_t len = (int32_t)pk_le32(p);
-        if (len < 0)
-            return bad(vm, "LONG4 with a negative byte count");
-        if ((rc = take(vm, (size_t)len, &p)))
-            return rc;
-        return push(vm, new_long_bytes(vm, p, (size_t)len));
-    }
     case OP_FLOAT:
         if ((rc = take_line(vm, &line, &n)))
             return rc;
@@ -1183,49 +1199,20 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
         if ((rc = decode_string_repr(vm, line, n, &a)))
             return rc;
         return push(vm, a);
-    case OP_BINSTRING: {
-        if ((rc = take(vm, 4, &p)))
-            return rc;
-        int32_t len = (int32_t)pk_le32(p);
-        if (len < 0)
-            return bad(vm, "BINSTRING with a negative length");
-        if ((rc = take(vm, (size_t)len, &p)))
-            return rc;
-        return push(vm, new_py2str(vm, p, (size_t)len));
-    }
+    case OP_BINSTRING:
     case OP_SHORT_BINSTRING:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        n = p[0];
-        if ((rc = take(vm, n, &p)))
+        if ((rc = take_counted(vm, op == OP_BINSTRING ? 4 : 1, "BINSTRING with a negative length",
+                               &p, &n)))
             return rc;
         return push(vm, new_py2str(vm, p, n));
     case OP_BINBYTES:
-        if ((rc = take(vm, 4, &p)))
-            return rc;
-        n = pk_le32(p);
-        if ((rc = take(vm, n, &p)))
-            return rc;
-        return push(vm, new_bytes_ref(vm, p, n, 0));
     case OP_SHORT_BINBYTES:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        n = p[0];
-        if ((rc = take(vm, n, &p)))
-            return rc;
-        return push(vm, new_bytes_ref(vm, p, n, 0));
     case OP_BINBYTES8:
-    case OP_BYTEARRAY8: {
-        if ((rc = take(vm, 8, &p)))
+    case OP_BYTEARRAY8:
+        if ((rc = take_counted(vm, op == OP_SHORT_BINBYTES ? 1 : op == OP_BINBYTES ? 4 : 8, NULL,
+                               &p, &n)))
             return rc;
-        uint64_t len = pk_le64(p);
-        if (len > vm->len - vm->pos)
-            return pk_truncated(vm);
-        if ((rc = take(vm, (size_t)len, &p)))
-            return rc;
-        return push(vm, new_bytes_ref(vm, p, (size_t)len,
-                                      op == OP_BYTEARRAY8 ? PK_F_BYTEARRAY : 0));
-    }
+        return push(vm, new_bytes_ref(vm, p, n, op == OP_BYTEARRAY8 ? PK_F_BYTEARRAY : 0));
     case OP_UNICODE:
         if ((rc = take_line(vm, &line, &n)))
             return rc;
@@ -1233,29 +1220,12 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
             return rc;
         return push(vm, a);
     case OP_BINUNICODE:
-        if ((rc = take(vm, 4, &p)))
-            return rc;
-        n = pk_le32(p);
-        if ((rc = take(vm, n, &p)))
-            return rc;
-        return push_utf8(vm, p, n);
     case OP_SHORT_BINUNICODE:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        n = p[0];
-        if ((rc = take(vm, n, &p)))
+    case OP_BINUNICODE8:
+        if ((rc = take_counted(vm, op == OP_SHORT_BINUNICODE ? 1 : op == OP_BINUNICODE ? 4 : 8,
+                               NULL, &p, &n)))
             return rc;
         return push_utf8(vm, p, n);
-    case OP_BINUNICODE8: {
-        if ((rc = take(vm, 8, &p)))
-            return rc;
-        uint64_t len = pk_le64(p);
-        if (len > vm->len - vm->pos)
-            return pk_truncated(vm);
-        if ((rc = take(vm, (size_t)len, &p)))
-            return rc;
-        return push_utf8(vm, p, (size_t)len);
-    }
 
     /* containers */
     case OP_EMPTY_TUPLE:
@@ -1494,6 +1464,8 @@ void pk_limits_resolve(pk_limits *out, const pk_limits *in)
         out->max_memory = in->max_memory;
     if (in->max_depth)
         out->max_depth = in->max_depth;
+    if (in->max_nesting)
+        out->max_nesting = in->max_nesting;
     out->survey = in->survey;
 }
 
@@ -1507,6 +1479,8 @@ int pk_load(const uint8_t *data, size_t len, const pk_limits *lim, pk_graph **ou
         return FROST_ENOMEM;
     pk_obj *root;
     int rc = pk_run(g, data, len, 0, &l, 0, NULL, NULL, &root, e);
+    if (!rc)
+        rc = pk_graph_check(root, l.max_nesting, e);
     if (rc) {
         pk_graph_free(g);
         return rc;

@@ -62,6 +62,12 @@ typedef struct pk_limits {
     size_t max_memo;    /* memo slots; a PUT/GET index at or above this is refused (4 Mi) */
     size_t max_memory;  /* bytes of the graph's arena, objects and copies included (2 GiB) */
     unsigned max_depth; /* nested pickle streams (joblib object arrays) inside the outer one (2) */
+    /* Objects inside objects along any path from the root (1000), and no object may contain
+     * itself: checked once the stream is decoded, so consumers that follow the graph
+     * recursively (the converter does) meet neither deep nor endless paths. CPython's pickler
+     * recurses once per level and stops at its recursion limit, 1000 by default, so no model
+     * pickled with default settings comes near; and no scikit-learn model contains a cycle. */
+    unsigned max_nesting;
     /* Survey mode, for error messages only: a global outside the table is recorded as an inert
      * class token (never called, like every admitted class) instead of stopping the load, so
      * the caller can find *where* in the model the refused name sits (pk_graph_refused names the

@@ -75,6 +75,8 @@ enum {
 struct pk_obj {
     uint8_t kind;        /* pk_kind */
     uint8_t flags;       /* PK_F_* */
+    uint8_t walk;        /* pk_graph_check: 0 unseen, 1 on the current path, 2 done */
+    uint32_t height;     /* pk_graph_check, once done: levels of objects below and including it */
     union {
         int64_t i;                                        /* bool, int */
         double f;                                         /* float */
@@ -194,6 +196,9 @@ void pk_limits_resolve(pk_limits *out, const pk_limits *in);
 
 /* The "truncated pickle stream" error. */
 int pk_truncated(pk_vm *vm);
+/* Refuses a decoded graph with a path from root longer than max_nesting objects, or with a cycle
+ * (pk_limits.max_nesting). Iterative, with a path stack of at most max_nesting entries. */
+int pk_graph_check(pk_obj *root, unsigned max_nesting, fr_err *e);
 
 /* ---- numpy (numpy.c) --------------------------------------------------------------------- */
 

@@ -30,6 +30,7 @@ void pk_limits_default(pk_limits *lim)
     lim->max_memo = (size_t)1 << 22;
     lim->max_memory = (size_t)2 << 30;
     lim->max_depth = 2;
+    lim->max_nesting = 1000;
     lim->survey = 0;
 }
 
@@ -170,8 +171,10 @@ int pk_seq_push(pk_graph *g, pk_obj *seq, pk_obj *item, fr_err *e)
 {
     if (seq->u.seq.n == seq->u.seq.cap) {
         /* Geometric growth: the abandoned arrays add up to less than the final one, so growth
-         * costs at most twice the container's size and stays linear. */
-        size_t ncap = seq->u.seq.cap ? seq->u.seq.cap * 2 : 8;
+         * costs at most twice the container's size and stays linear. A first array of 2 slots
+         * fills one arena unit (PK_ALIGN): a pickle of a million one-item lists (nested or not)
+         * costs 48 bytes per list, not 96. */
+        size_t ncap = seq->u.seq.cap ? seq->u.seq.cap * 2 : 2;
         if (ncap > SIZE_MAX / sizeof(pk_obj *))
             return fr_fail(e, FROST_ELIMIT, "container too large");
         pk_obj **v = pk_alloc(g, ncap * sizeof(pk_obj *), e);
@@ -531,4 +534,99 @@ void pk_dump(const pk_obj *o, FILE *f, unsigned max_depth, size_t max_items)
     if (max_depth > 64)
         max_depth = 64;
     dump_rec(o, f, "", 0, max_depth, max_items, 0);
+}
+
+/* ---- shape of the decoded graph ---------------------------------------------------------- */
+
+/* The i-th object o refers to, or NULL past the last. */
+static pk_obj *child(const pk_obj *o, size_t i)
+{
+    switch ((pk_kind)o->kind) {
+    case PK_TUPLE:
+    case PK_LIST:
+    case PK_SET:
+    case PK_DICT: /* seq.n counts slots: keys and values alike */
+        return i < o->u.seq.n ? o->u.seq.v[i] : NULL;
+    case PK_OBJECT: {
+        const pk_object *ob = o->u.o;
+        pk_obj *fixed[4] = {ob->args, ob->kwargs, ob->listitems, ob->dictitems};
+        for (size_t k = 0; k < 4; k++) {
+            if (!fixed[k])
+                continue;
+            if (i == 0)
+                return fixed[k];
+            i--;
+        }
+        return i < ob->nstates ? ob->states[i] : NULL;
+    }
+    case PK_NDARRAY:
+    case PK_SCALAR:
+        return o->u.a && o->u.a->items && i < o->u.a->count ? o->u.a->items[i] : NULL;
+    default:
+        return NULL;
+    }
+}
+
+int pk_graph_check(pk_obj *root, unsigned max_nesting, fr_err *e)
+{
+    typedef struct frame {
+        pk_obj *o;
+        size_t next; /* the next child to visit */
+    } frame;
+    if (!root || root->walk == 2)
+        return 0;
+    frame *path = malloc((size_t)(max_nesting + 1) * sizeof *path);
+    if (!path)
+        return fr_fail(e, FROST_ENOMEM, "out of memory checking the pickle's nesting");
+    size_t depth = 0;
+    int rc = 0;
+    path[depth++] = (frame){root, 0};
+    root->walk = 1;
+    root->height = 1;
+    while (depth && !rc) {
+        frame *f = &path[depth - 1];
+        pk_obj *c = NULL;
+        while (!c && (c = child(f->o, f->next)) != NULL) {
+            f->next++;
+            if (c->walk == 2) {
+                /* already measured (objects may be shared): its height continues this path */
+                if (depth + c->height > max_nesting)
+                    rc = fr_fail(e, FROST_ELIMIT,
+                                 "pickle nests objects more than %u deep "
+                                 "(limit: pk_limits.max_nesting)", max_nesting);
+                else if (c->height + 1 > f->o->height)
+                    f->o->height = c->height + 1;
+                c = NULL;
+                if (rc)
+                    break;
+            } else if (c->walk == 1) {
+                rc = fr_fail(e, FROST_EFORMAT,
+                             "pickle holds a reference cycle: a value of kind '%s' contains "
+                             "itself, which no scikit-learn model does",
+                             pk_kind_name((pk_kind)c->kind));
+                break;
+            }
+        }
+        if (rc)
+            break;
+        if (c) {
+            if (depth == max_nesting) {
+                rc = fr_fail(e, FROST_ELIMIT,
+                             "pickle nests objects more than %u deep (limit: pk_limits.max_nesting)",
+                             max_nesting);
+                break;
+            }
+            c->walk = 1;
+            c->height = 1;
+            path[depth++] = (frame){c, 0};
+            continue;
+        }
+        /* every child done: o's height is final */
+        f->o->walk = 2;
+        depth--;
+        if (depth && f->o->height + 1 > path[depth - 1].o->height)
+            path[depth - 1].o->height = f->o->height + 1;
+    }
+    free(path);
+    return rc;
 }
