@@ -129,7 +129,8 @@ typedef enum frost_task {
 typedef struct frost_info {
     size_t size;           /* sizeof(frost_info), set by the caller */
     frost_task task;
-    uint32_t n_features;   /* columns the model expects */
+    uint32_t n_features;   /* the estimator's features (with preprocessing: what the program
+                            * makes; without: the input columns, = n_inputs) */
     uint32_t n_outputs;    /* 1 unless multi-output */
     uint32_t n_classes;    /* total class columns over all outputs (classifiers), else 0 */
     uint32_t n_trees;
@@ -180,7 +181,8 @@ FROST_API int frost_meta_at(const frost_model *model, uint32_t index, const char
 
 /* ---- scoring ----------------------------------------------------------------------------- */
 
-/* X is row-major, n_rows × n_features doubles (NaN = missing). Trees compare the float32 cast of
+/* X is row-major, n_rows × n_inputs doubles (frost_info.n_inputs: the raw input columns, which
+ * a model with preprocessing transforms first; NaN = missing). Trees compare the float32 cast of
  * each value, as scikit-learn does.
  *
  * frost_predict writes n_rows × n_outputs doubles: for a classifier the index of the predicted

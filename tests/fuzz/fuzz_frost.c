@@ -86,12 +86,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         frost_info info = {.size = sizeof info};
         frost_model_info(m, &info);
         size_t rows = 1 + ((variant >> 2) & 3) * 10; /* 1 row (lazy) up to 31 (batch) */
-        if (info.n_features <= 4096 && info.n_classes <= 4096) {
-            double *X = malloc(rows * info.n_features * sizeof *X);
+        /* frost_predict reads n_inputs columns per row (the program's inputs, if any) */
+        if (info.n_inputs <= 4096 && info.n_classes <= 4096) {
+            double *X = malloc(rows * info.n_inputs * sizeof *X);
             size_t w = info.n_classes > info.n_outputs ? info.n_classes : info.n_outputs;
             double *out = malloc(rows * (w ? w : 1) * sizeof *out);
             if (X && out) {
-                for (size_t i = 0; i < rows * info.n_features; i++)
+                for (size_t i = 0; i < rows * info.n_inputs; i++)
                     X[i] = i % 7 == 3 ? NAN : (double)((int)(i * 2654435761u % 2001) - 1000) / 250;
                 int rc = frost_predict(m, X, rows, out);
                 if (rc > 0 || rc < FROST_ELIMIT)
