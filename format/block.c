@@ -12,7 +12,7 @@ int fmt_block_verify(const fmt_header *h, uint32_t index, const uint8_t *stored,
 {
     if (index >= h->n_blocks)
         return fr_fail(e, FROST_EINVAL, "block %u does not exist", index);
-    const fmt_block *b = &h->blocks[index];
+    const fmt_block bv = fmt_block_at(h, index), *b = &bv;
     if (XXH3_64bits(stored, b->stored_size) != b->checksum)
         return FR_CORRUPT(e, "block %u: checksum mismatch", index);
     return 0;
@@ -24,7 +24,7 @@ int fmt_block_decode(const fmt_header *h, uint32_t index, const uint8_t *stored,
     int rc = fmt_block_verify(h, index, stored, e);
     if (rc)
         return rc;
-    const fmt_block *b = &h->blocks[index];
+    const fmt_block bv = fmt_block_at(h, index), *b = &bv;
     if (b->codec == FMT_CODEC_NONE) {
         if (raw != stored)
             memcpy(raw, stored, b->raw_size);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endian.h"
 #include "err.h"
 #include "frost.h"
 
@@ -64,6 +65,7 @@ enum fmt_chunk_kind { FMT_CHUNK_TOP = 1, FMT_CHUNK_BODY = 2 };
 static inline uint32_t fmt_ref_kind(uint32_t ref) { return ref & 7u; }
 static inline uint32_t fmt_ref_offset(uint32_t ref) { return ref & ~7u; }
 
+/* One entry of the block table, decoded (fmt_block_at). */
 typedef struct fmt_block {
     uint64_t offset;      /* file offset of the stored bytes */
     uint32_t stored_size; /* bytes on disk */
@@ -271,7 +273,9 @@ typedef struct fmt_header {
     uint8_t digest[16];   /* as stored (canonical XXH3-128) */
 
     uint32_t n_blocks;
-    fmt_block *blocks;
+    const uint8_t *block_table; /* the BLOCKS entries where the header holds them (32 bytes
+                                 * each, checked by the parser): no second copy of a table
+                                 * that runs to megabytes; read with fmt_block_at */
     uint32_t n_chunks;
     fmt_chunk *chunks;
 
@@ -329,6 +333,20 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
 int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const uint8_t *footer,
                      const frost_allocator *alloc, fmt_header *out, fr_err *e);
 void fmt_header_free(fmt_header *h);
+
+/* Block b's entry (b < n_blocks; the header buffer must still be alive). */
+static inline fmt_block fmt_block_at(const fmt_header *h, uint32_t b)
+{
+    const uint8_t *p = h->block_table + (size_t)b * 32;
+    return (fmt_block){.offset = fr_rd64(p), .stored_size = fr_rd32(p + 8),
+                       .raw_size = fr_rd32(p + 12), .codec = p[16],
+                       .checksum = fr_rdbe64(p + 24)};
+}
+
+static inline uint32_t fmt_block_raw_size(const fmt_header *h, uint32_t b)
+{
+    return fr_rd32(h->block_table + (size_t)b * 32 + 12);
+}
 
 /* Chunk-relative position of a block: the block index holding byte off of chunk c. */
 static inline uint32_t fmt_chunk_block_of(const fmt_header *h, uint32_t c, uint64_t off)

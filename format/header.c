@@ -176,17 +176,10 @@ static int parse_blocks(fmt_header *h, cursor *c, fr_err *e)
     if ((uint64_t)count * 32 != c->left)
         return FR_CORRUPT(e, "BLOCKS section: %u entries do not fill its %zu bytes", count,
                           c->left);
-    h->blocks = fr_calloc(h->alloc, count ? count : 1, sizeof *h->blocks);
-    if (!h->blocks)
-        return fr_fail(e, FROST_ENOMEM, "out of memory for %u blocks", count);
+    h->block_table = c->p;
     h->n_blocks = count;
     for (uint32_t i = 0; i < count; i++, c->p += 32, c->left -= 32) {
-        fmt_block *b = &h->blocks[i];
-        b->offset = fr_rd64(c->p);
-        b->stored_size = fr_rd32(c->p + 8);
-        b->raw_size = fr_rd32(c->p + 12);
-        b->codec = c->p[16];
-        b->checksum = fr_rdbe64(c->p + 24);
+        const fmt_block bv = fmt_block_at(h, i), *b = &bv;
         if (!all_zero(c->p + 17, 7))
             return FR_CORRUPT(e, "block %u: reserved bytes are not zero", i);
         if (b->raw_size == 0 || b->raw_size > h->block_size)
@@ -253,7 +246,7 @@ static int parse_chunks(fmt_header *h, cursor *c, fr_err *e)
                               next_block);
         if (ch->block_count == 0 || ch->block_count > h->n_blocks - ch->first_block)
             return FR_CORRUPT(e, "chunk %u: block count %u out of range", i, ch->block_count);
-        const fmt_block *b0 = &h->blocks[ch->first_block];
+        const fmt_block b0v = fmt_block_at(h, ch->first_block), *b0 = &b0v;
         if (b0->offset % FMT_PAGE != 0)
             return FR_CORRUPT(e, "chunk %u: first block not page-aligned", i);
         uint64_t want_start = (prev_end + FMT_PAGE - 1) / FMT_PAGE * FMT_PAGE;
@@ -262,7 +255,7 @@ static int parse_chunks(fmt_header *h, cursor *c, fr_err *e)
                               (unsigned long long)b0->offset);
         uint64_t raw = 0, pos = b0->offset;
         for (uint32_t j = 0; j < ch->block_count; j++) {
-            const fmt_block *b = &h->blocks[ch->first_block + j];
+            const fmt_block bv = fmt_block_at(h, ch->first_block + j), *b = &bv;
             if (b->offset != pos)
                 return FR_CORRUPT(e, "chunk %u: block %u does not follow its predecessor", i,
                                   ch->first_block + j);
@@ -965,7 +958,6 @@ void fmt_header_free(fmt_header *h)
     if (!h)
         return;
     const frost_allocator *a = h->alloc;
-    fr_free(a, h->blocks);
     fr_free(a, h->chunks);
     fr_free(a, h->n_classes);
     fr_free(a, h->init_raw);

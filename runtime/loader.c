@@ -33,10 +33,10 @@ static int claim_memory(frost_model *m, uint32_t b, fr_err *e)
         m->block_mem[b] = m->chunk_flat[c] + ((size_t)(b - h->chunks[c].first_block) << h->block_shift);
         return 0;
     }
-    m->block_mem[b] = rt_arena_alloc(&m->arena, h->blocks[b].raw_size, 64);
+    m->block_mem[b] = rt_arena_alloc(&m->arena, fmt_block_raw_size(h, b), 64);
     if (!m->block_mem[b])
         return fr_fail(e, FROST_ENOMEM, "out of memory for block %u (%u bytes)", b,
-                       h->blocks[b].raw_size);
+                       fmt_block_raw_size(h, b));
     return 0;
 }
 
@@ -48,7 +48,7 @@ static int decode_all(frost_model *m, const uint32_t *ids, size_t n, uint8_t *co
 {
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *stored = src ? src[i] : m->file_map + m->h.blocks[ids[i]].offset;
+        const uint8_t *stored = src ? src[i] : m->file_map + fmt_block_at(&m->h, ids[i]).offset;
         fr_err be;
         int brc = fmt_block_decode(&m->h, ids[i], stored, m->block_mem[ids[i]], &be);
         atomic_fetch_add(&m->counters.blocks_verified, 1);
@@ -74,8 +74,8 @@ static int load_claimed(frost_model *m, const uint32_t *ids, size_t n, uint8_t *
     /* Compressed blocks land in a staging area first; uncompressed ones straight in place. */
     size_t staging = 0;
     for (size_t i = 0; i < n; i++)
-        if (h->blocks[ids[i]].codec != FMT_CODEC_NONE)
-            staging += h->blocks[ids[i]].stored_size;
+        if (fmt_block_at(h, ids[i]).codec != FMT_CODEC_NONE)
+            staging += fmt_block_at(h, ids[i]).stored_size;
     uint8_t *stage = staging ? fr_malloc(m->alloc, staging) : NULL;
     rt_req *reqs = fr_calloc(m->alloc, n, sizeof *reqs);
     uint8_t **src = fr_calloc(m->alloc, n, sizeof *src);
@@ -85,7 +85,7 @@ static int load_claimed(frost_model *m, const uint32_t *ids, size_t n, uint8_t *
     }
     size_t n_reqs = 0, spos = 0;
     for (size_t i = 0; i < n; i++) {
-        const fmt_block *b = &h->blocks[ids[i]];
+        const fmt_block bv = fmt_block_at(h, ids[i]), *b = &bv;
         uint8_t *dst = b->codec == FMT_CODEC_NONE ? m->block_mem[ids[i]] : stage + spos;
         if (b->codec != FMT_CODEC_NONE)
             spos += b->stored_size;
@@ -203,7 +203,7 @@ static void flatten_chunks(frost_model *m)
             uint32_t b = ch->first_block + j;
             uint8_t *at = flat + ((size_t)j << h->block_shift);
             if (m->block_mem[b] != at)
-                memcpy(at, m->block_mem[b], h->blocks[b].raw_size);
+                memcpy(at, m->block_mem[b], fmt_block_raw_size(h, b));
         }
     }
 }

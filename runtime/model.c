@@ -209,7 +209,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         for (uint32_t c = 0; c < h->n_chunks; c++) {
             int plain = 1;
             for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
-                plain &= h->blocks[h->chunks[c].first_block + j].codec == FMT_CODEC_NONE;
+                plain &= fmt_block_at(h, h->chunks[c].first_block + j).codec == FMT_CODEC_NONE;
             if (plain)
                 m->chunk_flat[c] = m->file_map + h->chunks[c].offset;
         }
@@ -292,7 +292,8 @@ FROST_API int frost_verify(frost_model *m)
         goto free_bufs;
     }
     for (uint32_t b = 0; b < h->n_blocks && !rc; b++) {
-        rt_req r = {.offset = h->blocks[b].offset, .len = h->blocks[b].stored_size, .dst = stored};
+        fmt_block bb = fmt_block_at(h, b);
+        rt_req r = {.offset = bb.offset, .len = bb.stored_size, .dst = stored};
         rc = rt_io_read(&m->io, &r, 1, &m->counters, &e);
         if (!rc)
             rc = fmt_block_decode(h, b, stored, raw, &e);

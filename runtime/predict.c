@@ -123,7 +123,7 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
             return WALK_NEED;
         }
         bc->block = b;
-        bc->raw_size = h->blocks[b].raw_size;
+        bc->raw_size = fmt_block_raw_size(h, b);
         bc->mem = m->block_mem[b];
     }
     if ((coff & (h->block_size - 1)) + size > bc->raw_size)

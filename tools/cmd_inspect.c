@@ -238,7 +238,7 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
         fprintf(f, "%02x", h->digest[i]);
     fprintf(f, "\",\n  \"blocks\": [");
     for (uint32_t i = 0; i < h->n_blocks; i++) {
-        const fmt_block *b = &h->blocks[i];
+        const fmt_block bv = fmt_block_at(h, i), *b = &bv;
         fprintf(f, "%s\n    {\"offset\": %" PRIu64 ", \"stored_size\": %u, \"raw_size\": %u, "
                    "\"codec\": \"%s\", \"checksum\": \"%016" PRIx64 "\"}",
                 i ? "," : "", b->offset, b->stored_size, b->raw_size,

@@ -289,7 +289,7 @@ static void make_frost_inputs(void)
         free(p);
     }
 
-    const fmt_block *b0 = &h.blocks[0];
+    const fmt_block b0v = fmt_block_at(&h, 0), *b0 = &b0v;
     const uint8_t *data0 = base + b0->offset;
     uint8_t chunks[8 + 24] = {1}; /* CHUNKS body: count 1, reserved, one entry */
 
