@@ -39,6 +39,9 @@ static inline void *fr_calloc(const frost_allocator *a, size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         return NULL;
     size_t bytes = n * size;
+    if (!a) /* the C library's calloc knows when fresh pages are zero already: no memset, no
+             * page touched before it is used */
+        return calloc(n ? n : 1, size ? size : 1);
     void *p = fr_malloc(a, bytes);
     if (p && bytes)
         memset(p, 0, bytes);

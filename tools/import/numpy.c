@@ -919,13 +919,12 @@ static int array_copy(const pk_obj *o, const char *field, void *dst, size_t coun
     walker w;
     walker_init(&w, a);
     size_t rec = a->dtype->itemsize;
-    /* Trees hold millions of float64 thresholds and int64 child links: the common layouts
-     * (in order, little-endian, the dtype asked for) are copied in one pass, every other one
-     * goes element by element below. */
-    if (!w.fortran && !foff && rec == d->itemsize && d->byteorder != '>' && d->itemsize == 8 &&
-        d->kind == (f64 ? 'f' : 'i')) {
+    /* Trees hold millions of float64 thresholds and int64 child links (fields of the nodes'
+     * record array): the common layouts (in order, little-endian, the dtype asked for) are
+     * copied in one pass, every other one goes element by element below. */
+    if (!w.fortran && d->byteorder != '>' && d->itemsize == 8 && d->kind == (f64 ? 'f' : 'i')) {
         for (size_t k = 0; k < count; k++) {
-            uint64_t u = load_uint(a->data + k * 8, 8, '<');
+            uint64_t u = load_uint(a->data + k * rec + foff, 8, '<');
             if (f64)
                 memcpy(&df[k], &u, 8);
             else
