@@ -269,48 +269,28 @@ Test(combine, crafted_combine_fields_are_refused_cleanly)
 
 /* ---- allocation ----------------------------------------------------------------------------- */
 
-typedef struct counting {
-    long mallocs;
-} counting;
-
-static void *c_malloc(void *ctx, size_t n)
-{
-    ((counting *)ctx)->mallocs++;
-    return malloc(n);
-}
-static void *c_realloc(void *ctx, void *p, size_t n)
-{
-    ((counting *)ctx)->mallocs++;
-    return realloc(p, n);
-}
-static void c_free(void *ctx, void *p)
-{
-    (void)ctx;
-    free(p);
-}
-
 Test(combine, warm_voting_calls_allocate_nothing)
 {
     char *dir = tu_tmpdir();
     char *path = write_vote(dir, FMT_COMB_SOFT_VOTE);
-    counting cnt = {0};
-    frost_allocator a = {c_malloc, c_realloc, c_free, &cnt};
+    long mallocs = 0;
+    frost_allocator a = TU_COUNTING_ALLOCATOR(&mallocs);
     frost_open_options o;
     frost_open_options_init(&o);
     o.alloc = &a;
     frost_model *m;
     cr_assert_eq(frost_open(path, &o, &m), 0);
-    cr_expect_gt(cnt.mallocs, 0, "the hook is not used");
+    cr_expect_gt(mallocs, 0, "the hook is not used");
     double X[2 * N], proba[2 * N], pred[N];
     rows(X);
     cr_assert_eq(frost_predict_proba(m, X, N, proba), 0, "%s", frost_errmsg(m)); /* warms up */
-    long before = cnt.mallocs;
+    long before = mallocs;
     for (int k = 0; k < 50; k++) {
         cr_assert_eq(frost_predict_proba(m, X, N, proba), 0);
         cr_assert_eq(frost_predict(m, X, N, pred), 0);
         cr_assert_eq(frost_predict(m, X, 3, pred), 0); /* a small batch, once warm */
     }
-    cr_expect_eq(cnt.mallocs, before, "%ld allocations in 150 warm calls", cnt.mallocs - before);
+    cr_expect_eq(mallocs, before, "%ld allocations in 150 warm calls", mallocs - before);
     frost_close(m);
     free(path);
     free(dir);

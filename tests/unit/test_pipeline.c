@@ -182,48 +182,28 @@ Test(pipeline, saved_transformer_transforms_but_does_not_predict)
 
 /* ---- allocation ----------------------------------------------------------------------------- */
 
-typedef struct counting {
-    long mallocs;
-} counting;
-
-static void *c_malloc(void *ctx, size_t n)
-{
-    ((counting *)ctx)->mallocs++;
-    return malloc(n);
-}
-static void *c_realloc(void *ctx, void *p, size_t n)
-{
-    ((counting *)ctx)->mallocs++;
-    return realloc(p, n);
-}
-static void c_free(void *ctx, void *p)
-{
-    (void)ctx;
-    free(p);
-}
-
 Test(pipeline, warm_batch_calls_allocate_nothing)
 {
     char *dir = tu_tmpdir();
     char *path = write_model(dir, 1);
-    counting cnt = {0};
-    frost_allocator a = {c_malloc, c_realloc, c_free, &cnt};
+    long mallocs = 0;
+    frost_allocator a = TU_COUNTING_ALLOCATOR(&mallocs);
     frost_open_options o;
     frost_open_options_init(&o);
     o.alloc = &a;
     frost_model *m;
     cr_assert_eq(frost_open(path, &o, &m), 0);
-    cr_expect_gt(cnt.mallocs, 0, "the hook is not used");
+    cr_expect_gt(mallocs, 0, "the hook is not used");
     frost_column cols[3];
     frost_string s[N];
     columns(cols, s, 0);
     double proba[N * 2];
     cr_assert_eq(frost_predict_proba_columns(m, cols, 3, N, proba), 0); /* warms up */
-    long before = cnt.mallocs;
+    long before = mallocs;
     for (int k = 0; k < 100; k++)
         cr_assert_eq(frost_predict_proba_columns(m, cols, 3, N, proba), 0);
-    cr_expect_eq(cnt.mallocs, before, "%ld allocations in 100 warm batch calls",
-                 cnt.mallocs - before);
+    cr_expect_eq(mallocs, before, "%ld allocations in 100 warm batch calls",
+                 mallocs - before);
     frost_close(m);
     free(path);
     free(dir);

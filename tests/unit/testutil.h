@@ -39,4 +39,24 @@ static inline unsigned char *tu_read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* An allocator hook that counts allocations (malloc and realloc) into *ctx, a long: what the
+ * "warm calls allocate nothing" tests watch. */
+static inline void *tu_count_malloc(void *ctx, size_t n)
+{
+    ++*(long *)ctx;
+    return malloc(n);
+}
+static inline void *tu_count_realloc(void *ctx, void *p, size_t n)
+{
+    ++*(long *)ctx;
+    return realloc(p, n);
+}
+static inline void tu_count_free(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+#define TU_COUNTING_ALLOCATOR(counter)                                                          \
+    { tu_count_malloc, tu_count_realloc, tu_count_free, (counter) }
+
 #endif
