@@ -864,6 +864,10 @@ def cases():
         ("r", Ridge()), ("hgb", HistGradientBoostingRegressor(max_iter=5))]),
         ["num3", "count"], "reg", expect="refuse",
         needs=["votingregressor/hgb", "HistGradientBoostingRegressor"]))
+    C.append(Case("refuse_root_voting_member_one_vs_rest", lambda: VotingClassifier([
+        ("lr", LogisticRegression()), ("ovr", OneVsRestClassifier(LogisticRegression()))]),
+        ["num1", "num2"], "multi", expect="refuse",
+        needs=["votingclassifier/ovr", "OneVsRestClassifier"]))
     return C
 
 

@@ -1544,7 +1544,11 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     char final_path[300] = "";
     const char *root_name = cv_short_name(pk_class_name(root));
     char path[256];
-    snprintf(path, sizeof path, "%c%s", root_name[0] | 0x20, root_name + 1);
+    /* a root that is not a Pipeline has no step name: its class in lowercase, the name
+     * make_pipeline gives it and cv_locate writes too */
+    snprintf(path, sizeof path, "%s", root_name);
+    for (char *q = path; *q; q++)
+        *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
     if (pk_is_class(root, "sklearn.pipeline.Pipeline")) {
         const pk_obj *steps = pk_attr(root, "steps");
         size_t n = pk_len(steps);
