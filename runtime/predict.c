@@ -93,6 +93,20 @@ typedef struct block_cache {
 
 /* Finds the item ref names in tree t, enforcing FORMAT.md's placement rules. Returns 0 with *p
  * set, WALK_NEED with *block set when its block is not loaded, or a negative error. */
+/* Where byte off of tree T's space lies: its chunk and the offset in it (the top part in the
+ * top chunk, the rest in the body chunk). */
+static inline void tree_pos(const fmt_header *h, const fmt_tree *T, uint32_t off, uint32_t *c,
+                            uint64_t *coff)
+{
+    if (off < T->top_size) {
+        *c = h->top_chunk;
+        *coff = T->top_offset + off;
+    } else {
+        *c = T->body_chunk;
+        *coff = T->body_offset + (off - T->top_size);
+    }
+}
+
 static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t **p,
                   uint32_t *block, block_cache *bc, fr_err *e)
 {
@@ -105,17 +119,11 @@ static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t 
     uint32_t size = kind == FMT_REF_LEAF ? 8 * T->leaf_width : FMT_NODE_SIZE;
     if ((uint64_t)off + size > T->top_size + body_size)
         return FR_CORRUPT(e, "tree %u: ref 0x%x points past the tree", t, ref);
+    if (off < T->top_size && (uint64_t)off + size > T->top_size)
+        return FR_CORRUPT(e, "tree %u: item at %u straddles the top part's end", t, off);
     uint32_t c;
     uint64_t coff;
-    if (off < T->top_size) {
-        if ((uint64_t)off + size > T->top_size)
-            return FR_CORRUPT(e, "tree %u: item at %u straddles the top part's end", t, off);
-        c = h->top_chunk;
-        coff = T->top_offset + off;
-    } else {
-        c = T->body_chunk;
-        coff = T->body_offset + (off - T->top_size);
-    }
+    tree_pos(h, T, off, &c, &coff);
     uint32_t b = fmt_chunk_block_of(h, c, coff);
     if (b != bc->block) {
         if (!rt_block_ready(m, b)) {
@@ -146,11 +154,16 @@ static int check_split(const fmt_header *h, uint32_t t, uint32_t off, const uint
     return 0;
 }
 
-static inline int goes_left(const uint8_t *p, const double *x)
+/* The branch rule every walker follows (FORMAT.md): 1 when split p, whose feature word is word,
+ * sends the float32 input xv left — at or below the threshold, or missing with the NaN-left
+ * flag. A walker may pass nan_left = 0 for a tree that has no such flag (NaN then goes right, as
+ * `NaN <= threshold` is false); the child is at p + 12 - 4 × the result. */
+static inline uint32_t goes_left(const uint8_t *p, uint32_t word, float xv, int nan_left)
 {
-    uint32_t word = fr_rd32(p + 4);
-    float xv = (float)x[word & FMT_FEATURE_MASK];
-    return xv <= fr_rdf32(p) || (isnan(xv) && (word & FMT_NAN_LEFT));
+    uint32_t left = (uint32_t)(xv <= fr_rdf32(p));
+    if (nan_left)
+        left |= (uint32_t)(isnan(xv) != 0) & (word >> 31);
+    return left;
 }
 
 /* Asks the cache for the node ref names when it lies in the block the walk is in (the common
@@ -159,17 +172,11 @@ static inline void prefetch_item(const fmt_header *h, const fmt_tree *T, uint32_
                                  const block_cache *bc)
 {
     uint32_t off = fmt_ref_offset(ref);
+    if (off >= T->top_size && T->body_chunk == FMT_NONE)
+        return; /* past a tree without a body: locate will say so */
     uint32_t c;
     uint64_t coff;
-    if (off < T->top_size) {
-        c = h->top_chunk;
-        coff = T->top_offset + off;
-    } else if (T->body_chunk != FMT_NONE) {
-        c = T->body_chunk;
-        coff = T->body_offset + (off - T->top_size);
-    } else {
-        return;
-    }
+    tree_pos(h, T, off, &c, &coff);
     if (fmt_chunk_block_of(h, c, coff) == bc->block)
         __builtin_prefetch(bc->mem + (coff & (h->block_size - 1)));
 }
@@ -192,7 +199,8 @@ static int step_checked(const frost_model *m, uint32_t t, const double *x, uint3
     uint32_t l, rr;
     if ((rc = check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e)))
         return rc;
-    *ref = goes_left(p, x) ? l : rr;
+    uint32_t word = fr_rd32(p + 4);
+    *ref = goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1) ? l : rr;
     prefetch_item(&m->h, &m->h.trees[t], *ref, bc);
     return WALK_MOVED;
 }
@@ -252,7 +260,8 @@ static inline const uint8_t *walk_fast(const uint8_t *top, const uint8_t *body, 
 {
     while (!(r & FMT_REF_LEAF)) {
         const uint8_t *p = r < top_size ? top + r : body + (r - top_size);
-        r = fr_rd32(p + (goes_left(p, x) ? 8 : 12));
+        uint32_t word = fr_rd32(p + 4);
+        r = fr_rd32(p + 12 - 4 * goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
     }
     uint32_t off = fmt_ref_offset(r);
     return off < top_size ? top + off : body + (off - top_size);
@@ -303,11 +312,8 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
             }
             const uint8_t *p = rr < top_size ? top + rr : body_base + rr;
             uint32_t word = fr_rd32(p + 4);
-            float xv = x[g][word & FMT_FEATURE_MASK];
-            uint32_t left = (uint32_t)(xv <= fr_rdf32(p));
-            if (nan_left)
-                left |= (uint32_t)(isnan(xv) != 0) & (word >> 31);
-            r[g] = fr_rd32(p + 12 - 4 * left);
+            r[g] = fr_rd32(p + 12 - 4 * goes_left(p, word, x[g][word & FMT_FEATURE_MASK],
+                                                  nan_left));
             g++;
         }
     }
@@ -340,10 +346,8 @@ static inline void walk_trees(const fmt_header *h, uint8_t *const *flat, uint32_
             const uint8_t *p = rr < top_size[g] ? top[g] + rr : body_base[g] + rr;
             p = leaf ? parked_node : p;
             uint32_t word = fr_rd32(p + 4);
-            float xv = (float)x[word & FMT_FEATURE_MASK];
-            uint32_t left =
-                (uint32_t)(xv <= fr_rdf32(p)) | ((uint32_t)(isnan(xv) != 0) & (word >> 31));
-            uint32_t next = fr_rd32(p + 12 - 4 * left);
+            uint32_t next =
+                fr_rd32(p + 12 - 4 * goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
             r[g] = leaf ? rr : next;
             open |= leaf ^ 1u;
         }
