@@ -85,7 +85,6 @@ void *rt_arena_alloc(rt_arena *a, size_t size, size_t align)
     rt_region *r = region_new(a->alloc, at + size, a->plain);
     if (!r)
         return NULL;
-    a->reserved += r->size;
     /* A request that fills most of a region gets one of its own, behind the head, so the head's
      * free space still serves the small ones that follow. */
     if (a->head && at + size > (a->plain ? RT_PLAIN_STEP : RT_HUGE) / 2) {
@@ -148,5 +147,5 @@ void rt_arena_free(rt_arena *a)
         r = next;
     }
     a->head = NULL;
-    a->used = a->reserved = 0;
+    a->used = 0;
 }

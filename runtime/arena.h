@@ -23,7 +23,6 @@ typedef struct rt_arena {
     const frost_allocator *alloc; /* the caller's hook (regions come from it), or NULL: mmap */
     rt_region *head;              /* the region allocations are carved from; older ones follow */
     size_t used;                  /* bytes of head already handed out */
-    size_t reserved;              /* bytes of all regions (for frost_get_stats) */
     int plain;                    /* new regions: plain pages, sized to the request (rounded to
                                    * 64 KiB), where a whole huge page would be more memory than
                                    * the few faults it saves */
