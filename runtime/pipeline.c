@@ -849,13 +849,12 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
             memcpy(dst, feats, nb * nf * sizeof *feats);
         else if (h->combine)
             rc = combine_batch(m, w, nb, what == RUN_PROBA, dst, scratch + 2 * (size_t)n_slots, e);
-        else if (h->linear && m->lin_plan) /* scored row by row above */
-            ;
-        else if (h->linear)
-            for (size_t r = 0; r < nb; r++)
-                linear_row(h->linear, feats + r * nf, what == RUN_PROBA, dst + r * out_w,
-                           scratch + 2 * (size_t)n_slots);
-        else
+        else if (h->linear) {
+            if (!m->lin_plan) /* with a plan, each row was scored as its slots were made */
+                for (size_t r = 0; r < nb; r++)
+                    linear_row(h->linear, feats + r * nf, what == RUN_PROBA, dst + r * out_w,
+                               scratch + 2 * (size_t)n_slots);
+        } else
             rc = rt_ensemble_predict(m, feats, nb, what == RUN_PROBA, dst, e);
     }
     ws_release(m, w);
