@@ -164,6 +164,9 @@ FROST_API const char *frost_feature_name(const frost_model *model, uint32_t inde
 typedef enum frost_input_kind {
     FROST_INPUT_NUMERIC = 0, /* numbers; NaN = missing */
     FROST_INPUT_STRING = 1,  /* categories read as UTF-8 strings; absent = missing */
+    FROST_INPUT_UNUSED = 2,  /* a column the model lists (feature_names_in_) but never reads
+                              * (dropped by a ColumnTransformer): any value is accepted and
+                              * ignored, and the column may be absent */
 } frost_input_kind;
 
 /* The kind of input column index (FROST_INPUT_NUMERIC when out of range). */
