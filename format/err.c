@@ -15,8 +15,17 @@ int fr_fail(fr_err *e, int code, const char *fmt, ...)
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
         va_end(ap);
         e->code = code;
+        e->row1 = 0;
     }
     return code;
+}
+
+int fr_at_row(fr_err *e, uint64_t row)
+{
+    if (!e)
+        return FROST_EINVAL;
+    e->row1 = row + 1;
+    return e->code;
 }
 
 int fr_wrap(fr_err *e, const char *fmt, ...)
@@ -49,6 +58,7 @@ void fr_err_clear(fr_err *e)
     if (e) {
         e->code = 0;
         e->msg[0] = '\0';
+        e->row1 = 0;
     }
 }
 
@@ -63,6 +73,7 @@ int fr_corrupt_at(fr_err *e, const char *file, int line, const char *fmt, ...)
         va_end(ap);
         snprintf(e->msg, sizeof e->msg, "%s [%s:%d]", body, file, line);
         e->code = FROST_ECORRUPT;
+        e->row1 = 0;
     }
     return FROST_ECORRUPT;
 }

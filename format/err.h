@@ -10,11 +10,14 @@
 #define FROST_ERR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "frost.h"
 
 typedef struct fr_err {
     int code;       /* last FROST_E* code recorded, 0 when none */
     char msg[512];  /* NUL-terminated detail of the last failure */
+    uint64_t row1;  /* scoring: 1 + the 0-based input row the failure concerns; 0 when it concerns
+                     * no row (zero-initialised errors are row-less; fr_fail resets it) */
 } fr_err;
 
 /* Records code and a printf-style message in e (which may be NULL) and returns code, so call
@@ -25,6 +28,10 @@ int fr_fail(fr_err *e, int code, const char *fmt, ...)
 /* Prefixes the message already in e with "context: ", keeping the code; returns e->code. Used
  * when an inner layer's message needs the outer layer's position (file, step path, row). */
 int fr_wrap(fr_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Records, after fr_fail, that the failure concerns input row `row` (0-based within the call):
+ * frost_error_row reports it. Returns e->code. */
+int fr_at_row(fr_err *e, uint64_t row);
 
 /* Clears e. */
 void fr_err_clear(fr_err *e);

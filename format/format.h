@@ -9,6 +9,7 @@
 #ifndef FROST_FORMAT_H
 #define FROST_FORMAT_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@
 #include "frost.h"
 
 #define FMT_MAJOR 1
-#define FMT_MINOR 1
+#define FMT_MINOR 2
 #define FMT_PAGE 4096u
 #define FMT_SUPERBLOCK_SIZE 128u
 #define FMT_SECTION_ENTRY 32u
@@ -40,7 +41,10 @@ enum fmt_section_type {
     FMT_SEC_PROGRAM = 7,
     FMT_SEC_LINEAR = 8,
     FMT_SEC_COMBINE = 9,
+    FMT_SEC_CHECKS = 10,
 };
+/* Section types this version knows are 1 .. FMT_SEC_COUNT - 1. */
+#define FMT_SEC_COUNT 11
 
 /* ENSEMBLE kind 3: the tree table of a COMBINE's tree members (aggregation is per member) */
 #define FMT_ENS_MEMBERS 3u
@@ -117,7 +121,8 @@ enum fmt_opcode {
     FMT_OP_POLY = 7,
     FMT_OP_BINS = 8,
 };
-enum fmt_slot_kind { FMT_SLOT_NUM = 0, FMT_SLOT_STR = 1 };
+/* Slot kinds; FEATURES uses the same numbers. UNUSED (1.2) is an input nothing reads. */
+enum fmt_slot_kind { FMT_SLOT_NUM = 0, FMT_SLOT_STR = 1, FMT_SLOT_UNUSED = 2 };
 enum fmt_linear_rule {
     FMT_LIN_IDENTITY = 1,
     FMT_LIN_LOGISTIC = 2,
@@ -222,11 +227,54 @@ int fmt_combine_has_proba(const fmt_combine *c);
  * disagree). */
 uint32_t fmt_linear_classes(const fmt_linear *l);
 
+/* ---- input checks (FORMAT.md CHECKS, 1.2) ---------------------------------------------------- */
+
+#define FMT_CHECK_NAN 0x1u       /* a missing value is refused */
+#define FMT_CHECK_INF 0x2u       /* ±infinity is refused */
+#define FMT_CHECK_F32 0x4u       /* a value whose float32 rounding is infinite is refused */
+#define FMT_CHECK_ESTIMATOR 0x8u /* the estimator's check: skipped by a transform */
+#define FMT_CHECK_KNOWN 0xFu
+
+/* One step's refusal: what it refuses, in which slots, and who it is (for messages). */
+typedef struct fmt_check {
+    uint32_t rule;       /* FMT_CHECK_* bits */
+    uint32_t n_slots;
+    uint32_t *slots;     /* PROGRAM slots, or input columns without a program */
+    char *who;           /* "pipeline/scaler (StandardScaler)" */
+} fmt_check;
+
+/* The smallest |x| whose float32 rounding (to nearest, ties to even) is infinite: 2^128 - 2^103,
+ * halfway between FLT_MAX and 2^128, where the tie goes to the even neighbour, infinity. Testing
+ * against it avoids converting an out-of-range double to float, which C leaves undefined. */
+#define FMT_F32_OVERFLOW 0x1.ffffffp127
+
+/* Which rule refuses the numeric value v (FMT_CHECK_NAN / _INF / _F32), or 0 when v passes. */
+static inline uint32_t fmt_check_refuses(uint32_t rule, double v)
+{
+    if (isnan(v))
+        return rule & FMT_CHECK_NAN;
+    if (isinf(v))
+        return rule & FMT_CHECK_INF;
+    if ((rule & FMT_CHECK_F32) && (v >= FMT_F32_OVERFLOW || v <= -FMT_F32_OVERFLOW))
+        return FMT_CHECK_F32;
+    return 0;
+}
+
+/* Validates check number index against the slots it may read: n_slots of the given kinds
+ * (FMT_SLOT_*; NULL = all numeric); has_estimator: whether ESTIMATOR checks may appear. */
+int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, const uint8_t *kinds,
+                       int has_estimator, fr_err *e);
+void fmt_checks_free(const frost_allocator *a, fmt_check *checks, uint32_t n);
+
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the
  * per-row workspace. */
 #define FMT_MAX_SLOTS (1u << 24)
 
 void fmt_program_free(const frost_allocator *a, fmt_program *p);
+/* The input column slot s was computed from, when one column alone determines it (through
+ * imputers, scalers, encoders, bins and one-column terms), else UINT32_MAX; s itself for an
+ * input. p may be NULL (no program: every slot is an input). */
+uint32_t fmt_slot_origin(const fmt_program *p, uint32_t s);
 void fmt_linear_free(const frost_allocator *a, fmt_linear *l);
 
 /* Building a program (the importer does): an empty program over typed inputs; ops appended
@@ -253,6 +301,7 @@ void fmt_put_str(fmt_buf *b, const char *s);
 void fmt_program_write(const fmt_program *p, fmt_buf *b);
 void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
 void fmt_combine_write(const fmt_combine *c, fmt_buf *b);
+void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b);
 /* Parse a section body; input_kinds (n_inputs entries, or NULL = numeric) types the inputs. */
 int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
                       uint32_t n_inputs, const frost_allocator *a, fmt_program **out, fr_err *e);
@@ -308,6 +357,10 @@ typedef struct fmt_header {
     fmt_program *program;
     fmt_linear *linear;
     fmt_combine *combine;
+
+    /* CHECKS (1.2): the values scikit-learn refuses, in the order they are applied */
+    uint32_t n_checks;
+    fmt_check *checks;
 
     /* CLASSES (classifiers) */
     fmt_labels *classes;  /* n_outputs entries */
@@ -412,6 +465,8 @@ typedef struct fmt_model_desc {
     const fmt_program *program;       /* or NULL */
     const fmt_linear *linear;         /* or NULL */
     const fmt_combine *combine;       /* or NULL: with it, an ENSEMBLE is the MEMBERS tree table */
+    const fmt_check *checks;          /* n_checks input checks (CHECKS), or NULL */
+    uint32_t n_checks;
     const fmt_labels *classes;        /* n_outputs entries for classifiers */
     uint32_t n_meta;
     const char *const *meta_keys;

@@ -521,7 +521,7 @@ static int parse_features(fmt_header *h, cursor *c, fr_err *e)
             return fr_fail(e, FROST_ENOMEM, "out of memory for %u feature kinds", n);
         memcpy(h->feature_kinds, c->p, n);
         for (uint32_t i = 0; i < n; i++)
-            if (h->feature_kinds[i] > FMT_SLOT_STR)
+            if (h->feature_kinds[i] > FMT_SLOT_UNUSED)
                 return FR_CORRUPT(e, "FEATURES: column %u has unknown kind %u", i,
                                   h->feature_kinds[i]);
         c->p += n;
@@ -780,6 +780,45 @@ static int parse_meta(fmt_header *h, cursor *c, fr_err *e)
     return 0;
 }
 
+/* CHECKS (FORMAT.md, 1.2): parsed last, once the slots its checks read are known. */
+static int parse_checks(fmt_header *h, cursor *c, fr_err *e)
+{
+    uint32_t n;
+    int rc;
+    if ((rc = cur_u32(c, &n, e)))
+        return rc;
+    /* a check takes at least 16 bytes: rule, slot count, one slot, an empty who */
+    if (n == 0 || (uint64_t)n * 16 > c->left)
+        return FR_CORRUPT(e, "CHECKS: %u checks cannot fit %zu bytes", n, c->left);
+    h->checks = fr_calloc(h->alloc, n, sizeof *h->checks);
+    if (!h->checks)
+        return fr_fail(e, FROST_ENOMEM, "out of memory for %u checks", n);
+    h->n_checks = n;
+    uint32_t n_slots = h->program ? h->program->n_slots : h->n_inputs;
+    const uint8_t *kinds = h->program ? h->program->slot_kind : h->feature_kinds;
+    int has_estimator = h->has_ensemble || h->linear || h->combine;
+    for (uint32_t i = 0; i < n; i++) {
+        fmt_check *k = &h->checks[i];
+        if ((rc = cur_u32(c, &k->rule, e)) || (rc = cur_u32(c, &k->n_slots, e)))
+            return rc;
+        if (k->n_slots == 0 || (uint64_t)k->n_slots * 4 > c->left)
+            return FR_CORRUPT(e, "CHECKS: check %u: %u slots cannot fit %zu bytes", i,
+                              k->n_slots, c->left);
+        k->slots = fr_calloc(h->alloc, k->n_slots, sizeof *k->slots);
+        if (!k->slots)
+            return fr_fail(e, FROST_ENOMEM, "out of memory for %u checked slots", k->n_slots);
+        for (uint32_t j = 0; j < k->n_slots; j++)
+            if ((rc = cur_u32(c, &k->slots[j], e)))
+                return rc;
+        if ((rc = cur_str(c, h->alloc, &k->who, e)) ||
+            (rc = fmt_check_validate(k, i, n_slots, kinds, has_estimator, e)))
+            return rc;
+    }
+    if (c->left)
+        return FR_CORRUPT(e, "CHECKS: %zu trailing bytes", c->left);
+    return 0;
+}
+
 typedef struct section {
     uint32_t type, flags;
     uint64_t offset, length;
@@ -788,7 +827,7 @@ typedef struct section {
 static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_err *e)
 {
     section sec[FMT_MAX_SECTIONS];
-    const section *by_type[10] = {0};
+    const section *by_type[FMT_SEC_COUNT] = {0};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -810,7 +849,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             if (s->length && sec[j].length && s->offset < sec[j].offset + sec[j].length &&
                 sec[j].offset < s->offset + s->length)
                 return FR_CORRUPT(e, "sections %u and %u overlap", j, i);
-        if (s->type >= 1 && s->type <= 9) {
+        if (s->type >= 1 && s->type < FMT_SEC_COUNT) {
             if (by_type[s->type])
                 return FR_CORRUPT(e, "section type %u appears twice", s->type);
             by_type[s->type] = s;
@@ -821,8 +860,9 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             h->n_unknown_sections++;
         }
     }
-    static const char *names[10] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES", "CLASSES",
-                                    "METADATA", "PROGRAM", "LINEAR", "COMBINE"};
+    static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
+                                               "CLASSES", "METADATA", "PROGRAM", "LINEAR",
+                                               "COMBINE", "CHECKS"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -831,6 +871,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         return FR_CORRUPT(e, "both ENSEMBLE and LINEAR: a file holds one estimator");
     if (by_type[FMT_SEC_COMBINE] && h->minor < 1)
         return FR_CORRUPT(e, "COMBINE in a format %u.%u file (it needs 1.1)", h->major, h->minor);
+    if (by_type[FMT_SEC_CHECKS] && h->minor < 2)
+        return FR_CORRUPT(e, "CHECKS in a format %u.%u file (it needs 1.2)", h->major, h->minor);
     if (by_type[FMT_SEC_COMBINE] && by_type[FMT_SEC_LINEAR])
         return FR_CORRUPT(e, "both COMBINE and LINEAR: a file holds one estimator");
     if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM] &&
@@ -859,10 +901,10 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
                                 FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_COMBINE,
-                                FMT_SEC_CLASSES, FMT_SEC_METADATA};
-    int (*parsers[10])(fmt_header *, cursor *, fr_err *) = {
+                                FMT_SEC_CHECKS, FMT_SEC_CLASSES, FMT_SEC_METADATA};
+    int (*parsers[FMT_SEC_COUNT])(fmt_header *, cursor *, fr_err *) = {
         NULL, parse_blocks, parse_chunks, parse_ensemble, parse_features, parse_classes,
-        parse_meta, parse_program, parse_linear, parse_combine};
+        parse_meta, parse_program, parse_linear, parse_combine, parse_checks};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -883,11 +925,14 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     else if ((h->has_ensemble || h->linear) && h->n_features != est_in)
         return FR_CORRUPT(e, "the estimator takes %u features, its input provides %u",
                           h->n_features, est_in);
-    if (!h->program && h->feature_kinds)
-        for (uint32_t i = 0; i < h->n_inputs; i++)
-            if (h->feature_kinds[i] != FMT_SLOT_NUM)
-                return FR_CORRUPT(e, "FEATURES: string column %u without a PROGRAM to encode it",
-                                  i);
+    for (uint32_t i = 0; h->feature_kinds && i < h->n_inputs; i++) {
+        if (!h->program && h->feature_kinds[i] != FMT_SLOT_NUM)
+            return FR_CORRUPT(e, "FEATURES: %s column %u without a PROGRAM",
+                              h->feature_kinds[i] == FMT_SLOT_STR ? "string" : "unused", i);
+        if (h->feature_kinds[i] == FMT_SLOT_UNUSED && h->minor < 2)
+            return FR_CORRUPT(e, "FEATURES: unused column %u in a format %u.%u file (it needs "
+                              "1.2)", i, h->major, h->minor);
+    }
     if (!h->has_ensemble && !h->linear && !h->combine)
         h->n_features = h->program->n_outputs; /* a transformer: its outputs */
     if (h->task == FROST_TASK_CLASSIFIER && !h->classes)
@@ -970,6 +1015,7 @@ void fmt_header_free(fmt_header *h)
     fmt_program_free(a, h->program);
     fmt_linear_free(a, h->linear);
     fmt_combine_free(a, h->combine);
+    fmt_checks_free(a, h->checks, h->n_checks);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {
             if (h->classes[k].labels)

@@ -77,6 +77,9 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
             return FR_CORRUPT(e, "program op %u: input slot %u is not defined before it", index,
                               op->in[i]);
         uint32_t k = p->slot_kind[op->in[i]];
+        if (k == FMT_SLOT_UNUSED)
+            return FR_CORRUPT(e, "program op %u: reads input %u, which is marked unused", index,
+                              op->in[i]);
         int want_str = op->opcode == FMT_OP_IMPUTE_STR ||
                        (op->opcode == FMT_OP_ENCODE && op->cat_kind == FMT_SLOT_STR);
         int any = op->opcode == FMT_OP_INDICATOR;
@@ -142,6 +145,44 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
     default:
         return FR_CORRUPT(e, "program op %u: unknown opcode %u", index, op->opcode);
     }
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+/* The input column slot s was computed from, when one column alone determines it (an imputer,
+ * scaler, encoder or one-column term along the way), else UINT32_MAX. */
+uint32_t fmt_slot_origin(const fmt_program *p, uint32_t s)
+{
+    while (p && s >= p->n_inputs && s < p->n_slots) {
+        uint32_t first = p->n_inputs, i = 0;
+        while (i < p->n_ops && s >= first + p->ops[i].n_out)
+            first += p->ops[i++].n_out;
+        if (i == p->n_ops)
+            return UINT32_MAX;
+        const fmt_op *op = &p->ops[i];
+        uint32_t k = s - first;
+        switch (op->opcode) {
+        case FMT_OP_IMPUTE:
+        case FMT_OP_IMPUTE_STR:
+        case FMT_OP_INDICATOR:
+        case FMT_OP_SCALE:
+        case FMT_OP_NORMALIZE:
+            s = op->in[k];
+            break;
+        case FMT_OP_ENCODE:
+        case FMT_OP_BINS:
+            s = op->in[0];
+            break;
+        case FMT_OP_POLY:
+            if (op->term_off[k + 1] - op->term_off[k] != 1)
+                return UINT32_MAX;
+            s = op->in[op->term_idx[op->term_off[k]]];
+            break;
+        default:
+            return UINT32_MAX;
+        }
+    }
+    return p && s >= p->n_slots ? UINT32_MAX : s;
 }
 
 /* ---- building ------------------------------------------------------------------------------- */

@@ -43,6 +43,19 @@ typedef struct wblock {
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
+/* The smallest minor version that holds what the file uses (FORMAT.md superblock), so a file
+ * that needs nothing newer stays readable by older readers: 1.2 for CHECKS or an unused column,
+ * 1.1 for a COMBINE, else 1.0. */
+static uint32_t fmt_minor_needed(const fmt_model_desc *d)
+{
+    int unused = 0;
+    for (uint32_t i = 0; d->feature_kinds && i < d->n_inputs; i++)
+        unused |= d->feature_kinds[i] == FMT_SLOT_UNUSED;
+    if (d->n_checks || unused)
+        return 2;
+    return d->combine ? 1 : 0;
+}
+
 static int emit_zeros(fmt_emit_fn emit, void *ctx, uint64_t n, fr_err *e)
 {
     static const uint8_t zeros[4096];
@@ -71,8 +84,8 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     uint32_t *body_chunk = NULL;
     uint8_t **packs = NULL;
     uint32_t n_packs = 0;
-    fmt_buf sec[10] = {{0}};
-    for (int i = 0; i < 10; i++)
+    fmt_buf sec[FMT_SEC_COUNT] = {{0}};
+    for (int i = 0; i < FMT_SEC_COUNT; i++)
         sec[i].a = a;
     uint32_t n_chunks = 0, n_blocks = 0;
 
@@ -257,6 +270,8 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fmt_linear_write(d->linear, &sec[FMT_SEC_LINEAR]);
     if (d->combine)
         fmt_combine_write(d->combine, &sec[FMT_SEC_COMBINE]);
+    if (d->n_checks)
+        fmt_checks_write(d->checks, d->n_checks, &sec[FMT_SEC_CHECKS]);
     if (d->task == FROST_TASK_CLASSIFIER) {
         s = &sec[FMT_SEC_CLASSES];
         fmt_put_u32(s, d->n_outputs);
@@ -275,7 +290,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
             fmt_put_str(s, d->meta_values[i]);
         }
     }
-    for (int i = 1; i < 10; i++)
+    for (int i = 1; i < FMT_SEC_COUNT; i++)
         if (sec[i].oom) {
             rc = fr_fail(e, FROST_ENOMEM, "out of memory building the header");
             goto free_all;
@@ -284,13 +299,13 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     /* Header geometry, then block offsets, then the BLOCKS section. */
     uint32_t n_sec = 0;
     uint64_t pos = FMT_SUPERBLOCK_SIZE;
-    for (int i = 1; i < 10; i++)
+    for (int i = 1; i < FMT_SEC_COUNT; i++)
         if (i == FMT_SEC_BLOCKS || sec[i].len)
             n_sec++;
     pos += (uint64_t)n_sec * FMT_SECTION_ENTRY;
     uint64_t blocks_len = 8 + 32ull * n_blocks;
     uint64_t body_len = align_up(blocks_len, 8);
-    for (int i = 2; i < 10; i++)
+    for (int i = 2; i < FMT_SEC_COUNT; i++)
         body_len += align_up(sec[i].len, 8);
     uint64_t header_size = align_up(pos + body_len, FMT_PAGE);
     uint64_t at = header_size;
@@ -330,7 +345,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     uint64_t file_size = header_size + data_size + FMT_FOOTER_SIZE;
     memcpy(header, fmt_magic, 8);
     fr_wr16(header + 8, FMT_MAJOR);
-    fr_wr16(header + 10, d->combine ? FMT_MINOR : 0); /* 1.0 unless COMBINE needs 1.1 */
+    fr_wr16(header + 10, (uint16_t)fmt_minor_needed(d));
     fr_wr32(header + 12, 0);
     fr_wr32(header + 16, shift);
     fr_wr32(header + 20, n_sec);
@@ -339,7 +354,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     fr_wr64(header + 40, 0);
     fr_wr64(header + 48, file_size);
     uint8_t *ent = header + FMT_SUPERBLOCK_SIZE;
-    for (int i = 1; i < 10; i++) {
+    for (int i = 1; i < FMT_SEC_COUNT; i++) {
         if (i != FMT_SEC_BLOCKS && !sec[i].len)
             continue;
         fr_wr32(ent, (uint32_t)i);
@@ -390,7 +405,7 @@ free_all:
         fr_free(a, packs[p]);
     fr_free(a, packs);
     fr_free(a, header);
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < FMT_SEC_COUNT; i++)
         fr_free(a, sec[i].p);
     return rc;
 }

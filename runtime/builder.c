@@ -41,6 +41,8 @@ struct frost_builder {
     char **feature_names;   /* n_inputs names, or NULL */
     uint32_t n_meta;
     char **meta_keys, **meta_values;
+    fmt_check *checks;      /* input checks (CHECKS), in the order they apply */
+    uint32_t n_checks;
 };
 
 FROST_API void frost_write_options_init(frost_write_options *o)
@@ -370,6 +372,7 @@ FROST_API void frost_builder_free(frost_builder *b)
     fmt_program_free(NULL, b->program);
     fmt_linear_free(NULL, b->linear);
     fmt_combine_free(NULL, b->combine);
+    fmt_checks_free(NULL, b->checks, b->n_checks);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         free(b->meta_keys[i]);
         free(b->meta_values[i]);
@@ -397,6 +400,28 @@ int rt_builder_set_program(frost_builder *b, fmt_program *p)
     b->n_inputs = p->n_inputs;
     if (!b->has_ensemble && !b->linear)
         b->n_features = p->n_outputs;
+    return 0;
+}
+
+int rt_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots, uint32_t n,
+                         const char *who)
+{
+    if (!slots || !n || !who)
+        return bfail(b, FROST_EINVAL, "a check needs slots and a name");
+    fmt_check *grown = realloc(b->checks, (b->n_checks + 1) * sizeof *grown);
+    if (!grown)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->checks = grown;
+    fmt_check *c = &b->checks[b->n_checks];
+    *c = (fmt_check){.rule = rule, .n_slots = n, .slots = malloc(n * sizeof *slots),
+                     .who = dup_str(who)};
+    if (!c->slots || !c->who) {
+        free(c->slots);
+        free(c->who);
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    }
+    memcpy(c->slots, slots, n * sizeof *slots);
+    b->n_checks++;
     return 0;
 }
 
@@ -640,6 +665,15 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
                 return fr_fail(&b->err, FROST_EINVAL, "output %u has no class labels", k);
     if (b->ens_flags & FMT_ENS_RAW_ARGMAX && b->n_trees != 1)
         return bfail(b, FROST_EINVAL, "raw_argmax needs exactly one tree");
+    /* checks read what the file will hold: program slots, else the input columns */
+    for (uint32_t i = 0; i < b->n_checks; i++) {
+        int rc = fmt_check_validate(&b->checks[i], i,
+                                    b->program ? b->program->n_slots : b->n_inputs,
+                                    b->program ? b->program->slot_kind : NULL,
+                                    b->has_ensemble || b->linear || b->combine, &b->err);
+        if (rc)
+            return fr_fail(&b->err, FROST_EINVAL, "%s", b->err.msg);
+    }
     if (frost_builder_set_meta(b, "frost_version", FROST_VERSION_STRING))
         return b->err.code;
 
@@ -664,6 +698,8 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .program = b->program,
         .linear = b->linear,
         .combine = b->combine,
+        .checks = b->checks,
+        .n_checks = b->n_checks,
         .classes = b->classes,
         .n_meta = b->n_meta,
         .meta_keys = (const char *const *)b->meta_keys,

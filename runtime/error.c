@@ -1,7 +1,10 @@
 /*
- * error.c — error names, the per-handle last-error message and the per-thread one for calls
- * without a handle. frost_errmsg returns a thread-local copy so a message read on one thread is
- * never overwritten by a failure on another.
+ * error.c — error names, the last failure on each handle and the per-thread one for calls
+ * without a handle. A thread that just got an error code from a call on a model shared by
+ * several threads must read that call's detail, not another thread's later failure: each thread
+ * keeps its own last failure (with the model's serial number, never reused, so a model opened
+ * later at the same address is not confused with it), and the handle keeps the last of all
+ * threads for a reader that had none. frost_errmsg returns a thread-local copy.
  */
 #include <pthread.h>
 #include <string.h>
@@ -10,6 +13,8 @@
 
 static _Thread_local char tls_call_msg[sizeof(((fr_err *)0)->msg)];
 static _Thread_local char tls_copy[sizeof(((fr_err *)0)->msg)];
+static _Thread_local fr_err tls_err;         /* this thread's last failure on a model */
+static _Thread_local uint64_t tls_err_model; /* that model's serial; 0 = none */
 
 FROST_API const char *frost_strerror(int code)
 {
@@ -35,7 +40,22 @@ int rt_set_error(frost_model *m, const fr_err *e)
     pthread_mutex_lock(&m->err_lock);
     m->err = *e;
     pthread_mutex_unlock(&m->err_lock);
+    tls_err = *e;
+    tls_err_model = m->serial;
     return e->code;
+}
+
+/* The failure frost_errmsg / frost_error_row describe: this thread's last on m, else m's last. */
+static void last_error(const frost_model *m, fr_err *out)
+{
+    if (m->serial == tls_err_model) {
+        *out = tls_err;
+        return;
+    }
+    frost_model *mm = (frost_model *)m; /* the lock is not part of the logical state */
+    pthread_mutex_lock(&mm->err_lock);
+    *out = m->err;
+    pthread_mutex_unlock(&mm->err_lock);
 }
 
 void rt_set_thread_error(const fr_err *e)
@@ -48,10 +68,18 @@ FROST_API const char *frost_errmsg(const frost_model *m)
 {
     if (!m)
         return tls_call_msg;
-    frost_model *mm = (frost_model *)m; /* the lock is not part of the logical state */
-    pthread_mutex_lock(&mm->err_lock);
-    memcpy(tls_copy, m->err.msg, sizeof tls_copy);
-    pthread_mutex_unlock(&mm->err_lock);
+    fr_err e;
+    last_error(m, &e);
+    memcpy(tls_copy, e.msg, sizeof tls_copy);
     tls_copy[sizeof tls_copy - 1] = '\0';
     return tls_copy;
+}
+
+FROST_API int64_t frost_error_row(const frost_model *m)
+{
+    if (!m)
+        return -1;
+    fr_err e;
+    last_error(m, &e);
+    return e.row1 ? (int64_t)(e.row1 - 1) : -1;
 }

@@ -108,9 +108,15 @@ FROST_API int frost_open(const char *path, const frost_open_options *opts, frost
 /* Closes the model; waits for no I/O (none is in flight outside a call). NULL is accepted. */
 FROST_API void frost_close(frost_model *model);
 
-/* The detail of the last failure on model (NULL: on this thread, of a call without a handle).
- * The string is a thread-local copy, valid until the next frost call on this thread. */
+/* The detail of the last failure on model made by this thread (or, when this thread had none on
+ * it, by any thread); NULL model: of the last call without a handle on this thread. The string
+ * is a thread-local copy, valid until the next frost call on this thread. */
 FROST_API const char *frost_errmsg(const frost_model *model);
+
+/* The input row (0-based, within the failing call) that the failure frost_errmsg describes
+ * concerns — a value a step refuses, an unknown category — or -1 when it concerns no row.
+ * Such messages begin with "row N" (N = this + 1). */
+FROST_API int64_t frost_error_row(const frost_model *model);
 
 /* Reads and verifies every block now (what FROST_LOAD_EAGER does at open). */
 FROST_API int frost_load_all(frost_model *model);

@@ -81,6 +81,7 @@ typedef struct rt_ws rt_ws;           /* pipeline.c: one call's scratch, pooled 
 typedef struct rt_ens_ws rt_ens_ws;   /* predict.c: one call's batch buffers, pooled per model */
 
 struct frost_model {
+    uint64_t serial;              /* unique per model opened in this process (error.c) */
     frost_allocator alloc_copy;
     const frost_allocator *alloc; /* &alloc_copy, or NULL for malloc */
     int fd;
@@ -130,6 +131,11 @@ struct frost_model {
 int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out);
 int rt_builder_set_program(frost_builder *b, fmt_program *p);
 int rt_builder_set_linear(frost_builder *b, fmt_linear *l);
+/* Appends an input check (FORMAT.md CHECKS): rule FMT_CHECK_* over slots (program slots, or the
+ * input columns without a program), refused values reported as coming from `who`. Checks apply
+ * in the order they are added; they are validated when the file is written. */
+int rt_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots, uint32_t n,
+                         const char *who);
 /* A combination (FORMAT.md COMBINE) of members, each reading its own slots: the builder holds
  * nothing else yet; n_inputs are the input columns when no program follows. Tree members take
  * the trees frost_builder_add_tree adds until the next member; a linear member's l is taken
@@ -167,6 +173,24 @@ static inline int rt_block_ready(const frost_model *m, uint32_t b)
 {
     return atomic_load_explicit(&m->block_state[b], memory_order_acquire) == RT_BLOCK_READY;
 }
+
+/* One value of one row: an input column or a PROGRAM slot. */
+typedef struct rt_slot {
+    double num;
+    const char *str;  /* string slots: NULL when missing */
+    size_t len;
+} rt_slot;
+
+/* Input checks (checks.c, FORMAT.md CHECKS): a row's slots once the program has run
+ * (estimator: apply the estimator's checks too, i.e. predicting rather than transforming), or the
+ * rows of a numeric input matrix of a model without a program. On the first refused value: an
+ * error naming the row (row: 0-based within the call), the column and the step that refuses. */
+int rt_check_row(const frost_model *m, const rt_slot *slots, int estimator, size_t row,
+                 fr_err *e);
+int rt_check_matrix(const frost_model *m, const double *X, size_t n_rows, fr_err *e);
+
+/* Input column i's name, or "x<i>" for a model without names (buf holds it then). */
+const char *rt_input_name(const frost_model *m, uint32_t i, char *buf, size_t cap);
 
 /* Pipelines (pipeline.c): lookup tables built at open, and scoring through the program or a
  * linear estimator from a numeric input matrix. */

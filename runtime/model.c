@@ -88,6 +88,8 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     if (!m)
         return fr_fail(e, FROST_ENOMEM, "out of memory");
     memset(m, 0, sizeof *m);
+    static _Atomic uint64_t next_serial = 1;
+    m->serial = atomic_fetch_add(&next_serial, 1);
     if (o.alloc) {
         m->alloc_copy = *o.alloc;
         m->alloc = &m->alloc_copy;
@@ -366,7 +368,11 @@ FROST_API frost_input_kind frost_input_kind_of(const frost_model *m, uint32_t in
 {
     if (!m || !m->h.feature_kinds || index >= m->h.n_inputs)
         return FROST_INPUT_NUMERIC;
-    return m->h.feature_kinds[index] == FMT_SLOT_STR ? FROST_INPUT_STRING : FROST_INPUT_NUMERIC;
+    switch (m->h.feature_kinds[index]) {
+    case FMT_SLOT_STR: return FROST_INPUT_STRING;
+    case FMT_SLOT_UNUSED: return FROST_INPUT_UNUSED;
+    default: return FROST_INPUT_NUMERIC;
+    }
 }
 
 FROST_API const char *frost_output_name(const frost_model *m, uint32_t index)

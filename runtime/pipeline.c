@@ -22,12 +22,6 @@
 #define RT_BATCH_BYTES (4u << 20)
 #define RT_BATCH_MAX 256
 
-typedef struct rt_slot {
-    double num;
-    const char *str;  /* string slots: NULL when missing */
-    size_t len;
-} rt_slot;
-
 /* A category table ready for lookups: open addressing over hashes of the categories. */
 struct rt_encoder {
     uint32_t mask;      /* table size - 1 (a power of two), 0 when unused */
@@ -303,17 +297,17 @@ typedef struct source {
     const size_t *col_of;
 } source;
 
-static const char *input_name(const frost_model *m, uint32_t i, char *buf, size_t cap)
+const char *rt_input_name(const frost_model *m, uint32_t i, char *buf, size_t cap)
 {
     if (m->h.features_named)
         return m->h.feature_names[i];
-    snprintf(buf, cap, "#%u", i);
+    snprintf(buf, cap, "x%u", i); /* positional: the names inspect and the CLI show */
     return buf;
 }
 
-static int input_is_str(const frost_model *m, uint32_t i)
+static int input_kind(const frost_model *m, uint32_t i)
 {
-    return m->h.feature_kinds && m->h.feature_kinds[i] == FMT_SLOT_STR;
+    return m->h.feature_kinds ? m->h.feature_kinds[i] : FMT_SLOT_NUM;
 }
 
 /* Matches the given columns to the model's inputs: by name (equal names in order) or by
@@ -341,23 +335,26 @@ static int bind_columns(const frost_model *m, const frost_column *cols, size_t n
                 col_of[i] = c;
             }
         }
-        if (col_of[i] == SIZE_MAX && m->missing_columns == FROST_MISSING_AS_NAN)
-            continue; /* fetched as all-missing */
+        if (col_of[i] == SIZE_MAX &&
+            (m->missing_columns == FROST_MISSING_AS_NAN || input_kind(m, i) == FMT_SLOT_UNUSED))
+            continue; /* fetched as all-missing; an unused column need not be given at all */
         if (col_of[i] == SIZE_MAX) {
             char nb[32];
             if (missing++ < 12 && at < sizeof list)
                 at += (size_t)snprintf(list + at, sizeof list - at, "%s'%s'", at ? ", " : "",
-                                       input_name(m, i, nb, sizeof nb));
+                                       rt_input_name(m, i, nb, sizeof nb));
             continue;
         }
         const frost_column *col = &cols[col_of[i]];
         int str = col->type == FROST_COLUMN_STRING;
         if (col->type < FROST_COLUMN_DOUBLE || col->type > FROST_COLUMN_STRING || !col->values)
             return fr_fail(e, FROST_EINVAL, "column %zu: unknown type or no values", col_of[i]);
-        if (str != input_is_str(m, i)) {
+        if (input_kind(m, i) == FMT_SLOT_UNUSED)
+            continue; /* never read: any type will do */
+        if (str != (input_kind(m, i) == FMT_SLOT_STR)) {
             char nb[32];
             return fr_fail(e, FROST_ESCHEMA, "column '%s' holds %s, but the model reads it as %s",
-                           input_name(m, i, nb, sizeof nb), str ? "strings" : "numbers",
+                           rt_input_name(m, i, nb, sizeof nb), str ? "strings" : "numbers",
                            str ? "numbers" : "strings (categories)");
         }
     }
@@ -378,7 +375,8 @@ static void fetch(const frost_model *m, const source *src, size_t row, rt_slot *
         return;
     }
     for (uint32_t i = 0; i < n; i++) {
-        if (src->col_of[i] == SIZE_MAX) { /* absent, FROST_MISSING_AS_NAN */
+        if (src->col_of[i] == SIZE_MAX || input_kind(m, i) == FMT_SLOT_UNUSED) {
+            /* absent (FROST_MISSING_AS_NAN, or an unused column), or never read */
             slots[i].num = NAN;
             slots[i].str = NULL;
             slots[i].len = 0;
@@ -461,12 +459,15 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
             if (!op->unknown) {
                 char nb[32];
                 uint32_t in = op->in[0];
-                const char *col = in < m->h.n_inputs ? input_name(m, in, nb, sizeof nb) : "a derived column";
+                const char *col = in < m->h.n_inputs ? rt_input_name(m, in, nb, sizeof nb)
+                                                      : "a derived column";
                 if (x->str)
-                    return fr_fail(e, FROST_ESCHEMA, "row %zu, column '%s': unknown category '%.*s'",
-                                   row + 1, col, (int)(x->len > 200 ? 200 : x->len), x->str);
-                return fr_fail(e, FROST_ESCHEMA, "row %zu, column '%s': unknown category %.17g",
-                               row + 1, col, x->num);
+                    fr_fail(e, FROST_ESCHEMA, "row %zu, column '%s': unknown category '%.*s'",
+                            row + 1, col, (int)(x->len > 200 ? 200 : x->len), x->str);
+                else
+                    fr_fail(e, FROST_ESCHEMA, "row %zu, column '%s': unknown category %.17g",
+                            row + 1, col, x->num);
+                return fr_at_row(e, row);
             }
             target = op->unknown_target;
         } else {
@@ -822,6 +823,8 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
                     rc = run_op(m, i, slots, first, r0 + r, scratch, w->hot, e);
                     first += p->ops[i].n_out;
                 }
+                if (!rc)
+                    rc = rt_check_row(m, slots, what != RUN_TRANSFORM, r0 + r, e);
                 if (!rc && m->lin_plan && what != RUN_TRANSFORM) {
                     linear_row_sparse(m, slots, w->hot, what == RUN_PROBA,
                                       out + (r0 + r) * out_w, scratch + 2 * (size_t)n_slots);
@@ -831,6 +834,8 @@ static int run(frost_model *m, source *src, const frost_column *cols, size_t n_c
                     for (uint32_t j = 0; j < nf; j++)
                         feats[r * nf + j] = slots[p->outputs[j]].num;
             } else {
+                if ((rc = rt_check_row(m, slots, what != RUN_TRANSFORM, r0 + r, e)))
+                    break;
                 for (uint32_t j = 0; j < nf; j++)
                     feats[r * nf + j] = slots[j].num;
             }
@@ -866,7 +871,7 @@ int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba,
                       fr_err *e)
 {
     for (uint32_t i = 0; i < m->h.n_inputs; i++)
-        if (input_is_str(m, i))
+        if (input_kind(m, i) == FMT_SLOT_STR)
             return fr_fail(e, FROST_EINVAL, "the model reads string columns: use "
                            "frost_predict_columns");
     source src = {.X = X};

@@ -765,6 +765,7 @@ static int predict_common(frost_model *m, const double *X, size_t n_rows, double
         return 0;
     int rc = h->program || !h->has_ensemble || h->combine
                  ? rt_predict_matrix(m, X, n_rows, proba, out, &e)
+                 : rt_check_matrix(m, X, n_rows, &e) ? e.code
                  : rt_ensemble_predict(m, X, n_rows, proba, out, &e);
     return rc ? rt_set_error(m, &e) : 0;
 }

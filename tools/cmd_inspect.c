@@ -300,7 +300,9 @@ features:
         fprintf(f, "[");
         for (uint32_t i = 0; i < h->n_inputs; i++)
             fprintf(f, "%s\"%s\"", i ? ", " : "",
-                    h->feature_kinds[i] == FMT_SLOT_STR ? "string" : "numeric");
+                    h->feature_kinds[i] == FMT_SLOT_STR      ? "string"
+                    : h->feature_kinds[i] == FMT_SLOT_UNUSED ? "unused"
+                                                             : "numeric");
         fprintf(f, "]");
     }
     fprintf(f, ", \"names\": ");
@@ -320,6 +322,16 @@ features:
     print_linear_json(f, h->linear);
     fprintf(f, ",\n  \"combine\": ");
     print_combine_json(f, h->combine);
+    fprintf(f, ",\n  \"checks\": ");
+    if (!h->n_checks)
+        fprintf(f, "null");
+    for (uint32_t i = 0; i < h->n_checks; i++) {
+        fprintf(f, "%s\n    {\"rule\": %u, \"slots\": ", i ? "," : "[", h->checks[i].rule);
+        json_u32s(f, h->checks[i].slots, h->checks[i].n_slots);
+        fprintf(f, ", \"who\": ");
+        json_str(f, h->checks[i].who);
+        fprintf(f, "}%s", i + 1 == h->n_checks ? "\n  ]" : "");
+    }
     fprintf(f, ",\n  \"classes\": ");
     if (!h->classes) {
         fprintf(f, "null");
@@ -361,28 +373,15 @@ static void human_count(char *buf, size_t cap, uint64_t n)
 static void print_schema(FILE *f, const fmt_header *h)
 {
     const fmt_program *p = h->program;
-    uint32_t *origin = NULL;
-    if (p && (origin = malloc(p->n_slots * sizeof *origin))) {
-        uint32_t first = p->n_inputs;
-        for (uint32_t s = 0; s < p->n_slots; s++)
-            origin[s] = s < p->n_inputs ? s : UINT32_MAX;
-        for (uint32_t i = 0; i < p->n_ops; i++) {
-            const fmt_op *op = &p->ops[i];
-            int one_to_one = op->opcode == FMT_OP_IMPUTE || op->opcode == FMT_OP_IMPUTE_STR ||
-                             op->opcode == FMT_OP_SCALE;
-            for (uint32_t j = 0; one_to_one && j < op->n_out; j++)
-                origin[first + j] = origin[op->in[j]];
-            first += op->n_out;
-        }
-    }
+    static const char *const kind_names[] = {"numeric", "string", "unused (never read)"};
     uint32_t shown = h->n_inputs < 50 ? h->n_inputs : 50;
     for (uint32_t i = 0; i < shown; i++) {
-        int str = h->feature_kinds && h->feature_kinds[i] == FMT_SLOT_STR;
+        uint32_t kind = h->feature_kinds ? h->feature_kinds[i] : FMT_SLOT_NUM;
         fprintf(f, "    %4u  %-24s %s", i, h->features_named ? h->feature_names[i] : "",
-                str ? "string" : "numeric");
-        for (uint32_t k = 0; origin && k < p->n_ops; k++) {
+                kind_names[kind <= FMT_SLOT_UNUSED ? kind : 0]);
+        for (uint32_t k = 0; p && k < p->n_ops; k++) {
             const fmt_op *op = &p->ops[k];
-            if (op->opcode != FMT_OP_ENCODE || origin[op->in[0]] != i)
+            if (op->opcode != FMT_OP_ENCODE || fmt_slot_origin(p, op->in[0]) != i)
                 continue;
             fprintf(f, ", %u categories:", op->n_cat);
             for (uint32_t c = 0; c < op->n_cat && c < 8; c++) {
@@ -401,7 +400,6 @@ static void print_schema(FILE *f, const fmt_header *h)
     }
     if (h->n_inputs > shown)
         fprintf(f, "    … %u more (--json lists all)\n", h->n_inputs - shown);
-    free(origin);
 }
 
 static void print_text(FILE *f, const char *path, const frost_model *m)
@@ -473,6 +471,17 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 fprintf(f, " %u %s,", counts[k], names[k]);
         fprintf(f, " → %u columns\n", h->program->n_outputs);
     }
+    for (uint32_t i = 0; i < h->n_checks; i++) {
+        const fmt_check *c = &h->checks[i];
+        fprintf(f, "  %s %s: %s%s%s in %u column%s\n", i ? "          " : "refuses   ", c->who,
+                c->rule & FMT_CHECK_NAN ? "missing values, " : "",
+                c->rule & FMT_CHECK_INF ? "infinity" : "",
+                c->rule & FMT_CHECK_F32 ? " and values beyond float32" : "", c->n_slots,
+                c->n_slots == 1 ? "" : "s");
+    }
+    if (!h->n_checks && h->minor < 2)
+        fprintf(f, "  refuses    nothing: format %u.%u predates input checks (convert the model "
+                "again to refuse what scikit-learn refuses)\n", h->major, h->minor);
     const char *ver = frost_meta_get(m, "sklearn_version");
     if (ver)
         fprintf(f, "  sklearn    %s\n", ver);

@@ -30,10 +30,10 @@ the tolerance, and then again, bit for bit, with the same formulas computed thro
 library from a replay of sklearn's boosting sums ("vs libm softmax"); init scores that differ
 from sklearn's by an ulp are shown on "note" lines.
 
-NaN rows: sklearn 1.2 trees reject NaN at predict time ("Input X contains NaN"), so with the
-Debian oracle (1.2.1) NaN rows are never compared — the suite only checks that frost accepts
-them (exit 0, one output line per row) and says so in a `skip` line. Rows that overflow float32
-(|x| > FLT_MAX + half an ulp) are rejected by sklearn too and likewise not compared.
+NaN rows: sklearn 1.2 trees reject NaN at predict time ("Input X contains NaN"), and so must
+frost for models saved by 1.2 (FORMAT.md CHECKS): the suite checks that both refuse, frost naming
+the row and the column. Rows that overflow float32 (|x| ≥ FLT_MAX + half an ulp) are rejected by
+both too (tests/contract covers them).
 
 Float labels like 1.5: sklearn refuses non-integral float targets ("Unknown label type:
 'continuous'"), so those models are trained on ints and get a float classes_ after fit (predict
@@ -1166,7 +1166,8 @@ def extra_checks(R, case, est, data, cdir, model, names, tables_full, tag):
     ok = rc == 0 and len(got) == 1 and len(got[0]) == len(tables_full[0][0])
     out.append(("ok" if ok else "FAIL", f"{tag} predict, header only",
                 "" if ok else f"exit {rc}, {so!r:.80}"))
-    # NaN rows: sklearn 1.2 rejects them, so nothing to compare with; frost must take them
+    # NaN rows: sklearn 1.2 trees reject them ("Input X contains NaN"), so frost must too: exit
+    # 1 with a message naming the first such row and its column, and no row scored
     nrows = []
     for k, r in enumerate(rows[:20]):
         r = list(r)
@@ -1176,15 +1177,19 @@ def extra_checks(R, case, est, data, cdir, model, names, tables_full, tag):
         nrows.append(r)
     p = os.path.join(cdir, "nan.csv")
     write_csv(p, names, nrows)
+    try:
+        est.predict(np.full((1, n_features), np.nan))
+        sk_refuses = False
+    except ValueError as e:
+        sk_refuses = "NaN" in str(e)
     rc, so, se, _ = R.run(["predict", model, p] + (["--proba"] if case.clf else []))
     lines = len(read_csv_text(so))
-    if rc == 0 and lines == len(nrows) + 1:
-        out.append(("skip", f"{tag} NaN rows",
-                    f"frost scored {len(nrows)} rows; not compared: sklearn {SKV} trees "
-                    "reject NaN at predict"))
-    else:
-        out.append(("FAIL", f"{tag} NaN rows", f"exit {rc}, {lines} lines: "
-                    f"{se.strip()[:200]}"))
+    first = names[0] if names else "x0"
+    ok = sk_refuses and rc == 1 and lines <= 1 and "row 1," in se and "missing value" in se \
+        and f"'{first}'" in se
+    out.append(("ok" if ok else "FAIL", f"{tag} NaN rows refused as by sklearn {SKV}",
+                "" if ok else f"sklearn refuses: {sk_refuses}; frost exit {rc}, {lines} lines: "
+                f"{se.strip()[:200]}"))
     return out
 
 

@@ -46,6 +46,86 @@ void cv_sklearn_version(const pk_obj *est, int v[3])
         sscanf(s, "%d.%d.%d", &v[0], &v[1], &v[2]);
 }
 
+int cv_version_at_least(const pk_obj *o, int major, int minor)
+{
+    int v[3];
+    cv_sklearn_version(o, v);
+    return v[0] > major || (v[0] == major && v[1] >= minor);
+}
+
+int cv_add_check(conv *c, const pk_obj *o, uint32_t rule, const uint32_t *slots, uint32_t n,
+                 const char *path)
+{
+    if (!n)
+        return 0;
+    cv_checks *k = c->checks;
+    char who[1200];
+    const char *cls = cv_short_name(pk_class_name(o) ? pk_class_name(o) : "?");
+    if (path && *path)
+        snprintf(who, sizeof who, "%s (%s)", path, cls);
+    else
+        snprintf(who, sizeof who, "%s", cls);
+    fmt_check *grown = realloc(k->v, (k->n + 1) * sizeof *grown);
+    if (!grown)
+        return fr_fail(c->e, FROST_ENOMEM, "out of memory");
+    k->v = grown;
+    fmt_check *ck = &k->v[k->n];
+    *ck = (fmt_check){.rule = rule, .n_slots = n, .slots = malloc(n * sizeof *slots),
+                      .who = strdup(who)};
+    if (!ck->slots || !ck->who) {
+        free(ck->slots);
+        free(ck->who);
+        return fr_fail(c->e, FROST_ENOMEM, "out of memory");
+    }
+    memcpy(ck->slots, slots, n * sizeof *slots);
+    k->n++;
+    return 0;
+}
+
+/* Whether a fitted tree, forest or gradient boosting takes missing values at predict time, as
+ * the scikit-learn version that saved it decides:
+ *  - a tree (BaseDecisionTree._validate_X_predict → _support_missing_values, 1.3+): the 'allow_nan'
+ *    tag — splitter 'best' (1.3+) or 'random' (1.6+), a classifier criterion gini / entropy /
+ *    log_loss or a regressor one squared_error / friedman_mse / poisson — and no monotonic_cst
+ *    (sklearn/tree/_classes.py);
+ *  - a forest (BaseForest._validate_X_predict, 1.4+): what its first tree says
+ *    (sklearn/ensemble/_forest.py);
+ *  - gradient boosting: never — decision_function validates with check_array's defaults
+ *    (sklearn/ensemble/_gb.py).
+ * Unknown versions and criteria count as refusing: an error where scikit-learn would have
+ * answered is recoverable, a number where it would have refused is not. */
+static int tree_takes_nan(const pk_obj *tree, int classifier)
+{
+    if (!cv_version_at_least(tree, 1, 3))
+        return 0;
+    const pk_obj *mono = pk_attr(tree, "monotonic_cst");
+    if (mono && !pk_is_none(mono))
+        return 0;
+    const pk_obj *splitter = pk_attr(tree, "splitter");
+    if (!splitter || !(pk_str_eq(splitter, "best") ||
+                       (pk_str_eq(splitter, "random") && cv_version_at_least(tree, 1, 6))))
+        return 0;
+    const pk_obj *crit = pk_attr(tree, "criterion");
+    static const char *const clf[] = {"gini", "entropy", "log_loss"};
+    static const char *const reg[] = {"squared_error", "friedman_mse", "poisson"};
+    for (size_t i = 0; crit && i < 3; i++)
+        if (pk_str_eq(crit, classifier ? clf[i] : reg[i]))
+            return 1;
+    return 0;
+}
+
+static int trees_take_nan(const pk_obj *est, const char *cls, int classifier)
+{
+    if (strncmp(cls, SK_GB, strlen(SK_GB)) == 0)
+        return 0;
+    if (strncmp(cls, SK_FOREST, strlen(SK_FOREST)) == 0) {
+        const pk_obj *ests = pk_attr(est, "estimators_");
+        return cv_version_at_least(est, 1, 4) && ests && pk_len(ests) &&
+               tree_takes_nan(pk_item(ests, 0), classifier);
+    }
+    return tree_takes_nan(est, classifier);
+}
+
 /* Classifier trees store weighted class fractions from 1.4.1 on (PR #27639) and predict_proba
  * returns them as stored; before, they held weighted counts that predict_proba divides by their
  * sum. */
@@ -1040,13 +1120,46 @@ int cv_is_estimator(const char *cls)
     return 0;
 }
 
+/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR): linear models refuse
+ * missing and infinite values (check_array's defaults, in float64); trees work in float32, so
+ * they also refuse what float32 cannot hold, and take missing values only where the version
+ * that saved them routes them (tree_takes_nan). Its slots: the member's, the program's outputs,
+ * or the input columns. */
+static int estimator_check(conv *c, int linear, int classifier, const uint32_t *prog_out,
+                           uint32_t n_prog)
+{
+    uint32_t rule = FMT_CHECK_INF | FMT_CHECK_ESTIMATOR;
+    if (linear)
+        rule |= FMT_CHECK_NAN;
+    else
+        rule |= FMT_CHECK_F32 | (trees_take_nan(c->est, c->cls, classifier) ? 0 : FMT_CHECK_NAN);
+    if (c->member)
+        return cv_add_check(c, c->est, rule, c->member->slots, c->member->n_in, c->path);
+    if (prog_out)
+        return cv_add_check(c, c->est, rule, prog_out, n_prog, c->path);
+    uint32_t *all = malloc((c->n_features ? c->n_features : 1) * sizeof *all);
+    if (!all)
+        return fr_fail(c->e, FROST_ENOMEM, "out of memory");
+    for (uint32_t j = 0; j < c->n_features; j++)
+        all[j] = j;
+    int rc = cv_add_check(c, c->est, rule, all, c->n_features, c->path);
+    free(all);
+    return rc;
+}
+
 int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
 {
     c->est = est;
     c->cls = pk_class_name(est);
+    /* the program's outputs feed the estimator; the builder takes the program on the way */
+    const uint32_t *prog_out = c->program ? c->program->outputs : NULL;
+    uint32_t n_prog = c->program ? c->program->n_outputs : 0;
     for (size_t i = 0; c->cls && i < sizeof families / sizeof families[0]; i++)
-        if (strcmp(c->cls, families[i].cls) == 0)
-            return families[i].convert(c, o, families[i].classifier);
+        if (strcmp(c->cls, families[i].cls) == 0) {
+            int rc = families[i].convert(c, o, families[i].classifier);
+            return rc ? rc : estimator_check(c, families[i].convert == convert_linear,
+                                             families[i].classifier, prog_out, n_prog);
+        }
     return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s",
                    c->cls ? c->cls : pk_kind_name(pk_kind_of(est)));
 }
@@ -1085,7 +1198,7 @@ int cv_has_decision_function(const char *cls)
 
 int cv_member(conv *c, const pk_obj *est, const frost_convert_options *o, const conv_member *m)
 {
-    conv mc = {.e = c->e, .b = c->b, .member = m};
+    conv mc = {.e = c->e, .b = c->b, .member = m, .checks = c->checks, .path = c->path};
     int rc = cv_estimator(&mc, est, o);
     tree_buf_free(&mc.tb);
     free(mc.n_classes);
@@ -1151,7 +1264,8 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     const uint8_t *data = NULL;
     cv_source src = {0};
     pk_graph *g = NULL;
-    conv c = {.e = &e};
+    cv_checks checks = {0};
+    conv c = {.e = &e, .checks = &checks};
     if ((rc = cv_source_open(in_path, &src, &e)))
         goto done;
     data = src.data;
@@ -1179,6 +1293,12 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     c.cls = pk_class_name(c.est);
     if ((rc = set_feature_names(&c)) || (rc = set_metadata(&c, in_path, data, len)))
         goto done;
+    for (uint32_t i = 0; i < checks.n && !rc; i++)
+        if ((rc = rt_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
+                                       checks.v[i].n_slots, checks.v[i].who)))
+            fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
+    if (rc)
+        goto done;
     if ((rc = frost_builder_write(c.b, out_path)))
         fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
 done:
@@ -1186,6 +1306,7 @@ done:
     tree_buf_free(&c.tb);
     free(c.n_classes);
     fmt_program_free(NULL, c.program);
+    fmt_checks_free(NULL, checks.v, checks.n);
     if (c.input_names)
         for (uint32_t i = 0; i < c.n_inputs; i++)
             free(c.input_names[i]);

@@ -27,8 +27,17 @@ typedef struct conv_member {
     uint32_t n_classes;     /* classifiers: its classes_ must be the encoded labels 0..n-1 */
 } conv_member;
 
+/* The input checks found so far (FORMAT.md CHECKS), in the order scikit-learn's steps validate:
+ * collected while the graph is compiled, before the builder that will hold them exists. */
+typedef struct cv_checks {
+    fmt_check *v;
+    uint32_t n;
+} cv_checks;
+
 typedef struct conv {
     fr_err *e;
+    cv_checks *checks;      /* shared by a conversion and its members' conversions */
+    const char *path;       /* the estimator's step path for messages ("pipeline/rf"), or NULL */
     const conv_member *member; /* set while converting a member: it goes into b's combination */
     const pk_obj *est_combine; /* the Voting / OneVsRest being converted, if any */
     const pk_obj *est;      /* the estimator being converted */
@@ -46,6 +55,13 @@ typedef struct conv {
     char **input_names;     /* their names, or NULL (positional) */
 } conv;
 
+
+/* Records that the step `path` (object o) refuses rule (FMT_CHECK_*) in slots: its who is
+ * "path (Class)", or the class alone without a path. */
+int cv_add_check(conv *c, const pk_obj *o, uint32_t rule, const uint32_t *slots, uint32_t n,
+                 const char *path);
+/* Whether the sklearn version that saved o is at least major.minor. */
+int cv_version_at_least(const pk_obj *o, int major, int minor);
 
 /* "DecisionTreeClassifier" from "sklearn.tree._classes.DecisionTreeClassifier". */
 const char *cv_short_name(const char *cls);

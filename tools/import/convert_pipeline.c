@@ -61,8 +61,16 @@ typedef struct comp {
     fr_err *e;
     fmt_program *p;
     uint8_t *input_kind;    /* per raw input: FMT_SLOT_* or KIND_UNSET */
+    uint8_t *input_read;    /* per raw input: an operation, output or member reads it */
     uint32_t n_inputs;
 } comp;
+
+static void mark_read(comp *k, const uint32_t *slots, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (slots[i] < k->n_inputs)
+            k->input_read[slots[i]] = 1;
+}
 
 static const char *cls_of(const pk_obj *o) { return pk_class_name(o); }
 
@@ -89,7 +97,10 @@ static int want_kind(comp *k, uint32_t s, uint32_t kind, const char *path)
 static int add_op(comp *k, const fmt_op *op, uint32_t *first, const char *path)
 {
     int rc = fmt_program_add(k->p, op, first, k->e);
-    return rc ? fr_wrap(k->e, "%s", path) : 0;
+    if (rc)
+        return fr_wrap(k->e, "%s", path);
+    mark_read(k, op->in, op->n_in);
+    return 0;
 }
 
 /* Reads a 1-D numeric attribute of n values (NULL attribute → the default value). */
@@ -1180,7 +1191,11 @@ static int combine_member(comp *k, const pk_obj *est, const cols *in, const char
     if (!rc) {
         cm->slots = mine.slot;
         cm->n_in = mine.n;
+        mark_read(k, mine.slot, mine.n);
+        const char *outer = k->cv->path;
+        k->cv->path = final_path; /* its estimator's checks name it */
         rc = cv_member(k->cv, final, o, cm);
+        k->cv->path = outer;
         if (rc)
             fr_wrap(k->e, "%s", final_path);
     }
@@ -1279,7 +1294,78 @@ static int combine(comp *k, const pk_obj *o, const cols *in, const char *path,
     return rc;
 }
 
+/* What a transformer's transform refuses in its input (check_array as its version calls it), or
+ * 0 for the composites, which leave validation to their steps:
+ *  - SimpleImputer: infinity (force_all_finite='allow-nan' when missing_values is NaN); with
+ *    missing_values=None, missing values too (sklearn/impute/_base.py _validate_input);
+ *  - the scalers: infinity; missing values too before 0.20, which taught them NaN
+ *    (preprocessing/_data.py);
+ *  - OneHotEncoder / OrdinalEncoder: infinity; missing values too before 0.24
+ *    (preprocessing/_encoders.py _check_X);
+ *  - Normalizer, PolynomialFeatures, KBinsDiscretizer, FunctionTransformer(validate=True):
+ *    check_array's defaults, both. */
+static uint32_t step_refuses(const pk_obj *o, const char *cls)
+{
+    const uint32_t both = FMT_CHECK_NAN | FMT_CHECK_INF;
+    int b;
+    if (strcmp(cls, "sklearn.impute._base.SimpleImputer") == 0) {
+        const pk_obj *mv = pk_attr(o, "missing_values");
+        return mv && pk_is_none(mv) ? both : FMT_CHECK_INF;
+    }
+    if (strcmp(cls, SK_PRE "StandardScaler") == 0 || strcmp(cls, SK_PRE "MinMaxScaler") == 0 ||
+        strcmp(cls, SK_PRE "RobustScaler") == 0 || strcmp(cls, SK_PRE "MaxAbsScaler") == 0)
+        return cv_version_at_least(o, 0, 20) ? FMT_CHECK_INF : both;
+    if (strcmp(cls, SK_ENC "OneHotEncoder") == 0 || strcmp(cls, SK_ENC "OrdinalEncoder") == 0)
+        return cv_version_at_least(o, 0, 24) ? FMT_CHECK_INF : both;
+    if (strcmp(cls, SK_PRE "Normalizer") == 0 ||
+        strcmp(cls, "sklearn.preprocessing._polynomial.PolynomialFeatures") == 0 ||
+        strcmp(cls, "sklearn.preprocessing._discretization.KBinsDiscretizer") == 0)
+        return both;
+    if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
+        return pk_attr(o, "validate") && !pk_get_bool(pk_attr(o, "validate"), &b) && b ? both : 0;
+    return 0;
+}
+
+/* Records a transformer's refusals over its input columns: numeric columns get the whole rule,
+ * string columns its missing-value part (check_array looks only for NaN in object arrays).
+ * Raw inputs no operation typed (columns an imputer drops) are left out: their kind is unknown,
+ * and nothing reads them. */
+static int step_check(comp *k, const pk_obj *o, const cols *in, const char *path)
+{
+    uint32_t rule = step_refuses(o, cls_of(o));
+    if (!rule || !in->n)
+        return 0;
+    uint32_t *num = malloc(in->n * sizeof *num), *str = malloc(in->n * sizeof *str);
+    uint32_t n_num = 0, n_str = 0;
+    int rc = num && str ? 0 : fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    for (uint32_t i = 0; !rc && i < in->n; i++) {
+        uint32_t s = in->slot[i];
+        if (s < k->n_inputs && k->input_kind[s] == KIND_UNSET)
+            continue;
+        if (k->p->slot_kind[s] == FMT_SLOT_STR)
+            str[n_str++] = s;
+        else
+            num[n_num++] = s;
+    }
+    if (!rc)
+        rc = cv_add_check(k->cv, o, rule, num, n_num, path);
+    if (!rc && (rule & FMT_CHECK_NAN))
+        rc = cv_add_check(k->cv, o, FMT_CHECK_NAN, str, n_str, path);
+    free(num);
+    free(str);
+    return rc;
+}
+
+static int compile_step(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path);
+
+/* Compiles one step, then records what scikit-learn's version of it refuses. */
 static int compile(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    int rc = compile_step(k, o, in, out, path);
+    return rc ? rc : step_check(k, o, in, path);
+}
+
+static int compile_step(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
 {
     const char *cls = cls_of(o);
     if (!cls)
@@ -1490,6 +1576,17 @@ static int pipeline_inputs(comp *k, const pk_obj *root, cols *in)
     return 0;
 }
 
+/* The input columns' kinds once everything is compiled: what an operation typed; numbers where
+ * only the outputs (passthrough), a member or a check read a column; unused where nothing does —
+ * a column the model lists but a ColumnTransformer drops. */
+static void finish_kinds(comp *k, const cols *outputs)
+{
+    mark_read(k, outputs->slot, outputs->n);
+    for (uint32_t i = 0; i < k->n_inputs; i++)
+        if (k->input_kind[i] == KIND_UNSET)
+            k->p->slot_kind[i] = k->input_read[i] ? FMT_SLOT_NUM : FMT_SLOT_UNUSED;
+}
+
 /* The end of a pipeline that is a combination: its members are compiled and converted, then
  * the program gets its outputs — the combination's input columns (what `frost transform`
  * writes, as pipe[:-1].transform does) when they are numbers, else the columns its members
@@ -1500,13 +1597,16 @@ static int combine_program(comp *k, const pk_obj *final, const cols *in, const c
     conv *c = k->cv;
     cols all = {0};
     int rc = combine(k, final, out, path, o, &all);
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        if (k->input_kind[i] == KIND_UNSET)
-            k->p->slot_kind[i] = FMT_SLOT_NUM;
+    /* an input no operation typed is passed through as a number */
     const cols *shown = out;
-    for (uint32_t i = 0; !rc && i < out->n; i++)
-        if (k->p->slot_kind[out->slot[i]] != FMT_SLOT_NUM)
+    for (uint32_t i = 0; !rc && i < out->n; i++) {
+        uint32_t s = out->slot[i];
+        if (!(s < in->n && k->input_kind[s] == KIND_UNSET) &&
+            k->p->slot_kind[s] != FMT_SLOT_NUM)
             shown = &all;
+    }
+    if (!rc)
+        finish_kinds(k, shown);
     if (!rc)
         rc = fmt_program_set_outputs(k->p, shown->slot, shown->n,
                                      (const char *const *)shown->name, c->e);
@@ -1534,7 +1634,8 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     k.n_inputs = in.n;
     k.p = fmt_program_new(in.n, NULL);
     k.input_kind = malloc(in.n);
-    if (!k.p || !k.input_kind) {
+    k.input_read = calloc(in.n, 1);
+    if (!k.p || !k.input_kind || !k.input_read) {
         rc = fr_fail(c->e, FROST_ENOMEM, "out of memory");
         goto free_cols;
     }
@@ -1586,10 +1687,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
         rc = combine_program(&k, final, &in, &out, final_path, o);
         goto free_cols;
     }
-    /* inputs nothing typed are numbers (passed through, or unused) */
-    for (uint32_t i = 0; i < in.n; i++)
-        if (k.input_kind[i] == KIND_UNSET)
-            k.p->slot_kind[i] = FMT_SLOT_NUM;
+    finish_kinds(&k, &out);
     for (uint32_t i = 0; i < out.n; i++)
         if (k.p->slot_kind[out.slot[i]] != FMT_SLOT_NUM) {
             rc = fr_fail(c->e, FROST_EUNSUPPORTED, "column '%s' reaches the %s as strings",
@@ -1602,7 +1700,9 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     c->program = k.p;
     k.p = NULL;
     if (final) {
+        c->path = final_path;
         rc = cv_estimator(c, final, o);
+        c->path = NULL;
         if (rc)
             fr_wrap(c->e, "%s", final_path);
         if (!rc && c->n_features != out.n)
@@ -1620,6 +1720,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
 free_cols:
     fmt_program_free(NULL, k.p);
     free(k.input_kind);
+    free(k.input_read);
     cols_free(&in);
     cols_free(&out);
     return rc;

@@ -1,0 +1,61 @@
+/*
+ * checks.c — the CHECKS section (FORMAT.md, format 1.2): which values scikit-learn's
+ * check_array refuses before a step runs (missing, infinite, too large for float32), validated
+ * and turned into bytes. The header parser reads the section and calls the same validator the
+ * builder does, so a file that can be written can be read and a file that can be read obeys the
+ * same rules.
+ */
+#include "alloc.h"
+#include "format.h"
+
+int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, const uint8_t *kinds,
+                       int has_estimator, fr_err *e)
+{
+    if (c->rule & ~FMT_CHECK_KNOWN)
+        return FR_CORRUPT(e, "CHECKS: check %u has reserved rule bits 0x%x", index,
+                          c->rule & ~FMT_CHECK_KNOWN);
+    if (!(c->rule & (FMT_CHECK_NAN | FMT_CHECK_INF)))
+        return FR_CORRUPT(e, "CHECKS: check %u refuses nothing", index);
+    if ((c->rule & FMT_CHECK_F32) && !(c->rule & FMT_CHECK_INF))
+        return FR_CORRUPT(e, "CHECKS: check %u has F32 without INF", index);
+    if ((c->rule & FMT_CHECK_ESTIMATOR) && !has_estimator)
+        return FR_CORRUPT(e, "CHECKS: check %u belongs to an estimator the file does not hold",
+                          index);
+    if (c->n_slots == 0)
+        return FR_CORRUPT(e, "CHECKS: check %u checks no slot", index);
+    if (!c->who || !fmt_utf8_valid((const uint8_t *)c->who, strlen(c->who)))
+        return FR_CORRUPT(e, "CHECKS: check %u names no step", index);
+    for (uint32_t i = 0; i < c->n_slots; i++) {
+        uint32_t s = c->slots[i];
+        if (s >= n_slots)
+            return FR_CORRUPT(e, "CHECKS: check %u reads slot %u of %u", index, s, n_slots);
+        uint32_t k = kinds ? kinds[s] : FMT_SLOT_NUM;
+        if (k == FMT_SLOT_UNUSED)
+            return FR_CORRUPT(e, "CHECKS: check %u reads unused column %u", index, s);
+        if (k == FMT_SLOT_STR && (c->rule & (FMT_CHECK_INF | FMT_CHECK_F32)))
+            return FR_CORRUPT(e, "CHECKS: check %u looks for infinity in string slot %u", index,
+                              s);
+    }
+    return 0;
+}
+
+void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b)
+{
+    fmt_put_u32(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        fmt_put_u32(b, checks[i].rule);
+        fmt_put_u32(b, checks[i].n_slots);
+        for (uint32_t j = 0; j < checks[i].n_slots; j++)
+            fmt_put_u32(b, checks[i].slots[j]);
+        fmt_put_str(b, checks[i].who);
+    }
+}
+
+void fmt_checks_free(const frost_allocator *a, fmt_check *checks, uint32_t n)
+{
+    for (uint32_t i = 0; checks && i < n; i++) {
+        fr_free(a, checks[i].slots);
+        fr_free(a, checks[i].who);
+    }
+    fr_free(a, checks);
+}
