@@ -1417,6 +1417,10 @@ def convert_refused(ctx, d, p, h, out, what):
     if not os.path.isfile(p) or sha(p) != h:
         probs.append("the input was changed")
     check(not probs, f"{what}: " + "; ".join(probs) + (f" — {short(se, 120)!r}" if se else ""))
+    # control: the same input converts to another file
+    ok = os.path.join(d, "control.frost")
+    rc2, _, se2 = run_frost(["convert", p, ok, "--quiet"])
+    check(rc2 == 0 and os.path.isfile(ok), f"control: convert IN OTHER exit {rc2}: {short(se2)}")
     return f"refused: {short(se, 90)}"
 
 
@@ -1517,7 +1521,7 @@ def t_predict_help(ctx):
     probs = []
     if not re.search(r"(?<![\w-])prediction(?![\w-])", so):
         probs.append("no 'prediction' (the output column)")
-    if "missing" not in so:
+    if not re.search(r"missing", so, re.I):
         probs.append("no 'missing'")
     if not re.search(r"(?<![\w/#<])NA(?![\w>])", so):
         probs.append("no NA spelling")
