@@ -7,9 +7,11 @@
 
 Every rule of FORMAT.md is checked and every block is verified and decompressed; every tree is
 walked; a PROGRAM is checked operation by operation (slot types included); a COMBINE (format
-1.1) member by member, each tree member over its range of the MEMBERS tree table. On damage it
-prints "frost_decode: FILE: <rule>" on stderr and exits 1 (exit 3 for a newer major version, 4 for an
-unsupported required section, 2 for usage errors).
+1.1) member by member, each tree member over its range of the MEMBERS tree table; CHECKS (format
+1.2) check by check, and applied to every row predicted or transformed (a refused value is an
+input error naming the row, exit 1); FEATURES columns of kind unused (1.2) are neither required
+in the rows nor parsed. On damage it prints "frost_decode: FILE: <rule>" on stderr and exits 1
+(exit 3 for a newer major version, 4 for an unsupported required section, 2 for usage errors).
 
 Only the Python standard library and the `xxhash` module are used. LZ4 block decoding is
 implemented here from the public LZ4 block format description.
@@ -30,9 +32,9 @@ END_MAGIC = b"FROSTEND"
 NONE32 = 0xFFFFFFFF
 
 SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 1, 2, 3, 4, 5, 6
-SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE = 7, 8, 9
+SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS = 7, 8, 9, 10
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
-                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE"}
+                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS"}
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
@@ -56,7 +58,16 @@ OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_ENCODE, OP_NORMALIZE, OP_PO
     range(1, 9)
 OP_NAMES = {1: "IMPUTE", 2: "IMPUTE_STR", 3: "INDICATOR", 4: "SCALE", 5: "ENCODE",
             6: "NORMALIZE", 7: "POLY", 8: "BINS"}
-NUM, STR = 0, 1  # slot / feature kinds
+NUM, STR, UNUSED = 0, 1, 2  # slot / feature kinds (UNUSED: FEATURES only, format 1.2)
+
+# CHECKS rule bits (format 1.2)
+CHECK_NAN, CHECK_INF, CHECK_F32, CHECK_ESTIMATOR = 1, 2, 4, 8
+CHECK_RULE_BITS = 15
+# FORMAT.md CHECKS F32: "a value whose float32 rounding (round to nearest) is infinite". The
+# largest float32 is 2^128 - 2^104; halfway to the next step (2^128) is 2^128 - 2^103, which
+# rounds to even, i.e. up to infinity: every |x| >= 2^128 - 2^103 rounds to an infinite float32,
+# everything below to a finite one (the boundary is exact in f64).
+F32_OVERFLOW = 2.0 ** 128 - 2.0 ** 103
 
 
 class Damaged(Exception):
@@ -74,6 +85,15 @@ class Unsupported(Damaged):
 
 class InputError(Exception):
     """A rows CSV that does not fit the model (exit 1, like `frost predict`)."""
+
+
+class CheckRefused(InputError):
+    """A value a CHECKS check refuses (FORMAT.md 1.2): an input error naming the row (exit 1)."""
+
+    def __init__(self, msg, row, check):
+        InputError.__init__(self, msg)
+        self.row = row
+        self.check = check
 
 
 def damaged(msg):
@@ -491,6 +511,8 @@ class Frost:
             damaged("section table: both ENSEMBLE and LINEAR (a file holds one estimator)")
         if SEC_COMBINE in bodies and self.minor < 1:
             damaged("section table: COMBINE in a format 1.%d file (it needs 1.1)" % self.minor)
+        if SEC_CHECKS in bodies and self.minor < 2:
+            damaged("section table: CHECKS in a format 1.%d file (it needs 1.2)" % self.minor)
         if SEC_COMBINE in bodies and SEC_LINEAR in bodies:
             damaged("section table: both COMBINE and LINEAR (a file holds one estimator)")
         if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE} & set(bodies)):
@@ -526,15 +548,17 @@ class Frost:
         if SEC_LINEAR in bodies:
             self.estimator = "linear"
             self.decode_linear(bodies[SEC_LINEAR])
-        if SEC_PROGRAM in bodies:
+        has_program = SEC_PROGRAM in bodies
+        if has_program:
             pb = bodies[SEC_PROGRAM]
             expect = struct.unpack_from("<I", pb)[0] if len(pb) >= 4 else None
-            self.decode_features(bodies[SEC_FEATURES], expect, "PROGRAM n_inputs")
+            self.decode_features(bodies[SEC_FEATURES], expect, "PROGRAM n_inputs", has_program)
         elif SEC_COMBINE in bodies:
             # members read input columns by index: no column count to compare with
-            self.decode_features(bodies[SEC_FEATURES], None, "")
+            self.decode_features(bodies[SEC_FEATURES], None, "", has_program)
         else:
-            self.decode_features(bodies[SEC_FEATURES], self.n_features, "the estimator's")
+            self.decode_features(bodies[SEC_FEATURES], self.n_features, "the estimator's",
+                                 has_program)
         self.program = None
         if SEC_PROGRAM in bodies:
             self.decode_program(bodies[SEC_PROGRAM])
@@ -550,6 +574,9 @@ class Frost:
             self.decode_combine(bodies[SEC_COMBINE])
             self.n_features = (self.program["n_outputs"] if self.program is not None
                                else self.n_features_in)
+        self.checks = None
+        if SEC_CHECKS in bodies:
+            self.decode_checks(bodies[SEC_CHECKS])
         if self.task == TASK_CLASSIFIER:
             if SEC_CLASSES not in bodies:
                 damaged("section table: a classifier without a CLASSES section")
@@ -718,9 +745,11 @@ class Frost:
             if c["kind"] == 1 and i != self.top_chunk:
                 damaged("chunk %d: a top chunk that is not ENSEMBLE's top_chunk" % i)
 
-    def decode_features(self, body, expect, against):
+    def decode_features(self, body, expect, against, has_program):
         """expect: the column count FEATURES must have (the estimator's n_features, or the
-        PROGRAM's n_inputs), checked before any per-column list is built."""
+        PROGRAM's n_inputs), checked before any per-column list is built. Kind 2 (unused, 1.2)
+        only with a PROGRAM and minor >= 2; whether anything reads such a column is checked
+        with the PROGRAM, COMBINE and CHECKS."""
         r = Reader(body, "FEATURES")
         n = r.u32("n_features")
         flags = r.u32("flags")
@@ -733,8 +762,15 @@ class Frost:
         if flags & 2:
             kinds = r.raw(n, "kinds")
             for j, k in enumerate(kinds):
-                if k not in (NUM, STR):
-                    damaged("FEATURES: column %d has kind %d (0 numeric, 1 string)" % (j, k))
+                if k not in (NUM, STR, UNUSED):
+                    damaged("FEATURES: column %d has kind %d (0 numeric, 1 string, 2 unused)"
+                            % (j, k))
+                if k == UNUSED and self.minor < 2:
+                    damaged("FEATURES: column %d is unused (kind 2) in a format 1.%d file "
+                            "(it needs 1.2)" % (j, self.minor))
+                if k == UNUSED and not has_program:
+                    damaged("FEATURES: column %d is unused (kind 2) in a file without a PROGRAM"
+                            % j)
             self.feature_kinds = list(kinds)
         else:
             self.feature_kinds = [NUM] * n
@@ -818,6 +854,8 @@ class Frost:
             for sl in slots:
                 if sl >= n_slots:
                     damaged("%s: slot %d >= %d slots" % (M, sl, n_slots))
+                if kinds[sl] == UNUSED:
+                    damaged("%s: slot %d is an unused column (FEATURES kind 2)" % (M, sl))
                 if kinds[sl] != NUM:
                     damaged("%s: slot %d is a string slot" % (M, sl))
             if kind == MEMBER_TREES:
@@ -899,6 +937,7 @@ class Frost:
         if n_outputs < 1:
             damaged("%s: n_outputs 0" % P)
         types = list(self.feature_kinds)
+        origin = [[j] for j in range(len(types))]
         r.need(16 * n_ops, "operations")
         ops = []
         for k in range(n_ops):
@@ -919,6 +958,12 @@ class Frost:
                     damaged("%s: input slot %d not lower than its first output slot %d"
                             % (name, s, first_new))
             in_types = [types[s] for s in ins]
+            for s, t in zip(ins, in_types):
+                # FORMAT.md FEATURES 1.2: "no operation, output, COMBINE member or check may
+                # read" an unused column
+                if t == UNUSED:
+                    damaged("%s: input slot %d is an unused column (FEATURES kind 2)"
+                            % (name, s))
             op = {"opcode": opcode, "ins": ins, "n_out": n_out}
 
             def need_types(want, what="input"):
@@ -1049,6 +1094,14 @@ class Frost:
                     damaged("%s: n_out %d is neither 1 nor n_edges - 1 = %d"
                             % (name, n_out, n_edges - 1))
             types.extend([out_type] * n_out)
+            # where each new slot's value comes from (input columns), for check messages
+            if opcode in (OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_NORMALIZE):
+                origin.extend(origin[s] for s in ins)
+            elif opcode == OP_POLY:
+                origin.extend(sorted(set(c for p_ in term for c in origin[ins[p_]]))
+                              for term in op["terms"])
+            else:
+                origin.extend([origin[ins[0]]] * n_out)
             ops.append(op)
         if n_slots != len(types):
             damaged("%s: n_slots %d, but n_inputs + the operations' n_out = %d"
@@ -1058,6 +1111,8 @@ class Frost:
         for s in outputs:
             if s >= n_slots:
                 damaged("%s: output slot %d >= n_slots %d" % (P, s, n_slots))
+            if types[s] == UNUSED:
+                damaged("%s: output slot %d is an unused column (FEATURES kind 2)" % (P, s))
             if types[s] != NUM:
                 damaged("%s: output slot %d is a string slot" % (P, s))
         flags = r.u32("flags")
@@ -1070,7 +1125,7 @@ class Frost:
         r.end()
         self.program = {"n_inputs": n_inputs, "n_slots": n_slots, "ops": ops,
                         "outputs": outputs, "n_outputs": n_outputs, "names": names,
-                        "types": types}
+                        "types": types, "origin": origin}
 
     def decode_metadata(self, body):
         r = Reader(body, "METADATA")
@@ -1083,6 +1138,51 @@ class Frost:
                 damaged("METADATA: key %r appears twice" % key)
             self.metadata[key] = value
         r.end()
+
+    def decode_checks(self, body):
+        """FORMAT.md CHECKS (type 10, format 1.2): n_checks >= 1 checks, each a rule, its slots
+        and who refuses."""
+        r = Reader(body, "CHECKS")
+        K = "CHECKS"
+        n = r.u32("n_checks")
+        if n < 1:
+            damaged("%s: n_checks 0" % K)
+        # a check takes at least 16 bytes (rule, n_slots, one slot, who's length)
+        r.need(16 * n, "checks")
+        if self.program is not None:
+            n_slots, kinds, what = self.program["n_slots"], self.program["types"], "n_slots"
+        else:
+            n_slots, kinds, what = self.n_features_in, self.feature_kinds, "n_features"
+        checks = []
+        for i in range(n):
+            C = "%s: check %d" % (K, i)
+            rule = r.u32("rule")
+            if rule & ~CHECK_RULE_BITS:
+                damaged("%s: reserved rule bits 0x%x set" % (C, rule & ~CHECK_RULE_BITS))
+            if not rule & (CHECK_NAN | CHECK_INF):
+                damaged("%s: rule 0x%x sets neither NAN nor INF" % (C, rule))
+            if rule & CHECK_F32 and not rule & CHECK_INF:
+                damaged("%s: F32 without INF (rule 0x%x)" % (C, rule))
+            if rule & CHECK_ESTIMATOR and self.estimator is None:
+                damaged("%s: ESTIMATOR in a file without an estimator" % C)
+            n_sl = r.u32("n_slots")
+            if n_sl < 1:
+                damaged("%s: n_slots 0" % C)
+            r.need(4 * n_sl, "slots")
+            slots = [r.u32("slot") for _ in range(n_sl)]
+            for sl in slots:
+                if sl >= n_slots:
+                    damaged("%s: slot %d >= %s %d" % (C, sl, what, n_slots))
+                if kinds[sl] == UNUSED:
+                    damaged("%s: slot %d is an unused column (FEATURES kind 2)" % (C, sl))
+                # "numeric, or string with only NAN set" (read literally: the rule is NAN alone)
+                if kinds[sl] == STR and rule != CHECK_NAN:
+                    damaged("%s: string slot %d with rule 0x%x (a string slot takes NAN only)"
+                            % (C, sl, rule))
+            who = r.string("who")
+            checks.append({"rule": rule, "slots": slots, "who": who})
+        r.end()
+        self.checks = checks
 
     # -- blocks: checksum, then decompression --
     def load_blocks(self):
@@ -1248,6 +1348,9 @@ class Frost:
                 "coef": [jnum(v) for row in self.coef for v in row],
                 "intercept": [jnum(v) for v in self.intercept]},
             "combine": self.inspect_combine(),
+            # FORMAT.md 1.2 CHECKS, in file order (null without the section)
+            "checks": None if self.checks is None else [
+                {"rule": c["rule"], "slots": c["slots"], "who": c["who"]} for c in self.checks],
             "classes": self.classes,
             "metadata": self.metadata,
         }
@@ -1495,7 +1598,7 @@ def combine_row(model, slots):
     return cls, proba
 
 
-KIND_NAMES = {NUM: "numeric", STR: "string"}
+KIND_NAMES = {NUM: "numeric", STR: "string", UNUSED: "unused"}
 
 
 def jnum(v):
@@ -1689,33 +1792,42 @@ def run_program(prog, inputs):
 def read_rows(model, path):
     """Rows of a CSV file as input values in the file's column order (FEATURES): numeric
     columns as float (NaN for an empty field), string columns as str (MISSING_STR when empty).
-    Columns match by name when FEATURES has names, else by position."""
+    Columns match by name when FEATURES has names, else by position. An unused column (FEATURES
+    kind 2, format 1.2) need not be given and is never parsed: its value is None (nothing reads
+    it); by position, the columns after the last one the model uses need not be given."""
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     if not rows:
         raise InputError("%s: empty CSV" % path)
     header = rows[0]
     n = model.n_features_in
+    kinds = model.feature_kinds
     if model.feature_names is not None:
         pos = {}
         for i, h in enumerate(header):
             pos.setdefault(h, i)
         cols = []
-        for name in model.feature_names:
-            if name not in pos:
+        for j, name in enumerate(model.feature_names):
+            if kinds[j] == UNUSED:
+                cols.append(None)
+            elif name not in pos:
                 raise InputError("%s: no column named %r" % (path, name))
-            cols.append(pos[name])
+            else:
+                cols.append(pos[name])
     else:
-        if len(header) < n:
-            raise InputError("%s: %d columns, the model needs %d" % (path, len(header), n))
-        cols = list(range(n))
-    kinds = model.feature_kinds
+        need = max([j + 1 for j in range(n) if kinds[j] != UNUSED] or [0])
+        if len(header) < need:
+            raise InputError("%s: %d columns, the model needs %d" % (path, len(header), need))
+        cols = [None if kinds[j] == UNUSED else j for j in range(n)]
     out = []
     for line in rows[1:]:
         if not line:
             continue  # an empty line is no row
         vals = []
         for j, c in enumerate(cols):
+            if c is None:
+                vals.append(None)  # unused: never looked at
+                continue
             s = line[c] if c < len(line) else ""
             if kinds[j] == STR:
                 vals.append(MISSING_STR if s == "" else s)
@@ -1726,11 +1838,57 @@ def read_rows(model, path):
     return out
 
 
-def features_of(model, x):
+def apply_checks(model, slots, row, transforming):
+    """FORMAT.md CHECKS: once the PROGRAM has computed the row's slots, the checks in order, each
+    to its slots in order; the first refused value stops the call (CheckRefused naming the row,
+    the column the value comes from and who). A transform skips the ESTIMATOR checks; a file
+    without CHECKS refuses nothing."""
+    if model.checks is None:
+        return
+    for k, c in enumerate(model.checks):
+        rule = c["rule"]
+        if transforming and rule & CHECK_ESTIMATOR:
+            continue
+        for sl in c["slots"]:
+            v = slots[sl]
+            why = None
+            if v is MISSING_STR:
+                if rule & CHECK_NAN:
+                    why = "a missing value"
+            elif isinstance(v, float):
+                if v != v:
+                    if rule & CHECK_NAN:
+                        why = "a missing value (NaN)"
+                elif math.isinf(v):
+                    if rule & CHECK_INF:
+                        why = "an infinite value (%r)" % v
+                elif rule & CHECK_F32 and abs(v) >= F32_OVERFLOW:
+                    why = "a value too large for float32 (%r)" % v
+            if why is not None:
+                raise CheckRefused("row %d: column %s (slot %d): %s refuses %s (check %d)"
+                                   % (row, slot_columns(model, sl), sl, c["who"], why, k),
+                                   row, k)
+
+
+def slot_columns(model, sl):
+    """The input column(s) a slot's value comes from, by name where FEATURES has names."""
+    cols = [sl] if model.program is None else model.program["origin"][sl]
+    names = model.feature_names
+    return "+".join(repr(names[j]) if names is not None else str(j) for j in cols) or "-"
+
+
+def row_slots(model, x, row, transforming=False):
+    """Every slot of one row (the inputs without a PROGRAM), the checks applied."""
+    slots = x if model.program is None else run_program(model.program, x)
+    apply_checks(model, slots, row, transforming)
+    return slots
+
+
+def features_of(model, x, row=0):
     """The estimator's features for one row of inputs."""
+    slots = row_slots(model, x, row)
     if model.program is None:
-        return x
-    slots = run_program(model.program, x)
+        return slots
     return [slots[s] for s in model.program["outputs"]]
 
 
@@ -1767,20 +1925,31 @@ def predict(model, rows_path, proba):
             w.writerow(["prediction"])
         else:
             w.writerow(["prediction_%d" % o for o in range(model.n_outputs)])
-    for x in rows:
-        if model.estimator == "combine":
-            slots = x if model.program is None else run_program(model.program, x)
-            v, p = combine_row(model, slots)
-            pred = [model.classes[0]["labels"][v]] if clf else [v]
-        else:
-            pred, p = model.predict_row(features_of(model, x))
-        if proba:
-            w.writerow([fmt(v) for v in p])
-        elif clf:
-            w.writerow(pred)
-        else:
-            w.writerow([fmt(v) for v in pred])
+    for i, x in enumerate(rows):
+        w.writerow(predict_line(model, x, i + 1, proba))
     return buf.getvalue()
+
+
+def predict_line(model, x, row, proba):
+    """The CSV fields `frost predict` prints for one row of inputs (row: its 1-based number)."""
+    clf = model.task == TASK_CLASSIFIER
+    if model.estimator == "combine":
+        slots = row_slots(model, x, row)
+        v, p = combine_row(model, slots)
+        pred = [model.classes[0]["labels"][v]] if clf else [v]
+    else:
+        pred, p = model.predict_row(features_of(model, x, row))
+    if proba:
+        return [fmt(v) for v in p]
+    if clf:
+        return pred
+    return [fmt(v) for v in pred]
+
+
+def transform_line(model, x, row):
+    """The CSV fields `frost transform` prints for one row of inputs."""
+    slots = row_slots(model, x, row, transforming=True)
+    return [fmt(slots[s]) for s in model.program["outputs"]]
 
 
 def transform(model, rows_path):
@@ -1798,9 +1967,8 @@ def transform(model, rows_path):
         # get_feature_names_out() where the file records them"
         names = ["x%d" % j for j in range(prog["n_outputs"])]
     w.writerow(names)
-    for x in rows:
-        slots = run_program(prog, x)
-        w.writerow([fmt(slots[s]) for s in prog["outputs"]])
+    for i, x in enumerate(rows):
+        w.writerow(transform_line(model, x, i + 1))
     return buf.getvalue()
 
 

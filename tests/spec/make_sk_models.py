@@ -8,7 +8,13 @@ MEMBERS tree table) come from the importer. So this trains small scikit-learn pi
 and linear models with Debian's Python (scikit-learn 1.2.1), saves them with joblib in a temporary
 directory and runs the real `frost convert` on each. For every model NAME it writes
 OUT_DIR/NAME.frost and OUT_DIR/NAME.csv (rows for predict/transform: named columns in a shuffled
-order, an extra column, missing values, unknown categories where the model ignores them).
+order, an extra column, missing values, unknown categories where the model ignores them, and for
+the sk_f12_* models infinities and values beyond float32).
+
+The sk_f12_* models are the ones whose conversion gives format 1.2 files once the converter writes
+them: columns a ColumnTransformer drops (FEATURES kind unused) and the values scikit-learn refuses
+(CHECKS); their rows hold values those checks refuse, which spec_checks.py compares row by row.
+A converter without 1.2 writes them as 1.0 files, which must pass all the same.
 
 Prints one line per model: "ok - convert NAME", "FAIL - convert NAME: why", or, when frost
 convert says a class is "not supported yet", "# skip - convert NAME: ..." (not counted: the
@@ -59,6 +65,15 @@ def training_frame(rng):
     d = rng.choice(CATS_D, N_TRAIN).astype(object)
     e = rng.randint(0, 5, N_TRAIN).astype(float)
     return pd.DataFrame({"a": a, "b": b, "c": c, "d": d, "e": e})
+
+
+def dated_frame(df, rng):
+    """df with an id column first and a date-like string column ("when") that no step reads."""
+    out = df.copy()
+    out.insert(0, "id", np.arange(1000, 1000 + len(df)).astype(float))
+    days = rng.randint(0, 365, len(df))
+    out["when"] = [str(np.datetime64("2024-01-01") + np.timedelta64(int(d), "D")) for d in days]
+    return out
 
 
 def num_pipe():
@@ -196,11 +211,40 @@ def models(df, rng):
         RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0)))]), df, y2, full)
     add("sk_ovr_gb10", OneVsRestClassifier(GradientBoostingClassifier(
         n_estimators=3, max_depth=2, random_state=0)), num, y10, nums)
+    # format 1.2 once the converter writes it: unused columns (id, when, e by remainder='drop',
+    # d by 'drop') and CHECKS (LogisticRegression refuses NaN and infinities, forests also
+    # values beyond float32; StandardScaler lets NaN through but refuses infinities)
+    dated = dated_frame(df, rng)
+    # today's converter types the columns nothing reads as numbers, so their fields stay empty
+    # here (any text is refused as "not a number"); spec_checks.py fills the unused columns of
+    # a 1.2 file with text, and leaves them out, itself
+    f12 = dict(columns=["id"] + allc + ["when"], unknown=True, missing=True, extreme=True,
+               blank=["d", "when"])
+    add("sk_f12_dropped_cols_logreg", Pipeline([
+        ("ct", ColumnTransformer([("num", num_pipe(), ["a", "b"]), ("cat", cat_pipe(), ["c"]),
+                                  ("gone", "drop", ["d"])], remainder="drop")),
+        ("m", LogisticRegression())]), dated, y2, f12)
+    add("sk_f12_scaler_linreg", Pipeline([("sc", StandardScaler()), ("m", LinearRegression())]),
+        num, yr, dict(nums, missing=True, extreme=True))
+    add("sk_f12_rf_frame", RandomForestClassifier(n_estimators=6, max_depth=5, random_state=0),
+        df[["a", "b", "e"]].fillna(0.5), y3,
+        dict(columns=["a", "b", "e"], unknown=False, missing=True, extreme=True))
     return M
+
+
+# infinities, NaN, values whose float32 rounding is infinite (1e39, 2^128 - 2^103) and the
+# largest that stay finite (the double below 2^128 - 2^103, FLT_MAX)
+EXTREME = ["inf", "-inf", "1e39", "-1e39", "nan", "3.4028235677973366e+38",
+           "-3.4028235677973362e+38", "3.4028234663852886e+38"]
 
 
 def row_value(col, rng, df, spec):
     r = rng.randint(0, 20)
+    if col == "id":
+        return str(rng.randint(0, 10 ** 6))
+    if col == "when":
+        return ("", "2024-02-30", "not a date")[r] if r < 3 else "2024-%02d-%02d" % (
+            rng.randint(1, 13), rng.randint(1, 29))
     if col in ("c", "d"):
         pool = CATS_C if col == "c" else CATS_D
         if spec["missing"] and r == 0:
@@ -208,6 +252,8 @@ def row_value(col, rng, df, spec):
         if spec["unknown"] and r == 1:
             return UNKNOWN[rng.randint(0, len(UNKNOWN))]
         return pool[rng.randint(0, len(pool))]
+    if spec.get("extreme") and r == 7:
+        return EXTREME[rng.randint(0, len(EXTREME))]
     if spec["missing"] and r == 0:
         return ""
     seen = df[col].dropna().to_numpy()
@@ -232,6 +278,7 @@ def write_rows(path, spec, df, rng, n_rows=120):
         w.writerow(header)
         for i in range(n_rows):
             vals = {c: row_value(c, rng, df, spec) for c in cols}
+            vals.update((c, "") for c in spec.get("blank", ()))
             if i == 0 and spec["missing"]:
                 vals = {c: "" for c in cols}
             w.writerow([vals[c] for c in order] + [str(i)])

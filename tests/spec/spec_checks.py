@@ -19,7 +19,14 @@ combinations through `frost convert`) have written MODEL_DIR. Prints one line pe
   4. a seeded differential fuzz: single-byte changes of header sections and of tree data, with
      the digest and block checksums recomputed; both readers must agree;
   5. probes: inputs on which FORMAT.md can be read two ways (see probe_cases); a difference
-     passes as "# AMBIGUOUS: ..." for the lead to settle in the spec.
+     passes as "# AMBIGUOUS: ..." for the lead to settle in the spec;
+  6. format 1.2 (labels starting "[1.2]"): edits adding CHECKS sections and FEATURES columns of
+     kind unused to converted models (edits_v12), rows predicted and transformed through them
+     (row_cases: a refused value makes both readers exit 1, frost naming the check's `who`; the
+     other rows agree), a fuzz of a 1.2 file's CHECKS and FEATURES, and the "checks" key of
+     `frost inspect --json`. In 1 a model with CHECKS is compared row by row (rows a check
+     refuses are refused by both, the others agree), and one with unused columns also on its
+     rows with text in those columns and without them.
 """
 import concurrent.futures
 import copy
@@ -142,6 +149,115 @@ def csv_diff(ours, theirs):
     return None, near
 
 
+def inspect_diff(ours, theirs):
+    """json_diff of the decoder's inspect JSON and frost's. A frost without format 1.2 prints no
+    "checks" key; it is not counted here when the decoder's is null (a file without CHECKS): one
+    check of its own (check_checks_key) reports that key instead of every model."""
+    if "checks" not in theirs and ours.get("checks", 0) is None:
+        ours = dict(ours)
+        del ours["checks"]
+    return json_diff(ours, theirs)
+
+
+# ---- CHECKS (format 1.2): rows a check refuses ------------------------------------------------
+
+def csv_lines(rows):
+    """The header and the non-empty data lines of a rows CSV (the decoder skips empty lines)."""
+    with open(rows, newline="", encoding="utf-8") as f:
+        lines = [ln for ln in csv.reader(f)]
+    return lines[0], [ln for ln in lines[1:] if ln]
+
+
+def write_csv(path, header, lines):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(lines)
+
+
+def refused_rows(m, rows, mode, proba):
+    """[(data line index, fd.CheckRefused)] for the rows the decoder's CHECKS refuse in this
+    mode (each row alone), or None when the rows cannot be read at all."""
+    try:
+        xs = fd.read_rows(m, rows)
+    except (fd.InputError, ValueError, OSError):
+        return None
+    out = []
+    for i, x in enumerate(xs):
+        try:
+            if mode == "predict":
+                fd.predict_line(m, x, i + 1, proba)
+            else:
+                fd.transform_line(m, x, i + 1)
+        except fd.CheckRefused as e:
+            out.append((i, e))
+        except (fd.InputError, ValueError):
+            pass  # another input error: the whole-file comparison reports it
+    return out
+
+
+def decoder_run(m, path, rows, mode, proba, cli):
+    """(rc, output, error text, exception) of the decoder on a rows file."""
+    if cli:
+        rc, out, err = run([PY, DECODER, path, "--" + mode, rows] + (["--proba"] if proba else []))
+        return rc, out, err, None
+    try:
+        out = fd.predict(m, rows, proba) if mode == "predict" else fd.transform(m, rows)
+        return 0, out, "", None
+    except (fd.InputError, ValueError) as e:
+        return 1, "", str(e), e
+
+
+def frost_refuses(frost, path, rows, args, flags, who):
+    """None when `frost ARGS MODEL ROWS` exits 1 naming `who` (FORMAT.md CHECKS: "an error
+    naming the row, the column the value comes from and who"), else what is wrong."""
+    rc, _, err = run([frost, args[0], path, rows] + flags)
+    if rc != 1:
+        return "frost exit %d, expected 1 (%s)" % (rc, err.strip()[-200:] or "no error")
+    if who not in err:
+        return "frost's error does not name who %r: %s" % (who, err.strip()[-200:])
+    return None
+
+
+def check_split(frost, path, m, rows, args, mode, proba, cli, refused):
+    """A rows file with rows the decoder's CHECKS refuse: both readers refuse the whole file
+    (frost exits 1 naming who of the first refused row's first refusing check), both accept the
+    other rows with equal outputs, and frost refuses each of (up to) three refused rows alone.
+    Returns (ok, detail)."""
+    flags = ["--proba"] if proba else []
+    header, lines = csv_lines(rows)
+    first = refused[0][1]
+    who = m.checks[first.check]["who"]
+    rc, _, err, _ = decoder_run(m, path, rows, mode, proba, cli)
+    if rc != 1 or "row %d:" % first.row not in err:
+        return False, "decoder rc %d, expected 1 naming row %d: %s" % (rc, first.row, err.strip())
+    why = frost_refuses(frost, path, rows, args, flags, who)
+    if why:
+        return False, "row %d refused by the decoder (%s); %s" % (first.row, first, why)
+    bad = set(i for i, _ in refused)
+    base = os.path.join(CTX["tmpdir"], "%d-split" % os.getpid())
+    kept = base + ".kept.csv"
+    write_csv(kept, header, [ln for i, ln in enumerate(lines) if i not in bad])
+    rc, mine, err, _ = decoder_run(m, path, kept, mode, proba, cli)
+    rc2, theirs, err2 = run([frost, args[0], path, kept] + flags)
+    if rc != 0 or rc2 != 0:
+        return False, "without the %d refused rows: decoder rc %d (%s), frost rc %d (%s)" % (
+            len(bad), rc, err.strip(), rc2, err2.strip())
+    d, near = csv_diff(mine, theirs)
+    if d:
+        return False, "without the %d refused rows: %s" % (len(bad), d)
+    picks = sorted(set([refused[0], refused[len(refused) // 2], refused[-1]]),
+                   key=lambda r: r[0])
+    for i, e in picks:
+        one = base + ".one.csv"
+        write_csv(one, header, [lines[i]])
+        why = frost_refuses(frost, path, one, args, flags, m.checks[e.check]["who"])
+        if why:
+            return False, "row %d alone (%s): %s" % (i + 1, e, why)
+    return True, "(%d rows agree; %d refused by a check, by both)" % (len(lines) - len(bad),
+                                                                       len(bad))
+
+
 # ---- 1. every model ----------------------------------------------------------------------------
 
 def modes_of(m):
@@ -180,6 +296,11 @@ def run_outputs(frost, path, rows, m, cli, name, how):
                         "decoder rc %d (%s), frost rc %d (%s)" % (rc, err.strip(), rc2,
                                                                   err2.strip())))
             continue
+        refused = refused_rows(m, rows, mode, proba) if m.checks is not None else None
+        if refused:
+            ok, detail = check_split(frost, path, m, rows, args, mode, proba, cli, refused)
+            out.append((ok, what, detail))
+            continue
         if rc != 0 or rc2 != 0:
             out.append((False, what, "decoder rc %d (%s), frost rc %d (%s)"
                         % (rc, err.strip(), rc2, err2.strip())))
@@ -214,7 +335,7 @@ def check_model(frost, path, rows, cli):
         out.append((False, "inspect %s" % name, "frost inspect failed (rc %d): %s"
                     % (rc2, err2.strip()[-300:])))
     else:
-        d = json_diff(ours, json.loads(theirs))
+        d = inspect_diff(ours, json.loads(theirs))
         what = []
         if m.estimator:
             what.append(m.estimator)
@@ -231,8 +352,42 @@ def check_model(frost, path, rows, cli):
            if (f & 1) != (0 if t == fd.SEC_METADATA else 1)]
     out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
                 "section but METADATA)"))
+    # FORMAT.md: "frost writes the smallest minor the file needs (2 with CHECKS or an unused
+    # column, else 1 with a COMBINE, else 0)"
+    need = 2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
+        1 if m.combine is not None else 0
+    out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
+                if m.minor == need else "minor %d, the file needs %d" % (m.minor, need)))
     if rows is not None:
         out += run_outputs(frost, path, rows, m, cli, name, how)
+        stem = os.path.join(CTX["tmpdir"], "%d-%s.unused" % (os.getpid(), name))
+        for what, variant in unused_variants(m, rows, stem):
+            out += run_outputs(frost, path, variant, m, cli, name, how + " (%s)" % what)
+    return out
+
+
+def unused_variants(m, rows, stem):
+    """For a model with unused columns (FEATURES kind 2, format 1.2): its rows with text in every
+    unused column, and without those columns (by name); both readers must accept them as the
+    rows themselves ("any value is accepted ... a reader does not require it to be given")."""
+    if fd.UNUSED not in m.feature_kinds:
+        return []
+    header, lines = csv_lines(rows)
+    if m.feature_names is not None:
+        cols = [header.index(n) for n, k in zip(m.feature_names, m.feature_kinds)
+                if k == fd.UNUSED and n in header]
+    else:
+        cols = [j for j, k in enumerate(m.feature_kinds) if k == fd.UNUSED and j < len(header)]
+    out = []
+    text = [[("not a number: 2024-02-30" if j in cols else v) for j, v in enumerate(ln)]
+            for ln in lines]
+    write_csv(stem + ".text.csv", header, text)
+    out.append(("unused columns hold text", stem + ".text.csv"))
+    if m.feature_names is not None:
+        keep = [j for j in range(len(header)) if j not in cols]
+        write_csv(stem + ".absent.csv", [header[j] for j in keep],
+                  [[ln[j] if j < len(ln) else "" for j in keep] for ln in lines])
+        out.append(("unused columns left out", stem + ".absent.csv"))
     return out
 
 
@@ -1707,6 +1862,468 @@ def edits_structural(models):
     return E
 
 
+# ---- format 1.2: CHECKS and the FEATURES kind unused ------------------------------------------
+# frost writes neither yet for most models; these edits add them to converted models. Every label
+# starts with "[1.2]": against a frost without format 1.2 (CHECKS is then an unknown REQUIRED
+# section, FEATURES kind 2 invalid) the "accept" edits, the row cases and the fuzz of a 1.2 file
+# fail, and only those.
+
+V12 = "[1.2] "
+NAN_, INF_, F32_, EST_ = fd.CHECK_NAN, fd.CHECK_INF, fd.CHECK_F32, fd.CHECK_ESTIMATOR
+
+
+def check_bytes(checks, n_checks=None):
+    """A CHECKS body from [(rule, [slots], who)]; who may be bytes (written as they are)."""
+    b = struct.pack("<I", len(checks) if n_checks is None else n_checks)
+    for rule, slots, who in checks:
+        b += struct.pack("<II%dI" % len(slots), rule, len(slots), *slots)
+        b += (struct.pack("<I", len(who)) + who) if isinstance(who, bytes) else s_bytes(who)
+    return b
+
+
+def v12_parts(p, m, checks=None, kinds=None, minor=2, flags=1, body=None):
+    """Makes a Parts a format 1.2 file: minor (None keeps it), FEATURES kinds (a function of the
+    model: the kinds list, names kept), a CHECKS section ([(rule, slots, who)] or raw body)."""
+    if minor is not None:
+        p.minor = minor
+    if kinds is not None:
+        set_section(p, fd.SEC_FEATURES, features_bytes(m.n_features_in, kinds(m),
+                                                       m.feature_names))
+    if checks is not None or body is not None:
+        set_section(p, fd.SEC_CHECKS, body if body is not None else check_bytes(checks), flags)
+
+
+def v12(checks=None, kinds=None, minor=2, flags=1, body=None, then=None, **kw):
+    """An edit (bytes, Frost) -> bytes making the model a 1.2 file (see v12_parts); then(p, m)
+    edits further before the file is put together again."""
+    def f(b, m):
+        p = Parts(m)
+        v12_parts(p, m, checks, kinds, minor, flags, body)
+        if then is not None:
+            then(p, m)
+        return p.assemble(**kw)
+    return f
+
+
+def unused(*cols):
+    """FEATURES kinds with the named columns made unused (kind 2)."""
+    def f(m):
+        return [fd.UNUSED if n in cols else k for n, k in zip(m.feature_names, m.feature_kinds)]
+    return f
+
+
+def with_program(fn):
+    """then= helper: fn(prog, m) edits a copy of the decoded PROGRAM, written back."""
+    def f(p, m):
+        prog = program_of(m)
+        fn(prog, m)
+        set_section(p, fd.SEC_PROGRAM, program_bytes(prog["n_inputs"], prog["ops"],
+                                                     prog["outputs"], prog["names"]))
+    return f
+
+
+def append_op(op):
+    """A PROGRAM operation added after the others, its outputs read by nothing."""
+    def f(prog, m):
+        prog["ops"].append(op)
+    return f
+
+
+def put_in(stype, off, fmt, val):
+    """then= helper: one field of a section body."""
+    def f(p, m):
+        put(p.body(stype), off, fmt, val)
+    return f
+
+
+# sk_pipe_logreg: a b c d e -> IMPUTE 5 6, SCALE 7 8, IMPUTE_STR 9 10, one-hot c 11-18, d 19-21
+# (22 slots; e is read by nothing: remainder='drop')
+PL = "sk_pipe_logreg"
+U_ = "rf_binary"
+PL_OUT = [7, 8] + list(range(11, 22))
+WHO_IMP = "pipeline/ct/num/imp (SimpleImputer)"
+WHO_SC = "pipeline/ct/num/sc (StandardScaler)"
+WHO_LR = "pipeline/m (LogisticRegression)"
+WHO_OH = "pipeline/ct/cat/oh (OneHotEncoder)"
+
+
+def edits_v12(models):
+    E = []
+
+    def hdr(name, expect, base, fn):
+        E.append((V12 + name, expect, base, fn))
+
+    U, SC, LR, V, VS = "rf_binary", "sk_ct", "sk_linreg", "sk_vote_plain_soft", "sk_vote_soft"
+    OR, GBR = "sk_ordinal", "sk_pipe_gbr"
+    ok_checks = [(INF_, [0, 1], WHO_IMP), (NAN_ | INF_ | EST_, PL_OUT, WHO_LR)]
+
+    # the superblock minor
+    hdr("minor 2 with nothing of 1.2", "accept", U, v12())
+    hdr("minor 2 on a COMBINE file", "accept", V, v12())
+
+    # CHECKS that FORMAT.md allows
+    hdr("CHECKS INF on inputs a, b; NAN INF ESTIMATOR on the estimator's features", "accept", PL,
+        v12(ok_checks))
+    hdr("CHECKS NAN INF F32 ESTIMATOR (rule 15) on every feature, no PROGRAM", "accept", U,
+        v12([(15, list(range(6)), "forest (RandomForestClassifier)")]))
+    hdr("CHECKS NAN INF ESTIMATOR on a bare LINEAR", "accept", LR,
+        v12([(NAN_ | INF_ | EST_, [0, 1], "LinearRegression")]))
+    hdr("CHECKS on computed slots (SCALE outputs), INF F32, not ESTIMATOR", "accept", PL,
+        v12([(INF_ | F32_, [7, 8], WHO_SC)]))
+    hdr("CHECKS NAN on a string input (c) of a transformer", "accept", SC,
+        v12([(NAN_, [2], WHO_OH)]))
+    hdr("CHECKS NAN on string slots an IMPUTE_STR computed", "accept", SC,
+        v12([(NAN_, [9, 10], WHO_OH)]))
+    hdr("CHECKS 4 checks, a slot listed twice, slots out of order", "accept", PL,
+        v12([(NAN_, [1, 0, 1], WHO_IMP), (INF_, [8, 7], WHO_SC), (NAN_, [3, 2], WHO_OH),
+             (INF_ | F32_ | EST_, PL_OUT[::-1], WHO_LR)]))
+    hdr("CHECKS who empty", "accept", PL, v12([(INF_, [0], "")]))
+    hdr("CHECKS who in 3- and 4-byte UTF-8", "accept", PL,
+        v12([(INF_, [0], "pipe/日本 (Ünïcode 𝔉)")]))
+    hdr("CHECKS without the REQUIRED flag (a known type: the flag is ignored)", "accept", PL,
+        v12(ok_checks, flags=0))
+    hdr("CHECKS in a file that says minor 7", "accept", PL, v12(ok_checks, minor=7))
+    hdr("CHECKS ESTIMATOR on a COMBINE without a PROGRAM", "accept", V,
+        v12([(NAN_ | INF_ | EST_, [0, 1], "voting/lr (LogisticRegression)"),
+             (NAN_ | INF_ | F32_ | EST_, [1, 0], "voting/dt (DecisionTreeClassifier)")]))
+    hdr("CHECKS on a COMBINE with a PROGRAM (members' slots and a raw input)", "accept", VS,
+        v12([(INF_, [0, 1, 4], WHO_IMP), (NAN_ | INF_ | EST_, PL_OUT, "voting/lr")]))
+    hdr("CHECKS F32 on the imputed features of a boosted regressor", "accept", GBR,
+        v12([(INF_ | F32_ | EST_, [3, 4, 5], "pipeline/m (GradientBoostingRegressor)")]))
+
+    def first_reversed(b, m):
+        p = Parts(m)
+        v12_parts(p, m, ok_checks)
+        p.sections.insert(0, p.sections.pop())
+        return p.assemble(body_order=list(range(len(p.sections)))[::-1])
+    hdr("CHECKS section first in the table, bodies in reverse order", "accept", PL,
+        first_reversed)
+
+    # CHECKS that FORMAT.md forbids
+    hdr("CHECKS in a format 1.1 file", "reject", V, v12([(INF_, [0], "x")], minor=None))
+    hdr("CHECKS in a format 1.0 file", "reject", PL, v12(ok_checks, minor=0))
+    hdr("CHECKS in a format 1.1 file without the REQUIRED flag", "reject", PL,
+        v12(ok_checks, minor=1, flags=0))
+    hdr("CHECKS n_checks 0", "reject", PL, v12(body=struct.pack("<I", 0)))
+    hdr("CHECKS n_checks + 1", "reject", PL, v12(body=check_bytes(ok_checks, n_checks=3)))
+    hdr("CHECKS n_checks 1 (a check's bytes left over)", "reject", PL,
+        v12(body=check_bytes(ok_checks, n_checks=1)))
+    hdr("CHECKS n_checks 2^31", "reject", PL, v12(body=check_bytes(ok_checks, n_checks=1 << 31)))
+    hdr("CHECKS body with 8 trailing zero bytes", "reject", PL,
+        v12(body=check_bytes(ok_checks) + bytes(8)))
+    hdr("CHECKS empty body", "reject", PL, v12(body=b""))
+    for rule, why in ((0, "rule 0"), (EST_, "ESTIMATOR alone (neither NAN nor INF)"),
+                      (F32_, "F32 alone"), (NAN_ | F32_, "NAN F32 (F32 without INF)"),
+                      (NAN_ | F32_ | EST_, "NAN F32 ESTIMATOR (F32 without INF)"),
+                      (NAN_ | 16, "reserved rule bit 4"), (INF_ | (1 << 31), "reserved bit 31")):
+        hdr("CHECKS %s" % why, "reject", PL, v12([(rule, [0], WHO_IMP)]))
+    hdr("CHECKS ESTIMATOR in a saved transformer", "reject", SC,
+        v12([(NAN_ | EST_, [0], "ct (ColumnTransformer)")]))
+    hdr("CHECKS ESTIMATOR in a pipeline whose estimator was removed", "reject", PL,
+        v12(ok_checks, then=lambda p, m: (set_section(p, fd.SEC_LINEAR, None),
+                                          set_section(p, fd.SEC_CLASSES, None))))
+    hdr("CHECKS without ESTIMATOR in a pipeline whose estimator was removed", "accept", PL,
+        v12([(INF_, [0, 1], WHO_IMP)], then=lambda p, m: (set_section(p, fd.SEC_LINEAR, None),
+                                                          set_section(p, fd.SEC_CLASSES, None))))
+    hdr("CHECKS slot = PROGRAM n_slots", "reject", PL, v12([(INF_, [0, 22], WHO_IMP)]))
+    hdr("CHECKS slot 2^32 - 1", "reject", PL, v12([(INF_, [0xFFFFFFFF], WHO_IMP)]))
+    hdr("CHECKS slot = n_features without a PROGRAM", "reject", U, v12([(INF_, [6], "forest")]))
+    hdr("CHECKS slot = n_features - 1 without a PROGRAM", "accept", U,
+        v12([(INF_, [5], "forest")]))
+    hdr("CHECKS n_slots 0", "reject", PL, v12([(INF_, [], WHO_IMP)]))
+    hdr("CHECKS n_slots 2^30 (past the body)", "reject", PL,
+        v12(body=struct.pack("<III", 1, INF_, 1 << 30) + bytes(12)))
+    for rule, why in ((INF_, "INF"), (NAN_ | INF_, "NAN INF"), (NAN_ | INF_ | F32_, "NAN INF F32")):
+        hdr("CHECKS %s on a string input (c)" % why, "reject", SC, v12([(rule, [2], WHO_OH)]))
+    hdr("CHECKS INF on a string IMPUTE_STR output", "reject", SC, v12([(INF_, [9], WHO_OH)]))
+    # "string with only NAN set": ESTIMATOR is not a rule on values, and no estimator reads a
+    # string; the decoder reads "only NAN" literally (rule == NAN)
+    hdr("CHECKS NAN ESTIMATOR on a string input", "either", PL,
+        v12([(NAN_ | EST_, [2], WHO_LR)]))
+    hdr("CHECKS on an unused column", "reject", PL,
+        v12([(INF_, [0, 4], WHO_IMP)], kinds=unused("e")))
+    hdr("CHECKS who with invalid UTF-8", "reject", PL, v12([(INF_, [0], b"pipe\xff")]))
+    hdr("CHECKS who with a NUL byte", "reject", PL, v12([(INF_, [0], b"pipe\x00x")]))
+    hdr("CHECKS who with an overlong UTF-8 form", "reject", PL, v12([(INF_, [0], b"\xc0\xaf")]))
+    hdr("CHECKS who with a UTF-16 surrogate", "reject", PL, v12([(INF_, [0], b"\xed\xa0\x80")]))
+    hdr("CHECKS who length past the body", "reject", PL,
+        v12(body=struct.pack("<IIII", 1, INF_, 1, 0) + struct.pack("<I", 1 << 20) + b"who"))
+    hdr("CHECKS twice", "reject", PL,
+        v12(ok_checks, then=lambda p, m: p.sections.append(
+            [fd.SEC_CHECKS, 1, bytearray(check_bytes(ok_checks))])))
+
+    # sections a 1.2 reader does not know
+    def add_section(stype, flags):
+        return lambda p, m: p.sections.append([stype, flags, bytearray(b"from a newer frost")])
+    hdr("unknown REQUIRED section type 11 (needs a newer frost)", "reject", PL,
+        v12(ok_checks, then=add_section(11, 1)))
+    hdr("unknown optional section type 11", "accept", PL, v12(ok_checks, then=add_section(11, 0)))
+
+    # FEATURES kind 2 (unused)
+    hdr("FEATURES e unused (nothing reads it)", "accept", PL, v12(kinds=unused("e")))
+    hdr("FEATURES a, b unused before an ordinal encoder (nothing reads them)", "accept", OR,
+        v12(kinds=unused("a", "b")))
+    hdr("FEATURES e unused, with CHECKS", "accept", PL, v12(ok_checks, kinds=unused("e")))
+    hdr("FEATURES e unused in a COMBINE with a PROGRAM", "accept", VS,
+        v12(kinds=unused("e")))
+    hdr("FEATURES e unused without names (by position)", "accept", PL + ":norows",
+        v12(then=lambda p, m: set_section(p, fd.SEC_FEATURES, features_bytes(
+            5, [0, 0, 1, 1, 2], None))))
+    hdr("FEATURES unused in a format 1.1 file", "reject", VS, v12(kinds=unused("e"), minor=1))
+    hdr("FEATURES unused in a format 1.0 file", "reject", PL, v12(kinds=unused("e"), minor=0))
+    hdr("FEATURES unused without a PROGRAM", "reject", U,
+        v12(then=lambda p, m: set_section(p, fd.SEC_FEATURES, features_bytes(
+            6, [0, 0, 2, 0, 0, 0]))))
+    hdr("FEATURES unused on a column IMPUTE reads (a)", "reject", PL, v12(kinds=unused("a")))
+    hdr("FEATURES unused on a column IMPUTE_STR reads (c)", "reject", PL,
+        v12(kinds=unused("c")))
+    hdr("FEATURES unused on a column ENCODE reads (c)", "reject", OR, v12(kinds=unused("c")))
+    hdr("FEATURES unused on a column SCALE reads (e)", "reject", OR, v12(kinds=unused("e")))
+    ind = append_op(dict(opcode=fd.OP_INDICATOR, ins=[4], n_out=1))
+    enc = append_op(dict(opcode=fd.OP_ENCODE, ins=[4], n_out=1, kind=fd.NUM, unknown=1,
+                         missing_cat=fd.NONE32, unknown_target=0.0, cats=[1.0], targets=[2.0]))
+    bins = append_op(dict(opcode=fd.OP_BINS, ins=[4], n_out=1, rule=1, edges=[0.0, 1.0, 2.0]))
+    for op, what in ((ind, "an INDICATOR"), (enc, "an ENCODE"), (bins, "a BINS")):
+        hdr("%s of e whose output nothing reads" % what, "accept", PL,
+            v12(then=with_program(op)))
+        hdr("FEATURES unused on e, read by %s whose output nothing reads" % what, "reject",
+            PL, v12(kinds=unused("e"), then=with_program(op)))
+    out_e = with_program(lambda prog, m: prog["outputs"].__setitem__(0, 4))
+    hdr("PROGRAM output 0 = the raw input e", "accept", PL, v12(then=out_e))
+    hdr("FEATURES unused on e, a PROGRAM output", "reject", PL,
+        v12(kinds=unused("e"), then=out_e))
+    # sk_vote_soft: COMBINE member 0's first slot (body offset 48) made the raw input e (4)
+    mem_e = put_in(fd.SEC_COMBINE, 48, "I", 4)
+    hdr("COMBINE member 0 reads the raw input e", "accept", VS, v12(then=mem_e))
+    hdr("FEATURES unused on e, read by a COMBINE member", "reject", VS,
+        v12(kinds=unused("e"), then=mem_e))
+    hdr("FEATURES kind 3", "reject", PL,
+        v12(kinds=lambda m: [0, 0, 1, 1, 3]))
+    hdr("FEATURES every column unused", "reject", PL, v12(kinds=lambda m: [2] * 5))
+    return E
+
+
+# rows for sk_pipe_logreg (a b c d e): no missing or extreme value
+PL_HEAD = ["a", "b", "c", "d", "e"]
+PL_CLEAN = [["0.5", "10", "x", "p", "1"], ["-1.25", "-200.5", "y", "q", "0"],
+            ["2", "3", "z", "r", "4"], ["1e-310", "-0.0", "a,b", "p", "2"]]
+F32_EDGE = repr(fd.F32_OVERFLOW)                        # 3.4028235677973366e+38: rounds to inf
+F32_BELOW = repr(math.nextafter(fd.F32_OVERFLOW, 0.0))  # the double below: FLT_MAX
+
+
+def pl_rows(*extra, head=PL_HEAD, clean=PL_CLEAN):
+    """The clean rows, then one row per dict of extra (column -> value, the rest clean)."""
+    rows = [list(head)] + [[r[PL_HEAD.index(h)] for h in head] for r in clean]
+    for k, e in enumerate(extra):
+        base = dict(zip(PL_HEAD, clean[k % len(clean)]))
+        base.update(e)
+        rows.append([base[h] for h in head])
+    return rows
+
+
+def row_cases():
+    """[(label, base model, edit or None, rows [header, row...], expectation per mode, cli)]:
+    rows predicted / transformed by both readers. Expectations (per "predict", "proba",
+    "transform"; "*" for every mode the model has): "accept" (both, equal outputs),
+    ("refuse", who, row) (a check refuses: the decoder names that row and check, frost exits 1
+    naming who), "error" (both refuse the rows, exit 1)."""
+    R = []
+    ok_checks = [(INF_, [0, 1], WHO_IMP), (NAN_ | INF_ | EST_, PL_OUT, WHO_LR)]
+
+    def case(label, base, edit, rows, expect, cli=False, v=V12):
+        R.append((v + label, base, edit, rows, expect if isinstance(expect, dict) else
+                  {"*": expect}, cli))
+
+    def refuse(who, row):
+        return ("refuse", who, row)
+    nan_a = v12([(NAN_, [0], WHO_IMP)])
+    case("NAN on a: a row with a missing a", PL, nan_a, pl_rows({"a": ""}),
+         refuse(WHO_IMP, 5), cli=True)
+    case("NAN on a: rows without a missing a (an infinite a passes)", PL, nan_a,
+         pl_rows({"a": "inf"}, {"a": "-1e308"}), "accept")
+    inf_a = v12([(INF_, [0], WHO_IMP)])
+    case("INF on a: a = inf", PL, inf_a, pl_rows({"a": "inf"}), refuse(WHO_IMP, 5))
+    case("INF on a: a = -inf in the last of 200 rows", PL, inf_a,
+         pl_rows(*([{}] * 195 + [{"a": "-inf"}])), refuse(WHO_IMP, 200))
+    case("INF on a: missing, 1e308 and 1e39 pass", PL, inf_a,
+         pl_rows({"a": ""}, {"a": "1e308"}, {"a": "1e39"}), "accept")
+    f32_a = v12([(INF_ | F32_, [0], WHO_IMP)])
+    case("INF F32 on a: a = 1e39", PL, f32_a, pl_rows({"a": "1e39"}), refuse(WHO_IMP, 5))
+    case("INF F32 on a: a = -1e39", PL, f32_a, pl_rows({}, {"a": "-1e39"}),
+         refuse(WHO_IMP, 6))
+    case("INF F32 on a: a = 2^128 - 2^103 (float32 rounds it to inf)", PL, f32_a,
+         pl_rows({"a": F32_EDGE}), refuse(WHO_IMP, 5))
+    case("INF F32 on a: a = -(2^128 - 2^103)", PL, f32_a, pl_rows({"a": "-" + F32_EDGE}),
+         refuse(WHO_IMP, 5))
+    case("INF F32 on a: the double below 2^128 - 2^103, 3e38 and a missing a pass", PL, f32_a,
+         pl_rows({"a": F32_BELOW}, {"a": "-" + F32_BELOW}, {"a": "3e38"}, {"a": ""}), "accept")
+    f32_scaled = v12([(INF_ | F32_, [8], WHO_SC)])
+    case("INF F32 on scaled b: b = 1e40 scales to 1e38 (passes)", PL, f32_scaled,
+         pl_rows({"b": "1e40"}, {"b": "-1e40"}), "accept")
+    case("INF F32 on scaled b: b = 1e41 scales to 1e39", PL, f32_scaled,
+         pl_rows({"b": "1e41"}), refuse(WHO_SC, 5))
+    est_a = v12([(NAN_ | EST_, [0], WHO_LR)])
+    case("ESTIMATOR NAN on a: a missing a (transform skips the check)", PL, est_a,
+         pl_rows({"a": ""}), {"predict": refuse(WHO_LR, 5), "proba": refuse(WHO_LR, 5),
+                              "transform": "accept"}, cli=True)
+    est_out = v12([(NAN_ | INF_ | EST_, PL_OUT, WHO_LR)])
+    case("ESTIMATOR INF on the estimator's features: b = inf", PL, est_out,
+         pl_rows({}, {"b": "inf"}), {"predict": refuse(WHO_LR, 6), "proba": refuse(WHO_LR, 6),
+                                     "transform": "accept"})
+    case("ESTIMATOR NAN on the estimator's features: missing a, c (imputed) pass", PL, est_out,
+         pl_rows({"a": "", "c": ""}, {"b": "", "d": ""}), "accept")
+    nan_c = v12([(NAN_, [2], WHO_OH)])
+    case("NAN on the string c: a missing c", PL, nan_c, pl_rows({}, {}, {"c": ""}),
+         refuse(WHO_OH, 7))
+    case("NAN on the string c: a missing a, d and an unknown c pass", PL, nan_c,
+         pl_rows({"a": ""}, {"d": ""}, {"c": "w"}), "accept")
+    case("NAN on the imputed c (slot 9): a missing c is imputed", PL,
+         v12([(NAN_, [9], WHO_OH)]), pl_rows({"c": ""}), "accept")
+    two = v12([(NAN_, [1], "check 0: NAN on b"), (INF_, [0], "check 1: INF on a")])
+    case("two checks: the first row with a refused value decides", PL, two,
+         pl_rows({"a": "inf"}, {"b": ""}), refuse("check 1: INF on a", 5))
+    case("two checks: in one row, the first check decides", PL, two,
+         pl_rows({}, {"a": "-inf", "b": ""}), refuse("check 0: NAN on b", 6))
+    case("two checks over 2 slots: a slot of a later check", PL,
+         v12([(INF_, [1, 0], "check 0"), (NAN_, [2, 3], "check 1")]),
+         pl_rows({"d": ""}), refuse("check 1", 5))
+    un_e = v12(kinds=unused("e"))
+    head_e = ["b", "d", "a", "c"]
+    case("unused e: rows without an e column", PL, un_e, pl_rows({"a": ""}, head=head_e),
+         "accept", cli=True)
+    case("unused e: text, inf and nothing in e", PL, un_e,
+         pl_rows({"e": "not a number"}, {"e": "inf"}, {"e": ""}, {"e": "1e999"}), "accept")
+    case("unused e with CHECKS: rows without e, a = inf", PL, v12(ok_checks, kinds=unused("e")),
+         pl_rows({}, {"a": "inf"}, head=head_e), refuse(WHO_IMP, 6))
+    case("unused e with CHECKS: rows without e", PL, v12(ok_checks, kinds=unused("e")),
+         pl_rows({"e": "x"}, head=head_e), "accept")
+    case("control: text in the numeric column e (both refuse the rows)", PL, None,
+         pl_rows({"e": "not a number"}), "error", v="")
+    case("unused a, b before an ordinal encoder: rows without a and b", "sk_ordinal",
+         v12(kinds=unused("a", "b")), pl_rows({"c": ""}, head=["e", "d", "c"]), "accept")
+    f_head = ["f%d" % j for j in range(6)]
+    f_clean = [["0.5", "-1", "2", "300", "-4", "0"], ["", "1e-3", "", "7", "1", "2"]]
+    forest = v12([(INF_ | F32_ | EST_, list(range(6)), "forest (RandomForestClassifier)")])
+    case("no PROGRAM: INF F32 ESTIMATOR on every feature: f4 = 1e39", U_, forest,
+         [f_head] + f_clean + [["1", "2", "3", "4", "1e39", "6"]],
+         refuse("forest (RandomForestClassifier)", 3))
+    case("no PROGRAM: INF F32 ESTIMATOR: FLT_MAX, missing and tiny values pass", U_, forest,
+         [f_head] + f_clean + [[F32_BELOW, "-" + F32_BELOW, "", "5e-324", "-0.0", "1e38"]],
+         "accept")
+    lin = v12([(NAN_ | INF_ | EST_, [0, 1], "LinearRegression")])
+    case("bare LINEAR: NAN INF ESTIMATOR: b = nan", "sk_linreg", lin,
+         [["b", "a"], ["1", "2"], ["nan", "3"]], refuse("LinearRegression", 2))
+    case("bare LINEAR: NAN INF ESTIMATOR: 1e300 and 1e39 pass", "sk_linreg", lin,
+         [["b", "a"], ["1", "2"], ["1e300", "-1e39"]], "accept")
+    vote = v12([(NAN_ | INF_ | EST_, [0, 1], "voting/lr (LogisticRegression)")])
+    case("COMBINE without a PROGRAM: ESTIMATOR NAN INF: a missing b", "sk_vote_plain_soft", vote,
+         [["a", "b"], ["1", "2"], ["0.5", ""]], refuse("voting/lr (LogisticRegression)", 2))
+    case("COMBINE without a PROGRAM: ESTIMATOR NAN INF: clean rows", "sk_vote_plain_soft", vote,
+         [["a", "b"], ["1", "2"], ["0.5", "1e300"]], "accept")
+    case("COMBINE with a PROGRAM, e unused: rows without e", "sk_vote_soft",
+         v12([(NAN_ | INF_ | EST_, PL_OUT, "voting")], kinds=unused("e")),
+         pl_rows({"a": ""}, {"c": ""}, head=head_e), "accept")
+    gbr = v12([(INF_ | F32_ | EST_, [3, 4, 5], "pipeline/m (GradientBoostingRegressor)")])
+    case("boosted regressor after an imputer: missing values are imputed", "sk_pipe_gbr", gbr,
+         [["a", "b", "e"], ["1", "", "2"], ["", "", ""]], "accept")
+    case("boosted regressor after an imputer: e = 1e39 (transform skips ESTIMATOR)",
+         "sk_pipe_gbr", gbr, [["a", "b", "e"], ["1", "", "2"], ["1", "2", "1e39"]],
+         {"predict": refuse("pipeline/m (GradientBoostingRegressor)", 2),
+          "transform": "accept"})
+    case("transformer: NAN on c: a missing c", "sk_ct", v12([(NAN_, [2], WHO_OH)]),
+         pl_rows({}, {"c": ""}), refuse(WHO_OH, 6))
+    return R
+
+
+
+def run_row_case(frost, path, label, base, edit, rows, expect, cli):
+    bm = base_model(CTX["models"][base])
+    with open(path, "wb") as f:
+        f.write(edit(bm.buf, bm) if edit is not None else bm.buf)
+    try:
+        m = fd.Frost(path)
+    except fd.Damaged as e:
+        return [(False, "rows " + label, "the decoder refuses the model: %s" % e)]
+    rows_path = os.path.splitext(path)[0] + ".rows.csv"
+    write_csv(rows_path, rows[0], rows[1:])
+    out = []
+    for args, mode, proba, works in modes_of(m):
+        key = "proba" if proba else mode
+        exp = expect.get(key, expect.get("*"))
+        if not works or exp is None:
+            continue
+        flags = ["--proba"] if proba else []
+        name = "rows %s: %s%s" % (label, args[0], " --proba" if proba else "")
+        rc, mine, err, exc = decoder_run(m, path, rows_path, mode, proba, cli)
+        if exp == "accept":
+            rc2, theirs, err2 = run([frost, args[0], path, rows_path] + flags)
+            if rc != 0 or rc2 != 0:
+                out.append((False, name, "both should accept: decoder rc %d (%s), frost rc %d "
+                            "(%s)" % (rc, err.strip(), rc2, err2.strip()[-200:])))
+                continue
+            d, _ = csv_diff(mine, theirs)
+            out.append((d is None, name, d or "(both accept, %d rows agree)" % (len(rows) - 1)))
+        elif exp == "error":
+            rc2, _, err2 = run([frost, args[0], path, rows_path] + flags)
+            ok = rc == 1 and rc2 == 1
+            out.append((ok, name, "(both refuse: %s)" % err2.strip() if ok else
+                        "decoder rc %d (%s), frost rc %d (%s)" % (rc, err.strip(), rc2,
+                                                                  err2.strip())))
+        else:
+            _, who, row = exp
+            if cli:
+                good = rc == 1 and who in err and ("row %d:" % row) in err
+            else:
+                good = (isinstance(exc, fd.CheckRefused) and exc.row == row and
+                        m.checks[exc.check]["who"] == who)
+            if not good:
+                out.append((False, name, "the decoder should refuse row %d (%s): rc %d, %s"
+                            % (row, who, rc, err.strip() or "no error")))
+                continue
+            why = frost_refuses(frost, path, rows_path, args, flags, who)
+            out.append((why is None, name, why or "(both refuse row %d: %s)" % (row, who)))
+    return out
+
+
+def v12_fuzz_base(b, m):
+    """sk_pipe_logreg as a 1.2 file: e unused, three checks (one on a string slot)."""
+    return v12([(INF_, [0, 1], WHO_IMP), (NAN_, [2], WHO_OH),
+                (NAN_ | INF_ | F32_ | EST_, PL_OUT, WHO_LR)], kinds=unused("e"))(b, m)
+
+
+def fuzz_v12_cases(n, seed=20261207):
+    """[(label, function)]: single-byte changes of the CHECKS and FEATURES bodies of the 1.2
+    fuzz base, the digest recomputed; both readers must agree."""
+    rnd = random.Random(seed)
+    cases = []
+    for k in range(n):
+        stype = fd.SEC_CHECKS if k % 3 else fd.SEC_FEATURES
+        r1, r2 = rnd.random(), rnd.randrange(1, 256)
+
+        def f(b, m, stype=stype, r1=r1, r2=r2):
+            _, off, ln = section(m, stype)
+            b = bytearray(b)
+            b[off + int(r1 * ln)] ^= r2
+            return fix_digest(b)
+        cases.append(("%sfuzz %s of a 1.2 file #%d" % (V12, fd.SECTION_NAMES[stype], k), f))
+    return cases
+
+
+def check_checks_key(frost):
+    """frost inspect --json prints "checks" (null without the section), after "combine"."""
+    rc, out, err = run([frost, "inspect", CTX["models"][PL], "--json"])
+    name = V12 + "frost inspect --json has a \"checks\" key (null without CHECKS)"
+    if rc != 0:
+        return [(False, name, "frost inspect failed: " + err.strip())]
+    d = json.loads(out)
+    if "checks" not in d:
+        return [(False, name, "no \"checks\" key in frost's JSON")]
+    keys = list(d)
+    ok = d["checks"] is None and keys.index("checks") == keys.index("combine") + 1
+    return [(ok, name, "" if ok else "checks %r at key %d" % (d["checks"],
+                                                             keys.index("checks")))]
+
+
 _bases = {}
 
 
@@ -1763,13 +2380,19 @@ def compare_file(frost, path, rows, label, expect):
     rc, out, err = run([frost, "inspect", path, "--json"])
     if rc != 0:
         return [(False, label, "verify accepts but inspect fails: " + err.strip())]
-    d = json_diff(m.inspect(), json.loads(out))
+    d = inspect_diff(json.loads(json.dumps(m.inspect())), json.loads(out))
     if d:
         return [(False, label, "both accept, inspect differs: " + d)]
     if rows:
         for args, mode, proba, works in modes_of(m):
             what = args[0] + (" --proba" if proba else "")
             flags = ["--proba"] if proba else []
+            refused = refused_rows(m, rows, mode, proba) if works and m.checks else None
+            if refused:
+                ok, detail = check_split(frost, path, m, rows, args, mode, proba, False, refused)
+                if not ok:
+                    return [(False, label, "both accept, %s: %s" % (what, detail))]
+                continue
             rc, out, err = run([frost, args[0], path, rows] + flags)
             try:
                 mine = fd.predict(m, rows, proba) if mode == "predict" else \
@@ -2031,6 +2654,17 @@ def task(kind, arg):
             return check_edit(frost, tmp_path(), name, expect, models[base], rows, fn)
         if kind == "probe":
             return run_probe(frost, tmp_path(), *CTX["probes"][arg])
+        if kind == "rows":
+            return run_row_case(frost, tmp_path(), *CTX["rows"][arg])
+        if kind == "checkskey":
+            return check_checks_key(frost)
+        if kind == "fuzz12":
+            label, fn = CTX["fuzz12"][arg]
+            b = base_model(CTX["v12_base"])
+            path = tmp_path()
+            with open(path, "wb") as f:
+                f.write(fn(b.buf, b))
+            return compare_file(frost, path, rows_of(PL), label, "either")
         label, base, fn = CTX["fuzz"][arg]
         b = base_model(models[base])
         path = tmp_path()
@@ -2057,13 +2691,25 @@ def main(argv):
     jobs = int(os.environ.get("SPEC_JOBS", "2"))
     with tempfile.TemporaryDirectory(prefix="frost-spec-") as tmpdir:
         CTX.update(frost=frost, model_dir=model_dir, models=models, tmpdir=tmpdir,
-                   edits=edits_structural(models), fuzz=fuzz_cases(models, 60, 60))
+                   edits=edits_structural(models) + edits_v12(models),
+                   fuzz=fuzz_cases(models, 60, 60),
+                   rows=[rc for rc in row_cases() if rc[1] in models])
+        if PL in models:
+            # the base of the format 1.2 fuzz: an edited sk_pipe_logreg
+            CTX["v12_base"] = os.path.join(tmpdir, "v12_fuzz_base.frost")
+            with open(CTX["v12_base"], "wb") as f:
+                f.write(v12_fuzz_base(base_model(models[PL]).buf, base_model(models[PL])))
+            CTX["fuzz12"] = fuzz_v12_cases(24)
         # largest models first, so that the pool stays busy to the end
         tasks = [("model", n) for n in sorted(models, key=lambda n: -os.path.getsize(models[n]))]
         tasks += [("damaged", b) for b in ("rf_binary", "small_named_lz4", "sk_pipe_logreg")
                   if b in models]
         tasks += [("edit", i) for i in range(len(CTX["edits"]))]
         tasks += [("fuzz", i) for i in range(len(CTX["fuzz"]))]
+        tasks += [("rows", i) for i in range(len(CTX["rows"]))]
+        tasks += [("fuzz12", i) for i in range(len(CTX.get("fuzz12", [])))]
+        if PL in models:
+            tasks.append(("checkskey", 0))
         CTX["probes"] = [pc for pc in probe_cases() if pc[1] in models]
         tasks += [("probe", i) for i in range(len(CTX["probes"]))]
         t0 = time.time()

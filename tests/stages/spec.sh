@@ -8,7 +8,8 @@
 # Voting / OneVsRest combinations through `frost convert` (PROGRAM, LINEAR and COMBINE sections); for each one the decoder's JSON must equal
 # `frost inspect --json`, its predictions `frost predict` and its transforms `frost transform`.
 # tests/spec/spec_checks.py then damages and edits files (re-sealing digests and checksums) and
-# checks that both readers refuse what FORMAT.md forbids and accept what it allows.
+# checks that both readers refuse what FORMAT.md forbids and accept what it allows. Format 1.2
+# (CHECKS, FEATURES kind unused) is checked on edited files; those checks are labelled "[1.2]".
 # Prints one line per check and ends with "spec: N passed, M failed".
 set -u
 BUILD=${1:-build}
