@@ -1175,9 +1175,9 @@ class Frost:
                     damaged("%s: slot %d >= %s %d" % (C, sl, what, n_slots))
                 if kinds[sl] == UNUSED:
                     damaged("%s: slot %d is an unused column (FEATURES kind 2)" % (C, sl))
-                # "numeric, or string with only NAN set" (read literally: the rule is NAN alone)
-                if kinds[sl] == STR and rule != CHECK_NAN:
-                    damaged("%s: string slot %d with rule 0x%x (a string slot takes NAN only)"
+                # "numeric, or string when INF and F32 are clear"
+                if kinds[sl] == STR and rule & (CHECK_INF | CHECK_F32):
+                    damaged("%s: string slot %d with rule 0x%x (INF or F32 on a string)"
                             % (C, sl, rule))
             who = r.string("who")
             checks.append({"rule": rule, "slots": slots, "who": who})

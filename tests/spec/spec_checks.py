@@ -1575,8 +1575,9 @@ def edits_structural(models):
         return rebuilt(f)
     hdr("LINEAR and CLASSES removed (no estimator, no PROGRAM)", "reject", LG,
         drop(fd.SEC_LINEAR, fd.SEC_CLASSES))
+    # (CHECKS go too: the estimator's own checks would name an estimator no longer there)
     hdr("LINEAR and CLASSES removed from a pipeline (a transformer remains)", "accept",
-        "sk_pipe_logreg", drop(fd.SEC_LINEAR, fd.SEC_CLASSES))
+        "sk_pipe_logreg", drop(fd.SEC_LINEAR, fd.SEC_CLASSES, fd.SEC_CHECKS))
     hdr("LINEAR removed, CLASSES kept (CLASSES without an estimator)", "reject",
         "sk_pipe_logreg", drop(fd.SEC_LINEAR))
     hdr("CLASSES removed from a LINEAR classifier", "reject", LG, drop(fd.SEC_CLASSES))
@@ -1584,6 +1585,7 @@ def edits_structural(models):
     def no_trees(p, m):
         set_section(p, fd.SEC_ENSEMBLE, None)
         set_section(p, fd.SEC_CLASSES, None)
+        set_section(p, fd.SEC_CHECKS, None)
         rechunk(p, m, [])
     hdr("ENSEMBLE, CLASSES and chunks removed from a tree pipeline (a transformer remains)",
         "accept", "sk_pipe_rf", rebuilt(no_trees))
@@ -1912,6 +1914,14 @@ def unused(*cols):
     return f
 
 
+def numeric(*cols):
+    """FEATURES kinds with the named columns made numeric (kind 0): frost's converter marks
+    columns nothing reads unused, so an edit that makes something read one turns it back."""
+    def f(m):
+        return [fd.NUM if n in cols else k for n, k in zip(m.feature_names, m.feature_kinds)]
+    return f
+
+
 def with_program(fn):
     """then= helper: fn(prog, m) edits a copy of the decoded PROGRAM, written back."""
     def f(p, m):
@@ -1987,7 +1997,8 @@ def edits_v12(models):
         v12([(NAN_ | INF_ | EST_, [0, 1], "voting/lr (LogisticRegression)"),
              (NAN_ | INF_ | F32_ | EST_, [1, 0], "voting/dt (DecisionTreeClassifier)")]))
     hdr("CHECKS on a COMBINE with a PROGRAM (members' slots and a raw input)", "accept", VS,
-        v12([(INF_, [0, 1, 4], WHO_IMP), (NAN_ | INF_ | EST_, PL_OUT, "voting/lr")]))
+        v12([(INF_, [0, 1, 4], WHO_IMP), (NAN_ | INF_ | EST_, PL_OUT, "voting/lr")],
+            kinds=numeric("e")))
     hdr("CHECKS F32 on the imputed features of a boosted regressor", "accept", GBR,
         v12([(INF_ | F32_ | EST_, [3, 4, 5], "pipeline/m (GradientBoostingRegressor)")]))
 
@@ -2000,7 +2011,7 @@ def edits_v12(models):
         first_reversed)
 
     # CHECKS that FORMAT.md forbids
-    hdr("CHECKS in a format 1.1 file", "reject", V, v12([(INF_, [0], "x")], minor=None))
+    hdr("CHECKS in a format 1.1 file", "reject", V, v12([(INF_, [0], "x")], minor=1))
     hdr("CHECKS in a format 1.0 file", "reject", PL, v12(ok_checks, minor=0))
     hdr("CHECKS in a format 1.1 file without the REQUIRED flag", "reject", PL,
         v12(ok_checks, minor=1, flags=0))
@@ -2036,9 +2047,9 @@ def edits_v12(models):
     for rule, why in ((INF_, "INF"), (NAN_ | INF_, "NAN INF"), (NAN_ | INF_ | F32_, "NAN INF F32")):
         hdr("CHECKS %s on a string input (c)" % why, "reject", SC, v12([(rule, [2], WHO_OH)]))
     hdr("CHECKS INF on a string IMPUTE_STR output", "reject", SC, v12([(INF_, [9], WHO_OH)]))
-    # "string with only NAN set": ESTIMATOR is not a rule on values, and no estimator reads a
-    # string; the decoder reads "only NAN" literally (rule == NAN)
-    hdr("CHECKS NAN ESTIMATOR on a string input", "either", PL,
+    # a string slot takes any rule with INF and F32 clear (no estimator reads a string, but
+    # the ESTIMATOR bit is no rule on values)
+    hdr("CHECKS NAN ESTIMATOR on a string input", "accept", PL,
         v12([(NAN_ | EST_, [2], WHO_LR)]))
     hdr("CHECKS on an unused column", "reject", PL,
         v12([(INF_, [0, 4], WHO_IMP)], kinds=unused("e")))
@@ -2085,16 +2096,17 @@ def edits_v12(models):
     bins = append_op(dict(opcode=fd.OP_BINS, ins=[4], n_out=1, rule=1, edges=[0.0, 1.0, 2.0]))
     for op, what in ((ind, "an INDICATOR"), (enc, "an ENCODE"), (bins, "a BINS")):
         hdr("%s of e whose output nothing reads" % what, "accept", PL,
-            v12(then=with_program(op)))
+            v12(kinds=numeric("e"), then=with_program(op)))
         hdr("FEATURES unused on e, read by %s whose output nothing reads" % what, "reject",
             PL, v12(kinds=unused("e"), then=with_program(op)))
     out_e = with_program(lambda prog, m: prog["outputs"].__setitem__(0, 4))
-    hdr("PROGRAM output 0 = the raw input e", "accept", PL, v12(then=out_e))
+    hdr("PROGRAM output 0 = the raw input e", "accept", PL, v12(kinds=numeric("e"), then=out_e))
     hdr("FEATURES unused on e, a PROGRAM output", "reject", PL,
         v12(kinds=unused("e"), then=out_e))
     # sk_vote_soft: COMBINE member 0's first slot (body offset 48) made the raw input e (4)
     mem_e = put_in(fd.SEC_COMBINE, 48, "I", 4)
-    hdr("COMBINE member 0 reads the raw input e", "accept", VS, v12(then=mem_e))
+    hdr("COMBINE member 0 reads the raw input e", "accept", VS,
+        v12(kinds=numeric("e"), then=mem_e))
     hdr("FEATURES unused on e, read by a COMBINE member", "reject", VS,
         v12(kinds=unused("e"), then=mem_e))
     hdr("FEATURES kind 3", "reject", PL,
@@ -2197,7 +2209,8 @@ def row_cases():
          pl_rows({}, {"a": "inf"}, head=head_e), refuse(WHO_IMP, 6))
     case("unused e with CHECKS: rows without e", PL, v12(ok_checks, kinds=unused("e")),
          pl_rows({"e": "x"}, head=head_e), "accept")
-    case("control: text in the numeric column e (both refuse the rows)", PL, None,
+    case("control: text in the numeric column e (both refuse the rows)", PL,
+         v12(kinds=numeric("e")),
          pl_rows({"e": "not a number"}), "error", v="")
     case("unused a, b before an ordinal encoder: rows without a and b", "sk_ordinal",
          v12(kinds=unused("a", "b")), pl_rows({"c": ""}, head=["e", "d", "c"]), "accept")
@@ -2310,18 +2323,26 @@ def fuzz_v12_cases(n, seed=20261207):
 
 
 def check_checks_key(frost):
-    """frost inspect --json prints "checks" (null without the section), after "combine"."""
-    rc, out, err = run([frost, "inspect", CTX["models"][PL], "--json"])
-    name = V12 + "frost inspect --json has a \"checks\" key (null without CHECKS)"
-    if rc != 0:
-        return [(False, name, "frost inspect failed: " + err.strip())]
-    d = json.loads(out)
-    if "checks" not in d:
-        return [(False, name, "no \"checks\" key in frost's JSON")]
-    keys = list(d)
-    ok = d["checks"] is None and keys.index("checks") == keys.index("combine") + 1
-    return [(ok, name, "" if ok else "checks %r at key %d" % (d["checks"],
-                                                             keys.index("checks")))]
+    """frost inspect --json prints "checks" after "combine": null without the section (a model
+    the builder API wrote, which adds none), a list for a converted pipeline (which has some)."""
+    out_ = []
+    for model, want_null in ((U_, True), (PL, False)):
+        rc, out, err = run([frost, "inspect", CTX["models"][model], "--json"])
+        name = V12 + "frost inspect --json has a \"checks\" key (%s) on %s" % (
+            "null without CHECKS" if want_null else "a list", model)
+        if rc != 0:
+            out_.append((False, name, "frost inspect failed: " + err.strip()))
+            continue
+        d = json.loads(out)
+        if "checks" not in d:
+            out_.append((False, name, "no \"checks\" key in frost's JSON"))
+            continue
+        keys = list(d)
+        ok = (d["checks"] is None) == want_null and \
+            keys.index("checks") == keys.index("combine") + 1
+        out_.append((ok, name, "" if ok else "checks %r at key %d" % (d["checks"],
+                                                                     keys.index("checks"))))
+    return out_
 
 
 _bases = {}
