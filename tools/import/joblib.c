@@ -654,9 +654,11 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
     }
     pk_obj *root;
     rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, &fail_at, &root, e);
-    if (rc)
+    /* a stream that came out of a compressor is a model file's, whose errors stand (and the
+     * compressed input may be freed by now) */
+    if (rc && stream == data)
         rc = not_a_pickle(data, len, rc, fail_at, e);
-    else
+    else if (!rc)
         rc = pk_graph_check(root, lim.max_nesting, e);
     if (rc) {
         pk_graph_free(g);
