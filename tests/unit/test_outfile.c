@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "outfile.h"
 #include "testutil.h"
@@ -242,6 +244,24 @@ Test(outfile, full_device_reports_the_path_and_reason)
     fputs("row\n", rt_out_file(&o, &e));
     cr_assert_eq(rt_out_commit(&o, &e), FROST_EIO);
     cr_assert_str_eq(e.msg, "write error on /dev/full: No space left on device");
+}
+
+Test(outfile, socket_is_an_error_and_stays)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    cr_assert_geq(s, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", at("sock"));
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    rt_out o;
+    fr_err e = {0};
+    cr_assert_eq(rt_out_open(&o, at("sock"), &e), FROST_EIO);
+    cr_assert(strstr(e.msg, "cannot write ") && strstr(e.msg, "sock: "), "%s", e.msg);
+    struct stat st;
+    cr_assert_eq(lstat(at("sock"), &st), 0);
+    cr_assert(S_ISSOCK(st.st_mode));
+    cr_assert_eq(entries(), 1);
+    close(s);
 }
 
 typedef struct reader {
