@@ -116,21 +116,30 @@ check "predict: model and rows byte-identical" \
     [ "$(sum m.frost)$(sum rows.csv)" = "$mcopy$rcopy" ]
 
 # ---- -o onto devices, FIFOs, links, files ----------------------------------------------------
-run "$F" predict m.frost rows.csv -o /dev/null
-check "predict -o /dev/null" [ "$rc" -eq 0 ]
-check "/dev/null is still a device" [ -c /dev/null ]
-run "$F" convert -q in.pkl /dev/null
-check "convert to /dev/null" [ "$rc" -eq 0 ]
+# a device node of our own first: a frost that replaced its output by rename would replace
+# that, not the system's /dev/null, which is then not tried (where mknod is not permitted, /dev
+# is not writable either and no rename can replace /dev/null)
+devices_ok=1
 if mknod w/dev c 1 3 2>/dev/null; then
     run "$F" predict m.frost rows.csv -o w/dev
     check "predict -o a mknod device" [ "$rc" -eq 0 ]
     run "$F" convert -q in.pkl w/dev
     check "convert to a mknod device" [ "$rc" -eq 0 ]
-    check "the device node is still a device" [ -c w/dev ]
+    if [ -c w/dev ]; then pass "the device node is still a device"; else
+        fail "the device node is still a device"; devices_ok=0; fi
     check "no temporary file beside the device" no_tmp w
     rm -f w/dev
 else
     echo "ok - mknod not permitted here: device-node checks skipped (/dev/null covers devices)"
+fi
+if [ "$devices_ok" -eq 1 ] && [ -c /dev/null ]; then
+    run "$F" predict m.frost rows.csv -o /dev/null
+    check "predict -o /dev/null" [ "$rc" -eq 0 ]
+    run "$F" convert -q in.pkl /dev/null
+    check "convert to /dev/null" [ "$rc" -eq 0 ]
+    check "/dev/null is still a device" [ -c /dev/null ]
+else
+    fail "/dev/null checks not run (a device node was replaced, or /dev/null is no device)"
 fi
 run "$F" predict m.frost rows.csv -o /dev/stdout
 check "predict -o /dev/stdout writes stdout" cmp -s "$tmp/out" expected.csv

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 
 #include "outfile.h"
@@ -219,6 +220,18 @@ Test(outfile, symlink_loop_and_directory_are_errors)
 
 Test(outfile, dev_null_is_written_directly)
 {
+    /* first a copy of the null device in the test folder: a regression that replaced its
+     * output by rename must not get to replace the system's /dev/null (where mknod is not
+     * permitted, /dev is not writable either, and no rename there can succeed) */
+    if (mknod(at("nulldev"), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        write_all(at("nulldev"), "discarded");
+        struct stat st;
+        cr_assert_eq(lstat(at("nulldev"), &st), 0);
+        cr_assert(S_ISCHR(st.st_mode), "the device node was replaced");
+        cr_assert_eq(entries(), 1);
+        cr_assert_eq(unlink(at("nulldev")), 0);
+    }
+    cr_assert_eq(access("/dev/null", W_OK), 0);
     write_all("/dev/null", "discarded");
     struct stat st;
     cr_assert_eq(stat("/dev/null", &st), 0);
