@@ -2,8 +2,9 @@
  * cli.h — what the frost subcommands share: argument parsing that takes options before or after
  * positionals, exit codes, and the error printer.
  *
- * Exit codes: 0 success; 1 the input was refused, unsupported or damaged (always with a message
- * on stderr); 2 the command line was wrong. stdout carries only results.
+ * Exit codes: 0 success; 1 the input was refused, unsupported or damaged, or an output could not
+ * be written (always with a message on stderr); 2 the command line was wrong. stdout carries only
+ * results.
  */
 #ifndef FROST_CLI_H
 #define FROST_CLI_H

@@ -33,7 +33,8 @@ static const char usage[] =
     "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
     "\n"
     "Run 'frost help <command>' or 'frost <command> --help' for a command's options.\n"
-    "Exit status: 0 success, 1 refused/unsupported/damaged input, 2 usage error.\n";
+    "Exit status: 0 success, 1 refused/unsupported/damaged input or a failed write,\n"
+    "2 usage error.\n";
 
 int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, const char **pos,
               int max_pos, int *n_pos, int *help)

@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 
+#include "../import/fixture_util.h"
 #include "outfile.h"
 #include "testutil.h"
 
@@ -363,4 +364,33 @@ Test(outfile, input_identity)
     cr_assert_not(rt_out_is_input(at("other"), at("in")));
     cr_assert_not(rt_out_is_input(at("new"), at("in")));
     cr_assert_not(rt_out_is_input("/dev/null", "/dev/null"), "writing a device destroys nothing");
+}
+
+/* The library refuses too, not only the CLI: frost_convert never writes onto its input. */
+Test(outfile, frost_convert_never_writes_its_input)
+{
+    size_t n = 0;
+    char src[1100];
+    snprintf(src, sizeof src, "%s/1_8_0-decision_tree_clf-proto4.pkl", fx_corpus());
+    unsigned char *orig = tu_read_file(src, &n);
+    cr_assert(orig, "no corpus at %s (set FROST_SHARED)", fx_corpus());
+    FILE *f = fopen(at("in.pkl"), "wb");
+    cr_assert(f);
+    cr_assert_eq(fwrite(orig, 1, n, f), n);
+    fclose(f);
+    cr_assert_eq(link(at("in.pkl"), at("hard.pkl")), 0);
+    cr_assert_eq(symlink("in.pkl", at("soft.pkl")), 0);
+    const char *outs[] = {at("in.pkl"), at("hard.pkl"), at("soft.pkl")};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(frost_convert(at("in.pkl"), outs[i], NULL), FROST_EINVAL);
+        cr_assert(strstr(frost_errmsg(NULL), "is the input file"), "%s", frost_errmsg(NULL));
+    }
+    size_t m = 0;
+    unsigned char *now = tu_read_file(at("in.pkl"), &m);
+    cr_assert(m == n && memcmp(now, orig, n) == 0, "the input is byte-identical");
+    cr_assert_eq(entries(), 3);
+    cr_assert_eq(frost_convert(at("soft.pkl"), at("out.frost"), NULL), 0, "%s",
+                 frost_errmsg(NULL));
+    free(now);
+    free(orig);
 }

@@ -1149,8 +1149,11 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     }
     if (rt_out_is_input(out_path, in_path)) {
         /* the write would replace the file being read: refused before anything is opened */
-        fr_fail(&e, FROST_EINVAL, "%s is the input file %s; nothing was written", out_path,
-                in_path);
+        if (strcmp(out_path, in_path) == 0)
+            fr_fail(&e, FROST_EINVAL, "%s is the input file; nothing was written", out_path);
+        else
+            fr_fail(&e, FROST_EINVAL, "%s is the input file %s (the same file under another "
+                    "name); nothing was written", out_path, in_path);
         rt_set_thread_error(&e);
         return FROST_EINVAL;
     }
