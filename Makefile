@@ -34,7 +34,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/libfrost.a $(BUILD)/libfrost.so $(BUILD)/frost $(BUILD)/frost.pc
+all: $(BUILD)/libfrost.a $(BUILD)/libfrost.so $(BUILD)/frost
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,10 +58,6 @@ $(BUILD)/frost: $(CLI_OBJS) $(BUILD)/libfrost.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJS) \
 		$(BUILD)/libfrost.a $(LDLIBS)
-
-$(BUILD)/frost.pc: runtime/frost.pc.in Makefile
-	@mkdir -p $(BUILD)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' $< > $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfrost.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
@@ -119,6 +115,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)sh scripts/test.sh $(BUILD)
 
+# frost.pc is written here, for the PREFIX of this install, never taken from an earlier build.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
@@ -128,7 +125,9 @@ install: all
 	ln -sf libfrost.so.0 $(DESTDIR)$(PREFIX)/lib/libfrost.so
 	install -m 644 runtime/frost.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(BUILD)/frost $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(BUILD)/frost.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' runtime/frost.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/frost.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/frost.pc
 
 clean:
 	rm -rf $(BUILD)

@@ -1,20 +1,18 @@
 /*
  * builder.c — frost_builder: collects trees given as scikit-learn arrays, encodes each as it
- * arrives (so memory tracks the output, not the input), and writes the file atomically: a
- * temporary file in the target's directory, fsync, rename, fsync of the directory. A crash never
- * leaves a half-written model under the final name, and an existing file is replaced whole.
+ * arrives (so memory tracks the output, not the input), and writes the file through rt_out
+ * (outfile.h): a temporary file in the target's directory, fsync, rename, fsync of the
+ * directory. A crash never leaves a half-written model under the final name, and an existing
+ * file is replaced whole; a device or FIFO is written directly.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "internal.h"
+#include "outfile.h"
 
 #define DEFAULT_TOP_LEVELS 3
 
@@ -597,26 +595,18 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
     return 0;
 }
 
-/* Buffered output to the temporary file. */
+/* Buffered output: the writer emits many small pieces. */
 typedef struct file_sink {
-    int fd;
+    rt_out out;
     uint8_t buf[1 << 16];
     size_t len;
 } file_sink;
 
 static int sink_flush(file_sink *s, fr_err *e)
 {
-    size_t done = 0;
-    while (done < s->len) {
-        ssize_t n = write(s->fd, s->buf + done, s->len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return fr_fail(e, FROST_EIO, "write failed: %s", strerror(errno));
-        done += (size_t)n;
-    }
+    int rc = rt_out_write(&s->out, s->buf, s->len, e);
     s->len = 0;
-    return 0;
+    return rc;
 }
 
 static int sink_emit(void *ctx, const void *buf, size_t len, fr_err *e)
@@ -707,50 +697,22 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
     };
     fmt_write_params p = {.block_shift = b->block_shift, .compress = b->wopt.compress};
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
     file_sink *sink = malloc(sizeof *sink);
-    if (!tmp || !sink) {
-        free(tmp);
-        free(sink);
+    if (!sink)
         return bfail(b, FROST_ENOMEM, "out of memory");
-    }
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int rc = 0;
-    sink->fd = mkstemp(tmp);
     sink->len = 0;
-    if (sink->fd < 0) {
-        rc = fr_fail(&b->err, FROST_EIO, "cannot create a temporary file beside %s: %s", path,
-                     strerror(errno));
-        goto free_tmp;
+    int rc = rt_out_open(&sink->out, path, &b->err);
+    if (rc) {
+        free(sink);
+        return rc;
     }
-    fchmod(sink->fd, 0644);
     rc = fmt_write(&d, &p, NULL, sink_emit, sink, &b->err);
     if (!rc)
         rc = sink_flush(sink, &b->err);
-    if (!rc && fsync(sink->fd) != 0)
-        rc = fr_fail(&b->err, FROST_EIO, "fsync %s: %s", tmp, strerror(errno));
-    if (close(sink->fd) != 0 && !rc)
-        rc = fr_fail(&b->err, FROST_EIO, "close %s: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = fr_fail(&b->err, FROST_EIO, "cannot rename %s to %s: %s", tmp, path,
-                     strerror(errno));
-    if (rc) {
-        unlink(tmp);
-        goto free_tmp;
-    }
-    /* the rename itself is durable only once the directory is synced */
-    char *dcopy = dup_str(path);
-    if (dcopy) {
-        int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(dcopy);
-    }
-free_tmp:
-    free(tmp);
+    if (rc)
+        rt_out_abort(&sink->out);
+    else
+        rc = rt_out_commit(&sink->out, &b->err);
     free(sink);
     return rc;
 }

@@ -340,7 +340,10 @@ FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost
 FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *const *names);
 /* Free-form metadata (UTF-8); a key set twice keeps the last value. */
 FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value);
-/* Writes the model atomically: a temporary file in the same directory, fsync, rename. */
+/* Writes the model. A regular file (or a new one) atomically: a temporary file in the same
+ * directory, fsync, rename over path, so a failure leaves path as it was; a replaced file keeps
+ * its permission bits. A symbolic link stays a link and the file it leads to is written so. A
+ * device or FIFO (/dev/null, /dev/stdout) is written directly. Errors name path and strerror. */
 FROST_API int frost_builder_write(frost_builder *b, const char *path);
 
 /* ---- converting scikit-learn files ------------------------------------------------------ */
@@ -360,7 +363,12 @@ FROST_API void frost_convert_options_init(frost_convert_options *opts);
  *   FROST_EREFUSED      the file references something that is not a scikit-learn/numpy type
  *                       ("refusing to import: pickle references posix.system, …")
  *   FROST_EUNSUPPORTED  a scikit-learn class frost does not convert ("not supported yet: …")
- *   FROST_ETRUNCATED, FROST_EFORMAT, FROST_ECORRUPT, FROST_ELIMIT, FROST_EIO, FROST_ENOMEM */
+ *   FROST_EFORMAT       not a pickle or joblib file ("not a pickle or joblib file: it is
+ *                       empty"), or a malformed one
+ *   FROST_EINVAL        out_path is in_path, a hard link to it or a symbolic link to it
+ *                       (checked before anything is written; the input is never touched)
+ *   FROST_ETRUNCATED, FROST_ECORRUPT, FROST_ELIMIT, FROST_EIO, FROST_ENOMEM
+ * out_path is written as frost_builder_write writes. */
 FROST_API int frost_convert(const char *in_path, const char *out_path,
                             const frost_convert_options *opts);
 

@@ -2,8 +2,9 @@
  * cli.h — what the frost subcommands share: argument parsing that takes options before or after
  * positionals, exit codes, and the error printer.
  *
- * Exit codes: 0 success; 1 the input was refused, unsupported or damaged (always with a message
- * on stderr); 2 the command line was wrong. stdout carries only results.
+ * Exit codes: 0 success; 1 the input was refused, unsupported or damaged, or an output could not
+ * be written (always with a message on stderr); 2 the command line was wrong. stdout carries only
+ * results.
  */
 #ifndef FROST_CLI_H
 #define FROST_CLI_H
@@ -11,6 +12,7 @@
 #include <stdio.h>
 
 #include "frost.h"
+#include "outfile.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -31,6 +33,19 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, const char 
 /* Prints "frost CMD: what: frost_errmsg" and returns CLI_FAIL (CLI_USAGE for FROST_EINVAL when
  * usage is set). */
 int cli_error(const char *cmd, const char *what, int code, const char *detail);
+
+/* Prints "frost CMD: write error on WHAT: strerror(err)" (cmd NULL: "frost: …"; err 0: EIO). */
+void cli_write_error(const char *cmd, const char *what, int err);
+
+/* CLI_FAIL after printing why when writing OUT would overwrite the input IN (the same name, a
+ * hard link, or symbolic links to it); CLI_OK otherwise. Checked before anything is written. */
+int cli_check_output(const char *cmd, const char *out, const char *in);
+
+/* -o OUT: opened by the rules of outfile.h (a file replaced atomically, a device or FIFO written
+ * directly) as a stream, or NULL after printing why. cli_output_close commits it when ok (else
+ * gives it up, leaving OUT as it was) and returns CLI_OK, or CLI_FAIL after printing why. */
+FILE *cli_output_open(const char *cmd, const char *path, rt_out *o);
+int cli_output_close(const char *cmd, rt_out *o, int ok);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -16,7 +17,9 @@ static const char convert_help[] =
     "Converts a scikit-learn model saved with pickle or joblib (plain, zlib, gzip, bz2, xz,\n"
     "lzma or lz4) into a .frost file without executing anything: the pickle is read as data\n"
     "and every class it names must be a known scikit-learn/numpy type. The output is written\n"
-    "atomically (an existing file is replaced whole, a failed run leaves none).\n"
+    "atomically (an existing file is replaced whole and keeps its permissions, a failed run\n"
+    "leaves it as it was; a symbolic link stays a link and its target is replaced; a device or\n"
+    "FIFO such as /dev/null is written directly). OUT may not be the input file.\n"
     "\n"
     "  --compress MODE     lz4 compresses each block (kept raw where it does not shrink)\n"
     "  --block-size BYTES  4096 (default) up to 1048576, a power of two\n"
@@ -78,13 +81,22 @@ int cmd_convert(int argc, char **argv)
         }
         o.write.top_levels = (uint32_t)v;
     }
+    if (cli_check_output("convert", pos[1], pos[0]))
+        return CLI_FAIL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = frost_convert(pos[0], pos[1], &o);
+    if (rc == FROST_EIO) { /* reading IN or writing OUT: the message names the file */
+        fprintf(stderr, "frost convert: %s\n", frost_errmsg(NULL));
+        return CLI_FAIL;
+    }
     if (rc)
         return cli_error("convert", pos[0], rc, frost_errmsg(NULL));
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (!quiet) {
+    /* the summary reads the written file back: only a regular file can be (a FIFO's open
+     * would wait for a writer that never comes) */
+    struct stat st;
+    if (!quiet && stat(pos[1], &st) == 0 && S_ISREG(st.st_mode)) {
         frost_model *m;
         if (frost_open(pos[1], NULL, &m) == 0) {
             frost_info info = {.size = sizeof info};

@@ -6,6 +6,7 @@
  * output line per input row: class labels as stored, regression values and probabilities as
  * %.17g, which round-trips every double.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     frost_column *cols = NULL;
     csv_kind *kinds = NULL;
     uint8_t *absent = NULL;      /* --missing-columns nan: inputs the CSV lacks */
-    char *tmp_path = NULL;       /* -o: written here, renamed to out_path on success */
+    rt_out out_file = {.fd = -1}; /* -o: outfile.h, committed on success, else given up */
     uint32_t *read_index = NULL; /* the model input each read column feeds */
     fr_err e = {0};
     const char **names = NULL;
@@ -336,24 +337,14 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
             cols[j].stride = n_read;
         }
     }
-    /* -o writes a temporary file renamed into place on success: a failure halfway (a bad
-     * value in row 5000) leaves no partial output under the name */
+    /* -o replaces a file only on success: a failure halfway (a bad value in row 5000) leaves
+     * what was there. Never the model or the input. */
     if (out_path) {
-        size_t n = strlen(out_path) + 16;
-        tmp_path = malloc(n);
-        if (!tmp_path)
-            goto oom;
-        snprintf(tmp_path, n, "%s.tmp.XXXXXX", out_path);
-        int fd = mkstemp(tmp_path);
-        out = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (!out) {
-            perror(out_path);
-            if (fd >= 0)
-                close(fd);
-            unlink(tmp_path);
+        if (cli_check_output(cmd, out_path, pos[0]) ||
+            (strcmp(in_path, "-") != 0 && cli_check_output(cmd, out_path, in_path)))
             goto close_all;
-        }
-        fchmod(fd, 0644);
+        if (!(out = cli_output_open(cmd, out_path, &out_file)))
+            goto close_all;
     } else {
         out = stdout;
     }
@@ -410,7 +401,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     goto close_all;
 
 write_failed:
-    perror(out_path ? out_path : "stdout");
+    cli_write_error(cmd, out_path ? out_path : "stdout", errno);
     goto close_all;
 oom:
     fprintf(stderr, "frost %s: out of memory\n", cmd);
@@ -418,19 +409,8 @@ close_all:
     csv_table_free(t);
     if (in && in != stdin)
         fclose(in);
-    if (out && out != stdout && fclose(out) != 0 && status == CLI_OK) {
-        perror(out_path);
+    if (out && out != stdout && cli_output_close(cmd, &out_file, status == CLI_OK) != CLI_OK)
         status = CLI_FAIL;
-    }
-    if (tmp_path) {
-        if (status == CLI_OK && rename(tmp_path, out_path) != 0) {
-            perror(out_path);
-            status = CLI_FAIL;
-        }
-        if (status != CLI_OK)
-            unlink(tmp_path);
-        free(tmp_path);
-    }
     free(names);
     free(kinds);
     free(cols);

@@ -1,9 +1,22 @@
 /*
- * frost.c — the `frost` command: dispatches to a subcommand, and the helpers they share.
+ * frost.c — the `frost` command: dispatches to a subcommand, and the helpers they share; owns
+ * the process-wide rules for the standard streams.
+ *
+ * stdout carries results only, and a result that did not reach it is a failure: after every
+ * command stdout is flushed and closed, and an error there (a full disk, a closed descriptor) is
+ * exit status 1 with "frost CMD: write error on stdout: <strerror>". SIGPIPE keeps its default
+ * action while results go to stdout: a consumer that stops reading early (`frost predict … |
+ * head`) ends frost at once and silently, as it ends cat or seq, instead of frost scoring the
+ * rest into a closed pipe (the shell sees status 141 only under `set -o pipefail`). Where the
+ * results go to a file (-o, convert) writes report EPIPE instead (outfile.h, cli_output_open).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -19,8 +32,9 @@ static const char usage[] =
     "  predict MODEL [CSV|-]   score rows from a CSV file or stdin (--proba, -o OUT)\n"
     "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
     "\n"
-    "Run 'frost <command> --help' for a command's options.\n"
-    "Exit status: 0 success, 1 refused/unsupported/damaged input, 2 usage error.\n";
+    "Run 'frost help <command>' or 'frost <command> --help' for a command's options.\n"
+    "Exit status: 0 success, 1 refused/unsupported/damaged input or a failed write,\n"
+    "2 usage error.\n";
 
 int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, const char **pos,
               int max_pos, int *n_pos, int *help)
@@ -86,34 +100,152 @@ int cli_error(const char *cmd, const char *what, int code, const char *detail)
     return CLI_FAIL;
 }
 
+void cli_write_error(const char *cmd, const char *what, int err)
+{
+    fprintf(stderr, "frost%s%s: write error on %s: %s\n", cmd ? " " : "", cmd ? cmd : "", what,
+            strerror(err ? err : EIO));
+}
+
+int cli_check_output(const char *cmd, const char *out, const char *in)
+{
+    if (!rt_out_is_input(out, in))
+        return CLI_OK;
+    if (strcmp(out, in) == 0)
+        fprintf(stderr, "frost %s: %s is the input file; nothing was written\n", cmd, out);
+    else
+        fprintf(stderr, "frost %s: %s is the input file %s (the same file under another name); "
+                        "nothing was written\n", cmd, out, in);
+    return CLI_FAIL;
+}
+
+FILE *cli_output_open(const char *cmd, const char *path, rt_out *o)
+{
+    fr_err e = {0};
+    if (rt_out_open(o, path, &e)) {
+        fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
+        return NULL;
+    }
+    FILE *f = rt_out_file(o, &e);
+    if (!f) {
+        fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
+        rt_out_abort(o);
+        return NULL;
+    }
+    /* the stream writes through stdio, where a FIFO whose reader left would raise SIGPIPE and
+     * end frost without a word; the results do not go to stdout, so EPIPE is reported instead */
+    if (o->direct)
+        signal(SIGPIPE, SIG_IGN);
+    return f;
+}
+
+int cli_output_close(const char *cmd, rt_out *o, int ok)
+{
+    if (!ok) {
+        rt_out_abort(o);
+        return CLI_FAIL;
+    }
+    fr_err e = {0};
+    if (rt_out_commit(o, &e)) {
+        fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+/* A closed standard descriptor would be handed to the next open(): the model, or an output
+ * file whose bytes would then mix with what is printed. Each is held on /dev/null instead,
+ * read-only, so that writing to a closed stdout still fails (EBADF) and is reported. */
+static void hold_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int n = open("/dev/null", O_RDONLY);
+            if (n >= 0 && n != fd) {
+                dup2(n, fd);
+                close(n);
+            }
+        }
+}
+
+/* The end of every command: stdout flushed and closed, a failure there reported (once: a
+ * command that already failed has said why). */
+static int finish(const char *cmd, int status)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0;
+    int err = failed ? errno : 0;
+    failed |= ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        err = errno;
+    }
+    if (failed && status == CLI_OK) {
+        cli_write_error(cmd, "stdout", err);
+        status = CLI_FAIL;
+    }
+    return status;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+} cmds[] = {
+    {"convert", cmd_convert},
+    {"inspect", cmd_inspect},
+    {"verify", cmd_verify},
+    {"predict", cmd_predict},
+    {"transform", cmd_transform},
+};
+
+static int (*find_cmd(const char *name))(int, char **)
+{
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(name, cmds[i].name) == 0)
+            return cmds[i].run;
+    return NULL;
+}
+
+/* `frost help [COMMAND]`: the general usage, or exactly what `frost COMMAND --help` prints. */
+static int help(int argc, char **argv)
+{
+    if (argc == 0) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    int (*run)(int, char **) = argc == 1 ? find_cmd(argv[0]) : NULL;
+    if (!run) {
+        if (argc == 1)
+            fprintf(stderr, "frost help: unknown command '%s'\n\n%s", argv[0], usage);
+        else
+            fprintf(stderr, "frost help: one command at most\n\n%s", usage);
+        return CLI_USAGE;
+    }
+    char help_flag[] = "--help";
+    char *args[] = {help_flag, NULL};
+    return run(1, args);
+}
+
 int main(int argc, char **argv)
 {
+    hold_std_fds();
     if (argc < 2) {
         fputs(usage, stderr);
         return CLI_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage, stdout);
-        return CLI_OK;
+        return finish(NULL, CLI_OK);
     }
+    if (strcmp(cmd, "help") == 0)
+        return finish("help", help(argc - 2, argv + 2));
     if (strcmp(cmd, "--version") == 0) {
         printf("frost %s\n", FROST_VERSION_STRING);
-        return CLI_OK;
+        return finish(NULL, CLI_OK);
     }
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } cmds[] = {
-        {"convert", cmd_convert},
-        {"inspect", cmd_inspect},
-        {"verify", cmd_verify},
-        {"predict", cmd_predict},
-        {"transform", cmd_transform},
-    };
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strcmp(cmd, cmds[i].name) == 0)
-            return cmds[i].run(argc - 2, argv + 2);
+    int (*run)(int, char **) = find_cmd(cmd);
+    if (run)
+        return finish(cmd, run(argc - 2, argv + 2));
     fprintf(stderr, "frost: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_USAGE;
 }

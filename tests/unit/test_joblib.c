@@ -68,12 +68,70 @@ Test(joblib, detect_magic)
     cr_assert_str_eq(jl_container_name(JL_LZ4), "lz4");
 }
 
+static int load_str(const char *s, size_t n, fr_err *e)
+{
+    pk_graph *g = NULL;
+    int rc = jl_load((const uint8_t *)s, n, NULL, &g, e);
+    pk_graph_free(g);
+    return rc;
+}
+#define LOAD_STR(lit, e) load_str(lit, sizeof lit - 1, e)
+
+/* A file that is no model is named so, not reported as a pickle opcode error; a model file
+ * that is cut or damaged keeps its own error, and a foreign class is still refused. */
+Test(joblib, files_that_are_no_pickle)
+{
+    static const struct {
+        const char *data;
+        size_t len;
+        const char *msg;
+    } no[] = {
+#define NO(lit, msg) {lit, sizeof lit - 1, "not a pickle or joblib file: " msg}
+        NO("sepal_length,sepal_width\n5.1,3.5\n", "it looks like text (a CSV?)"),
+        NO("city,population\nLondon,9000000\n", "it looks like text (a CSV?)"),
+        NO("x0,x1\n1,2\n", "it looks like text (a CSV?)"), /* 'x' is zlib's first byte */
+        NO("Product;Price\nx;1\n", "it looks like text (a CSV?)"), /* 'P': a persistent id */
+        NO("Name\tAge\nBob\t3\n", "it looks like text (a CSV?)"),
+        NO("hello world\n", "it looks like text"),
+        NO("{\"model\": 1}\n", "it looks like text"),
+        NO("gr\xc3\xbc\xc3\x9f dich\n", "it looks like text"),
+        NO("\x89" "FROST\r\n\x01\x00\x00\x00", "it is a .frost model already"),
+        NO("PK\x03\x04\x14\x00", "it is a zip archive (a skops or .npz file?)"),
+        NO("\x00\x01\x02\x03\xff", "it starts with the bytes 00 01 02 03 ff, neither a pickle "
+                                  "protocol header nor a joblib compression header"),
+#undef NO
+    };
+    fr_err e;
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        cr_assert_eq(load_str(no[i].data, no[i].len, &e), FROST_EFORMAT, "%zu: %s", i, e.msg);
+        cr_assert_str_eq(e.msg, no[i].msg, "%zu", i);
+    }
+    /* protocol 0 and 1 have no header: cut inside the first global, or later, still truncated */
+    cr_assert_eq(LOAD_STR("ccopy_reg\n_recon", &e), FROST_ETRUNCATED, "%s", e.msg);
+    cr_assert_eq(LOAD_STR("c", &e), FROST_ETRUNCATED, "%s", e.msg);
+    cr_assert_eq(LOAD_STR("ccopy_reg\n_reconstructor\np0\n(csklearn.tree._classes\nDecis", &e),
+                 FROST_ETRUNCATED, "%s", e.msg);
+    /* a pickle header or a compressor's magic keeps the pickle/container error */
+    cr_assert_eq(LOAD_STR("\x80\x04\x95\x30\x00\x00\x00", &e), FROST_ETRUNCATED, "%s", e.msg);
+    cr_assert_eq(LOAD_STR("\x80\x02" "a,b\n", &e), FROST_EFORMAT, "%s", e.msg);
+    cr_assert(strstr(e.msg, "malformed pickle at offset"), "%s", e.msg);
+    cr_assert_eq(LOAD_STR("x\x9c\x01\x02", &e), FROST_ETRUNCATED, "%s", e.msg);
+    cr_assert(strstr(e.msg, "zlib"), "%s", e.msg);
+    cr_assert_eq(LOAD_STR("BZh9", &e), FROST_ETRUNCATED, "%s", e.msg);
+    /* hostile text is refused by name, as before */
+    cr_assert_eq(LOAD_STR("cos\nsystem\n(S'ls'\ntR.", &e), FROST_EREFUSED);
+    cr_assert(strstr(e.msg, "refusing to import: pickle references os.system"), "%s", e.msg);
+    cr_assert_eq(LOAD_STR("cposix\nsystem\n(S'ls'\ntR.", &e), FROST_EREFUSED);
+    cr_assert(strstr(e.msg, "posix.system"), "%s", e.msg);
+}
+
 Test(joblib, empty_and_missing)
 {
     pk_graph *g;
     fr_err e = { 0 };
-    cr_assert_eq(jl_load((const uint8_t *)"", 0, NULL, &g, &e), FROST_ETRUNCATED);
-    cr_assert_str_eq(e.msg, "truncated pickle stream (0 bytes; ends before STOP)");
+    /* an empty file is no model (pk_load, which reads streams, still calls it truncated) */
+    cr_assert_eq(jl_load((const uint8_t *)"", 0, NULL, &g, &e), FROST_EFORMAT);
+    cr_assert_str_eq(e.msg, "not a pickle or joblib file: it is empty");
     cr_assert_eq(jl_load_file("/nonexistent/model.joblib", NULL, &g, &e), FROST_EIO);
     cr_assert_null(g);
 }

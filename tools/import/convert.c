@@ -21,6 +21,7 @@
 #include "import/convert.h"
 #include "import/joblib.h"
 #include "import/source.h"
+#include "outfile.h"
 
 #define SK_TREE "sklearn.tree._classes."
 #define SK_FOREST "sklearn.ensemble._forest."
@@ -1256,6 +1257,16 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
         memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
     if (!in_path || !out_path) {
         fr_fail(&e, FROST_EINVAL, "frost_convert: NULL path");
+        rt_set_thread_error(&e);
+        return FROST_EINVAL;
+    }
+    if (rt_out_is_input(out_path, in_path)) {
+        /* the write would replace the file being read: refused before anything is opened */
+        if (strcmp(out_path, in_path) == 0)
+            fr_fail(&e, FROST_EINVAL, "%s is the input file; nothing was written", out_path);
+        else
+            fr_fail(&e, FROST_EINVAL, "%s is the input file %s (the same file under another "
+                    "name); nothing was written", out_path, in_path);
         rt_set_thread_error(&e);
         return FROST_EINVAL;
     }

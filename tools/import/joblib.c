@@ -14,6 +14,7 @@
 #include "joblib.h"
 
 #include <bzlib.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <lz4frame.h>
@@ -494,6 +495,126 @@ static int jl_build_hook(pk_vm *vm, pk_obj **top)
     return 0;
 }
 
+/* ---- files that are no pickle ------------------------------------------------------------ */
+
+/* Text and random bytes read as a pickle fail within their first few bytes (an opcode that
+ * needs a stack, an unknown opcode, a line that is no number); a real pickle that is damaged or
+ * cut short fails further in, past its header. */
+#define JL_NEAR_START 16
+
+static bool prefix_of(const uint8_t *d, size_t n, const char *magic, size_t mlen)
+{
+    size_t k = n < mlen ? n : mlen;
+    return k && memcmp(d, magic, k) == 0;
+}
+
+/* Whether the first bytes are those of a model file: a pickle of protocol 2 or later opens with
+ * PROTO (0x80); a compressed joblib file with its compressor's magic, checked more strictly than
+ * jl_detect (which mirrors joblib and takes any 'x' for zlib) and accepting a cut magic, so
+ * that a truncated file keeps its truncation error. Protocol 0 and 1 pickles have no header. */
+static bool looks_like_model(const uint8_t *d, size_t n)
+{
+    if (n && d[0] == 0x80)
+        return true;
+    /* zlib: CMF 0x78, FLG without a preset dictionary, (CMF·256 + FLG) divisible by 31 */
+    if (n && d[0] == 0x78 && (n < 2 || ((d[1] & 0x20) == 0 && (0x7800u | d[1]) % 31 == 0)))
+        return true;
+    if (prefix_of(d, n, "\x1f\x8b", 2) || prefix_of(d, n, "\xfd" "7zXZ\x00", 6) ||
+        prefix_of(d, n, "\x5d\x00", 2) || prefix_of(d, n, "\x04\x22\x4d\x18", 4))
+        return true;
+    if (prefix_of(d, n, "BZh", 3) && (n < 4 || (d[3] >= '1' && d[3] <= '9')))
+        return true;
+    if (prefix_of(d, n, "ZF", 2)) { /* the hex length field, spaces after it */
+        for (size_t i = 2; i < n && i < 21; i++)
+            if (!isxdigit(d[i]) && d[i] != 'x' && d[i] != ' ')
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* Text: printable ASCII, tabs and line ends, and UTF-8 (a sequence cut by the sample's end
+ * counts). */
+static bool looks_like_text(const uint8_t *d, size_t n)
+{
+    if (n > 1024)
+        n = 1024;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = d[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+                return false;
+            i++;
+            continue;
+        }
+        size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                     : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (!len)
+            return false;
+        for (size_t k = 1; k < len; k++)
+            if (i + k < n && (d[i + k] & 0xc0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+/* A file that is certainly no model, told by its first bytes before anything is parsed. */
+static int certainly_not_a_pickle(const uint8_t *d, size_t n, fr_err *e)
+{
+    const char *what = NULL;
+    if (n == 0)
+        what = "it is empty";
+    else if (prefix_of(d, n, "\x89" "FROST\r\n", 8) && n >= 8)
+        what = "it is a .frost model already";
+    else if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
+        what = "it is a zip archive (a skops or .npz file?)";
+    return what ? fr_fail(e, FROST_EFORMAT, "not a pickle or joblib file: %s", what) : 0;
+}
+
+/* A protocol 0 or 1 pickle cut inside its first global ("ccopy_reg\n_recon"): the file ends
+ * in the names of a GLOBAL or INST opcode, which text does not (a CSV line has commas). */
+static bool cut_in_global(const uint8_t *d, size_t n, int rc, size_t at)
+{
+    if (rc != FROST_ETRUNCATED || at >= n || (d[at] != 'c' && d[at] != 'i'))
+        return false;
+    int lines = 0;
+    for (size_t i = at + 1; i < n; i++) {
+        if (d[i] == '\n' ? ++lines > 1 : !(isalnum(d[i]) || d[i] == '_' || d[i] == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* A load that failed at fail_at: reported as "not a pickle or joblib file" when the file has
+ * neither a pickle header nor a compressor's magic and the reader stopped near the start;
+ * otherwise rc with its message as it was (a cut or damaged model keeps its own error, a
+ * foreign class is still refused by name). */
+static int not_a_pickle(const uint8_t *d, size_t n, int rc, size_t fail_at, fr_err *e)
+{
+    if (looks_like_model(d, n) || fail_at >= JL_NEAR_START || cut_in_global(d, n, rc, fail_at))
+        return rc;
+    /* a text line starting with 'P' reads as a persistent id, which frost does not support */
+    bool persid = rc == FROST_EUNSUPPORTED && fail_at < n &&
+                  (d[fail_at] == 'P' || d[fail_at] == 'Q');
+    if (rc != FROST_EFORMAT && rc != FROST_ETRUNCATED && rc != FROST_ECORRUPT &&
+        rc != FROST_ELIMIT && !persid)
+        return rc;
+    if (looks_like_text(d, n)) {
+        size_t line = 0;
+        while (line < n && line < 1024 && d[line] != '\n')
+            line++;
+        bool delimited = memchr(d, ',', line) || memchr(d, ';', line) || memchr(d, '\t', line);
+        return fr_fail(e, FROST_EFORMAT, "not a pickle or joblib file: it looks like text%s",
+                       delimited ? " (a CSV?)" : "");
+    }
+    char hex[3 * 8 + 1] = "";
+    for (size_t i = 0, at = 0; i < n && i < 8; i++)
+        at += (size_t)snprintf(hex + at, sizeof hex - at, "%s%02x", i ? " " : "", d[i]);
+    return fr_fail(e, FROST_EFORMAT, "not a pickle or joblib file: it starts with the bytes %s, "
+                   "neither a pickle protocol header nor a joblib compression header", hex);
+}
+
 /* ---- loading ----------------------------------------------------------------------------- */
 
 /* `owned`, when not NULL, is data itself handed over by jl_load_file; it is freed on every
@@ -508,10 +629,16 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
 
     uint8_t *stream = NULL;
     size_t slen = 0;
+    size_t fail_at = 0;
     jl_container c;
-    int rc = jl_decompress(data, len, max_out, &c, &stream, &slen, e);
+    int rc = certainly_not_a_pickle(data, len, e);
     if (rc)
         goto free_owned;
+    rc = jl_decompress(data, len, max_out, &c, &stream, &slen, e);
+    if (rc) {
+        rc = not_a_pickle(data, len, rc, 0, e);
+        goto free_owned;
+    }
     pk_graph *g = pk_graph_new(&lim, e);
     if (!g) {
         rc = FROST_ENOMEM;
@@ -526,8 +653,12 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
         slen = len;
     }
     pk_obj *root;
-    rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, NULL, &root, e);
-    if (!rc)
+    rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, &fail_at, &root, e);
+    /* a stream that came out of a compressor is a model file's, whose errors stand (and the
+     * compressed input may be freed by now) */
+    if (rc && stream == data)
+        rc = not_a_pickle(data, len, rc, fail_at, e);
+    else if (!rc)
         rc = pk_graph_check(root, lim.max_nesting, e);
     if (rc) {
         pk_graph_free(g);

@@ -44,6 +44,10 @@ typedef struct jl_options {
 } jl_options;
 
 /* Loads a joblib or pickle file image. opts may be NULL. Errors as pk_load, plus:
+ *   FROST_EFORMAT     "not a pickle or joblib file: …" for an empty file, a .frost file, a zip
+ *                     archive, or a file without a pickle header (0x80) or compressor magic
+ *                     on which the reader stops within its first bytes (text, a CSV, noise);
+ *                     the detail says which. Pickles and compressed files keep their errors.
  *   FROST_ELIMIT      the stream expands beyond max_decompressed (a decompression bomb)
  *   FROST_ECORRUPT    the compressed stream is damaged
  *   FROST_ETRUNCATED  the compressed stream, the pickle or an array's bytes end early

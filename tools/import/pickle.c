@@ -1025,8 +1025,37 @@ static int do_build(pk_vm *vm)
     return 0;
 }
 
+/* A Python module path or qualified name: identifiers joined by dots (non-ASCII letters
+ * allowed, as Python allows them). */
+static bool dotted_name(const char *s, size_t n)
+{
+    bool start = true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '.' && !start && i + 1 < n) {
+            start = true;
+            continue;
+        }
+        bool letter = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      ch >= 0x80;
+        if (!letter && !(!start && ch >= '0' && ch <= '9'))
+            return false;
+        start = false;
+    }
+    return n > 0;
+}
+
 static int push_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_t nl)
 {
+    /* Names no import could resolve are damage, not a reference to foreign code: this is
+     * what a text file whose first line starts with 'c' (GLOBAL) reads as */
+    if (!dotted_name(m, ml) || !dotted_name(n, nl)) {
+        char pm[64], pn[64], what[200];
+        pk_printable(pm, sizeof pm, m, ml);
+        pk_printable(pn, sizeof pn, n, nl);
+        snprintf(what, sizeof what, "global '%s' '%s' is not a module and a name", pm, pn);
+        return bad(vm, what);
+    }
     const pk_class *c;
     int rc = pk_resolve_global(m, ml, n, nl, &c, vm->e);
     if (rc && vm->lim->survey && (rc == FROST_EREFUSED || rc == FROST_EUNSUPPORTED)) {
@@ -1439,8 +1468,11 @@ int pk_run(pk_graph *g, const uint8_t *buf, size_t len, size_t start, const pk_l
     free(vm.stack);
     free(vm.marks);
     free(vm.memo);
-    if (rc)
+    if (rc) {
+        if (end)
+            *end = vm.op_pos;
         return rc;
+    }
     *result = res;
     if (end)
         *end = vm.pos;

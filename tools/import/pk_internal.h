@@ -187,7 +187,8 @@ struct pk_vm {
 };
 
 /* Runs one pickle stream from buf[start] to its STOP into graph g; *end gets the offset just
- * past STOP. The VM's own stack and memo are freed before returning. */
+ * past STOP, or on failure the offset of the opcode that failed. The VM's own stack and memo
+ * are freed before returning. */
 int pk_run(pk_graph *g, const uint8_t *buf, size_t len, size_t start, const pk_limits *lim,
            unsigned depth, pk_build_hook hook, size_t *end, pk_obj **result, fr_err *e);
 
