@@ -384,8 +384,8 @@ static int csv_fail_missing(csv_table *t, const csv_schema *s, const size_t *occ
     char msg[sizeof e->msg], hint[200];
     msg[0] = '\0';
     size_t hint_len = csv_table_separator_hint(t, hint, sizeof hint);
-    csv_msg_fmt(msg, sizeof msg, "csv: %zu of the model's %zu features have no column: ",
-                t->n_missing, s->n_features);
+    csv_msg_fmt(msg, sizeof msg, "csv: %zu of the model's %zu features ha%s no column: ",
+                t->n_missing, s->n_features, t->n_missing == 1 ? "s" : "ve");
     /* Leave room for the " and N more" tail and the hint. */
     const size_t room = sizeof msg - 40 - (hint_len ? hint_len + 2 : 0);
     size_t i;

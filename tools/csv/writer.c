@@ -77,6 +77,8 @@ static int csv_text_reserve(csv_text *t, size_t more)
 
 int csv_text_put(csv_text *t, const void *p, size_t n)
 {
+    if (n == 0) /* ptr may still be NULL, and NULL + 0 is undefined */
+        return 0;
     if (csv_text_reserve(t, n))
         return FROST_ENOMEM;
     memcpy(t->ptr + t->len, p, n);
