@@ -466,10 +466,13 @@ static int slot_done(pipe_ctx *P, slot *s, int wait)
 }
 
 /* Reads, scores and writes every batch. threads: the most workers to run. Returns CLI_OK or
- * CLI_FAIL after a message; *rows counts the rows written. */
-static int run_pipeline(pipe_ctx *P, csv_table *t, FILE *out, unsigned threads,
-                        const char *cmd, const char *model_path, const char *in_path,
-                        int timing, double t0, double t_open, size_t *rows)
+ * CLI_FAIL after a message; *rows counts the rows written. The order of events is the same
+ * for any thread count: batch k is written only after batches 0..k-1, and the first failure
+ * in input order (a batch the model rejected, else the reader's error after the rows before
+ * it) is the one reported. */
+static int run_pipeline(pipe_ctx *P, csv_table *t, FILE *out, const char *out_name,
+                        unsigned threads, const char *cmd, const char *model_path,
+                        const char *in_path, int timing, double t0, double t_open, size_t *rows)
 {
     uint64_t n_read = 0, n_sub = 0, n_written = 0;
     int reading = 1, inline_mode = threads <= 1;
@@ -527,7 +530,7 @@ static int run_pipeline(pipe_ctx *P, csv_table *t, FILE *out, unsigned threads,
                         cmd, t_open - t0, s->t_scored - t0);
             if (fwrite(s->text.ptr, 1, s->text.len, out) != s->text.len) {
                 stop_workers(P);
-                perror("write");
+                perror(out_name);
                 return CLI_FAIL;
             }
             *rows += s->b->n_rows;
@@ -845,8 +848,8 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     if (write_header(out.f, m, &info, mode, t))
         goto write_failed;
     size_t total_rows = 0;
-    status = run_pipeline(&P, t, out.f, threads, cmd, pos[0], in_path, timing, t0, t_open,
-                          &total_rows);
+    status = run_pipeline(&P, t, out.f, out_path ? out_path : "stdout", threads, cmd, pos[0],
+                          in_path, timing, t0, t_open, &total_rows);
     if (status != CLI_OK)
         goto close_all;
     if (fflush(out.f) != 0 || ferror(out.f)) {
