@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """frost's benchmark: runs every stage, prints progress, writes the results.
 
-  bench.py BUILD quick|full
+  bench.py BUILD quick|full [csv]
+
+(the trailing `csv` runs only stage 8, `frost predict` on a large CSV, and prints its table)
 
 Called by bench/run.sh (which builds the C helpers first). Every measured number is the median
 of at least 5 runs, shown with its min–max, and every ratio is taken against the anchor measured
@@ -25,10 +27,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = {
     "quick": dict(models=["RF100q", "GB100q", "ET30q"], frost_runs=5, py_runs=5, capi_runs=5,
                   conv_runs=5, score_runs=5, score_rows=20_000, sk_runs=5, sk_calls=200,
-                  frost_calls=1000, disk_mb=1024, disk_secs=1.5),
+                  frost_calls=1000, disk_mb=1024, disk_secs=1.5,
+                  csv_model="RF100q", csv_rows=200_000, csv_runs=3),
     "full": dict(models=["RF500", "RF100", "GB300", "ET300"], frost_runs=7, py_runs=5,
                  capi_runs=7, conv_runs=5, score_runs=5, score_rows=100_000, sk_runs=5,
-                 sk_calls=1000, frost_calls=1000, disk_mb=1024, disk_secs=3),
+                 sk_calls=1000, frost_calls=1000, disk_mb=1024, disk_secs=3,
+                 csv_model="RF100", csv_rows=1_000_000, csv_runs=5),
 }
 IO_MODES = ["uring", "pread", "mmap"]
 # What python runs for the fresh-process baseline: load with joblib, read the same CSV row, predict.
@@ -245,6 +249,55 @@ def stage_scoring(res, tools, d, cfg, is_clf):
     res["scoring"] = sc
 
 
+def big_csv(d, n_rows):
+    """d/rows_N.csv: a header and n_rows scoring rows (the rows.f64 rows over and over), each
+    value as repr() writes it — what pandas' to_csv or Python's csv module produce. Cached."""
+    path = f"{d}/rows_{n_rows}.csv"
+    if os.path.exists(path):
+        return path
+    info = json.load(open(f"{d}/info.json"))
+    nf = info["n_features"]
+    import numpy as np
+    rows = np.fromfile(f"{d}/rows.f64", dtype=np.float64).reshape(-1, nf)
+    text = [",".join(repr(float(v)) for v in r) + "\n" for r in rows]
+    with open(path + ".tmp", "w") as f:
+        f.write(",".join(f"f{i}" for i in range(nf)) + "\n")
+        for i in range(n_rows):
+            f.write(text[i % len(text)])
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def stage_csv(res, frost, tools, d, cfg):
+    """`frost predict MODEL big.csv` end to end (parse, score, format, write), 1 vs 2 threads,
+    and the same through a pipe on stdin; rows/s of wall time and the peak RSS."""
+    n = cfg["csv_rows"]
+    csv_path = big_csv(d, n)
+    model = f"{d}/model.frost"
+    out = {"rows": n, "csv_bytes": os.path.getsize(csv_path)}
+    for th in (1, 2):
+        r = runner(tools, [frost, "predict", model, csv_path, "--threads", str(th)],
+                   cfg["csv_runs"], warm=[model, csv_path], warmup=1)
+        out[f"file_t{th}"] = {"wall_ms": r["wall_ms"], "maxrss_kb": r["maxrss_kb"],
+                              "user_ms": r["user_ms"], "sys_ms": r["sys_ms"],
+                              "rows_per_s": stat([n / (r["wall_ms"]["median"] / 1e3)]),
+                              "rows_per_s_range": [n / (r["wall_ms"]["max"] / 1e3),
+                                                   n / (r["wall_ms"]["min"] / 1e3)]}
+    # stdin through a pipe: wait4's peak RSS covers the shell's children, frost included
+    r = runner(tools, ["/bin/sh", "-c", 'cat "$1" | "$2" predict "$3" - --threads 2', "sh",
+                       csv_path, frost, model], cfg["csv_runs"], warm=[model, csv_path])
+    out["stdin_t2"] = {"wall_ms": r["wall_ms"], "maxrss_kb": r["maxrss_kb"],
+                       "rows_per_s": stat([n / (r["wall_ms"]["median"] / 1e3)]),
+                       "rows_per_s_range": [n / (r["wall_ms"]["max"] / 1e3),
+                                            n / (r["wall_ms"]["min"] / 1e3)]}
+    # the memory ceiling: a tenth of the rows must peak at (about) the same RSS
+    small = big_csv(d, max(n // 10, 1))
+    r = runner(tools, [frost, "predict", model, small, "--threads", "2"], cfg["csv_runs"],
+               warm=[model, small])
+    out["small_t2"] = {"rows": max(n // 10, 1), "maxrss_kb": r["maxrss_kb"]}
+    res["csv"] = out
+
+
 def model_stages(frost, tools, d, cfg, disk):
     info = json.load(open(f"{d}/info.json"))
     res = {"info": {k: v for k, v in info.items() if k != "path_levels"}}
@@ -269,6 +322,9 @@ def model_stages(frost, tools, d, cfg, disk):
     stage_capi_open(res, tools, d, cfg)
     log(f"{name}: scoring (one-row latency, throughput on {cfg['score_rows']} rows, sklearn)")
     stage_scoring(res, tools, d, cfg, info["task"] == "classifier")
+    if name == cfg["csv_model"]:
+        log(f"{name}: frost predict on a {cfg['csv_rows']:,}-row CSV, 1 and 2 threads, stdin")
+        stage_csv(res, frost, tools, d, cfg)
     return res
 
 
@@ -366,6 +422,38 @@ def targets(models):
                     f"+{delta / 2**20:.2f} MiB (header {hdr / 2**20:.2f} MiB)",
                     delta <= hdr + 2**21))
     return out
+
+
+def csv_section(models):
+    """Stage 8's table (empty when no model ran it)."""
+    L = []
+    w = L.append
+    runs = {n: r["csv"] for n, r in models.items() if "csv" in r}
+    if not runs:
+        return L
+    w("## 8. `frost predict` on a CSV file (parse, score, format, write)")
+    w("")
+    w("`frost predict MODEL rows.csv --threads N > /dev/null` on the scoring rows repeated to the "
+      "size shown (values as repr() writes them); the model and the CSV in the page cache. "
+      "rows/s of wall time; peak RSS from wait4. stdin: `cat rows.csv | frost predict MODEL - "
+      "--threads 2`. The RSS at a tenth of the rows shows the ceiling does not grow with the "
+      "input.")
+    w("")
+    w("| model | rows (CSV size) | 1 thread rows/s | 2 threads rows/s | 2T / 1T | peak RSS 1T "
+      "| peak RSS 2T | stdin 2T rows/s | stdin peak RSS | peak RSS 2T at a tenth of the rows |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for name, c in runs.items():
+        t1, t2, si = c["file_t1"], c["file_t2"], c["stdin_t2"]
+        rng = lambda x: (f"{fmt(med(x['rows_per_s']), '', 0)} "
+                         f"({fmt(x['rows_per_s_range'][0], '', 0)}–"
+                         f"{fmt(x['rows_per_s_range'][1], '', 0)})")
+        w(f"| {name} | {c['rows']:,} ({mb(c['csv_bytes'])}) | {rng(t1)} | {rng(t2)} | "
+          f"{rx(ratio(med(t1['wall_ms']), med(t2['wall_ms'])))} | "
+          f"{fs(t1['maxrss_kb'], ' MiB', 1 / 1024, 1)} | {fs(t2['maxrss_kb'], ' MiB', 1 / 1024, 1)} | "
+          f"{rng(si)} | {fs(si['maxrss_kb'], ' MiB', 1 / 1024, 1)} | "
+          f"{fs(c['small_t2']['maxrss_kb'], ' MiB', 1 / 1024, 1)} ({c['small_t2']['rows']:,} rows) |")
+    w("")
+    return L
 
 
 def report(mode, mach, disk, models, path_md, path_png):
@@ -567,6 +655,7 @@ def report(mode, mach, disk, models, path_md, path_png):
           f" | {fs(c['lz4']['wall_ms'], ' ms')} | {fmt(med(c['lz4']['mb_per_s']))} | "
           f"{fs(c['lz4']['maxrss_kb'], ' MiB', 1 / 1024, 0)} |")
     w("")
+    L.extend(csv_section(models))
     w("## Models")
     w("")
     w("| model | estimator | samples | trees | nodes | max depth | one-row path (Σ levels, max) |")
@@ -646,13 +735,29 @@ def main():
         print_summary(L)
         return
     build, mode = sys.argv[1], sys.argv[2]
-    if mode not in CONFIG:
-        raise SystemExit("usage: bench.py BUILD quick|full")
+    if mode not in CONFIG or len(sys.argv) > 4 or (len(sys.argv) == 4 and sys.argv[3] != "csv"):
+        raise SystemExit("usage: bench.py BUILD quick|full [csv]")
     cfg = CONFIG[mode]
     work = os.path.abspath(f"{build}/bench")
     tools = work
     frost = os.path.abspath(f"{work}/bin/frost")  # run.sh's snapshot of BUILD/frost
     os.makedirs(f"{work}/models", exist_ok=True)
+    if len(sys.argv) == 4:
+        # stage 8 alone: its model (trained and converted if need be), its table on stdout
+        name = cfg["csv_model"]
+        d = f"{work}/models/{name}"
+        subprocess.run([PY, f"{HERE}/gen_models.py", f"{work}/models", name], check=True)
+        if not os.path.exists(f"{d}/model.frost"):
+            run([frost, "convert", f"{d}/model.joblib", f"{d}/model.frost", "--quiet"])
+        res = {}
+        log(f"{name}: frost predict on a {cfg['csv_rows']:,}-row CSV, 1 and 2 threads, stdin")
+        stage_csv(res, frost, tools, d, cfg)
+        with open(f"{work}/results-csv-{mode}.json", "w") as f:
+            json.dump({"mode": mode, "csv": {name: res["csv"]},
+                       "loadavg": open("/proc/loadavg").read().split()[:3]}, f, indent=1)
+        print("\n".join(csv_section({name: res})))
+        log(f"wrote {work}/results-csv-{mode}.json")
+        return
     log(f"bench ({mode}): machine description")
     mach = machine()
     log("measuring the disk: random 4 KiB reads at QD1 and QD32, sequential 1 MiB (O_DIRECT)")

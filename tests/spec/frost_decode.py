@@ -1789,12 +1789,18 @@ def run_program(prog, inputs):
 
 # ---- rows ------------------------------------------------------------------------------------
 
+# What pandas.read_csv reads as missing (its default na_values, pandas 2's list), which the CLI's
+# CSV contract follows; compared exactly, after the quotes are removed.
+NA_SPELLINGS = {"", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "-NaN", "-nan", "<NA>",
+                "None", "#N/A", "#N/A N/A", "#NA", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"}
+
+
 def read_rows(model, path):
     """Rows of a CSV file as input values in the file's column order (FEATURES): numeric
-    columns as float (NaN for an empty field), string columns as str (MISSING_STR when empty).
-    Columns match by name when FEATURES has names, else by position. An unused column (FEATURES
-    kind 2, format 1.2) need not be given and is never parsed: its value is None (nothing reads
-    it); by position, the columns after the last one the model uses need not be given."""
+    columns as float (NaN for an NA spelling, true/false as 1/0), string columns as str
+    (MISSING_STR for an NA spelling). Columns match by name when FEATURES has names, else by
+    position, exactly as many as the model takes. An unused column (FEATURES kind 2, format 1.2)
+    is never parsed: its value is None (nothing reads it); by name it need not be given."""
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     if not rows:
@@ -1815,9 +1821,8 @@ def read_rows(model, path):
             else:
                 cols.append(pos[name])
     else:
-        need = max([j + 1 for j in range(n) if kinds[j] != UNUSED] or [0])
-        if len(header) < need:
-            raise InputError("%s: %d columns, the model needs %d" % (path, len(header), need))
+        if len(header) != n:
+            raise InputError("%s: %d columns, the model takes %d" % (path, len(header), n))
         cols = [None if kinds[j] == UNUSED else j for j in range(n)]
     out = []
     for line in rows[1:]:
@@ -1830,10 +1835,13 @@ def read_rows(model, path):
                 continue
             s = line[c] if c < len(line) else ""
             if kinds[j] == STR:
-                vals.append(MISSING_STR if s == "" else s)
+                vals.append(MISSING_STR if s in NA_SPELLINGS else s)
+            elif s in NA_SPELLINGS:
+                vals.append(math.nan)
+            elif s.lower() in ("true", "false"):
+                vals.append(1.0 if s.lower() == "true" else 0.0)
             else:
-                s = s.strip()
-                vals.append(math.nan if s == "" else float(s))
+                vals.append(float(s))
         out.append(vals)
     return out
 

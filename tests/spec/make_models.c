@@ -374,9 +374,10 @@ static int write_rows(const char *path, const model_def *m, char **names)
             order[k] = tmp;
         }
         extra = 1;
-    } else if (nf == 1 || below(2)) {
-        extra = 1; /* positional: a trailing extra column is ignored (and with one feature, a
-                      row of missing values is not an empty line) */
+    } else {
+        /* positional: the columns must be exactly the model's (an extra one is refused, as
+         * scikit-learn refuses it); the draw stays so the rows that follow are unchanged */
+        (void)below(2);
     }
     for (uint32_t j = 0; j < nf; j++) {
         if (j)
@@ -402,6 +403,8 @@ static int write_rows(const char *path, const model_def *m, char **names)
             double v = row[order[j]];
             if (!isnan(v))
                 fprintf(f, "%.17g", v);
+            else if (nf == 1 && !extra)
+                fputs("\"\"", f); /* a lone empty field would be a blank line, which is no row */
         }
         if (extra)
             fprintf(f, ",%u", i);

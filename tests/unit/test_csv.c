@@ -1,7 +1,8 @@
 /*
  * test_csv.c — Criterion tests of the CSV layer (tools/csv): the RFC 4180 reader, exact number
- * parsing and printing, header-to-feature matching and batch filling, and every error the CLI
- * will show a user about a CSV file.
+ * parsing and shortest printing, pandas' cell vocabulary (NA spellings, booleans), header-to-
+ * feature matching (names, positions, unused and kept columns, the separator hint) and batch
+ * filling, and every error the CLI will show a user about a CSV file.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -424,7 +425,7 @@ Test(csv_number, accepted)
         cr_assert_eq(rc, 0, "\"%s\" rejected", ok[i].text);
         cr_assert(same_bits(v, ok[i].want), "\"%s\" -> %a, want %a", ok[i].text, v, ok[i].want);
     }
-    static const char *const nans[] = { "", " ", "\t \t", "nan", "NaN", "-nan", "NAN", " nan " };
+    static const char *const nans[] = { "", "nan", "NaN", "-nan", "NAN", " nan ", "+nan" };
     for (size_t i = 0; i < sizeof nans / sizeof *nans; i++) {
         double v = 0;
         cr_assert_eq(csv_parse_double(nans[i], strlen(nans[i]), &v), 0, "\"%s\"", nans[i]);
@@ -437,7 +438,7 @@ Test(csv_number, rejected)
     static const char *const bad[] = {
         "abc", "1,5", "1.5.2", "1e", "e5", ".", "-", "+", "--1", "1-", "0x10", "0x1p3",
         "nan(1)", "infin", "1_000", "1 2", "12abc", "\"1\"", "1e5e5", "inf1", "++1", "1..",
-        "١", "true", "NA", "null",
+        "١", "true", "NA", "null", " ", "\t \t", "N/A", "#N/A", "None",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         double v = 42;
@@ -501,9 +502,9 @@ static double random_double(uint64_t *s)
     }
 }
 
-/* Many random doubles printed with %.17g (csv_format_double) go through the whole table path
- * and come back with the same bits. */
-Test(csv_number, roundtrip_printf17)
+/* Many random doubles printed by csv_format_double (shortest form) go through the whole table
+ * path and come back with the same bits. */
+Test(csv_number, roundtrip_shortest)
 {
     const size_t rows = 20000, cols = 5;
     uint64_t seed = 12345;
@@ -533,6 +534,23 @@ Test(csv_number, roundtrip_printf17)
 
 /* The same through Python's repr(), the shortest round-tripping form pandas and csv write.
  * Python prints the values' bits next to them, so the check does not depend on our printing. */
+/* The significant digits of a decimal's text, without sign, point, exponent or the zeros at
+ * either end: "-0.00120e5" -> "12". Two spellings of one value with the same digits are equally
+ * short. */
+static void sig_digits(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *s && *s != 'e' && *s != 'E'; s++) {
+        if (*s < '0' || *s > '9' || (*s == '0' && n == 0))
+            continue;
+        if (n + 1 < cap)
+            out[n++] = *s;
+    }
+    while (n > 0 && out[n - 1] == '0')
+        n--;
+    out[n] = '\0';
+}
+
 Test(csv_number, roundtrip_python_repr)
 {
     if (access("/usr/bin/python3", X_OK) != 0)
@@ -579,29 +597,42 @@ Test(csv_number, roundtrip_python_repr)
     fclose(f);
     csv_table_free(t);
 
-    /* Read value and bits both: bits as a string column, parsed here with strtoull. */
+    /* Read value and bits both: bits as a string column, parsed here with strtoull; and the
+     * value's text (kept), to check that csv_format_double picks as few digits as repr(). */
     f = fopen(path, "r");
     cr_assert_not_null(f);
     static const char *const both[] = { "value", "bits" };
     static const csv_kind kk[] = { CSV_KIND_NUMERIC, CSV_KIND_STRING };
-    t = table_of(f, 2, both, kk);
-    double X[2 * 500];
-    csv_str S[500];
-    size_t n, total = 0;
+    static const char *const keep[] = { "value" };
     fr_err e = { 0 };
-    while (!csv_table_read(t, X, S, 500, &n, &e) && n) {
-        for (size_t i = 0; i < n; i++) {
-            uint64_t bits = strtoull(S[i].ptr, NULL, 10);
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    cr_assert_eq(csv_table_keep(t, keep, 1, &e), 0, "%s", e.msg);
+    csv_schema s2 = { .n_features = 2, .names = both, .kinds = kk };
+    cr_assert_eq(csv_table_bind(t, &s2, &e), 0, "%s", e.msg);
+    csv_batch *b;
+    cr_assert_eq(csv_batch_new(t, 500, &b, &e), 0, "%s", e.msg);
+    size_t total = 0;
+    while (!csv_table_fill(t, b, &e) && b->n_rows) {
+        for (size_t i = 0; i < b->n_rows; i++) {
+            uint64_t bits = strtoull(b->S[i].ptr, NULL, 10);
             double want;
             memcpy(&want, &bits, sizeof want);
-            cr_assert(same_bits(X[2 * i], want), "row %zu: %a, want %a", total + i + 1,
-                      X[2 * i], want);
-            cr_assert(isnan(X[2 * i + 1]), "string features read as NaN in X");
+            cr_assert(same_bits(b->X[2 * i], want), "row %zu: %a, want %a", total + i + 1,
+                      b->X[2 * i], want);
+            cr_assert(isnan(b->X[2 * i + 1]), "string features read as NaN in X");
+            if (!isfinite(want))
+                continue;
+            char buf[CSV_DOUBLE_MAX], ours[32], py[32];
+            cr_assert_gt(csv_format_double(want, buf, sizeof buf), 0);
+            sig_digits(buf, ours, sizeof ours);
+            sig_digits(b->K[i].ptr, py, sizeof py);
+            cr_assert_str_eq(ours, py, "%s printed as %s", b->K[i].ptr, buf);
         }
-        total += n;
+        total += b->n_rows;
     }
     cr_assert_eq(e.code, 0, "%s", e.msg);
     cr_assert_gt(total, 29000);
+    csv_batch_free(b);
     csv_table_free(t);
     fclose(f);
     unlink(path);
@@ -620,14 +651,41 @@ Test(csv_number, format)
     cr_assert_str_eq(buf, "inf");
     csv_format_double(-INFINITY, buf, sizeof buf);
     cr_assert_str_eq(buf, "-inf");
-    csv_format_double(0.1, buf, sizeof buf);
-    cr_assert_str_eq(buf, "0.10000000000000001");
-    csv_format_double(-DBL_MAX, buf, sizeof buf);
-    cr_assert_str_eq(buf, "-1.7976931348623157e+308");
-    cr_assert_lt(strlen(buf), CSV_DOUBLE_MAX);
-    csv_format_double(-4.9406564584124654e-324, buf, sizeof buf);
-    cr_assert_str_eq(buf, "-4.9406564584124654e-324");
-    cr_assert_eq(csv_format_double(0.1, buf, 5), FROST_ELIMIT);
+    /* The shortest text that reads back to the same bits, as Python's repr() chooses it (only
+     * the spelling of exponents and integral values differs: %g's "1e+16", "3"). */
+    static const struct {
+        double v;
+        const char *want;
+    } shortest[] = {
+        { 0.1, "0.1" },
+        { 0.35, "0.35" },
+        { 0.1 + 0.2, "0.30000000000000004" },  /* 17 digits */
+        { 1.0 / 3.0, "0.3333333333333333" },   /* 16 */
+        { 2.0 / 3.0, "0.6666666666666666" },
+        { 3.0, "3" },
+        { -0.0, "-0" },
+        { 0.0, "0" },
+        { 1e16, "1e+16" },
+        { 1e-5, "1e-05" },
+        { 123456789012345678.0, "1.2345678901234568e+17" },
+        { 9007199254740993.0, "9007199254740992" },
+        { 1e23, "1e+23" },
+        { DBL_MAX, "1.7976931348623157e+308" },
+        { -DBL_MAX, "-1.7976931348623157e+308" },
+        { DBL_MIN, "2.2250738585072014e-308" },
+        { 5e-324, "5e-324" },                  /* subnormals: shortest too */
+        { -4.9406564584124654e-324, "-5e-324" },
+        { 1e-310, "1e-310" },
+        { 0.6499999999999999, "0.6499999999999999" },
+        { 0.65, "0.65" },
+    };
+    for (size_t i = 0; i < sizeof shortest / sizeof *shortest; i++) {
+        int n = csv_format_double(shortest[i].v, buf, sizeof buf);
+        cr_assert_eq(n, (int)strlen(shortest[i].want), "%a: \"%s\"", shortest[i].v, buf);
+        cr_assert_str_eq(buf, shortest[i].want, "%a", shortest[i].v);
+    }
+    cr_assert_eq(csv_format_double(0.1, buf, 3), FROST_ELIMIT);
+    cr_assert_eq(csv_format_double(0.1, buf, 4), 3);
     cr_assert_eq(csv_format_double(NAN, buf, 3), FROST_ELIMIT);
 }
 
@@ -773,10 +831,9 @@ Test(csv_table, names_are_exact_bytes)
 
 Test(csv_table, positional)
 {
-    FILE *f = stream_str("x0,x1,x2,x3\n1,2,3,4\n5,6,7,8\n");
+    FILE *f = stream_str("x0,x1,x2\n1,2,3\n5,6,7\n");
     csv_table *t = table_of(f, 3, NULL, NULL);
-    cr_assert_eq(csv_table_n_ignored(t), 1);
-    cr_assert_eq(csv_table_ignored_column(t, 0), 3);
+    cr_assert_eq(csv_table_n_ignored(t), 0);
     double *X;
     cr_assert_eq(read_all(t, 3, 5, &X), 2);
     static const double want[] = { 1, 2, 3, 5, 6, 7 };
@@ -788,10 +845,32 @@ Test(csv_table, positional)
 
     fr_err e = { 0 };
     cr_assert_eq(table_error("whatever,names\n1,2\n", 2, NULL, &e), 0, "%s", e.msg);
+}
+
+/* scikit-learn refuses a column count other than the model's ("X has 7 features, but ... is
+ * expecting 6"); taking the first six would score the wrong columns without a word. */
+Test(csv_table, positional_count_must_match)
+{
+    fr_err e = { 0 };
+    cr_assert_eq(table_error("a,b,c,d\n1,2,3,4\n", 3, NULL, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "the model takes 3 columns; the input has 4"), "%s", e.msg);
     cr_assert_eq(table_error("a,b\n1,2\n", 3, NULL, &e), FROST_ESCHEMA);
-    cr_assert_not_null(strstr(e.msg, "only 2 columns: feature 3 has no column"), "%s", e.msg);
-    cr_assert_eq(table_error("a,b\n1,2\n", 5, NULL, &e), FROST_ESCHEMA);
-    cr_assert_not_null(strstr(e.msg, "features 3..5 have no column"), "%s", e.msg);
+    cr_assert_not_null(strstr(e.msg, "the model takes 3 columns; the input has 2"), "%s", e.msg);
+    cr_assert_eq(table_error("a\n1\n", 1, NULL, &e), 0, "%s", e.msg);
+    cr_assert_eq(table_error("a,b\n1,2\n", 1, NULL, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "the model takes 1 column; the input has 2"), "%s", e.msg);
+    cr_assert_null(strstr(e.msg, "separated"), "no separator hint for a comma file: %s", e.msg);
+
+    /* The missing features are listed for callers. */
+    FILE *f = stream_str("a,b\n1,2\n");
+    csv_table *t;
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    csv_schema s = { .n_features = 5 };
+    cr_assert_eq(csv_table_bind(t, &s, &e), FROST_ESCHEMA);
+    cr_assert_eq(csv_table_n_missing(t), 3);
+    cr_assert_eq(csv_table_missing_feature(t, 0), 2);
+    csv_table_free(t);
+    fclose(f);
 }
 
 Test(csv_table, missing_columns_all_named)
@@ -1210,6 +1289,647 @@ Test(csv_table, allocation_failures)
         } else {
             cr_assert_eq(e.code, FROST_ENOMEM);
         }
+        csv_table_free(t);
+        fclose(f);
+        cr_assert_eq(fa.live, 0, "k=%ld: %ld blocks leaked", k, fa.live);
+    }
+    cr_assert(saw_success);
+}
+
+/* ---- cells: pandas' NA spellings and booleans ---------------------------------------------- */
+
+static const char *const na_spellings[] = {
+    "", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "-NaN", "-nan", "<NA>", "None",
+    "#N/A", "#N/A N/A", "#NA", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN",
+};
+
+Test(csv_cell, na_spellings_exactly)
+{
+    for (size_t i = 0; i < sizeof na_spellings / sizeof *na_spellings; i++)
+        cr_assert(csv_is_na(na_spellings[i], strlen(na_spellings[i])), "\"%s\"", na_spellings[i]);
+    /* pandas compares byte for byte: case, blanks and near misses are text */
+    static const char *const not_na[] = {
+        " NA", "NA ", "na", "Na", "NAN", "nAn", "+nan", "NULL ", "Null", "none", "NONE",
+        "#n/a", "#N/A N/A ", "1.#ind", "#N/AN/A", "1.#QNAN0", "N", "-", "0", "1", "1.5",
+        "-1.5", "nan1", "<na>", "#", "1.#", "N/A\n",
+    };
+    for (size_t i = 0; i < sizeof not_na / sizeof *not_na; i++)
+        cr_assert(!csv_is_na(not_na[i], strlen(not_na[i])), "\"%s\"", not_na[i]);
+    cr_assert(!csv_is_na("NA\0", 3), "an embedded NUL is not stripped");
+    cr_assert(csv_is_na("NAx", 2), "the length is honoured");
+}
+
+Test(csv_cell, booleans_any_case)
+{
+    static const char *const t[] = { "True", "TRUE", "true", "tRUE", "TrUe" };
+    static const char *const f[] = { "False", "FALSE", "false", "fALSE" };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        cr_assert_eq(csv_parse_bool(t[i], strlen(t[i])), 1, "%s", t[i]);
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        cr_assert_eq(csv_parse_bool(f[i], strlen(f[i])), 0, "%s", f[i]);
+    static const char *const no[] = { " True", "True ", "T", "F", "yes", "no", "1", "0", "",
+                                      "tru", "falsey", "True\n", "\"True\"" };
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        cr_assert_eq(csv_parse_bool(no[i], strlen(no[i])), -1, "%s", no[i]);
+    cr_assert_eq(csv_parse_bool("tr\0e", 4), -1);
+}
+
+/* The stream under fill_one's table, closed by fill_done. */
+static FILE *fill_stream;
+
+/* Reads s into one batch of at most 64 rows with a schema; returns the fill's code. Release
+ * with fill_done. */
+static int fill_one(const char *s, size_t nf, const char *const *names, const csv_kind *kinds,
+                    csv_table **tp, csv_batch **bp, fr_err *e)
+{
+    FILE *f = fill_stream = stream_str(s);
+    csv_table *t;
+    int rc = csv_table_open(f, NULL, &t, e);
+    cr_assert_eq(rc, 0, "open: %s", e->msg);
+    csv_schema sc = { .n_features = nf, .names = names, .kinds = kinds };
+    rc = csv_table_bind(t, &sc, e);
+    cr_assert_eq(rc, 0, "bind: %s", e->msg);
+    cr_assert_eq(csv_batch_new(t, 64, bp, e), 0, "%s", e->msg);
+    rc = csv_table_fill(t, *bp, e);
+    *tp = t;
+    return rc;
+}
+
+static void fill_done(csv_table *t, csv_batch *b)
+{
+    csv_batch_free(b);
+    csv_table_free(t);
+    fclose(fill_stream);
+    fill_stream = NULL;
+}
+
+Test(csv_table, na_spellings_in_numeric_and_string_columns)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&buf, &len);
+    fputs("num,str\n", w);
+    for (size_t i = 0; i < sizeof na_spellings / sizeof *na_spellings; i++)
+        fprintf(w, "%s,%s\n", na_spellings[i], na_spellings[i]);
+    /* quoted NA spellings are NA too: quotes are removed first */
+    fputs("\"NA\",\"None\"\n", w);
+    /* and near misses: text in a string column */
+    fputs("1.5, NA\n2.5,NAN\n3.5,na\n4.5,\"#N/A \"\n", w);
+    fclose(w);
+    static const char *const names[] = { "num", "str" };
+    static const csv_kind kinds[] = { CSV_KIND_NUMERIC, CSV_KIND_STRING };
+    csv_table *t;
+    csv_batch *b;
+    fr_err e = { 0 };
+    cr_assert_eq(fill_one(buf, 2, names, kinds, &t, &b, &e), 0, "%s", e.msg);
+    size_t n_na = sizeof na_spellings / sizeof *na_spellings + 1;
+    cr_assert_eq(b->n_rows, n_na + 4);
+    cr_assert_eq(b->first_row, 1);
+    for (size_t r = 0; r < n_na; r++) {
+        cr_assert(isnan(b->X[2 * r]), "row %zu", r + 1);
+        cr_assert_eq(b->S[r].len, 0, "row %zu: string NA is missing", r + 1);
+        cr_assert_not_null(b->S[r].ptr);
+    }
+    static const char *const text[] = { " NA", "NAN", "na", "#N/A " };
+    for (size_t r = n_na; r < n_na + 4; r++) {
+        cr_assert_eq(b->X[2 * r], 1.5 + (double)(r - n_na));
+        cr_assert_str_eq(b->S[r].ptr, text[r - n_na]);
+        cr_assert_eq(b->S[r].len, strlen(text[r - n_na]));
+    }
+    fill_done(t, b);
+    free(buf);
+}
+
+Test(csv_table, numbers_infinities_and_blanks)
+{
+    static const char *const names[] = { "x" };
+    csv_table *t;
+    csv_batch *b;
+    fr_err e = { 0 };
+    cr_assert_eq(fill_one("x\ninf\n-inf\nInfinity\n-Infinity\n1e400\n-1e400\nNAN\n 7 \n", 1,
+                          names, NULL, &t, &b, &e), 0, "%s", e.msg);
+    static const double want[] = { INFINITY, -INFINITY, INFINITY, -INFINITY, INFINITY,
+                                   -INFINITY };
+    cr_assert_eq(b->n_rows, 8);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert(same_bits(b->X[i], want[i]), "row %zu: %g", i + 1, b->X[i]);
+    cr_assert(isnan(b->X[6]), "NAN is float()'s NaN");
+    cr_assert_eq(b->X[7], 7.0);
+    fill_done(t, b);
+
+    /* a field of blanks is not missing: pandas keeps " " as text and scikit-learn refuses it */
+    cr_assert_eq(table_error("x,y\n1,2\n ,3\n", 2, NULL, &e), FROST_EFORMAT);
+    cr_assert_not_null(strstr(e.msg, "row 2 (line 3), column 1 \"x\": not a number: \" \""),
+                       "%s", e.msg);
+    cr_assert_eq(table_error("x\n\"NA \"\n", 1, NULL, &e), FROST_EFORMAT);
+    cr_assert_not_null(strstr(e.msg, "not a number: \"NA \""), "%s", e.msg);
+}
+
+Test(csv_table, booleans_are_one_and_zero)
+{
+    static const char *const names[] = { "flag", "other" };
+    csv_table *t;
+    csv_batch *b;
+    fr_err e = { 0 };
+    cr_assert_eq(fill_one("flag,other\nTrue,1\nfalse,NA\nNA,True\nTRUE,2\n,\nfALSE,3\n", 2, names,
+                          NULL, &t, &b, &e), FROST_EFORMAT);
+    /* "other" shows 1 then True in row 3: the mix is refused there, after rows 1..2 */
+    cr_assert_eq(b->n_rows, 2);
+    cr_assert_eq(b->X[0], 1.0);
+    cr_assert_eq(b->X[1], 1.0);
+    cr_assert_eq(b->X[2], 0.0);
+    cr_assert(isnan(b->X[3]));
+    cr_assert_not_null(strstr(e.msg, "row 3 (line 4), column 2 \"other\": \"True\" is a boolean "
+                                     "but row 1 holds a number: the column mixes booleans and "
+                                     "numbers; pandas reads such a column as text and "
+                                     "scikit-learn refuses it"), "%s", e.msg);
+    fill_done(t, b);
+
+    /* booleans alone, with missing values among them: 1.0 / 0.0 / NaN */
+    static const char *const one[] = { "flag" };
+    cr_assert_eq(fill_one("flag\nTrue\nfalse\nNA\n\nTRUE\nnan\nFALSE\n", 1, one, NULL, &t, &b,
+                          &e), 0, "%s", e.msg);
+    static const double want[] = { 1, 0, NAN, 1, NAN, 0 };
+    cr_assert_eq(b->n_rows, 6);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert(isnan(want[i]) ? isnan(b->X[i]) : b->X[i] == want[i], "row %zu", i + 1);
+    fill_done(t, b);
+
+    /* number first, boolean later; NAN and inf count as numbers (float() reads them) */
+    fr_err e2 = { 0 };
+    cr_assert_eq(table_error("x\nNA\nNAN\n\nFalse\n", 1, NULL, &e2), FROST_EFORMAT);
+    cr_assert_not_null(strstr(e2.msg, "row 3 (line 5), column 1 \"x\": \"False\" is a boolean "
+                                      "but row 2 holds a number"), "%s", e2.msg);
+    cr_assert_eq(table_error("x\ntrue\ninf\n", 1, NULL, &e2), FROST_EFORMAT);
+    cr_assert_not_null(strstr(e2.msg, "\"inf\" is a number but row 1 holds a boolean"), "%s",
+                       e2.msg);
+    /* booleans in a string column are categories like any other */
+    static const csv_kind str[] = { CSV_KIND_STRING };
+    cr_assert_eq(fill_one("flag\nTrue\nx\n1\n", 1, one, str, &t, &b, &e), 0, "%s", e.msg);
+    cr_assert_str_eq(b->S[0].ptr, "True");
+    fill_done(t, b);
+}
+
+/* The memory of which kinds a column has shown spans batches: the mix is found however far
+ * apart its two kinds are, at the same row whatever the batch size. */
+Test(csv_table, boolean_number_mix_across_batches)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&buf, &len);
+    fputs("a,b\n", w);
+    for (int r = 0; r < 1000; r++)
+        fprintf(w, "%s,%d\n", r % 3 ? "True" : "", r);
+    fputs("0.5,1\n", w);
+    fclose(w);
+    static const size_t caps[] = { 1, 7, 64, 2000 };
+    for (size_t k = 0; k < sizeof caps / sizeof *caps; k++) {
+        FILE *f = stream_of(buf, len);
+        csv_table *t = table_of(f, 2, NULL, NULL);
+        csv_batch *b;
+        fr_err e = { 0 };
+        cr_assert_eq(csv_batch_new(t, caps[k], &b, &e), 0);
+        size_t rows = 0;
+        int rc;
+        while (!(rc = csv_table_fill(t, b, &e)) && b->n_rows)
+            rows += b->n_rows;
+        rows += b->n_rows;
+        cr_assert_eq(rc, FROST_EFORMAT, "cap %zu", caps[k]);
+        cr_assert_eq(rows, 1000, "cap %zu", caps[k]);
+        cr_assert_not_null(strstr(e.msg, "row 1001 (line 1002), column 1 \"a\": \"0.5\" is a "
+                                         "number but row 2 holds a boolean"), "%s", e.msg);
+        csv_batch_free(b);
+        csv_table_free(t);
+        fclose(f);
+    }
+    free(buf);
+}
+
+/* ---- table: unused columns ----------------------------------------------------------------- */
+
+Test(csv_table, unused_columns_are_never_read)
+{
+    static const char *const names[] = { "id", "age", "city" };
+    static const csv_kind kinds[] = { CSV_KIND_UNUSED, CSV_KIND_NUMERIC, CSV_KIND_STRING };
+    csv_table *t;
+    csv_batch *b;
+    fr_err e = { 0 };
+    /* any value at all in the unused column, a ragged row aside */
+    cr_assert_eq(fill_one("city,id,age\nParis,cust-00042,31\nNA,\"x,\"\"y\",NA\nRome,True,2\n", 3,
+                          names, kinds, &t, &b, &e), 0, "%s", e.msg);
+    cr_assert_eq(b->n_rows, 3);
+    cr_assert_eq(csv_table_feature_column(t, 0), 1, "present: bound, so names still pair");
+    cr_assert_eq(csv_table_n_ignored(t), 0);
+    cr_assert_eq(csv_table_n_strings(t), 1);
+    cr_assert_eq(csv_table_string_slot(t, 0), SIZE_MAX);
+    for (size_t r = 0; r < 3; r++)
+        cr_assert(isnan(b->X[3 * r]), "unused entries are NaN");
+    cr_assert_eq(b->X[1], 31.0);
+    cr_assert(isnan(b->X[4]));
+    cr_assert_str_eq(b->S[0].ptr, "Paris");
+    cr_assert_eq(b->S[1].len, 0);
+    fill_done(t, b);
+
+    /* absent: not missing */
+    cr_assert_eq(fill_one("age,city\n1,x\n", 3, names, kinds, &t, &b, &e), 0, "%s", e.msg);
+    cr_assert_eq(csv_table_feature_column(t, 0), SIZE_MAX);
+    cr_assert_eq(csv_table_n_missing(t), 0);
+    cr_assert_eq(b->X[1], 1.0);
+    fill_done(t, b);
+
+    /* but the other features still are */
+    FILE *f = stream_str("id\n1\n");
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    csv_schema s = { .n_features = 3, .names = names, .kinds = kinds };
+    cr_assert_eq(csv_table_bind(t, &s, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "2 of the model's 3 features have no column: \"age\", "
+                                     "\"city\""), "%s", e.msg);
+    csv_table_free(t);
+    fclose(f);
+}
+
+Test(csv_table, unused_columns_by_position_and_by_repeated_name)
+{
+    /* positional: the unused feature keeps its place (and counts), its value is never parsed */
+    static const csv_kind kinds[] = { CSV_KIND_NUMERIC, CSV_KIND_UNUSED, CSV_KIND_NUMERIC };
+    csv_table *t;
+    csv_batch *b;
+    fr_err e = { 0 };
+    cr_assert_eq(fill_one("a,b,c\n1,zz,3\n", 3, NULL, kinds, &t, &b, &e), 0, "%s", e.msg);
+    cr_assert_eq(b->X[0], 1.0);
+    cr_assert(isnan(b->X[1]));
+    cr_assert_eq(b->X[2], 3.0);
+    fill_done(t, b);
+    FILE *f = stream_str("a,c\n1,3\n");
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    csv_schema s = { .n_features = 3, .kinds = kinds };
+    cr_assert_eq(csv_table_bind(t, &s, &e), FROST_ESCHEMA, "a position is a position");
+    csv_table_free(t);
+    fclose(f);
+
+    /* equal names pair in order, the unused one included */
+    static const char *const names[] = { "x", "x" };
+    static const csv_kind k2[] = { CSV_KIND_UNUSED, CSV_KIND_NUMERIC };
+    cr_assert_eq(fill_one("x,x\nid-1,2\n", 2, names, k2, &t, &b, &e), 0, "%s", e.msg);
+    cr_assert_eq(b->X[1], 2.0, "the second x feature takes the second x column");
+    fill_done(t, b);
+}
+
+/* ---- table: kept columns ------------------------------------------------------------------- */
+
+Test(csv_table, kept_columns_by_name)
+{
+    FILE *f = stream_str("id,b,\"note, quoted\",a,id\n"
+                         "r1,2,\"say \"\"hi\"\"\",1,second\n"
+                         "\"\",NA,NA,-3.5,x\n");
+    csv_table *t;
+    fr_err e = { 0 };
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    static const char *const keep[] = { "note, quoted", "id", "a", "id" };
+    cr_assert_eq(csv_table_keep(t, keep, 4, &e), 0, "%s", e.msg);
+    cr_assert_eq(csv_table_n_kept(t), 4);
+    cr_assert_eq(csv_table_kept_column(t, 0), 2);
+    cr_assert_eq(csv_table_kept_column(t, 1), 0, "the first column of that name");
+    cr_assert_eq(csv_table_kept_column(t, 3), 0);
+    cr_assert_eq(csv_table_kept_column(t, 4), SIZE_MAX);
+    static const char *const names[] = { "a", "b" };
+    csv_schema s = { .n_features = 2, .names = names };
+    cr_assert_eq(csv_table_bind(t, &s, &e), 0, "%s", e.msg);
+    /* kept columns are not "ignored"; the second id is */
+    cr_assert_eq(csv_table_n_ignored(t), 1);
+    cr_assert_eq(csv_table_ignored_column(t, 0), 4);
+    double X[4];
+    size_t n;
+    cr_assert_eq(csv_table_read(t, X, NULL, 2, &n, &e), FROST_EINVAL, "kept: by batches");
+    csv_batch *b;
+    cr_assert_eq(csv_batch_new(t, 8, &b, &e), 0);
+    cr_assert_eq(b->n_kept, 4);
+    cr_assert_eq(csv_table_fill(t, b, &e), 0, "%s", e.msg);
+    cr_assert_eq(b->n_rows, 2);
+    cr_assert_str_eq(b->K[0].ptr, "say \"hi\"", "as read, quotes removed");
+    cr_assert_str_eq(b->K[1].ptr, "r1");
+    cr_assert_str_eq(b->K[2].ptr, "1", "a kept column may be an input too");
+    cr_assert_str_eq(b->K[3].ptr, "r1");
+    cr_assert_eq(b->X[0], 1.0);
+    cr_assert_eq(b->X[1], 2.0);
+    cr_assert_str_eq(b->K[4].ptr, "NA", "kept text is not interpreted");
+    cr_assert_eq(b->K[5].len, 0);
+    cr_assert_not_null(b->K[5].ptr);
+    cr_assert_str_eq(b->K[6].ptr, "-3.5");
+    cr_assert(isnan(b->X[3]));
+    csv_batch_free(b);
+    csv_table_free(t);
+    fclose(f);
+}
+
+Test(csv_table, kept_columns_do_not_count_by_position)
+{
+    FILE *f = stream_str("x0,id,x1\n1,cust-1,2\n");
+    csv_table *t;
+    fr_err e = { 0 };
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    static const char *const keep[] = { "id", "id" };
+    cr_assert_eq(csv_table_keep(t, keep, 2, &e), 0, "%s", e.msg);
+    csv_schema s = { .n_features = 2 };
+    cr_assert_eq(csv_table_bind(t, &s, &e), 0, "%s", e.msg);
+    cr_assert_eq(csv_table_feature_column(t, 0), 0);
+    cr_assert_eq(csv_table_feature_column(t, 1), 2);
+    csv_batch *b;
+    cr_assert_eq(csv_batch_new(t, 4, &b, &e), 0);
+    cr_assert_eq(csv_table_fill(t, b, &e), 0, "%s", e.msg);
+    cr_assert_eq(b->X[0], 1.0);
+    cr_assert_eq(b->X[1], 2.0);
+    cr_assert_str_eq(b->K[0].ptr, "cust-1");
+    cr_assert_str_eq(b->K[1].ptr, "cust-1");
+    csv_batch_free(b);
+    csv_schema s3 = { .n_features = 3 };
+    cr_assert_eq(csv_table_bind(t, &s3, &e), FROST_EINVAL, "no rebinding after reading");
+    csv_table_free(t);
+    fclose(f);
+
+    /* one kept column aside, three remain for a model of two */
+    f = stream_str("x0,id,x1,x2\n1,c,2,3\n");
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    cr_assert_eq(csv_table_keep(t, keep, 1, &e), 0, "%s", e.msg);
+    cr_assert_eq(csv_table_bind(t, &s, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "the model takes 2 columns; the input has 3 besides the 1 "
+                                     "kept"), "%s", e.msg);
+    cr_assert_eq(csv_table_keep(t, keep, 1, &e), 0, "keep may be set again before binding");
+    csv_table_free(t);
+    fclose(f);
+}
+
+Test(csv_table, kept_column_names_must_exist)
+{
+    FILE *f = stream_str("id,a\n1,2\n");
+    csv_table *t;
+    fr_err e = { 0 };
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    static const char *const keep[] = { "id", "idx", "ID", "" };
+    cr_assert_eq(csv_table_keep(t, keep, 4, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "no columns named \"idx\", \"ID\", \"\" to keep (the header "
+                                     "has 2 columns)"), "%s", e.msg);
+    cr_assert_eq(csv_table_n_kept(t), 0, "nothing kept after a failure");
+    cr_assert_eq(csv_table_keep(t, keep, 1, &e), 0);
+    static const char *const nul[] = { NULL };
+    cr_assert_eq(csv_table_keep(t, nul, 1, &e), FROST_EINVAL);
+    static const char *const a[] = { "a" };
+    csv_schema s = { .n_features = 1, .names = a };
+    cr_assert_eq(csv_table_bind(t, &s, &e), 0, "%s", e.msg);
+    cr_assert_eq(csv_table_keep(t, keep, 1, &e), FROST_EINVAL, "after binding");
+    csv_table_free(t);
+    fclose(f);
+
+    /* an empty header name can be kept (pandas' unnamed index column) */
+    f = stream_str(",a\n0,2\n");
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    static const char *const empty[] = { "" };
+    cr_assert_eq(csv_table_keep(t, empty, 1, &e), 0, "%s", e.msg);
+    cr_assert_eq(csv_table_kept_column(t, 0), 0);
+    csv_table_free(t);
+    fclose(f);
+}
+
+/* ---- table: the separator hint ------------------------------------------------------------- */
+
+Test(csv_table, separator_hint)
+{
+    static const char *const names[] = { "a", "b", "c", "d" };
+    fr_err e = { 0 };
+    cr_assert_eq(table_error("a;b;c;d\n1;2;3;4\n", 4, names, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "4 of the model's 4 features have no column: \"a\", \"b\", "
+                                     "\"c\", \"d\"; the header line has no ',' but 3 ';' — frost "
+                                     "reads comma-separated files; is this file ';'-separated?"),
+                       "%s", e.msg);
+    cr_assert_eq(table_error("a\tb\tc\n1\t2\t3\n", 4, names, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "has no ',' but 2 tabs — frost reads comma-separated files; "
+                                     "is this file tab-separated?"), "%s", e.msg);
+    cr_assert_eq(table_error("a|b\n1|2\n", 4, NULL, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "the model takes 4 columns; the input has 1"), "%s", e.msg);
+    cr_assert_not_null(strstr(e.msg, "no ',' but 1 '|' —"), "%s", e.msg);
+    /* the most frequent candidate is named */
+    cr_assert_eq(table_error("a;b;c|d\n1\n", 4, names, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "but 2 ';'"), "%s", e.msg);
+    /* commas in the header: comma-separated, whatever else it holds */
+    cr_assert_eq(table_error("a;x,b\n1,2\n", 4, names, &e), FROST_ESCHEMA);
+    cr_assert_null(strstr(e.msg, "separated"), "%s", e.msg);
+    /* one column with no other separator: nothing to suggest */
+    cr_assert_eq(table_error("zz\n1\n", 4, names, &e), FROST_ESCHEMA);
+    cr_assert_null(strstr(e.msg, "separated"), "%s", e.msg);
+    /* a long list of missing names still leaves room for the hint */
+    char hdr[8192] = "";
+    for (int i = 0; i < 300; i++)
+        snprintf(hdr + strlen(hdr), sizeof hdr - strlen(hdr), "%scolumn_number_%d", i ? ";" : "",
+                 i);
+    strcat(hdr, "\n");
+    const char *many[300];
+    char store[300][24];
+    for (int i = 0; i < 300; i++) {
+        snprintf(store[i], sizeof store[i], "column_number_%d", i);
+        many[i] = store[i];
+    }
+    FILE *f = stream_str(hdr);
+    csv_table *t;
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    csv_schema s = { .n_features = 300, .names = many };
+    cr_assert_eq(csv_table_bind(t, &s, &e), FROST_ESCHEMA);
+    cr_assert_not_null(strstr(e.msg, "more; the header line has no ',' but 299 ';'"), "%s",
+                       e.msg);
+    char hint[256];
+    cr_assert_gt(csv_table_separator_hint(t, hint, sizeof hint), 0);
+    cr_assert_eq(csv_table_separator_hint(t, hint, 8), 7, "cut to fit");
+    csv_table_free(t);
+    fclose(f);
+}
+
+/* ---- batches ------------------------------------------------------------------------------- */
+
+/* Each batch owns its strings: a batch stays intact while the next ones are read, which is what
+ * lets `frost predict --threads` score one batch while parsing another. */
+Test(csv_batch, batches_own_their_strings)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&buf, &len);
+    fputs("s,v,id\n", w);
+    for (int r = 0; r < 100; r++)
+        fprintf(w, "value-%d-%0*d,%d,id%d\n", r, r * 50, 0, r, r);
+    fclose(w);
+    FILE *f = stream_of(buf, len);
+    static const char *const names[] = { "s", "v" };
+    static const csv_kind kinds[] = { CSV_KIND_STRING, CSV_KIND_NUMERIC };
+    csv_table *t;
+    fr_err e = { 0 };
+    cr_assert_eq(csv_table_open(f, NULL, &t, &e), 0);
+    static const char *const keep[] = { "id" };
+    cr_assert_eq(csv_table_keep(t, keep, 1, &e), 0);
+    csv_schema s = { .n_features = 2, .names = names, .kinds = kinds };
+    cr_assert_eq(csv_table_bind(t, &s, &e), 0);
+    csv_batch *b[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(csv_batch_new(t, 7, &b[i], &e), 0);
+    size_t rows = 0;
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 4; i++) {
+            cr_assert_eq(csv_table_fill(t, b[i], &e), 0, "%s", e.msg);
+            cr_assert_eq(b[i]->first_row, rows + 1);
+            rows += b[i]->n_rows;
+        }
+        /* all four still hold their own rows */
+        for (int i = 0; i < 4; i++)
+            for (size_t r = 0; r < b[i]->n_rows; r++) {
+                int row = (int)(b[i]->first_row - 1 + r);
+                char want[32];
+                snprintf(want, sizeof want, "value-%d-", row);
+                cr_assert_eq(strncmp(b[i]->S[r].ptr, want, strlen(want)), 0);
+                cr_assert_eq(b[i]->S[r].len, strlen(want) + (size_t)(row ? row * 50 : 1));
+                cr_assert_eq(b[i]->X[2 * r + 1], (double)row);
+                snprintf(want, sizeof want, "id%d", row);
+                cr_assert_str_eq(b[i]->K[r].ptr, want);
+            }
+    }
+    cr_assert_eq(rows, 100);
+    cr_assert_eq(csv_table_fill(t, b[0], &e), 0);
+    cr_assert_eq(b[0]->n_rows, 0, "end of input");
+
+    /* a batch is made for one binding */
+    FILE *g = stream_str("s,v\nx,1\n");
+    csv_table *t2;
+    cr_assert_eq(csv_table_open(g, NULL, &t2, &e), 0);
+    csv_batch *nb;
+    cr_assert_eq(csv_batch_new(t2, 4, &nb, &e), FROST_EINVAL, "before binding");
+    cr_assert_null(nb);
+    cr_assert_eq(csv_table_bind(t2, &s, &e), 0);
+    cr_assert_eq(csv_table_fill(t2, b[1], &e), FROST_EINVAL, "made for another binding");
+    cr_assert_eq(csv_batch_new(t2, 0, &nb, &e), FROST_EINVAL);
+    cr_assert_eq(csv_batch_new(t2, SIZE_MAX / 4, &nb, &e), FROST_ENOMEM);
+    csv_table_free(t2);
+    fclose(g);
+    for (int i = 0; i < 4; i++)
+        csv_batch_free(b[i]);
+    csv_batch_free(NULL);
+    csv_table_free(t);
+    fclose(f);
+    free(buf);
+}
+
+/* ---- output text --------------------------------------------------------------------------- */
+
+Test(csv_text, fields_and_numbers)
+{
+    csv_text t = { 0 };
+    cr_assert_eq(csv_text_field(&t, "plain", 5, ',', 0), 0);
+    cr_assert_eq(csv_text_put(&t, "|", 1), 0);
+    cr_assert_eq(csv_text_field(&t, "a,b", 3, ',', 0), 0);
+    cr_assert_eq(csv_text_put(&t, "|", 1), 0);
+    cr_assert_eq(csv_text_field(&t, "say \"hi\"", 8, ',', 0), 0);
+    cr_assert_eq(csv_text_put(&t, "|", 1), 0);
+    cr_assert_eq(csv_text_field(&t, "", 0, ',', 1), 0);
+    cr_assert_eq(csv_text_put(&t, "|", 1), 0);
+    cr_assert_eq(csv_text_field(&t, "", 0, ',', 0), 0);
+    cr_assert_eq(csv_text_put(&t, "|", 1), 0);
+    cr_assert_eq(csv_text_double(&t, 0.35), 0);
+    cr_assert_eq(csv_text_put(&t, "|", 1), 0);
+    cr_assert_eq(csv_text_double(&t, -INFINITY), 0);
+    const char *want = "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"\"||0.35|-inf";
+    cr_assert_eq(t.len, strlen(want));
+    cr_assert_eq(memcmp(t.ptr, want, t.len), 0, "%.*s", (int)t.len, t.ptr);
+    /* and it matches what the FILE writer produces, byte for byte, over many appends */
+    char *fbuf = NULL;
+    size_t flen = 0;
+    FILE *f = open_memstream(&fbuf, &flen);
+    t.len = 0;
+    uint64_t seed = 3;
+    for (int i = 0; i < 5000; i++) {
+        double v = random_double(&seed);
+        char s[8] = { (char)('a' + i % 26), i % 7 ? 'x' : '"', i % 11 ? 'y' : ',', 0 };
+        cr_assert_eq(csv_text_double(&t, v), 0);
+        cr_assert_eq(csv_write_double(f, v), 0);
+        cr_assert_eq(csv_text_field(&t, s, 3, ',', 0), 0);
+        cr_assert_eq(csv_write_field(f, s, 3, ',', 0), 0);
+    }
+    fclose(f);
+    cr_assert_eq(t.len, flen);
+    cr_assert_eq(memcmp(t.ptr, fbuf, flen), 0);
+    free(fbuf);
+    csv_text_free(&t);
+    cr_assert_null(t.ptr);
+    cr_assert_eq(t.len, 0);
+}
+
+/* Formatting happens on several threads at once (frost predict --threads): each result must be
+ * the same as on one thread, and the caller's locale untouched. */
+struct fmt_arg {
+    uint64_t seed;
+    int bad;
+};
+
+static void *format_many(void *p)
+{
+    struct fmt_arg *a = p;
+    char buf[CSV_DOUBLE_MAX];
+    for (int i = 0; i < 20000; i++) {
+        double v = random_double(&a->seed), back;
+        int n = csv_format_double(v, buf, sizeof buf);
+        if (n <= 0 || csv_parse_double(buf, (size_t)n, &back) || !same_bits(v, back))
+            a->bad++;
+    }
+    return NULL;
+}
+
+Test(csv_text, format_on_many_threads)
+{
+    pthread_t th[4];
+    struct fmt_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct fmt_arg){ .seed = (uint64_t)i + 100 };
+        cr_assert_eq(pthread_create(&th[i], NULL, format_many, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        cr_assert_eq(args[i].bad, 0);
+    }
+}
+
+/* The same with kept columns and batches: every allocation failing in turn ends cleanly. */
+Test(csv_table, allocation_failures_keep_and_batches)
+{
+    const char *in = "s,\"b\",a,a,id\n\"x,y\",1,2,3,k1\nlong string value here,4,5,6,k2\n";
+    static const char *const names[] = { "a", "s", "a" };
+    static const csv_kind kinds[] = { CSV_KIND_NUMERIC, CSV_KIND_STRING, CSV_KIND_NUMERIC };
+    static const char *const keep[] = { "id", "s" };
+    int saw_success = 0;
+    for (long k = 0; k < 300 && !saw_success; k++) {
+        struct failing_alloc fa = { .countdown = k, .live = 0 };
+        frost_allocator al = { fa_malloc, fa_realloc, fa_free, &fa };
+        csv_options o;
+        csv_options_init(&o);
+        o.alloc = &al;
+        o.read_chunk = 8;
+        FILE *f = stream_str(in);
+        csv_table *t = NULL;
+        csv_batch *b = NULL;
+        fr_err e = { 0 };
+        int rc = csv_table_open(f, &o, &t, &e);
+        if (!rc)
+            rc = csv_table_keep(t, keep, 2, &e);
+        if (!rc) {
+            csv_schema s = { .n_features = 3, .names = names, .kinds = kinds };
+            rc = csv_table_bind(t, &s, &e);
+        }
+        if (!rc)
+            rc = csv_batch_new(t, 1, &b, &e);
+        size_t total = 0;
+        while (!rc && !(rc = csv_table_fill(t, b, &e)) && b->n_rows)
+            total += b->n_rows;
+        cr_assert(rc == 0 || rc == FROST_ENOMEM, "k=%ld: rc %d (%s)", k, rc, e.msg);
+        if (rc == 0) {
+            cr_assert_eq(total, 2);
+            saw_success = 1;
+        } else {
+            cr_assert_eq(e.code, FROST_ENOMEM);
+        }
+        csv_batch_free(b);
         csv_table_free(t);
         fclose(f);
         cr_assert_eq(fa.live, 0, "k=%ld: %ld blocks leaked", k, fa.live);

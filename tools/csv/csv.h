@@ -1,6 +1,7 @@
 /*
- * csv.h — the streaming CSV record reader, exact number parsing and locale-free number output
- * used by `frost predict`. Private to libfrost (symbols are hidden; the prefix is csv_).
+ * csv.h — the streaming CSV record reader, exact number parsing, pandas' cell vocabulary (missing
+ * values, booleans) and locale-free output used by `frost predict`. Private to libfrost (symbols
+ * are hidden; the prefix is csv_).
  *
  * The CLI scores files far larger than memory and rows far wider than any fixed buffer
  * (15,000-column inputs occur), and its predictions must equal scikit-learn's bit for bit, so
@@ -37,9 +38,27 @@
  *    column is far more likely an identifier than the number 16.
  *  - Conversion is correctly rounded (glibc strtod_l in a "C" locale object), so any value
  *    printed with %.17g or Python's repr() reads back bit-exactly; subnormals are kept and
- *    magnitudes beyond DBL_MAX round to ±inf, as float() does.
- *  - Spaces and tabs around a number are tolerated (Python's float() and pandas accept them);
- *    a field of only spaces/tabs is missing, like an empty one.
+ *    magnitudes beyond DBL_MAX ("1e400") round to ±inf, as float() does.
+ *  - Spaces and tabs around a number are tolerated (Python's float() and pandas accept them).
+ *    The empty field is NaN; a field of only spaces/tabs is not a number (float(" ") raises, and
+ *    pandas keeps " " as text, which scikit-learn refuses).
+ *
+ * Cells (csv_is_na, csv_parse_bool): what pandas.read_csv with default settings makes of a cell
+ * before scikit-learn sees it. Compared byte for byte after quote removal (pandas reads a quoted
+ * "NA" as missing too, and trims nothing, so " NA" is text):
+ *  - missing: the empty field and pandas' default NA spellings NA, N/A, n/a, NULL, null, NaN,
+ *    nan, -NaN, -nan, <NA>, None, #N/A, #N/A N/A, #NA, 1.#IND, -1.#IND, 1.#QNAN, -1.#QNAN
+ *    ("None" as pandas ≥ 2 reads it; 1.x kept it as text);
+ *  - booleans: true and false in any letter case, which pandas reads into a bool column that
+ *    scikit-learn turns into 1.0 and 0.0. A column with both booleans and numbers is text to
+ *    pandas, and scikit-learn refuses it; table.h enforces that per column.
+ *
+ * Output (csv_format_double, csv_write_*, csv_text_*)
+ *  - Numbers in the shortest form that reads back to the same double, as Python's repr(): 0.35,
+ *    not 0.34999999999999998; integers without a point ("3"); "nan", "inf", "-inf". Found by
+ *    trying %.15g, %.16g, then %.17g in the "C" locale and keeping the first that strtod_l reads
+ *    back to identical bits.
+ *  - Fields quoted as Python's csv writer quotes them.
  */
 #ifndef FROST_CSV_H
 #define FROST_CSV_H
@@ -105,16 +124,24 @@ const frost_allocator *csv_reader_allocator(const csv_reader *r);
 void csv_reader_free(csv_reader *r);
 
 /* Parses s[0..len) as one number under the rules above. Returns 0 and sets *out (NaN for an
- * empty or blank field), or FROST_EFORMAT when the field is not a number; records no message,
- * since only the caller knows the row and column. Thread-safe and independent of setlocale.
- * Reads only s[0..len). A number of 128 bytes or more is copied to plain malloc memory (the one
- * allocation outside csv_options.alloc; FROST_ENOMEM if it fails), shorter ones to the stack. */
+ * empty field), or FROST_EFORMAT when the field is not a number; records no message, since only
+ * the caller knows the row and column. Thread-safe and independent of setlocale. Reads only
+ * s[0..len). A number of 128 bytes or more is copied to plain malloc memory (the one allocation
+ * outside csv_options.alloc; FROST_ENOMEM if it fails), shorter ones to the stack. NA spellings
+ * other than the empty field and the nan words are not numbers here: see csv_is_na. */
 int csv_parse_double(const char *s, size_t len, double *out);
 
-/* Writes v as C's %.17g in the "C" locale ("nan" for any NaN, "inf"/"-inf"), which
- * csv_parse_double, Python's float() and pandas read back to the same bits. buf receives at
- * most cap bytes including the NUL; returns the length (without NUL) or FROST_ELIMIT when cap is
- * too small (CSV_DOUBLE_MAX is always enough) or FROST_ENOMEM if the C locale cannot be made. */
+/* 1 when s[0..len) is the empty field or one of pandas' NA spellings (above), else 0. */
+int csv_is_na(const char *s, size_t len);
+
+/* 1 for true, 0 for false (any letter case, nothing around), -1 for anything else. */
+int csv_parse_bool(const char *s, size_t len);
+
+/* Writes v in its shortest round-tripping form (above) in the "C" locale, which
+ * csv_parse_double, Python's float() and pandas read back to the same bits. buf receives at most
+ * cap bytes including the NUL; returns the length (without NUL) or FROST_ELIMIT when cap is too
+ * small (CSV_DOUBLE_MAX is always enough) or FROST_ENOMEM if the C locale cannot be made.
+ * Thread-safe. */
 #define CSV_DOUBLE_MAX 32
 int csv_format_double(double v, char *buf, size_t cap);
 
@@ -125,5 +152,20 @@ int csv_write_double(FILE *out, double v);
  * '"', CR or LF, or when it is empty and alone on its line (single_field != 0), which is what
  * Python's csv writer does. Returns 0 or FROST_EIO. */
 int csv_write_field(FILE *out, const char *s, size_t len, char delimiter, int single_field);
+
+/* A growing in-memory text, for output formatted away from the thread that writes it. Zero-
+ * initialise; memory comes from plain malloc/realloc (output is the CLI's, not an embedder's);
+ * csv_text_free releases it. Each append returns 0 or FROST_ENOMEM (the text is unchanged). */
+typedef struct csv_text {
+    char *ptr;  /* ptr[0..len): the text, not NUL-terminated; NULL before the first append */
+    size_t len;
+    size_t cap;
+} csv_text;
+
+int csv_text_put(csv_text *t, const void *p, size_t n);
+int csv_text_double(csv_text *t, double v);     /* as csv_format_double */
+int csv_text_field(csv_text *t, const char *s, size_t len, char delimiter,
+                   int single_field);           /* as csv_write_field */
+void csv_text_free(csv_text *t);
 
 #endif

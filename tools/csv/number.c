@@ -9,6 +9,7 @@
  */
 #include "csv/csv.h"
 
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -64,10 +65,14 @@ int csv_parse_double(const char *s, size_t len, double *out)
         p++;
     while (end > p && csv_is_blank(end[-1]))
         end--;
-    if (p == end) {
+    if (len == 0) {
         *out = NAN;
         return 0;
     }
+    /* Blanks alone are no number: float(" ") raises, and pandas keeps " " as text, which
+     * scikit-learn then cannot convert. */
+    if (p == end)
+        return FROST_EFORMAT;
 
     const char *body = p;
     int neg = 0;
@@ -144,44 +149,27 @@ int csv_format_double(double v, char *buf, size_t cap)
     locale_t c = csv_c_locale();
     if (!c)
         return FROST_ENOMEM;
-    /* uselocale changes only this thread's locale, and only for the snprintf. */
+    /* Shortest round trip, as Python's repr: %.15g is the shortest form whenever one of at most
+     * 15 digits reads back (doubles are denser than 15-digit decimals, so only the nearest one
+     * can, and %g drops trailing zeros); past that, the correctly rounded 16-digit form
+     * round-trips whenever any 16-digit form does; 17 digits always do. Subnormals have fewer
+     * significant bits, so there the search starts at one digit ("5e-324", not
+     * "4.94065645841247e-324"). uselocale changes only this thread's locale. */
+    char tmp[CSV_DOUBLE_MAX];
+    int n = 0;
     locale_t old = uselocale(c);
-    int n = snprintf(buf, cap, "%.17g", v);
-    uselocale(old);
-    if (n < 0 || (size_t)n >= cap)
-        return FROST_ELIMIT;
-    return n;
-}
-
-int csv_write_double(FILE *out, double v)
-{
-    char buf[CSV_DOUBLE_MAX];
-    int n = csv_format_double(v, buf, sizeof buf);
-    if (n < 0)
-        return n;
-    return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : FROST_EIO;
-}
-
-int csv_write_field(FILE *out, const char *s, size_t len, char delimiter, int single_field)
-{
-    int quote = len == 0 && single_field;
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == delimiter || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote)
-        return fwrite(s, 1, len, out) == len ? 0 : FROST_EIO;
-
-    if (putc('"', out) == EOF)
-        return FROST_EIO;
-    const char *p = s, *end = s + len;
-    while (p < end) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        size_t n = q ? (size_t)(q - p) + 1 : (size_t)(end - p);
-        if (fwrite(p, 1, n, out) != n)
-            return FROST_EIO;
-        /* Each '"' written is followed by a second one. */
-        if (q && putc('"', out) == EOF)
-            return FROST_EIO;
-        p += n;
+    int first = v != 0 && fabs(v) < DBL_MIN ? 1 : 15;
+    for (int prec = first; prec <= 17; prec++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (n < 0 || (size_t)n >= sizeof tmp || prec == 17)
+            break;
+        double back = strtod_l(tmp, NULL, c);
+        if (memcmp(&back, &v, sizeof v) == 0)
+            break;
     }
-    return putc('"', out) == EOF ? FROST_EIO : 0;
+    uselocale(old);
+    if (n < 0 || (size_t)n >= sizeof tmp || (size_t)n >= cap)
+        return FROST_ELIMIT;
+    memcpy(buf, tmp, (size_t)n + 1);
+    return n;
 }
