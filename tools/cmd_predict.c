@@ -265,20 +265,18 @@ typedef struct pipe_ctx {
     size_t n_threads;
 } pipe_ctx;
 
-/* Rewrites the runtime's batch-relative "row N, ..." into the input's row number, so a message
- * names the same row whatever the batch size or thread count. */
-static void batch_message(char *dst, size_t cap, const char *msg, uint64_t first_row)
+/* The model's message for a failed batch. A failure about one row (frost_error_row, whose
+ * message then begins "row N,") names the row within the batch; the input's row number replaces
+ * it, so a message names the same row whatever the batch size or thread count. */
+static void batch_message(char *dst, size_t cap, const frost_model *m, uint64_t first_row)
 {
-    const char *p = msg;
-    if (strncmp(p, "row ", 4) == 0 && p[4] >= '1' && p[4] <= '9') {
-        char *end;
-        unsigned long long r = strtoull(p + 4, &end, 10);
-        if (end != p + 4 && (*end == ',' || *end == ':')) {
-            snprintf(dst, cap, "row %llu%s", r + first_row - 1, end);
-            return;
-        }
-    }
-    snprintf(dst, cap, "%s", msg);
+    const char *msg = frost_errmsg(m);
+    int64_t row = frost_error_row(m);
+    const char *rest = row >= 0 && strncmp(msg, "row ", 4) == 0 ? strchr(msg, ',') : NULL;
+    if (rest)
+        snprintf(dst, cap, "row %llu%s", (unsigned long long)(first_row + (uint64_t)row), rest);
+    else
+        snprintf(dst, cap, "%s", msg);
 }
 
 static int format_rows(const pipe_ctx *P, slot *s)
@@ -335,7 +333,7 @@ static void score_slot(const pipe_ctx *P, slot *s)
     s->t_scored = now_ms();
     s->rc = rc;
     if (rc) {
-        batch_message(s->err, sizeof s->err, frost_errmsg(P->m), b->first_row);
+        batch_message(s->err, sizeof s->err, P->m, b->first_row);
         return;
     }
     if ((s->rc = format_rows(P, s)))
@@ -504,8 +502,9 @@ static int run_pipeline(pipe_ctx *P, csv_table *t, FILE *out, const char *out_na
                 fprintf(stderr, "frost %s: open %.3f ms, open to first prediction %.3f ms\n",
                         cmd, t_open - t0, s->t_scored - t0);
             if (fwrite(s->text.ptr, 1, s->text.len, out) != s->text.len) {
+                int err = errno;
                 stop_workers(P);
-                perror(out_name);
+                cli_write_error(cmd, out_name, err);
                 return CLI_FAIL;
             }
             *rows += s->b->n_rows;

@@ -11,7 +11,7 @@
 set -u
 BUILD=${1:-build}
 F="$(cd "$BUILD" && pwd)/frost"
-CORPUS="${FROST_SHARED:-../shared}/corpus"
+CORPUS="${FROST_SHARED:-$(pwd)/../shared}/corpus"
 passed=0
 failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-outputs.XXXXXX") || exit 1
