@@ -51,6 +51,28 @@ void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b)
     }
 }
 
+int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint32_t *slots,
+                     uint32_t n_slots, const char *who)
+{
+    fmt_check *grown = realloc(*checks, ((size_t)*n + 1) * sizeof *grown);
+    if (!grown)
+        return FROST_ENOMEM;
+    *checks = grown;
+    size_t who_len = strlen(who) + 1;
+    fmt_check c = {.rule = rule, .n_slots = n_slots,
+                   .slots = malloc((n_slots ? n_slots : 1) * sizeof *slots),
+                   .who = malloc(who_len)};
+    if (!c.slots || !c.who) {
+        free(c.slots);
+        free(c.who);
+        return FROST_ENOMEM;
+    }
+    memcpy(c.slots, slots, n_slots * sizeof *slots);
+    memcpy(c.who, who, who_len);
+    grown[(*n)++] = c;
+    return 0;
+}
+
 void fmt_checks_free(const frost_allocator *a, fmt_check *checks, uint32_t n)
 {
     for (uint32_t i = 0; checks && i < n; i++) {

@@ -264,6 +264,10 @@ static inline uint32_t fmt_check_refuses(uint32_t rule, double v)
  * (FMT_SLOT_*; NULL = all numeric); has_estimator: whether ESTIMATOR checks may appear. */
 int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, const uint8_t *kinds,
                        int has_estimator, fr_err *e);
+/* Appends a copy of a check to a malloc'd array (the builder and the importer collect them so);
+ * 0 or FROST_ENOMEM, with *checks and *n unchanged on failure. */
+int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint32_t *slots,
+                     uint32_t n_slots, const char *who);
 void fmt_checks_free(const frost_allocator *a, fmt_check *checks, uint32_t n);
 
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the

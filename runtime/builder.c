@@ -406,21 +406,8 @@ int rt_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots,
 {
     if (!slots || !n || !who)
         return bfail(b, FROST_EINVAL, "a check needs slots and a name");
-    fmt_check *grown = realloc(b->checks, (b->n_checks + 1) * sizeof *grown);
-    if (!grown)
-        return bfail(b, FROST_ENOMEM, "out of memory");
-    b->checks = grown;
-    fmt_check *c = &b->checks[b->n_checks];
-    *c = (fmt_check){.rule = rule, .n_slots = n, .slots = malloc(n * sizeof *slots),
-                     .who = dup_str(who)};
-    if (!c->slots || !c->who) {
-        free(c->slots);
-        free(c->who);
-        return bfail(b, FROST_ENOMEM, "out of memory");
-    }
-    memcpy(c->slots, slots, n * sizeof *slots);
-    b->n_checks++;
-    return 0;
+    return fmt_check_append(&b->checks, &b->n_checks, rule, slots, n, who)
+               ? bfail(b, FROST_ENOMEM, "out of memory") : 0;
 }
 
 int rt_builder_set_linear(frost_builder *b, fmt_linear *l)

@@ -66,21 +66,8 @@ int cv_add_check(conv *c, const pk_obj *o, uint32_t rule, const uint32_t *slots,
         snprintf(who, sizeof who, "%s (%s)", path, cls);
     else
         snprintf(who, sizeof who, "%s", cls);
-    fmt_check *grown = realloc(k->v, (k->n + 1) * sizeof *grown);
-    if (!grown)
-        return fr_fail(c->e, FROST_ENOMEM, "out of memory");
-    k->v = grown;
-    fmt_check *ck = &k->v[k->n];
-    *ck = (fmt_check){.rule = rule, .n_slots = n, .slots = malloc(n * sizeof *slots),
-                      .who = strdup(who)};
-    if (!ck->slots || !ck->who) {
-        free(ck->slots);
-        free(ck->who);
-        return fr_fail(c->e, FROST_ENOMEM, "out of memory");
-    }
-    memcpy(ck->slots, slots, n * sizeof *slots);
-    k->n++;
-    return 0;
+    return fmt_check_append(&k->v, &k->n, rule, slots, n, who)
+               ? fr_fail(c->e, FROST_ENOMEM, "out of memory") : 0;
 }
 
 /* Whether a fitted tree, forest or gradient boosting takes missing values at predict time, as
