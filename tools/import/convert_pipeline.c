@@ -1597,12 +1597,15 @@ static int combine_program(comp *k, const pk_obj *final, const cols *in, const c
     conv *c = k->cv;
     cols all = {0};
     int rc = combine(k, final, out, path, o, &all);
-    /* an input no operation typed is passed through as a number */
+    /* the combination's own input columns, when each is a number something reads (a raw input
+     * no operation typed is passed through as one) — not a column every member drops, which
+     * is unused and no output may name */
     const cols *shown = out;
     for (uint32_t i = 0; !rc && i < out->n; i++) {
         uint32_t s = out->slot[i];
-        if (!(s < in->n && k->input_kind[s] == KIND_UNSET) &&
-            k->p->slot_kind[s] != FMT_SLOT_NUM)
+        if (s < in->n ? !k->input_read[s] || (k->input_kind[s] != KIND_UNSET &&
+                                              k->input_kind[s] != FMT_SLOT_NUM)
+                      : k->p->slot_kind[s] != FMT_SLOT_NUM)
             shown = &all;
     }
     if (!rc)
