@@ -1,5 +1,5 @@
 /*
- * alloc.h — allocation through the caller's optional frost_allocator hook.
+ * alloc.h — allocation through the caller's optional fr_allocator hook.
  *
  * Every module that allocates on behalf of a handle goes through these, so a program that gives
  * frost an allocator (a counting one in tests, an arena in a server) sees every byte.
@@ -10,21 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
-#include "frost.h"
 
-static inline void *fr_malloc(const frost_allocator *a, size_t n)
+/* An allocator hook: all three functions, and their context. The runtime copies its public
+ * fr_allocator (the same members) into one. */
+typedef struct fr_allocator {
+    void *(*malloc_fn)(void *ctx, size_t size);
+    void *(*realloc_fn)(void *ctx, void *ptr, size_t size);
+    void (*free_fn)(void *ctx, void *ptr);
+    void *ctx;
+} fr_allocator;
+
+static inline void *fr_malloc(const fr_allocator *a, size_t n)
 {
     if (n == 0)
         n = 1;
     return a ? a->malloc_fn(a->ctx, n) : malloc(n);
 }
-static inline void *fr_realloc(const frost_allocator *a, void *p, size_t n)
+static inline void *fr_realloc(const fr_allocator *a, void *p, size_t n)
 {
     if (n == 0)
         n = 1;
     return a ? a->realloc_fn(a->ctx, p, n) : realloc(p, n);
 }
-static inline void fr_free(const frost_allocator *a, void *p)
+static inline void fr_free(const fr_allocator *a, void *p)
 {
     if (!p)
         return;
@@ -34,7 +42,7 @@ static inline void fr_free(const frost_allocator *a, void *p)
         free(p);
 }
 /* n × size with overflow check; NULL on overflow or failure. Zeroed. */
-static inline void *fr_calloc(const frost_allocator *a, size_t n, size_t size)
+static inline void *fr_calloc(const fr_allocator *a, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         return NULL;

@@ -11,7 +11,7 @@
 int fmt_block_verify(const fmt_header *h, uint32_t index, const uint8_t *stored, fr_err *e)
 {
     if (index >= h->n_blocks)
-        return fr_fail(e, FROST_EINVAL, "block %u does not exist", index);
+        return fr_fail(e, FR_EINVAL, "block %u does not exist", index);
     const fmt_block bv = fmt_block_at(h, index), *b = &bv;
     if (XXH3_64bits(stored, b->stored_size) != b->checksum)
         return FR_CORRUPT(e, "block %u: checksum mismatch", index);

@@ -56,7 +56,7 @@ int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint3
 {
     fmt_check *grown = realloc(*checks, ((size_t)*n + 1) * sizeof *grown);
     if (!grown)
-        return FROST_ENOMEM;
+        return FR_ENOMEM;
     *checks = grown;
     size_t who_len = strlen(who) + 1;
     fmt_check c = {.rule = rule, .n_slots = n_slots,
@@ -65,7 +65,7 @@ int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint3
     if (!c.slots || !c.who) {
         free(c.slots);
         free(c.who);
-        return FROST_ENOMEM;
+        return FR_ENOMEM;
     }
     memcpy(c.slots, slots, n_slots * sizeof *slots);
     memcpy(c.who, who, who_len);
@@ -73,7 +73,7 @@ int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint3
     return 0;
 }
 
-void fmt_checks_free(const frost_allocator *a, fmt_check *checks, uint32_t n)
+void fmt_checks_free(const fr_allocator *a, fmt_check *checks, uint32_t n)
 {
     for (uint32_t i = 0; checks && i < n; i++) {
         fr_free(a, checks[i].slots);

@@ -23,7 +23,7 @@ int fr_fail(fr_err *e, int code, const char *fmt, ...)
 int fr_at_row(fr_err *e, uint64_t row)
 {
     if (!e)
-        return FROST_EINVAL;
+        return FR_EINVAL;
     e->row1 = row + 1;
     return e->code;
 }
@@ -31,7 +31,7 @@ int fr_at_row(fr_err *e, uint64_t row)
 int fr_wrap(fr_err *e, const char *fmt, ...)
 {
     if (!e)
-        return FROST_EINVAL;
+        return FR_EINVAL;
     char prefix[256];
     char old[sizeof e->msg];
     va_list ap;
@@ -72,9 +72,9 @@ int fr_corrupt_at(fr_err *e, const char *file, int line, const char *fmt, ...)
         vsnprintf(body, sizeof body, fmt, ap);
         va_end(ap);
         snprintf(e->msg, sizeof e->msg, "%s [%s:%d]", body, file, line);
-        e->code = FROST_ECORRUPT;
+        e->code = FR_ECORRUPT;
         e->row1 = 0;
     }
-    return FROST_ECORRUPT;
+    return FR_ECORRUPT;
 }
 #endif

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "endian.h"
 #include "err.h"
-#include "frost.h"
 
 #define FMT_MAJOR 1
 #define FMT_MINOR 2
@@ -30,6 +30,14 @@
 
 extern const uint8_t fmt_magic[8];
 extern const uint8_t fmt_end_magic[8];
+
+/* The numbers FORMAT.md gives these fields (runtime/frost.h's public enums share them, which
+ * runtime/error.c asserts). */
+enum fmt_task { FMT_TASK_CLASSIFIER = 1, FMT_TASK_REGRESSOR = 2 };
+enum fmt_ens_kind { FMT_ENS_MEAN = 1, FMT_ENS_BOOSTED = 2 };
+enum fmt_link { FMT_LINK_IDENTITY = 0, FMT_LINK_LOGISTIC = 1, FMT_LINK_SOFTMAX = 2 };
+enum fmt_label_kind { FMT_LABEL_INT = 1, FMT_LABEL_FLOAT = 2, FMT_LABEL_STR = 3,
+                      FMT_LABEL_BOOL = 4 };
 
 enum fmt_section_type {
     FMT_SEC_BLOCKS = 1,
@@ -104,7 +112,7 @@ typedef struct fmt_tree {
 } fmt_tree;
 
 typedef struct fmt_labels {
-    uint32_t kind;        /* frost_label_kind */
+    uint32_t kind;        /* enum fmt_label_kind */
     uint32_t count;
     char **labels;        /* NUL-terminated copies */
 } fmt_labels;
@@ -172,7 +180,7 @@ typedef struct fmt_program {
 } fmt_program;
 
 typedef struct fmt_linear {
-    uint32_t task;         /* frost_task */
+    uint32_t task;         /* enum fmt_task */
     uint32_t rule;         /* enum fmt_linear_rule */
     uint32_t n_features;
     uint32_t n_rows;
@@ -216,8 +224,8 @@ typedef struct fmt_combine {
     fmt_member *members;
 } fmt_combine;
 
-void fmt_agg_free(const frost_allocator *a, fmt_agg *g);
-void fmt_combine_free(const frost_allocator *a, fmt_combine *c);
+void fmt_agg_free(const fr_allocator *a, fmt_agg *g);
+void fmt_combine_free(const fr_allocator *a, fmt_combine *c);
 /* Whether member m gives probabilities / a decision score (FORMAT.md COMBINE). */
 int fmt_member_has_proba(const fmt_member *m);
 int fmt_member_has_decision(const fmt_member *m);
@@ -265,21 +273,21 @@ static inline uint32_t fmt_check_refuses(uint32_t rule, double v)
 int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, const uint8_t *kinds,
                        int has_estimator, fr_err *e);
 /* Appends a copy of a check to a malloc'd array (the builder and the importer collect them so);
- * 0 or FROST_ENOMEM, with *checks and *n unchanged on failure. */
+ * 0 or FR_ENOMEM, with *checks and *n unchanged on failure. */
 int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint32_t *slots,
                      uint32_t n_slots, const char *who);
-void fmt_checks_free(const frost_allocator *a, fmt_check *checks, uint32_t n);
+void fmt_checks_free(const fr_allocator *a, fmt_check *checks, uint32_t n);
 
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the
  * per-row workspace. */
 #define FMT_MAX_SLOTS (1u << 24)
 
-void fmt_program_free(const frost_allocator *a, fmt_program *p);
+void fmt_program_free(const fr_allocator *a, fmt_program *p);
 /* The input column slot s was computed from, when one column alone determines it (through
  * imputers, scalers, encoders, bins and one-column terms), else UINT32_MAX; s itself for an
  * input. p may be NULL (no program: every slot is an input). */
 uint32_t fmt_slot_origin(const fmt_program *p, uint32_t s);
-void fmt_linear_free(const frost_allocator *a, fmt_linear *l);
+void fmt_linear_free(const fr_allocator *a, fmt_linear *l);
 
 /* Building a program (the importer does): an empty program over typed inputs; ops appended
  * one by one (their arrays are copied; *first_out gets the first slot the op creates); the
@@ -293,7 +301,7 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
 typedef struct fmt_buf {
     uint8_t *p;
     size_t len, cap;
-    const frost_allocator *a;
+    const fr_allocator *a;
     int oom;               /* an append failed: the buffer is incomplete */
 } fmt_buf;
 int fmt_put(fmt_buf *b, const void *src, size_t n);
@@ -308,8 +316,8 @@ void fmt_combine_write(const fmt_combine *c, fmt_buf *b);
 void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b);
 /* Parse a section body; input_kinds (n_inputs entries, or NULL = numeric) types the inputs. */
 int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
-                      uint32_t n_inputs, const frost_allocator *a, fmt_program **out, fr_err *e);
-int fmt_linear_parse(const uint8_t *body, size_t len, const frost_allocator *a, fmt_linear **out,
+                      uint32_t n_inputs, const fr_allocator *a, fmt_program **out, fr_err *e);
+int fmt_linear_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_linear **out,
                      fr_err *e);
 
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
@@ -333,8 +341,8 @@ typedef struct fmt_header {
     fmt_chunk *chunks;
 
     /* ENSEMBLE */
-    uint32_t task;        /* frost_task */
-    uint32_t kind;        /* frost_ensemble_kind */
+    uint32_t task;        /* enum fmt_task */
+    uint32_t kind;        /* enum fmt_ens_kind */
     uint32_t n_features;
     uint32_t n_outputs;
     uint32_t n_trees;
@@ -375,7 +383,7 @@ typedef struct fmt_header {
     char **meta_values;
 
     uint32_t n_unknown_sections; /* optional sections skipped */
-    const frost_allocator *alloc;
+    const fr_allocator *alloc;
 } fmt_header;
 
 /* Whether s[0, n) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
@@ -388,7 +396,7 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
 /* Parses and validates the whole header region buf[0, len) (len ≥ header_size) of a file whose
  * real size is file_size, and the 32-byte footer. Checks the digest before any other field. */
 int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const uint8_t *footer,
-                     const frost_allocator *alloc, fmt_header *out, fr_err *e);
+                     const fr_allocator *alloc, fmt_header *out, fr_err *e);
 void fmt_header_free(fmt_header *h);
 
 /* Block b's entry (b < n_blocks; the header buffer must still be alive). */
@@ -449,8 +457,8 @@ float fmt_threshold_f32(double t);
 
 /* Validates sklearn-shaped arrays and encodes them for a given block size and top depth. */
 int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_levels,
-                    const frost_allocator *alloc, fmt_enc_tree *out, fr_err *e);
-void fmt_enc_tree_free(const frost_allocator *alloc, fmt_enc_tree *t);
+                    const fr_allocator *alloc, fmt_enc_tree *out, fr_err *e);
+void fmt_enc_tree_free(const fr_allocator *alloc, fmt_enc_tree *t);
 
 /* ---- serializer ---------------------------------------------------------------------------- */
 
@@ -477,7 +485,7 @@ typedef struct fmt_model_desc {
     const char *const *meta_values;
 } fmt_model_desc;
 
-/* Receives the file's bytes in order, from offset 0. Returns 0 or a negative FROST_E* code. */
+/* Receives the file's bytes in order, from offset 0. Returns 0 or a negative FR_E* code. */
 typedef int (*fmt_emit_fn)(void *ctx, const void *buf, size_t len, fr_err *e);
 
 typedef struct fmt_write_params {
@@ -485,7 +493,7 @@ typedef struct fmt_write_params {
     int compress;         /* lz4 per block when it shrinks */
 } fmt_write_params;
 
-int fmt_write(const fmt_model_desc *d, const fmt_write_params *p, const frost_allocator *alloc,
+int fmt_write(const fmt_model_desc *d, const fmt_write_params *p, const fr_allocator *alloc,
               fmt_emit_fn emit, void *ctx, fr_err *e);
 
 /* The block shift needed so a split with two leaves, and every tree's top part, fit a block. */

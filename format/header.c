@@ -94,7 +94,7 @@ int fmt_utf8_valid(const uint8_t *s, size_t n)
 }
 
 /* Reads a str into a fresh NUL-terminated copy. */
-static int cur_str(cursor *c, const frost_allocator *a, char **out, fr_err *e)
+static int cur_str(cursor *c, const fr_allocator *a, char **out, fr_err *e)
 {
     uint32_t n;
     int rc = cur_u32(c, &n, e);
@@ -106,7 +106,7 @@ static int cur_str(cursor *c, const frost_allocator *a, char **out, fr_err *e)
         return FR_CORRUPT(e, "%s section: a string is not NUL-free UTF-8", c->what);
     char *s = fr_malloc(a, (size_t)n + 1);
     if (!s)
-        return fr_fail(e, FROST_ENOMEM, "out of memory reading %s section", c->what);
+        return fr_fail(e, FR_ENOMEM, "out of memory reading %s section", c->what);
     memcpy(s, c->p, n);
     s[n] = '\0';
     c->p += n;
@@ -118,13 +118,13 @@ static int cur_str(cursor *c, const frost_allocator *a, char **out, fr_err *e)
 int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, fr_err *e)
 {
     if (len < FMT_SUPERBLOCK_SIZE)
-        return fr_fail(e, FROST_ETRUNCATED, "file too short for a .frost superblock (%zu bytes)",
+        return fr_fail(e, FR_ETRUNCATED, "file too short for a .frost superblock (%zu bytes)",
                        len);
     if (memcmp(sb, fmt_magic, 8) != 0)
-        return fr_fail(e, FROST_EFORMAT, "not a .frost file (bad magic)");
+        return fr_fail(e, FR_EFORMAT, "not a .frost file (bad magic)");
     uint16_t major = fr_rd16(sb + 8);
     if (major > FMT_MAJOR)
-        return fr_fail(e, FROST_EVERSION,
+        return fr_fail(e, FR_EVERSION,
                        "file format version %u.%u needs a newer frost (this one reads %u.x)",
                        major, fr_rd16(sb + 10), FMT_MAJOR);
     if (major != FMT_MAJOR)
@@ -143,7 +143,7 @@ static int check_digest(const uint8_t *buf, uint64_t hs, fr_err *e)
     static const uint8_t zero16[16];
     XXH3_state_t *st = XXH3_createState();
     if (!st)
-        return fr_fail(e, FROST_ENOMEM, "out of memory hashing the header");
+        return fr_fail(e, FR_ENOMEM, "out of memory hashing the header");
     XXH3_128bits_reset(st);
     XXH3_128bits_update(st, buf, 64);
     XXH3_128bits_update(st, zero16, 16);
@@ -227,7 +227,7 @@ static int parse_chunks(fmt_header *h, cursor *c, fr_err *e)
                           c->left);
     h->chunks = fr_calloc(h->alloc, count ? count : 1, sizeof *h->chunks);
     if (!h->chunks)
-        return fr_fail(e, FROST_ENOMEM, "out of memory for %u chunks", count);
+        return fr_fail(e, FR_ENOMEM, "out of memory for %u chunks", count);
     h->n_chunks = count;
     uint32_t next_block = 0;
     uint64_t prev_end = h->header_size;
@@ -311,9 +311,9 @@ static int parse_agg(fmt_header *h, cursor *c, const char *what, int members, fm
             return FR_CORRUPT(e, "%s: a MEMBERS tree table with aggregation fields set", what);
         return 0;
     }
-    if (g->task != FROST_TASK_CLASSIFIER && g->task != FROST_TASK_REGRESSOR)
+    if (g->task != FMT_TASK_CLASSIFIER && g->task != FMT_TASK_REGRESSOR)
         return FR_CORRUPT(e, "%s: unknown task %u", what, g->task);
-    if (g->kind != FROST_ENSEMBLE_MEAN && g->kind != FROST_ENSEMBLE_BOOSTED)
+    if (g->kind != FMT_ENS_MEAN && g->kind != FMT_ENS_BOOSTED)
         return FR_CORRUPT(e, "%s: unknown kind %u", what, g->kind);
     if (g->n_features == 0 || g->n_features > FMT_FEATURE_MASK)
         return FR_CORRUPT(e, "%s: n_features %u out of range", what, g->n_features);
@@ -321,12 +321,12 @@ static int parse_agg(fmt_header *h, cursor *c, const char *what, int members, fm
         return FR_CORRUPT(e, "%s: n_outputs %u out of range", what, g->n_outputs);
     if (g->flags & ~FMT_ENS_KNOWN_FLAGS)
         return FR_CORRUPT(e, "%s: reserved flag bits set (0x%x)", what, g->flags);
-    if (g->task == FROST_TASK_CLASSIFIER) {
+    if (g->task == FMT_TASK_CLASSIFIER) {
         if ((rc = cur_need(c, (size_t)g->n_outputs * 4, e)))
             return rc;
         g->n_classes = fr_calloc(h->alloc, g->n_outputs, sizeof *g->n_classes);
         if (!g->n_classes)
-            return fr_fail(e, FROST_ENOMEM, "out of memory");
+            return fr_fail(e, FR_ENOMEM, "out of memory");
         uint64_t total = 0;
         for (uint32_t k = 0; k < g->n_outputs; k++) {
             cur_u32(c, &g->n_classes[k], e);
@@ -338,12 +338,12 @@ static int parse_agg(fmt_header *h, cursor *c, const char *what, int members, fm
             return FR_CORRUPT(e, "%s: %llu classes in all", what, (unsigned long long)total);
         g->n_classes_total = (uint32_t)total;
     }
-    if (g->kind == FROST_ENSEMBLE_MEAN) {
-        uint32_t want = g->task == FROST_TASK_CLASSIFIER ? g->n_classes_total : g->n_outputs;
-        if (g->leaf_width != want || g->link != FROST_LINK_IDENTITY || g->n_raw != 0)
+    if (g->kind == FMT_ENS_MEAN) {
+        uint32_t want = g->task == FMT_TASK_CLASSIFIER ? g->n_classes_total : g->n_outputs;
+        if (g->leaf_width != want || g->link != FMT_LINK_IDENTITY || g->n_raw != 0)
             return FR_CORRUPT(e, "%s: MEAN model with leaf_width %u (want %u), link %u, "
                               "n_raw %u", what, g->leaf_width, want, g->link, g->n_raw);
-        if (g->task == FROST_TASK_REGRESSOR &&
+        if (g->task == FMT_TASK_REGRESSOR &&
             (g->flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX)))
             return FR_CORRUPT(e, "%s: classifier flags on a regressor", what);
         if (g->flags & FMT_ENS_SIGN_DECISION)
@@ -354,26 +354,26 @@ static int parse_agg(fmt_header *h, cursor *c, const char *what, int members, fm
             return FR_CORRUPT(e, "%s: RAW_ARGMAX on %u trees (it is for one)", what, g->n_trees);
     } else {
         int ok = g->leaf_width == 1 && g->n_outputs == 1 && g->n_raw >= 1;
-        if (g->task == FROST_TASK_REGRESSOR)
-            ok = ok && g->n_raw == 1 && g->link == FROST_LINK_IDENTITY;
+        if (g->task == FMT_TASK_REGRESSOR)
+            ok = ok && g->n_raw == 1 && g->link == FMT_LINK_IDENTITY;
         else if (g->n_classes_total == 2)
-            ok = ok && g->n_raw == 1 && g->link == FROST_LINK_LOGISTIC;
+            ok = ok && g->n_raw == 1 && g->link == FMT_LINK_LOGISTIC;
         else
             ok = ok && g->n_raw == g->n_classes_total && g->n_raw >= 3 &&
-                 g->link == FROST_LINK_SOFTMAX;
+                 g->link == FMT_LINK_SOFTMAX;
         if (!ok)
             return FR_CORRUPT(e, "%s: inconsistent BOOSTED model (leaf_width %u, outputs "
                               "%u, n_raw %u, link %u)", what, g->leaf_width, g->n_outputs,
                               g->n_raw, g->link);
         if (g->flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX))
             return FR_CORRUPT(e, "%s: MEAN flags on a BOOSTED model", what);
-        if ((g->flags & FMT_ENS_SIGN_DECISION) && g->link != FROST_LINK_LOGISTIC)
+        if ((g->flags & FMT_ENS_SIGN_DECISION) && g->link != FMT_LINK_LOGISTIC)
             return FR_CORRUPT(e, "%s: SIGN_DECISION on a model without a logistic link", what);
         if ((rc = cur_need(c, (size_t)g->n_raw * 8, e)))
             return rc;
         g->init_raw = fr_calloc(h->alloc, g->n_raw, sizeof *g->init_raw);
         if (!g->init_raw)
-            return fr_fail(e, FROST_ENOMEM, "out of memory");
+            return fr_fail(e, FR_ENOMEM, "out of memory");
         for (uint32_t k = 0; k < g->n_raw; k++)
             cur_f64(c, &g->init_raw[k], e);
     }
@@ -391,7 +391,7 @@ static int parse_agg(fmt_header *h, cursor *c, const char *what, int members, fm
 static int check_tree_agg(fmt_header *h, uint32_t t, const fmt_agg *g, fr_err *e)
 {
     fmt_tree *tr = &h->trees[t];
-    if (g->kind == FROST_ENSEMBLE_BOOSTED ? tr->raw_column >= g->n_raw : tr->raw_column != 0)
+    if (g->kind == FMT_ENS_BOOSTED ? tr->raw_column >= g->n_raw : tr->raw_column != 0)
         return FR_CORRUPT(e, "tree %u: raw column %u out of range", t, tr->raw_column);
     /* Every node and leaf occupies at least 8 distinct bytes of the tree's space. */
     uint64_t space = (uint64_t)tr->top_size + tr->body_size;
@@ -438,7 +438,7 @@ static int parse_ensemble(fmt_header *h, cursor *c, fr_err *e)
     uint8_t *body_used = fr_calloc(h->alloc, h->n_chunks ? h->n_chunks : 1, 1);
     if (!h->trees || !body_used) {
         fr_free(h->alloc, body_used);
-        return fr_fail(e, FROST_ENOMEM, "out of memory for %u trees", h->n_trees);
+        return fr_fail(e, FR_ENOMEM, "out of memory for %u trees", h->n_trees);
     }
     rc = 0;
     uint32_t prev_chunk = 0;  /* the last body seen: bodies come in record order */
@@ -518,7 +518,7 @@ static int parse_features(fmt_header *h, cursor *c, fr_err *e)
             return rc;
         h->feature_kinds = fr_malloc(h->alloc, n);
         if (!h->feature_kinds)
-            return fr_fail(e, FROST_ENOMEM, "out of memory for %u feature kinds", n);
+            return fr_fail(e, FR_ENOMEM, "out of memory for %u feature kinds", n);
         memcpy(h->feature_kinds, c->p, n);
         for (uint32_t i = 0; i < n; i++)
             if (h->feature_kinds[i] > FMT_SLOT_UNUSED)
@@ -533,7 +533,7 @@ static int parse_features(fmt_header *h, cursor *c, fr_err *e)
             return FR_CORRUPT(e, "FEATURES: %u names cannot fit %zu bytes", n, c->left);
         h->feature_names = fr_calloc(h->alloc, n, sizeof(char *));
         if (!h->feature_names)
-            return fr_fail(e, FROST_ENOMEM, "out of memory for %u feature names", n);
+            return fr_fail(e, FR_ENOMEM, "out of memory for %u feature names", n);
         for (uint32_t i = 0; i < n; i++)
             if ((rc = cur_str(c, h->alloc, &h->feature_names[i], e)))
                 return rc;
@@ -557,14 +557,14 @@ static int parse_linear(fmt_header *h, cursor *c, fr_err *e)
     const fmt_linear *l = h->linear;
     h->task = l->task;
     h->n_features = l->n_features;
-    if (l->task == FROST_TASK_REGRESSOR) {
+    if (l->task == FMT_TASK_REGRESSOR) {
         h->n_outputs = l->n_rows;
         return 0;
     }
     h->n_outputs = 1;
     h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
     if (!h->n_classes)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     h->n_classes[0] = fmt_linear_classes(l);
     if (!h->n_classes[0])
         return FR_CORRUPT(e, "LINEAR: rule %u with %u coefficient rows", l->rule, l->n_rows);
@@ -583,7 +583,7 @@ static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
             return rc;
     fmt_combine *cb = fr_calloc(h->alloc, 1, sizeof *cb);
     if (!cb)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     h->combine = cb;
     cb->task = w[0];
     cb->rule = w[1];
@@ -594,7 +594,7 @@ static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
     int classifier = cb->rule != FMT_COMB_MEAN;
     if (cb->rule < FMT_COMB_SOFT_VOTE || cb->rule > FMT_COMB_OVR)
         return FR_CORRUPT(e, "COMBINE: unknown rule %u", cb->rule);
-    if (cb->task != (classifier ? FROST_TASK_CLASSIFIER : FROST_TASK_REGRESSOR))
+    if (cb->task != (classifier ? FMT_TASK_CLASSIFIER : FMT_TASK_REGRESSOR))
         return FR_CORRUPT(e, "COMBINE: task %u does not go with rule %u", cb->task, cb->rule);
     if (classifier ? cb->n_classes < 2 || cb->n_classes > (1u << 20) : cb->n_classes != 0)
         return FR_CORRUPT(e, "COMBINE: %u classes for rule %u", cb->n_classes, cb->rule);
@@ -606,7 +606,7 @@ static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
                           cb->n_classes, cb->n_members);
     cb->members = fr_calloc(h->alloc, cb->n_members, sizeof *cb->members);
     if (!cb->members)
-        return fr_fail(e, FROST_ENOMEM, "out of memory for %u members", cb->n_members);
+        return fr_fail(e, FR_ENOMEM, "out of memory for %u members", cb->n_members);
     uint32_t n_slots = h->program ? h->program->n_slots : h->n_inputs;
     const uint8_t *kinds = h->program ? h->program->slot_kind : h->feature_kinds;
     uint32_t next_tree = 0;
@@ -638,7 +638,7 @@ static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
                               c->left);
         m->slots = fr_calloc(h->alloc, m->n_in, sizeof *m->slots);
         if (!m->slots)
-            return fr_fail(e, FROST_ENOMEM, "out of memory");
+            return fr_fail(e, FR_ENOMEM, "out of memory");
         for (uint32_t j = 0; j < m->n_in; j++) {
             cur_u32(c, &m->slots[j], e);
             if (m->slots[j] >= n_slots)
@@ -683,9 +683,9 @@ static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
                 return FR_CORRUPT(e, "%s: %u features, %u input slots", what,
                                   m->linear->n_features, m->n_in);
             task = m->linear->task;
-            n_outputs = task == FROST_TASK_CLASSIFIER ? 1 : m->linear->n_rows;
+            n_outputs = task == FMT_TASK_CLASSIFIER ? 1 : m->linear->n_rows;
             n_classes = fmt_linear_classes(m->linear);
-            if (task == FROST_TASK_CLASSIFIER && !n_classes)
+            if (task == FMT_TASK_CLASSIFIER && !n_classes)
                 return FR_CORRUPT(e, "%s: LINEAR rule %u with %u coefficient rows", what,
                                   m->linear->rule, m->linear->n_rows);
         }
@@ -714,7 +714,7 @@ static int parse_combine(fmt_header *h, cursor *c, fr_err *e)
     if (classifier) {
         h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
         if (!h->n_classes)
-            return fr_fail(e, FROST_ENOMEM, "out of memory");
+            return fr_fail(e, FR_ENOMEM, "out of memory");
         h->n_classes[0] = h->n_classes_total = cb->n_classes;
     }
     return 0;
@@ -726,16 +726,16 @@ static int parse_classes(fmt_header *h, cursor *c, fr_err *e)
     int rc;
     if ((rc = cur_u32(c, &n, e)))
         return rc;
-    if (h->task != FROST_TASK_CLASSIFIER || n != h->n_outputs)
+    if (h->task != FMT_TASK_CLASSIFIER || n != h->n_outputs)
         return FR_CORRUPT(e, "CLASSES: %u outputs for a model with %u", n, h->n_outputs);
     h->classes = fr_calloc(h->alloc, n, sizeof *h->classes);
     if (!h->classes)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     for (uint32_t k = 0; k < n; k++) {
         fmt_labels *L = &h->classes[k];
         if ((rc = cur_u32(c, &L->kind, e)) || (rc = cur_u32(c, &L->count, e)))
             return rc;
-        if (L->kind < FROST_LABEL_INT || L->kind > FROST_LABEL_BOOL)
+        if (L->kind < FMT_LABEL_INT || L->kind > FMT_LABEL_BOOL)
             return FR_CORRUPT(e, "CLASSES: output %u has unknown label kind %u", k, L->kind);
         if (L->count != h->n_classes[k])
             return FR_CORRUPT(e, "CLASSES: output %u has %u labels for %u classes", k, L->count,
@@ -744,7 +744,7 @@ static int parse_classes(fmt_header *h, cursor *c, fr_err *e)
             return FR_CORRUPT(e, "CLASSES: %u labels cannot fit %zu bytes", L->count, c->left);
         L->labels = fr_calloc(h->alloc, L->count, sizeof(char *));
         if (!L->labels)
-            return fr_fail(e, FROST_ENOMEM, "out of memory");
+            return fr_fail(e, FR_ENOMEM, "out of memory");
         for (uint32_t i = 0; i < L->count; i++)
             if ((rc = cur_str(c, h->alloc, &L->labels[i], e)))
                 return rc;
@@ -765,7 +765,7 @@ static int parse_meta(fmt_header *h, cursor *c, fr_err *e)
     h->meta_keys = fr_calloc(h->alloc, n ? n : 1, sizeof(char *));
     h->meta_values = fr_calloc(h->alloc, n ? n : 1, sizeof(char *));
     if (!h->meta_keys || !h->meta_values)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     h->n_meta = n;
     for (uint32_t i = 0; i < n; i++) {
         if ((rc = cur_str(c, h->alloc, &h->meta_keys[i], e)) ||
@@ -792,7 +792,7 @@ static int parse_checks(fmt_header *h, cursor *c, fr_err *e)
         return FR_CORRUPT(e, "CHECKS: %u checks cannot fit %zu bytes", n, c->left);
     h->checks = fr_calloc(h->alloc, n, sizeof *h->checks);
     if (!h->checks)
-        return fr_fail(e, FROST_ENOMEM, "out of memory for %u checks", n);
+        return fr_fail(e, FR_ENOMEM, "out of memory for %u checks", n);
     h->n_checks = n;
     uint32_t n_slots = h->program ? h->program->n_slots : h->n_inputs;
     const uint8_t *kinds = h->program ? h->program->slot_kind : h->feature_kinds;
@@ -806,7 +806,7 @@ static int parse_checks(fmt_header *h, cursor *c, fr_err *e)
                               k->n_slots, c->left);
         k->slots = fr_calloc(h->alloc, k->n_slots, sizeof *k->slots);
         if (!k->slots)
-            return fr_fail(e, FROST_ENOMEM, "out of memory for %u checked slots", k->n_slots);
+            return fr_fail(e, FR_ENOMEM, "out of memory for %u checked slots", k->n_slots);
         for (uint32_t j = 0; j < k->n_slots; j++)
             if ((rc = cur_u32(c, &k->slots[j], e)))
                 return rc;
@@ -854,7 +854,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
                 return FR_CORRUPT(e, "section type %u appears twice", s->type);
             by_type[s->type] = s;
         } else if (s->flags & 1u) {
-            return fr_fail(e, FROST_EVERSION,
+            return fr_fail(e, FR_EVERSION,
                            "file needs a newer frost: unknown required section type %u", s->type);
         } else {
             h->n_unknown_sections++;
@@ -935,15 +935,15 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     if (!h->has_ensemble && !h->linear && !h->combine)
         h->n_features = h->program->n_outputs; /* a transformer: its outputs */
-    if (h->task == FROST_TASK_CLASSIFIER && !h->classes)
+    if (h->task == FMT_TASK_CLASSIFIER && !h->classes)
         return FR_CORRUPT(e, "required section CLASSES is missing for a classifier");
-    if (h->task != FROST_TASK_CLASSIFIER && h->classes)
+    if (h->task != FMT_TASK_CLASSIFIER && h->classes)
         return FR_CORRUPT(e, "CLASSES in a model that does not classify");
     return 0;
 }
 
 int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const uint8_t *footer,
-                     const frost_allocator *alloc, fmt_header *h, fr_err *e)
+                     const fr_allocator *alloc, fmt_header *h, fr_err *e)
 {
     memset(h, 0, sizeof *h);
     h->alloc = alloc;
@@ -952,7 +952,7 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
     if (rc)
         return rc;
     if (hs > len || hs > file_size)
-        return fr_fail(e, FROST_ETRUNCATED, "file ends inside its header (%llu of %llu bytes)",
+        return fr_fail(e, FR_ETRUNCATED, "file ends inside its header (%llu of %llu bytes)",
                        (unsigned long long)(file_size < len ? file_size : len),
                        (unsigned long long)hs);
     h->header_size = hs;
@@ -986,7 +986,7 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
         return FR_CORRUPT(e, "superblock: sizes do not add up to file_size %llu",
                           (unsigned long long)h->file_size);
     if (h->file_size != file_size)
-        return fr_fail(e, h->file_size > file_size ? FROST_ETRUNCATED : FROST_ECORRUPT,
+        return fr_fail(e, h->file_size > file_size ? FR_ETRUNCATED : FR_ECORRUPT,
                        "file is %llu bytes, its header says %llu%s",
                        (unsigned long long)file_size, (unsigned long long)h->file_size,
                        h->file_size > file_size ? " (truncated)" : "");
@@ -1002,7 +1002,7 @@ void fmt_header_free(fmt_header *h)
 {
     if (!h)
         return;
-    const frost_allocator *a = h->alloc;
+    const fr_allocator *a = h->alloc;
     fr_free(a, h->chunks);
     fr_free(a, h->n_classes);
     fr_free(a, h->init_raw);

@@ -15,7 +15,7 @@
 
 /* ---- ownership ------------------------------------------------------------------------------ */
 
-static void op_free(const frost_allocator *a, fmt_op *op)
+static void op_free(const fr_allocator *a, fmt_op *op)
 {
     fr_free(a, op->in);
     fr_free(a, op->a);
@@ -34,7 +34,7 @@ static void op_free(const frost_allocator *a, fmt_op *op)
     memset(op, 0, sizeof *op);
 }
 
-void fmt_program_free(const frost_allocator *a, fmt_program *p)
+void fmt_program_free(const fr_allocator *a, fmt_program *p)
 {
     if (!p)
         return;
@@ -50,7 +50,7 @@ void fmt_program_free(const frost_allocator *a, fmt_program *p)
     fr_free(a, p);
 }
 
-void fmt_linear_free(const frost_allocator *a, fmt_linear *l)
+void fmt_linear_free(const fr_allocator *a, fmt_linear *l)
 {
     if (!l)
         return;
@@ -216,7 +216,7 @@ static void *dup_mem(const void *src, size_t n)
 int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_err *e)
 {
     if (p->n_slots + (uint64_t)op->n_out > FMT_MAX_SLOTS)
-        return fr_fail(e, FROST_ELIMIT, "program: too many columns");
+        return fr_fail(e, FR_ELIMIT, "program: too many columns");
     fmt_op *ops = realloc(p->ops, (p->n_ops + 1) * sizeof *ops);
     uint8_t *kinds = realloc(p->slot_kind, p->n_slots + op->n_out);
     if (ops)
@@ -224,7 +224,7 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
     if (kinds)
         p->slot_kind = kinds;
     if (!ops || !kinds)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     fmt_op c = *op;
     int ok = 1;
     c.in = dup_mem(op->in, op->n_in * sizeof *op->in);
@@ -266,11 +266,11 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
         utf8_ok &= fmt_utf8_valid((const uint8_t *)c.strs[i], strlen(c.strs[i]));
     int rc = 0;
     if (!ok)
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory");
+        rc = fr_fail(e, FR_ENOMEM, "out of memory");
     else if (!utf8_ok)
-        rc = fr_fail(e, FROST_EINVAL, "program op %u: a string is not UTF-8", p->n_ops);
+        rc = fr_fail(e, FR_EINVAL, "program op %u: a string is not UTF-8", p->n_ops);
     else if (!need_ok)
-        rc = fr_fail(e, FROST_EINVAL, "program op %u: parameters missing", p->n_ops);
+        rc = fr_fail(e, FR_EINVAL, "program op %u: parameters missing", p->n_ops);
     else
         rc = check_op(p, &c, p->n_ops, p->n_slots, e);
     if (rc) {
@@ -290,20 +290,20 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e)
 {
     if (n == 0)
-        return fr_fail(e, FROST_EINVAL, "program: no output columns");
+        return fr_fail(e, FR_EINVAL, "program: no output columns");
     for (uint32_t i = 0; i < n; i++)
         if (slots[i] >= p->n_slots || p->slot_kind[slots[i]] != FMT_SLOT_NUM)
-            return fr_fail(e, FROST_EINVAL, "program: output %u is slot %u, not a numeric slot",
+            return fr_fail(e, FR_EINVAL, "program: output %u is slot %u, not a numeric slot",
                            i, slots[i]);
     for (uint32_t i = 0; names && i < n; i++)
         if (!fmt_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
-            return fr_fail(e, FROST_EINVAL, "program: output name %u is not UTF-8", i);
+            return fr_fail(e, FR_EINVAL, "program: output name %u is not UTF-8", i);
     uint32_t *o = dup_mem(slots, n * sizeof *slots);
     char **nm = names ? calloc(n, sizeof *nm) : NULL;
     if (!o || (names && !nm)) {
         free(o);
         free(nm);
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     }
     for (uint32_t i = 0; names && i < n; i++)
         if (!(nm[i] = dup_mem(names[i], strlen(names[i]) + 1))) {
@@ -311,7 +311,7 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                 free(nm[j]);
             free(nm);
             free(o);
-            return fr_fail(e, FROST_ENOMEM, "out of memory");
+            return fr_fail(e, FR_ENOMEM, "out of memory");
         }
     free(p->outputs);
     if (p->output_names)
@@ -329,7 +329,7 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
 int fmt_put(fmt_buf *b, const void *src, size_t n)
 {
     if (b->oom)
-        return FROST_ENOMEM;
+        return FR_ENOMEM;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n)
@@ -337,7 +337,7 @@ int fmt_put(fmt_buf *b, const void *src, size_t n)
         uint8_t *q = fr_realloc(b->a, b->p, cap);
         if (!q) {
             b->oom = 1;
-            return FROST_ENOMEM;
+            return FR_ENOMEM;
         }
         b->p = q;
         b->cap = cap;
@@ -472,7 +472,7 @@ static double rd_f64(rd *r)
     r->left -= 8;
     return v;
 }
-static char *rd_str(rd *r, const frost_allocator *a)
+static char *rd_str(rd *r, const fr_allocator *a)
 {
     uint32_t n = rd_u32(r);
     if (r->bad || n > r->left || memchr(r->p, 0, n) || !fmt_utf8_valid(r->p, n)) {
@@ -491,7 +491,7 @@ static char *rd_str(rd *r, const frost_allocator *a)
     return s;
 }
 /* n elements of `size` bytes each must still fit: bounds every allocation by the bytes left. */
-static void *rd_alloc(rd *r, const frost_allocator *a, uint64_t n, size_t size, size_t min_each)
+static void *rd_alloc(rd *r, const fr_allocator *a, uint64_t n, size_t size, size_t min_each)
 {
     if (r->bad || n * min_each > r->left) {
         r->bad = 1;
@@ -504,12 +504,12 @@ static void *rd_alloc(rd *r, const frost_allocator *a, uint64_t n, size_t size, 
 }
 
 int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
-                      uint32_t n_inputs, const frost_allocator *a, fmt_program **out, fr_err *e)
+                      uint32_t n_inputs, const fr_allocator *a, fmt_program **out, fr_err *e)
 {
     rd r = {body, len, 0};
     fmt_program *p = fr_calloc(a, 1, sizeof *p);
     if (!p)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     int rc = 0;
     p->n_inputs = rd_u32(&r);
     uint32_t n_slots = rd_u32(&r);
@@ -526,7 +526,7 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
     p->ops = rd_alloc(&r, a, n_ops, sizeof *p->ops, 16);
     p->slot_kind = p->ops ? fr_calloc(a, n_slots ? n_slots : 1, 1) : NULL;
     if (!p->ops || !p->slot_kind) {
-        rc = r.bad == 2 || (p->ops && !p->slot_kind) ? fr_fail(e, FROST_ENOMEM, "out of memory")
+        rc = r.bad == 2 || (p->ops && !p->slot_kind) ? fr_fail(e, FR_ENOMEM, "out of memory")
                                                       : FR_CORRUPT(e, "PROGRAM: %u ops cannot fit", n_ops);
         goto fail;
     }
@@ -640,7 +640,7 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
             goto fail;
         }
         if (r.bad) {
-            rc = r.bad == 2 ? fr_fail(e, FROST_ENOMEM, "out of memory")
+            rc = r.bad == 2 ? fr_fail(e, FR_ENOMEM, "out of memory")
                             : FR_CORRUPT(e, "PROGRAM: op %u is truncated or malformed", i);
             goto fail;
         }
@@ -673,7 +673,7 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
             p->output_names[i] = rd_str(&r, a);
     }
     if (r.bad || r.left) {
-        rc = r.bad == 2 ? fr_fail(e, FROST_ENOMEM, "out of memory")
+        rc = r.bad == 2 ? fr_fail(e, FR_ENOMEM, "out of memory")
                         : FR_CORRUPT(e, "PROGRAM: outputs are truncated or followed by %zu bytes",
                                      r.left);
         goto fail;
@@ -685,21 +685,21 @@ fail:
     return rc;
 }
 
-int fmt_linear_parse(const uint8_t *body, size_t len, const frost_allocator *a, fmt_linear **out,
+int fmt_linear_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_linear **out,
                      fr_err *e)
 {
     rd r = {body, len, 0};
     fmt_linear *l = fr_calloc(a, 1, sizeof *l);
     if (!l)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     l->task = rd_u32(&r);
     l->rule = rd_u32(&r);
     l->n_features = rd_u32(&r);
     l->n_rows = rd_u32(&r);
     int rc = 0;
-    if (r.bad || (l->task != FROST_TASK_CLASSIFIER && l->task != FROST_TASK_REGRESSOR) ||
+    if (r.bad || (l->task != FMT_TASK_CLASSIFIER && l->task != FMT_TASK_REGRESSOR) ||
         l->rule < FMT_LIN_IDENTITY || l->rule > FMT_LIN_DECISION ||
-        (l->task == FROST_TASK_REGRESSOR) != (l->rule == FMT_LIN_IDENTITY) ||
+        (l->task == FMT_TASK_REGRESSOR) != (l->rule == FMT_LIN_IDENTITY) ||
         l->n_features == 0 || l->n_rows == 0 ||
         (uint64_t)l->n_rows * l->n_features + l->n_rows != r.left / 8 || r.left % 8) {
         rc = FR_CORRUPT(e, "LINEAR: task %u, rule %u, %u × %u coefficients in %zu bytes", l->task,
@@ -709,7 +709,7 @@ int fmt_linear_parse(const uint8_t *body, size_t len, const frost_allocator *a, 
     l->coef = fr_calloc(a, (size_t)l->n_rows * l->n_features, sizeof(double));
     l->intercept = fr_calloc(a, l->n_rows, sizeof(double));
     if (!l->coef || !l->intercept) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory");
+        rc = fr_fail(e, FR_ENOMEM, "out of memory");
         goto fail;
     }
     for (uint64_t i = 0; i < (uint64_t)l->n_rows * l->n_features; i++)
@@ -727,7 +727,7 @@ fail:
 
 uint32_t fmt_linear_classes(const fmt_linear *l)
 {
-    if (l->task != FROST_TASK_CLASSIFIER)
+    if (l->task != FMT_TASK_CLASSIFIER)
         return 0;
     /* one coefficient row decides between two classes; otherwise one row per class */
     if (l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR)
@@ -740,20 +740,20 @@ uint32_t fmt_linear_classes(const fmt_linear *l)
 int fmt_member_has_proba(const fmt_member *m)
 {
     if (m->kind == FMT_MEMBER_LINEAR)
-        return m->linear->task == FROST_TASK_CLASSIFIER && m->linear->rule != FMT_LIN_DECISION;
-    return m->trees.task == FROST_TASK_CLASSIFIER;
+        return m->linear->task == FMT_TASK_CLASSIFIER && m->linear->rule != FMT_LIN_DECISION;
+    return m->trees.task == FMT_TASK_CLASSIFIER;
 }
 
 /* A binary classifier's decision_function: a linear member's d, a boosted member's raw score. */
 int fmt_member_has_decision(const fmt_member *m)
 {
     if (m->kind == FMT_MEMBER_LINEAR)
-        return m->linear->task == FROST_TASK_CLASSIFIER && m->linear->n_rows == 1;
-    return m->trees.task == FROST_TASK_CLASSIFIER && m->trees.kind == FROST_ENSEMBLE_BOOSTED &&
+        return m->linear->task == FMT_TASK_CLASSIFIER && m->linear->n_rows == 1;
+    return m->trees.task == FMT_TASK_CLASSIFIER && m->trees.kind == FMT_ENS_BOOSTED &&
            m->trees.n_raw == 1;
 }
 
-void fmt_agg_free(const frost_allocator *a, fmt_agg *g)
+void fmt_agg_free(const fr_allocator *a, fmt_agg *g)
 {
     fr_free(a, g->n_classes);
     fr_free(a, g->init_raw);
@@ -761,7 +761,7 @@ void fmt_agg_free(const frost_allocator *a, fmt_agg *g)
     g->init_raw = NULL;
 }
 
-void fmt_combine_free(const frost_allocator *a, fmt_combine *c)
+void fmt_combine_free(const fr_allocator *a, fmt_combine *c)
 {
     if (!c)
         return;
@@ -805,7 +805,7 @@ void fmt_combine_write(const fmt_combine *c, fmt_buf *b)
             fmt_put_u32(b, g->n_raw);
             fmt_put_u32(b, 0); /* top_chunk: the writer's is chunk 0 */
             fmt_put_f64(b, g->learning_rate);
-            if (g->task == FROST_TASK_CLASSIFIER)
+            if (g->task == FMT_TASK_CLASSIFIER)
                 for (uint32_t k = 0; k < g->n_outputs; k++)
                     fmt_put_u32(b, g->n_classes[k]);
             for (uint32_t k = 0; k < g->n_raw; k++)

@@ -103,28 +103,28 @@ static int check_tree(const fmt_tree_input *in, uint64_t *bfs, uint8_t *seen, fr
         int64_t l = in->children_left[i], r = in->children_right[i];
         if (l == -1 || r == -1) {
             if (l != -1 || r != -1)
-                return fr_fail(e, FROST_EFORMAT, "tree node %llu has one child",
+                return fr_fail(e, FR_EFORMAT, "tree node %llu has one child",
                                (unsigned long long)i);
             continue;
         }
         if (l <= 0 || r <= 0 || (uint64_t)l >= n || (uint64_t)r >= n || l == r)
-            return fr_fail(e, FROST_EFORMAT, "tree node %llu: children %lld/%lld out of range",
+            return fr_fail(e, FR_EFORMAT, "tree node %llu: children %lld/%lld out of range",
                            (unsigned long long)i, (long long)l, (long long)r);
         if (seen[l] || seen[r])
-            return fr_fail(e, FROST_EFORMAT, "tree node %llu: a child has two parents (not a tree)",
+            return fr_fail(e, FR_EFORMAT, "tree node %llu: a child has two parents (not a tree)",
                            (unsigned long long)i);
         if (in->feature[i] < 0 || (uint64_t)in->feature[i] >= in->n_features)
-            return fr_fail(e, FROST_EFORMAT, "tree node %llu: feature %lld out of range (%u features)",
+            return fr_fail(e, FR_EFORMAT, "tree node %llu: feature %lld out of range (%u features)",
                            (unsigned long long)i, (long long)in->feature[i], in->n_features);
         if (isnan(in->threshold[i]))
-            return fr_fail(e, FROST_EFORMAT, "tree node %llu: threshold is NaN",
+            return fr_fail(e, FR_EFORMAT, "tree node %llu: threshold is NaN",
                            (unsigned long long)i);
         seen[l] = seen[r] = 1;
         bfs[tail++] = (uint64_t)l;
         bfs[tail++] = (uint64_t)r;
     }
     if (tail != n)
-        return fr_fail(e, FROST_EFORMAT, "tree has %llu nodes but only %zu are reachable",
+        return fr_fail(e, FR_EFORMAT, "tree has %llu nodes but only %zu are reachable",
                        (unsigned long long)n, tail);
     return 0;
 }
@@ -155,18 +155,18 @@ static void write_nodes(const layout *L, const uint64_t *bfs, uint64_t top_size,
 }
 
 int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_levels,
-                    const frost_allocator *alloc, fmt_enc_tree *out, fr_err *e)
+                    const fr_allocator *alloc, fmt_enc_tree *out, fr_err *e)
 {
     memset(out, 0, sizeof *out);
     uint64_t n = in->node_count;
     if (n == 0 || n > (1ull << 31))
-        return fr_fail(e, FROST_EFORMAT, "tree node count %llu out of range",
+        return fr_fail(e, FR_EFORMAT, "tree node count %llu out of range",
                        (unsigned long long)n);
     if (in->value_width == 0)
-        return fr_fail(e, FROST_EINVAL, "tree value width is zero");
+        return fr_fail(e, FR_EINVAL, "tree value width is zero");
     layout L = {.in = in, .leaf_bytes = 8ull * in->value_width};
     if (FMT_NODE_SIZE + 2 * L.leaf_bytes > block_size)
-        return fr_fail(e, FROST_EINVAL, "block size %u too small for %u-value leaves",
+        return fr_fail(e, FR_EINVAL, "block size %u too small for %u-value leaves",
                        block_size, in->value_width);
     int rc = 0;
     uint64_t *bfs = fr_calloc(alloc, n, sizeof *bfs);
@@ -178,7 +178,7 @@ int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_
     uint64_t *large = fr_calloc(alloc, n, sizeof *large);
     uint32_t *depth = fr_calloc(alloc, n, sizeof *depth);
     if (!bfs || !seen || !L.off || !L.size || !L.queue || !small || !large || !depth) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory encoding a tree of %llu nodes",
+        rc = fr_fail(e, FR_ENOMEM, "out of memory encoding a tree of %llu nodes",
                      (unsigned long long)n);
         goto free_scratch;
     }
@@ -274,7 +274,7 @@ int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_
         }
     }
     if (top_size + bpos >= (1ull << 32)) {
-        rc = fr_fail(e, FROST_ELIMIT, "tree too large for the format (%llu bytes)",
+        rc = fr_fail(e, FR_ELIMIT, "tree too large for the format (%llu bytes)",
                      (unsigned long long)(top_size + bpos));
         goto free_scratch;
     }
@@ -282,7 +282,7 @@ int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_
     out->top = fr_calloc(alloc, top_size, 1);
     out->body = bpos ? fr_calloc(alloc, bpos, 1) : NULL;
     if (!out->top || (bpos && !out->body)) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory encoding a tree");
+        rc = fr_fail(e, FR_ENOMEM, "out of memory encoding a tree");
         fmt_enc_tree_free(alloc, out);
         goto free_scratch;
     }
@@ -305,7 +305,7 @@ free_scratch:
     return rc;
 }
 
-void fmt_enc_tree_free(const frost_allocator *alloc, fmt_enc_tree *t)
+void fmt_enc_tree_free(const fr_allocator *alloc, fmt_enc_tree *t)
 {
     if (!t)
         return;

@@ -69,13 +69,13 @@ static int emit_zeros(fmt_emit_fn emit, void *ctx, uint64_t n, fr_err *e)
     return 0;
 }
 
-int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_allocator *a,
+int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const fr_allocator *a,
               fmt_emit_fn emit, void *ctx, fr_err *e)
 {
     int rc = 0;
     uint32_t shift = prm->block_shift ? prm->block_shift : FMT_MIN_BLOCK_SHIFT;
     if (shift < FMT_MIN_BLOCK_SHIFT || shift > FMT_MAX_BLOCK_SHIFT)
-        return fr_fail(e, FROST_EINVAL, "block shift %u out of range", shift);
+        return fr_fail(e, FR_EINVAL, "block shift %u out of range", shift);
     uint64_t bs = 1ull << shift;
     uint8_t *top_raw = NULL, *header = NULL;
     wchunk *chunks = NULL;
@@ -97,14 +97,14 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     packs = fr_calloc(a, d->n_trees ? d->n_trees : 1, sizeof *packs);
     chunks = fr_calloc(a, (size_t)d->n_trees + 1, sizeof *chunks);
     if (!top_off || !body_chunk || !body_off || !pack_size || !packs || !chunks) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory writing %u trees", d->n_trees);
+        rc = fr_fail(e, FR_ENOMEM, "out of memory writing %u trees", d->n_trees);
         goto free_all;
     }
     uint64_t top_size = 0;
     for (uint32_t t = 0; t < d->n_trees; t++) {
         uint32_t ts = d->trees[t].top_size;
         if (ts > bs || ts % 8 || ts == 0) {
-            rc = fr_fail(e, FROST_EINVAL, "tree %u: top part of %u bytes does not fit a block", t, ts);
+            rc = fr_fail(e, FR_EINVAL, "tree %u: top part of %u bytes does not fit a block", t, ts);
             goto free_all;
         }
         if (top_size % bs + ts > bs)
@@ -115,7 +115,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     if (d->n_trees) {
         top_raw = fr_calloc(a, top_size, 1);
         if (!top_raw) {
-            rc = fr_fail(e, FROST_ENOMEM, "out of memory for the top chunk");
+            rc = fr_fail(e, FR_ENOMEM, "out of memory for the top chunk");
             goto free_all;
         }
         for (uint32_t t = 0; t < d->n_trees; t++)
@@ -144,7 +144,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     for (uint32_t p = 0; p < n_packs; p++) {
         packs[p] = fr_calloc(a, pack_size[p], 1);
         if (!packs[p]) {
-            rc = fr_fail(e, FROST_ENOMEM, "out of memory packing tree bodies");
+            rc = fr_fail(e, FR_ENOMEM, "out of memory packing tree bodies");
             goto free_all;
         }
         chunks[n_chunks + p] = (wchunk){.kind = FMT_CHUNK_BODY, .raw = packs[p],
@@ -161,12 +161,12 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     for (uint32_t c = 0; c < n_chunks; c++)
         total_blocks += (chunks[c].raw_size + bs - 1) / bs;
     if (total_blocks >= UINT32_MAX) {
-        rc = fr_fail(e, FROST_ELIMIT, "too many blocks (%llu)", (unsigned long long)total_blocks);
+        rc = fr_fail(e, FR_ELIMIT, "too many blocks (%llu)", (unsigned long long)total_blocks);
         goto free_all;
     }
     blocks = fr_calloc(a, total_blocks ? total_blocks : 1, sizeof *blocks);
     if (!blocks) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory for %llu blocks",
+        rc = fr_fail(e, FR_ENOMEM, "out of memory for %llu blocks",
                      (unsigned long long)total_blocks);
         goto free_all;
     }
@@ -183,7 +183,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
                 int bound = LZ4_compressBound((int)b->raw_size);
                 uint8_t *z = fr_malloc(a, (size_t)bound);
                 if (!z) {
-                    rc = fr_fail(e, FROST_ENOMEM, "out of memory compressing");
+                    rc = fr_fail(e, FR_ENOMEM, "out of memory compressing");
                     goto free_all;
                 }
                 /* LZ4's high-compression encoder: the same block format and decoder, so
@@ -240,7 +240,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fmt_put_u32(s, d->n_raw);
         fmt_put_u32(s, d->n_trees ? 0 : FMT_NONE);
         fmt_put_f64(s, d->learning_rate);
-        if (d->task == FROST_TASK_CLASSIFIER)
+        if (d->task == FMT_TASK_CLASSIFIER)
             for (uint32_t k = 0; k < d->n_outputs; k++)
                 fmt_put_u32(s, d->n_classes[k]);
         for (uint32_t k = 0; k < d->n_raw; k++)
@@ -272,7 +272,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fmt_combine_write(d->combine, &sec[FMT_SEC_COMBINE]);
     if (d->n_checks)
         fmt_checks_write(d->checks, d->n_checks, &sec[FMT_SEC_CHECKS]);
-    if (d->task == FROST_TASK_CLASSIFIER) {
+    if (d->task == FMT_TASK_CLASSIFIER) {
         s = &sec[FMT_SEC_CLASSES];
         fmt_put_u32(s, d->n_outputs);
         for (uint32_t k = 0; k < d->n_outputs; k++) {
@@ -292,7 +292,7 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
     }
     for (int i = 1; i < FMT_SEC_COUNT; i++)
         if (sec[i].oom) {
-            rc = fr_fail(e, FROST_ENOMEM, "out of memory building the header");
+            rc = fr_fail(e, FR_ENOMEM, "out of memory building the header");
             goto free_all;
         }
 
@@ -332,13 +332,13 @@ int fmt_write(const fmt_model_desc *d, const fmt_write_params *prm, const frost_
         fmt_put(s, ent, 32);
     }
     if (s->oom) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory building the block table");
+        rc = fr_fail(e, FR_ENOMEM, "out of memory building the block table");
         goto free_all;
     }
 
     header = fr_calloc(a, header_size, 1);
     if (!header) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory for a %llu-byte header",
+        rc = fr_fail(e, FR_ENOMEM, "out of memory for a %llu-byte header",
                      (unsigned long long)header_size);
         goto free_all;
     }

@@ -23,7 +23,7 @@ struct rt_region {
 /* A region of at least want bytes. Without a hook: an anonymous mapping aligned to 2 MiB and
  * sized in 2 MiB steps, so every step can be one huge page; the kernel is asked for them even
  * where THP is set to "madvise". */
-static rt_region *region_new(const frost_allocator *hook, size_t want, int plain)
+static rt_region *region_new(const fr_allocator *hook, size_t want, int plain)
 {
     if (want > SIZE_MAX - RT_HUGE)
         return NULL;
@@ -129,9 +129,9 @@ static void arena_free(void *ctx, void *p)
     (void)p;
 }
 
-void rt_arena_allocator(rt_arena *a, frost_allocator *out)
+void rt_arena_allocator(rt_arena *a, fr_allocator *out)
 {
-    *out = (frost_allocator){.malloc_fn = arena_malloc, .realloc_fn = arena_realloc,
+    *out = (fr_allocator){.malloc_fn = arena_malloc, .realloc_fn = arena_realloc,
                              .free_fn = arena_free, .ctx = a};
 }
 

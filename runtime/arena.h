@@ -15,12 +15,12 @@
 
 #include <stddef.h>
 
-#include "frost.h"
+#include "alloc.h"
 
 typedef struct rt_region rt_region;
 
 typedef struct rt_arena {
-    const frost_allocator *alloc; /* the caller's hook (regions come from it), or NULL: mmap */
+    const fr_allocator *alloc; /* the caller's hook (regions come from it), or NULL: mmap */
     rt_region *head;              /* the region allocations are carved from; older ones follow */
     size_t used;                  /* bytes of head already handed out */
     int plain;                    /* new regions: plain pages, sized to the request (rounded to
@@ -33,7 +33,7 @@ void *rt_arena_alloc(rt_arena *a, size_t size, size_t align);
 /* An allocator that carves from the arena (free does nothing; everything goes with the arena),
  * for what is built once at open and lives as long as the model: the parsed header's tables
  * share the header's huge page instead of faulting in pages of their own. */
-void rt_arena_allocator(rt_arena *a, frost_allocator *out);
+void rt_arena_allocator(rt_arena *a, fr_allocator *out);
 /* Releases every region. */
 void rt_arena_free(rt_arena *a);
 

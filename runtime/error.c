@@ -11,6 +11,31 @@
 
 #include "internal.h"
 
+/* The layers below return FR_E* codes and use FORMAT.md's numbers, which the public API passes
+ * on unchanged: they must be the same numbers. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(FROST_OK, FR_OK) && SAME(FROST_EINVAL, FR_EINVAL) &&
+                   SAME(FROST_ENOMEM, FR_ENOMEM) && SAME(FROST_EIO, FR_EIO) &&
+                   SAME(FROST_ECORRUPT, FR_ECORRUPT) && SAME(FROST_EVERSION, FR_EVERSION) &&
+                   SAME(FROST_EUNSUPPORTED, FR_EUNSUPPORTED) &&
+                   SAME(FROST_EREFUSED, FR_EREFUSED) && SAME(FROST_ETRUNCATED, FR_ETRUNCATED) &&
+                   SAME(FROST_EFORMAT, FR_EFORMAT) && SAME(FROST_ESCHEMA, FR_ESCHEMA) &&
+                   SAME(FROST_ELIMIT, FR_ELIMIT),
+               "frost.h error codes differ from format/err.h's");
+_Static_assert(SAME(FROST_TASK_CLASSIFIER, FMT_TASK_CLASSIFIER) &&
+                   SAME(FROST_TASK_REGRESSOR, FMT_TASK_REGRESSOR) &&
+                   SAME(FROST_ENSEMBLE_MEAN, FMT_ENS_MEAN) &&
+                   SAME(FROST_ENSEMBLE_BOOSTED, FMT_ENS_BOOSTED) &&
+                   SAME(FROST_LINK_IDENTITY, FMT_LINK_IDENTITY) &&
+                   SAME(FROST_LINK_LOGISTIC, FMT_LINK_LOGISTIC) &&
+                   SAME(FROST_LINK_SOFTMAX, FMT_LINK_SOFTMAX) &&
+                   SAME(FROST_LABEL_INT, FMT_LABEL_INT) && SAME(FROST_LABEL_FLOAT, FMT_LABEL_FLOAT) &&
+                   SAME(FROST_LABEL_STR, FMT_LABEL_STR) && SAME(FROST_LABEL_BOOL, FMT_LABEL_BOOL) &&
+                   SAME(FROST_INPUT_NUMERIC, FMT_SLOT_NUM) &&
+                   SAME(FROST_INPUT_STRING, FMT_SLOT_STR) && SAME(FROST_INPUT_UNUSED, FMT_SLOT_UNUSED),
+               "frost.h enums differ from FORMAT.md's numbers in format.h");
+#undef SAME
+
 static _Thread_local char tls_call_msg[sizeof(((fr_err *)0)->msg)];
 static _Thread_local char tls_copy[sizeof(((fr_err *)0)->msg)];
 static _Thread_local fr_err tls_err;         /* this thread's last failure on a model */

@@ -82,8 +82,8 @@ typedef struct rt_ens_ws rt_ens_ws;   /* predict.c: one call's batch buffers, po
 
 struct frost_model {
     uint64_t serial;              /* unique per model opened in this process (error.c) */
-    frost_allocator alloc_copy;
-    const frost_allocator *alloc; /* &alloc_copy, or NULL for malloc */
+    fr_allocator alloc_copy;
+    const fr_allocator *alloc; /* &alloc_copy, or NULL for malloc */
     int fd;
     fmt_header h;
     uint8_t *header_buf;          /* the header prefix: mapped (MMAP mode), or read into the arena */
@@ -98,7 +98,7 @@ struct frost_model {
     frost_missing_policy missing_columns;
 
     rt_arena arena;               /* the header copy, loaded blocks, flat chunks (guarded by lock) */
-    frost_allocator open_alloc;   /* carves from arena: the parsed header and the per-block
+    fr_allocator open_alloc;   /* carves from arena: the parsed header and the per-block
                                    * tables, built at open, released with the arena */
     uint8_t **block_mem;          /* per block: its raw bytes, once READY (arena, flat chunk or map) */
     uint8_t **chunk_flat;         /* per chunk: its raw bytes in one piece, for the fast walker: in

@@ -90,8 +90,10 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     memset(m, 0, sizeof *m);
     static _Atomic uint64_t next_serial = 1;
     m->serial = atomic_fetch_add(&next_serial, 1);
-    if (o.alloc) {
-        m->alloc_copy = *o.alloc;
+    if (o.alloc) { /* the public hook, as the layers below take it */
+        m->alloc_copy = (fr_allocator){.malloc_fn = o.alloc->malloc_fn,
+                                       .realloc_fn = o.alloc->realloc_fn,
+                                       .free_fn = o.alloc->free_fn, .ctx = o.alloc->ctx};
         m->alloc = &m->alloc_copy;
     }
     if (fault)
@@ -172,7 +174,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         goto fail;
 
     const fmt_header *h = &m->h;
-    const frost_allocator *oa = &m->open_alloc;
+    const fr_allocator *oa = &m->open_alloc;
     size_t n_chunks = h->n_chunks ? h->n_chunks : 1, n_blocks = h->n_blocks ? h->n_blocks : 1;
     m->chunk_flat = fr_calloc(oa, n_chunks, sizeof *m->chunk_flat);
     m->block_mem = fr_calloc(oa, n_blocks, sizeof *m->block_mem);
@@ -259,8 +261,8 @@ FROST_API void frost_close(frost_model *m)
     pthread_mutex_destroy(&m->err_lock);
     pthread_mutex_destroy(&m->ws_lock);
     pthread_mutex_destroy(&m->flat_lock);
-    const frost_allocator *a = m->alloc ? &m->alloc_copy : NULL;
-    frost_allocator copy;
+    const fr_allocator *a = m->alloc ? &m->alloc_copy : NULL;
+    fr_allocator copy;
     if (a) {
         copy = *a;
         copy.free_fn(copy.ctx, m);

@@ -35,7 +35,7 @@ static uint64_t hash_num(double v)
     return XXH3_64bits(&v, sizeof v);
 }
 
-static int build_encoder(const frost_allocator *a, const fmt_op *op, rt_encoder *enc, fr_err *e)
+static int build_encoder(const fr_allocator *a, const fmt_op *op, rt_encoder *enc, fr_err *e)
 {
     uint32_t cap = 16;
     while (cap < 2 * op->n_cat)
@@ -182,7 +182,7 @@ struct rt_ws {
     double wdiv;        /* numpy's pairwise sum of the members' weights */
 };
 
-static void ws_free(const frost_allocator *a, rt_ws *w)
+static void ws_free(const fr_allocator *a, rt_ws *w)
 {
     if (!w)
         return;

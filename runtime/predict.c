@@ -488,7 +488,7 @@ struct rt_ens_ws {
     const uint8_t **leaves;
 };
 
-static void ens_ws_free(const frost_allocator *a, rt_ens_ws *w)
+static void ens_ws_free(const fr_allocator *a, rt_ens_ws *w)
 {
     if (!w)
         return;

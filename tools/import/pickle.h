@@ -52,6 +52,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "frost.h" /* the importer reports the public FROST_E* codes */
 
 /* ---- limits ------------------------------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "frost.h" /* the importer reports the public FROST_E* codes */
 
 typedef struct cv_source {
     const uint8_t *data;
