@@ -6,7 +6,7 @@
  * same rules.
  */
 #include "alloc.h"
-#include "format.h"
+#include "sections.h"
 
 int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, const uint8_t *kinds,
                        int has_estimator, fr_err *e)
@@ -37,6 +37,40 @@ int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, con
                               s);
     }
     return 0;
+}
+
+int fmt_checks_parse(fmt_header *h, fmt_rd *r)
+{
+    uint32_t n = fmt_rd_u32(r);
+    if (r->code)
+        return r->code;
+    /* a check takes at least 16 bytes: rule, slot count, one slot, an empty who */
+    if (n == 0 || (uint64_t)n * 16 > r->left)
+        return FR_CORRUPT(r->e, "CHECKS: %u checks cannot fit %zu bytes", n, r->left);
+    h->checks = fmt_rd_array(r, h->alloc, n, sizeof *h->checks, 16);
+    if (!h->checks)
+        return r->code;
+    h->n_checks = n;
+    uint32_t n_slots = h->program ? h->program->n_slots : h->n_inputs;
+    const uint8_t *kinds = h->program ? h->program->slot_kind : h->feature_kinds;
+    int has_estimator = h->has_ensemble || h->linear || h->combine;
+    for (uint32_t i = 0; i < n; i++) {
+        fmt_check *k = &h->checks[i];
+        k->rule = fmt_rd_u32(r);
+        k->n_slots = fmt_rd_u32(r);
+        if (r->code)
+            return r->code;
+        if (k->n_slots == 0)
+            return FR_CORRUPT(r->e, "CHECKS: check %u checks no slot", i);
+        k->slots = fmt_rd_array(r, h->alloc, k->n_slots, sizeof *k->slots, 4);
+        for (uint32_t j = 0; k->slots && j < k->n_slots; j++)
+            k->slots[j] = fmt_rd_u32(r);
+        k->who = fmt_rd_str(r, h->alloc);
+        int rc = r->code ? r->code : fmt_check_validate(k, i, n_slots, kinds, has_estimator, r->e);
+        if (rc)
+            return rc;
+    }
+    return fmt_rd_end(r);
 }
 
 void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b)

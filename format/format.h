@@ -14,15 +14,14 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "bytes.h"
 #include "endian.h"
 #include "err.h"
+#include "layout.h"
 
 #define FMT_MAJOR 1
 #define FMT_MINOR 2
 #define FMT_PAGE 4096u
-#define FMT_SUPERBLOCK_SIZE 128u
-#define FMT_SECTION_ENTRY 32u
-#define FMT_FOOTER_SIZE 32u
 #define FMT_MAX_SECTIONS 256u
 #define FMT_MIN_BLOCK_SHIFT 12u
 #define FMT_MAX_BLOCK_SHIFT 20u
@@ -94,8 +93,6 @@ typedef struct fmt_chunk {
     uint64_t offset;      /* file offset of its first block (derived) */
     uint64_t stored_size; /* Σ stored_size of its blocks (derived) */
 } fmt_chunk;
-
-#define FMT_TREE_RECORD 40u
 
 typedef struct fmt_tree {
     uint64_t top_offset;  /* start of the top part in the top chunk */
@@ -297,19 +294,6 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
 int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e);
 
-/* A growable byte buffer for section bodies. */
-typedef struct fmt_buf {
-    uint8_t *p;
-    size_t len, cap;
-    const fr_allocator *a;
-    int oom;               /* an append failed: the buffer is incomplete */
-} fmt_buf;
-int fmt_put(fmt_buf *b, const void *src, size_t n);
-void fmt_put_u32(fmt_buf *b, uint32_t v);
-void fmt_put_u64(fmt_buf *b, uint64_t v);
-void fmt_put_f64(fmt_buf *b, double v);
-void fmt_put_str(fmt_buf *b, const char *s);
-
 void fmt_program_write(const fmt_program *p, fmt_buf *b);
 void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
 void fmt_combine_write(const fmt_combine *c, fmt_buf *b);
@@ -386,9 +370,6 @@ typedef struct fmt_header {
     const fr_allocator *alloc;
 } fmt_header;
 
-/* Whether s[0, n) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-int fmt_utf8_valid(const uint8_t *s, size_t n);
-
 /* Reads the superblock (the first FMT_SUPERBLOCK_SIZE bytes) far enough to learn how many bytes
  * the header region has, checking magic and major version. */
 int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, fr_err *e);
@@ -402,15 +383,16 @@ void fmt_header_free(fmt_header *h);
 /* Block b's entry (b < n_blocks; the header buffer must still be alive). */
 static inline fmt_block fmt_block_at(const fmt_header *h, uint32_t b)
 {
-    const uint8_t *p = h->block_table + (size_t)b * 32;
-    return (fmt_block){.offset = fr_rd64(p), .stored_size = fr_rd32(p + 8),
-                       .raw_size = fr_rd32(p + 12), .codec = p[16],
-                       .checksum = fr_rdbe64(p + 24)};
+    const uint8_t *p = h->block_table + (size_t)b * FMT_BLOCK_ENTRY;
+    return (fmt_block){.offset = fr_rd64(p + FMT_BE_OFFSET),
+                       .stored_size = fr_rd32(p + FMT_BE_STORED_SIZE),
+                       .raw_size = fr_rd32(p + FMT_BE_RAW_SIZE), .codec = p[FMT_BE_CODEC],
+                       .checksum = fr_rdbe64(p + FMT_BE_CHECKSUM)};
 }
 
 static inline uint32_t fmt_block_raw_size(const fmt_header *h, uint32_t b)
 {
-    return fr_rd32(h->block_table + (size_t)b * 32 + 12);
+    return fr_rd32(h->block_table + (size_t)b * FMT_BLOCK_ENTRY + FMT_BE_RAW_SIZE);
 }
 
 /* Chunk-relative position of a block: the block index holding byte off of chunk c. */

@@ -1,5 +1,5 @@
 /*
- * program.c — the PROGRAM and LINEAR sections (FORMAT.md): building a program op by op (the
+ * program.c — the PROGRAM section (FORMAT.md): building a program op by op (the
  * importer does), validating it, and turning it into bytes and back.
  *
  * One validator serves the builder and the parser, so a program that can be written can be read
@@ -48,15 +48,6 @@ void fmt_program_free(const fr_allocator *a, fmt_program *p)
     fr_free(a, p->output_names);
     fr_free(a, p->slot_kind);
     fr_free(a, p);
-}
-
-void fmt_linear_free(const fr_allocator *a, fmt_linear *l)
-{
-    if (!l)
-        return;
-    fr_free(a, l->coef);
-    fr_free(a, l->intercept);
-    fr_free(a, l);
 }
 
 /* ---- validation ----------------------------------------------------------------------------- */
@@ -326,36 +317,6 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
 
 /* ---- bytes ---------------------------------------------------------------------------------- */
 
-int fmt_put(fmt_buf *b, const void *src, size_t n)
-{
-    if (b->oom)
-        return FR_ENOMEM;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *q = fr_realloc(b->a, b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return FR_ENOMEM;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, src, n);
-    b->len += n;
-    return 0;
-}
-void fmt_put_u32(fmt_buf *b, uint32_t v) { uint8_t t[4]; fr_wr32(t, v); fmt_put(b, t, 4); }
-void fmt_put_u64(fmt_buf *b, uint64_t v) { uint8_t t[8]; fr_wr64(t, v); fmt_put(b, t, 8); }
-void fmt_put_f64(fmt_buf *b, double v) { uint8_t t[8]; fr_wrf64(t, v); fmt_put(b, t, 8); }
-void fmt_put_str(fmt_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    fmt_put_u32(b, (uint32_t)n);
-    fmt_put(b, s, n);
-}
-
 void fmt_program_write(const fmt_program *p, fmt_buf *b)
 {
     fmt_put_u32(b, p->n_inputs);
@@ -431,91 +392,19 @@ void fmt_program_write(const fmt_program *p, fmt_buf *b)
         fmt_put_str(b, p->output_names[i]);
 }
 
-void fmt_linear_write(const fmt_linear *l, fmt_buf *b)
-{
-    fmt_put_u32(b, l->task);
-    fmt_put_u32(b, l->rule);
-    fmt_put_u32(b, l->n_features);
-    fmt_put_u32(b, l->n_rows);
-    for (uint64_t i = 0; i < (uint64_t)l->n_rows * l->n_features; i++)
-        fmt_put_f64(b, l->coef[i]);
-    for (uint32_t r = 0; r < l->n_rows; r++)
-        fmt_put_f64(b, l->intercept[r]);
-}
-
-/* A bounded reader over a section body. */
-typedef struct rd {
-    const uint8_t *p;
-    size_t left;
-    int bad;
-} rd;
-
-static uint32_t rd_u32(rd *r)
-{
-    if (r->left < 4) {
-        r->bad = 1;
-        return 0;
-    }
-    uint32_t v = fr_rd32(r->p);
-    r->p += 4;
-    r->left -= 4;
-    return v;
-}
-static double rd_f64(rd *r)
-{
-    if (r->left < 8) {
-        r->bad = 1;
-        return 0;
-    }
-    double v = fr_rdf64(r->p);
-    r->p += 8;
-    r->left -= 8;
-    return v;
-}
-static char *rd_str(rd *r, const fr_allocator *a)
-{
-    uint32_t n = rd_u32(r);
-    if (r->bad || n > r->left || memchr(r->p, 0, n) || !fmt_utf8_valid(r->p, n)) {
-        r->bad = 1;
-        return NULL;
-    }
-    char *s = fr_malloc(a, (size_t)n + 1);
-    if (!s) {
-        r->bad = 2;
-        return NULL;
-    }
-    memcpy(s, r->p, n);
-    s[n] = 0;
-    r->p += n;
-    r->left -= n;
-    return s;
-}
-/* n elements of `size` bytes each must still fit: bounds every allocation by the bytes left. */
-static void *rd_alloc(rd *r, const fr_allocator *a, uint64_t n, size_t size, size_t min_each)
-{
-    if (r->bad || n * min_each > r->left) {
-        r->bad = 1;
-        return NULL;
-    }
-    void *p = fr_calloc(a, n ? n : 1, size);
-    if (!p)
-        r->bad = 2;
-    return p;
-}
-
 int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
                       uint32_t n_inputs, const fr_allocator *a, fmt_program **out, fr_err *e)
 {
-    rd r = {body, len, 0};
+    fmt_rd r = fmt_rd_begin(body, len, "PROGRAM", e);
     fmt_program *p = fr_calloc(a, 1, sizeof *p);
     if (!p)
         return fr_fail(e, FR_ENOMEM, "out of memory");
     int rc = 0;
-    p->n_inputs = rd_u32(&r);
-    uint32_t n_slots = rd_u32(&r);
-    uint32_t n_ops = rd_u32(&r);
-    uint32_t n_outputs = rd_u32(&r);
-    if (r.bad || p->n_inputs != n_inputs || n_slots < n_inputs || n_outputs == 0 ||
+    p->n_inputs = fmt_rd_u32(&r);
+    uint32_t n_slots = fmt_rd_u32(&r);
+    uint32_t n_ops = fmt_rd_u32(&r);
+    uint32_t n_outputs = fmt_rd_u32(&r);
+    if (r.code || p->n_inputs != n_inputs || n_slots < n_inputs || n_outputs == 0 ||
         n_slots > FMT_MAX_SLOTS) {
         rc = FR_CORRUPT(e, "PROGRAM: %u inputs (FEATURES has %u), %u slots, %u outputs",
                         p->n_inputs, n_inputs, n_slots, n_outputs);
@@ -523,11 +412,12 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
     }
     /* each op takes ≥ 16 bytes and each slot costs its op at least nothing more, so bound
      * the slot table by the op count times the largest op, and the op table by the bytes */
-    p->ops = rd_alloc(&r, a, n_ops, sizeof *p->ops, 16);
+    p->ops = fmt_rd_array(&r, a, n_ops, sizeof *p->ops, 16);
     p->slot_kind = p->ops ? fr_calloc(a, n_slots ? n_slots : 1, 1) : NULL;
     if (!p->ops || !p->slot_kind) {
-        rc = r.bad == 2 || (p->ops && !p->slot_kind) ? fr_fail(e, FR_ENOMEM, "out of memory")
-                                                      : FR_CORRUPT(e, "PROGRAM: %u ops cannot fit", n_ops);
+        rc = r.code == FR_ENOMEM || (p->ops && !p->slot_kind)
+                 ? fr_fail(e, FR_ENOMEM, "out of memory")
+                 : FR_CORRUPT(e, "PROGRAM: %u ops cannot fit", n_ops);
         goto fail;
     }
     if (input_kinds)
@@ -535,77 +425,77 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
     p->n_slots = n_inputs;
     for (uint32_t i = 0; i < n_ops; i++) {
         fmt_op *op = &p->ops[i];
-        op->opcode = rd_u32(&r);
-        op->n_in = rd_u32(&r);
-        op->n_out = rd_u32(&r);
-        uint32_t reserved = rd_u32(&r);
-        if (r.bad || reserved || op->n_out > n_slots - p->n_slots) {
+        op->opcode = fmt_rd_u32(&r);
+        op->n_in = fmt_rd_u32(&r);
+        op->n_out = fmt_rd_u32(&r);
+        uint32_t reserved = fmt_rd_u32(&r);
+        if (r.code || reserved || op->n_out > n_slots - p->n_slots) {
             rc = FR_CORRUPT(e, "PROGRAM: op %u header is malformed", i);
             goto fail;
         }
         p->n_ops = i + 1; /* from here op is owned by p, even half-filled */
-        op->in = rd_alloc(&r, a, op->n_in, sizeof *op->in, 4);
+        op->in = fmt_rd_array(&r, a, op->n_in, sizeof *op->in, 4);
         for (uint32_t j = 0; op->in && j < op->n_in; j++)
-            op->in[j] = rd_u32(&r);
+            op->in[j] = fmt_rd_u32(&r);
         switch (op->opcode) {
         case FMT_OP_IMPUTE:
-            op->a = rd_alloc(&r, a, op->n_in, sizeof(double), 8);
+            op->a = fmt_rd_array(&r, a, op->n_in, sizeof(double), 8);
             for (uint32_t j = 0; op->a && j < op->n_in; j++)
-                op->a[j] = rd_f64(&r);
+                op->a[j] = fmt_rd_f64(&r);
             break;
         case FMT_OP_IMPUTE_STR:
-            op->strs = rd_alloc(&r, a, op->n_in, sizeof(char *), 4);
-            for (uint32_t j = 0; op->strs && j < op->n_in && !r.bad; j++)
-                op->strs[j] = rd_str(&r, a);
+            op->strs = fmt_rd_array(&r, a, op->n_in, sizeof(char *), 4);
+            for (uint32_t j = 0; op->strs && j < op->n_in && !r.code; j++)
+                op->strs[j] = fmt_rd_str(&r, a);
             break;
         case FMT_OP_SCALE:
-            op->mode = rd_u32(&r);
-            op->clip = rd_u32(&r);
-            op->lo = rd_f64(&r);
-            op->hi = rd_f64(&r);
-            op->a = rd_alloc(&r, a, op->n_in, sizeof(double), 16);
+            op->mode = fmt_rd_u32(&r);
+            op->clip = fmt_rd_u32(&r);
+            op->lo = fmt_rd_f64(&r);
+            op->hi = fmt_rd_f64(&r);
+            op->a = fmt_rd_array(&r, a, op->n_in, sizeof(double), 16);
             op->b = op->a ? fr_calloc(a, op->n_in ? op->n_in : 1, sizeof(double)) : NULL;
             for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
-                op->a[j] = rd_f64(&r);
+                op->a[j] = fmt_rd_f64(&r);
             for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
-                op->b[j] = rd_f64(&r);
+                op->b[j] = fmt_rd_f64(&r);
             if (op->a && !op->b)
-                r.bad = 2;
+                fmt_rd_fail(&r, FR_ENOMEM, "out of memory");
             break;
         case FMT_OP_ENCODE:
-            op->cat_kind = rd_u32(&r);
-            op->n_cat = rd_u32(&r);
-            op->unknown = rd_u32(&r);
-            op->missing_cat = rd_u32(&r);
-            op->unknown_target = rd_f64(&r);
+            op->cat_kind = fmt_rd_u32(&r);
+            op->n_cat = fmt_rd_u32(&r);
+            op->unknown = fmt_rd_u32(&r);
+            op->missing_cat = fmt_rd_u32(&r);
+            op->unknown_target = fmt_rd_f64(&r);
             if (op->cat_kind == FMT_SLOT_STR) {
-                op->strs = rd_alloc(&r, a, op->n_cat, sizeof(char *), 12);
-                for (uint32_t c = 0; op->strs && c < op->n_cat && !r.bad; c++)
-                    op->strs[c] = rd_str(&r, a);
+                op->strs = fmt_rd_array(&r, a, op->n_cat, sizeof(char *), 12);
+                for (uint32_t c = 0; op->strs && c < op->n_cat && !r.code; c++)
+                    op->strs[c] = fmt_rd_str(&r, a);
             } else {
-                op->cats = rd_alloc(&r, a, op->n_cat, sizeof(double), 16);
+                op->cats = fmt_rd_array(&r, a, op->n_cat, sizeof(double), 16);
                 for (uint32_t c = 0; op->cats && c < op->n_cat; c++)
-                    op->cats[c] = rd_f64(&r);
+                    op->cats[c] = fmt_rd_f64(&r);
             }
-            op->targets = rd_alloc(&r, a, op->n_cat, sizeof(double), 8);
+            op->targets = fmt_rd_array(&r, a, op->n_cat, sizeof(double), 8);
             for (uint32_t c = 0; op->targets && c < op->n_cat; c++)
-                op->targets[c] = rd_f64(&r);
+                op->targets[c] = fmt_rd_f64(&r);
             break;
         case FMT_OP_NORMALIZE:
-            op->norm = rd_u32(&r);
+            op->norm = fmt_rd_u32(&r);
             break;
         case FMT_OP_INDICATOR:
             break; /* no parameters */
         case FMT_OP_POLY: {
-            op->term_off = rd_alloc(&r, a, (uint64_t)op->n_out + 1, sizeof(uint32_t), 4);
+            op->term_off = fmt_rd_array(&r, a, (uint64_t)op->n_out + 1, sizeof(uint32_t), 4);
             uint64_t total = 0;
             /* terms come with their degree first; read into a growing index array */
             size_t cap = 16;
             op->term_idx = op->term_off ? fr_malloc(a, cap * sizeof(uint32_t)) : NULL;
-            for (uint32_t t = 0; op->term_idx && t < op->n_out && !r.bad; t++) {
-                uint32_t deg = rd_u32(&r);
+            for (uint32_t t = 0; op->term_idx && t < op->n_out && !r.code; t++) {
+                uint32_t deg = fmt_rd_u32(&r);
                 if (deg > 16 || (uint64_t)deg * 4 > r.left) {
-                    r.bad = 1;
+                    fmt_rd_fail(&r, FR_ECORRUPT, "PROGRAM: op %u: a term of degree %u", i, deg);
                     break;
                 }
                 if (total + deg > cap) {
@@ -613,35 +503,35 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
                         cap *= 2;
                     uint32_t *grown = fr_realloc(a, op->term_idx, cap * sizeof(uint32_t));
                     if (!grown) {
-                        r.bad = 2;
+                        fmt_rd_fail(&r, FR_ENOMEM, "out of memory");
                         break;
                     }
                     op->term_idx = grown;
                 }
                 op->term_off[t] = (uint32_t)total;
                 for (uint32_t j = 0; j < deg; j++)
-                    op->term_idx[total++] = rd_u32(&r);
+                    op->term_idx[total++] = fmt_rd_u32(&r);
             }
-            if (op->term_off && !r.bad)
+            if (op->term_off && !r.code)
                 op->term_off[op->n_out] = (uint32_t)total;
             if (op->term_off && !op->term_idx)
-                r.bad = 2;
+                fmt_rd_fail(&r, FR_ENOMEM, "out of memory");
             break;
         }
         case FMT_OP_BINS:
-            op->rule = rd_u32(&r);
-            op->n_edges = rd_u32(&r);
-            op->edges = rd_alloc(&r, a, op->n_edges, sizeof(double), 8);
+            op->rule = fmt_rd_u32(&r);
+            op->n_edges = fmt_rd_u32(&r);
+            op->edges = fmt_rd_array(&r, a, op->n_edges, sizeof(double), 8);
             for (uint32_t j = 0; op->edges && j < op->n_edges; j++)
-                op->edges[j] = rd_f64(&r);
+                op->edges[j] = fmt_rd_f64(&r);
             break;
         default:
             rc = FR_CORRUPT(e, "PROGRAM: op %u has unknown opcode %u", i, op->opcode);
             goto fail;
         }
-        if (r.bad) {
-            rc = r.bad == 2 ? fr_fail(e, FR_ENOMEM, "out of memory")
-                            : FR_CORRUPT(e, "PROGRAM: op %u is truncated or malformed", i);
+        if (r.code) {
+            rc = r.code == FR_ENOMEM ? fr_fail(e, FR_ENOMEM, "out of memory")
+                 : FR_CORRUPT(e, "PROGRAM: op %u is truncated or malformed", i);
             goto fail;
         }
         if ((rc = check_op(p, op, i, p->n_slots, e)))
@@ -655,27 +545,26 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
         goto fail;
     }
     p->n_outputs = n_outputs;
-    p->outputs = rd_alloc(&r, a, n_outputs, sizeof *p->outputs, 4);
+    p->outputs = fmt_rd_array(&r, a, n_outputs, sizeof *p->outputs, 4);
     for (uint32_t i = 0; p->outputs && i < n_outputs; i++) {
-        p->outputs[i] = rd_u32(&r);
-        if (!r.bad && (p->outputs[i] >= n_slots || p->slot_kind[p->outputs[i]] != FMT_SLOT_NUM)) {
+        p->outputs[i] = fmt_rd_u32(&r);
+        if (!r.code && (p->outputs[i] >= n_slots || p->slot_kind[p->outputs[i]] != FMT_SLOT_NUM)) {
             rc = FR_CORRUPT(e, "PROGRAM: output %u is slot %u, not a numeric slot", i,
                             p->outputs[i]);
             goto fail;
         }
     }
-    uint32_t flags = rd_u32(&r);
-    if (!r.bad && (flags & ~1u))
-        r.bad = 1;
-    if (!r.bad && (flags & 1u)) {
-        p->output_names = rd_alloc(&r, a, n_outputs, sizeof(char *), 4);
-        for (uint32_t i = 0; p->output_names && i < n_outputs && !r.bad; i++)
-            p->output_names[i] = rd_str(&r, a);
+    uint32_t flags = fmt_rd_u32(&r);
+    if (!r.code && (flags & ~1u))
+        fmt_rd_fail(&r, FR_ECORRUPT, "PROGRAM: reserved flag bits set");
+    if (!r.code && (flags & 1u)) {
+        p->output_names = fmt_rd_array(&r, a, n_outputs, sizeof(char *), 4);
+        for (uint32_t i = 0; p->output_names && i < n_outputs && !r.code; i++)
+            p->output_names[i] = fmt_rd_str(&r, a);
     }
-    if (r.bad || r.left) {
-        rc = r.bad == 2 ? fr_fail(e, FR_ENOMEM, "out of memory")
-                        : FR_CORRUPT(e, "PROGRAM: outputs are truncated or followed by %zu bytes",
-                                     r.left);
+    if (r.code || r.left) {
+        rc = r.code == FR_ENOMEM ? fr_fail(e, FR_ENOMEM, "out of memory")
+             : FR_CORRUPT(e, "PROGRAM: outputs are truncated or followed by %zu bytes", r.left);
         goto fail;
     }
     *out = p;
@@ -685,155 +574,3 @@ fail:
     return rc;
 }
 
-int fmt_linear_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_linear **out,
-                     fr_err *e)
-{
-    rd r = {body, len, 0};
-    fmt_linear *l = fr_calloc(a, 1, sizeof *l);
-    if (!l)
-        return fr_fail(e, FR_ENOMEM, "out of memory");
-    l->task = rd_u32(&r);
-    l->rule = rd_u32(&r);
-    l->n_features = rd_u32(&r);
-    l->n_rows = rd_u32(&r);
-    int rc = 0;
-    if (r.bad || (l->task != FMT_TASK_CLASSIFIER && l->task != FMT_TASK_REGRESSOR) ||
-        l->rule < FMT_LIN_IDENTITY || l->rule > FMT_LIN_DECISION ||
-        (l->task == FMT_TASK_REGRESSOR) != (l->rule == FMT_LIN_IDENTITY) ||
-        l->n_features == 0 || l->n_rows == 0 ||
-        (uint64_t)l->n_rows * l->n_features + l->n_rows != r.left / 8 || r.left % 8) {
-        rc = FR_CORRUPT(e, "LINEAR: task %u, rule %u, %u × %u coefficients in %zu bytes", l->task,
-                        l->rule, l->n_rows, l->n_features, r.left);
-        goto fail;
-    }
-    l->coef = fr_calloc(a, (size_t)l->n_rows * l->n_features, sizeof(double));
-    l->intercept = fr_calloc(a, l->n_rows, sizeof(double));
-    if (!l->coef || !l->intercept) {
-        rc = fr_fail(e, FR_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (uint64_t i = 0; i < (uint64_t)l->n_rows * l->n_features; i++)
-        l->coef[i] = rd_f64(&r);
-    for (uint32_t i = 0; i < l->n_rows; i++)
-        l->intercept[i] = rd_f64(&r);
-    *out = l;
-    return 0;
-fail:
-    fmt_linear_free(a, l);
-    return rc;
-}
-
-/* ---- COMBINE (FORMAT.md) ------------------------------------------------------------------- */
-
-uint32_t fmt_linear_classes(const fmt_linear *l)
-{
-    if (l->task != FMT_TASK_CLASSIFIER)
-        return 0;
-    /* one coefficient row decides between two classes; otherwise one row per class */
-    if (l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR)
-        return 2;
-    if (l->n_rows >= 3 && l->rule != FMT_LIN_LOGISTIC && l->rule != FMT_LIN_BINARY_SOFTMAX)
-        return l->n_rows;
-    return 0;
-}
-
-int fmt_member_has_proba(const fmt_member *m)
-{
-    if (m->kind == FMT_MEMBER_LINEAR)
-        return m->linear->task == FMT_TASK_CLASSIFIER && m->linear->rule != FMT_LIN_DECISION;
-    return m->trees.task == FMT_TASK_CLASSIFIER;
-}
-
-/* A binary classifier's decision_function: a linear member's d, a boosted member's raw score. */
-int fmt_member_has_decision(const fmt_member *m)
-{
-    if (m->kind == FMT_MEMBER_LINEAR)
-        return m->linear->task == FMT_TASK_CLASSIFIER && m->linear->n_rows == 1;
-    return m->trees.task == FMT_TASK_CLASSIFIER && m->trees.kind == FMT_ENS_BOOSTED &&
-           m->trees.n_raw == 1;
-}
-
-void fmt_agg_free(const fr_allocator *a, fmt_agg *g)
-{
-    fr_free(a, g->n_classes);
-    fr_free(a, g->init_raw);
-    g->n_classes = NULL;
-    g->init_raw = NULL;
-}
-
-void fmt_combine_free(const fr_allocator *a, fmt_combine *c)
-{
-    if (!c)
-        return;
-    for (uint32_t i = 0; c->members && i < c->n_members; i++) {
-        fr_free(a, c->members[i].slots);
-        fmt_agg_free(a, &c->members[i].trees);
-        fmt_linear_free(a, c->members[i].linear);
-    }
-    fr_free(a, c->members);
-    fr_free(a, c);
-}
-
-void fmt_combine_write(const fmt_combine *c, fmt_buf *b)
-{
-    fmt_put_u32(b, c->task);
-    fmt_put_u32(b, c->rule);
-    fmt_put_u32(b, c->n_members);
-    fmt_put_u32(b, c->n_classes);
-    fmt_put_u32(b, 0);
-    fmt_put_u32(b, 0);
-    for (uint32_t i = 0; i < c->n_members; i++) {
-        const fmt_member *m = &c->members[i];
-        fmt_put_u32(b, m->kind);
-        fmt_put_u32(b, m->score);
-        fmt_put_f64(b, m->weight);
-        fmt_put_u32(b, m->n_in);
-        fmt_put_u32(b, 0);
-        for (uint32_t j = 0; j < m->n_in; j++)
-            fmt_put_u32(b, m->slots[j]);
-        if (m->kind == FMT_MEMBER_TREES) {
-            const fmt_agg *g = &m->trees;
-            fmt_put_u32(b, g->first_tree);
-            fmt_put_u32(b, g->task);
-            fmt_put_u32(b, g->kind);
-            fmt_put_u32(b, g->n_features);
-            fmt_put_u32(b, g->n_outputs);
-            fmt_put_u32(b, g->n_trees);
-            fmt_put_u32(b, g->leaf_width);
-            fmt_put_u32(b, g->flags);
-            fmt_put_u32(b, g->link);
-            fmt_put_u32(b, g->n_raw);
-            fmt_put_u32(b, 0); /* top_chunk: the writer's is chunk 0 */
-            fmt_put_f64(b, g->learning_rate);
-            if (g->task == FMT_TASK_CLASSIFIER)
-                for (uint32_t k = 0; k < g->n_outputs; k++)
-                    fmt_put_u32(b, g->n_classes[k]);
-            for (uint32_t k = 0; k < g->n_raw; k++)
-                fmt_put_f64(b, g->init_raw[k]);
-        } else {
-            fmt_buf lb = {.a = b->a};
-            fmt_linear_write(m->linear, &lb);
-            fmt_put_u32(b, (uint32_t)lb.len);
-            if (lb.oom)
-                b->oom = 1;
-            else
-                fmt_put(b, lb.p, lb.len);
-            fr_free(lb.a, lb.p);
-        }
-    }
-}
-
-/* VotingClassifier has predict_proba only with voting='soft' (sklearn/ensemble/_voting.py,
- * available_if(_check_voting)); OneVsRestClassifier when its estimators have it
- * (sklearn/multiclass.py, _estimators_has("predict_proba")). */
-int fmt_combine_has_proba(const fmt_combine *c)
-{
-    if (c->rule == FMT_COMB_SOFT_VOTE)
-        return 1;
-    if (c->rule != FMT_COMB_OVR)
-        return 0;
-    for (uint32_t i = 0; i < c->n_members; i++)
-        if (!fmt_member_has_proba(&c->members[i]))
-            return 0;
-    return 1;
-}
