@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+/* the state on the stack needs its layout, which xxHash exposes only on request */
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include "alloc.h"
@@ -22,16 +24,16 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
     if (len < FMT_SUPERBLOCK_SIZE)
         return fr_fail(e, FR_ETRUNCATED, "file too short for a .frost superblock (%zu bytes)",
                        len);
-    if (memcmp(sb, fmt_magic, 8) != 0)
+    if (memcmp(sb + FMT_SB_MAGIC, fmt_magic, 8) != 0)
         return fr_fail(e, FR_EFORMAT, "not a .frost file (bad magic)");
-    uint16_t major = fr_rd16(sb + 8);
+    uint16_t major = fr_rd16(sb + FMT_SB_MAJOR);
     if (major > FMT_MAJOR)
         return fr_fail(e, FR_EVERSION,
                        "file format version %u.%u needs a newer frost (this one reads %u.x)",
-                       major, fr_rd16(sb + 10), FMT_MAJOR);
+                       major, fr_rd16(sb + FMT_SB_MINOR), FMT_MAJOR);
     if (major != FMT_MAJOR)
         return FR_CORRUPT(e, "superblock: major version %u is not valid", major);
-    uint64_t hs = fr_rd64(sb + 24);
+    uint64_t hs = fr_rd64(sb + FMT_SB_HEADER_SIZE);
     if (hs < FMT_PAGE || hs % FMT_PAGE != 0 || hs > (1u << 30))
         return FR_CORRUPT(e, "superblock: header_size %llu is not a page multiple in range",
                           (unsigned long long)hs);
@@ -43,18 +45,18 @@ static int check_digest(const uint8_t *buf, uint64_t hs, fr_err *e)
 {
     /* The digest field is hashed as zero: hash around it rather than copy a large header. */
     static const uint8_t zero16[16];
-    XXH3_state_t *st = XXH3_createState();
-    if (!st)
-        return fr_fail(e, FR_ENOMEM, "out of memory hashing the header");
-    XXH3_128bits_reset(st);
-    XXH3_128bits_update(st, buf, 64);
-    XXH3_128bits_update(st, zero16, 16);
-    XXH3_128bits_update(st, buf + 80, (size_t)hs - 80);
-    XXH128_hash_t h = XXH3_128bits_digest(st);
-    XXH3_freeState(st);
+    /* on the stack (xxHash documents XXH3_INITSTATE for it): hashing allocates nothing, so the
+     * caller's allocator hook sees every allocation of an open */
+    XXH3_state_t st;
+    XXH3_INITSTATE(&st);
+    XXH3_128bits_reset(&st);
+    XXH3_128bits_update(&st, buf, FMT_SB_DIGEST);
+    XXH3_128bits_update(&st, zero16, sizeof zero16);
+    XXH3_128bits_update(&st, buf + FMT_SB_DIGEST + 16, (size_t)hs - FMT_SB_DIGEST - 16);
+    XXH128_hash_t h = XXH3_128bits_digest(&st);
     XXH128_canonical_t canon;
     XXH128_canonicalFromHash(&canon, h);
-    if (memcmp(canon.digest, buf + 64, 16) != 0)
+    if (memcmp(canon.digest, buf + FMT_SB_DIGEST, 16) != 0)
         return FR_CORRUPT(e, "header digest mismatch: the header region is damaged");
     return 0;
 }
@@ -325,11 +327,11 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *p = buf + FMT_SUPERBLOCK_SIZE + (size_t)i * FMT_SECTION_ENTRY;
         section *s = &sec[i];
-        s->type = fr_rd32(p);
-        s->flags = fr_rd32(p + 4);
-        s->offset = fr_rd64(p + 8);
-        s->length = fr_rd64(p + 16);
-        if (fr_rd64(p + 24) || (s->flags & ~1u))
+        s->type = fr_rd32(p + FMT_SE_TYPE);
+        s->flags = fr_rd32(p + FMT_SE_FLAGS);
+        s->offset = fr_rd64(p + FMT_SE_OFFSET);
+        s->length = fr_rd64(p + FMT_SE_LENGTH);
+        if (fr_rd64(p + FMT_SE_RESERVED) || (s->flags & ~1u))
             return FR_CORRUPT(e, "section %u: reserved bits are not zero", i);
         if (s->offset % 8 || s->offset < table_end || s->offset > h->header_size ||
             s->length > h->header_size - s->offset)
@@ -450,18 +452,19 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
     h->header_size = hs;
     if ((rc = check_digest(buf, hs, e)))
         return rc;
-    h->major = fr_rd16(buf + 8);
-    h->minor = fr_rd16(buf + 10);
-    h->flags = fr_rd32(buf + 12);
-    h->block_shift = fr_rd32(buf + 16);
-    uint32_t count = fr_rd32(buf + 20);
-    h->data_size = fr_rd64(buf + 32);
-    h->trailer_size = fr_rd64(buf + 40);
-    h->file_size = fr_rd64(buf + 48);
-    memcpy(h->digest, buf + 64, 16);
+    h->major = fr_rd16(buf + FMT_SB_MAJOR);
+    h->minor = fr_rd16(buf + FMT_SB_MINOR);
+    h->flags = fr_rd32(buf + FMT_SB_FLAGS);
+    h->block_shift = fr_rd32(buf + FMT_SB_BLOCK_SHIFT);
+    uint32_t count = fr_rd32(buf + FMT_SB_SECTION_COUNT);
+    h->data_size = fr_rd64(buf + FMT_SB_DATA_SIZE);
+    h->trailer_size = fr_rd64(buf + FMT_SB_TRAILER_SIZE);
+    h->file_size = fr_rd64(buf + FMT_SB_FILE_SIZE);
+    memcpy(h->digest, buf + FMT_SB_DIGEST, 16);
     if (h->flags & ~1u)
         return FR_CORRUPT(e, "superblock: reserved flag bits set (0x%x)", h->flags);
-    if (fr_rd64(buf + 56) || !all_zero(buf + 80, 48))
+    if (fr_rd64(buf + FMT_SB_RESERVED) ||
+        !all_zero(buf + FMT_SB_RESERVED2, FMT_SUPERBLOCK_SIZE - FMT_SB_RESERVED2))
         return FR_CORRUPT(e, "superblock: reserved bytes are not zero");
     if (h->block_shift < FMT_MIN_BLOCK_SHIFT || h->block_shift > FMT_MAX_BLOCK_SHIFT)
         return FR_CORRUPT(e, "superblock: block_shift %u out of range", h->block_shift);
@@ -483,8 +486,10 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
                        (unsigned long long)file_size, (unsigned long long)h->file_size,
                        h->file_size > file_size ? " (truncated)" : "");
     if (footer) {
-        if (memcmp(footer, fmt_end_magic, 8) != 0 || fr_rd64(footer + 8) != h->header_size ||
-            fr_rd64(footer + 16) != h->file_size || fr_rd64(footer + 24) != 0)
+        if (memcmp(footer + FMT_FT_MAGIC, fmt_end_magic, 8) != 0 ||
+            fr_rd64(footer + FMT_FT_HEADER_SIZE) != h->header_size ||
+            fr_rd64(footer + FMT_FT_FILE_SIZE) != h->file_size ||
+            fr_rd64(footer + FMT_FT_RESERVED) != 0)
             return FR_CORRUPT(e, "footer does not match the superblock");
     }
     return parse_sections(h, buf, count, e);
