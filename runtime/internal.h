@@ -209,9 +209,15 @@ int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int prob
 int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows, int proba,
                    double *out, fr_err *e);
 
-/* numpy's pairwise sum (FORMAT.md Aggregation) of n float64 values stored little-endian at p,
- * and of a native array. */
+/* The arithmetic every scorer shares (finish.c): numpy's pairwise sum (FORMAT.md Aggregation)
+ * of n float64 values stored little-endian at p, and of a native array; the logistic function;
+ * the first largest of n values; the linear models' softmax; gradient boosting's softmax
+ * (through logsumexp; scratch holds n doubles). */
 double rt_pairwise_sum(const uint8_t *p, uint32_t n);
 double rt_pairwise(const double *v, uint32_t n);
+double rt_expit(double d);
+uint32_t rt_argmax(const double *v, uint32_t n);
+void rt_softmax(const double *d, uint32_t n, double *out);
+void rt_softmax_lse(const double *raw, uint32_t n, double *out, double *scratch);
 
 #endif

@@ -556,8 +556,6 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
 
 /* ---- linear estimators ---------------------------------------------------------------------- */
 
-static double expit(double d) { return 1.0 / (1.0 + exp(-d)); }
-
 /* LinearModel._decision_function / LinearClassifierMixin.decision_function: X @ coef.T +
  * intercept, then the rule's link (sklearn/linear_model/_base.py, _logistic.py). */
 static void linear_finish(const fmt_linear *l, int proba, double *out, double *d);
@@ -602,25 +600,17 @@ static void linear_finish(const fmt_linear *l, int proba, double *out, double *d
         return;
     }
     if (!proba) {
-        if (l->n_rows == 1) {
-            out[0] = d[0] > 0 ? 1.0 : 0.0;
-        } else {
-            uint32_t best = 0;
-            for (uint32_t r = 1; r < l->n_rows; r++)
-                if (d[r] > d[best])
-                    best = r;
-            out[0] = (double)best;
-        }
+        out[0] = l->n_rows == 1 ? (d[0] > 0 ? 1.0 : 0.0) : (double)rt_argmax(d, l->n_rows);
         return;
     }
     switch (l->rule) {
     case FMT_LIN_LOGISTIC:
-        out[1] = expit(d[0]);
+        out[1] = rt_expit(d[0]);
         out[0] = 1.0 - out[1];
         return;
     case FMT_LIN_OVR: {
         for (uint32_t r = 0; r < l->n_rows; r++)
-            out[r] = expit(d[r]);
+            out[r] = rt_expit(d[r]);
         double s = rt_pairwise(out, l->n_rows);
         for (uint32_t r = 0; r < l->n_rows; r++)
             out[r] /= s;
@@ -629,19 +619,11 @@ static void linear_finish(const fmt_linear *l, int proba, double *out, double *d
     case FMT_LIN_BINARY_SOFTMAX:
         d[1] = d[0];
         d[0] = -d[0];
-        /* fall through */
-    case FMT_LIN_SOFTMAX: {
-        uint32_t n = l->rule == FMT_LIN_SOFTMAX ? l->n_rows : 2;
-        double mx = d[0];
-        for (uint32_t r = 1; r < n; r++)
-            mx = d[r] > mx ? d[r] : mx;
-        for (uint32_t r = 0; r < n; r++)
-            out[r] = exp(d[r] - mx);
-        double s = rt_pairwise(out, n);
-        for (uint32_t r = 0; r < n; r++)
-            out[r] /= s;
+        rt_softmax(d, 2, out);
         return;
-    }
+    case FMT_LIN_SOFTMAX:
+        rt_softmax(d, l->n_rows, out);
+        return;
     default:
         return;
     }
@@ -739,11 +721,7 @@ static int combine_batch(frost_model *m, rt_ws *w, size_t nb, int proba, double 
                 memcpy(out, a, K * sizeof *out);
                 break;
             }
-            uint32_t best = 0;
-            for (uint32_t j = 1; j < K; j++)
-                if (a[j] > a[best])
-                    best = j;
-            out[0] = (double)best;
+            out[0] = (double)rt_argmax(a, K);
             break;
         }
         case FMT_COMB_MEAN:

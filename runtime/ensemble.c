@@ -1,10 +1,11 @@
 /*
- * predict.c — walks the trees and aggregates leaves exactly as scikit-learn does.
+ * ensemble.c — scores a tree ensemble: walks the trees and aggregates leaves exactly as
+ * scikit-learn does, for the whole ENSEMBLE or one COMBINE tree member.
  *
- * Two walkers share one set of rules (FORMAT.md): the checked walker verifies every node as it
- * goes and stops at the first block that is not loaded yet, so a cold prediction can load the
- * blocks of all trees level by level in one batch per level; the fast walker runs on trees whose
- * whole structure was verified once (rt_check_tree) with every block loaded, and checks nothing.
+ * Two kinds of walk share one set of rules (tree.h): the checked walk verifies every node as it
+ * goes and stops at the first block that is not loaded yet, so a cold prediction of a few rows
+ * loads the blocks of all trees level by level, one batch per level; the fast walkers run on
+ * trees whose whole structure the loader verified, with every block loaded, and check nothing.
  *
  * Exactness: inputs are cast to float32 and compared with the stored float32 thresholds (the
  * largest float32 not above sklearn's float64 threshold, which decides identically); per-tree
@@ -17,7 +18,7 @@
 
 #include "alloc.h"
 #include "endian.h"
-#include "internal.h"
+#include "tree.h"
 
 /* Rows handled together by the fast path: tree-major within a batch keeps a tree's nodes in
  * cache while a thousand rows walk it (accumulators for the batch live on the stack). */
@@ -32,228 +33,6 @@
 /* Up to this many rows, a cold model is loaded lazily (only the blocks those rows touch). */
 #define RT_LAZY_ROWS 16
 
-/* numpy's pairwise summation (numpy/core/src/umath/loops_utils.h.src, pairwise_sum with
- * PW_BLOCKSIZE 128): below 8 values a plain loop from 0; up to 128, eight interleaved partial
- * sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)) and the remainder added in order; above,
- * the two halves (the first rounded down to a multiple of 8) summed recursively. np.sum over a
- * row reduces this way, so normalizing a leaf or a softmax reproduces scikit-learn's bits. The
- * recursion is log2(n / 128) deep. GET reads value i. */
-#define PAIRWISE_BODY(GET)                                                                       \
-    if (n < 8) {                                                                                 \
-        double s = 0.0;                                                                          \
-        for (uint32_t i = 0; i < n; i++)                                                         \
-            s += GET(i);                                                                         \
-        return s;                                                                                \
-    }                                                                                            \
-    if (n <= 128) {                                                                              \
-        double r[8];                                                                             \
-        for (int j = 0; j < 8; j++)                                                              \
-            r[j] = GET(j);                                                                       \
-        uint32_t i = 8;                                                                          \
-        for (; i < n - n % 8; i += 8)                                                            \
-            for (int j = 0; j < 8; j++)                                                          \
-                r[j] += GET(i + j);                                                              \
-        double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));           \
-        for (; i < n; i++)                                                                       \
-            s += GET(i);                                                                         \
-        return s;                                                                                \
-    }
-
-double rt_pairwise_sum(const uint8_t *p, uint32_t n)
-{
-#define GET_LE(i) fr_rdf64(p + 8 * (size_t)(i))
-    PAIRWISE_BODY(GET_LE)
-#undef GET_LE
-    uint32_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return rt_pairwise_sum(p, n2) + rt_pairwise_sum(p + 8 * (size_t)n2, n - n2);
-}
-
-double rt_pairwise(const double *v, uint32_t n)
-{
-#define GET_NATIVE(i) v[i]
-    PAIRWISE_BODY(GET_NATIVE)
-#undef GET_NATIVE
-    uint32_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return rt_pairwise(v, n2) + rt_pairwise(v + n2, n - n2);
-}
-
-/* ---- walking ------------------------------------------------------------------------------ */
-
-enum { WALK_LEAF = 0, WALK_NEED = 1, WALK_MOVED = 2 };
-
-/* The block a walk is in: nine levels of a tree share one, so the walker looks a block up
- * (state, size, memory — three scattered tables) once per block it enters, not once per node. */
-typedef struct block_cache {
-    uint32_t block; /* UINT32_MAX: none yet */
-    uint32_t raw_size;
-    const uint8_t *mem;
-} block_cache;
-
-/* Finds the item ref names in tree t, enforcing FORMAT.md's placement rules. Returns 0 with *p
- * set, WALK_NEED with *block set when its block is not loaded, or a negative error. */
-/* Where byte off of tree T's space lies: its chunk and the offset in it (the top part in the
- * top chunk, the rest in the body chunk). */
-static inline void tree_pos(const fmt_header *h, const fmt_tree *T, uint32_t off, uint32_t *c,
-                            uint64_t *coff)
-{
-    if (off < T->top_size) {
-        *c = h->top_chunk;
-        *coff = T->top_offset + off;
-    } else {
-        *c = T->body_chunk;
-        *coff = T->body_offset + (off - T->top_size);
-    }
-}
-
-static int locate(const frost_model *m, uint32_t t, uint32_t ref, const uint8_t **p,
-                  uint32_t *block, block_cache *bc, fr_err *e)
-{
-    const fmt_header *h = &m->h;
-    const fmt_tree *T = &h->trees[t];
-    uint64_t body_size = T->body_size;
-    uint32_t kind = fmt_ref_kind(ref), off = fmt_ref_offset(ref);
-    if (kind > FMT_REF_LEAF)
-        return FR_CORRUPT(e, "tree %u: ref 0x%x has a reserved kind", t, ref);
-    uint32_t size = kind == FMT_REF_LEAF ? 8 * T->leaf_width : FMT_NODE_SIZE;
-    if ((uint64_t)off + size > T->top_size + body_size)
-        return FR_CORRUPT(e, "tree %u: ref 0x%x points past the tree", t, ref);
-    if (off < T->top_size && (uint64_t)off + size > T->top_size)
-        return FR_CORRUPT(e, "tree %u: item at %u straddles the top part's end", t, off);
-    uint32_t c;
-    uint64_t coff;
-    tree_pos(h, T, off, &c, &coff);
-    uint32_t b = fmt_chunk_block_of(h, c, coff);
-    if (b != bc->block) {
-        if (!rt_block_ready(m, b)) {
-            *block = b;
-            return WALK_NEED;
-        }
-        bc->block = b;
-        bc->raw_size = fmt_block_raw_size(h, b);
-        bc->mem = m->block_mem[b];
-    }
-    if ((coff & (h->block_size - 1)) + size > bc->raw_size)
-        return FR_CORRUPT(e, "tree %u: item at %u straddles a block boundary", t, off);
-    *p = bc->mem + (coff & (h->block_size - 1));
-    return 0;
-}
-
-/* Checks a split node's fields; returns its children. */
-static int check_split(const fmt_header *h, uint32_t t, uint32_t off, const uint8_t *p,
-                       uint32_t *l, uint32_t *r, fr_err *e)
-{
-    uint32_t word = fr_rd32(p + 4);
-    if ((word & FMT_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= h->trees[t].n_features)
-        return FR_CORRUPT(e, "tree %u: node at %u has feature word 0x%x", t, off, word);
-    *l = fr_rd32(p + 8);
-    *r = fr_rd32(p + 12);
-    if (fmt_ref_offset(*l) <= off || fmt_ref_offset(*r) <= off)
-        return FR_CORRUPT(e, "tree %u: node at %u has a child that does not follow it", t, off);
-    return 0;
-}
-
-/* The branch rule every walker follows (FORMAT.md): 1 when split p, whose feature word is word,
- * sends the float32 input xv left — at or below the threshold, or missing with the NaN-left
- * flag. A walker may pass nan_left = 0 for a tree that has no such flag (NaN then goes right, as
- * `NaN <= threshold` is false); the child is at p + 12 - 4 × the result. */
-static inline uint32_t goes_left(const uint8_t *p, uint32_t word, float xv, int nan_left)
-{
-    uint32_t left = (uint32_t)(xv <= fr_rdf32(p));
-    if (nan_left)
-        left |= (uint32_t)(isnan(xv) != 0) & (word >> 31);
-    return left;
-}
-
-/* Asks the cache for the node ref names when it lies in the block the walk is in (the common
- * case: nine levels share a block), so that it is on its way while other walks take a step. */
-static inline void prefetch_item(const fmt_header *h, const fmt_tree *T, uint32_t ref,
-                                 const block_cache *bc)
-{
-    uint32_t off = fmt_ref_offset(ref);
-    if (off >= T->top_size && T->body_chunk == FMT_NONE)
-        return; /* past a tree without a body: locate will say so */
-    uint32_t c;
-    uint64_t coff;
-    tree_pos(h, T, off, &c, &coff);
-    if (fmt_chunk_block_of(h, c, coff) == bc->block)
-        __builtin_prefetch(bc->mem + (coff & (h->block_size - 1)));
-}
-
-/* One step of a checked walk of tree t for row x: WALK_MOVED with *ref advanced, WALK_LEAF with
- * *leaf set, WALK_NEED with *need set to the block to load, or a negative error for a rule the
- * tree breaks. */
-static int step_checked(const frost_model *m, uint32_t t, const double *x, uint32_t *ref,
-                        const uint8_t **leaf, uint32_t *need, block_cache *bc, fr_err *e)
-{
-    uint32_t r = *ref;
-    const uint8_t *p;
-    int rc = locate(m, t, r, &p, need, bc, e);
-    if (rc)
-        return rc;
-    if (fmt_ref_kind(r) == FMT_REF_LEAF) {
-        *leaf = p;
-        return WALK_LEAF;
-    }
-    uint32_t l, rr;
-    if ((rc = check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e)))
-        return rc;
-    uint32_t word = fr_rd32(p + 4);
-    *ref = goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1) ? l : rr;
-    prefetch_item(&m->h, &m->h.trees[t], *ref, bc);
-    return WALK_MOVED;
-}
-
-int rt_check_tree(const frost_model *m, uint32_t t, uint8_t *verdict, fr_err *e)
-{
-    int nan_left = 0;
-    const fmt_tree *T = &m->h.trees[t];
-    uint64_t limit = (uint64_t)T->n_splits + T->n_leaves;
-    size_t cap = 64, top = 0;
-    uint32_t *stack = malloc(cap * sizeof *stack);
-    if (!stack)
-        return fr_fail(e, FROST_ENOMEM, "out of memory checking tree %u", t);
-    uint64_t splits = 0, leaves = 0;
-    int rc = 0;
-    block_cache bc = {.block = UINT32_MAX};
-    stack[top++] = T->root;
-    while (top && !rc) {
-        uint32_t r = stack[--top], need = 0, l, rr;
-        const uint8_t *p;
-        /* bounded by the record's counts, so a file whose refs form a DAG cannot blow up */
-        if (splits + leaves >= limit) {
-            rc = FR_CORRUPT(e, "tree %u: more nodes reachable than its record says (%llu)", t,
-                            (unsigned long long)limit);
-        } else if ((rc = locate(m, t, r, &p, &need, &bc, e)) == WALK_NEED) {
-            rc = fr_fail(e, FROST_EINVAL, "tree %u: block %u is not loaded", t, need);
-        } else if (rc == 0 && fmt_ref_kind(r) == FMT_REF_LEAF) {
-            leaves++;
-        } else if (rc == 0 && !(rc = check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e))) {
-            splits++;
-            nan_left |= (fr_rd32(p + 4) & FMT_NAN_LEFT) != 0;
-            if (top + 2 > cap) {
-                uint32_t *grown = realloc(stack, cap * 2 * sizeof *stack);
-                if (!grown) {
-                    rc = fr_fail(e, FROST_ENOMEM, "out of memory checking tree %u", t);
-                    break;
-                }
-                stack = grown;
-                cap *= 2;
-            }
-            stack[top++] = rr;
-            stack[top++] = l;
-        }
-    }
-    free(stack);
-    if (!rc && (splits != T->n_splits || leaves != T->n_leaves))
-        rc = FR_CORRUPT(e, "tree %u: %llu splits and %llu leaves reachable, record says %u and %u",
-                        t, (unsigned long long)splits, (unsigned long long)leaves, T->n_splits,
-                        T->n_leaves);
-    *verdict = rc ? 0 : (uint8_t)(RT_TREE_CHECKED | (nan_left ? RT_TREE_NAN_LEFT : 0));
-    return rc;
-}
-
 /* The fast walker: the tree was checked whole, every block is loaded. */
 static inline const uint8_t *walk_fast(const uint8_t *top, const uint8_t *body, uint32_t top_size,
                                        uint32_t r, const double *x)
@@ -261,7 +40,7 @@ static inline const uint8_t *walk_fast(const uint8_t *top, const uint8_t *body, 
     while (!(r & FMT_REF_LEAF)) {
         const uint8_t *p = r < top_size ? top + r : body + (r - top_size);
         uint32_t word = fr_rd32(p + 4);
-        r = fr_rd32(p + 12 - 4 * goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
+        r = fr_rd32(p + 12 - 4 * rt_goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
     }
     uint32_t off = fmt_ref_offset(r);
     return off < top_size ? top + off : body + (off - top_size);
@@ -312,7 +91,7 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
             }
             const uint8_t *p = rr < top_size ? top + rr : body_base + rr;
             uint32_t word = fr_rd32(p + 4);
-            r[g] = fr_rd32(p + 12 - 4 * goes_left(p, word, x[g][word & FMT_FEATURE_MASK],
+            r[g] = fr_rd32(p + 12 - 4 * rt_goes_left(p, word, x[g][word & FMT_FEATURE_MASK],
                                                   nan_left));
             g++;
         }
@@ -347,7 +126,7 @@ static inline void walk_trees(const fmt_header *h, uint8_t *const *flat, uint32_
             p = leaf ? parked_node : p;
             uint32_t word = fr_rd32(p + 4);
             uint32_t next =
-                fr_rd32(p + 12 - 4 * goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
+                fr_rd32(p + 12 - 4 * rt_goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
             r[g] = leaf ? rr : next;
             open |= leaf ^ 1u;
         }
@@ -409,15 +188,6 @@ static void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
     }
 }
 
-static uint32_t argmax(const double *v, uint32_t n)
-{
-    uint32_t best = 0;
-    for (uint32_t j = 1; j < n; j++)
-        if (v[j] > v[best])
-            best = j;
-    return best;
-}
-
 /* Turns one row's accumulator into the caller's output (proba or predict). scratch has
  * width doubles. */
 static void finish_row(const agg *g, double *acc, int proba, double *out, double *scratch)
@@ -438,7 +208,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
         }
         uint32_t base = 0;
         for (uint32_t k = 0; k < h->n_outputs; k++) {
-            out[k] = (double)argmax(acc + base, h->n_classes[k]);
+            out[k] = (double)rt_argmax(acc + base, h->n_classes[k]);
             base += h->n_classes[k];
         }
         return;
@@ -448,7 +218,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
         return;
     }
     if (h->link == FROST_LINK_LOGISTIC) {
-        double p1 = 1.0 / (1.0 + exp(-acc[0]));
+        double p1 = rt_expit(acc[0]);
         double p0 = 1.0 - p1;
         if (proba) {
             out[0] = p0;
@@ -460,19 +230,11 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
         }
         return;
     }
-    /* softmax, as scipy.special.logsumexp and sklearn's multinomial deviance compute it */
     if (!proba) {
-        out[0] = (double)argmax(acc, g->width);
+        out[0] = (double)rt_argmax(acc, g->width);
         return;
     }
-    double mx = acc[argmax(acc, g->width)];
-    if (!isfinite(mx))
-        mx = 0.0;
-    for (uint32_t j = 0; j < g->width; j++)
-        scratch[j] = exp(acc[j] - mx);
-    double lse = log(rt_pairwise(scratch, g->width)) + mx;
-    for (uint32_t j = 0; j < g->width; j++)
-        out[j] = exp(acc[j] - lse);
+    rt_softmax_lse(acc, g->width, out, scratch);
 }
 
 /* ---- the two paths ------------------------------------------------------------------------- */
@@ -632,7 +394,7 @@ typedef struct lane {
     size_t i;   /* its (row, tree) slot: row * n_trees + tree */
     uint32_t t;
     const double *x;
-    block_cache bc;
+    rt_block_cache bc;
 } lane;
 
 /* Steps the walks of lanes L[0..n) in turn until each reaches its leaf or a block that is not
@@ -644,15 +406,15 @@ static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
     while (n > 0) {
         for (int k = 0; k < n;) {
             lane *ln = &L[k];
-            int w = step_checked(m, ln->t, ln->x, &cursor[ln->i], &leaves[ln->i], &need[*n_need],
+            int w = rt_walk_step(m, ln->t, ln->x, &cursor[ln->i], &leaves[ln->i], &need[*n_need],
                                  &ln->bc, e);
             if (w < 0)
                 return w;
-            if (w == WALK_MOVED) {
+            if (w == RT_WALK_MOVED) {
                 k++;
                 continue;
             }
-            if (w == WALK_NEED)
+            if (w == RT_WALK_NEED)
                 (*n_need)++;
             L[k] = L[--n]; /* done for this pass: its slot goes to the last live lane */
         }
