@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "endian.h"
 #include "tree.h"
+#include "workspace.h"
 
 /* Rows handled together by the fast path: tree-major within a batch keeps a tree's nodes in
  * cache while a thousand rows walk it (accumulators for the batch live on the stack). */
@@ -188,21 +189,21 @@ static void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
     }
 }
 
-/* Turns one row's accumulator into the caller's output (proba or predict). scratch has
+/* Turns one row's accumulator into what the call computes. scratch has
  * width doubles. */
-static void finish_row(const agg *g, double *acc, int proba, double *out, double *scratch)
+static void finish_row(const agg *g, double *acc, rt_what what, double *out, double *scratch)
 {
     const fmt_agg *h = g->a;
-    if (proba == RT_DECISION) { /* decision_function: the raw scores (BOOSTED) */
+    if (what == RT_DECISION) { /* decision_function: the raw scores (BOOSTED) */
         memcpy(out, acc, g->width * sizeof *out);
         return;
     }
     if (h->kind == FROST_ENSEMBLE_MEAN) {
-        int raw_argmax = !proba && (h->flags & FMT_ENS_RAW_ARGMAX);
+        int raw_argmax = what == RT_PREDICT && (h->flags & FMT_ENS_RAW_ARGMAX);
         if (!raw_argmax)
             for (uint32_t j = 0; j < g->width; j++)
                 acc[j] /= (double)h->n_trees;
-        if (proba || h->task == FROST_TASK_REGRESSOR) {
+        if (what == RT_PROBA || h->task == FROST_TASK_REGRESSOR) {
             memcpy(out, acc, g->width * sizeof *out);
             return;
         }
@@ -220,7 +221,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
     if (h->link == FROST_LINK_LOGISTIC) {
         double p1 = rt_expit(acc[0]);
         double p0 = 1.0 - p1;
-        if (proba) {
+        if (what == RT_PROBA) {
             out[0] = p0;
             out[1] = p1;
         } else if (h->flags & FMT_ENS_SIGN_DECISION) {
@@ -230,7 +231,7 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
         }
         return;
     }
-    if (!proba) {
+    if (what == RT_PREDICT) {
         out[0] = (double)rt_argmax(acc, g->width);
         return;
     }
@@ -239,18 +240,17 @@ static void finish_row(const agg *g, double *acc, int proba, double *out, double
 
 /* ---- the two paths ------------------------------------------------------------------------- */
 
-/* One call's batch buffers, pooled per model (rt_ensemble_free) so a warm call allocates
- * nothing. */
-struct rt_ens_ws {
-    rt_ens_ws *next;
+/* One call's batch buffers, pooled per model (workspace.h) so a warm call allocates nothing. */
+typedef struct ens_ws {
+    rt_pooled link;
     size_t rows;   /* batch rows the buffers hold */
     size_t xf_cap, acc_cap;
     float *xf;     /* rows × the estimator's features */
     double *acc;   /* rows × width, then width of scratch */
     const uint8_t **leaves;
-};
+} ens_ws;
 
-static void ens_ws_free(const fr_allocator *a, rt_ens_ws *w)
+static void ens_ws_free(const fr_allocator *a, ens_ws *w)
 {
     if (!w)
         return;
@@ -262,24 +262,18 @@ static void ens_ws_free(const fr_allocator *a, rt_ens_ws *w)
 
 void rt_ensemble_free(frost_model *m)
 {
-    while (m->ens_free) {
-        rt_ens_ws *w = m->ens_free;
-        m->ens_free = w->next;
+    ens_ws *w;
+    while ((w = rt_pool_take(m, &m->ens_free)))
         ens_ws_free(m->alloc, w);
-    }
 }
 
 /* Buffers for batches of `rows` rows: a pooled set, replaced by a larger one when it is too
  * small (so the pool never holds more sets than calls ever ran at once, and warm calls of the
  * same size allocate nothing). */
-static rt_ens_ws *ens_ws_acquire(frost_model *m, size_t rows, uint32_t nf, uint32_t width)
+static ens_ws *ens_ws_acquire(frost_model *m, size_t rows, uint32_t nf, uint32_t width)
 {
     size_t xf_cap = rows * nf, acc_cap = (rows + 1) * width;
-    pthread_mutex_lock(&m->ws_lock);
-    rt_ens_ws *w = m->ens_free;
-    if (w)
-        m->ens_free = w->next;
-    pthread_mutex_unlock(&m->ws_lock);
+    ens_ws *w = rt_pool_take(m, &m->ens_free);
     if (w && w->rows >= rows && w->xf_cap >= xf_cap && w->acc_cap >= acc_cap)
         return w;
     ens_ws_free(m->alloc, w);
@@ -299,17 +293,9 @@ static rt_ens_ws *ens_ws_acquire(frost_model *m, size_t rows, uint32_t nf, uint3
     return w;
 }
 
-static void ens_ws_release(frost_model *m, rt_ens_ws *w)
-{
-    pthread_mutex_lock(&m->ws_lock);
-    w->next = m->ens_free;
-    m->ens_free = w;
-    pthread_mutex_unlock(&m->ws_lock);
-}
-
 /* Fewer rows than RT_GROUP: each row walks the trees RT_GROUP at a time (leaves still added in
  * tree order). */
-static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_rows, int proba,
+static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_rows, rt_what what,
                        double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
@@ -338,7 +324,7 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
                 T->body_chunk == FMT_NONE ? NULL : m->chunk_flat[T->body_chunk] + T->body_offset;
             acc_leaf(g, t, walk_fast(top, body, T->top_size, T->root, x), acc);
         }
-        finish_row(g, acc, proba, out + r * out_w, acc + g->width);
+        finish_row(g, acc, what, out + r * out_w, acc + g->width);
     }
     if (acc != stack_acc)
         fr_free(m->alloc, acc);
@@ -346,20 +332,20 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
 }
 
 /* Every tree checked and every block loaded: batches of rows, tree by tree (walk_pool). */
-static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_rows, int proba,
+static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_rows, rt_what what,
                         double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
     const uint32_t t0 = g->a->first_tree, t_end = t0 + g->a->n_trees, nf = g->a->n_features;
     if (n_rows < RT_GROUP)
-        return predict_few(m, g, X, n_rows, proba, out, out_w, e);
+        return predict_few(m, g, X, n_rows, what, out, out_w, e);
     size_t row_bytes = (size_t)nf * sizeof(float) + (size_t)g->width * sizeof(double) +
                        sizeof(const uint8_t *);
     size_t rows = RT_BATCH_BYTES / row_bytes;
     rows = rows < RT_GROUP ? RT_GROUP : rows > RT_BATCH_ROWS ? RT_BATCH_ROWS : rows;
     if (rows > n_rows)
         rows = n_rows;
-    rt_ens_ws *w = ens_ws_acquire(m, rows, nf, g->width);
+    ens_ws *w = ens_ws_acquire(m, rows, nf, g->width);
     if (!w)
         return fr_fail(e, FROST_ENOMEM, "out of memory for a batch of %zu rows", rows);
     double *acc = w->acc, *scratch = w->acc + rows * g->width;
@@ -383,9 +369,9 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
                 acc_leaf(g, t, w->leaves[r], acc + r * g->width);
         }
         for (size_t r = 0; r < nr; r++)
-            finish_row(g, acc + r * g->width, proba, out + (r0 + r) * out_w, scratch);
+            finish_row(g, acc + r * g->width, what, out + (r0 + r) * out_w, scratch);
     }
-    ens_ws_release(m, w);
+    rt_pool_give(m, &m->ens_free, w);
     return 0;
 }
 
@@ -424,7 +410,7 @@ static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
 
 /* Few rows on a cold model: walk every (row, tree) as far as loaded blocks allow, load all the
  * blocks the walks stopped at in one batch, and repeat — one batch per level of blocks. */
-static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_rows, int proba,
+static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_rows, rt_what what,
                         double *out, uint32_t out_w, fr_err *e)
 {
     const fmt_header *h = &m->h;
@@ -470,7 +456,7 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
         acc_init(g, acc);
         for (uint32_t t = 0; t < nt; t++)
             acc_leaf(g, t0 + t, leaves[r * nt + t], acc);
-        finish_row(g, acc, proba, out + r * out_w, acc + g->width);
+        finish_row(g, acc, what, out + r * out_w, acc + g->width);
     }
 free_bufs:
     fr_free(m->alloc, cursor);
@@ -480,7 +466,7 @@ free_bufs:
     return rc;
 }
 
-int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows, int proba,
+int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows, rt_what what,
                    double *out, fr_err *ep)
 {
     if (a->n_trees == 0)
@@ -489,18 +475,18 @@ int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_r
         return fr_fail(ep, FROST_ELIMIT, "%zu rows is too many", n_rows);
     agg g = {.h = &m->h, .a = a};
     g.width = a->kind == FROST_ENSEMBLE_BOOSTED ? a->n_raw : a->leaf_width;
-    int raw_argmax = !proba && (a->flags & FMT_ENS_RAW_ARGMAX);
+    int raw_argmax = what == RT_PREDICT && (a->flags & FMT_ENS_RAW_ARGMAX);
     g.normalize = (a->flags & FMT_ENS_NORMALIZE_LEAVES) && !raw_argmax;
-    uint32_t out_w = proba == RT_DECISION ? g.width
-                     : proba ? a->n_classes_total
+    uint32_t out_w = what == RT_DECISION ? g.width
+                     : what == RT_PROBA ? a->n_classes_total
                      : (a->kind == FROST_ENSEMBLE_BOOSTED ? 1 : a->n_outputs);
     if (!atomic_load_explicit(&m->all_ready, memory_order_acquire) && n_rows <= RT_LAZY_ROWS)
-        return predict_lazy(m, &g, X, n_rows, proba, out, out_w, ep);
+        return predict_lazy(m, &g, X, n_rows, what, out, out_w, ep);
     int rc = rt_load_everything(m, ep);
-    return rc ? rc : predict_fast(m, &g, X, n_rows, proba, out, out_w, ep);
+    return rc ? rc : predict_fast(m, &g, X, n_rows, what, out, out_w, ep);
 }
 
-int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
+int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, rt_what what, double *out,
                         fr_err *ep)
 {
     const fmt_header *h = &m->h;
@@ -510,34 +496,5 @@ int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int prob
                  .flags = h->ens_flags, .link = h->link, .n_raw = h->n_raw,
                  .learning_rate = h->learning_rate, .n_classes = h->n_classes,
                  .n_classes_total = h->n_classes_total, .init_raw = h->init_raw};
-    return rt_agg_predict(m, &a, X, n_rows, proba, out, ep);
-}
-
-static int predict_common(frost_model *m, const double *X, size_t n_rows, double *out, int proba)
-{
-    fr_err e = {0};
-    if (!m || (!X && n_rows) || (!out && n_rows))
-        return m ? rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "NULL argument"), &e))
-                 : FROST_EINVAL;
-    const fmt_header *h = &m->h;
-    if (proba && h->task != FROST_TASK_CLASSIFIER)
-        return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "predict_proba needs a classifier"),
-                                &e));
-    if (n_rows == 0)
-        return 0;
-    int rc = h->program || !h->has_ensemble || h->combine
-                 ? rt_predict_matrix(m, X, n_rows, proba, out, &e)
-                 : rt_check_matrix(m, X, n_rows, &e) ? e.code
-                 : rt_ensemble_predict(m, X, n_rows, proba, out, &e);
-    return rc ? rt_set_error(m, &e) : 0;
-}
-
-FROST_API int frost_predict(frost_model *m, const double *X, size_t n_rows, double *out)
-{
-    return predict_common(m, X, n_rows, out, 0);
-}
-
-FROST_API int frost_predict_proba(frost_model *m, const double *X, size_t n_rows, double *out)
-{
-    return predict_common(m, X, n_rows, out, 1);
+    return rt_agg_predict(m, &a, X, n_rows, what, out, ep);
 }

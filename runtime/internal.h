@@ -76,9 +76,8 @@ void rt_io_close(rt_io *io);
 
 enum { RT_BLOCK_IDLE = 0, RT_BLOCK_LOADING = 1, RT_BLOCK_READY = 2 };
 
-typedef struct rt_encoder rt_encoder; /* pipeline.c: a category table ready for lookups */
-typedef struct rt_ws rt_ws;           /* pipeline.c: one call's scratch, pooled per model */
-typedef struct rt_ens_ws rt_ens_ws;   /* predict.c: one call's batch buffers, pooled per model */
+typedef struct rt_encoder rt_encoder; /* program.c: a category table ready for lookups */
+struct rt_pooled;                     /* workspace.h: a pooled buffer set's link */
 
 struct frost_model {
     uint64_t serial;              /* unique per model opened in this process (error.c) */
@@ -113,12 +112,12 @@ struct frost_model {
     pthread_cond_t cond;          /* signalled when a batch of loads ends */
     pthread_mutex_t flat_lock;    /* one rt_load_everything at a time */
 
-    rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops */
+    rt_encoder *encoders;         /* per program op: lookup tables of ENCODE ops (program.c) */
     struct rt_lin_term *lin_plan; /* a linear estimator's features as the program makes them
-                                   * (pipeline.c), or NULL: one-hot blocks scored sparsely */
+                                   * (linear.c), or NULL: one-hot blocks scored sparsely */
     uint32_t lin_plan_len;
-    rt_ws *ws_free;               /* idle workspaces: warm calls allocate nothing */
-    rt_ens_ws *ens_free;          /* idle tree-batch buffers, likewise */
+    struct rt_pooled *ws_free;    /* idle workspaces (workspace.h): warm calls allocate nothing */
+    struct rt_pooled *ens_free;   /* idle tree-batch buffers (ensemble.c), likewise */
     pthread_mutex_t ws_lock;      /* guards ws_free and ens_free */
 
     pthread_mutex_t err_lock;
@@ -189,25 +188,61 @@ int rt_check_row(const frost_model *m, const rt_slot *slots, int estimator, size
                  fr_err *e);
 int rt_check_matrix(const frost_model *m, const double *X, size_t n_rows, fr_err *e);
 
+/* What a scoring call computes: one answer from the public calls down to every scorer. */
+typedef enum rt_what {
+    RT_PREDICT = 0,   /* the class index or the value (predict) */
+    RT_PROBA = 1,     /* class probabilities (predict_proba) */
+    RT_DECISION = 2,  /* the raw scores (decision_function): a one-vs-rest member's score */
+    RT_TRANSFORM = 3, /* the preprocessing's output (transform) */
+} rt_what;
+
+/* Where a row's inputs come from (columns.c): a row-major numeric matrix, or the caller's
+ * columns, col_of[input] of them feeding each input (SIZE_MAX: absent). */
+typedef struct rt_source {
+    const double *X;
+    const frost_column *cols;
+    const size_t *col_of;
+} rt_source;
 /* Input column i's name, or "x<i>" for a model without names (buf holds it then). */
 const char *rt_input_name(const frost_model *m, uint32_t i, char *buf, size_t cap);
+/* Input i's kind (FMT_SLOT_*). */
+int rt_input_kind(const frost_model *m, uint32_t i);
+/* Matches the caller's columns to the model's inputs: by name (equal names in order) or by
+ * position; col_of receives, per input, the column feeding it. */
+int rt_bind_columns(const frost_model *m, const frost_column *cols, size_t n_cols,
+                    size_t *col_of, fr_err *e);
+/* Row `row`'s inputs into slots[0 .. n_inputs). */
+void rt_fetch(const frost_model *m, const rt_source *src, size_t row, rt_slot *slots);
 
-/* Pipelines (pipeline.c): lookup tables built at open, and scoring through the program or a
- * linear estimator from a numeric input matrix. */
+/* The PROGRAM (program.c): the encoders' tables built at open, and one row's operations over
+ * its slots (scratch: 2 × n_slots doubles; hot: per op, for one-hot outputs). */
 int rt_program_init(frost_model *m, fr_err *e);
 void rt_program_free(frost_model *m);
-int rt_predict_matrix(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
-                      fr_err *e);
-/* Releases the pooled tree-batch buffers (predict.c). */
-void rt_ensemble_free(frost_model *m);
-/* The tree ensemble on its own feature matrix (predict.c); errors go to e, not the handle.
- * proba: 0 predict, 1 predict_proba, RT_DECISION the raw scores (decision_function). */
-#define RT_DECISION 2
-int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, int proba, double *out,
-                        fr_err *e);
+int rt_program_row(const frost_model *m, rt_slot *slots, size_t row, double *scratch,
+                   uint32_t *hot, fr_err *e);
+
+/* A linear estimator (linear.c): the plan for scoring it sparsely from the program's slots,
+ * built at open when one-hot blocks feed it; a row from a feature vector, or from the slots
+ * through the plan. d: n_rows doubles of scratch (2 for a binary softmax). */
+int rt_linear_init(frost_model *m, fr_err *e);
+void rt_linear_free(frost_model *m);
+void rt_linear_row(const fmt_linear *l, const double *x, rt_what what, double *out, double *d);
+void rt_linear_row_plan(const frost_model *m, const rt_slot *slots, const uint32_t *hot,
+                        rt_what what, double *out, double *d);
+
+/* A tree ensemble on its own feature matrix (ensemble.c); errors go to e, not the handle. */
+int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, rt_what what,
+                        double *out, fr_err *e);
 /* The same for one aggregation over its range of trees (a COMBINE tree member). */
-int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows, int proba,
-                   double *out, fr_err *e);
+int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_rows,
+                   rt_what what, double *out, fr_err *e);
+/* Releases the pooled tree-batch buffers. */
+void rt_ensemble_free(frost_model *m);
+
+/* A combination (combine.c): nb rows whose members' feature matrices are in w. */
+struct rt_combine_ws;
+int rt_combine_batch(frost_model *m, const struct rt_combine_ws *w, size_t nb, rt_what what,
+                     double *dst, double *lin_scratch, fr_err *e);
 
 /* The arithmetic every scorer shares (finish.c): numpy's pairwise sum (FORMAT.md Aggregation)
  * of n float64 values stored little-endian at p, and of a native array; the logistic function;

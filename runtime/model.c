@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "internal.h"
+#include "workspace.h"
 
 FROST_API void frost_open_options_init(frost_open_options *o)
 {
@@ -218,7 +219,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
                 m->chunk_flat[c] = m->file_map + h->chunks[c].offset;
         }
     }
-    if ((rc = rt_program_init(m, e)))
+    if ((rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)))
         goto fail;
     if (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))
         goto fail;
@@ -246,7 +247,9 @@ FROST_API void frost_close(frost_model *m)
     if (m->io_ready)
         rt_io_close(&m->io);
     /* the per-block tables and the parsed header live in the arena */
+    rt_ws_free_all(m);
     rt_program_free(m);
+    rt_linear_free(m);
     rt_ensemble_free(m);
     fmt_header_free(&m->h);
     if (m->file_map)
