@@ -62,12 +62,13 @@ typedef struct rt_io {
     unsigned queue_depth;
     pthread_mutex_t ring_lock; /* one batch in the ring at a time */
     const rt_fault *fault;    /* NULL in production */
+    const fr_allocator *alloc; /* the model's hook, for the bookkeeping of a batch */
 } rt_io;
 
 /* Sets up reads on fd. want = URING: io_uring or FROST_EUNSUPPORTED; PREAD: pread; AUTO: io_uring
  * where it can be set up, else pread. */
-int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth, const rt_fault *fault,
-               fr_err *e);
+int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth,
+               const fr_allocator *alloc, const rt_fault *fault, fr_err *e);
 /* Completes every request or fails; on failure no read is left in flight. */
 int rt_io_read(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e);
 void rt_io_close(rt_io *io);

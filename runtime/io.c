@@ -25,11 +25,12 @@ static ssize_t faulted(const rt_io *io, const rt_req *r, ssize_t res)
     return res;
 }
 
-int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth, const rt_fault *fault,
-               fr_err *e)
+int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth,
+               const fr_allocator *alloc, const rt_fault *fault, fr_err *e)
 {
     memset(io, 0, sizeof *io);
     io->fd = fd;
+    io->alloc = alloc;
     io->fault = fault;
     io->queue_depth = queue_depth ? queue_depth : RT_DEFAULT_QUEUE_DEPTH;
     if (io->queue_depth > 32768)
@@ -96,11 +97,11 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
 {
     /* todo holds the indices of requests waiting to be (re)queued; flying[i] is set from the
      * moment request i's read is placed in the SQ until its completion is reaped */
-    size_t *todo = malloc(n * sizeof *todo);
-    uint8_t *flying = calloc(n, 1);
+    size_t *todo = fr_malloc(io->alloc, n * sizeof *todo);
+    uint8_t *flying = fr_calloc(io->alloc, n, 1);
     if (!todo || !flying) {
-        free(todo);
-        free(flying);
+        fr_free(io->alloc, todo);
+        fr_free(io->alloc, flying);
         return fr_fail(e, FROST_ENOMEM, "out of memory queueing %zu reads", n);
     }
     size_t n_todo = 0;
@@ -114,8 +115,8 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
     if (!io->ring_ok) {
         /* an earlier failure tore the ring down: this model reads with pread from now on */
         pthread_mutex_unlock(&io->ring_lock);
-        free(todo);
-        free(flying);
+        fr_free(io->alloc, todo);
+        fr_free(io->alloc, flying);
         return read_pread(io, reqs, n, c, e);
     }
     for (;;) {
@@ -223,8 +224,8 @@ static int read_uring(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err 
         io->ring_ok = 0;
     }
     pthread_mutex_unlock(&io->ring_lock);
-    free(todo);
-    free(flying);
+    fr_free(io->alloc, todo);
+    fr_free(io->alloc, flying);
     return rc;
 }
 

@@ -62,44 +62,49 @@ static int io_mode_from_env(frost_io_mode *mode, fr_err *e)
     return 0;
 }
 
-int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
-            frost_model **out, fr_err *e)
+/* The caller's options, checked, with the I/O mode FROST_IO may force. */
+static int take_options(const frost_open_options *opts, frost_open_options *o,
+                        frost_io_mode *mode, fr_err *e)
 {
-    frost_open_options o;
-    frost_open_options_init(&o);
-    if (!path || !out)
-        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
-    *out = NULL;
+    frost_open_options_init(o);
     if (opts) {
-        if (opts->size < sizeof o.size || opts->size > sizeof o)
+        if (opts->size < sizeof o->size || opts->size > sizeof *o)
             return fr_fail(e, FROST_EINVAL, "frost_open: options size %zu not recognised",
                            opts->size);
-        memcpy(&o, opts, opts->size);
+        memcpy(o, opts, opts->size);
     }
-    if (o.alloc && (!o.alloc->malloc_fn || !o.alloc->realloc_fn || !o.alloc->free_fn))
+    if (o->alloc && (!o->alloc->malloc_fn || !o->alloc->realloc_fn || !o->alloc->free_fn))
         return fr_fail(e, FROST_EINVAL, "frost_open: allocator needs all three functions");
-    frost_io_mode mode = o.io;
+    *mode = o->io;
     int rc;
-    if (mode == FROST_IO_AUTO && (rc = io_mode_from_env(&mode, e)))
+    if (*mode == FROST_IO_AUTO && (rc = io_mode_from_env(mode, e)))
         return rc;
-    if (mode < FROST_IO_AUTO || mode > FROST_IO_MMAP)
-        return fr_fail(e, FROST_EINVAL, "frost_open: unknown I/O mode %d", (int)mode);
+    if (*mode < FROST_IO_AUTO || *mode > FROST_IO_MMAP)
+        return fr_fail(e, FROST_EINVAL, "frost_open: unknown I/O mode %d", (int)*mode);
+    return 0;
+}
 
-    frost_model *m = o.alloc ? o.alloc->malloc_fn(o.alloc->ctx, sizeof *m) : malloc(sizeof *m);
+/* A handle with nothing open yet, its memory from the caller's hook (as the layers below take
+ * it) when there is one. */
+static frost_model *model_new(const frost_open_options *o, const rt_fault *fault)
+{
+    fr_allocator hook = {0};
+    if (o->alloc)
+        hook = (fr_allocator){.malloc_fn = o->alloc->malloc_fn, .realloc_fn = o->alloc->realloc_fn,
+                              .free_fn = o->alloc->free_fn, .ctx = o->alloc->ctx};
+    frost_model *m = fr_malloc(o->alloc ? &hook : NULL, sizeof *m);
     if (!m)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return NULL;
     memset(m, 0, sizeof *m);
     static _Atomic uint64_t next_serial = 1;
     m->serial = atomic_fetch_add(&next_serial, 1);
-    if (o.alloc) { /* the public hook, as the layers below take it */
-        m->alloc_copy = (fr_allocator){.malloc_fn = o.alloc->malloc_fn,
-                                       .realloc_fn = o.alloc->realloc_fn,
-                                       .free_fn = o.alloc->free_fn, .ctx = o.alloc->ctx};
+    if (o->alloc) {
+        m->alloc_copy = hook;
         m->alloc = &m->alloc_copy;
     }
     if (fault)
         m->fault = *fault;
-    m->missing_columns = o.missing_columns;
+    m->missing_columns = o->missing_columns;
     m->fd = -1;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
@@ -108,21 +113,22 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     pthread_mutex_init(&m->flat_lock, NULL);
     m->arena.alloc = m->alloc;
     rt_arena_allocator(&m->arena, &m->open_alloc);
+    return m;
+}
+
+/* The file opened and the header prefix brought in and parsed — nothing else is read. */
+static int read_header(frost_model *m, const char *path, frost_io_mode mode, uint64_t *file_size,
+                       fr_err *e)
+{
     m->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (m->fd < 0) {
-        rc = fr_fail(e, FROST_EIO, "cannot open %s: %s", path, strerror(errno));
-        goto fail;
-    }
+    if (m->fd < 0)
+        return fr_fail(e, FROST_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(m->fd, &st) != 0) {
-        rc = fr_fail(e, FROST_EIO, "cannot stat %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = fr_fail(e, FROST_EINVAL, "%s is not a regular file", path);
-        goto fail;
-    }
-    uint64_t file_size = (uint64_t)st.st_size;
+    if (fstat(m->fd, &st) != 0)
+        return fr_fail(e, FROST_EIO, "cannot stat %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return fr_fail(e, FROST_EINVAL, "%s is not a regular file", path);
+    *file_size = (uint64_t)st.st_size;
     /* Said before the first byte is read: reading the header would otherwise look like a
      * sequential stream and start readahead that runs on through the block reads (the whole
      * 50 MB of RF500 for one row). Blocks are read where the walks go, not in file order. */
@@ -130,28 +136,24 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         posix_fadvise(m->fd, 0, 0, POSIX_FADV_RANDOM);
     uint8_t sb[FMT_SUPERBLOCK_SIZE], footer[FMT_FOOTER_SIZE];
     uint64_t header_size;
-    if (file_size < FMT_SUPERBLOCK_SIZE) {
-        rc = fr_fail(e, FROST_ETRUNCATED, "%s: %llu bytes is too short for a .frost file", path,
-                     (unsigned long long)file_size);
-        goto fail;
-    }
+    int rc;
+    if (*file_size < FMT_SUPERBLOCK_SIZE)
+        return fr_fail(e, FROST_ETRUNCATED, "%s: %llu bytes is too short for a .frost file",
+                       path, (unsigned long long)*file_size);
     if ((rc = read_full(m->fd, sb, sizeof sb, 0, e)) ||
         (rc = fmt_peek_header_size(sb, sizeof sb, &header_size, e)))
-        goto fail;
-    if (header_size + FMT_FOOTER_SIZE > file_size) {
-        rc = fr_fail(e, FROST_ETRUNCATED, "%s: file ends inside its header (truncated)", path);
-        goto fail;
-    }
-    if ((rc = read_full(m->fd, footer, sizeof footer, file_size - FMT_FOOTER_SIZE, e)))
-        goto fail;
-
+        return rc;
+    if (header_size + FMT_FOOTER_SIZE > *file_size)
+        return fr_fail(e, FROST_ETRUNCATED, "%s: file ends inside its header (truncated)", path);
+    if ((rc = read_full(m->fd, footer, sizeof footer, *file_size - FMT_FOOTER_SIZE, e)))
+        return rc;
     /* Only the header prefix is brought in: mapped in MMAP mode, else read with one pread into
      * the arena — one sequential I/O when cold, no fault-driven readahead running on into the
      * blocks, and one huge-page fault instead of one fault per 4 KiB page when warm (RF500's
-     * header is 101 pages). Read as well where mapping is refused. */
-    /* Huge pages pay off when a model's header or its blocks span many pages; for a small one a
-     * whole 2 MiB page is more memory than the handful of faults it saves. */
-    m->arena.plain = header_size < RT_HUGE_HEADER || file_size < RT_HUGE_FILE;
+     * header is 101 pages). Read as well where mapping is refused. Huge pages pay off when a
+     * model's header or its blocks span many pages; for a small one a whole 2 MiB page is more
+     * memory than the handful of faults it saves. */
+    m->arena.plain = header_size < RT_HUGE_HEADER || *file_size < RT_HUGE_FILE;
     void *map = mode == FROST_IO_MMAP
                     ? mmap(NULL, (size_t)header_size, PROT_READ, MAP_PRIVATE, m->fd, 0)
                     : MAP_FAILED;
@@ -162,18 +164,19 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         m->header_buf = header_size <= SIZE_MAX / 2
                             ? rt_arena_alloc(&m->arena, (size_t)header_size, 64)
                             : NULL;
-        if (!m->header_buf) {
-            rc = fr_fail(e, FROST_ENOMEM, "out of memory for the header");
-            goto fail;
-        }
+        if (!m->header_buf)
+            return fr_fail(e, FROST_ENOMEM, "out of memory for the header");
         if ((rc = read_full(m->fd, m->header_buf, (size_t)header_size, 0, e)))
-            goto fail;
+            return rc;
     }
     m->header_len = (size_t)header_size;
-    if ((rc = fmt_header_parse(m->header_buf, m->header_len, file_size, footer, &m->open_alloc,
-                               &m->h, e)))
-        goto fail;
+    return fmt_header_parse(m->header_buf, m->header_len, *file_size, footer, &m->open_alloc,
+                            &m->h, e);
+}
 
+/* Per-block and per-tree state, all idle, in the arena beside the header. */
+static int make_block_tables(frost_model *m, uint64_t file_size, fr_err *e)
+{
     const fmt_header *h = &m->h;
     const fr_allocator *oa = &m->open_alloc;
     size_t n_chunks = h->n_chunks ? h->n_chunks : 1, n_blocks = h->n_blocks ? h->n_blocks : 1;
@@ -183,52 +186,73 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     m->block_state = fr_calloc(oa, n_blocks, 1);
     m->tree_checked = fr_calloc(oa, h->n_trees ? h->n_trees : 1, 1);
     if (!m->chunk_flat || !m->block_mem || !m->block_chunk || !m->block_state ||
-        !m->tree_checked) {
-        rc = fr_fail(e, FROST_ENOMEM, "out of memory for %u blocks", h->n_blocks);
-        goto fail;
-    }
+        !m->tree_checked)
+        return fr_fail(e, FROST_ENOMEM, "out of memory for %u blocks", h->n_blocks);
     m->arena.plain = file_size < RT_HUGE_FILE; /* from here on: blocks */
     for (uint32_t c = 0; c < h->n_chunks; c++)
         for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
             m->block_chunk[h->chunks[c].first_block + j] = c;
+    return 0;
+}
 
-    /* AUTO is io_uring where it can be set up, else pread — whether the file is cached or not:
-     * mapping a cached file in place costs a page fault per touched block (10–20 µs each on a
-     * VM), more than reading the same blocks into the huge-page arena (bench/README.md). */
-    if ((rc = rt_io_init(&m->io, m->fd, mode, o.queue_depth, fault ? &m->fault : NULL, e)))
-        goto fail;
+/* How blocks will be read. AUTO is io_uring where it can be set up, else pread — whether the
+ * file is cached or not: mapping a cached file in place costs a page fault per touched block
+ * (10–20 µs each on a VM), more than reading the same blocks into the huge-page arena
+ * (bench/README.md). MMAP maps the whole file and uses uncompressed chunks in place. */
+static int set_up_reads(frost_model *m, const char *path, frost_io_mode mode, unsigned depth,
+                        const rt_fault *fault, uint64_t file_size, fr_err *e)
+{
+    int rc = rt_io_init(&m->io, m->fd, mode, depth, m->alloc, fault ? &m->fault : NULL, e);
+    if (rc)
+        return rc;
     m->io_ready = 1;
     m->io_mode = m->io.mode;
-    if (mode == FROST_IO_MMAP) {
-        map = mmap(NULL, (size_t)file_size, PROT_READ, MAP_PRIVATE, m->fd, 0);
-        if (map == MAP_FAILED) {
-            rc = fr_fail(e, FROST_EUNSUPPORTED, "cannot map %s: %s", path, strerror(errno));
-            goto fail;
-        }
-        m->file_map = map;
-        m->file_map_len = (size_t)file_size;
-        /* fault in what walks touch, no more */
-        madvise(map, (size_t)file_size, MADV_RANDOM);
-        m->io_mode = FROST_IO_MMAP;
-        /* uncompressed chunks are used in place */
-        for (uint32_t c = 0; c < h->n_chunks; c++) {
-            int plain = 1;
-            for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
-                plain &= fmt_block_at(h, h->chunks[c].first_block + j).codec == FMT_CODEC_NONE;
-            if (plain)
-                m->chunk_flat[c] = m->file_map + h->chunks[c].offset;
-        }
+    if (mode != FROST_IO_MMAP)
+        return 0;
+    const fmt_header *h = &m->h;
+    void *map = mmap(NULL, (size_t)file_size, PROT_READ, MAP_PRIVATE, m->fd, 0);
+    if (map == MAP_FAILED)
+        return fr_fail(e, FROST_EUNSUPPORTED, "cannot map %s: %s", path, strerror(errno));
+    m->file_map = map;
+    m->file_map_len = (size_t)file_size;
+    /* fault in what walks touch, no more */
+    madvise(map, (size_t)file_size, MADV_RANDOM);
+    m->io_mode = FROST_IO_MMAP;
+    for (uint32_t c = 0; c < h->n_chunks; c++) {
+        int plain = 1;
+        for (uint32_t j = 0; j < h->chunks[c].block_count; j++)
+            plain &= fmt_block_at(h, h->chunks[c].first_block + j).codec == FMT_CODEC_NONE;
+        if (plain)
+            m->chunk_flat[c] = m->file_map + h->chunks[c].offset;
     }
-    if ((rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)))
-        goto fail;
-    if (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))
-        goto fail;
+    return 0;
+}
+
+int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
+            frost_model **out, fr_err *e)
+{
+    if (!path || !out)
+        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
+    *out = NULL;
+    frost_open_options o;
+    frost_io_mode mode = FROST_IO_AUTO;
+    int rc = take_options(opts, &o, &mode, e);
+    if (rc)
+        return rc;
+    frost_model *m = model_new(&o, fault);
+    if (!m)
+        return fr_fail(e, FROST_ENOMEM, "out of memory");
+    uint64_t file_size = 0;
+    if ((rc = read_header(m, path, mode, &file_size, e)) ||
+        (rc = make_block_tables(m, file_size, e)) ||
+        (rc = set_up_reads(m, path, mode, o.queue_depth, fault, file_size, e)) ||
+        (rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)) ||
+        (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))) {
+        frost_close(m);
+        return rc;
+    }
     *out = m;
     return 0;
-
-fail:
-    frost_close(m);
-    return rc;
 }
 
 FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out)
