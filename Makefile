@@ -63,7 +63,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfrost.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(FROST_CPPFLAGS) $(CPPFLAGS) -Itests/unit $(FROST_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
-		$(LDFLAGS) -o $@ $< \
+		$(LDFLAGS) $(TEST_LDFLAGS_$*) -o $@ $< \
 		$(BUILD)/libfrost.a -lcriterion $(LDLIBS)
 
 tests: $(TEST_BINS)
