@@ -21,14 +21,14 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 # CFLAGS (optimisation, sanitizers) may be set on the command line; the flags frost needs are
 # kept apart so such a setting never drops them.
 CFLAGS    ?= -O2 -g
-FROST_CPPFLAGS := -D_GNU_SOURCE -Iruntime -Iformat -Itools
+FROST_CPPFLAGS := -D_GNU_SOURCE -Iruntime -Iformat -Iwriter -Itools
 FROST_CFLAGS   := -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
 LDLIBS    := -luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread
 
 LIB_SRCS  :=
 CLI_SRCS  :=
 UNIT_TESTS :=
-include format/module.mk runtime/module.mk tools/module.mk tests/module.mk
+include format/module.mk runtime/module.mk writer/module.mk tools/module.mk tests/module.mk
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)

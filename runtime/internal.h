@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "arena.h"
+#include "error.h"
 #include "err.h"
 #include "format.h"
 #include "frost.h"
@@ -126,35 +127,12 @@ struct frost_model {
     rt_counters counters;
 };
 
-/* Importer-only builder extensions: a builder without trees (a linear model or a bare
- * preprocessor), and the program / linear estimator it writes (ownership is taken). */
-int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out);
-int rt_builder_set_program(frost_builder *b, fmt_program *p);
-int rt_builder_set_linear(frost_builder *b, fmt_linear *l);
-/* Appends an input check (FORMAT.md CHECKS): rule FMT_CHECK_* over slots (program slots, or the
- * input columns without a program), refused values reported as coming from `who`. Checks apply
- * in the order they are added; they are validated when the file is written. */
-int rt_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots, uint32_t n,
-                         const char *who);
-/* A combination (FORMAT.md COMBINE) of members, each reading its own slots: the builder holds
- * nothing else yet; n_inputs are the input columns when no program follows. Tree members take
- * the trees frost_builder_add_tree adds until the next member; a linear member's l is taken
- * on success. */
-int rt_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
-                           uint32_t n_inputs);
-int rt_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, double weight,
-                                uint32_t score, const uint32_t *slots, uint32_t n_in);
-int rt_builder_add_member_linear(frost_builder *b, fmt_linear *l, double weight, uint32_t score,
-                                 const uint32_t *slots, uint32_t n_in);
-
 /* frost_open with a fault seam (tests); fault may be NULL. */
 int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
             frost_model **out, fr_err *e);
 
 /* Records e as the handle's last error and returns e->code. */
 int rt_set_error(frost_model *m, const fr_err *e);
-/* Records the detail of a failed call that had no handle (frost_errmsg(NULL)). */
-void rt_set_thread_error(const fr_err *e);
 
 /* Makes the given blocks ready (duplicates allowed), in one batch of reads. */
 int rt_load_blocks(frost_model *m, const uint32_t *ids, size_t n, fr_err *e);

@@ -44,8 +44,8 @@ int cli_check_output(const char *cmd, const char *out, const char *in);
 /* -o OUT: opened by the rules of outfile.h (a file replaced atomically, a device or FIFO written
  * directly) as a stream, or NULL after printing why. cli_output_close commits it when ok (else
  * gives it up, leaving OUT as it was) and returns CLI_OK, or CLI_FAIL after printing why. */
-FILE *cli_output_open(const char *cmd, const char *path, rt_out *o);
-int cli_output_close(const char *cmd, rt_out *o, int ok);
+FILE *cli_output_open(const char *cmd, const char *path, wr_out *o);
+int cli_output_close(const char *cmd, wr_out *o, int ok);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -147,7 +147,7 @@ static unsigned cpus_available(void)
 typedef struct output {
     FILE *f;
     const char *path; /* NULL: stdout */
-    rt_out file;      /* -o */
+    wr_out file;      /* -o */
 } output;
 
 /* Opens *o for path (NULL = stdout). Returns 0, or -1 after saying why on stderr. */

@@ -108,7 +108,7 @@ void cli_write_error(const char *cmd, const char *what, int err)
 
 int cli_check_output(const char *cmd, const char *out, const char *in)
 {
-    if (!rt_out_is_input(out, in))
+    if (!wr_out_is_input(out, in))
         return CLI_OK;
     if (strcmp(out, in) == 0)
         fprintf(stderr, "frost %s: %s is the input file; nothing was written\n", cmd, out);
@@ -118,17 +118,17 @@ int cli_check_output(const char *cmd, const char *out, const char *in)
     return CLI_FAIL;
 }
 
-FILE *cli_output_open(const char *cmd, const char *path, rt_out *o)
+FILE *cli_output_open(const char *cmd, const char *path, wr_out *o)
 {
     fr_err e = {0};
-    if (rt_out_open(o, path, &e)) {
+    if (wr_out_open(o, path, &e)) {
         fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
         return NULL;
     }
-    FILE *f = rt_out_file(o, &e);
+    FILE *f = wr_out_file(o, &e);
     if (!f) {
         fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
-        rt_out_abort(o);
+        wr_out_abort(o);
         return NULL;
     }
     /* the stream writes through stdio, where a FIFO whose reader left would raise SIGPIPE and
@@ -138,14 +138,14 @@ FILE *cli_output_open(const char *cmd, const char *path, rt_out *o)
     return f;
 }
 
-int cli_output_close(const char *cmd, rt_out *o, int ok)
+int cli_output_close(const char *cmd, wr_out *o, int ok)
 {
     if (!ok) {
-        rt_out_abort(o);
+        wr_out_abort(o);
         return CLI_FAIL;
     }
     fr_err e = {0};
-    if (rt_out_commit(o, &e)) {
+    if (wr_out_commit(o, &e)) {
         fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
         return CLI_FAIL;
     }

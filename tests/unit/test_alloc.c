@@ -19,6 +19,7 @@
 
 #include "forest_util.h"
 #include "internal.h"
+#include "writer.h"
 #include "testutil.h"
 
 /* ---- the wrapped C library ------------------------------------------------------------------ */
@@ -145,21 +146,21 @@ static char *write_pipeline(const char *dir)
     uint32_t outs[5] = {first_sc, first_sc + 1, first_oh, first_oh + 1, first_oh + 2};
     cr_assert_eq(fmt_program_set_outputs(p, outs, 5, NULL, &e), 0, "%s", e.msg);
     frost_builder *bld;
-    cr_assert_eq(rt_builder_new_bare(NULL, &bld), 0);
+    cr_assert_eq(wr_builder_new_bare(NULL, &bld), 0);
     fmt_linear *l = calloc(1, sizeof *l);
     *l = (fmt_linear){.task = FROST_TASK_CLASSIFIER, .rule = FMT_LIN_LOGISTIC, .n_features = 5,
                       .n_rows = 1, .coef = malloc(5 * sizeof(double)),
                       .intercept = calloc(1, sizeof(double))};
     for (int j = 0; j < 5; j++)
         l->coef[j] = 0.5 * (j + 1) * (j % 2 ? -1 : 1);
-    cr_assert_eq(rt_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
-    cr_assert_eq(rt_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
+    cr_assert_eq(wr_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
+    cr_assert_eq(wr_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
     const char *names[4] = {"id", "x0", "x1", "color"};
     cr_assert_eq(frost_builder_set_feature_names(bld, names), 0);
     const char *labels[2] = {"no", "yes"};
     cr_assert_eq(frost_builder_set_classes(bld, 0, FROST_LABEL_STR, labels, 2), 0);
-    cr_assert_eq(rt_builder_add_check(bld, FMT_CHECK_INF, sc_in, 2, "pipe/scaler"), 0);
-    cr_assert_eq(rt_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF | FMT_CHECK_ESTIMATOR,
+    cr_assert_eq(wr_builder_add_check(bld, FMT_CHECK_INF, sc_in, 2, "pipe/scaler"), 0);
+    cr_assert_eq(wr_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF | FMT_CHECK_ESTIMATOR,
                                       outs, 5, "pipe/logistic"), 0);
     char *path = malloc(strlen(dir) + 32);
     sprintf(path, "%s/pipe.frost", dir);

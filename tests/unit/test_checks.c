@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "writer.h"
 #include "testutil.h"
 
 /* inputs: id (unused), x0, x1 (numbers), color (string) →
@@ -42,7 +43,7 @@ static char *write_pipeline(const char *dir, int with_checks)
     cr_assert_eq(fmt_program_set_outputs(p, outs, 4, NULL, &e), 0, "%s", e.msg);
 
     frost_builder *bld;
-    cr_assert_eq(rt_builder_new_bare(NULL, &bld), 0);
+    cr_assert_eq(wr_builder_new_bare(NULL, &bld), 0);
     fmt_linear *l = calloc(1, sizeof *l);
     l->task = FROST_TASK_REGRESSOR;
     l->rule = FMT_LIN_IDENTITY;
@@ -52,13 +53,13 @@ static char *write_pipeline(const char *dir, int with_checks)
     l->intercept = calloc(1, sizeof(double));
     for (int j = 0; j < 4; j++)
         l->coef[j] = j + 1;
-    cr_assert_eq(rt_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
-    cr_assert_eq(rt_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
+    cr_assert_eq(wr_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
+    cr_assert_eq(wr_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
     const char *names[4] = {"id", "x0", "x1", "color"};
     cr_assert_eq(frost_builder_set_feature_names(bld, names), 0);
     if (with_checks) {
-        cr_assert_eq(rt_builder_add_check(bld, FMT_CHECK_INF, sc_in, 2, "pipe/scaler (S)"), 0);
-        cr_assert_eq(rt_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF |
+        cr_assert_eq(wr_builder_add_check(bld, FMT_CHECK_INF, sc_in, 2, "pipe/scaler (S)"), 0);
+        cr_assert_eq(wr_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF |
                                           FMT_CHECK_ESTIMATOR, outs, 4, "pipe/lin (L)"), 0);
     }
     char *path = malloc(strlen(dir) + 32);
@@ -156,7 +157,7 @@ static char *write_tree(const char *dir, uint32_t rule)
                            .value = val, .value_width = 1};
     cr_assert_eq(frost_builder_add_tree(b, &t), 0, "%s", frost_builder_errmsg(b));
     uint32_t all[2] = {0, 1};
-    cr_assert_eq(rt_builder_add_check(b, rule, all, 2, "DecisionTreeRegressor"), 0);
+    cr_assert_eq(wr_builder_add_check(b, rule, all, 2, "DecisionTreeRegressor"), 0);
     char *path = malloc(strlen(dir) + 32);
     sprintf(path, "%s/tree%u.frost", dir, rule);
     cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
@@ -219,7 +220,7 @@ Test(checks, malformed_checks_are_refused_when_written)
                                .value = val, .value_width = 1};
         cr_assert_eq(frost_builder_add_tree(b, &t), 0);
         uint32_t slot = 0;
-        cr_assert_eq(rt_builder_add_check(b, rules[i], &slot, 1, "T"), 0);
+        cr_assert_eq(wr_builder_add_check(b, rules[i], &slot, 1, "T"), 0);
         char path[600];
         snprintf(path, sizeof path, "%s/bad%zu.frost", dir, i);
         cr_expect_eq(frost_builder_write(b, path), FROST_EINVAL, "rule 0x%x", rules[i]);

@@ -11,6 +11,7 @@
 
 #include "endian.h"
 #include "internal.h"
+#include "writer.h"
 #include "testutil.h"
 
 #define N 40 /* rows: more than the lazy path takes, so the first call loads every block */
@@ -36,19 +37,19 @@ static fmt_linear *logistic(uint32_t n, const double *coef, double intercept)
 static char *write_vote(const char *dir, uint32_t rule)
 {
     frost_builder *b;
-    cr_assert_eq(rt_builder_new_bare(NULL, &b), 0);
-    cr_assert_eq(rt_builder_set_combine(b, FROST_TASK_CLASSIFIER, rule, 2, 2), 0, "%s",
+    cr_assert_eq(wr_builder_new_bare(NULL, &b), 0);
+    cr_assert_eq(wr_builder_set_combine(b, FROST_TASK_CLASSIFIER, rule, 2, 2), 0, "%s",
                  frost_builder_errmsg(b));
     uint32_t s01[2] = {0, 1}, s10[2] = {1, 0}, s0[1] = {0};
     double ca[2] = {1, -1}, cc[1] = {2};
     fmt_linear *la = logistic(2, ca, 0.2);
-    cr_assert_eq(rt_builder_add_member_linear(b, la, 2.0, 0, s01, 2), 0, "%s",
+    cr_assert_eq(wr_builder_add_member_linear(b, la, 2.0, 0, s01, 2), 0, "%s",
                  frost_builder_errmsg(b));
     uint32_t nc = 2;
     frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
                              .kind = FROST_ENSEMBLE_MEAN, .n_features = 2, .n_outputs = 1,
                              .n_classes = &nc, .normalize_leaves = 1};
-    cr_assert_eq(rt_builder_add_member_trees(b, &spec, 1.0, 0, s10, 2), 0, "%s",
+    cr_assert_eq(wr_builder_add_member_trees(b, &spec, 1.0, 0, s10, 2), 0, "%s",
                  frost_builder_errmsg(b));
     int64_t left[3] = {1, -1, -1}, right[3] = {2, -1, -1}, feat[3] = {0, -2, -2};
     double thr[3] = {0.5, -2, -2}, val[6] = {4, 4, 3, 1, 1, 3};
@@ -57,7 +58,7 @@ static char *write_vote(const char *dir, uint32_t rule)
                            .value = val, .value_width = 2};
     cr_assert_eq(frost_builder_add_tree(b, &t), 0, "%s", frost_builder_errmsg(b));
     fmt_linear *lc = logistic(1, cc, -1);
-    cr_assert_eq(rt_builder_add_member_linear(b, lc, 0.5, 0, s0, 1), 0, "%s",
+    cr_assert_eq(wr_builder_add_member_linear(b, lc, 0.5, 0, s0, 1), 0, "%s",
                  frost_builder_errmsg(b));
     const char *names[2] = {"x0", "x1"}, *labels[2] = {"no", "yes"};
     cr_assert_eq(frost_builder_set_feature_names(b, names), 0);

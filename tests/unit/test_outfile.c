@@ -1,5 +1,5 @@
 /*
- * test_outfile.c — rt_out (runtime/outfile.h), the one way frost writes files: a regular file is
+ * test_outfile.c — wr_out (runtime/outfile.h), the one way frost writes files: a regular file is
  * replaced atomically keeping its mode, a new one gets the umask's mode, a failure or an abort
  * leaves the path as it was and no temporary file, links stay links, devices and FIFOs are
  * written directly, and a write error names the path.
@@ -80,11 +80,11 @@ static int entries(void)
 
 static void write_all(const char *path, const char *text)
 {
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, path, &e), 0, "%s", e.msg);
-    cr_assert_eq(rt_out_write(&o, text, strlen(text), &e), 0, "%s", e.msg);
-    cr_assert_eq(rt_out_commit(&o, &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, path, &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_write(&o, text, strlen(text), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_commit(&o, &e), 0, "%s", e.msg);
 }
 
 static mode_t mode_of(const char *path)
@@ -126,23 +126,23 @@ Test(outfile, regular_file_replaced_whole_keeping_its_mode)
 Test(outfile, abort_leaves_the_file_and_no_temporary)
 {
     put("keep", "precious", 0600);
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, at("keep"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("keep"), &e), 0, "%s", e.msg);
     char big[65536];
     memset(big, 'z', sizeof big);
     for (int i = 0; i < 16; i++)
-        cr_assert_eq(rt_out_write(&o, big, sizeof big, &e), 0);
+        cr_assert_eq(wr_out_write(&o, big, sizeof big, &e), 0);
     cr_assert_eq(entries(), 2, "the temporary file sits beside the target while writing");
-    rt_out_abort(&o);
+    wr_out_abort(&o);
     expect_text(at("keep"), "precious");
     cr_assert_eq(entries(), 1);
     /* a new name given up: nothing at all */
-    cr_assert_eq(rt_out_open(&o, at("never"), &e), 0, "%s", e.msg);
-    FILE *f = rt_out_file(&o, &e);
+    cr_assert_eq(wr_out_open(&o, at("never"), &e), 0, "%s", e.msg);
+    FILE *f = wr_out_file(&o, &e);
     cr_assert(f);
     fprintf(f, "row 1\n");
-    rt_out_abort(&o);
+    wr_out_abort(&o);
     cr_assert_eq(access(at("never"), F_OK), -1);
     cr_assert_eq(entries(), 1);
 }
@@ -150,28 +150,28 @@ Test(outfile, abort_leaves_the_file_and_no_temporary)
 Test(outfile, failed_commit_removes_the_temporary)
 {
     put("t", "old", 0644);
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, at("t"), &e), 0, "%s", e.msg);
-    cr_assert_eq(rt_out_write(&o, "new", 3, &e), 0);
+    cr_assert_eq(wr_out_open(&o, at("t"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_write(&o, "new", 3, &e), 0);
     /* the target turns into a directory before the rename: the rename fails */
     cr_assert_eq(unlink(at("t")), 0);
     cr_assert_eq(mkdir(at("t"), 0755), 0);
-    cr_assert_eq(rt_out_commit(&o, &e), FROST_EIO);
+    cr_assert_eq(wr_out_commit(&o, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "cannot write") && strstr(e.msg, "/t: "), "%s", e.msg);
     cr_assert_eq(entries(), 1, "only the directory is left");
 }
 
 Test(outfile, stream_writes_and_commits)
 {
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, at("s.csv"), &e), 0, "%s", e.msg);
-    FILE *f = rt_out_file(&o, &e);
+    cr_assert_eq(wr_out_open(&o, at("s.csv"), &e), 0, "%s", e.msg);
+    FILE *f = wr_out_file(&o, &e);
     cr_assert(f);
     cr_assert_geq(fileno(f), 0);
     fprintf(f, "prediction\n%d\n", 7);
-    cr_assert_eq(rt_out_commit(&o, &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_commit(&o, &e), 0, "%s", e.msg);
     expect_text(at("s.csv"), "prediction\n7\n");
     cr_assert_eq(entries(), 1);
 }
@@ -208,13 +208,13 @@ Test(outfile, symlink_loop_and_directory_are_errors)
 {
     cr_assert_eq(symlink("b", at("a")), 0);
     cr_assert_eq(symlink("a", at("b")), 0);
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, at("a"), &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, at("a"), &e), FROST_EIO);
     cr_assert(strstr(e.msg, "Too many levels of symbolic links"), "%s", e.msg);
-    cr_assert_eq(rt_out_open(&o, dir, &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, dir, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "Is a directory"), "%s", e.msg);
-    cr_assert_eq(rt_out_open(&o, at("no/such/dir/file"), &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, at("no/such/dir/file"), &e), FROST_EIO);
     cr_assert(strstr(e.msg, "No such file or directory"), "%s", e.msg);
     cr_assert_eq(entries(), 2);
 }
@@ -247,16 +247,16 @@ Test(outfile, dev_null_is_written_directly)
 
 Test(outfile, full_device_reports_the_path_and_reason)
 {
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, "/dev/full", &e), 0, "%s", e.msg);
-    cr_assert_eq(rt_out_write(&o, "x", 1, &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, "/dev/full", &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_write(&o, "x", 1, &e), FROST_EIO);
     cr_assert_str_eq(e.msg, "write error on /dev/full: No space left on device");
-    rt_out_abort(&o);
+    wr_out_abort(&o);
     /* through a stream: reported at the commit */
-    cr_assert_eq(rt_out_open(&o, "/dev/full", &e), 0, "%s", e.msg);
-    fputs("row\n", rt_out_file(&o, &e));
-    cr_assert_eq(rt_out_commit(&o, &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, "/dev/full", &e), 0, "%s", e.msg);
+    fputs("row\n", wr_out_file(&o, &e));
+    cr_assert_eq(wr_out_commit(&o, &e), FROST_EIO);
     cr_assert_str_eq(e.msg, "write error on /dev/full: No space left on device");
 }
 
@@ -267,9 +267,9 @@ Test(outfile, socket_is_an_error_and_stays)
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     snprintf(a.sun_path, sizeof a.sun_path, "%s", at("sock"));
     cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, at("sock"), &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, at("sock"), &e), FROST_EIO);
     cr_assert(strstr(e.msg, "cannot write ") && strstr(e.msg, "sock: "), "%s", e.msg);
     struct stat st;
     cr_assert_eq(lstat(at("sock"), &st), 0);
@@ -320,17 +320,17 @@ Test(outfile, fifo_without_reader_is_epipe_not_sigpipe)
     reader r = {.path = at("fifo"), .close_at_once = 1};
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, read_fifo, &r), 0);
-    rt_out o;
+    wr_out o;
     fr_err e = {0};
-    cr_assert_eq(rt_out_open(&o, at("fifo"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("fifo"), &e), 0, "%s", e.msg);
     pthread_join(t, NULL); /* the reader has gone */
-    cr_assert_eq(rt_out_write(&o, "lost", 4, &e), FROST_EIO);
+    cr_assert_eq(wr_out_write(&o, "lost", 4, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "write error on ") && strstr(e.msg, "fifo: Broken pipe"), "%s",
               e.msg);
     sigset_t pending;
     sigpending(&pending);
     cr_assert_not(sigismember(&pending, SIGPIPE), "no SIGPIPE left pending");
-    rt_out_abort(&o);
+    wr_out_abort(&o);
     cr_assert_eq(entries(), 1);
 }
 
@@ -357,13 +357,13 @@ Test(outfile, input_identity)
     cr_assert_eq(link(at("in"), at("hard")), 0);
     cr_assert_eq(symlink("in", at("soft")), 0);
     cr_assert_eq(symlink("soft", at("soft2")), 0);
-    cr_assert(rt_out_is_input(at("in"), at("in")));
-    cr_assert(rt_out_is_input(at("hard"), at("in")));
-    cr_assert(rt_out_is_input(at("soft2"), at("in")));
-    cr_assert(rt_out_is_input(at("in"), at("soft")));
-    cr_assert_not(rt_out_is_input(at("other"), at("in")));
-    cr_assert_not(rt_out_is_input(at("new"), at("in")));
-    cr_assert_not(rt_out_is_input("/dev/null", "/dev/null"), "writing a device destroys nothing");
+    cr_assert(wr_out_is_input(at("in"), at("in")));
+    cr_assert(wr_out_is_input(at("hard"), at("in")));
+    cr_assert(wr_out_is_input(at("soft2"), at("in")));
+    cr_assert(wr_out_is_input(at("in"), at("soft")));
+    cr_assert_not(wr_out_is_input(at("other"), at("in")));
+    cr_assert_not(wr_out_is_input(at("new"), at("in")));
+    cr_assert_not(wr_out_is_input("/dev/null", "/dev/null"), "writing a device destroys nothing");
 }
 
 /* The library refuses too, not only the CLI: frost_convert never writes onto its input. */

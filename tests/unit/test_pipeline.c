@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "internal.h"
+#include "writer.h"
 #include "testutil.h"
 
 /* inputs: x0, x1 (numbers), color (string) →
@@ -41,7 +42,7 @@ static char *write_model(const char *dir, int linear)
     cr_assert_eq(fmt_program_set_outputs(p, outs, 4, names, &e), 0, "%s", e.msg);
 
     frost_builder *bld;
-    cr_assert_eq(rt_builder_new_bare(NULL, &bld), 0);
+    cr_assert_eq(wr_builder_new_bare(NULL, &bld), 0);
     if (linear) {
         fmt_linear *l = calloc(1, sizeof *l);
         l->task = FROST_TASK_CLASSIFIER;
@@ -53,9 +54,9 @@ static char *write_model(const char *dir, int linear)
         double c[4] = {1, -1, 0.5, -0.5};
         memcpy(l->coef, c, sizeof c);
         l->intercept[0] = 0.1;
-        cr_assert_eq(rt_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
+        cr_assert_eq(wr_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
     }
-    cr_assert_eq(rt_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
+    cr_assert_eq(wr_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
     const char *in_names[3] = {"x0", "x1", "color"};
     cr_assert_eq(frost_builder_set_feature_names(bld, in_names), 0);
     if (linear) {

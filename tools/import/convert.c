@@ -553,14 +553,14 @@ static int new_builder(conv *c, const frost_model_spec *spec, const frost_conver
     int rc;
     if (c->member) { /* a tree member of the combination c->b holds */
         const conv_member *m = c->member;
-        rc = rt_builder_add_member_trees(c->b, spec, m->weight, m->score, m->slots, m->n_in);
+        rc = wr_builder_add_member_trees(c->b, spec, m->weight, m->score, m->slots, m->n_in);
         return rc ? fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b)) : 0;
     }
     rc = frost_builder_new(spec, &o->write, &c->b);
     if (rc)
         return fr_fail(c->e, rc, "%s", frost_errmsg(NULL));
     if (c->program) {
-        if ((rc = rt_builder_set_program(c->b, c->program)))
+        if ((rc = wr_builder_set_program(c->b, c->program)))
             return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
         c->program = NULL;
     }
@@ -946,18 +946,18 @@ static int convert_linear(conv *c, const frost_convert_options *o, int classifie
     c->n_features = n_features;
     if (c->member) {
         const conv_member *m = c->member;
-        if ((rc = rt_builder_add_member_linear(c->b, l, m->weight, m->score, m->slots, m->n_in))) {
+        if ((rc = wr_builder_add_member_linear(c->b, l, m->weight, m->score, m->slots, m->n_in))) {
             fmt_linear_free(NULL, l);
             return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
         }
         return classifier ? set_labels(c) : 0;
     }
-    if ((rc = rt_builder_new_bare(&o->write, &c->b)) || (rc = rt_builder_set_linear(c->b, l))) {
+    if ((rc = wr_builder_new_bare(&o->write, &c->b)) || (rc = wr_builder_set_linear(c->b, l))) {
         fmt_linear_free(NULL, l);
         return fr_fail(c->e, rc, "%s", c->b ? frost_builder_errmsg(c->b) : "out of memory");
     }
     if (c->program) {
-        if ((rc = rt_builder_set_program(c->b, c->program)))
+        if ((rc = wr_builder_set_program(c->b, c->program)))
             return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
         c->program = NULL;
     }
@@ -1247,7 +1247,7 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
         rt_set_thread_error(&e);
         return FROST_EINVAL;
     }
-    if (rt_out_is_input(out_path, in_path)) {
+    if (wr_out_is_input(out_path, in_path)) {
         /* the write would replace the file being read: refused before anything is opened */
         if (strcmp(out_path, in_path) == 0)
             fr_fail(&e, FROST_EINVAL, "%s is the input file; nothing was written", out_path);
@@ -1292,7 +1292,7 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     if ((rc = set_feature_names(&c)) || (rc = set_metadata(&c, in_path, data, len)))
         goto done;
     for (uint32_t i = 0; i < checks.n && !rc; i++)
-        if ((rc = rt_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
+        if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
                                        checks.v[i].n_slots, checks.v[i].who)))
             fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
     if (rc)

@@ -7,6 +7,7 @@
 
 #include "import/pickle.h"
 #include "internal.h"
+#include "writer.h"
 
 /* Scratch arrays for one tree at a time, grown to the largest tree. */
 typedef struct tree_buf {
@@ -76,7 +77,7 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o);
 /* Whether cls names an estimator cv_estimator converts; and a classifier among them. */
 int cv_is_estimator(const char *cls);
 int cv_is_classifier(const char *cls);
-/* Converts est as a member of the combination in c->b (rt_builder_set_combine done). */
+/* Converts est as a member of the combination in c->b (wr_builder_set_combine done). */
 int cv_member(conv *c, const pk_obj *est, const frost_convert_options *o, const conv_member *m);
 /* Reads the class labels of a classifier combination est into c->b (after its members). */
 int cv_combine_labels(conv *c, const pk_obj *est);

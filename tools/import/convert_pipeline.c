@@ -1267,9 +1267,9 @@ static int combine(comp *k, const pk_obj *o, const cols *in, const char *path,
     int rc = rule == FMT_COMB_OVR ? 0 : voting_weights(k, o, n, w, path);
     for (size_t i = 0; rule == FMT_COMB_OVR && i < n; i++)
         w[i] = 1.0;
-    if (!rc && (rc = rt_builder_new_bare(&o_->write, &c->b)))
+    if (!rc && (rc = wr_builder_new_bare(&o_->write, &c->b)))
         rc = fr_fail(k->e, rc, "out of memory");
-    if (!rc && (rc = rt_builder_set_combine(c->b, task, rule, n_classes, k->n_inputs)))
+    if (!rc && (rc = wr_builder_set_combine(c->b, task, rule, n_classes, k->n_inputs)))
         rc = fr_fail(k->e, rc, "%s: %s", path, frost_builder_errmsg(c->b));
     for (size_t i = 0; i < n && !rc; i++) {
         const pk_obj *est = pk_item(ests, i);
@@ -1618,7 +1618,7 @@ static int combine_program(comp *k, const pk_obj *final, const cols *in, const c
     for (uint32_t i = 0; identity && i < shown->n; i++)
         identity = shown->slot[i] == i;
     if (!rc && !identity) {
-        if ((rc = rt_builder_set_program(c->b, k->p)))
+        if ((rc = wr_builder_set_program(c->b, k->p)))
             rc = fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
         else
             k->p = NULL;
@@ -1713,9 +1713,9 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
                          "preprocessing makes %u", c->n_features, out.n);
     } else {
         /* a saved transformer: a builder with the program only */
-        if ((rc = rt_builder_new_bare(&o->write, &c->b)))
+        if ((rc = wr_builder_new_bare(&o->write, &c->b)))
             rc = fr_fail(c->e, rc, "out of memory");
-        else if ((rc = rt_builder_set_program(c->b, c->program)))
+        else if ((rc = wr_builder_set_program(c->b, c->program)))
             rc = fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
         else
             c->program = NULL;

@@ -1,5 +1,5 @@
 /*
- * outfile.c — rt_out: every file frost writes, written so that a failure never costs the user
+ * outfile.c — wr_out: every file frost writes, written so that a failure never costs the user
  * what was there before (the rules are in outfile.h). It owns the resolution of PATH (links,
  * devices, the process's own descriptors), the temporary file and its rename, and the errors.
  */
@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frost.h"
 
 /* Linux's own bound on a chain of symbolic links (path_resolution(7)). */
 #define MAX_LINK_HOPS 40
@@ -65,13 +64,13 @@ static char *follow(const char *p, fr_err *e, const char *path)
         char *grown = realloc(buf, cap);
         if (!grown) {
             free(buf);
-            fr_fail(e, FROST_ENOMEM, "out of memory");
+            fr_fail(e, FR_ENOMEM, "out of memory");
             return NULL;
         }
         buf = grown;
         ssize_t n = readlink(p, buf, cap);
         if (n < 0) {
-            fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(errno));
+            fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(errno));
             free(buf);
             return NULL;
         }
@@ -88,7 +87,7 @@ static char *follow(const char *p, fr_err *e, const char *path)
     char *joined = malloc(dlen + strlen(buf) + 1);
     if (!joined) {
         free(buf);
-        fr_fail(e, FROST_ENOMEM, "out of memory");
+        fr_fail(e, FR_ENOMEM, "out of memory");
         return NULL;
     }
     memcpy(joined, p, dlen);
@@ -107,7 +106,7 @@ static int resolve(const char *path, char **target, struct stat *st, int *exists
     *fd_num = -1;
     char *cur = dup_str(path);
     if (!cur)
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     for (int hops = 0;; hops++) {
         if ((*fd_num = fd_name(cur)) >= 0) {
             free(cur);
@@ -117,7 +116,7 @@ static int resolve(const char *path, char **target, struct stat *st, int *exists
             if (errno != ENOENT) {
                 int err = errno;
                 free(cur);
-                return fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(err));
+                return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(err));
             }
             *target = cur; /* a new file, or a dangling link's target: created */
             return 0;
@@ -129,12 +128,12 @@ static int resolve(const char *path, char **target, struct stat *st, int *exists
         }
         if (hops == MAX_LINK_HOPS) {
             free(cur);
-            return fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(ELOOP));
+            return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(ELOOP));
         }
         char *next = follow(cur, e, path);
         free(cur);
         if (!next)
-            return e ? e->code : FROST_EIO;
+            return e ? e->code : FR_EIO;
         cur = next;
     }
 }
@@ -184,7 +183,7 @@ static int create_tmp(char *tmp)
     return -1;
 }
 
-static void release(rt_out *o)
+static void release(wr_out *o)
 {
     free(o->path);
     free(o->target);
@@ -194,12 +193,12 @@ static void release(rt_out *o)
     o->fd = -1;
 }
 
-int rt_out_open(rt_out *o, const char *path, fr_err *e)
+int wr_out_open(wr_out *o, const char *path, fr_err *e)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
     if (!path || !*path)
-        return fr_fail(e, FROST_EINVAL, "no output path");
+        return fr_fail(e, FR_EINVAL, "no output path");
     struct stat st;
     int exists, fd_num;
     char *target;
@@ -209,13 +208,13 @@ int rt_out_open(rt_out *o, const char *path, fr_err *e)
     o->path = dup_str(path);
     if (!o->path) {
         free(target);
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     }
     if (fd_num >= 0) {
         o->direct = 1;
         o->fd = fcntl(fd_num, F_DUPFD_CLOEXEC, 3);
         if (o->fd < 0) {
-            rc = fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(errno));
+            rc = fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(errno));
             release(o);
         }
         return rc;
@@ -223,7 +222,7 @@ int rt_out_open(rt_out *o, const char *path, fr_err *e)
     if (exists && S_ISDIR(st.st_mode)) {
         free(target);
         release(o);
-        return fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(EISDIR));
+        return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(EISDIR));
     }
     if (exists && !S_ISREG(st.st_mode)) {
         /* a device, FIFO or socket: its own file, never truncated, replaced or removed */
@@ -233,7 +232,7 @@ int rt_out_open(rt_out *o, const char *path, fr_err *e)
         free(target);
         if (o->fd < 0) {
             release(o);
-            return fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(err));
+            return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(err));
         }
         return 0;
     }
@@ -241,11 +240,11 @@ int rt_out_open(rt_out *o, const char *path, fr_err *e)
     o->tmp = tmp_template(target);
     if (!o->tmp) {
         release(o);
-        return fr_fail(e, FROST_ENOMEM, "out of memory");
+        return fr_fail(e, FR_ENOMEM, "out of memory");
     }
     o->fd = create_tmp(o->tmp);
     if (o->fd < 0) {
-        rc = fr_fail(e, FROST_EIO, "cannot write %s: %s", path, strerror(errno));
+        rc = fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(errno));
         release(o);
         return rc;
     }
@@ -256,9 +255,9 @@ int rt_out_open(rt_out *o, const char *path, fr_err *e)
             fchown(o->fd, st.st_uid, st.st_gid) != 0)
             (void)!fchown(o->fd, (uid_t)-1, st.st_gid); /* not root: the group at least */
         if (fchmod(o->fd, st.st_mode & 07777) != 0) {
-            rc = fr_fail(e, FROST_EIO, "cannot write %s: cannot keep its mode: %s", path,
+            rc = fr_fail(e, FR_EIO, "cannot write %s: cannot keep its mode: %s", path,
                          strerror(errno));
-            rt_out_abort(o);
+            wr_out_abort(o);
             return rc;
         }
     }
@@ -288,7 +287,7 @@ static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
     return n;
 }
 
-int rt_out_write(rt_out *o, const void *buf, size_t len, fr_err *e)
+int wr_out_write(wr_out *o, const void *buf, size_t len, fr_err *e)
 {
     const uint8_t *p = buf;
     while (len) {
@@ -296,26 +295,26 @@ int rt_out_write(rt_out *o, const void *buf, size_t len, fr_err *e)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return fr_fail(e, FROST_EIO, "write error on %s: %s", o->path, strerror(errno));
+            return fr_fail(e, FR_EIO, "write error on %s: %s", o->path, strerror(errno));
         if (n == 0) /* a regular file or device that takes nothing: no space */
-            return fr_fail(e, FROST_EIO, "write error on %s: %s", o->path, strerror(ENOSPC));
+            return fr_fail(e, FR_EIO, "write error on %s: %s", o->path, strerror(ENOSPC));
         p += n;
         len -= (size_t)n;
     }
     return 0;
 }
 
-FILE *rt_out_file(rt_out *o, fr_err *e)
+FILE *wr_out_file(wr_out *o, fr_err *e)
 {
     if (o->file)
         return o->file;
     o->file = fdopen(o->fd, "w");
     if (!o->file)
-        fr_fail(e, FROST_ENOMEM, "cannot write %s: %s", o->path, strerror(errno));
+        fr_fail(e, FR_ENOMEM, "cannot write %s: %s", o->path, strerror(errno));
     return o->file;
 }
 
-int rt_out_commit(rt_out *o, fr_err *e)
+int wr_out_commit(wr_out *o, fr_err *e)
 {
     int rc = 0;
     if (o->file) {
@@ -324,19 +323,19 @@ int rt_out_commit(rt_out *o, fr_err *e)
         int err = errno;
         /* an earlier failed write is remembered by the stream even when the flush succeeds */
         if (failed || ferror(o->file))
-            rc = fr_fail(e, FROST_EIO, "write error on %s: %s", o->path,
+            rc = fr_fail(e, FR_EIO, "write error on %s: %s", o->path,
                          strerror(failed && err ? err : EIO));
     }
     /* a device may not support fsync (EINVAL); a regular file's fsync error is a lost write */
     if (!rc && !o->direct && fsync(o->fd) != 0)
-        rc = fr_fail(e, FROST_EIO, "write error on %s: %s", o->path, strerror(errno));
+        rc = fr_fail(e, FR_EIO, "write error on %s: %s", o->path, strerror(errno));
     int closed = o->file ? fclose(o->file) : close(o->fd);
     if (closed != 0 && !rc)
-        rc = fr_fail(e, FROST_EIO, "write error on %s: %s", o->path, strerror(errno));
+        rc = fr_fail(e, FR_EIO, "write error on %s: %s", o->path, strerror(errno));
     o->file = NULL;
     o->fd = -1;
     if (!rc && o->tmp && rename(o->tmp, o->target) != 0)
-        rc = fr_fail(e, FROST_EIO, "cannot write %s: %s", o->path, strerror(errno));
+        rc = fr_fail(e, FR_EIO, "cannot write %s: %s", o->path, strerror(errno));
     if (rc) {
         if (o->tmp)
             unlink(o->tmp);
@@ -360,7 +359,7 @@ int rt_out_commit(rt_out *o, fr_err *e)
     return 0;
 }
 
-void rt_out_abort(rt_out *o)
+void wr_out_abort(wr_out *o)
 {
     if (o->file)
         fclose(o->file);
@@ -371,7 +370,7 @@ void rt_out_abort(rt_out *o)
     release(o);
 }
 
-int rt_out_is_input(const char *out_path, const char *in_path)
+int wr_out_is_input(const char *out_path, const char *in_path)
 {
     struct stat so, si;
     if (!out_path || !in_path || stat(in_path, &si) != 0 || stat(out_path, &so) != 0)

@@ -1,6 +1,6 @@
 /*
  * builder.c — frost_builder: collects trees given as scikit-learn arrays, encodes each as it
- * arrives (so memory tracks the output, not the input), and writes the file through rt_out
+ * arrives (so memory tracks the output, not the input), and writes the file through wr_out
  * (outfile.h): a temporary file in the target's directory, fsync, rename, fsync of the
  * directory. A crash never leaves a half-written model under the final name, and an existing
  * file is replaced whole; a device or FIFO is written directly.
@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "error.h"
 #include "outfile.h"
+#include "writer.h"
 
 #define DEFAULT_TOP_LEVELS 3
 
@@ -29,7 +30,7 @@ struct frost_builder {
     fmt_enc_tree *trees;
     uint32_t n_trees, cap_trees;
     fmt_labels *classes;
-    int has_ensemble;       /* built by frost_builder_new (trees), not rt_builder_new_bare */
+    int has_ensemble;       /* built by frost_builder_new (trees), not wr_builder_new_bare */
     fmt_program *program;   /* preprocessing, or NULL */
     fmt_linear *linear;     /* a linear estimator, or NULL */
     fmt_combine *combine;   /* a combination of members (COMBINE), or NULL */
@@ -72,7 +73,7 @@ static char *dup_str(const char *s)
 }
 
 /* A builder with no estimator yet: frost_builder_new and the importer start here. */
-int rt_builder_new_bare(const frost_write_options *opts, frost_builder **out)
+int wr_builder_new_bare(const frost_write_options *opts, frost_builder **out)
 {
     frost_builder *b = calloc(1, sizeof *b);
     if (!b)
@@ -166,7 +167,7 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
     memset(&s, 0, sizeof s);
     memcpy(&s, spec, spec->size < sizeof s ? spec->size : sizeof s);
     frost_builder *b;
-    if ((rc = rt_builder_new_bare(opts, &b)))
+    if ((rc = wr_builder_new_bare(opts, &b)))
         return rc;
     fmt_agg g;
     rc = agg_from_spec(&s, &g, &e);
@@ -203,7 +204,7 @@ fail:
     return rc;
 }
 
-int rt_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
+int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
                            uint32_t n_inputs)
 {
     if (b->has_ensemble || b->linear || b->program || b->combine)
@@ -300,7 +301,7 @@ static int member_fits(frost_builder *b, const fmt_member *m, uint32_t task, uin
     return 0;
 }
 
-int rt_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, double weight,
+int wr_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, double weight,
                                 uint32_t score, const uint32_t *slots, uint32_t n_in)
 {
     fmt_member *m = new_member(b, FMT_MEMBER_TREES, weight, score, slots, n_in);
@@ -328,7 +329,7 @@ int rt_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, 
     return 0;
 }
 
-int rt_builder_add_member_linear(frost_builder *b, fmt_linear *l, double weight, uint32_t score,
+int wr_builder_add_member_linear(frost_builder *b, fmt_linear *l, double weight, uint32_t score,
                                  const uint32_t *slots, uint32_t n_in)
 {
     fmt_member *m = new_member(b, FMT_MEMBER_LINEAR, weight, score, slots, n_in);
@@ -387,7 +388,7 @@ FROST_API const char *frost_builder_errmsg(const frost_builder *b)
     return b ? b->err.msg : "";
 }
 
-int rt_builder_set_program(frost_builder *b, fmt_program *p)
+int wr_builder_set_program(frost_builder *b, fmt_program *p)
 {
     if (b->feature_names || b->program)
         return bfail(b, FROST_EINVAL, "the program must be set once, before feature names");
@@ -401,7 +402,7 @@ int rt_builder_set_program(frost_builder *b, fmt_program *p)
     return 0;
 }
 
-int rt_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots, uint32_t n,
+int wr_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots, uint32_t n,
                          const char *who)
 {
     if (!slots || !n || !who)
@@ -410,7 +411,7 @@ int rt_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots,
                ? bfail(b, FROST_ENOMEM, "out of memory") : 0;
 }
 
-int rt_builder_set_linear(frost_builder *b, fmt_linear *l)
+int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
 {
     if (b->has_ensemble || b->linear || b->program || b->combine)
         return bfail(b, FROST_EINVAL, "a linear estimator goes alone, before the program");
@@ -584,14 +585,14 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
 
 /* Buffered output: the writer emits many small pieces. */
 typedef struct file_sink {
-    rt_out out;
+    wr_out out;
     uint8_t buf[1 << 16];
     size_t len;
 } file_sink;
 
 static int sink_flush(file_sink *s, fr_err *e)
 {
-    int rc = rt_out_write(&s->out, s->buf, s->len, e);
+    int rc = wr_out_write(&s->out, s->buf, s->len, e);
     s->len = 0;
     return rc;
 }
@@ -688,7 +689,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
     if (!sink)
         return bfail(b, FROST_ENOMEM, "out of memory");
     sink->len = 0;
-    int rc = rt_out_open(&sink->out, path, &b->err);
+    int rc = wr_out_open(&sink->out, path, &b->err);
     if (rc) {
         free(sink);
         return rc;
@@ -697,9 +698,9 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
     if (!rc)
         rc = sink_flush(sink, &b->err);
     if (rc)
-        rt_out_abort(&sink->out);
+        wr_out_abort(&sink->out);
     else
-        rc = rt_out_commit(&sink->out, &b->err);
+        rc = wr_out_commit(&sink->out, &b->err);
     free(sink);
     return rc;
 }
