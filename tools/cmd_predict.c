@@ -578,28 +578,52 @@ static int parse_keep(const char *spec, char ***names_out, size_t *n_out)
     return rc;
 }
 
-static int run_cmd(const char *cmd, int mode, int argc, char **argv)
+/* ---- the command ------------------------------------------------------------------------- */
+
+/* The command line, read and checked. */
+typedef struct options {
+    int mode;                 /* MODE_* */
+    int verbose, timing;
+    const char *model_path;
+    const char *in_path;      /* "-": stdin */
+    const char *out_path;     /* NULL: stdout */
+    frost_open_options open;
+    unsigned threads;
+    char **keep;              /* --keep-columns, parsed */
+    size_t n_keep;
+} options;
+
+static void options_free(options *o)
 {
-    int proba = 0, verbose = 0, timing = 0, help = 0, n_pos;
-    const char *out_path = NULL, *io = NULL, *missing = NULL, *keep = NULL, *threads_arg = NULL;
+    for (size_t i = 0; i < o->n_keep; i++)
+        free(o->keep[i]);
+    free(o->keep);
+}
+
+/* Reads argv into *o. Returns CLI_OK, CLI_USAGE or CLI_FAIL after saying why, or -1 when the
+ * help was printed and there is nothing more to do. */
+static int parse_options(const char *cmd, int mode, int argc, char **argv, options *o)
+{
+    int proba = 0, help = 0, n_pos;
+    const char *io = NULL, *missing = NULL, *keep = NULL, *threads_arg = NULL;
     const char *pos[2];
     cli_opt predict_opts[] = {
         {"--proba", NULL, 0, NULL, &proba},
         {"--missing-columns", NULL, 1, &missing, NULL},
-        {"--output", "-o", 1, &out_path, NULL},
+        {"--output", "-o", 1, &o->out_path, NULL},
         {"--keep-columns", NULL, 1, &keep, NULL},
         {"--threads", NULL, 1, &threads_arg, NULL},
         {"--io", NULL, 1, &io, NULL},
-        {"--verbose", "-v", 0, NULL, &verbose},
-        {"--timing", NULL, 0, NULL, &timing},
+        {"--verbose", "-v", 0, NULL, &o->verbose},
+        {"--timing", NULL, 0, NULL, &o->timing},
         {0},
     };
     cli_opt transform_opts[] = {
-        {"--output", "-o", 1, &out_path, NULL},
+        {"--output", "-o", 1, &o->out_path, NULL},
         {"--missing-columns", NULL, 1, &missing, NULL},
         {"--keep-columns", NULL, 1, &keep, NULL},
         {"--threads", NULL, 1, &threads_arg, NULL},
-        {"--verbose", "-v", 0, NULL, &verbose},
+        {"--verbose", "-v", 0, NULL, &o->verbose},
         {0},
     };
     const char *help_text = mode == MODE_TRANSFORM ? transform_help : predict_help;
@@ -609,40 +633,41 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
         return rc;
     if (help) {
         fputs(help_text, stdout);
-        return CLI_OK;
+        return -1;
     }
     if (n_pos < 1) {
         fputs(help_text, stderr);
         return CLI_USAGE;
     }
-    if (proba)
-        mode = MODE_PROBA;
-    frost_open_options oo;
-    frost_open_options_init(&oo);
+    o->mode = proba ? MODE_PROBA : mode;
+    o->model_path = pos[0];
+    o->in_path = n_pos == 2 ? pos[1] : "-";
+    frost_open_options_init(&o->open);
     if (io) {
-        if (strcmp(io, "auto") == 0)
-            oo.io = FROST_IO_AUTO;
-        else if (strcmp(io, "uring") == 0)
-            oo.io = FROST_IO_URING;
-        else if (strcmp(io, "pread") == 0)
-            oo.io = FROST_IO_PREAD;
-        else if (strcmp(io, "mmap") == 0)
-            oo.io = FROST_IO_MMAP;
-        else {
+        static const struct {
+            const char *name;
+            frost_io_mode mode;
+        } modes[] = {{"auto", FROST_IO_AUTO}, {"uring", FROST_IO_URING},
+                     {"pread", FROST_IO_PREAD}, {"mmap", FROST_IO_MMAP}};
+        size_t i = 0;
+        while (i < 4 && strcmp(io, modes[i].name) != 0)
+            i++;
+        if (i == 4) {
             fprintf(stderr, "frost %s: --io %s: expected auto, uring, pread or mmap\n", cmd, io);
             return CLI_USAGE;
         }
+        o->open.io = modes[i].mode;
     }
     if (missing) {
         if (strcmp(missing, "nan") == 0)
-            oo.missing_columns = FROST_MISSING_AS_NAN;
+            o->open.missing_columns = FROST_MISSING_AS_NAN;
         else if (strcmp(missing, "error") != 0) {
             fprintf(stderr, "frost %s: --missing-columns %s: expected error or nan\n", cmd,
                     missing);
             return CLI_USAGE;
         }
     }
-    unsigned threads = cpus_available();
+    o->threads = cpus_available();
     if (threads_arg) {
         char *end;
         unsigned long v = strtoul(threads_arg, &end, 10);
@@ -651,13 +676,11 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
                     threads_arg, MAX_THREADS);
             return CLI_USAGE;
         }
-        threads = (unsigned)v;
+        o->threads = (unsigned)v;
     }
-    if (threads > MAX_THREADS)
-        threads = MAX_THREADS;
-    char **keep_names = NULL;
-    size_t n_keep_names = 0;
-    if (keep && (rc = parse_keep(keep, &keep_names, &n_keep_names))) {
+    if (o->threads > MAX_THREADS)
+        o->threads = MAX_THREADS;
+    if (keep && (rc = parse_keep(keep, &o->keep, &o->n_keep))) {
         if (rc == FROST_ENOMEM) {
             fprintf(stderr, "frost %s: out of memory\n", cmd);
             return CLI_FAIL;
@@ -666,184 +689,226 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
                         "(quoted as in CSV when a name holds a comma or a quote)\n", cmd, keep);
         return CLI_USAGE;
     }
-    const char *in_path = n_pos == 2 ? pos[1] : "-";
-    double t0 = now_ms();
-    frost_model *m = NULL;
-    rc = frost_open(pos[0], &oo, &m);
-    if (rc) {
-        for (size_t i = 0; i < n_keep_names; i++)
-            free(keep_names[i]);
-        free(keep_names);
-        return cli_error(cmd, pos[0], rc, frost_errmsg(NULL));
-    }
-    double t_open = now_ms();
-    frost_info info = {.size = sizeof info};
-    frost_model_info(m, &info);
-    int status = CLI_FAIL, out_open = 0;
-    FILE *in = NULL;
-    output out = { 0 };
-    csv_table *t = NULL;
-    csv_kind *kinds = NULL;
-    uint8_t *absent = NULL;      /* --missing-columns nan: inputs the CSV lacks */
-    uint32_t *read_index = NULL; /* the model input each bound feature is */
-    fr_err e = {0};
-    const char **names = NULL;
-    uint32_t n_in = info.n_inputs;
-    pipe_ctx P = { .m = m, .info = &info };
-    pthread_mutex_init(&P.mu, NULL);
-    pthread_cond_init(&P.work, NULL);
-    pthread_cond_init(&P.done, NULL);
+    return CLI_OK;
+}
 
-    if (mode == MODE_PROBA && !info.has_proba) {
-        fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd, pos[0],
-                info.task != FROST_TASK_CLASSIFIER ? "not a classifier"
-                : info.estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
-                                        "whose estimators have no predict_proba"
-                                      : "its decision rule has none");
-        status = CLI_USAGE;
-        goto close_all;
+/* Whether the model can do what the command asks (CLI_OK), else why not. */
+static int model_fits(const char *cmd, const options *o, const frost_info *info)
+{
+    if (o->mode == MODE_PROBA && !info->has_proba) {
+        fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd,
+                o->model_path,
+                info->task != FROST_TASK_CLASSIFIER ? "not a classifier"
+                : info->estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
+                                         "whose estimators have no predict_proba"
+                                       : "its decision rule has none");
+        return CLI_USAGE;
     }
-    if (mode == MODE_TRANSFORM && !info.has_preprocessing) {
+    if (o->mode == MODE_TRANSFORM && !info->has_preprocessing) {
         fprintf(stderr, "frost transform: %s has no preprocessing to run (use frost predict)\n",
-                pos[0]);
-        goto close_all;
+                o->model_path);
+        return CLI_FAIL;
     }
-    if (mode != MODE_TRANSFORM && info.estimator == 0) {
+    if (o->mode != MODE_TRANSFORM && info->estimator == 0) {
         fprintf(stderr, "frost %s: %s is a saved transformer, it does not predict "
-                        "(use frost transform)\n", cmd, pos[0]);
-        goto close_all;
+                        "(use frost transform)\n", cmd, o->model_path);
+        return CLI_FAIL;
     }
-    in = strcmp(in_path, "-") == 0 ? stdin : fopen(in_path, "rb");
-    if (!in) {
-        perror(in_path);
-        goto close_all;
+    return CLI_OK;
+}
+
+/* Which CSV columns feed which model inputs. */
+typedef struct binding {
+    const char **names;   /* per bound feature: the input's name (NULL without names) */
+    csv_kind *kinds;      /* per bound feature: how its column is read */
+    uint32_t *read_index; /* per bound feature: the model input it is */
+    uint32_t n_read;      /* features bound (the model's inputs, less absent ones) */
+    int typed;            /* score through typed columns (strings, unused or absent inputs) */
+} binding;
+
+static void binding_free(binding *b)
+{
+    free(b->names);
+    free(b->kinds);
+    free(b->read_index);
+}
+
+/* Binds the CSV header to the model's inputs: by name or position, unused inputs never read,
+ * and with --missing-columns nan the columns the CSV lacks left out (the model sees them
+ * all-missing). Returns CLI_OK, or CLI_FAIL after saying why. */
+static int bind_inputs(const char *cmd, const options *o, frost_model *m,
+                       const frost_info *info, csv_table *t, binding *b)
+{
+    const uint32_t n_in = info->n_inputs;
+    fr_err e = {0};
+    b->names = calloc(n_in ? n_in : 1, sizeof *b->names);
+    b->kinds = calloc(n_in ? n_in : 1, sizeof *b->kinds);
+    b->read_index = calloc(n_in ? n_in : 1, sizeof *b->read_index);
+    if (!b->names || !b->kinds || !b->read_index) {
+        fprintf(stderr, "frost %s: out of memory\n", cmd);
+        return CLI_FAIL;
     }
-    if ((rc = csv_table_open(in, NULL, &t, &e))) {
-        cli_error(cmd, in_path, rc, e.msg);
-        goto close_all;
-    }
-    if (n_keep_names &&
-        (rc = csv_table_keep(t, (const char *const *)keep_names, n_keep_names, &e))) {
-        cli_error(cmd, in_path, rc, e.msg);
-        goto close_all;
-    }
-    names = calloc(n_in ? n_in : 1, sizeof *names);
-    kinds = calloc(n_in ? n_in : 1, sizeof *kinds);
-    read_index = calloc(n_in ? n_in : 1, sizeof *read_index);
-    if (!names || !kinds || !read_index)
-        goto oom;
-    uint32_t n_read = n_in;
-    int named = frost_feature_name(m, 0) != NULL, any_typed = 0;
+    b->n_read = n_in;
+    int named = frost_feature_name(m, 0) != NULL;
     for (uint32_t i = 0; i < n_in; i++) {
         frost_input_kind k = frost_input_kind_of(m, i);
-        names[i] = named ? frost_feature_name(m, i) : NULL;
-        kinds[i] = k == FROST_INPUT_STRING ? CSV_KIND_STRING
-                   : k == FROST_INPUT_UNUSED ? CSV_KIND_UNUSED : CSV_KIND_NUMERIC;
+        b->names[i] = named ? frost_feature_name(m, i) : NULL;
+        b->kinds[i] = k == FROST_INPUT_STRING ? CSV_KIND_STRING
+                      : k == FROST_INPUT_UNUSED ? CSV_KIND_UNUSED : CSV_KIND_NUMERIC;
         /* strings, and unused inputs (which the plain matrix would have to fill), go through
          * the typed-column path */
-        any_typed |= kinds[i] != CSV_KIND_NUMERIC;
-        read_index[i] = i;
+        b->typed |= b->kinds[i] != CSV_KIND_NUMERIC;
+        b->read_index[i] = i;
     }
-    csv_schema schema = {.n_features = n_in, .names = named ? names : NULL, .kinds = kinds};
-    rc = csv_table_bind(t, &schema, &e);
-    if (rc == FROST_ESCHEMA && named && oo.missing_columns == FROST_MISSING_AS_NAN) {
+    csv_schema schema = {.n_features = n_in, .names = named ? b->names : NULL,
+                         .kinds = b->kinds};
+    int rc = csv_table_bind(t, &schema, &e);
+    if (rc == FROST_ESCHEMA && named && o->open.missing_columns == FROST_MISSING_AS_NAN) {
         /* read only the columns present; the model sees the others as all-missing */
         size_t n_missing = csv_table_n_missing(t);
-        absent = calloc(n_in, 1);
-        if (!absent)
-            goto oom;
+        uint8_t *absent = calloc(n_in, 1);
+        if (!absent) {
+            fprintf(stderr, "frost %s: out of memory\n", cmd);
+            return CLI_FAIL;
+        }
         for (size_t i = 0; i < n_missing; i++)
             absent[csv_table_missing_feature(t, i)] = 1;
-        if (verbose) {
+        if (o->verbose) {
             fprintf(stderr, "frost %s: %zu column(s) missing, treated as all-missing:", cmd,
                     n_missing);
             for (size_t i = 0; i < n_missing; i++)
-                fprintf(stderr, " %s", names[csv_table_missing_feature(t, i)]);
+                fprintf(stderr, " %s", b->names[csv_table_missing_feature(t, i)]);
             fputc('\n', stderr);
         }
-        n_read = 0;
+        b->n_read = 0;
         size_t n_used = 0;
         for (uint32_t i = 0; i < n_in; i++)
             if (!absent[i]) {
-                names[n_read] = names[i];
-                kinds[n_read] = kinds[i];
-                n_used += kinds[i] != CSV_KIND_UNUSED;
-                read_index[n_read++] = i;
+                b->names[b->n_read] = b->names[i];
+                b->kinds[b->n_read] = b->kinds[i];
+                n_used += b->kinds[i] != CSV_KIND_UNUSED;
+                b->read_index[b->n_read++] = i;
             }
-        any_typed = 1; /* the typed-column path handles absent columns */
-        schema.n_features = n_read;
+        free(absent);
+        b->typed = 1; /* the typed-column path handles absent columns */
+        schema.n_features = b->n_read;
         if (!n_used) {
             char hint[200];
             fprintf(stderr, "frost %s: %s: none of the model's columns is present", cmd,
-                    in_path);
+                    o->in_path);
             if (csv_table_separator_hint(t, hint, sizeof hint))
                 fprintf(stderr, "; %s", hint);
             fputc('\n', stderr);
-            goto close_all;
+            return CLI_FAIL;
         }
         rc = csv_table_bind(t, &schema, &e);
     }
-    if (rc) {
-        cli_error(cmd, in_path, rc, e.msg);
-        goto close_all;
-    }
-    if (verbose && csv_table_n_ignored(t)) {
+    if (rc)
+        return cli_error(cmd, o->in_path, rc, e.msg);
+    if (o->verbose && csv_table_n_ignored(t)) {
         fprintf(stderr, "frost %s: ignoring %zu column(s) the model does not use:", cmd,
                 csv_table_n_ignored(t));
         for (size_t i = 0; i < csv_table_n_ignored(t); i++)
             fprintf(stderr, " %s", csv_table_column_name(t, csv_table_ignored_column(t, i), NULL));
         fputc('\n', stderr);
     }
+    return CLI_OK;
+}
 
-    P.mode = mode;
-    P.width = mode == MODE_TRANSFORM ? info.n_transform_outputs
-              : mode == MODE_PROBA   ? info.n_classes
-                                     : info.n_outputs;
-    P.n_feat = n_read;
-    P.n_str = csv_table_n_strings(t);
-    P.n_keep = csv_table_n_kept(t);
-    P.use_columns = any_typed;
-    for (uint32_t j = 0; j < n_read; j++)
-        P.n_cols += kinds[j] != CSV_KIND_UNUSED;
-    P.n_slots = threads > 1 ? 2 * (size_t)threads : 1;
-    size_t row_bytes = n_read * sizeof(double) +
-                       P.n_str * (sizeof(csv_str) + sizeof(frost_string)) +
-                       P.n_keep * sizeof(csv_str) + P.width * sizeof(double);
+/* The pipeline's shape: what each batch holds, how many batches are in flight. */
+static int size_pipeline(const char *cmd, pipe_ctx *P, const options *o, const frost_info *info,
+                         csv_table *t, const binding *b)
+{
+    P->mode = o->mode;
+    P->width = o->mode == MODE_TRANSFORM ? info->n_transform_outputs
+               : o->mode == MODE_PROBA   ? info->n_classes
+                                         : info->n_outputs;
+    P->n_feat = b->n_read;
+    P->n_str = csv_table_n_strings(t);
+    P->n_keep = csv_table_n_kept(t);
+    P->use_columns = b->typed;
+    for (uint32_t j = 0; j < b->n_read; j++)
+        P->n_cols += b->kinds[j] != CSV_KIND_UNUSED;
+    P->n_slots = o->threads > 1 ? 2 * (size_t)o->threads : 1;
+    size_t row_bytes = b->n_read * sizeof(double) +
+                       P->n_str * (sizeof(csv_str) + sizeof(frost_string)) +
+                       P->n_keep * sizeof(csv_str) + P->width * sizeof(double);
     size_t rows = BATCH_ROWS;
     if (row_bytes && rows > BATCH_BYTES / row_bytes)
         rows = BATCH_BYTES / row_bytes ? BATCH_BYTES / row_bytes : 1;
-    if ((rc = make_slots(&P, t, kinds, read_index, rows, &e))) {
+    fr_err e = {0};
+    if (make_slots(P, t, b->kinds, b->read_index, rows, &e)) {
         fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static int run_cmd(const char *cmd, int mode, int argc, char **argv)
+{
+    options o = {0};
+    int status = parse_options(cmd, mode, argc, argv, &o);
+    if (status) {
+        options_free(&o);
+        return status < 0 ? CLI_OK : status;
+    }
+    double t0 = now_ms();
+    frost_model *m = NULL;
+    int rc = frost_open(o.model_path, &o.open, &m);
+    if (rc) {
+        options_free(&o);
+        return cli_error(cmd, o.model_path, rc, frost_errmsg(NULL));
+    }
+    double t_open = now_ms();
+    frost_info info = {.size = sizeof info};
+    frost_model_info(m, &info);
+    FILE *in = NULL;
+    output out = {0};
+    int out_open = 0;
+    csv_table *t = NULL;
+    binding b = {0};
+    fr_err e = {0};
+    pipe_ctx P = {.m = m, .info = &info};
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.work, NULL);
+    pthread_cond_init(&P.done, NULL);
+
+    if ((status = model_fits(cmd, &o, &info)))
+        goto close_all;
+    status = CLI_FAIL;
+    in = strcmp(o.in_path, "-") == 0 ? stdin : fopen(o.in_path, "rb");
+    if (!in) {
+        perror(o.in_path);
         goto close_all;
     }
-    if (output_open(&out, cmd, out_path, pos[0], in_path))
+    if ((rc = csv_table_open(in, NULL, &t, &e)) ||
+        (o.n_keep && (rc = csv_table_keep(t, (const char *const *)o.keep, o.n_keep, &e)))) {
+        cli_error(cmd, o.in_path, rc, e.msg);
+        goto close_all;
+    }
+    if (bind_inputs(cmd, &o, m, &info, t, &b) || size_pipeline(cmd, &P, &o, &info, t, &b) ||
+        output_open(&out, cmd, o.out_path, o.model_path, o.in_path))
         goto close_all;
     out_open = 1;
-    if (write_header(out.f, m, &info, mode, t))
-        goto write_failed;
+    const char *out_name = o.out_path ? o.out_path : "stdout";
     size_t total_rows = 0;
-    status = run_pipeline(&P, t, out.f, out_path ? out_path : "stdout", threads, cmd, pos[0],
-                          in_path, timing, t0, t_open, &total_rows);
-    if (status != CLI_OK)
+    if (write_header(out.f, m, &info, o.mode, t)) {
+        cli_write_error(cmd, out_name, errno);
         goto close_all;
-    if (fflush(out.f) != 0 || ferror(out.f)) {
-        status = CLI_FAIL;
-        goto write_failed;
     }
-    if (timing) {
+    status = run_pipeline(&P, t, out.f, out_name, o.threads, cmd, o.model_path, o.in_path,
+                          o.timing, t0, t_open, &total_rows);
+    if (status == CLI_OK && (fflush(out.f) != 0 || ferror(out.f))) {
+        cli_write_error(cmd, out_name, errno);
+        status = CLI_FAIL;
+    }
+    if (status == CLI_OK && o.timing) {
         long hwm = peak_rss_kib();
         fprintf(stderr, "frost %s: %zu rows in %.3f ms", cmd, total_rows, now_ms() - t0);
         if (hwm >= 0)
             fprintf(stderr, ", peak RSS %.1f MiB", (double)hwm / 1024.0);
         fputc('\n', stderr);
     }
-    goto close_all;
-
-write_failed:
-    cli_write_error(cmd, out_path ? out_path : "stdout", errno);
-    goto close_all;
-oom:
-    fprintf(stderr, "frost %s: out of memory\n", cmd);
 close_all:
     if (out_open && output_close(&out, cmd, status == CLI_OK) && status == CLI_OK)
         status = CLI_FAIL;
@@ -854,13 +919,8 @@ close_all:
     csv_table_free(t);
     if (in && in != stdin)
         fclose(in);
-    for (size_t i = 0; i < n_keep_names; i++)
-        free(keep_names[i]);
-    free(keep_names);
-    free(names);
-    free(kinds);
-    free(absent);
-    free(read_index);
+    binding_free(&b);
+    options_free(&o);
     frost_close(m);
     return status;
 }
