@@ -31,10 +31,8 @@ Prints one line per check ("ok   …", "FAIL …") and ends with exactly
 """
 import argparse
 import io
-import math
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -50,6 +48,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from frost_numbers import bits, shortest  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -74,20 +75,6 @@ def fail(name, why):
 
 def check(name, cond, why=""):
     (ok if cond else lambda n: fail(n, why))(name)
-
-
-def bits(v):
-    return struct.pack("<d", v)
-
-
-def shortest(v):
-    first = 1 if v != 0 and abs(v) < sys.float_info.min else 15
-    s = "%.17g" % v
-    for p in range(first, 18):
-        s = "%.*g" % (p, v)
-        if math.isnan(v) or bits(float(s)) == bits(v):
-            return s
-    return s
 
 
 def oracle_read(path):

@@ -70,7 +70,8 @@ except ImportError as exc:  # the stage must fail loudly, not pass vacuously
     sys.exit(1)
 
 warnings.filterwarnings("ignore")
-REL_TOL = 1e-9
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from frost_numbers import bits, close, label_text  # noqa: E402
 
 # pandas >= 2's default NA list (pandas 1.5's plus "None"), and the empty field
 NA_SPELLINGS = ["", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "-NaN", "-nan", "<NA>",
@@ -103,27 +104,6 @@ def check(cond, reason):
 
 
 # ---- numbers and labels ------------------------------------------------------------------------
-
-def bits(v):
-    return struct.pack("<d", v)
-
-
-def close(got, exp):
-    if got == exp:
-        return True
-    if math.isnan(got) or math.isnan(exp):
-        return math.isnan(got) and math.isnan(exp)
-    return abs(got - exp) <= REL_TOL * max(1.0, abs(exp))
-
-
-def label_text(v):
-    if isinstance(v, (bool, np.bool_)):
-        return "True" if v else "False"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, bytes):
-        return v.decode("utf-8")
-    return str(v)
 
 
 def same_label(got, exp):

@@ -48,7 +48,6 @@ import math
 import os
 import pickle
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -90,7 +89,8 @@ except ImportError as exc:  # the stage must fail loudly, not pass vacuously
 
 warnings.filterwarnings("ignore")
 SKV = sklearn.__version__
-REL_TOL = 1e-9
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from frost_numbers import REL_TOL, bits, shortest, close, label_text  # noqa: E402
 SUMMARY = "parity-pipelines"
 
 
@@ -113,39 +113,6 @@ class ClipOutliers(BaseEstimator, TransformerMixin):
 
 
 # ---- numbers and labels ----------------------------------------------------------------------
-
-def bits(v):
-    return struct.pack("<d", v)
-
-
-def shortest(v):
-    """How frost prints a number: the first of %.15g, %.16g, %.17g that reads back to the same
-    bits (from one digit for subnormals) — the shortest round trip, as repr(), in %g's spelling."""
-    first = 1 if v != 0 and abs(v) < sys.float_info.min else 15
-    s = "%.17g" % v
-    for p in range(first, 18):
-        s = "%.*g" % (p, v)
-        if math.isnan(v) or bits(float(s)) == bits(v):
-            return s
-    return s
-
-
-def close(got, exp):
-    if got == exp:
-        return True
-    if math.isnan(got) or math.isnan(exp):
-        return math.isnan(got) and math.isnan(exp)
-    return abs(got - exp) <= REL_TOL * max(1.0, abs(exp))
-
-
-def label_text(v):
-    if isinstance(v, (bool, np.bool_)):
-        return "True" if v else "False"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, bytes):
-        return v.decode("utf-8")
-    return str(v)
 
 
 # ---- data ------------------------------------------------------------------------------------

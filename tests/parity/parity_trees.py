@@ -56,7 +56,6 @@ import os
 import pickle
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -93,26 +92,12 @@ except ImportError as exc:  # the stage must fail loudly, not pass vacuously
 warnings.filterwarnings("ignore")
 getcontext().prec = 80
 SKV = sklearn.__version__
-REL_TOL = 1e-9
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from frost_numbers import bits, shortest, close  # noqa: E402
 F32_MAX = float(np.finfo(np.float32).max)
 
 
 # ---- small numeric helpers ------------------------------------------------------------------
-
-def bits(v):
-    return struct.pack("<d", v)
-
-
-def shortest(v):
-    """How frost prints a number: the first of %.15g, %.16g, %.17g that reads back to the same
-    bits (from one digit for subnormals) — the shortest round trip, as repr(), in %g's spelling."""
-    first = 1 if v != 0 and abs(v) < sys.float_info.min else 15
-    s = "%.17g" % v
-    for p in range(first, 18):
-        s = "%.*g" % (p, v)
-        if math.isnan(v) or bits(float(s)) == bits(v):
-            return s
-    return s
 
 
 def up(v):
@@ -142,14 +127,6 @@ def f32_down(v):
 def num(v):
     """A float as Python writes it (shortest round-trip)."""
     return repr(float(v))
-
-
-def close(got, exp):
-    if got == exp:
-        return True
-    if math.isnan(got) or math.isnan(exp):
-        return math.isnan(got) and math.isnan(exp)
-    return abs(got - exp) <= REL_TOL * max(1.0, abs(exp))
 
 
 def f32_ok(v):
