@@ -924,7 +924,7 @@ static int array_copy(const pk_obj *o, const char *field, void *dst, size_t coun
      * copied in one pass, every other one goes element by element below. */
     if (!w.fortran && d->byteorder != '>' && d->itemsize == 8 && d->kind == (f64 ? 'f' : 'i')) {
         for (size_t k = 0; k < count; k++) {
-            uint64_t u = load_uint(a->data + k * rec + foff, 8, '<');
+            uint64_t u = fr_rd64(a->data + k * rec + foff);
             if (f64)
                 memcpy(&df[k], &u, 8);
             else

@@ -142,11 +142,11 @@ static int take_counted(pk_vm *vm, unsigned width, const char *negative, const u
     if (width == 1) {
         len = c[0];
     } else if (width == 4) {
-        if (negative && (int32_t)pk_le32(c) < 0)
+        if (negative && (int32_t)fr_rd32(c) < 0)
             return bad(vm, negative);
-        len = pk_le32(c);
+        len = fr_rd32(c);
     } else {
-        len = pk_le64(c);
+        len = fr_rd64(c);
     }
     if (len > vm->len - vm->pos)
         return pk_truncated(vm);
@@ -1134,7 +1134,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
         /* Frames only batch reads (PEP 3154); the length must still fit in what is left. */
         if ((rc = take(vm, 8, &p)))
             return rc;
-        if (pk_le64(p) > vm->len - vm->pos)
+        if (fr_rd64(p) > vm->len - vm->pos)
             return pk_truncated(vm);
         return 0;
     case OP_STOP:
@@ -1182,7 +1182,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
     case OP_BININT:
         if ((rc = take(vm, 4, &p)))
             return rc;
-        return push(vm, new_int(vm, (int32_t)pk_le32(p)));
+        return push(vm, new_int(vm, (int32_t)fr_rd32(p)));
     case OP_BININT1:
         if ((rc = take(vm, 1, &p)))
             return rc;
@@ -1190,7 +1190,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
     case OP_BININT2:
         if ((rc = take(vm, 2, &p)))
             return rc;
-        return push(vm, new_int(vm, pk_le16(p)));
+        return push(vm, new_int(vm, fr_rd16(p)));
     case OP_LONG1:
     case OP_LONG4:
         if ((rc = take_counted(vm, op == OP_LONG1 ? 1 : 4, "LONG4 with a negative byte count",
@@ -1207,9 +1207,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
         if ((rc = take(vm, 8, &p)))
             return rc;
         /* big-endian IEEE 754 double (pickle.py save_float: struct.pack('>d')) */
-        uint64_t u = 0;
-        for (int i = 0; i < 8; i++)
-            u = u << 8 | p[i];
+        uint64_t u = fr_rdbe64(p);
         double d;
         memcpy(&d, &u, sizeof d);
         return push(vm, new_float(vm, d));
@@ -1337,7 +1335,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
     case OP_LONG_BINPUT:
         if ((rc = take(vm, 4, &p)) || (rc = peek(vm, &b)))
             return rc;
-        return memo_put(vm, pk_le32(p), b);
+        return memo_put(vm, fr_rd32(p), b);
     case OP_MEMOIZE:
         if ((rc = peek(vm, &b)))
             return rc;
@@ -1355,7 +1353,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
     case OP_LONG_BINGET:
         if ((rc = take(vm, 4, &p)))
             return rc;
-        return memo_get(vm, pk_le32(p));
+        return memo_get(vm, fr_rd32(p));
 
     /* globals and calls */
     case OP_GLOBAL: {

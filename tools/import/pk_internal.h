@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "endian.h"
 #include "pickle.h"
 
 /* ---- what an admitted global does when the stream calls it ------------------------------- */
@@ -221,20 +222,5 @@ pk_obj *pk_np_array_raw(pk_vm *vm, const pk_dtype *dt, uint32_t ndim, uint64_t *
 /* Python-visible names for messages: copies `n` bytes of `s` into dst with non-printable bytes
  * escaped, truncated to fit. */
 void pk_printable(char *dst, size_t cap, const char *s, size_t n);
-
-/* Little-endian readers: bytes are assembled explicitly, so host order and alignment never
- * matter (house rule: never cast input bytes to wider types). */
-static inline uint16_t pk_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-static inline uint32_t pk_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t pk_le64(const uint8_t *p)
-{
-    return (uint64_t)pk_le32(p) | (uint64_t)pk_le32(p + 4) << 32;
-}
 
 #endif
