@@ -1470,7 +1470,8 @@ int cv_locate(const pk_obj *root, const char *full, char *path, size_t cap)
         return 0;
     const char *name = cv_short_name(cls);
     size_t at = (size_t)snprintf(path, cap, "%s", name);
-    for (size_t i = 0; i < at; i++)
+    /* a name longer than path (a survey token can be any length) is cut: only what fits */
+    for (size_t i = 0; i < at && i < cap - 1; i++)
         path[i] = (char)(path[i] >= 'A' && path[i] <= 'Z' ? path[i] + 32 : path[i]);
     return strcmp(cls, full) != 0 && locate(root, full, path, cap, at, 0);
 }
