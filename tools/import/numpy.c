@@ -412,21 +412,12 @@ static int set_raw(pk_vm *vm, pk_ndarray *a, const pk_obj *raw)
     } else if (raw->kind == PK_STR) {
         /* Python 2 pickles loaded with encoding='latin1' hand numpy a str; numpy encodes it back
          * with latin-1 (array_setstate). */
-        const uint8_t *s = (const uint8_t *)raw->u.s.p;
-        size_t sn = raw->u.s.n, o = 0;
+        size_t sn = raw->u.s.n, o;
         uint8_t *d = pk_alloc(vm->g, sn ? sn : 1, vm->e);
         if (!d)
             return np_err(vm);
-        for (size_t i = 0; i < sn;) {
-            if (s[i] < 0x80) {
-                d[o++] = s[i++];
-            } else if (s[i] >= 0xc2 && s[i] <= 0xc3 && i + 1 < sn) {
-                d[o++] = (uint8_t)((s[i] & 0x1f) << 6 | (s[i + 1] & 0x3f));
-                i += 2;
-            } else {
-                return npbad(vm, "array data str holds a character beyond U+00FF");
-            }
-        }
+        if (!pk_latin1_from_utf8((const uint8_t *)raw->u.s.p, sn, d, &o))
+            return npbad(vm, "array data str holds a character beyond U+00FF");
         p = d;
         n = o;
     } else {
@@ -974,11 +965,6 @@ const uint8_t *pk_array_raw(const pk_obj *o, size_t *nbytes)
     return a->data ? a->data : (const uint8_t *)"";
 }
 
-static size_t utf8_len(uint32_t cp)
-{
-    return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
 int pk_array_get_str(const pk_obj *o, uint64_t i, char *dst, size_t cap, size_t *len, fr_err *e)
 {
     const pk_ndarray *a = built_array(o);
@@ -1031,27 +1017,12 @@ int pk_array_get_str(const pk_obj *o, uint64_t i, char *dst, size_t cap, size_t 
                 if (cp > 0x10ffff)
                     return fr_fail(e, FROST_EFORMAT, "string element %llu is not valid UCS-4",
                                    (unsigned long long)i);
-                if (o_len + utf8_len(cp) >= cap)
+                char tmp[4];
+                size_t l = pk_utf8_put(tmp, cp);
+                if (o_len + l >= cap)
                     return fr_fail(e, FROST_ELIMIT,
                                    "string element %llu is longer than %zu bytes",
                                    (unsigned long long)i, cap - 1);
-                char tmp[4];
-                size_t l = utf8_len(cp);
-                if (l == 1) {
-                    tmp[0] = (char)cp;
-                } else if (l == 2) {
-                    tmp[0] = (char)(0xc0 | cp >> 6);
-                    tmp[1] = (char)(0x80 | (cp & 0x3f));
-                } else if (l == 3) {
-                    tmp[0] = (char)(0xe0 | cp >> 12);
-                    tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                    tmp[2] = (char)(0x80 | (cp & 0x3f));
-                } else {
-                    tmp[0] = (char)(0xf0 | cp >> 18);
-                    tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                    tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                    tmp[3] = (char)(0x80 | (cp & 0x3f));
-                }
                 memcpy(dst + o_len, tmp, l);
                 o_len += l;
             }

@@ -459,71 +459,6 @@ static int parse_float_text(pk_vm *vm, const char *s, size_t n, pk_obj **out)
 
 /* ---- strings ----------------------------------------------------------------------------- */
 
-/* UTF-8 as CPython's "surrogatepass" accepts it (BINUNICODE is encoded that way). */
-static bool valid_utf8(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff)
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-static size_t put_utf8(char *d, uint32_t cp)
-{
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xc0 | cp >> 6);
-        d[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xe0 | cp >> 12);
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        d[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    d[0] = (char)(0xf0 | cp >> 18);
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    d[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -548,7 +483,7 @@ static int decode_raw_unicode_escape(pk_vm *vm, const char *s, size_t n, pk_obj 
     size_t o = 0, i = 0;
     while (i < n) {
         if (s[i] != '\\') {
-            o += put_utf8(d + o, (uint8_t)s[i]);
+            o += pk_utf8_put(d + o, (uint8_t)s[i]);
             i++;
             continue;
         }
@@ -574,7 +509,7 @@ static int decode_raw_unicode_escape(pk_vm *vm, const char *s, size_t n, pk_obj 
         if (cp > 0x10ffff)
             return bad(vm, "\\U escape beyond U+10FFFF in UNICODE");
         i += digits;
-        o += put_utf8(d + o, cp);
+        o += pk_utf8_put(d + o, cp);
     }
     d[o] = '\0';
     pk_obj *r = pk_new(vm->g, PK_STR, vm->e);
@@ -644,7 +579,7 @@ static int decode_string_repr(pk_vm *vm, const char *s, size_t n, pk_obj **out)
 
 static int push_utf8(pk_vm *vm, const uint8_t *p, size_t n)
 {
-    if (!valid_utf8(p, n))
+    if (!pk_utf8_valid(p, n))
         return bad(vm, "string is not valid UTF-8");
     return push(vm, pk_new_str(vm->g, (const char *)p, n, vm->e));
 }
@@ -776,25 +711,15 @@ static const char *latin1_name(const pk_obj *enc)
  * (pickle.py save_bytes: _codecs.encode(str(obj, 'latin1'), 'latin1')). */
 static int latin1_encode(pk_vm *vm, const pk_obj *str, uint8_t flags, pk_obj **out)
 {
-    const uint8_t *s = (const uint8_t *)str->u.s.p;
-    size_t n = str->u.s.n;
+    size_t n = str->u.s.n, o;
     uint8_t *d = pk_alloc(vm->g, n ? n : 1, vm->e);
     if (!d)
         return err_code(vm);
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        if (s[i] < 0x80) {
-            d[o++] = s[i++];
-        } else if ((s[i] & 0xe0) == 0xc0 && i + 1 < n && s[i] <= 0xc3) {
-            d[o++] = (uint8_t)((s[i] & 0x1f) << 6 | (s[i + 1] & 0x3f));
-            i += 2;
-        } else {
-            return fr_fail(vm->e, FROST_EFORMAT,
-                           "malformed pickle at offset %zu: text encoded as latin-1 holds a "
-                           "character beyond U+00FF",
-                           vm->op_pos);
-        }
-    }
+    if (!pk_latin1_from_utf8((const uint8_t *)str->u.s.p, n, d, &o))
+        return fr_fail(vm->e, FROST_EFORMAT,
+                       "malformed pickle at offset %zu: text encoded as latin-1 holds a "
+                       "character beyond U+00FF",
+                       vm->op_pos);
     *out = new_bytes_ref(vm, d, o, flags);
     return *out ? 0 : err_code(vm);
 }

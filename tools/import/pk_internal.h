@@ -219,6 +219,15 @@ int pk_np_shape(pk_vm *vm, const pk_obj *t, uint32_t *ndim, uint64_t **shape, ui
 pk_obj *pk_np_array_raw(pk_vm *vm, const pk_dtype *dt, uint32_t ndim, uint64_t *shape,
                         uint64_t count, bool fortran, const uint8_t *data, size_t nbytes);
 
+/* ---- text (pk_text.c) -------------------------------------------------------------------- */
+
+/* Whether s is UTF-8 as pickle decodes it ('surrogatepass': encoded surrogates are accepted). */
+bool pk_utf8_valid(const uint8_t *s, size_t n);
+/* Writes code point cp (at most U+10FFFF) as UTF-8 into d (4 bytes of room); returns its length. */
+size_t pk_utf8_put(char *d, uint32_t cp);
+/* The Latin-1 bytes of a str's UTF-8 (n bytes of room in d; *len gets their count); false when
+ * it holds a character beyond U+00FF. */
+bool pk_latin1_from_utf8(const uint8_t *s, size_t n, uint8_t *d, size_t *len);
 /* Python-visible names for messages: copies `n` bytes of `s` into dst with non-printable bytes
  * escaped, truncated to fit. */
 void pk_printable(char *dst, size_t cap, const char *s, size_t n);
