@@ -1402,28 +1402,6 @@ int pk_run(pk_graph *g, const uint8_t *buf, size_t len, size_t start, const pk_l
     return 0;
 }
 
-void pk_limits_resolve(pk_limits *out, const pk_limits *in)
-{
-    pk_limits d;
-    pk_limits_default(&d);
-    *out = d;
-    if (!in)
-        return;
-    if (in->max_stack)
-        out->max_stack = in->max_stack;
-    if (in->max_marks)
-        out->max_marks = in->max_marks;
-    if (in->max_memo)
-        out->max_memo = in->max_memo;
-    if (in->max_memory)
-        out->max_memory = in->max_memory;
-    if (in->max_depth)
-        out->max_depth = in->max_depth;
-    if (in->max_nesting)
-        out->max_nesting = in->max_nesting;
-    out->survey = in->survey;
-}
-
 int pk_load(const uint8_t *data, size_t len, const pk_limits *lim, pk_graph **out, fr_err *e)
 {
     pk_limits l;
