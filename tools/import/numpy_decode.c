@@ -203,17 +203,22 @@ static const pk_obj *dict_lookup_n(const pk_obj *d, const char *name, size_t n, 
     return NULL;
 }
 
-int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
+/* The parts of a dtype's BUILD state (arraydescr_setstate) that frost uses. */
+typedef struct dtype_state {
+    const pk_obj *endian, *subarray, *names, *fields;
+    int64_t elsize;
+} dtype_state;
+
+/* Reads the state tuple in whichever layout its length says, and checks that its fields and
+ * names agree. */
+static int read_dtype_state(pk_vm *vm, const pk_obj *state, dtype_state *st)
 {
-    pk_dtype *d = dto->u.d;
-    if (d->built)
-        return npbad(vm, "numpy dtype state set twice or after the dtype was used");
     if (!state || state->kind != PK_TUPLE)
         return npbad(vm, "numpy dtype state is not a tuple");
     const pk_obj *const *t = (const pk_obj *const *)state->u.seq.v;
     size_t n = state->u.seq.n;
-    const pk_obj *endian, *subarray, *names = NULL, *fields;
-    int64_t version, elsize;
+    int64_t version;
+    st->names = NULL;
     /* the tuple layouts arraydescr_setstate accepts, by length */
     switch (n) {
     case 9:
@@ -221,28 +226,28 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
     case 7:
         if (pk_get_int(t[0], &version))
             return npbad(vm, "numpy dtype state version is not an int");
-        endian = t[1];
-        subarray = t[2];
-        names = t[3];
-        fields = t[4];
-        if (pk_get_int(t[5], &elsize))
+        st->endian = t[1];
+        st->subarray = t[2];
+        st->names = t[3];
+        st->fields = t[4];
+        if (pk_get_int(t[5], &st->elsize))
             return npbad(vm, "numpy dtype elsize is not an int");
         break;
     case 6:
         if (pk_get_int(t[0], &version))
             return npbad(vm, "numpy dtype state version is not an int");
-        endian = t[1];
-        subarray = t[2];
-        fields = t[3];
-        if (pk_get_int(t[4], &elsize))
+        st->endian = t[1];
+        st->subarray = t[2];
+        st->fields = t[3];
+        if (pk_get_int(t[4], &st->elsize))
             return npbad(vm, "numpy dtype elsize is not an int");
         break;
     case 5:
         version = 0;
-        endian = t[0];
-        subarray = t[1];
-        fields = t[2];
-        if (pk_get_int(t[3], &elsize))
+        st->endian = t[0];
+        st->subarray = t[1];
+        st->fields = t[2];
+        if (pk_get_int(t[3], &st->elsize))
             return npbad(vm, "numpy dtype elsize is not an int");
         break;
     default:
@@ -251,6 +256,7 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
     if (version < 0 || version > 4)
         return fr_fail(vm->e, FROST_EUNSUPPORTED,
                        "numpy dtype pickle version %lld is not supported", (long long)version);
+    const pk_obj *fields = st->fields;
     if (!pk_is_none(fields)) {
         if (fields->kind != PK_DICT)
             return npbad(vm, "numpy dtype fields are not a dict");
@@ -260,20 +266,25 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
                            PK_MAX_FIELDS);
         if (version <= 1) {
             /* versions 0/1 kept the names tuple under the key -1 of fields */
-            names = NULL;
+            st->names = NULL;
             for (size_t i = 0; i < pk_len(fields); i++) {
                 int64_t key;
                 const pk_obj *ko = pk_dict_key(fields, i);
                 if (ko->kind == PK_INT && pk_get_int(ko, &key) == 0 && key == -1)
-                    names = pk_dict_value(fields, i);
+                    st->names = pk_dict_value(fields, i);
             }
-            if (!names)
+            if (!st->names)
                 return npbad(vm, "numpy dtype fields without names");
         }
-    } else if (names && !pk_is_none(names)) {
+    } else if (st->names && !pk_is_none(st->names)) {
         return npbad(vm, "inconsistent fields and names in numpy dtype state");
     }
+    return 0;
+}
 
+/* The byte order the state gives, and the size of a flexible dtype ('S', 'U', 'V'). */
+static int set_order_and_size(pk_vm *vm, pk_dtype *d, const pk_obj *endian, int64_t elsize)
+{
     size_t el;
     const char *es = pk_str(endian, &el);
     if (!es && endian && endian->kind == PK_BYTES) {
@@ -296,67 +307,90 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
         d->byteorder = order == '|' ? '<' : order;
     else
         d->byteorder = '|';
+    return 0;
+}
 
-    if (!pk_is_none(subarray)) {
-        const pk_obj *base = pk_item(subarray, 0);
-        if (subarray->kind != PK_TUPLE || pk_len(subarray) != 2 || !base ||
-            base->kind != PK_DTYPE)
-            return npbad(vm, "incorrect subarray in numpy dtype state");
-        if (base->u.d == d)
+/* A subarray dtype ('f8', (2, 3)): a finished base dtype and a shape that fits the itemsize. */
+static int set_subarray(pk_vm *vm, pk_dtype *d, const pk_obj *subarray)
+{
+    const pk_obj *base = pk_item(subarray, 0);
+    if (subarray->kind != PK_TUPLE || pk_len(subarray) != 2 || !base || base->kind != PK_DTYPE)
+        return npbad(vm, "incorrect subarray in numpy dtype state");
+    if (base->u.d == d)
+        return npbad(vm, "numpy dtype contains itself");
+    uint32_t sn;
+    uint64_t *ss, sc;
+    int rc = pk_np_shape(vm, pk_item(subarray, 1), &sn, &ss, &sc);
+    if (rc)
+        return rc;
+    if (base->u.d->itemsize && sc > d->itemsize / base->u.d->itemsize)
+        return npbad(vm, "numpy subarray larger than its dtype");
+    freeze(base->u.d);
+    d->sub_base = base->u.d;
+    d->sub_shape = ss;
+    d->sub_ndim = sn;
+    d->has_object = d->has_object || base->u.d->has_object;
+    return 0;
+}
+
+/* A structured dtype's fields in names order: each a finished dtype inside the record. */
+static int set_fields(pk_vm *vm, pk_dtype *d, const pk_obj *names, const pk_obj *fields)
+{
+    if (!names || names->kind != PK_TUPLE)
+        return npbad(vm, "numpy dtype names are not a tuple");
+    size_t nf = names->u.seq.n;
+    if (nf > PK_MAX_FIELDS)
+        return fr_fail(vm->e, FROST_EUNSUPPORTED,
+                       "numpy dtype at offset %zu has more than %d fields", vm->op_pos,
+                       PK_MAX_FIELDS);
+    pk_field *fs = pk_alloc(vm->g, (nf ? nf : 1) * sizeof *fs, vm->e);
+    if (!fs)
+        return np_err(vm);
+    for (size_t i = 0; i < nf; i++) {
+        size_t nl;
+        const char *nm = pk_str(names->u.seq.v[i], &nl);
+        if (!nm)
+            return npbad(vm, "numpy dtype field name is not a str");
+        /* names are handed out as C strings */
+        if (memchr(nm, '\0', nl))
+            return npbad(vm, "numpy dtype field name holds a NUL byte");
+        const pk_obj *fv = dict_lookup_n(fields, nm, nl, i);
+        const pk_obj *fd = pk_item(fv, 0);
+        int64_t off;
+        if (!fv || fv->kind != PK_TUPLE || pk_len(fv) < 2 || !fd || fd->kind != PK_DTYPE ||
+            pk_get_int(pk_item(fv, 1), &off) || off < 0)
+            return npbad(vm, "numpy dtype field is not (dtype, offset)");
+        if (fd->u.d == d)
             return npbad(vm, "numpy dtype contains itself");
-        uint32_t sn;
-        uint64_t *ss, sc;
-        int rc = pk_np_shape(vm, pk_item(subarray, 1), &sn, &ss, &sc);
-        if (rc)
-            return rc;
-        if (base->u.d->itemsize && sc > d->itemsize / base->u.d->itemsize)
-            return npbad(vm, "numpy subarray larger than its dtype");
-        freeze(base->u.d);
-        d->sub_base = base->u.d;
-        d->sub_shape = ss;
-        d->sub_ndim = sn;
-        d->has_object = d->has_object || base->u.d->has_object;
+        if ((uint64_t)off > d->itemsize || fd->u.d->itemsize > d->itemsize - (uint64_t)off)
+            return npbad(vm, "numpy dtype field lies outside its record");
+        freeze(fd->u.d);
+        fs[i].name = nm;
+        fs[i].name_len = nl;
+        fs[i].dtype = fd->u.d;
+        fs[i].offset = (uint64_t)off;
+        d->has_object = d->has_object || fd->u.d->has_object;
     }
+    d->fields = fs;
+    d->nfields = nf;
+    return 0;
+}
 
-    if (!pk_is_none(fields)) {
-        if (!names || names->kind != PK_TUPLE)
-            return npbad(vm, "numpy dtype names are not a tuple");
-        size_t nf = names->u.seq.n;
-        if (nf > PK_MAX_FIELDS)
-            return fr_fail(vm->e, FROST_EUNSUPPORTED,
-                           "numpy dtype at offset %zu has more than %d fields", vm->op_pos,
-                           PK_MAX_FIELDS);
-        pk_field *fs = pk_alloc(vm->g, (nf ? nf : 1) * sizeof *fs, vm->e);
-        if (!fs)
-            return np_err(vm);
-        for (size_t i = 0; i < nf; i++) {
-            size_t nl;
-            const char *nm = pk_str(names->u.seq.v[i], &nl);
-            if (!nm)
-                return npbad(vm, "numpy dtype field name is not a str");
-            /* names are handed out as C strings */
-            if (memchr(nm, '\0', nl))
-                return npbad(vm, "numpy dtype field name holds a NUL byte");
-            const pk_obj *fv = dict_lookup_n(fields, nm, nl, i);
-            const pk_obj *fd = pk_item(fv, 0);
-            int64_t off;
-            if (!fv || fv->kind != PK_TUPLE || pk_len(fv) < 2 || !fd || fd->kind != PK_DTYPE ||
-                pk_get_int(pk_item(fv, 1), &off) || off < 0)
-                return npbad(vm, "numpy dtype field is not (dtype, offset)");
-            if (fd->u.d == d)
-                return npbad(vm, "numpy dtype contains itself");
-            if ((uint64_t)off > d->itemsize || fd->u.d->itemsize > d->itemsize - (uint64_t)off)
-                return npbad(vm, "numpy dtype field lies outside its record");
-            freeze(fd->u.d);
-            fs[i].name = nm;
-            fs[i].name_len = nl;
-            fs[i].dtype = fd->u.d;
-            fs[i].offset = (uint64_t)off;
-            d->has_object = d->has_object || fd->u.d->has_object;
-        }
-        d->fields = fs;
-        d->nfields = nf;
-    }
+int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
+{
+    pk_dtype *d = dto->u.d;
+    if (d->built)
+        return npbad(vm, "numpy dtype state set twice or after the dtype was used");
+    dtype_state st;
+    int rc = read_dtype_state(vm, state, &st);
+    if (!rc)
+        rc = set_order_and_size(vm, d, st.endian, st.elsize);
+    if (!rc && !pk_is_none(st.subarray))
+        rc = set_subarray(vm, d, st.subarray);
+    if (!rc && !pk_is_none(st.fields))
+        rc = set_fields(vm, d, st.names, st.fields);
+    if (rc)
+        return rc;
     freeze(d);
     return 0;
 }
