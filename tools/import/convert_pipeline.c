@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import/convert.h"
+#include "import/convert_estimator.h"
+#include "import/convert_labels.h"
+#include "import/convert_pipeline.h"
 
 #define SK_PRE "sklearn.preprocessing._data."
 #define SK_ENC "sklearn.preprocessing._encoders."
@@ -1083,6 +1085,13 @@ static int feature_union(comp *k, const pk_obj *o, const cols *in, cols *out, co
 
 
 /* ---- combinations: VotingClassifier, VotingRegressor, OneVsRestClassifier -------------------- */
+
+int cv_is_combine(const char *cls)
+{
+    return cls && (strcmp(cls, "sklearn.ensemble._voting.VotingClassifier") == 0 ||
+                   strcmp(cls, "sklearn.ensemble._voting.VotingRegressor") == 0 ||
+                   strcmp(cls, "sklearn.multiclass.OneVsRestClassifier") == 0);
+}
 
 /* The weights of the members sklearn keeps (_BaseVoting._weights_not_none: the weights of the
  * estimators not 'drop' — None in versions before 0.24), in estimators_ order; 1.0 each without
