@@ -4,9 +4,11 @@
  * convert_pipeline.c) or converted (an estimator, convert_estimator.c) into a builder, which gets
  * the input names, the metadata and the input checks collected on the way, and is written.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/convert_combine.h"
 #include "import/convert_estimator.h"
 #include "import/convert_metadata.h"
 #include "import/convert_pipeline.h"
@@ -59,6 +61,74 @@ static int set_feature_names(conv *c)
     return rc ? fr_wrap(c->e, "feature_names_in_") : 0;
 }
 
+/* Where the object of class `full` sits among a pipeline's steps: "pipeline/pre/num/custom".
+ * Follows only the composites' own step lists, depth-bounded (the graph may have cycles). */
+static int locate(const pk_obj *o, const char *full, char *path, size_t cap, size_t at, int depth)
+{
+    const char *cls = pk_class_name(o);
+    if (!cls || depth > 16 || at >= cap)
+        return 0;
+    if (strcmp(cls, full) == 0)
+        return 1;
+    /* a refused function held by a step (FunctionTransformer(np.log1p): numpy.log1p) */
+    static const char *const fn_attrs[] = {"func", "inverse_func"};
+    for (size_t i = 0; i < sizeof fn_attrs / sizeof fn_attrs[0]; i++) {
+        const char *fn = pk_class_name(pk_attr(o, fn_attrs[i]));
+        if (fn && strcmp(fn, full) == 0)
+            return 1;
+    }
+    if (strcmp(cls, "sklearn.multiclass.OneVsRestClassifier") == 0) {
+        const pk_obj *list = pk_attr(o, "estimators_");
+        for (size_t i = 0; list && i < pk_len(list); i++) {
+            size_t n = at + (size_t)snprintf(path + at, cap - at, "/estimators_[%zu]", i);
+            if (locate(pk_item(list, i), full, path, cap, n, depth + 1))
+                return 1;
+            path[at] = 0;
+        }
+        size_t n = at + (size_t)snprintf(path + at, cap - at, "/estimator");
+        if (locate(pk_attr(o, "estimator"), full, path, cap, n, depth + 1))
+            return 1;
+        path[at] = 0;
+    }
+    static const struct {
+        const char *cls;
+        const char *attr;
+    } lists[] = {
+        {"sklearn.pipeline.Pipeline", "steps"},
+        {"sklearn.compose._column_transformer.ColumnTransformer", "transformers_"},
+        {"sklearn.compose._column_transformer.ColumnTransformer", "transformers"},
+        {"sklearn.pipeline.FeatureUnion", "transformer_list"},
+        {"sklearn.ensemble._voting.VotingClassifier", "estimators"},
+        {"sklearn.ensemble._voting.VotingRegressor", "estimators"},
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        if (strcmp(cls, lists[l].cls) != 0)
+            continue;
+        const pk_obj *list = pk_attr(o, lists[l].attr);
+        for (size_t i = 0; list && i < pk_len(list); i++) {
+            const pk_obj *ent = pk_item(list, i);
+            const char *name = pk_str(pk_item(ent, 0), NULL);
+            size_t n = at + (size_t)snprintf(path + at, cap - at, "/%s", name ? name : "?");
+            if (locate(pk_item(ent, 1), full, path, cap, n, depth + 1))
+                return 1;
+            path[at] = 0;
+        }
+    }
+    const pk_obj *best = pk_attr(o, "best_estimator_");
+    return best && locate(best, full, path, cap, at, depth + 1);
+}
+
+/* The step path of the object of class `full` under root ("pipeline/pre/num/custom"); 0 when it
+ * is the root itself or is not among the steps. */
+static int step_path(const pk_obj *root, const char *full, char *path, size_t cap)
+{
+    const char *cls = pk_class_name(root);
+    if (!cls || cap < 2)
+        return 0;
+    size_t at = cv_root_name(cls, path, cap);
+    return strcmp(cls, full) != 0 && locate(root, full, path, cap, at, 0);
+}
+
 /* The model in data, run through the safe pickle reader (nothing in it is executed). A refused or
  * unsupported name is looked for among the model's steps by a survey load (still running
  * nothing), so that the message names the step's path. */
@@ -74,7 +144,7 @@ static int load_model(const uint8_t *data, size_t len, const frost_convert_optio
         fr_err se = {0};
         char path[600];
         if (!jl_load(data, len, &so, &sg, &se) && pk_graph_refused(sg) &&
-            cv_locate(pk_graph_root(sg), pk_graph_refused(sg), path, sizeof path))
+            step_path(pk_graph_root(sg), pk_graph_refused(sg), path, sizeof path))
             fr_wrap(e, "%s", path);
         pk_graph_free(sg);
     }

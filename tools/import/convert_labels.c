@@ -69,7 +69,7 @@ static int object_label(const pk_obj *item, uint32_t i, frost_label_kind *kind, 
 
 /* One output's class labels, as text in class order, and their kind. */
 int cv_read_labels(const pk_obj *arr, uint32_t count, frost_label_kind *kind, char ***out,
-                       fr_err *e)
+                   fr_err *e)
 {
     pk_array_info ai;
     if (pk_array_info_get(arr, &ai) || ai.ndim != 1 || ai.count != count)
@@ -192,7 +192,7 @@ int cv_set_labels(conv *c)
         char **labels = NULL;
         frost_label_kind kind;
         int rc = cv_read_labels(multi ? pk_item(classes, k) : classes, c->n_classes[k], &kind,
-                             &labels, c->e);
+                                &labels, c->e);
         if (rc)
             return fr_wrap(c->e, "classes_");
         rc = frost_builder_set_classes(c->b, k, kind, (const char *const *)labels,

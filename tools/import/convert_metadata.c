@@ -10,7 +10,7 @@
 #include <xxhash.h>
 
 #include "import/convert_metadata.h"
-#include "import/convert_pipeline.h"
+#include "import/convert_combine.h"
 
 /* "RandomForestClassifier(n_estimators=500, max_depth=10)": the class with the
  * hyper-parameters that shape prediction; composites list their steps. Appends to buf. */

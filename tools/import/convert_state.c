@@ -49,6 +49,15 @@ const char *cv_short_name(const char *cls)
     return dot ? dot + 1 : cls;
 }
 
+size_t cv_root_name(const char *cls, char *buf, size_t cap)
+{
+    size_t n = (size_t)snprintf(buf, cap, "%s", cv_short_name(cls));
+    /* a name longer than buf (a survey token can be any length) is cut: only what fits */
+    for (size_t i = 0; i < n && i + 1 < cap; i++)
+        buf[i] = (char)(buf[i] >= 'A' && buf[i] <= 'Z' ? buf[i] + 32 : buf[i]);
+    return n;
+}
+
 int cv_get_int(const pk_obj *o, const char *name, int64_t *out, fr_err *e)
 {
     const pk_obj *v = pk_attr(o, name);

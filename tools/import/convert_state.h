@@ -68,6 +68,10 @@ void cv_sklearn_version(const pk_obj *est, int v[3]);
 int cv_version_at_least(const pk_obj *o, int major, int minor);
 /* "DecisionTreeClassifier" from "sklearn.tree._classes.DecisionTreeClassifier". */
 const char *cv_short_name(const char *cls);
+/* The step name of a root that no Pipeline names: its class in lowercase, as make_pipeline names
+ * steps ("randomforestclassifier"), into buf; returns the whole name's length, which may exceed
+ * what fits. */
+size_t cv_root_name(const char *cls, char *buf, size_t cap);
 /* The integer attribute `name` of o; FROST_EFORMAT, naming both, when it is absent or no int. */
 int cv_get_int(const pk_obj *o, const char *name, int64_t *out, fr_err *e);
 /* best_estimator_ of a fitted GridSearchCV / RandomizedSearchCV (refit), else o itself. */
