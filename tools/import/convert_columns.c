@@ -189,8 +189,7 @@ static int column_transformer(comp *k, const pk_obj *o, const cols *in, cols *ou
         free(idx);
         if (!rc && !(pk_str_eq(trans, "drop") || n_idx == 0)) {
             if (pk_str_eq(trans, "passthrough"))
-                for (uint32_t j = 0; j < sel.n && !rc; j++)
-                    rc = cv_cols_push(&res, sel.slot[j], sel.name[j]) ? FROST_ENOMEM : 0;
+                rc = cv_cols_append(&res, &sel);
             else
                 rc = cv_compile(k, trans, &sel, &res, sub);
             if (!rc)
@@ -215,9 +214,7 @@ int cv_pipeline_steps(comp *k, const pk_obj *o, size_t n_steps, const cols *in, 
 {
     const pk_obj *steps = pk_attr(o, "steps");
     cols cur = {0};
-    int rc = 0;
-    for (uint32_t j = 0; j < in->n && !rc; j++)
-        rc = cv_cols_push(&cur, in->slot[j], in->name[j]) ? FROST_ENOMEM : 0;
+    int rc = cv_cols_append(&cur, in);
     for (size_t i = 0; i < n_steps && !rc; i++) {
         const pk_obj *step = pk_item(steps, i);
         const char *name = pk_str(pk_item(step, 0), NULL);
@@ -254,8 +251,7 @@ static int feature_union(comp *k, const pk_obj *o, const cols *in, cols *out, co
             continue;
         cols res = {0};
         if (pk_str_eq(trans, "passthrough"))
-            for (uint32_t j = 0; j < in->n && !rc; j++)
-                rc = cv_cols_push(&res, in->slot[j], in->name[j]) ? FROST_ENOMEM : 0;
+            rc = cv_cols_append(&res, in);
         else
             rc = cv_compile(k, trans, in, &res, sub);
         if (!rc && name)

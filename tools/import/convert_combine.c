@@ -107,9 +107,7 @@ static int combine_member(comp *k, const pk_obj *est, const cols *in, const char
         final = cv_unwrap_search(pk_item(pk_item(steps, n - 1), 1));
         rc = cv_pipeline_steps(k, est, n - 1, in, &mine, path);
     } else {
-        for (uint32_t j = 0; j < in->n && !rc; j++)
-            rc = cv_cols_push(&mine, in->slot[j], in->name[j]) ? fr_fail(k->e, FROST_ENOMEM, "oom")
-                                                            : 0;
+        rc = cv_cols_append(&mine, in) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
     }
     const char *fcls = pk_class_name(final);
     if (!rc && !cv_is_estimator(fcls))

@@ -145,8 +145,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     } else if (cv_is_combine(pk_class_name(root))) {
         final = root; /* a Voting / OneVsRest over the raw columns */
         snprintf(final_path, sizeof final_path, "%s", path);
-        for (uint32_t j = 0; j < in.n && !rc; j++)
-            rc = cv_cols_push(&out, in.slot[j], in.name[j]) ? fr_fail(c->e, FROST_ENOMEM, "oom") : 0;
+        rc = cv_cols_append(&out, &in) ? fr_fail(c->e, FROST_ENOMEM, "oom") : 0;
     } else {
         rc = cv_compile(&k, root, &in, &out, path);
     }

@@ -35,6 +35,14 @@ int cv_cols_push(cols *c, uint32_t slot, const char *name)
     return 0;
 }
 
+int cv_cols_append(cols *dst, const cols *src)
+{
+    int rc = 0;
+    for (uint32_t j = 0; j < src->n && !rc; j++)
+        rc = cv_cols_push(dst, src->slot[j], src->name[j]);
+    return rc;
+}
+
 void cv_mark_read(comp *k, const uint32_t *slots, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)

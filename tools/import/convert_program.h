@@ -33,6 +33,8 @@ typedef struct comp {
 void cv_cols_free(cols *c);
 /* Appends a column (slot, name); FROST_ENOMEM without a message when out of memory. */
 int cv_cols_push(cols *c, uint32_t slot, const char *name);
+/* Appends every column of src, likewise. */
+int cv_cols_append(cols *dst, const cols *src);
 
 /* Records that something reads these slots (raw inputs among them are then used). */
 void cv_mark_read(comp *k, const uint32_t *slots, uint32_t n);

@@ -387,10 +387,7 @@ static int function_transformer(comp *k, const pk_obj *o, const cols *in, cols *
     if (fn && !pk_is_none(fn))
         return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: "
                        "FunctionTransformer with a function", path);
-    int rc = 0;
-    for (uint32_t j = 0; j < in->n && !rc; j++)
-        rc = cv_cols_push(out, in->slot[j], in->name[j]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
-    return rc;
+    return cv_cols_append(out, in) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
 }
 
 typedef int (*transform_fn)(comp *k, const pk_obj *o, const cols *in, cols *out,
