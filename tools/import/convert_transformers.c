@@ -80,6 +80,42 @@ static int missing_is_nan(const pk_obj *mv)
     return !mv || pk_is_none(mv) || (!pk_get_double(mv, &v) && isnan(v));
 }
 
+/* add_indicator: a MissingIndicator (ind) over the columns that had missing values at fit, its
+ * outputs after the imputed ones. */
+static int missing_indicator(comp *k, const pk_obj *ind, const cols *in, cols *out,
+                             const char *path)
+{
+    const pk_obj *feats = pk_attr(ind, "features_");
+    pk_array_info fi;
+    if (!feats || pk_array_info_get(feats, &fi) || fi.ndim != 1)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: indicator_.features_ is missing", path);
+    if (!fi.count)
+        return 0;
+    int64_t *idx = malloc(fi.count * sizeof *idx);
+    uint32_t *islots = malloc(fi.count * sizeof *islots);
+    int rc = idx && islots ? pk_array_get_i64(feats, NULL, idx, fi.count, k->e) : FROST_ENOMEM;
+    for (uint64_t j = 0; !rc && j < fi.count; j++) {
+        if (idx[j] < 0 || (uint64_t)idx[j] >= in->n)
+            rc = fr_fail(k->e, FROST_EFORMAT, "%s: indicator feature %" PRId64 " out of range",
+                         path, idx[j]);
+        else
+            islots[j] = in->slot[idx[j]];
+    }
+    fmt_op op = {.opcode = FMT_OP_INDICATOR, .n_in = (uint32_t)fi.count,
+                 .n_out = (uint32_t)fi.count, .in = islots};
+    uint32_t first = 0;
+    if (!rc)
+        rc = cv_add_op(k, &op, &first, path);
+    for (uint64_t j = 0; !rc && j < fi.count; j++) {
+        char nm[4200];
+        snprintf(nm, sizeof nm, "missingindicator_%s", in->name[idx[j]]);
+        rc = cv_cols_push(out, first + (uint32_t)j, nm) ? FROST_ENOMEM : 0;
+    }
+    free(idx);
+    free(islots);
+    return rc;
+}
+
 static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
 {
     int rc = 0;
@@ -107,8 +143,15 @@ static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
     double *fill = calloc(in->n ? in->n : 1, sizeof *fill);
     char **fills = calloc(in->n ? in->n : 1, sizeof *fills);
     char **names = calloc(in->n ? in->n : 1, sizeof *names);
+    double *nums = NULL; /* the statistics of a numeric array, read at once */
     if (!slots || !fill || !fills || !names)
         rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    if (!rc && !str && si.kind != 'O' && in->n) {
+        if (!(nums = malloc(in->n * sizeof *nums)))
+            rc = FROST_ENOMEM;
+        else if (pk_array_get_f64(stats, NULL, nums, in->n, k->e))
+            rc = fr_wrap(k->e, "%s.statistics_", path);
+    }
     for (uint32_t i = 0; !rc && i < in->n; i++) {
         char buf[4096];
         size_t len;
@@ -116,22 +159,13 @@ static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
         if (str) {
             if ((rc = pk_array_get_str(stats, i, buf, sizeof buf, &len, k->e)))
                 break;
-        } else {
-            const pk_obj *it = si.kind == 'O' ? pk_array_item(stats, i) : NULL;
-            if (it ? pk_get_double(it, &v) : pk_array_get_f64(stats, NULL, NULL, 0, k->e) && 0) {
+        } else if (si.kind == 'O') {
+            if (pk_get_double(pk_array_item(stats, i), &v)) {
                 rc = fr_fail(k->e, FROST_EUNSUPPORTED, "%s: statistic %u is not a number", path, i);
                 break;
             }
-        }
-        if (!str && !(si.kind == 'O')) {
-            double *all = malloc(in->n * sizeof *all);
-            if (!all || pk_array_get_f64(stats, NULL, all, in->n, k->e)) {
-                free(all);
-                rc = all ? fr_wrap(k->e, "%s.statistics_", path) : FROST_ENOMEM;
-                break;
-            }
-            v = all[i];
-            free(all);
+        } else {
+            v = nums[i];
         }
         /* a column all-missing at fit has a NaN statistic and is dropped from the output
          * (unless keep_empty_features, 1.2+, which fills it with 0) */
@@ -162,43 +196,16 @@ static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
     }
     for (uint32_t i = 0; !rc && i < n; i++)
         rc = cv_cols_push(out, first + i, names[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
-    /* add_indicator: MissingIndicator over the columns that had missing values at fit */
     const pk_obj *ind = pk_attr(o, "indicator_");
-    if (!rc && ind && !pk_is_none(ind)) {
-        const pk_obj *feats = pk_attr(ind, "features_");
-        pk_array_info fi;
-        if (!feats || pk_array_info_get(feats, &fi) || fi.ndim != 1) {
-            rc = fr_fail(k->e, FROST_EFORMAT, "%s: indicator_.features_ is missing", path);
-        } else if (fi.count) {
-            int64_t *idx = malloc(fi.count * sizeof *idx);
-            uint32_t *islots = malloc(fi.count * sizeof *islots);
-            rc = idx && islots ? pk_array_get_i64(feats, NULL, idx, fi.count, k->e) : FROST_ENOMEM;
-            for (uint64_t j = 0; !rc && j < fi.count; j++) {
-                if (idx[j] < 0 || (uint64_t)idx[j] >= in->n)
-                    rc = fr_fail(k->e, FROST_EFORMAT, "%s: indicator feature %" PRId64
-                                 " out of range", path, idx[j]);
-                else
-                    islots[j] = in->slot[idx[j]];
-            }
-            fmt_op op = {.opcode = FMT_OP_INDICATOR, .n_in = (uint32_t)fi.count,
-                         .n_out = (uint32_t)fi.count, .in = islots};
-            if (!rc)
-                rc = cv_add_op(k, &op, &first, path);
-            for (uint64_t j = 0; !rc && j < fi.count; j++) {
-                char nm[4200];
-                snprintf(nm, sizeof nm, "missingindicator_%s", in->name[idx[j]]);
-                rc = cv_cols_push(out, first + (uint32_t)j, nm) ? FROST_ENOMEM : 0;
-            }
-            free(idx);
-            free(islots);
-        }
-    }
+    if (!rc && ind && !pk_is_none(ind))
+        rc = missing_indicator(k, ind, in, out, path);
     for (uint32_t i = 0; fills && i < n; i++)
         free(fills[i]);
     free(fills);
     free(fill);
     free(slots);
     free(names);
+    free(nums);
     return rc;
 }
 
