@@ -303,11 +303,131 @@ int cv_convert_forest(conv *c, const frost_convert_options *o, int classifier)
     return classifier ? cv_set_labels(c) : 0;
 }
 
+/* Before 0.21 (sklearn/ensemble/gradient_boosting.py) the init estimators' predict() is the raw
+ * score itself: LogOddsEstimator fills `prior` (already a log-odds), PriorProbabilityEstimator
+ * the class `priors` (probabilities, used as raw scores), MeanEstimator `mean`,
+ * QuantileEstimator `quantile`, ZeroEstimator zeros. */
+static const struct old_init {
+    const char *cls;
+    const char *attr;
+} old_inits[] = {
+    {"sklearn.ensemble.gradient_boosting.LogOddsEstimator", "prior"},
+    {"sklearn.ensemble.gradient_boosting.PriorProbabilityEstimator", "priors"},
+    {"sklearn.ensemble.gradient_boosting.MeanEstimator", "mean"},
+    {"sklearn.ensemble.gradient_boosting.QuantileEstimator", "quantile"},
+    {"sklearn.ensemble.gradient_boosting.ZeroEstimator", NULL},
+};
+
+static int old_init_raw(conv *c, const pk_obj *init, const struct old_init *old, uint32_t n_raw,
+                        double *raw)
+{
+    if (!old->attr)
+        return 0;
+    const pk_obj *v = pk_attr(init, old->attr);
+    pk_array_info ai;
+    if (v && !pk_array_info_get(v, &ai) && ai.count == n_raw)
+        return pk_array_get_f64(v, NULL, raw, n_raw, c->e) ? fr_wrap(c->e, "init_") : 0;
+    if (v && n_raw == 1 && !pk_get_double(v, &raw[0]))
+        return 0;
+    return fr_fail(c->e, FROST_EFORMAT, "init_ (%s) has no usable %s", cv_short_name(old->cls),
+                   old->attr);
+}
+
+/* DummyClassifier(strategy='constant'): the class of its constant, a label found the way the
+ * labels are written. */
+static int constant_class(conv *c, const pk_obj *init, uint32_t nc, uint32_t *class_index)
+{
+    const pk_obj *cst = pk_attr(init, "constant");
+    char **labels = NULL;
+    frost_label_kind kind;
+    const pk_obj *classes = pk_attr(c->est, "classes_");
+    char want[256] = "";
+    int64_t iv;
+    double dv;
+    const char *sv = cst ? pk_str(cst, NULL) : NULL;
+    if (sv)
+        snprintf(want, sizeof want, "%s", sv);
+    else if (cst && !pk_get_int(cst, &iv))
+        snprintf(want, sizeof want, "%" PRId64, iv);
+    else if (cst && !pk_get_double(cst, &dv))
+        cv_format_float(dv, want, sizeof want);
+    int found = -1;
+    if (classes && !cv_read_labels(classes, nc, &kind, &labels, c->e)) {
+        for (uint32_t k = 0; k < nc; k++)
+            if (strcmp(labels[k], want) == 0)
+                found = (int)k;
+        cv_free_strings(labels, nc);
+    }
+    if (found < 0)
+        return fr_fail(c->e, FROST_EFORMAT, "init_: constant class '%s' not among classes_",
+                       want);
+    *class_index = (uint32_t)found;
+    return 0;
+}
+
+/* DummyClassifier.predict_proba (sklearn/dummy.py) into p (nc of them): prior → class_prior_;
+ * most_frequent → one-hot of its argmax; uniform → 1/k; constant → one-hot of the constant
+ * class; stratified draws at random and cannot be reproduced. */
+static int dummy_proba(conv *c, const pk_obj *init, uint32_t nc, double *p)
+{
+    const pk_obj *strategy = pk_attr(init, "strategy");
+    const pk_obj *prior = pk_attr(init, "class_prior_");
+    pk_array_info ai;
+    if (!prior || pk_array_info_get(prior, &ai) || ai.count != nc ||
+        pk_array_get_f64(prior, NULL, p, nc, c->e))
+        return fr_fail(c->e, FROST_EFORMAT, "init_.class_prior_ does not hold %u priors", nc);
+    if (strategy && pk_str_eq(strategy, "most_frequent")) {
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < nc; k++)
+            best = p[k] > p[best] ? k : best;
+        for (uint32_t k = 0; k < nc; k++)
+            p[k] = k == best ? 1.0 : 0.0;
+    } else if (strategy && pk_str_eq(strategy, "uniform")) {
+        for (uint32_t k = 0; k < nc; k++)
+            p[k] = 1.0 / nc;
+    } else if (strategy && pk_str_eq(strategy, "constant")) {
+        uint32_t found = 0;
+        int rc = constant_class(c, init, nc, &found);
+        if (rc)
+            return rc;
+        for (uint32_t k = 0; k < nc; k++)
+            p[k] = k == found ? 1.0 : 0.0;
+    } else if (strategy && !pk_str_eq(strategy, "prior")) {
+        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: a DummyClassifier init with "
+                       "strategy '%s' (random draws cannot be reproduced)",
+                       pk_str(strategy, NULL) ? pk_str(strategy, NULL) : "?");
+    }
+    return 0;
+}
+
+/* The link of probabilities p (nc classes) clipped to [eps, 1 - eps], eps = float32's epsilon:
+ * the log-odds of the positive class for two classes, else the logs (before 1.4) or the
+ * symmetric multinomial link log(p / gmean(p)) (the _loss module, 1.4+). */
+static void proba_link(double *p, uint32_t nc, int new_loss, double *raw)
+{
+    const double eps = FLT_EPSILON;
+    for (uint32_t k = 0; k < nc; k++)
+        p[k] = p[k] < eps ? eps : p[k] > 1 - eps ? 1 - eps : p[k];
+    if (nc == 2) {
+        raw[0] = log(p[1] / (1 - p[1]));
+        return;
+    }
+    if (!new_loss) {
+        for (uint32_t k = 0; k < nc; k++)
+            raw[k] = log(p[k]);
+        return;
+    }
+    double s = 0;
+    for (uint32_t k = 0; k < nc; k++)
+        s += log(p[k]);
+    double gm = exp(s / nc);
+    for (uint32_t k = 0; k < nc; k++)
+        raw[k] = log(p[k] / gm);
+}
+
 /* The raw score every row starts from: init_.predict (regressors) or the link of
- * init_.predict_proba clipped to [eps, 1 - eps] (classifiers), with eps = float32's epsilon
- * (sklearn/ensemble/_gb_losses.py get_init_raw_predictions up to 1.3; _gb.py
- * _init_raw_predictions from 1.4, whose multinomial link is the symmetric one,
- * log(p / gmean(p))). 'zero' starts from 0. */
+ * init_.predict_proba (classifiers) (sklearn/ensemble/_gb_losses.py get_init_raw_predictions up
+ * to 1.3; _gb.py _init_raw_predictions from 1.4). 'zero' starts from 0. */
 static int gb_init_raw(conv *c, int new_loss, uint32_t n_raw, double *raw)
 {
     const pk_obj *init = pk_attr(c->est, "init_");
@@ -316,34 +436,9 @@ static int gb_init_raw(conv *c, int new_loss, uint32_t n_raw, double *raw)
     if (!init || pk_str_eq(init, "zero"))
         return 0;
     const char *icls = pk_class_name(init);
-    /* before 0.21 (sklearn/ensemble/gradient_boosting.py): the init estimators' predict() is
-     * the raw score itself — LogOddsEstimator fills `prior` (already a log-odds),
-     * PriorProbabilityEstimator the class `priors` (probabilities, used as raw scores),
-     * MeanEstimator `mean`, QuantileEstimator `quantile`, ZeroEstimator zeros */
-    static const struct {
-        const char *cls;
-        const char *attr;
-    } old_inits[] = {
-        {"sklearn.ensemble.gradient_boosting.LogOddsEstimator", "prior"},
-        {"sklearn.ensemble.gradient_boosting.PriorProbabilityEstimator", "priors"},
-        {"sklearn.ensemble.gradient_boosting.MeanEstimator", "mean"},
-        {"sklearn.ensemble.gradient_boosting.QuantileEstimator", "quantile"},
-        {"sklearn.ensemble.gradient_boosting.ZeroEstimator", NULL},
-    };
-    for (size_t i = 0; icls && i < sizeof old_inits / sizeof old_inits[0]; i++) {
-        if (strcmp(icls, old_inits[i].cls) != 0)
-            continue;
-        if (!old_inits[i].attr)
-            return 0;
-        const pk_obj *v = pk_attr(init, old_inits[i].attr);
-        pk_array_info ai;
-        if (v && !pk_array_info_get(v, &ai) && ai.count == n_raw)
-            return pk_array_get_f64(v, NULL, raw, n_raw, c->e) ? fr_wrap(c->e, "init_") : 0;
-        if (v && n_raw == 1 && !pk_get_double(v, &raw[0]))
-            return 0;
-        return fr_fail(c->e, FROST_EFORMAT, "init_ (%s) has no usable %s", cv_short_name(icls),
-                       old_inits[i].attr);
-    }
+    for (size_t i = 0; icls && i < sizeof old_inits / sizeof old_inits[0]; i++)
+        if (strcmp(icls, old_inits[i].cls) == 0)
+            return old_init_raw(c, init, &old_inits[i], n_raw, raw);
     if (icls && strcmp(icls, "sklearn.ensemble.gradient_boosting.ScaledLogOddsEstimator") == 0)
         return fr_fail(c->e, FROST_EUNSUPPORTED,
                        "not supported yet: GradientBoostingClassifier(loss='exponential')");
@@ -363,77 +458,14 @@ static int gb_init_raw(conv *c, int new_loss, uint32_t n_raw, double *raw)
     if (!icls || strcmp(icls, "sklearn.dummy.DummyClassifier") != 0)
         return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: init estimator %s",
                        icls ? icls : "of this kind");
-    /* DummyClassifier.predict_proba (sklearn/dummy.py): prior → class_prior_; most_frequent →
-     * one-hot of its argmax; uniform → 1/k; constant → one-hot of the constant class;
-     * stratified draws at random and cannot be reproduced */
-    const pk_obj *strategy = pk_attr(init, "strategy");
-    const pk_obj *prior = pk_attr(init, "class_prior_");
-    pk_array_info ai;
     uint32_t nc = c->n_classes[0];
     double p[1024];
-    if (nc > 1024 || !prior || pk_array_info_get(prior, &ai) || ai.count != nc ||
-        pk_array_get_f64(prior, NULL, p, nc, c->e))
+    if (nc > 1024)
         return fr_fail(c->e, FROST_EFORMAT, "init_.class_prior_ does not hold %u priors", nc);
-    if (strategy && pk_str_eq(strategy, "most_frequent")) {
-        uint32_t best = 0;
-        for (uint32_t k = 1; k < nc; k++)
-            best = p[k] > p[best] ? k : best;
-        for (uint32_t k = 0; k < nc; k++)
-            p[k] = k == best ? 1.0 : 0.0;
-    } else if (strategy && pk_str_eq(strategy, "uniform")) {
-        for (uint32_t k = 0; k < nc; k++)
-            p[k] = 1.0 / nc;
-    } else if (strategy && pk_str_eq(strategy, "constant")) {
-        /* the constant is a label: find its class the way the labels are written */
-        const pk_obj *cst = pk_attr(init, "constant");
-        char **labels = NULL;
-        frost_label_kind kind;
-        const pk_obj *classes = pk_attr(c->est, "classes_");
-        char want[256] = "";
-        int64_t iv;
-        double dv;
-        const char *sv = cst ? pk_str(cst, NULL) : NULL;
-        if (sv)
-            snprintf(want, sizeof want, "%s", sv);
-        else if (cst && !pk_get_int(cst, &iv))
-            snprintf(want, sizeof want, "%" PRId64, iv);
-        else if (cst && !pk_get_double(cst, &dv))
-            cv_format_float(dv, want, sizeof want);
-        int found = -1;
-        if (classes && !cv_read_labels(classes, nc, &kind, &labels, c->e)) {
-            for (uint32_t k = 0; k < nc; k++)
-                if (strcmp(labels[k], want) == 0)
-                    found = (int)k;
-            cv_free_strings(labels, nc);
-        }
-        if (found < 0)
-            return fr_fail(c->e, FROST_EFORMAT, "init_: constant class '%s' not among classes_",
-                           want);
-        for (uint32_t k = 0; k < nc; k++)
-            p[k] = (int)k == found ? 1.0 : 0.0;
-    } else if (strategy && !pk_str_eq(strategy, "prior")) {
-        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: a DummyClassifier init with "
-                       "strategy '%s' (random draws cannot be reproduced)",
-                       pk_str(strategy, NULL) ? pk_str(strategy, NULL) : "?");
-    }
-    const double eps = FLT_EPSILON;
-    for (uint32_t k = 0; k < nc; k++)
-        p[k] = p[k] < eps ? eps : p[k] > 1 - eps ? 1 - eps : p[k];
-    if (nc == 2) {
-        raw[0] = log(p[1] / (1 - p[1]));
-        return 0;
-    }
-    if (!new_loss) {
-        for (uint32_t k = 0; k < nc; k++)
-            raw[k] = log(p[k]);
-        return 0;
-    }
-    double s = 0;
-    for (uint32_t k = 0; k < nc; k++)
-        s += log(p[k]);
-    double gm = exp(s / nc);
-    for (uint32_t k = 0; k < nc; k++)
-        raw[k] = log(p[k] / gm);
+    int rc = dummy_proba(c, init, nc, p);
+    if (rc)
+        return rc;
+    proba_link(p, nc, new_loss, raw);
     return 0;
 }
 
