@@ -1095,39 +1095,38 @@ static int op_dup(pk_vm *vm)
     return rc ? rc : push(vm, a);
 }
 
-/* ---- opcodes: numbers -------------------------------------------------------------------- */
+/* ---- opcodes: protocol 0's lines of text ------------------------------------------------- */
 
-/* INT (protocol 0): "00" and "01" are False and True (pickle.py load_int). */
-static int op_int(pk_vm *vm)
+/* INT, LONG, FLOAT, STRING and UNICODE (protocol 0): a line of text that `decode` turns into
+ * the value. */
+static int op_line(pk_vm *vm, int (*decode)(pk_vm *, const char *, size_t, pk_obj **))
 {
     const char *line = NULL;
     size_t n = 0;
     pk_obj *a = NULL;
     int rc = take_line(vm, &line, &n);
-    if (rc)
-        return rc;
-    if (n == 2 && line[0] == '0' && (line[1] == '0' || line[1] == '1'))
-        return push(vm, line[1] == '1' ? &vm->g->vtrue : &vm->g->vfalse);
-    if ((rc = parse_int_text(vm, line, n, &a)))
+    if (rc || (rc = decode(vm, line, n, &a)))
         return rc;
     return push(vm, a);
 }
 
-/* LONG (protocol 0): Python 2 wrote a trailing 'L'. */
-static int op_long(pk_vm *vm)
+/* INT's text: "00" and "01" are False and True (pickle.py load_int), anything else an int. */
+static int parse_int_line(pk_vm *vm, const char *s, size_t n, pk_obj **out)
 {
-    const char *line = NULL;
-    size_t n = 0;
-    pk_obj *a = NULL;
-    int rc = take_line(vm, &line, &n);
-    if (rc)
-        return rc;
-    if (n && line[n - 1] == 'L')
-        n--;
-    if ((rc = parse_int_text(vm, line, n, &a)))
-        return rc;
-    return push(vm, a);
+    if (n == 2 && s[0] == '0' && (s[1] == '0' || s[1] == '1')) {
+        *out = s[1] == '1' ? &vm->g->vtrue : &vm->g->vfalse;
+        return 0;
+    }
+    return parse_int_text(vm, s, n, out);
 }
+
+/* LONG's text: an int, to which Python 2 added an 'L'. */
+static int parse_long_line(pk_vm *vm, const char *s, size_t n, pk_obj **out)
+{
+    return parse_int_text(vm, s, n && s[n - 1] == 'L' ? n - 1 : n, out);
+}
+
+/* ---- opcodes: binary numbers ------------------------------------------------------------- */
 
 /* BININT is a signed 4-byte int; BININT1 and BININT2 are unsigned. */
 static int op_binint(pk_vm *vm, unsigned width)
@@ -1148,17 +1147,6 @@ static int op_long_bytes(pk_vm *vm, unsigned width)
     return rc ? rc : push(vm, new_long_bytes(vm, p, n));
 }
 
-static int op_float(pk_vm *vm)
-{
-    const char *line = NULL;
-    size_t n = 0;
-    pk_obj *a = NULL;
-    int rc = take_line(vm, &line, &n);
-    if (rc || (rc = parse_float_text(vm, line, n, &a)))
-        return rc;
-    return push(vm, a);
-}
-
 static int op_binfloat(pk_vm *vm)
 {
     const uint8_t *p = NULL;
@@ -1174,17 +1162,6 @@ static int op_binfloat(pk_vm *vm)
 
 /* ---- opcodes: strings -------------------------------------------------------------------- */
 
-static int op_string(pk_vm *vm)
-{
-    const char *line = NULL;
-    size_t n = 0;
-    pk_obj *a = NULL;
-    int rc = take_line(vm, &line, &n);
-    if (rc || (rc = decode_string_repr(vm, line, n, &a)))
-        return rc;
-    return push(vm, a);
-}
-
 static int op_binstring(pk_vm *vm, unsigned width)
 {
     const uint8_t *p = NULL;
@@ -1199,17 +1176,6 @@ static int op_binbytes(pk_vm *vm, unsigned width, uint8_t flags)
     size_t n = 0;
     int rc = take_counted(vm, width, NULL, &p, &n);
     return rc ? rc : push(vm, new_bytes_ref(vm, p, n, flags));
-}
-
-static int op_unicode(pk_vm *vm)
-{
-    const char *line = NULL;
-    size_t n = 0;
-    pk_obj *a = NULL;
-    int rc = take_line(vm, &line, &n);
-    if (rc || (rc = decode_raw_unicode_escape(vm, line, n, &a)))
-        return rc;
-    return push(vm, a);
 }
 
 static int op_binunicode(pk_vm *vm, unsigned width)
@@ -1455,27 +1421,27 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
     case OP_POP_MARK: return op_pop_mark(vm);
     case OP_DUP: return op_dup(vm);
 
-    case OP_INT: return op_int(vm);
-    case OP_LONG: return op_long(vm);
+    case OP_INT: return op_line(vm, parse_int_line);
+    case OP_LONG: return op_line(vm, parse_long_line);
     case OP_BININT: return op_binint(vm, 4);
     case OP_BININT1: return op_binint(vm, 1);
     case OP_BININT2: return op_binint(vm, 2);
     case OP_LONG1: return op_long_bytes(vm, 1);
     case OP_LONG4: return op_long_bytes(vm, 4);
-    case OP_FLOAT: return op_float(vm);
+    case OP_FLOAT: return op_line(vm, parse_float_text);
     case OP_BINFLOAT: return op_binfloat(vm);
     case OP_NONE: return push(vm, &vm->g->none);
     case OP_NEWTRUE: return push(vm, &vm->g->vtrue);
     case OP_NEWFALSE: return push(vm, &vm->g->vfalse);
 
-    case OP_STRING: return op_string(vm);
+    case OP_STRING: return op_line(vm, decode_string_repr);
     case OP_BINSTRING: return op_binstring(vm, 4);
     case OP_SHORT_BINSTRING: return op_binstring(vm, 1);
     case OP_BINBYTES: return op_binbytes(vm, 4, 0);
     case OP_SHORT_BINBYTES: return op_binbytes(vm, 1, 0);
     case OP_BINBYTES8: return op_binbytes(vm, 8, 0);
     case OP_BYTEARRAY8: return op_binbytes(vm, 8, PK_F_BYTEARRAY);
-    case OP_UNICODE: return op_unicode(vm);
+    case OP_UNICODE: return op_line(vm, decode_raw_unicode_escape);
     case OP_BINUNICODE: return op_binunicode(vm, 4);
     case OP_SHORT_BINUNICODE: return op_binunicode(vm, 1);
     case OP_BINUNICODE8: return op_binunicode(vm, 8);
