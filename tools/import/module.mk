@@ -2,7 +2,7 @@
 # libfrost).
 LIB_SRCS += tools/import/pk_text.c tools/import/sklearn_classes.c tools/import/whitelist.c \
             tools/import/numpy_number.c tools/import/pk_value.c tools/import/numpy_array.c \
-            tools/import/pk_dump.c tools/import/numpy_decode.c tools/import/pickle.c \
+            tools/import/pk_dump.c tools/import/numpy_decode.c tools/import/pk_vm.c \
             tools/import/joblib.c tools/import/source.c
 # the converter, from the shared state up (convert.c and convert_pipeline.c: tools/module.mk)
 LIB_SRCS += tools/import/convert_state.c tools/import/convert_labels.c \

@@ -3,7 +3,7 @@
  * bottom up: pk_text.c (text as pickles hold it), whitelist.c (which globals are admitted and
  * what calling them builds), numpy_number.c (numbers as numpy stores them), pk_value.c (the
  * graph's arena and value accessors), numpy_array.c (array accessors), pk_dump.c,
- * numpy_decode.c (dtype/ndarray/scalar records), pickle.c (the VM) and joblib.c (the container
+ * numpy_decode.c (dtype/ndarray/scalar records), pk_vm.c (the VM) and joblib.c (the container
  * layer, which hooks into BUILD to read joblib's in-stream array bytes).
  *
  * Nothing here is for the converter: it uses pickle.h and joblib.h only.

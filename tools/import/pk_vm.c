@@ -1,5 +1,5 @@
 /*
- * pickle.c — the pickle virtual machine: opcodes in, an inert object graph out.
+ * pk_vm.c — the pickle virtual machine: opcodes in, an inert object graph out.
  *
  * The opcode semantics follow CPython's Lib/pickle.py (_Unpickler.load_*) and the stack
  * discipline of Modules/_pickle.c (a "fence" at the last MARK that pops may not cross), with one
