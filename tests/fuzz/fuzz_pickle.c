@@ -5,8 +5,9 @@
  * on filling a gigabyte arena.
  *
  *   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iruntime -Iformat \
- *       -Itools tests/fuzz/fuzz_pickle.c tools/import/{pk_value,pickle,numpy,whitelist,\
- *       sklearn_classes,joblib}.c format/err.c -lz -lbz2 -llzma -llz4 -lm
+ *       -Itools tests/fuzz/fuzz_pickle.c tools/import/{pk_text,sklearn_classes,whitelist,\
+ *       numpy_number,pk_value,numpy_array,pk_dump,numpy_decode,pk_vm,joblib}.c format/err.c \
+ *       -lz -lbz2 -llzma -llz4 -lm
  */
 #include <stdint.h>
 

@@ -83,6 +83,23 @@ Test(pickle_vm, protocol0_strings)
     cr_assert_eq(LOAD("S'unquoted\n.", &g, &e), FROST_EFORMAT);
 }
 
+/* BINUNICODE is UTF-8 decoded with 'surrogatepass' (pickle.dumps('\udc80') writes ED B2 80), so
+ * an encoded surrogate is text; overlong forms and code points beyond U+10FFFF are not. */
+Test(pickle_vm, binunicode_utf8_as_pickle_decodes_it)
+{
+    pk_graph *g;
+    fr_err e;
+    size_t n = 0;
+    cr_assert_eq(LOAD("\x80\x04\x8c\x03\xed\xb2\x80.", &g, &e), 0, "%s", e.msg);
+    const char *s = pk_str(pk_graph_root(g), &n);
+    cr_assert(s && n == 3 && memcmp(s, "\xed\xb2\x80", 3) == 0);
+    pk_graph_free(g);
+    cr_assert_eq(LOAD("\x80\x04\x8c\x02\xc0\x80.", &g, &e), FROST_EFORMAT);
+    cr_assert(strstr(e.msg, "string is not valid UTF-8"), "%s", e.msg);
+    cr_assert_eq(LOAD("\x80\x04\x8c\x04\xf4\x90\x80\x80.", &g, &e), FROST_EFORMAT);
+    cr_assert_eq(LOAD("\x80\x04\x8c\x02\xe2\x9c.", &g, &e), FROST_EFORMAT);
+}
+
 Test(pickle_vm, binary_scalars_and_bigint)
 {
     pk_graph *g;

@@ -65,6 +65,31 @@ Test(malicious, payloads_refused_and_nothing_ran)
     cr_assert_not(fx_exists(fx_path(dir, "CANARY")), "a payload ran");
 }
 
+/* A refused name is looked for among the model's steps (a survey load) to name its step; the
+ * root's own name, which the step path starts with, may be longer than any path buffer. */
+Test(malicious, refused_root_with_a_long_name)
+{
+    char *dir = tu_tmpdir();
+    cr_assert(dir);
+    char in[600], out[600];
+    snprintf(in, sizeof in, "%s/long.pkl", dir);
+    snprintf(out, sizeof out, "%s/long.frost", dir);
+    FILE *f = fopen(in, "wb");
+    cr_assert(f);
+    fputs("\x80\x02" "cos\n", f);
+    for (int i = 0; i < 2000; i++)
+        fputc('A', f);
+    fputs("\n)\x81.", f);
+    fclose(f);
+    cr_assert_eq(frost_convert(in, out, NULL), FROST_EREFUSED);
+    cr_assert(strstr(frost_errmsg(NULL), "refusing to import: pickle references os.AAAA"), "%s",
+              frost_errmsg(NULL));
+    cr_assert_not(fx_exists(out));
+    remove(in);
+    rmdir(dir);
+    free(dir);
+}
+
 /* ---- hostile sizes ----------------------------------------------------------------------- */
 
 static int load_n(const void *p, size_t n, const pk_limits *lim, fr_err *e)

@@ -10,9 +10,9 @@
  *    frost does not convert stops the load with FROST_EUNSUPPORTED ("not supported yet: …"),
  *    anything else with FROST_EREFUSED ("refusing to import: pickle references …").
  *  - REDUCE / NEWOBJ / OBJ / INST / BUILD on an admitted global build inert records: numpy
- *    arrays, dtypes and scalars are decoded into pk_ndarray-like values (numpy.c), scikit-learn
- *    classes become an object record holding the class name, the constructor arguments and the
- *    state BUILD gave it. Nothing is ever called.
+ *    arrays, dtypes and scalars are decoded into pk_ndarray-like values (numpy_decode.c),
+ *    scikit-learn classes become an object record holding the class name, the constructor
+ *    arguments and the state BUILD gave it. Nothing is ever called.
  *  - Every length is checked against the bytes left before anything is allocated; the stack,
  *    marks, memo and memory have limits (pk_limits); the interpreter is a loop, not a recursion.
  *

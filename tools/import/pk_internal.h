@@ -1,8 +1,10 @@
 /*
- * pk_internal.h — the private structures of the pickle reader, shared by pickle.c (the VM and
- * the value accessors), numpy.c (dtype/ndarray decoding and array copies), whitelist.c (which
- * globals are admitted and what calling them builds) and joblib.c (the container layer, which
- * hooks into BUILD to read joblib's in-stream array bytes).
+ * pk_internal.h — the private structures of the pickle reader, shared by its parts, from the
+ * bottom up: pk_text.c (text as pickles hold it), whitelist.c (which globals are admitted and
+ * what calling them builds), numpy_number.c (numbers as numpy stores them), pk_value.c (the
+ * graph's arena and value accessors), numpy_array.c (array accessors), pk_dump.c,
+ * numpy_decode.c (dtype/ndarray/scalar records), pk_vm.c (the VM) and joblib.c (the container
+ * layer, which hooks into BUILD to read joblib's in-stream array bytes).
  *
  * Nothing here is for the converter: it uses pickle.h and joblib.h only.
  */
@@ -11,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "endian.h"
 #include "pickle.h"
 
 /* ---- what an admitted global does when the stream calls it ------------------------------- */
@@ -155,6 +158,11 @@ pk_obj *pk_new_seq(pk_graph *g, pk_kind kind, size_t n, fr_err *e);
 /* Appends to a list/set/tuple under construction, growing geometrically. */
 int pk_seq_push(pk_graph *g, pk_obj *seq, pk_obj *item, fr_err *e);
 pk_graph *pk_graph_new(const pk_limits *lim, fr_err *e);
+/* Fills out from in (NULL = all defaults), zero fields taking their default. */
+void pk_limits_resolve(pk_limits *out, const pk_limits *in);
+/* Refuses a decoded graph with a path from root longer than max_nesting objects, or with a cycle
+ * (pk_limits.max_nesting). Iterative, with a path stack of at most max_nesting entries. */
+int pk_graph_check(pk_obj *root, unsigned max_nesting, fr_err *e);
 
 /* ---- the VM ------------------------------------------------------------------------------ */
 
@@ -192,49 +200,64 @@ struct pk_vm {
 int pk_run(pk_graph *g, const uint8_t *buf, size_t len, size_t start, const pk_limits *lim,
            unsigned depth, pk_build_hook hook, size_t *end, pk_obj **result, fr_err *e);
 
-/* Fills out from in (NULL = all defaults), zero fields taking their default. */
-void pk_limits_resolve(pk_limits *out, const pk_limits *in);
-
 /* The "truncated pickle stream" error. */
 int pk_truncated(pk_vm *vm);
-/* Refuses a decoded graph with a path from root longer than max_nesting objects, or with a cycle
- * (pk_limits.max_nesting). Iterative, with a path stack of at most max_nesting entries. */
-int pk_graph_check(pk_obj *root, unsigned max_nesting, fr_err *e);
 
-/* ---- numpy (numpy.c) --------------------------------------------------------------------- */
+/* ---- numpy records (numpy_decode.c) ------------------------------------------------------ */
 
+/* What the admitted numpy globals build when called, and what BUILD does to their results. */
 int pk_np_reconstruct(pk_vm *vm, const pk_obj *args, pk_obj **out);
 int pk_np_scalar(pk_vm *vm, const pk_obj *args, pk_obj **out);
 int pk_np_frombuffer(pk_vm *vm, const pk_obj *args, pk_obj **out);
 int pk_np_dtype_new(pk_vm *vm, const pk_obj *args, pk_obj **out);
 int pk_np_build_array(pk_vm *vm, pk_obj *arr, const pk_obj *state);
 int pk_np_build_dtype(pk_vm *vm, pk_obj *dt, const pk_obj *state);
-/* The value of a numpy scalar or 0-d array (pk_get_int / pk_get_double). */
-int pk_np_scalar_i64(const pk_obj *o, int64_t *out);
-int pk_np_scalar_f64(const pk_obj *o, double *out);
 /* Reads a shape tuple (ints >= 0); count gets the product, checked for overflow. */
 int pk_np_shape(pk_vm *vm, const pk_obj *t, uint32_t *ndim, uint64_t **shape, uint64_t *count);
 /* A finished array over raw bytes (joblib): nbytes must equal count * itemsize. */
 pk_obj *pk_np_array_raw(pk_vm *vm, const pk_dtype *dt, uint32_t ndim, uint64_t *shape,
                         uint64_t count, bool fortran, const uint8_t *data, size_t nbytes);
 
+/* The record of an array or numpy scalar whose data is set, or NULL: nothing else may be read. */
+static inline const pk_ndarray *pk_np_built(const pk_obj *o)
+{
+    if (!o || (o->kind != PK_NDARRAY && o->kind != PK_SCALAR) || !o->u.a->built)
+        return NULL;
+    return o->u.a;
+}
+
+/* ---- numbers as numpy stores them (numpy_number.c) --------------------------------------- */
+
+/* One element, widened without loss. */
+typedef struct pk_num {
+    char cls;     /* 'i' signed, 'u' unsigned, 'f' float */
+    int64_t i;
+    uint64_t u;
+    double f;
+} pk_num;
+
+/* The unsigned integer of `size` bytes at p, big-endian when order is '>', else little-endian. */
+uint64_t pk_np_load_uint(const uint8_t *p, unsigned size, char order);
+/* The element of dtype d at p; false for kinds that are no number (and long doubles). */
+bool pk_np_load_num(const pk_dtype *d, const uint8_t *p, pk_num *out);
+/* v as a double or an int64, exactly: FROST_ELIMIT when it does not fit. */
+int pk_num_f64(const pk_num *v, double *out);
+int pk_num_i64(const pk_num *v, int64_t *out);
+/* The value of a numpy scalar or 0-d array (pk_get_int / pk_get_double). */
+int pk_np_scalar_i64(const pk_obj *o, int64_t *out);
+int pk_np_scalar_f64(const pk_obj *o, double *out);
+
+/* ---- text (pk_text.c) -------------------------------------------------------------------- */
+
+/* Whether s is UTF-8 as pickle decodes it ('surrogatepass': encoded surrogates are accepted). */
+bool pk_utf8_valid(const uint8_t *s, size_t n);
+/* Writes code point cp (at most U+10FFFF) as UTF-8 into d (4 bytes of room); returns its length. */
+size_t pk_utf8_put(char *d, uint32_t cp);
+/* The Latin-1 bytes of a str's UTF-8 (n bytes of room in d; *len gets their count); false when
+ * it holds a character beyond U+00FF. */
+bool pk_latin1_from_utf8(const uint8_t *s, size_t n, uint8_t *d, size_t *len);
 /* Python-visible names for messages: copies `n` bytes of `s` into dst with non-printable bytes
  * escaped, truncated to fit. */
 void pk_printable(char *dst, size_t cap, const char *s, size_t n);
-
-/* Little-endian readers: bytes are assembled explicitly, so host order and alignment never
- * matter (house rule: never cast input bytes to wider types). */
-static inline uint16_t pk_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-static inline uint32_t pk_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t pk_le64(const uint8_t *p)
-{
-    return (uint64_t)pk_le32(p) | (uint64_t)pk_le32(p + 4) << 32;
-}
 
 #endif

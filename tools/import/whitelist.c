@@ -370,37 +370,6 @@ const pk_class *pk_class_by_full(const char *full)
     return NULL;
 }
 
-void pk_printable(char *dst, size_t cap, const char *s, size_t n)
-{
-    size_t o = 0;
-    if (cap == 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char tmp[5];
-        size_t tl;
-        if (c >= 0x20 && c < 0x7f) {
-            tmp[0] = (char)c;
-            tl = 1;
-        } else if (c >= 0x80) {
-            /* keep UTF-8 names readable; junk bytes are harmless in a message */
-            tmp[0] = (char)c;
-            tl = 1;
-        } else {
-            snprintf(tmp, sizeof tmp, "\\x%02x", c);
-            tl = 4;
-        }
-        if (o + tl + 4 >= cap) {
-            memcpy(dst + o, "...", 3);
-            o += 3;
-            break;
-        }
-        memcpy(dst + o, tmp, tl);
-        o += tl;
-    }
-    dst[o] = '\0';
-}
-
 int pk_resolve_global(const char *module, size_t module_len, const char *name, size_t name_len,
                       const pk_class **out, fr_err *e)
 {

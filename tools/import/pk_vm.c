@@ -1,5 +1,5 @@
 /*
- * pickle.c — the pickle virtual machine: opcodes in, an inert object graph out.
+ * pk_vm.c — the pickle virtual machine: opcodes in, an inert object graph out.
  *
  * The opcode semantics follow CPython's Lib/pickle.py (_Unpickler.load_*) and the stack
  * discipline of Modules/_pickle.c (a "fence" at the last MARK that pops may not cross), with one
@@ -142,11 +142,11 @@ static int take_counted(pk_vm *vm, unsigned width, const char *negative, const u
     if (width == 1) {
         len = c[0];
     } else if (width == 4) {
-        if (negative && (int32_t)pk_le32(c) < 0)
+        if (negative && (int32_t)fr_rd32(c) < 0)
             return bad(vm, negative);
-        len = pk_le32(c);
+        len = fr_rd32(c);
     } else {
-        len = pk_le64(c);
+        len = fr_rd64(c);
     }
     if (len > vm->len - vm->pos)
         return pk_truncated(vm);
@@ -459,71 +459,6 @@ static int parse_float_text(pk_vm *vm, const char *s, size_t n, pk_obj **out)
 
 /* ---- strings ----------------------------------------------------------------------------- */
 
-/* UTF-8 as CPython's "surrogatepass" accepts it (BINUNICODE is encoded that way). */
-static bool valid_utf8(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff)
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-static size_t put_utf8(char *d, uint32_t cp)
-{
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xc0 | cp >> 6);
-        d[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xe0 | cp >> 12);
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        d[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    d[0] = (char)(0xf0 | cp >> 18);
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    d[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -548,7 +483,7 @@ static int decode_raw_unicode_escape(pk_vm *vm, const char *s, size_t n, pk_obj 
     size_t o = 0, i = 0;
     while (i < n) {
         if (s[i] != '\\') {
-            o += put_utf8(d + o, (uint8_t)s[i]);
+            o += pk_utf8_put(d + o, (uint8_t)s[i]);
             i++;
             continue;
         }
@@ -574,7 +509,7 @@ static int decode_raw_unicode_escape(pk_vm *vm, const char *s, size_t n, pk_obj 
         if (cp > 0x10ffff)
             return bad(vm, "\\U escape beyond U+10FFFF in UNICODE");
         i += digits;
-        o += put_utf8(d + o, cp);
+        o += pk_utf8_put(d + o, cp);
     }
     d[o] = '\0';
     pk_obj *r = pk_new(vm->g, PK_STR, vm->e);
@@ -644,7 +579,7 @@ static int decode_string_repr(pk_vm *vm, const char *s, size_t n, pk_obj **out)
 
 static int push_utf8(pk_vm *vm, const uint8_t *p, size_t n)
 {
-    if (!valid_utf8(p, n))
+    if (!pk_utf8_valid(p, n))
         return bad(vm, "string is not valid UTF-8");
     return push(vm, pk_new_str(vm->g, (const char *)p, n, vm->e));
 }
@@ -776,25 +711,15 @@ static const char *latin1_name(const pk_obj *enc)
  * (pickle.py save_bytes: _codecs.encode(str(obj, 'latin1'), 'latin1')). */
 static int latin1_encode(pk_vm *vm, const pk_obj *str, uint8_t flags, pk_obj **out)
 {
-    const uint8_t *s = (const uint8_t *)str->u.s.p;
-    size_t n = str->u.s.n;
+    size_t n = str->u.s.n, o;
     uint8_t *d = pk_alloc(vm->g, n ? n : 1, vm->e);
     if (!d)
         return err_code(vm);
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        if (s[i] < 0x80) {
-            d[o++] = s[i++];
-        } else if ((s[i] & 0xe0) == 0xc0 && i + 1 < n && s[i] <= 0xc3) {
-            d[o++] = (uint8_t)((s[i] & 0x1f) << 6 | (s[i + 1] & 0x3f));
-            i += 2;
-        } else {
-            return fr_fail(vm->e, FROST_EFORMAT,
-                           "malformed pickle at offset %zu: text encoded as latin-1 holds a "
-                           "character beyond U+00FF",
-                           vm->op_pos);
-        }
-    }
+    if (!pk_latin1_from_utf8((const uint8_t *)str->u.s.p, n, d, &o))
+        return fr_fail(vm->e, FROST_EFORMAT,
+                       "malformed pickle at offset %zu: text encoded as latin-1 holds a "
+                       "character beyond U+00FF",
+                       vm->op_pos);
     *out = new_bytes_ref(vm, d, o, flags);
     return *out ? 0 : err_code(vm);
 }
@@ -1107,317 +1032,453 @@ static int unsupported_op(pk_vm *vm, const char *what)
                    "support", vm->op_pos, what);
 }
 
+/* ---- opcodes: framing and the stack ------------------------------------------------------ */
+
+static int op_proto(pk_vm *vm)
+{
+    const uint8_t *p = NULL;
+    int rc = take(vm, 1, &p);
+    if (rc)
+        return rc;
+    if (p[0] > HIGHEST_PROTOCOL)
+        return fr_fail(vm->e, FROST_EUNSUPPORTED, "unsupported pickle protocol %u", p[0]);
+    vm->proto = p[0];
+    return 0;
+}
+
+/* Frames only batch reads (PEP 3154); the length must still fit in what is left. */
+static int op_frame(pk_vm *vm)
+{
+    const uint8_t *p = NULL;
+    int rc = take(vm, 8, &p);
+    if (rc)
+        return rc;
+    return fr_rd64(p) > vm->len - vm->pos ? pk_truncated(vm) : 0;
+}
+
+static int op_stop(pk_vm *vm, bool *stop, pk_obj **result)
+{
+    int rc = pop(vm, result);
+    if (rc)
+        return rc;
+    *stop = true;
+    return 0;
+}
+
+/* POP drops the top value, or with none above the last MARK, that MARK (pickle.py load_pop). */
+static int op_pop(pk_vm *vm)
+{
+    size_t k = 0;
+    if (vm->sp > fence(vm)) {
+        vm->sp--;
+        return 0;
+    }
+    if (vm->nmarks)
+        return pop_mark(vm, &k);
+    return underflow(vm);
+}
+
+static int op_pop_mark(pk_vm *vm)
+{
+    size_t k = 0;
+    int rc = pop_mark(vm, &k);
+    if (rc)
+        return rc;
+    vm->sp = k;
+    return 0;
+}
+
+static int op_dup(pk_vm *vm)
+{
+    pk_obj *a = NULL;
+    int rc = peek(vm, &a);
+    return rc ? rc : push(vm, a);
+}
+
+/* ---- opcodes: protocol 0's lines of text ------------------------------------------------- */
+
+/* INT, LONG, FLOAT, STRING and UNICODE (protocol 0): a line of text that `decode` turns into
+ * the value. */
+static int op_line(pk_vm *vm, int (*decode)(pk_vm *, const char *, size_t, pk_obj **))
+{
+    const char *line = NULL;
+    size_t n = 0;
+    pk_obj *a = NULL;
+    int rc = take_line(vm, &line, &n);
+    if (rc || (rc = decode(vm, line, n, &a)))
+        return rc;
+    return push(vm, a);
+}
+
+/* INT's text: "00" and "01" are False and True (pickle.py load_int), anything else an int. */
+static int parse_int_line(pk_vm *vm, const char *s, size_t n, pk_obj **out)
+{
+    if (n == 2 && s[0] == '0' && (s[1] == '0' || s[1] == '1')) {
+        *out = s[1] == '1' ? &vm->g->vtrue : &vm->g->vfalse;
+        return 0;
+    }
+    return parse_int_text(vm, s, n, out);
+}
+
+/* LONG's text: an int, to which Python 2 added an 'L'. */
+static int parse_long_line(pk_vm *vm, const char *s, size_t n, pk_obj **out)
+{
+    return parse_int_text(vm, s, n && s[n - 1] == 'L' ? n - 1 : n, out);
+}
+
+/* ---- opcodes: binary numbers ------------------------------------------------------------- */
+
+/* BININT is a signed 4-byte int; BININT1 and BININT2 are unsigned. */
+static int op_binint(pk_vm *vm, unsigned width)
+{
+    const uint8_t *p = NULL;
+    int rc = take(vm, width, &p);
+    if (rc)
+        return rc;
+    int64_t v = width == 4 ? (int32_t)fr_rd32(p) : width == 2 ? fr_rd16(p) : p[0];
+    return push(vm, new_int(vm, v));
+}
+
+static int op_long_bytes(pk_vm *vm, unsigned width)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    int rc = take_counted(vm, width, "LONG4 with a negative byte count", &p, &n);
+    return rc ? rc : push(vm, new_long_bytes(vm, p, n));
+}
+
+static int op_binfloat(pk_vm *vm)
+{
+    const uint8_t *p = NULL;
+    int rc = take(vm, 8, &p);
+    if (rc)
+        return rc;
+    /* big-endian IEEE 754 double (pickle.py save_float: struct.pack('>d')) */
+    uint64_t u = fr_rdbe64(p);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return push(vm, new_float(vm, d));
+}
+
+/* ---- opcodes: strings -------------------------------------------------------------------- */
+
+static int op_binstring(pk_vm *vm, unsigned width)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    int rc = take_counted(vm, width, "BINSTRING with a negative length", &p, &n);
+    return rc ? rc : push(vm, new_py2str(vm, p, n));
+}
+
+static int op_binbytes(pk_vm *vm, unsigned width, uint8_t flags)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    int rc = take_counted(vm, width, NULL, &p, &n);
+    return rc ? rc : push(vm, new_bytes_ref(vm, p, n, flags));
+}
+
+static int op_binunicode(pk_vm *vm, unsigned width)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    int rc = take_counted(vm, width, NULL, &p, &n);
+    return rc ? rc : push_utf8(vm, p, n);
+}
+
+/* ---- opcodes: containers ----------------------------------------------------------------- */
+
+static int op_empty(pk_vm *vm, pk_kind kind)
+{
+    return push(vm, pk_new_seq(vm->g, kind, 0, vm->e));
+}
+
+/* TUPLE, LIST, DICT, FROZENSET: a container of the items since the last MARK. */
+static int op_marked(pk_vm *vm, pk_kind kind, uint8_t flags)
+{
+    size_t k = 0;
+    pk_obj *a = NULL;
+    int rc;
+    if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, kind, flags, &a)))
+        return rc;
+    return push(vm, a);
+}
+
+static int op_append(pk_vm *vm)
+{
+    pk_obj *a = NULL, *b = NULL;
+    int rc;
+    if ((rc = pop(vm, &a)) || (rc = peek(vm, &b)))
+        return rc;
+    return extend(vm, b, &a, 1);
+}
+
+static int op_setitem(pk_vm *vm)
+{
+    pk_obj *kv[2] = { NULL, NULL }, *b = NULL;
+    int rc;
+    if ((rc = pop(vm, &kv[1])) || (rc = pop(vm, &kv[0])) || (rc = peek(vm, &b)))
+        return rc;
+    return set_items(vm, b, kv, 2);
+}
+
+static int add_to_set(pk_vm *vm, pk_obj *target, pk_obj *const *items, size_t n)
+{
+    if (target->kind != PK_SET || (target->flags & PK_F_FROZEN))
+        return bad(vm, "ADDITEMS to something that is not a set");
+    for (size_t i = 0; i < n; i++) {
+        int rc = pk_seq_push(vm->g, target, items[i], vm->e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* APPENDS, SETITEMS, ADDITEMS: the items since the last MARK go into the container under it. */
+static int op_add_marked(pk_vm *vm,
+                         int (*add)(pk_vm *, pk_obj *, pk_obj *const *, size_t))
+{
+    size_t k = 0;
+    pk_obj *target = NULL;
+    int rc = pop_mark_target(vm, &k, &target);
+    if (rc)
+        return rc;
+    rc = add(vm, target, vm->stack + k, vm->sp - k);
+    vm->sp = k;
+    return rc;
+}
+
+/* ---- opcodes: the memo ------------------------------------------------------------------- */
+
+/* PUT and GET (protocol 0) give the index as text. */
+static int text_index(pk_vm *vm, const char *negative, uint64_t *idx)
+{
+    const char *line = NULL;
+    size_t n = 0;
+    pk_obj *a = NULL;
+    int rc;
+    if ((rc = take_line(vm, &line, &n)) || (rc = parse_int_text(vm, line, n, &a)))
+        return rc;
+    if (a->kind != PK_INT || a->u.i < 0)
+        return bad(vm, negative);
+    *idx = (uint64_t)a->u.i;
+    return 0;
+}
+
+static int op_put(pk_vm *vm)
+{
+    uint64_t idx = 0;
+    pk_obj *b = NULL;
+    int rc;
+    if ((rc = text_index(vm, "negative or huge PUT index", &idx)) || (rc = peek(vm, &b)))
+        return rc;
+    return memo_put(vm, idx, b);
+}
+
+/* BINPUT has a 1-byte index, LONG_BINPUT a 4-byte one; likewise BINGET and LONG_BINGET. */
+static int op_binput(pk_vm *vm, unsigned width)
+{
+    const uint8_t *p = NULL;
+    pk_obj *b = NULL;
+    int rc;
+    if ((rc = take(vm, width, &p)) || (rc = peek(vm, &b)))
+        return rc;
+    return memo_put(vm, width == 4 ? fr_rd32(p) : p[0], b);
+}
+
+static int op_memoize(pk_vm *vm)
+{
+    pk_obj *b = NULL;
+    int rc = peek(vm, &b);
+    return rc ? rc : memo_put(vm, vm->memo_count, b);
+}
+
+static int op_get(pk_vm *vm)
+{
+    uint64_t idx = 0;
+    int rc = text_index(vm, "negative or huge GET index", &idx);
+    return rc ? rc : memo_get(vm, idx);
+}
+
+static int op_binget(pk_vm *vm, unsigned width)
+{
+    const uint8_t *p = NULL;
+    int rc = take(vm, width, &p);
+    return rc ? rc : memo_get(vm, width == 4 ? fr_rd32(p) : p[0]);
+}
+
+/* ---- opcodes: globals and calls ---------------------------------------------------------- */
+
+static int op_global(pk_vm *vm)
+{
+    const char *mod = NULL, *name = NULL;
+    size_t ml = 0, nl = 0;
+    int rc;
+    if ((rc = take_line(vm, &mod, &ml)) || (rc = take_line(vm, &name, &nl)))
+        return rc;
+    return push_global(vm, mod, ml, name, nl);
+}
+
+static int op_stack_global(pk_vm *vm)
+{
+    pk_obj *a = NULL, *b = NULL;
+    int rc;
+    if ((rc = pop(vm, &b)) || (rc = pop(vm, &a)))
+        return rc;
+    if (a->kind != PK_STR || b->kind != PK_STR)
+        return bad(vm, "STACK_GLOBAL requires str");
+    return push_global(vm, a->u.s.p, a->u.s.n, b->u.s.p, b->u.s.n);
+}
+
+/* INST: GLOBAL's two lines, then a call of that class on the items since the last MARK; the
+ * class is checked before its arguments are looked at. */
+static int op_inst(pk_vm *vm)
+{
+    int rc = op_global(vm);
+    if (rc)
+        return rc;
+    pk_obj *c = vm->stack[--vm->sp], *a = NULL, *b = NULL;
+    size_t k = 0;
+    if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, PK_TUPLE, 0, &a)) ||
+        (rc = pk_call(vm, c, a, NULL, CALL_INST, &b)))
+        return rc;
+    return push(vm, b);
+}
+
+/* OBJ: the callable is the first item since the last MARK, its arguments the rest. */
+static int op_obj(pk_vm *vm)
+{
+    size_t k = 0;
+    pk_obj *a = NULL, *b = NULL;
+    int rc = pop_mark(vm, &k);
+    if (rc)
+        return rc;
+    if (vm->sp == k)
+        return underflow(vm);
+    pk_obj *c = vm->stack[k];
+    if ((rc = collect(vm, k + 1, PK_TUPLE, 0, &a)))
+        return rc;
+    vm->sp = k;
+    if ((rc = pk_call(vm, c, a, NULL, CALL_OBJ, &b)))
+        return rc;
+    return push(vm, b);
+}
+
+/* REDUCE and NEWOBJ: a callable and its argument tuple on the stack. */
+static int op_call(pk_vm *vm, call_how how)
+{
+    pk_obj *a = NULL, *b = NULL, *c = NULL;
+    int rc;
+    if ((rc = pop(vm, &a)) || (rc = pop(vm, &c)) || (rc = pk_call(vm, c, a, NULL, how, &b)))
+        return rc;
+    return push(vm, b);
+}
+
+static int op_newobj_ex(pk_vm *vm)
+{
+    pk_obj *kw = NULL, *a = NULL, *b = NULL, *c = NULL;
+    int rc;
+    if ((rc = pop(vm, &kw)) || (rc = pop(vm, &a)) || (rc = pop(vm, &c)))
+        return rc;
+    if (kw->kind != PK_DICT)
+        return bad(vm, "NEWOBJ_EX keyword arguments are not a dict");
+    if ((rc = pk_call(vm, c, a, pk_len(kw) ? kw : NULL, CALL_NEWOBJ, &b)))
+        return rc;
+    return push(vm, b);
+}
+
+/* A PickleBuffer's bytes are in-band already: marking them read-only changes nothing here. */
+static int op_readonly_buffer(pk_vm *vm)
+{
+    pk_obj *a = NULL;
+    int rc = peek(vm, &a);
+    if (rc)
+        return rc;
+    if (a->kind != PK_BYTES)
+        return bad(vm, "READONLY_BUFFER on something that is not a buffer");
+    return 0;
+}
+
 /* ---- the loop ---------------------------------------------------------------------------- */
 
+/* Runs one opcode: the handlers above follow pickle.py's load_* methods; opcodes that differ only
+ * in an argument's width share one. */
 static int step(pk_vm *vm, bool *stop, pk_obj **result)
 {
     const uint8_t *p = NULL;
-    const char *line = NULL;
-    size_t n = 0, k = 0;
-    pk_obj *a = NULL, *b = NULL, *c = NULL;
-    int rc;
-
     vm->op_pos = vm->pos;
-    if ((rc = take(vm, 1, &p)))
+    int rc = take(vm, 1, &p);
+    if (rc)
         return rc;
     uint8_t op = p[0];
 
     switch (op) {
-    case OP_PROTO:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        if (p[0] > HIGHEST_PROTOCOL)
-            return fr_fail(vm->e, FROST_EUNSUPPORTED, "unsupported pickle protocol %u", p[0]);
-        vm->proto = p[0];
-        return 0;
-    case OP_FRAME:
-        /* Frames only batch reads (PEP 3154); the length must still fit in what is left. */
-        if ((rc = take(vm, 8, &p)))
-            return rc;
-        if (pk_le64(p) > vm->len - vm->pos)
-            return pk_truncated(vm);
-        return 0;
-    case OP_STOP:
-        if ((rc = pop(vm, result)))
-            return rc;
-        *stop = true;
-        return 0;
-    case OP_MARK:
-        return push_mark(vm);
-    case OP_POP:
-        if (vm->sp > fence(vm)) {
-            vm->sp--;
-            return 0;
-        }
-        if (vm->nmarks)
-            return pop_mark(vm, &k);
-        return underflow(vm);
-    case OP_POP_MARK:
-        if ((rc = pop_mark(vm, &k)))
-            return rc;
-        vm->sp = k;
-        return 0;
-    case OP_DUP:
-        if ((rc = peek(vm, &a)))
-            return rc;
-        return push(vm, a);
+    case OP_PROTO: return op_proto(vm);
+    case OP_FRAME: return op_frame(vm);
+    case OP_STOP: return op_stop(vm, stop, result);
+    case OP_MARK: return push_mark(vm);
+    case OP_POP: return op_pop(vm);
+    case OP_POP_MARK: return op_pop_mark(vm);
+    case OP_DUP: return op_dup(vm);
 
-    /* ints and floats */
-    case OP_INT:
-        if ((rc = take_line(vm, &line, &n)))
-            return rc;
-        if (n == 2 && line[0] == '0' && (line[1] == '0' || line[1] == '1'))
-            return push(vm, line[1] == '1' ? &vm->g->vtrue : &vm->g->vfalse);
-        if ((rc = parse_int_text(vm, line, n, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_LONG:
-        if ((rc = take_line(vm, &line, &n)))
-            return rc;
-        if (n && line[n - 1] == 'L')
-            n--;
-        if ((rc = parse_int_text(vm, line, n, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_BININT:
-        if ((rc = take(vm, 4, &p)))
-            return rc;
-        return push(vm, new_int(vm, (int32_t)pk_le32(p)));
-    case OP_BININT1:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        return push(vm, new_int(vm, p[0]));
-    case OP_BININT2:
-        if ((rc = take(vm, 2, &p)))
-            return rc;
-        return push(vm, new_int(vm, pk_le16(p)));
-    case OP_LONG1:
-    case OP_LONG4:
-        if ((rc = take_counted(vm, op == OP_LONG1 ? 1 : 4, "LONG4 with a negative byte count",
-                               &p, &n)))
-            return rc;
-        return push(vm, new_long_bytes(vm, p, n));
-    case OP_FLOAT:
-        if ((rc = take_line(vm, &line, &n)))
-            return rc;
-        if ((rc = parse_float_text(vm, line, n, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_BINFLOAT: {
-        if ((rc = take(vm, 8, &p)))
-            return rc;
-        /* big-endian IEEE 754 double (pickle.py save_float: struct.pack('>d')) */
-        uint64_t u = 0;
-        for (int i = 0; i < 8; i++)
-            u = u << 8 | p[i];
-        double d;
-        memcpy(&d, &u, sizeof d);
-        return push(vm, new_float(vm, d));
-    }
-    case OP_NONE:
-        return push(vm, &vm->g->none);
-    case OP_NEWTRUE:
-        return push(vm, &vm->g->vtrue);
-    case OP_NEWFALSE:
-        return push(vm, &vm->g->vfalse);
+    case OP_INT: return op_line(vm, parse_int_line);
+    case OP_LONG: return op_line(vm, parse_long_line);
+    case OP_BININT: return op_binint(vm, 4);
+    case OP_BININT1: return op_binint(vm, 1);
+    case OP_BININT2: return op_binint(vm, 2);
+    case OP_LONG1: return op_long_bytes(vm, 1);
+    case OP_LONG4: return op_long_bytes(vm, 4);
+    case OP_FLOAT: return op_line(vm, parse_float_text);
+    case OP_BINFLOAT: return op_binfloat(vm);
+    case OP_NONE: return push(vm, &vm->g->none);
+    case OP_NEWTRUE: return push(vm, &vm->g->vtrue);
+    case OP_NEWFALSE: return push(vm, &vm->g->vfalse);
 
-    /* strings */
-    case OP_STRING:
-        if ((rc = take_line(vm, &line, &n)))
-            return rc;
-        if ((rc = decode_string_repr(vm, line, n, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_BINSTRING:
-    case OP_SHORT_BINSTRING:
-        if ((rc = take_counted(vm, op == OP_BINSTRING ? 4 : 1, "BINSTRING with a negative length",
-                               &p, &n)))
-            return rc;
-        return push(vm, new_py2str(vm, p, n));
-    case OP_BINBYTES:
-    case OP_SHORT_BINBYTES:
-    case OP_BINBYTES8:
-    case OP_BYTEARRAY8:
-        if ((rc = take_counted(vm, op == OP_SHORT_BINBYTES ? 1 : op == OP_BINBYTES ? 4 : 8, NULL,
-                               &p, &n)))
-            return rc;
-        return push(vm, new_bytes_ref(vm, p, n, op == OP_BYTEARRAY8 ? PK_F_BYTEARRAY : 0));
-    case OP_UNICODE:
-        if ((rc = take_line(vm, &line, &n)))
-            return rc;
-        if ((rc = decode_raw_unicode_escape(vm, line, n, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_BINUNICODE:
-    case OP_SHORT_BINUNICODE:
-    case OP_BINUNICODE8:
-        if ((rc = take_counted(vm, op == OP_SHORT_BINUNICODE ? 1 : op == OP_BINUNICODE ? 4 : 8,
-                               NULL, &p, &n)))
-            return rc;
-        return push_utf8(vm, p, n);
+    case OP_STRING: return op_line(vm, decode_string_repr);
+    case OP_BINSTRING: return op_binstring(vm, 4);
+    case OP_SHORT_BINSTRING: return op_binstring(vm, 1);
+    case OP_BINBYTES: return op_binbytes(vm, 4, 0);
+    case OP_SHORT_BINBYTES: return op_binbytes(vm, 1, 0);
+    case OP_BINBYTES8: return op_binbytes(vm, 8, 0);
+    case OP_BYTEARRAY8: return op_binbytes(vm, 8, PK_F_BYTEARRAY);
+    case OP_UNICODE: return op_line(vm, decode_raw_unicode_escape);
+    case OP_BINUNICODE: return op_binunicode(vm, 4);
+    case OP_SHORT_BINUNICODE: return op_binunicode(vm, 1);
+    case OP_BINUNICODE8: return op_binunicode(vm, 8);
 
-    /* containers */
-    case OP_EMPTY_TUPLE:
-        return push(vm, pk_new_seq(vm->g, PK_TUPLE, 0, vm->e));
-    case OP_TUPLE:
-        if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, PK_TUPLE, 0, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_TUPLE1:
-        return tuple_n(vm, 1);
-    case OP_TUPLE2:
-        return tuple_n(vm, 2);
-    case OP_TUPLE3:
-        return tuple_n(vm, 3);
-    case OP_EMPTY_LIST:
-        return push(vm, pk_new_seq(vm->g, PK_LIST, 0, vm->e));
-    case OP_LIST:
-        if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, PK_LIST, 0, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_EMPTY_DICT:
-        return push(vm, pk_new_seq(vm->g, PK_DICT, 0, vm->e));
-    case OP_DICT:
-        if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, PK_DICT, 0, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_EMPTY_SET:
-        return push(vm, pk_new_seq(vm->g, PK_SET, 0, vm->e));
-    case OP_FROZENSET:
-        if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, PK_SET, PK_F_FROZEN, &a)))
-            return rc;
-        return push(vm, a);
-    case OP_APPEND:
-        if ((rc = pop(vm, &a)) || (rc = peek(vm, &b)))
-            return rc;
-        return extend(vm, b, &a, 1);
-    case OP_APPENDS:
-        if ((rc = pop_mark_target(vm, &k, &b)))
-            return rc;
-        rc = extend(vm, b, vm->stack + k, vm->sp - k);
-        vm->sp = k;
-        return rc;
-    case OP_SETITEM: {
-        pk_obj *kv[2] = { NULL, NULL };
-        if ((rc = pop(vm, &kv[1])) || (rc = pop(vm, &kv[0])) || (rc = peek(vm, &b)))
-            return rc;
-        return set_items(vm, b, kv, 2);
-    }
-    case OP_SETITEMS:
-        if ((rc = pop_mark_target(vm, &k, &b)))
-            return rc;
-        rc = set_items(vm, b, vm->stack + k, vm->sp - k);
-        vm->sp = k;
-        return rc;
-    case OP_ADDITEMS:
-        if ((rc = pop_mark_target(vm, &k, &b)))
-            return rc;
-        if (b->kind != PK_SET || (b->flags & PK_F_FROZEN))
-            return bad(vm, "ADDITEMS to something that is not a set");
-        for (size_t i = k; i < vm->sp; i++)
-            if ((rc = pk_seq_push(vm->g, b, vm->stack[i], vm->e)))
-                return rc;
-        vm->sp = k;
-        return 0;
+    case OP_EMPTY_TUPLE: return op_empty(vm, PK_TUPLE);
+    case OP_EMPTY_LIST: return op_empty(vm, PK_LIST);
+    case OP_EMPTY_DICT: return op_empty(vm, PK_DICT);
+    case OP_EMPTY_SET: return op_empty(vm, PK_SET);
+    case OP_TUPLE: return op_marked(vm, PK_TUPLE, 0);
+    case OP_LIST: return op_marked(vm, PK_LIST, 0);
+    case OP_DICT: return op_marked(vm, PK_DICT, 0);
+    case OP_FROZENSET: return op_marked(vm, PK_SET, PK_F_FROZEN);
+    case OP_TUPLE1: return tuple_n(vm, 1);
+    case OP_TUPLE2: return tuple_n(vm, 2);
+    case OP_TUPLE3: return tuple_n(vm, 3);
+    case OP_APPEND: return op_append(vm);
+    case OP_SETITEM: return op_setitem(vm);
+    case OP_APPENDS: return op_add_marked(vm, extend);
+    case OP_SETITEMS: return op_add_marked(vm, set_items);
+    case OP_ADDITEMS: return op_add_marked(vm, add_to_set);
 
-    /* memo */
-    case OP_PUT: {
-        if ((rc = take_line(vm, &line, &n)) || (rc = parse_int_text(vm, line, n, &a)))
-            return rc;
-        if (a->kind != PK_INT || a->u.i < 0)
-            return bad(vm, "negative or huge PUT index");
-        if ((rc = peek(vm, &b)))
-            return rc;
-        return memo_put(vm, (uint64_t)a->u.i, b);
-    }
-    case OP_BINPUT:
-        if ((rc = take(vm, 1, &p)) || (rc = peek(vm, &b)))
-            return rc;
-        return memo_put(vm, p[0], b);
-    case OP_LONG_BINPUT:
-        if ((rc = take(vm, 4, &p)) || (rc = peek(vm, &b)))
-            return rc;
-        return memo_put(vm, pk_le32(p), b);
-    case OP_MEMOIZE:
-        if ((rc = peek(vm, &b)))
-            return rc;
-        return memo_put(vm, vm->memo_count, b);
-    case OP_GET:
-        if ((rc = take_line(vm, &line, &n)) || (rc = parse_int_text(vm, line, n, &a)))
-            return rc;
-        if (a->kind != PK_INT || a->u.i < 0)
-            return bad(vm, "negative or huge GET index");
-        return memo_get(vm, (uint64_t)a->u.i);
-    case OP_BINGET:
-        if ((rc = take(vm, 1, &p)))
-            return rc;
-        return memo_get(vm, p[0]);
-    case OP_LONG_BINGET:
-        if ((rc = take(vm, 4, &p)))
-            return rc;
-        return memo_get(vm, pk_le32(p));
+    case OP_PUT: return op_put(vm);
+    case OP_BINPUT: return op_binput(vm, 1);
+    case OP_LONG_BINPUT: return op_binput(vm, 4);
+    case OP_MEMOIZE: return op_memoize(vm);
+    case OP_GET: return op_get(vm);
+    case OP_BINGET: return op_binget(vm, 1);
+    case OP_LONG_BINGET: return op_binget(vm, 4);
 
-    /* globals and calls */
-    case OP_GLOBAL: {
-        const char *mod = NULL;
-        size_t ml = 0;
-        if ((rc = take_line(vm, &mod, &ml)) || (rc = take_line(vm, &line, &n)))
-            return rc;
-        return push_global(vm, mod, ml, line, n);
-    }
-    case OP_STACK_GLOBAL:
-        if ((rc = pop(vm, &b)) || (rc = pop(vm, &a)))
-            return rc;
-        if (a->kind != PK_STR || b->kind != PK_STR)
-            return bad(vm, "STACK_GLOBAL requires str");
-        return push_global(vm, a->u.s.p, a->u.s.n, b->u.s.p, b->u.s.n);
-    case OP_INST: {
-        /* the class is checked before its arguments are looked at */
-        const char *mod = NULL;
-        size_t ml = 0;
-        if ((rc = take_line(vm, &mod, &ml)) || (rc = take_line(vm, &line, &n)) ||
-            (rc = push_global(vm, mod, ml, line, n)))
-            return rc;
-        c = vm->stack[--vm->sp];
-        if ((rc = pop_mark(vm, &k)) || (rc = collect(vm, k, PK_TUPLE, 0, &a)) ||
-            (rc = pk_call(vm, c, a, NULL, CALL_INST, &b)))
-            return rc;
-        return push(vm, b);
-    }
-    case OP_OBJ:
-        if ((rc = pop_mark(vm, &k)))
-            return rc;
-        if (vm->sp == k)
-            return underflow(vm);
-        c = vm->stack[k];
-        if ((rc = collect(vm, k + 1, PK_TUPLE, 0, &a)))
-            return rc;
-        vm->sp = k;
-        if ((rc = pk_call(vm, c, a, NULL, CALL_OBJ, &b)))
-            return rc;
-        return push(vm, b);
-    case OP_REDUCE:
-        if ((rc = pop(vm, &a)) || (rc = pop(vm, &c)) ||
-            (rc = pk_call(vm, c, a, NULL, CALL_REDUCE, &b)))
-            return rc;
-        return push(vm, b);
-    case OP_NEWOBJ:
-        if ((rc = pop(vm, &a)) || (rc = pop(vm, &c)) ||
-            (rc = pk_call(vm, c, a, NULL, CALL_NEWOBJ, &b)))
-            return rc;
-        return push(vm, b);
-    case OP_NEWOBJ_EX: {
-        pk_obj *kw = NULL;
-        if ((rc = pop(vm, &kw)) || (rc = pop(vm, &a)) || (rc = pop(vm, &c)))
-            return rc;
-        if (kw->kind != PK_DICT)
-            return bad(vm, "NEWOBJ_EX keyword arguments are not a dict");
-        if ((rc = pk_call(vm, c, a, pk_len(kw) ? kw : NULL, CALL_NEWOBJ, &b)))
-            return rc;
-        return push(vm, b);
-    }
-    case OP_BUILD:
-        return do_build(vm);
+    case OP_GLOBAL: return op_global(vm);
+    case OP_STACK_GLOBAL: return op_stack_global(vm);
+    case OP_INST: return op_inst(vm);
+    case OP_OBJ: return op_obj(vm);
+    case OP_REDUCE: return op_call(vm, CALL_REDUCE);
+    case OP_NEWOBJ: return op_call(vm, CALL_NEWOBJ);
+    case OP_NEWOBJ_EX: return op_newobj_ex(vm);
+    case OP_BUILD: return do_build(vm);
 
     /* what a file cannot use */
     case OP_PERSID:
@@ -1430,12 +1491,7 @@ static int step(pk_vm *vm, bool *stop, pk_obj **result)
     case OP_NEXT_BUFFER:
         return unsupported_op(vm, "an out-of-band buffer (NEXT_BUFFER), which a file does not "
                                   "carry");
-    case OP_READONLY_BUFFER:
-        if ((rc = peek(vm, &a)))
-            return rc;
-        if (a->kind != PK_BYTES)
-            return bad(vm, "READONLY_BUFFER on something that is not a buffer");
-        return 0;
+    case OP_READONLY_BUFFER: return op_readonly_buffer(vm);
     }
     return fr_fail(vm->e, FROST_EFORMAT, "malformed pickle at offset %zu: unknown opcode 0x%02x",
                    vm->op_pos, op);
@@ -1477,28 +1533,6 @@ int pk_run(pk_graph *g, const uint8_t *buf, size_t len, size_t start, const pk_l
     if (end)
         *end = vm.pos;
     return 0;
-}
-
-void pk_limits_resolve(pk_limits *out, const pk_limits *in)
-{
-    pk_limits d;
-    pk_limits_default(&d);
-    *out = d;
-    if (!in)
-        return;
-    if (in->max_stack)
-        out->max_stack = in->max_stack;
-    if (in->max_marks)
-        out->max_marks = in->max_marks;
-    if (in->max_memo)
-        out->max_memo = in->max_memo;
-    if (in->max_memory)
-        out->max_memory = in->max_memory;
-    if (in->max_depth)
-        out->max_depth = in->max_depth;
-    if (in->max_nesting)
-        out->max_nesting = in->max_nesting;
-    out->survey = in->survey;
 }
 
 int pk_load(const uint8_t *data, size_t len, const pk_limits *lim, pk_graph **out, fr_err *e)

@@ -1,6 +1,6 @@
 /*
- * numpy.c — numpy arrays, dtypes and scalars as they appear in pickles, decoded without numpy,
- * and the copies the converter takes of them.
+ * numpy_decode.c — numpy arrays, dtypes and scalars as they appear in pickles, decoded without
+ * numpy into inert records (reading them is numpy_array.c's).
  *
  * What is decoded (numpy _core/src/multiarray/methods.c array_reduce/array_setstate,
  * descriptor.c arraydescr_reduce/arraydescr_setstate, numeric.py _frombuffer):
@@ -22,8 +22,6 @@
  */
 #include "pk_internal.h"
 
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 static int npbad(pk_vm *vm, const char *what)
@@ -205,17 +203,22 @@ static const pk_obj *dict_lookup_n(const pk_obj *d, const char *name, size_t n, 
     return NULL;
 }
 
-int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
+/* The parts of a dtype's BUILD state (arraydescr_setstate) that frost uses. */
+typedef struct dtype_state {
+    const pk_obj *endian, *subarray, *names, *fields;
+    int64_t elsize;
+} dtype_state;
+
+/* Reads the state tuple in whichever layout its length says, and checks that its fields and
+ * names agree. */
+static int read_dtype_state(pk_vm *vm, const pk_obj *state, dtype_state *st)
 {
-    pk_dtype *d = dto->u.d;
-    if (d->built)
-        return npbad(vm, "numpy dtype state set twice or after the dtype was used");
     if (!state || state->kind != PK_TUPLE)
         return npbad(vm, "numpy dtype state is not a tuple");
     const pk_obj *const *t = (const pk_obj *const *)state->u.seq.v;
     size_t n = state->u.seq.n;
-    const pk_obj *endian, *subarray, *names = NULL, *fields;
-    int64_t version, elsize;
+    int64_t version;
+    st->names = NULL;
     /* the tuple layouts arraydescr_setstate accepts, by length */
     switch (n) {
     case 9:
@@ -223,28 +226,28 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
     case 7:
         if (pk_get_int(t[0], &version))
             return npbad(vm, "numpy dtype state version is not an int");
-        endian = t[1];
-        subarray = t[2];
-        names = t[3];
-        fields = t[4];
-        if (pk_get_int(t[5], &elsize))
+        st->endian = t[1];
+        st->subarray = t[2];
+        st->names = t[3];
+        st->fields = t[4];
+        if (pk_get_int(t[5], &st->elsize))
             return npbad(vm, "numpy dtype elsize is not an int");
         break;
     case 6:
         if (pk_get_int(t[0], &version))
             return npbad(vm, "numpy dtype state version is not an int");
-        endian = t[1];
-        subarray = t[2];
-        fields = t[3];
-        if (pk_get_int(t[4], &elsize))
+        st->endian = t[1];
+        st->subarray = t[2];
+        st->fields = t[3];
+        if (pk_get_int(t[4], &st->elsize))
             return npbad(vm, "numpy dtype elsize is not an int");
         break;
     case 5:
         version = 0;
-        endian = t[0];
-        subarray = t[1];
-        fields = t[2];
-        if (pk_get_int(t[3], &elsize))
+        st->endian = t[0];
+        st->subarray = t[1];
+        st->fields = t[2];
+        if (pk_get_int(t[3], &st->elsize))
             return npbad(vm, "numpy dtype elsize is not an int");
         break;
     default:
@@ -253,6 +256,7 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
     if (version < 0 || version > 4)
         return fr_fail(vm->e, FROST_EUNSUPPORTED,
                        "numpy dtype pickle version %lld is not supported", (long long)version);
+    const pk_obj *fields = st->fields;
     if (!pk_is_none(fields)) {
         if (fields->kind != PK_DICT)
             return npbad(vm, "numpy dtype fields are not a dict");
@@ -262,20 +266,25 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
                            PK_MAX_FIELDS);
         if (version <= 1) {
             /* versions 0/1 kept the names tuple under the key -1 of fields */
-            names = NULL;
+            st->names = NULL;
             for (size_t i = 0; i < pk_len(fields); i++) {
                 int64_t key;
                 const pk_obj *ko = pk_dict_key(fields, i);
                 if (ko->kind == PK_INT && pk_get_int(ko, &key) == 0 && key == -1)
-                    names = pk_dict_value(fields, i);
+                    st->names = pk_dict_value(fields, i);
             }
-            if (!names)
+            if (!st->names)
                 return npbad(vm, "numpy dtype fields without names");
         }
-    } else if (names && !pk_is_none(names)) {
+    } else if (st->names && !pk_is_none(st->names)) {
         return npbad(vm, "inconsistent fields and names in numpy dtype state");
     }
+    return 0;
+}
 
+/* The byte order the state gives, and the size of a flexible dtype ('S', 'U', 'V'). */
+static int set_order_and_size(pk_vm *vm, pk_dtype *d, const pk_obj *endian, int64_t elsize)
+{
     size_t el;
     const char *es = pk_str(endian, &el);
     if (!es && endian && endian->kind == PK_BYTES) {
@@ -298,67 +307,90 @@ int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
         d->byteorder = order == '|' ? '<' : order;
     else
         d->byteorder = '|';
+    return 0;
+}
 
-    if (!pk_is_none(subarray)) {
-        const pk_obj *base = pk_item(subarray, 0);
-        if (subarray->kind != PK_TUPLE || pk_len(subarray) != 2 || !base ||
-            base->kind != PK_DTYPE)
-            return npbad(vm, "incorrect subarray in numpy dtype state");
-        if (base->u.d == d)
+/* A subarray dtype ('f8', (2, 3)): a finished base dtype and a shape that fits the itemsize. */
+static int set_subarray(pk_vm *vm, pk_dtype *d, const pk_obj *subarray)
+{
+    const pk_obj *base = pk_item(subarray, 0);
+    if (subarray->kind != PK_TUPLE || pk_len(subarray) != 2 || !base || base->kind != PK_DTYPE)
+        return npbad(vm, "incorrect subarray in numpy dtype state");
+    if (base->u.d == d)
+        return npbad(vm, "numpy dtype contains itself");
+    uint32_t sn;
+    uint64_t *ss, sc;
+    int rc = pk_np_shape(vm, pk_item(subarray, 1), &sn, &ss, &sc);
+    if (rc)
+        return rc;
+    if (base->u.d->itemsize && sc > d->itemsize / base->u.d->itemsize)
+        return npbad(vm, "numpy subarray larger than its dtype");
+    freeze(base->u.d);
+    d->sub_base = base->u.d;
+    d->sub_shape = ss;
+    d->sub_ndim = sn;
+    d->has_object = d->has_object || base->u.d->has_object;
+    return 0;
+}
+
+/* A structured dtype's fields in names order: each a finished dtype inside the record. */
+static int set_fields(pk_vm *vm, pk_dtype *d, const pk_obj *names, const pk_obj *fields)
+{
+    if (!names || names->kind != PK_TUPLE)
+        return npbad(vm, "numpy dtype names are not a tuple");
+    size_t nf = names->u.seq.n;
+    if (nf > PK_MAX_FIELDS)
+        return fr_fail(vm->e, FROST_EUNSUPPORTED,
+                       "numpy dtype at offset %zu has more than %d fields", vm->op_pos,
+                       PK_MAX_FIELDS);
+    pk_field *fs = pk_alloc(vm->g, (nf ? nf : 1) * sizeof *fs, vm->e);
+    if (!fs)
+        return np_err(vm);
+    for (size_t i = 0; i < nf; i++) {
+        size_t nl;
+        const char *nm = pk_str(names->u.seq.v[i], &nl);
+        if (!nm)
+            return npbad(vm, "numpy dtype field name is not a str");
+        /* names are handed out as C strings */
+        if (memchr(nm, '\0', nl))
+            return npbad(vm, "numpy dtype field name holds a NUL byte");
+        const pk_obj *fv = dict_lookup_n(fields, nm, nl, i);
+        const pk_obj *fd = pk_item(fv, 0);
+        int64_t off;
+        if (!fv || fv->kind != PK_TUPLE || pk_len(fv) < 2 || !fd || fd->kind != PK_DTYPE ||
+            pk_get_int(pk_item(fv, 1), &off) || off < 0)
+            return npbad(vm, "numpy dtype field is not (dtype, offset)");
+        if (fd->u.d == d)
             return npbad(vm, "numpy dtype contains itself");
-        uint32_t sn;
-        uint64_t *ss, sc;
-        int rc = pk_np_shape(vm, pk_item(subarray, 1), &sn, &ss, &sc);
-        if (rc)
-            return rc;
-        if (base->u.d->itemsize && sc > d->itemsize / base->u.d->itemsize)
-            return npbad(vm, "numpy subarray larger than its dtype");
-        freeze(base->u.d);
-        d->sub_base = base->u.d;
-        d->sub_shape = ss;
-        d->sub_ndim = sn;
-        d->has_object = d->has_object || base->u.d->has_object;
+        if ((uint64_t)off > d->itemsize || fd->u.d->itemsize > d->itemsize - (uint64_t)off)
+            return npbad(vm, "numpy dtype field lies outside its record");
+        freeze(fd->u.d);
+        fs[i].name = nm;
+        fs[i].name_len = nl;
+        fs[i].dtype = fd->u.d;
+        fs[i].offset = (uint64_t)off;
+        d->has_object = d->has_object || fd->u.d->has_object;
     }
+    d->fields = fs;
+    d->nfields = nf;
+    return 0;
+}
 
-    if (!pk_is_none(fields)) {
-        if (!names || names->kind != PK_TUPLE)
-            return npbad(vm, "numpy dtype names are not a tuple");
-        size_t nf = names->u.seq.n;
-        if (nf > PK_MAX_FIELDS)
-            return fr_fail(vm->e, FROST_EUNSUPPORTED,
-                           "numpy dtype at offset %zu has more than %d fields", vm->op_pos,
-                           PK_MAX_FIELDS);
-        pk_field *fs = pk_alloc(vm->g, (nf ? nf : 1) * sizeof *fs, vm->e);
-        if (!fs)
-            return np_err(vm);
-        for (size_t i = 0; i < nf; i++) {
-            size_t nl;
-            const char *nm = pk_str(names->u.seq.v[i], &nl);
-            if (!nm)
-                return npbad(vm, "numpy dtype field name is not a str");
-            /* names are handed out as C strings */
-            if (memchr(nm, '\0', nl))
-                return npbad(vm, "numpy dtype field name holds a NUL byte");
-            const pk_obj *fv = dict_lookup_n(fields, nm, nl, i);
-            const pk_obj *fd = pk_item(fv, 0);
-            int64_t off;
-            if (!fv || fv->kind != PK_TUPLE || pk_len(fv) < 2 || !fd || fd->kind != PK_DTYPE ||
-                pk_get_int(pk_item(fv, 1), &off) || off < 0)
-                return npbad(vm, "numpy dtype field is not (dtype, offset)");
-            if (fd->u.d == d)
-                return npbad(vm, "numpy dtype contains itself");
-            if ((uint64_t)off > d->itemsize || fd->u.d->itemsize > d->itemsize - (uint64_t)off)
-                return npbad(vm, "numpy dtype field lies outside its record");
-            freeze(fd->u.d);
-            fs[i].name = nm;
-            fs[i].name_len = nl;
-            fs[i].dtype = fd->u.d;
-            fs[i].offset = (uint64_t)off;
-            d->has_object = d->has_object || fd->u.d->has_object;
-        }
-        d->fields = fs;
-        d->nfields = nf;
-    }
+int pk_np_build_dtype(pk_vm *vm, pk_obj *dto, const pk_obj *state)
+{
+    pk_dtype *d = dto->u.d;
+    if (d->built)
+        return npbad(vm, "numpy dtype state set twice or after the dtype was used");
+    dtype_state st;
+    int rc = read_dtype_state(vm, state, &st);
+    if (!rc)
+        rc = set_order_and_size(vm, d, st.endian, st.elsize);
+    if (!rc && !pk_is_none(st.subarray))
+        rc = set_subarray(vm, d, st.subarray);
+    if (!rc && !pk_is_none(st.fields))
+        rc = set_fields(vm, d, st.names, st.fields);
+    if (rc)
+        return rc;
     freeze(d);
     return 0;
 }
@@ -412,21 +444,12 @@ static int set_raw(pk_vm *vm, pk_ndarray *a, const pk_obj *raw)
     } else if (raw->kind == PK_STR) {
         /* Python 2 pickles loaded with encoding='latin1' hand numpy a str; numpy encodes it back
          * with latin-1 (array_setstate). */
-        const uint8_t *s = (const uint8_t *)raw->u.s.p;
-        size_t sn = raw->u.s.n, o = 0;
+        size_t sn = raw->u.s.n, o;
         uint8_t *d = pk_alloc(vm->g, sn ? sn : 1, vm->e);
         if (!d)
             return np_err(vm);
-        for (size_t i = 0; i < sn;) {
-            if (s[i] < 0x80) {
-                d[o++] = s[i++];
-            } else if (s[i] >= 0xc2 && s[i] <= 0xc3 && i + 1 < sn) {
-                d[o++] = (uint8_t)((s[i] & 0x1f) << 6 | (s[i + 1] & 0x3f));
-                i += 2;
-            } else {
-                return npbad(vm, "array data str holds a character beyond U+00FF");
-            }
-        }
+        if (!pk_latin1_from_utf8((const uint8_t *)raw->u.s.p, sn, d, &o))
+            return npbad(vm, "array data str holds a character beyond U+00FF");
         p = d;
         n = o;
     } else {
@@ -624,443 +647,4 @@ pk_obj *pk_np_array_raw(pk_vm *vm, const pk_dtype *dt, uint32_t ndim, uint64_t *
     a->nbytes = nbytes;
     a->built = true;
     return o;
-}
-
-/* ---- element access ---------------------------------------------------------------------- */
-
-static uint64_t load_uint(const uint8_t *p, unsigned size, char order)
-{
-    uint64_t v = 0;
-    if (order == '>')
-        for (unsigned i = 0; i < size; i++)
-            v = v << 8 | p[i];
-    else
-        for (unsigned i = size; i-- > 0;)
-            v = v << 8 | p[i];
-    return v;
-}
-
-static double half_to_double(uint16_t h)
-{
-    int exp = (h >> 10) & 0x1f;
-    int mant = h & 0x3ff;
-    double v;
-    if (exp == 0)
-        v = ldexp(mant, -24);
-    else if (exp == 31)
-        v = mant ? NAN : INFINITY;
-    else
-        v = ldexp(mant + 1024, exp - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
-typedef struct num {
-    char cls;     /* 'i' signed, 'u' unsigned, 'f' float */
-    int64_t i;
-    uint64_t u;
-    double f;
-} num;
-
-static bool load_num(const pk_dtype *d, const uint8_t *p, num *out)
-{
-    unsigned sz = d->itemsize;
-    switch (d->kind) {
-    case 'b':
-        out->cls = 'u';
-        out->u = p[0] != 0;
-        return true;
-    case 'u':
-        out->cls = 'u';
-        out->u = load_uint(p, sz, d->byteorder);
-        return true;
-    case 'i': {
-        uint64_t u = load_uint(p, sz, d->byteorder);
-        if (sz < 8 && (u >> (8 * sz - 1)) & 1)
-            u |= UINT64_MAX << (8 * sz);
-        out->cls = 'i';
-        memcpy(&out->i, &u, sizeof u);
-        return true;
-    }
-    case 'f': {
-        uint64_t u = load_uint(p, sz, d->byteorder);
-        out->cls = 'f';
-        if (sz == 2) {
-            out->f = half_to_double((uint16_t)u);
-        } else if (sz == 4) {
-            uint32_t w = (uint32_t)u;
-            float f;
-            memcpy(&f, &w, sizeof f);
-            out->f = f;
-        } else if (sz == 8) {
-            memcpy(&out->f, &u, sizeof u);
-        } else {
-            return false; /* long double */
-        }
-        return true;
-    }
-    default:
-        return false;
-    }
-}
-
-static int num_to_f64(const num *v, double *out)
-{
-    const uint64_t lim = (uint64_t)1 << 53;
-    switch (v->cls) {
-    case 'f':
-        *out = v->f;
-        return 0;
-    case 'u':
-        if (v->u > lim)
-            return FROST_ELIMIT;
-        *out = (double)v->u;
-        return 0;
-    default:
-        if (v->i > (int64_t)lim || v->i < -(int64_t)lim)
-            return FROST_ELIMIT;
-        *out = (double)v->i;
-        return 0;
-    }
-}
-
-static int num_to_i64(const num *v, int64_t *out)
-{
-    switch (v->cls) {
-    case 'f':
-        if (!(v->f >= -9223372036854775808.0 && v->f < 9223372036854775808.0) ||
-            v->f != floor(v->f))
-            return FROST_ELIMIT;
-        *out = (int64_t)v->f;
-        return 0;
-    case 'u':
-        if (v->u > (uint64_t)INT64_MAX)
-            return FROST_ELIMIT;
-        *out = (int64_t)v->u;
-        return 0;
-    default:
-        *out = v->i;
-        return 0;
-    }
-}
-
-static const pk_ndarray *built_array(const pk_obj *o)
-{
-    if (!o || (o->kind != PK_NDARRAY && o->kind != PK_SCALAR) || !o->u.a->built)
-        return NULL;
-    return o->u.a;
-}
-
-static int scalar_num(const pk_obj *o, num *v)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a || a->ndim != 0 || a->dtype->nfields)
-        return FROST_EFORMAT;
-    if (a->dtype->kind == 'O')
-        return FROST_EFORMAT;
-    if (!load_num(a->dtype, a->data, v))
-        return FROST_EFORMAT;
-    return 0;
-}
-
-int pk_np_scalar_i64(const pk_obj *o, int64_t *out)
-{
-    num v;
-    int rc = scalar_num(o, &v);
-    if (rc)
-        return rc;
-    if (v.cls == 'f')
-        return FROST_EFORMAT; /* a float scalar is not an int, as in Python */
-    return num_to_i64(&v, out);
-}
-
-int pk_np_scalar_f64(const pk_obj *o, double *out)
-{
-    num v;
-    int rc = scalar_num(o, &v);
-    return rc ? rc : num_to_f64(&v, out);
-}
-
-/* ---- array accessors --------------------------------------------------------------------- */
-
-int pk_array_info_get(const pk_obj *o, pk_array_info *out)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a)
-        return FROST_EFORMAT;
-    out->ndim = a->ndim;
-    out->shape = a->shape;
-    out->count = a->count;
-    out->kind = a->dtype->nfields ? 'V' : a->dtype->kind;
-    out->byteorder = a->dtype->byteorder;
-    out->itemsize = a->dtype->itemsize;
-    out->fortran = a->fortran;
-    out->nfields = a->dtype->nfields;
-    return 0;
-}
-
-const char *pk_array_field_name(const pk_obj *o, size_t i)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a || i >= a->dtype->nfields)
-        return NULL;
-    return a->dtype->fields[i].name;
-}
-
-int pk_array_field_info(const pk_obj *o, size_t i, pk_field_info *out)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a || i >= a->dtype->nfields)
-        return FROST_EFORMAT;
-    const pk_field *f = &a->dtype->fields[i];
-    out->name = f->name;
-    out->offset = f->offset;
-    out->kind = f->dtype->nfields ? 'V' : f->dtype->kind;
-    out->byteorder = f->dtype->byteorder;
-    out->itemsize = f->dtype->itemsize;
-    return 0;
-}
-
-static const pk_field *find_field(const pk_ndarray *a, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < a->dtype->nfields; i++)
-        if (a->dtype->fields[i].name_len == n && memcmp(a->dtype->fields[i].name, name, n) == 0)
-            return &a->dtype->fields[i];
-    return NULL;
-}
-
-int pk_array_has_field(const pk_obj *o, const char *field)
-{
-    const pk_ndarray *a = built_array(o);
-    return a && find_field(a, field) != NULL;
-}
-
-/* Walks storage positions in C order of the logical index (Fortran-ordered data is visited
- * with per-dimension strides). */
-typedef struct walker {
-    uint32_t ndim;
-    bool fortran;
-    const uint64_t *shape;
-    uint64_t idx[PK_MAX_NDIM];
-    uint64_t stride[PK_MAX_NDIM];
-    uint64_t off;
-    uint64_t k;
-} walker;
-
-static void walker_init(walker *w, const pk_ndarray *a)
-{
-    memset(w, 0, sizeof *w);
-    w->ndim = a->ndim;
-    w->shape = a->shape;
-    w->fortran = a->fortran && a->ndim > 1;
-    if (w->fortran) {
-        w->stride[0] = 1;
-        for (uint32_t d = 1; d < a->ndim; d++)
-            w->stride[d] = w->stride[d - 1] * a->shape[d - 1];
-    }
-}
-
-static uint64_t walker_next(walker *w)
-{
-    if (!w->fortran)
-        return w->k++;
-    uint64_t cur = w->off;
-    for (uint32_t d = w->ndim; d-- > 0;) {
-        w->idx[d]++;
-        w->off += w->stride[d];
-        if (w->idx[d] < w->shape[d])
-            break;
-        w->off -= w->stride[d] * w->shape[d];
-        w->idx[d] = 0;
-    }
-    return cur;
-}
-
-static int array_copy(const pk_obj *o, const char *field, void *dst, size_t count, bool f64,
-                      fr_err *e)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a)
-        return fr_fail(e, FROST_EFORMAT, "expected a numpy array, found %s",
-                       o ? pk_kind_name((pk_kind)o->kind) : "nothing");
-    if (count != a->count)
-        return fr_fail(e, FROST_EINVAL, "array has %llu elements, not %zu",
-                       (unsigned long long)a->count, count);
-    double *df = dst;
-    int64_t *di = dst;
-
-    if (a->dtype->kind == 'O') {
-        if (field)
-            return fr_fail(e, FROST_EFORMAT, "object array has no field '%s'", field);
-        for (size_t k = 0; k < count; k++) {
-            int rc = f64 ? pk_get_double(a->items[k], &df[k]) : pk_get_int(a->items[k], &di[k]);
-            if (rc)
-                return fr_fail(e, rc, "object array element %zu is a %s that is not %s", k,
-                               pk_kind_name(pk_kind_of(a->items[k])),
-                               f64 ? "a number representable as a double" : "an int64");
-        }
-        return 0;
-    }
-
-    const pk_dtype *d = a->dtype;
-    uint64_t foff = 0;
-    if (field) {
-        const pk_field *f = find_field(a, field);
-        if (!f)
-            return fr_fail(e, FROST_EFORMAT, "array has no field '%s'", field);
-        d = f->dtype;
-        foff = f->offset;
-    } else if (d->nfields) {
-        return fr_fail(e, FROST_EFORMAT, "structured array: name one of its fields");
-    }
-    if (d->nfields || d->sub_base || !strchr("biuf", d->kind) || d->kind == '\0')
-        return fr_fail(e, FROST_EFORMAT, "array%s%s%s holds dtype kind '%c', not numbers",
-                       field ? " field '" : "", field ? field : "", field ? "'" : "", d->kind);
-    walker w;
-    walker_init(&w, a);
-    size_t rec = a->dtype->itemsize;
-    /* Trees hold millions of float64 thresholds and int64 child links (fields of the nodes'
-     * record array): the common layouts (in order, little-endian, the dtype asked for) are
-     * copied in one pass, every other one goes element by element below. */
-    if (!w.fortran && d->byteorder != '>' && d->itemsize == 8 && d->kind == (f64 ? 'f' : 'i')) {
-        for (size_t k = 0; k < count; k++) {
-            uint64_t u = load_uint(a->data + k * rec + foff, 8, '<');
-            if (f64)
-                memcpy(&df[k], &u, 8);
-            else
-                memcpy(&di[k], &u, 8);
-        }
-        return 0;
-    }
-    for (size_t k = 0; k < count; k++) {
-        uint64_t s = walker_next(&w);
-        num v;
-        if (!load_num(d, a->data + s * rec + foff, &v))
-            return fr_fail(e, FROST_EUNSUPPORTED, "array of %c%u is not supported", d->kind,
-                           d->itemsize);
-        int rc = f64 ? num_to_f64(&v, &df[k]) : num_to_i64(&v, &di[k]);
-        if (rc)
-            return fr_fail(e, rc, "array element %zu does not fit %s", k,
-                           f64 ? "a double exactly" : "an int64");
-    }
-    return 0;
-}
-
-int pk_array_get_f64(const pk_obj *a, const char *field, double *dst, size_t count, fr_err *e)
-{
-    return array_copy(a, field, dst, count, true, e);
-}
-
-int pk_array_get_i64(const pk_obj *a, const char *field, int64_t *dst, size_t count, fr_err *e)
-{
-    return array_copy(a, field, dst, count, false, e);
-}
-
-const pk_obj *pk_array_item(const pk_obj *o, uint64_t i)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a || a->dtype->kind != 'O' || i >= a->count)
-        return NULL;
-    return a->items[i];
-}
-
-const uint8_t *pk_array_raw(const pk_obj *o, size_t *nbytes)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a || a->dtype->kind == 'O')
-        return NULL;
-    if (nbytes)
-        *nbytes = a->nbytes;
-    return a->data ? a->data : (const uint8_t *)"";
-}
-
-static size_t utf8_len(uint32_t cp)
-{
-    return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
-int pk_array_get_str(const pk_obj *o, uint64_t i, char *dst, size_t cap, size_t *len, fr_err *e)
-{
-    const pk_ndarray *a = built_array(o);
-    if (!a || i >= a->count)
-        return fr_fail(e, FROST_EFORMAT, "no string element %llu", (unsigned long long)i);
-    if (cap == 0)
-        return fr_fail(e, FROST_ELIMIT, "no room for a string");
-    const pk_dtype *d = a->dtype;
-    size_t o_len = 0;
-    if (d->kind == 'O') {
-        size_t n;
-        const char *s = pk_str(a->items[i], &n);
-        if (!s)
-            return fr_fail(e, FROST_EFORMAT, "object array element %llu is a %s, not a str",
-                           (unsigned long long)i, pk_kind_name(pk_kind_of(a->items[i])));
-        if (n >= cap)
-            return fr_fail(e, FROST_ELIMIT, "string element %llu is longer than %zu bytes",
-                           (unsigned long long)i, cap - 1);
-        memcpy(dst, s, n);
-        o_len = n;
-    } else if (d->kind == 'S' || d->kind == 'U') {
-        /* locate element i (C order) in storage */
-        walker w;
-        walker_init(&w, a);
-        uint64_t s = i;
-        if (w.fortran) {
-            uint64_t rem = i, off = 0;
-            for (uint32_t dd = a->ndim; dd-- > 0;) {
-                off += (rem % a->shape[dd]) * w.stride[dd];
-                rem /= a->shape[dd];
-            }
-            s = off;
-        }
-        const uint8_t *p = a->data + s * d->itemsize;
-        if (d->kind == 'S') {
-            size_t n = d->itemsize;
-            while (n && p[n - 1] == 0)
-                n--; /* numpy strips trailing NULs */
-            if (n >= cap)
-                return fr_fail(e, FROST_ELIMIT, "string element %llu is longer than %zu bytes",
-                               (unsigned long long)i, cap - 1);
-            memcpy(dst, p, n);
-            o_len = n;
-        } else {
-            size_t nc = d->itemsize / 4;
-            while (nc && load_uint(p + 4 * (nc - 1), 4, d->byteorder) == 0)
-                nc--;
-            for (size_t c = 0; c < nc; c++) {
-                uint32_t cp = (uint32_t)load_uint(p + 4 * c, 4, d->byteorder);
-                if (cp > 0x10ffff)
-                    return fr_fail(e, FROST_EFORMAT, "string element %llu is not valid UCS-4",
-                                   (unsigned long long)i);
-                if (o_len + utf8_len(cp) >= cap)
-                    return fr_fail(e, FROST_ELIMIT,
-                                   "string element %llu is longer than %zu bytes",
-                                   (unsigned long long)i, cap - 1);
-                char tmp[4];
-                size_t l = utf8_len(cp);
-                if (l == 1) {
-                    tmp[0] = (char)cp;
-                } else if (l == 2) {
-                    tmp[0] = (char)(0xc0 | cp >> 6);
-                    tmp[1] = (char)(0x80 | (cp & 0x3f));
-                } else if (l == 3) {
-                    tmp[0] = (char)(0xe0 | cp >> 12);
-                    tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                    tmp[2] = (char)(0x80 | (cp & 0x3f));
-                } else {
-                    tmp[0] = (char)(0xf0 | cp >> 18);
-                    tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                    tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                    tmp[3] = (char)(0x80 | (cp & 0x3f));
-                }
-                memcpy(dst + o_len, tmp, l);
-                o_len += l;
-            }
-        }
-    } else {
-        return fr_fail(e, FROST_EFORMAT, "array of kind '%c' does not hold strings", d->kind);
-    }
-    dst[o_len] = '\0';
-    if (len)
-        *len = o_len;
-    return 0;
 }

@@ -1,9 +1,11 @@
 /*
- * convert.h — what the converter's parts share: the conversion state, and the entry points of
- * the estimator converters (convert.c) and the pipeline compiler (convert_pipeline.c).
+ * convert_state.h — what every part of the converter shares: the state of one conversion, the
+ * input checks it collects, and small readings of the object graph (the version that saved an
+ * object, class names, integer attributes, a search's refitted estimator, floats as Python
+ * writes them).
  */
-#ifndef FROST_IMPORT_CONVERT_H
-#define FROST_IMPORT_CONVERT_H
+#ifndef FROST_IMPORT_CONVERT_STATE_H
+#define FROST_IMPORT_CONVERT_STATE_H
 
 #include "import/pickle.h"
 #include "internal.h"
@@ -56,43 +58,32 @@ typedef struct conv {
     char **input_names;     /* their names, or NULL (positional) */
 } conv;
 
-
 /* Records that the step `path` (object o) refuses rule (FMT_CHECK_*) in slots: its who is
  * "path (Class)", or the class alone without a path. */
 int cv_add_check(conv *c, const pk_obj *o, uint32_t rule, const uint32_t *slots, uint32_t n,
                  const char *path);
-/* Whether the sklearn version that saved o is at least major.minor. */
-int cv_version_at_least(const pk_obj *o, int major, int minor);
 
-/* "DecisionTreeClassifier" from "sklearn.tree._classes.DecisionTreeClassifier". */
-const char *cv_short_name(const char *cls);
 /* The sklearn version that saved est, as (major, minor, patch); zeros when unknown. */
 void cv_sklearn_version(const pk_obj *est, int v[3]);
-/* Python's str() of a float ("1.0", "0.1", "nan"), as get_feature_names_out prints categories. */
-void cv_format_pyfloat(double v, char *buf, size_t cap);
-
-/* Converts a fitted estimator (trees or linear) into c->b. With c->program set, the estimator's
- * features are the program's outputs and the program goes into the builder. */
-int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o);
-/* Whether cls names an estimator cv_estimator converts; and a classifier among them. */
-int cv_is_estimator(const char *cls);
-int cv_is_classifier(const char *cls);
-/* Converts est as a member of the combination in c->b (wr_builder_set_combine done). */
-int cv_member(conv *c, const pk_obj *est, const frost_convert_options *o, const conv_member *m);
-/* Reads the class labels of a classifier combination est into c->b (after its members). */
-int cv_combine_labels(conv *c, const pk_obj *est);
-/* Whether cls is VotingClassifier, VotingRegressor or OneVsRestClassifier. */
-int cv_is_combine(const char *cls);
-/* Whether a fitted classifier of class cls has decision_function (sklearn's hasattr). */
-int cv_has_decision_function(const char *cls);
-/* Compiles a Pipeline / ColumnTransformer / transformer (and converts its final estimator). */
-int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o);
+/* Whether the sklearn version that saved o is at least major.minor. */
+int cv_version_at_least(const pk_obj *o, int major, int minor);
+/* "DecisionTreeClassifier" from "sklearn.tree._classes.DecisionTreeClassifier". */
+const char *cv_short_name(const char *cls);
+/* The step name of a root that no Pipeline names: its class in lowercase, as make_pipeline names
+ * steps ("randomforestclassifier"), into buf; returns the whole name's length, which may exceed
+ * what fits. */
+size_t cv_root_name(const char *cls, char *buf, size_t cap);
+/* The integer attribute `name` of o; FROST_EFORMAT, naming both, when it is absent or no int. */
+int cv_get_int(const pk_obj *o, const char *name, int64_t *out, fr_err *e);
 /* best_estimator_ of a fitted GridSearchCV / RandomizedSearchCV (refit), else o itself. */
 const pk_obj *cv_unwrap_search(const pk_obj *o);
-/* The step path of the object of class `full` under root ("pipeline/pre/num/custom"); 0 when it
- * is the root itself or is not among the steps. */
-int cv_locate(const pk_obj *root, const char *full, char *path, size_t cap);
-/* Whether cls is a class the pipeline compiler handles (composite or transformer). */
-int cv_is_pipeline_class(const char *cls);
+
+/* Frees n malloc'd strings and the array holding them (NULL is accepted). */
+void cv_free_strings(char **s, uint32_t n);
+
+/* The shortest of %.15g, %.16g, %.17g that reads back to v: how labels print floats. */
+void cv_format_float(double v, char *buf, size_t cap);
+/* Python's str() of a float ("1.0", "0.1", "nan"), as get_feature_names_out prints categories. */
+void cv_format_pyfloat(double v, char *buf, size_t cap);
 
 #endif
