@@ -11,8 +11,9 @@
 #include <string.h>
 #include <stdint.h>
 
-/* An allocator hook: all three functions, and their context. The runtime copies its public
- * fr_allocator (the same members) into one. */
+/* An allocator hook: all three functions, and their context. format/ cannot name the public
+ * frost_allocator (it knows nothing above it), so the runtime and the writer copy one into
+ * this type with the same members (runtime/hook.h). */
 typedef struct fr_allocator {
     void *(*malloc_fn)(void *ctx, size_t size);
     void *(*realloc_fn)(void *ctx, void *ptr, size_t size);

@@ -85,20 +85,20 @@ void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b)
     }
 }
 
-int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint32_t *slots,
-                     uint32_t n_slots, const char *who)
+int fmt_check_append(const fr_allocator *a, fmt_check **checks, uint32_t *n, uint32_t rule,
+                     const uint32_t *slots, uint32_t n_slots, const char *who)
 {
-    fmt_check *grown = realloc(*checks, ((size_t)*n + 1) * sizeof *grown);
+    fmt_check *grown = fr_realloc(a, *checks, ((size_t)*n + 1) * sizeof *grown);
     if (!grown)
         return FR_ENOMEM;
     *checks = grown;
     size_t who_len = strlen(who) + 1;
     fmt_check c = {.rule = rule, .n_slots = n_slots,
-                   .slots = malloc((n_slots ? n_slots : 1) * sizeof *slots),
-                   .who = malloc(who_len)};
+                   .slots = fr_malloc(a, (n_slots ? n_slots : 1) * sizeof *slots),
+                   .who = fr_malloc(a, who_len)};
     if (!c.slots || !c.who) {
-        free(c.slots);
-        free(c.who);
+        fr_free(a, c.slots);
+        fr_free(a, c.who);
         return FR_ENOMEM;
     }
     memcpy(c.slots, slots, n_slots * sizeof *slots);

@@ -174,6 +174,8 @@ typedef struct fmt_program {
     uint32_t *outputs;     /* n_outputs slots */
     char **output_names;   /* n_outputs names, or NULL */
     uint8_t *slot_kind;    /* n_slots kinds (derived on parse, filled by the builder) */
+    const fr_allocator *alloc; /* what made it (fmt_program_new, _parse): its parts grow and
+                                  are freed with the same hook; NULL = malloc */
 } fmt_program;
 
 typedef struct fmt_linear {
@@ -269,17 +271,18 @@ static inline uint32_t fmt_check_refuses(uint32_t rule, double v)
  * (FMT_SLOT_*; NULL = all numeric); has_estimator: whether ESTIMATOR checks may appear. */
 int fmt_check_validate(const fmt_check *c, uint32_t index, uint32_t n_slots, const uint8_t *kinds,
                        int has_estimator, fr_err *e);
-/* Appends a copy of a check to a malloc'd array (the builder and the importer collect them so);
- * 0 or FR_ENOMEM, with *checks and *n unchanged on failure. */
-int fmt_check_append(fmt_check **checks, uint32_t *n, uint32_t rule, const uint32_t *slots,
-                     uint32_t n_slots, const char *who);
+/* Appends a copy of a check to an array allocated with a (the builder and the importer collect
+ * them so; fmt_checks_free with the same a); 0 or FR_ENOMEM, *checks and *n unchanged then. */
+int fmt_check_append(const fr_allocator *a, fmt_check **checks, uint32_t *n, uint32_t rule,
+                     const uint32_t *slots, uint32_t n_slots, const char *who);
 void fmt_checks_free(const fr_allocator *a, fmt_check *checks, uint32_t n);
 
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the
  * per-row workspace. */
 #define FMT_MAX_SLOTS (1u << 24)
 
-void fmt_program_free(const fr_allocator *a, fmt_program *p);
+/* Frees p with the allocator that made it. */
+void fmt_program_free(fmt_program *p);
 /* The input column slot s was computed from, when one column alone determines it (through
  * imputers, scalers, encoders, bins and one-column terms), else UINT32_MAX; s itself for an
  * input. p may be NULL (no program: every slot is an input). */
@@ -288,8 +291,9 @@ void fmt_linear_free(const fr_allocator *a, fmt_linear *l);
 
 /* Building a program (the importer does): an empty program over typed inputs; ops appended
  * one by one (their arrays are copied; *first_out gets the first slot the op creates); the
- * output columns last. Each call validates what it adds. Programs built here use malloc. */
-fmt_program *fmt_program_new(uint32_t n_inputs, const uint8_t *kinds);
+ * output columns last. Each call validates what it adds. Every part is allocated with a (NULL:
+ * malloc), which the program keeps. */
+fmt_program *fmt_program_new(const fr_allocator *a, uint32_t n_inputs, const uint8_t *kinds);
 int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_err *e);
 int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e);

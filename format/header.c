@@ -509,7 +509,7 @@ void fmt_header_free(fmt_header *h)
             fr_free(a, h->feature_names[i]);
     fr_free(a, h->feature_names);
     fr_free(a, h->feature_kinds);
-    fmt_program_free(a, h->program);
+    fmt_program_free(h->program);
     fmt_linear_free(a, h->linear);
     fmt_combine_free(a, h->combine);
     fmt_checks_free(a, h->checks, h->n_checks);

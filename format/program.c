@@ -34,10 +34,11 @@ static void op_free(const fr_allocator *a, fmt_op *op)
     memset(op, 0, sizeof *op);
 }
 
-void fmt_program_free(const fr_allocator *a, fmt_program *p)
+void fmt_program_free(fmt_program *p)
 {
     if (!p)
         return;
+    const fr_allocator *a = p->alloc;
     for (uint32_t i = 0; p->ops && i < p->n_ops; i++)
         op_free(a, &p->ops[i]);
     fr_free(a, p->ops);
@@ -178,15 +179,16 @@ uint32_t fmt_slot_origin(const fmt_program *p, uint32_t s)
 
 /* ---- building ------------------------------------------------------------------------------- */
 
-fmt_program *fmt_program_new(uint32_t n_inputs, const uint8_t *kinds)
+fmt_program *fmt_program_new(const fr_allocator *a, uint32_t n_inputs, const uint8_t *kinds)
 {
-    fmt_program *p = calloc(1, sizeof *p);
+    fmt_program *p = fr_calloc(a, 1, sizeof *p);
     if (!p)
         return NULL;
+    p->alloc = a;
     p->n_inputs = p->n_slots = n_inputs;
-    p->slot_kind = calloc(n_inputs ? n_inputs : 1, 1);
+    p->slot_kind = fr_calloc(a, n_inputs ? n_inputs : 1, 1);
     if (!p->slot_kind) {
-        free(p);
+        fr_free(a, p);
         return NULL;
     }
     if (kinds)
@@ -194,11 +196,11 @@ fmt_program *fmt_program_new(uint32_t n_inputs, const uint8_t *kinds)
     return p;
 }
 
-static void *dup_mem(const void *src, size_t n)
+static void *dup_mem(const fr_allocator *a, const void *src, size_t n)
 {
     if (!src || !n)
         return NULL;
-    void *d = malloc(n);
+    void *d = fr_malloc(a, n);
     if (d)
         memcpy(d, src, n);
     return d;
@@ -206,10 +208,11 @@ static void *dup_mem(const void *src, size_t n)
 
 int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_err *e)
 {
+    const fr_allocator *a = p->alloc;
     if (p->n_slots + (uint64_t)op->n_out > FMT_MAX_SLOTS)
         return fr_fail(e, FR_ELIMIT, "program: too many columns");
-    fmt_op *ops = realloc(p->ops, (p->n_ops + 1) * sizeof *ops);
-    uint8_t *kinds = realloc(p->slot_kind, p->n_slots + op->n_out);
+    fmt_op *ops = fr_realloc(a, p->ops, (p->n_ops + 1) * sizeof *ops);
+    uint8_t *kinds = fr_realloc(a, p->slot_kind, p->n_slots + op->n_out);
     if (ops)
         p->ops = ops;
     if (kinds)
@@ -218,23 +221,23 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
         return fr_fail(e, FR_ENOMEM, "out of memory");
     fmt_op c = *op;
     int ok = 1;
-    c.in = dup_mem(op->in, op->n_in * sizeof *op->in);
+    c.in = dup_mem(a, op->in, op->n_in * sizeof *op->in);
     ok &= !op->n_in || c.in;
     uint32_t nv = op->opcode == FMT_OP_ENCODE ? op->n_cat : op->n_in;
-    c.a = dup_mem(op->a, op->n_in * sizeof(double));
-    c.b = dup_mem(op->b, op->n_in * sizeof(double));
-    c.cats = dup_mem(op->cats, op->n_cat * sizeof(double));
-    c.targets = dup_mem(op->targets, op->n_cat * sizeof(double));
-    c.edges = dup_mem(op->edges, op->n_edges * sizeof(double));
-    c.term_off = op->term_off ? dup_mem(op->term_off, (op->n_out + 1) * sizeof(uint32_t)) : NULL;
-    c.term_idx = op->term_off ? dup_mem(op->term_idx, op->term_off[op->n_out] * sizeof(uint32_t))
+    c.a = dup_mem(a, op->a, op->n_in * sizeof(double));
+    c.b = dup_mem(a, op->b, op->n_in * sizeof(double));
+    c.cats = dup_mem(a, op->cats, op->n_cat * sizeof(double));
+    c.targets = dup_mem(a, op->targets, op->n_cat * sizeof(double));
+    c.edges = dup_mem(a, op->edges, op->n_edges * sizeof(double));
+    c.term_off = op->term_off ? dup_mem(a, op->term_off, (op->n_out + 1) * sizeof(uint32_t)) : NULL;
+    c.term_idx = op->term_off ? dup_mem(a, op->term_idx, op->term_off[op->n_out] * sizeof(uint32_t))
                               : NULL;
     c.strs = NULL;
     if (op->strs) {
-        c.strs = calloc(nv ? nv : 1, sizeof *c.strs);
+        c.strs = fr_calloc(a, nv ? nv : 1, sizeof *c.strs);
         ok &= c.strs != NULL;
         for (uint32_t i = 0; c.strs && i < nv; i++)
-            ok &= (c.strs[i] = dup_mem(op->strs[i], strlen(op->strs[i]) + 1)) != NULL;
+            ok &= (c.strs[i] = dup_mem(a, op->strs[i], strlen(op->strs[i]) + 1)) != NULL;
     }
     ok &= (!op->a || c.a || !op->n_in) && (!op->b || c.b || !op->n_in) &&
           (!op->cats || c.cats || !op->n_cat) && (!op->targets || c.targets || !op->n_cat) &&
@@ -265,7 +268,7 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
     else
         rc = check_op(p, &c, p->n_ops, p->n_slots, e);
     if (rc) {
-        op_free(NULL, &c);
+        op_free(a, &c);
         return rc;
     }
     p->ops[p->n_ops++] = c;
@@ -280,6 +283,7 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
 int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e)
 {
+    const fr_allocator *a = p->alloc;
     if (n == 0)
         return fr_fail(e, FR_EINVAL, "program: no output columns");
     for (uint32_t i = 0; i < n; i++)
@@ -289,26 +293,26 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
     for (uint32_t i = 0; names && i < n; i++)
         if (!fmt_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
             return fr_fail(e, FR_EINVAL, "program: output name %u is not UTF-8", i);
-    uint32_t *o = dup_mem(slots, n * sizeof *slots);
-    char **nm = names ? calloc(n, sizeof *nm) : NULL;
+    uint32_t *o = dup_mem(a, slots, n * sizeof *slots);
+    char **nm = names ? fr_calloc(a, n, sizeof *nm) : NULL;
     if (!o || (names && !nm)) {
-        free(o);
-        free(nm);
+        fr_free(a, o);
+        fr_free(a, nm);
         return fr_fail(e, FR_ENOMEM, "out of memory");
     }
     for (uint32_t i = 0; names && i < n; i++)
-        if (!(nm[i] = dup_mem(names[i], strlen(names[i]) + 1))) {
+        if (!(nm[i] = dup_mem(a, names[i], strlen(names[i]) + 1))) {
             for (uint32_t j = 0; j < i; j++)
-                free(nm[j]);
-            free(nm);
-            free(o);
+                fr_free(a, nm[j]);
+            fr_free(a, nm);
+            fr_free(a, o);
             return fr_fail(e, FR_ENOMEM, "out of memory");
         }
-    free(p->outputs);
+    fr_free(a, p->outputs);
     if (p->output_names)
         for (uint32_t i = 0; i < p->n_outputs; i++)
-            free(p->output_names[i]);
-    free(p->output_names);
+            fr_free(a, p->output_names[i]);
+    fr_free(a, p->output_names);
     p->outputs = o;
     p->output_names = nm;
     p->n_outputs = n;
@@ -399,6 +403,7 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
     fmt_program *p = fr_calloc(a, 1, sizeof *p);
     if (!p)
         return fr_fail(e, FR_ENOMEM, "out of memory");
+    p->alloc = a;
     int rc = 0;
     p->n_inputs = fmt_rd_u32(&r);
     uint32_t n_slots = fmt_rd_u32(&r);
@@ -570,7 +575,7 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
     *out = p;
     return 0;
 fail:
-    fmt_program_free(a, p);
+    fmt_program_free(p);
     return rc;
 }
 

@@ -321,6 +321,7 @@ typedef struct frost_write_options {
     uint32_t block_shift;   /* log2 block size, 12..20; 0 = the smallest that fits (4 KiB
                                unless leaves are wider than ~2 KiB) */
     uint32_t top_levels;    /* levels of every tree packed into the shared top chunk; 0 = default */
+    const frost_allocator *alloc; /* the builder's memory (copied); NULL = malloc/realloc/free */
 } frost_write_options;
 
 FROST_API void frost_write_options_init(frost_write_options *opts);

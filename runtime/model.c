@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "hook.h"
 #include "internal.h"
 #include "workspace.h"
 
@@ -88,10 +89,7 @@ static int take_options(const frost_open_options *opts, frost_open_options *o,
  * it) when there is one. */
 static frost_model *model_new(const frost_open_options *o, const rt_fault *fault)
 {
-    fr_allocator hook = {0};
-    if (o->alloc)
-        hook = (fr_allocator){.malloc_fn = o->alloc->malloc_fn, .realloc_fn = o->alloc->realloc_fn,
-                              .free_fn = o->alloc->free_fn, .ctx = o->alloc->ctx};
+    fr_allocator hook = rt_hook(o->alloc);
     frost_model *m = fr_malloc(o->alloc ? &hook : NULL, sizeof *m);
     if (!m)
         return NULL;

@@ -121,7 +121,7 @@ int cli_check_output(const char *cmd, const char *out, const char *in)
 FILE *cli_output_open(const char *cmd, const char *path, wr_out *o)
 {
     fr_err e = {0};
-    if (wr_out_open(o, path, &e)) {
+    if (wr_out_open(o, path, NULL, &e)) {
         fprintf(stderr, "frost %s: %s\n", cmd, e.msg);
         return NULL;
     }

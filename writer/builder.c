@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "hook.h"
 #include "outfile.h"
 #include "writer.h"
 
@@ -19,6 +20,8 @@
 
 struct frost_builder {
     fr_err err;
+    fr_allocator hook;      /* the caller's allocator (frost_write_options.alloc), copied */
+    const fr_allocator *a;  /* &hook, or NULL for malloc: every part of the builder uses it */
     frost_task task;
     frost_ensemble_kind kind;
     uint32_t n_features, n_outputs, leaf_width, n_raw, ens_flags, link;
@@ -63,10 +66,10 @@ static int utf8(const char *s)
     return fmt_utf8_valid((const uint8_t *)s, strlen(s));
 }
 
-static char *dup_str(const char *s)
+static char *dup_str(const fr_allocator *a, const char *s)
 {
     size_t n = strlen(s);
-    char *d = malloc(n + 1);
+    char *d = fr_malloc(a, n + 1);
     if (d)
         memcpy(d, s, n + 1);
     return d;
@@ -75,20 +78,26 @@ static char *dup_str(const char *s)
 /* A builder with no estimator yet: frost_builder_new and the importer start here. */
 int wr_builder_new_bare(const frost_write_options *opts, frost_builder **out)
 {
-    frost_builder *b = calloc(1, sizeof *b);
+    frost_write_options w;
+    frost_write_options_init(&w);
+    if (opts)
+        memcpy(&w, opts, opts->size < sizeof w ? opts->size : sizeof w);
+    fr_allocator hook = rt_hook(w.alloc);
+    frost_builder *b = fr_calloc(w.alloc ? &hook : NULL, 1, sizeof *b);
     if (!b)
         return FROST_ENOMEM;
-    frost_write_options_init(&b->wopt);
-    if (opts)
-        memcpy(&b->wopt, opts, opts->size < sizeof b->wopt ? opts->size : sizeof b->wopt);
+    b->hook = hook;
+    b->a = w.alloc ? &b->hook : NULL;
+    b->wopt = w;
+    b->wopt.alloc = NULL; /* the copy in hook is what counts */
     b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : FMT_MIN_BLOCK_SHIFT;
     *out = b;
     return 0;
 }
 
 /* Validates a model spec and turns it into the aggregation it describes (FORMAT.md ENSEMBLE);
- * g owns malloc'd n_classes / init_raw copies on success. */
-static int agg_from_spec(const frost_model_spec *s, fmt_agg *g, fr_err *e)
+ * g owns n_classes / init_raw copies (allocated with a), also when it fails. */
+static int agg_from_spec(const fr_allocator *a, const frost_model_spec *s, fmt_agg *g, fr_err *e)
 {
     memset(g, 0, sizeof *g);
     g->task = s->task;
@@ -106,7 +115,7 @@ static int agg_from_spec(const frost_model_spec *s, fmt_agg *g, fr_err *e)
     if (s->task == FROST_TASK_CLASSIFIER) {
         if (!s->n_classes)
             return fr_fail(e, FROST_EINVAL, "model spec: a classifier needs n_classes");
-        g->n_classes = calloc(s->n_outputs, sizeof *g->n_classes);
+        g->n_classes = fr_calloc(a, s->n_outputs, sizeof *g->n_classes);
         if (!g->n_classes)
             return fr_fail(e, FROST_ENOMEM, "out of memory");
         for (uint32_t k = 0; k < s->n_outputs; k++) {
@@ -142,7 +151,7 @@ static int agg_from_spec(const frost_model_spec *s, fmt_agg *g, fr_err *e)
         if (!ok)
             return fr_fail(e, FROST_EINVAL, "model spec: inconsistent boosting (n_raw %u, link %d)",
                            s->n_raw, (int)s->link);
-        g->init_raw = malloc(s->n_raw * sizeof *g->init_raw);
+        g->init_raw = fr_malloc(a, s->n_raw * sizeof *g->init_raw);
         if (!g->init_raw)
             return fr_fail(e, FROST_ENOMEM, "out of memory");
         memcpy(g->init_raw, s->init_raw, s->n_raw * sizeof *g->init_raw);
@@ -170,7 +179,7 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
     if ((rc = wr_builder_new_bare(opts, &b)))
         return rc;
     fmt_agg g;
-    rc = agg_from_spec(&s, &g, &e);
+    rc = agg_from_spec(b->a, &s, &g, &e);
     b->n_classes = g.n_classes; /* owned by the builder from here on */
     b->init_raw = g.init_raw;
     if (rc)
@@ -185,7 +194,7 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
     b->leaf_width = g.leaf_width;
     b->n_raw = g.n_raw;
     b->ens_flags = g.flags;
-    if (s.task == FROST_TASK_CLASSIFIER && !(b->classes = calloc(s.n_outputs, sizeof *b->classes))) {
+    if (s.task == FROST_TASK_CLASSIFIER && !(b->classes = fr_calloc(b->a, s.n_outputs, sizeof *b->classes))) {
         rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
         goto fail;
     }
@@ -216,7 +225,7 @@ int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint3
         n_inputs == 0 || n_inputs > FMT_MAX_SLOTS)
         return fr_fail(&b->err, FROST_EINVAL, "combination: rule %u, task %u, %u classes, %u "
                        "inputs", rule, task, n_classes, n_inputs);
-    b->combine = calloc(1, sizeof *b->combine);
+    b->combine = fr_calloc(b->a, 1, sizeof *b->combine);
     if (!b->combine)
         return bfail(b, FROST_ENOMEM, "out of memory");
     b->combine->task = task;
@@ -227,8 +236,8 @@ int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint3
     b->n_features = b->n_inputs = n_inputs;
     b->cur_member = UINT32_MAX;
     if (classifier) {
-        b->n_classes = calloc(1, sizeof *b->n_classes);
-        b->classes = calloc(1, sizeof *b->classes);
+        b->n_classes = fr_calloc(b->a, 1, sizeof *b->n_classes);
+        b->classes = fr_calloc(b->a, 1, sizeof *b->classes);
         if (!b->n_classes || !b->classes)
             return bfail(b, FROST_ENOMEM, "out of memory");
         b->n_classes[0] = n_classes;
@@ -261,7 +270,7 @@ static fmt_member *new_member(frost_builder *b, uint32_t kind, double weight, ui
     }
     if (c->n_members == b->cap_members) {
         uint32_t cap = b->cap_members ? 2 * b->cap_members : 4;
-        fmt_member *grown = realloc(c->members, cap * sizeof *grown);
+        fmt_member *grown = fr_realloc(b->a, c->members, cap * sizeof *grown);
         if (!grown) {
             bfail(b, FROST_ENOMEM, "out of memory");
             return NULL;
@@ -271,7 +280,7 @@ static fmt_member *new_member(frost_builder *b, uint32_t kind, double weight, ui
     }
     fmt_member *m = &c->members[c->n_members];
     memset(m, 0, sizeof *m);
-    m->slots = malloc(n_in * sizeof *m->slots);
+    m->slots = fr_malloc(b->a, n_in * sizeof *m->slots);
     if (!m->slots) {
         bfail(b, FROST_ENOMEM, "out of memory");
         return NULL;
@@ -310,7 +319,7 @@ int wr_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, 
     frost_model_spec s;
     memset(&s, 0, sizeof s);
     memcpy(&s, spec, spec->size < sizeof s ? spec->size : sizeof s);
-    int rc = agg_from_spec(&s, &m->trees, &b->err);
+    int rc = agg_from_spec(b->a, &s, &m->trees, &b->err);
     if (!rc && m->trees.n_features != n_in)
         rc = fr_fail(&b->err, FROST_EINVAL, "member %u: %u features, %u input slots",
                      b->combine->n_members, m->trees.n_features, n_in);
@@ -320,8 +329,8 @@ int wr_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, 
     if (!rc)
         rc = member_fits(b, m, m->trees.task, m->trees.n_outputs, m->trees.n_classes_total);
     if (rc) {
-        free(m->slots);
-        fmt_agg_free(NULL, &m->trees);
+        fr_free(b->a, m->slots);
+        fmt_agg_free(b->a, &m->trees);
         return rc;
     }
     m->trees.first_tree = b->n_trees;
@@ -342,7 +351,7 @@ int wr_builder_add_member_linear(frost_builder *b, fmt_linear *l, double weight,
                  : member_fits(b, m, l->task, l->task == FROST_TASK_CLASSIFIER ? 1 : l->n_rows,
                                fmt_linear_classes(l));
     if (rc) {
-        free(m->slots);
+        fr_free(b->a, m->slots);
         return rc; /* l stays the caller's */
     }
     b->combine->n_members++;
@@ -354,33 +363,35 @@ FROST_API void frost_builder_free(frost_builder *b)
 {
     if (!b)
         return;
+    fr_allocator hook = b->hook; /* outlives b */
+    const fr_allocator *a = b->a ? &hook : NULL;
     for (uint32_t t = 0; t < b->n_trees; t++)
-        fmt_enc_tree_free(NULL, &b->trees[t]);
-    free(b->trees);
+        fmt_enc_tree_free(a, &b->trees[t]);
+    fr_free(a, b->trees);
     if (b->classes)
         for (uint32_t k = 0; k < b->n_outputs; k++) {
             for (uint32_t i = 0; i < b->classes[k].count; i++)
-                free(b->classes[k].labels[i]);
-            free(b->classes[k].labels);
+                fr_free(a, b->classes[k].labels[i]);
+            fr_free(a, b->classes[k].labels);
         }
-    free(b->classes);
+    fr_free(a, b->classes);
     if (b->feature_names)
         for (uint32_t i = 0; i < b->n_inputs; i++)
-            free(b->feature_names[i]);
-    free(b->feature_names);
-    fmt_program_free(NULL, b->program);
-    fmt_linear_free(NULL, b->linear);
-    fmt_combine_free(NULL, b->combine);
-    fmt_checks_free(NULL, b->checks, b->n_checks);
+            fr_free(a, b->feature_names[i]);
+    fr_free(a, b->feature_names);
+    fmt_program_free(b->program);
+    fmt_linear_free(a, b->linear);
+    fmt_combine_free(a, b->combine);
+    fmt_checks_free(a, b->checks, b->n_checks);
     for (uint32_t i = 0; i < b->n_meta; i++) {
-        free(b->meta_keys[i]);
-        free(b->meta_values[i]);
+        fr_free(a, b->meta_keys[i]);
+        fr_free(a, b->meta_values[i]);
     }
-    free(b->meta_keys);
-    free(b->meta_values);
-    free(b->n_classes);
-    free(b->init_raw);
-    free(b);
+    fr_free(a, b->meta_keys);
+    fr_free(a, b->meta_values);
+    fr_free(a, b->n_classes);
+    fr_free(a, b->init_raw);
+    fr_free(a, b);
 }
 
 FROST_API const char *frost_builder_errmsg(const frost_builder *b)
@@ -407,7 +418,7 @@ int wr_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots,
 {
     if (!slots || !n || !who)
         return bfail(b, FROST_EINVAL, "a check needs slots and a name");
-    return fmt_check_append(&b->checks, &b->n_checks, rule, slots, n, who)
+    return fmt_check_append(b->a, &b->checks, &b->n_checks, rule, slots, n, who)
                ? bfail(b, FROST_ENOMEM, "out of memory") : 0;
 }
 
@@ -419,8 +430,8 @@ int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
     b->n_features = b->n_inputs = l->n_features;
     if (l->task == FROST_TASK_CLASSIFIER) {
         b->n_outputs = 1;
-        b->n_classes = calloc(1, sizeof *b->n_classes);
-        b->classes = calloc(1, sizeof *b->classes);
+        b->n_classes = fr_calloc(b->a, 1, sizeof *b->n_classes);
+        b->classes = fr_calloc(b->a, 1, sizeof *b->classes);
         if (!b->n_classes || !b->classes)
             return bfail(b, FROST_ENOMEM, "out of memory");
         b->n_classes[0] = l->n_rows == 1 && l->rule != FMT_LIN_SOFTMAX && l->rule != FMT_LIN_OVR
@@ -461,7 +472,7 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
         return bfail(b, FROST_ELIMIT, "too many trees");
     if (b->n_trees == b->cap_trees) {
         uint32_t cap = b->cap_trees ? b->cap_trees * 2 : 16;
-        fmt_enc_tree *grown = realloc(b->trees, (size_t)cap * sizeof *grown);
+        fmt_enc_tree *grown = fr_realloc(b->a, b->trees, (size_t)cap * sizeof *grown);
         if (!grown)
             return bfail(b, FROST_ENOMEM, "out of memory");
         b->trees = grown;
@@ -480,7 +491,7 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
     };
     uint32_t top_levels = b->wopt.top_levels ? b->wopt.top_levels : DEFAULT_TOP_LEVELS;
     fmt_enc_tree *enc = &b->trees[b->n_trees];
-    int rc = fmt_tree_encode(&in, 1u << b->block_shift, top_levels, NULL, enc, &b->err);
+    int rc = fmt_tree_encode(&in, 1u << b->block_shift, top_levels, b->a, enc, &b->err);
     if (rc)
         return fr_wrap(&b->err, "tree %u", b->n_trees);
     enc->raw_column = a.raw_column;
@@ -504,21 +515,21 @@ FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost
                        count, b->n_classes[output]);
     if (kind < FROST_LABEL_INT || kind > FROST_LABEL_BOOL)
         return bfail(b, FROST_EINVAL, "unknown label kind");
-    char **copy = calloc(count ? count : 1, sizeof *copy);
+    char **copy = fr_calloc(b->a, count ? count : 1, sizeof *copy);
     if (!copy)
         return bfail(b, FROST_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < count; i++)
-        if (!labels[i] || !utf8(labels[i]) || !(copy[i] = dup_str(labels[i]))) {
+        if (!labels[i] || !utf8(labels[i]) || !(copy[i] = dup_str(b->a, labels[i]))) {
             for (uint32_t j = 0; j < i; j++)
-                free(copy[j]);
-            free(copy);
+                fr_free(b->a, copy[j]);
+            fr_free(b->a, copy);
             return bfail(b, labels[i] && utf8(labels[i]) ? FROST_ENOMEM : FROST_EINVAL,
                          "a class label is missing or not UTF-8");
         }
     fmt_labels *L = &b->classes[output];
     for (uint32_t i = 0; i < L->count; i++)
-        free(L->labels[i]);
-    free(L->labels);
+        fr_free(b->a, L->labels[i]);
+    fr_free(b->a, L->labels);
     L->kind = kind;
     L->count = count;
     L->labels = copy;
@@ -529,21 +540,21 @@ FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *cons
 {
     if (!b || !names)
         return FROST_EINVAL;
-    char **copy = calloc(b->n_inputs ? b->n_inputs : 1, sizeof *copy);
+    char **copy = fr_calloc(b->a, b->n_inputs ? b->n_inputs : 1, sizeof *copy);
     if (!copy)
         return bfail(b, FROST_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < b->n_inputs; i++)
-        if (!names[i] || !utf8(names[i]) || !(copy[i] = dup_str(names[i]))) {
+        if (!names[i] || !utf8(names[i]) || !(copy[i] = dup_str(b->a, names[i]))) {
             for (uint32_t j = 0; j < i; j++)
-                free(copy[j]);
-            free(copy);
+                fr_free(b->a, copy[j]);
+            fr_free(b->a, copy);
             return bfail(b, names[i] && utf8(names[i]) ? FROST_ENOMEM : FROST_EINVAL,
                          "a feature name is missing or not UTF-8");
         }
     if (b->feature_names)
         for (uint32_t i = 0; i < b->n_inputs; i++)
-            free(b->feature_names[i]);
-    free(b->feature_names);
+            fr_free(b->a, b->feature_names[i]);
+    fr_free(b->a, b->feature_names);
     b->feature_names = copy;
     return 0;
 }
@@ -556,25 +567,25 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
         return bfail(b, FROST_EINVAL, "metadata must be UTF-8");
     for (uint32_t i = 0; i < b->n_meta; i++)
         if (strcmp(b->meta_keys[i], key) == 0) {
-            char *v = dup_str(value);
+            char *v = dup_str(b->a, value);
             if (!v)
                 return bfail(b, FROST_ENOMEM, "out of memory");
-            free(b->meta_values[i]);
+            fr_free(b->a, b->meta_values[i]);
             b->meta_values[i] = v;
             return 0;
         }
-    char **k2 = realloc(b->meta_keys, (b->n_meta + 1) * sizeof *k2);
+    char **k2 = fr_realloc(b->a, b->meta_keys, (b->n_meta + 1) * sizeof *k2);
     if (!k2)
         return bfail(b, FROST_ENOMEM, "out of memory");
     b->meta_keys = k2;
-    char **v2 = realloc(b->meta_values, (b->n_meta + 1) * sizeof *v2);
+    char **v2 = fr_realloc(b->a, b->meta_values, (b->n_meta + 1) * sizeof *v2);
     if (!v2)
         return bfail(b, FROST_ENOMEM, "out of memory");
     b->meta_values = v2;
-    char *k = dup_str(key), *v = dup_str(value);
+    char *k = dup_str(b->a, key), *v = dup_str(b->a, value);
     if (!k || !v) {
-        free(k);
-        free(v);
+        fr_free(b->a, k);
+        fr_free(b->a, v);
         return bfail(b, FROST_ENOMEM, "out of memory");
     }
     b->meta_keys[b->n_meta] = k;
@@ -685,22 +696,22 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
     };
     fmt_write_params p = {.block_shift = b->block_shift, .compress = b->wopt.compress};
 
-    file_sink *sink = malloc(sizeof *sink);
+    file_sink *sink = fr_malloc(b->a, sizeof *sink);
     if (!sink)
         return bfail(b, FROST_ENOMEM, "out of memory");
     sink->len = 0;
-    int rc = wr_out_open(&sink->out, path, &b->err);
+    int rc = wr_out_open(&sink->out, path, b->a, &b->err);
     if (rc) {
-        free(sink);
+        fr_free(b->a, sink);
         return rc;
     }
-    rc = fmt_write(&d, &p, NULL, sink_emit, sink, &b->err);
+    rc = fmt_write(&d, &p, b->a, sink_emit, sink, &b->err);
     if (!rc)
         rc = sink_flush(sink, &b->err);
     if (rc)
         wr_out_abort(&sink->out);
     else
         rc = wr_out_commit(&sink->out, &b->err);
-    free(sink);
+    fr_free(b->a, sink);
     return rc;
 }

@@ -17,14 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
+
 
 /* Linux's own bound on a chain of symbolic links (path_resolution(7)). */
 #define MAX_LINK_HOPS 40
 
-static char *dup_str(const char *s)
+static char *dup_str(const fr_allocator *a, const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = fr_malloc(a, n);
     if (d)
         memcpy(d, s, n);
     return d;
@@ -55,15 +57,15 @@ static int fd_name(const char *p)
     return n <= INT_MAX ? (int)n : -1;
 }
 
-/* The text of link `p` (malloc'd), made absolute-or-relative-to-the-link's-directory. */
-static char *follow(const char *p, fr_err *e, const char *path)
+/* The text of link `p` (allocated with a), made absolute-or-relative-to-the-link's-directory. */
+static char *follow(const fr_allocator *a, const char *p, fr_err *e, const char *path)
 {
     size_t cap = 256;
     char *buf = NULL;
     for (;;) {
-        char *grown = realloc(buf, cap);
+        char *grown = fr_realloc(a, buf, cap);
         if (!grown) {
-            free(buf);
+            fr_free(a, buf);
             fr_fail(e, FR_ENOMEM, "out of memory");
             return NULL;
         }
@@ -71,7 +73,7 @@ static char *follow(const char *p, fr_err *e, const char *path)
         ssize_t n = readlink(p, buf, cap);
         if (n < 0) {
             fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(errno));
-            free(buf);
+            fr_free(a, buf);
             return NULL;
         }
         if ((size_t)n < cap) {
@@ -84,38 +86,38 @@ static char *follow(const char *p, fr_err *e, const char *path)
         return buf;
     const char *slash = strrchr(p, '/');
     size_t dlen = slash ? (size_t)(slash - p) + 1 : 0; /* keeps the slash */
-    char *joined = malloc(dlen + strlen(buf) + 1);
+    char *joined = fr_malloc(a, dlen + strlen(buf) + 1);
     if (!joined) {
-        free(buf);
+        fr_free(a, buf);
         fr_fail(e, FR_ENOMEM, "out of memory");
         return NULL;
     }
     memcpy(joined, p, dlen);
     strcpy(joined + dlen, buf);
-    free(buf);
+    fr_free(a, buf);
     return joined;
 }
 
-/* Follows PATH through symbolic links to the name that is finally written: *target (malloc'd)
- * with its lstat in *st and *exists, or a descriptor name (*fd_num >= 0, *target NULL). */
-static int resolve(const char *path, char **target, struct stat *st, int *exists, int *fd_num,
-                   fr_err *e)
+/* Follows PATH through symbolic links to the name that is finally written: *target (allocated
+ * with a) with its lstat in *st and *exists, or a descriptor name (*fd_num >= 0, *target NULL). */
+static int resolve(const fr_allocator *a, const char *path, char **target, struct stat *st,
+                   int *exists, int *fd_num, fr_err *e)
 {
     *target = NULL;
     *exists = 0;
     *fd_num = -1;
-    char *cur = dup_str(path);
+    char *cur = dup_str(a, path);
     if (!cur)
         return fr_fail(e, FR_ENOMEM, "out of memory");
     for (int hops = 0;; hops++) {
         if ((*fd_num = fd_name(cur)) >= 0) {
-            free(cur);
+            fr_free(a, cur);
             return 0;
         }
         if (lstat(cur, st) != 0) {
             if (errno != ENOENT) {
                 int err = errno;
-                free(cur);
+                fr_free(a, cur);
                 return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(err));
             }
             *target = cur; /* a new file, or a dangling link's target: created */
@@ -127,11 +129,11 @@ static int resolve(const char *path, char **target, struct stat *st, int *exists
             return 0;
         }
         if (hops == MAX_LINK_HOPS) {
-            free(cur);
+            fr_free(a, cur);
             return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(ELOOP));
         }
-        char *next = follow(cur, e, path);
-        free(cur);
+        char *next = follow(a, cur, e, path);
+        fr_free(a, cur);
         if (!next)
             return e ? e->code : FR_EIO;
         cur = next;
@@ -141,7 +143,7 @@ static int resolve(const char *path, char **target, struct stat *st, int *exists
 /* A name for the temporary file in target's directory: "TARGET.tmp.XXXXXX", or, where that
  * would exceed the longest file name, ".frost.tmp.XXXXXX" in the same directory. The X are
  * filled in by create_tmp. */
-static char *tmp_template(const char *target)
+static char *tmp_template(const fr_allocator *a, const char *target)
 {
     const char *slash = strrchr(target, '/');
     const char *base = slash ? slash + 1 : target;
@@ -149,7 +151,7 @@ static char *tmp_template(const char *target)
     const char *suffix = ".tmp.XXXXXX";
     int own = strlen(base) + strlen(suffix) <= NAME_MAX;
     size_t n = dlen + (own ? strlen(base) : strlen(".frost")) + strlen(suffix) + 1;
-    char *t = malloc(n);
+    char *t = fr_malloc(a, n);
     if (!t)
         return NULL;
     memcpy(t, target, dlen);
@@ -185,29 +187,30 @@ static int create_tmp(char *tmp)
 
 static void release(wr_out *o)
 {
-    free(o->path);
-    free(o->target);
-    free(o->tmp);
+    fr_free(o->alloc, o->path);
+    fr_free(o->alloc, o->target);
+    fr_free(o->alloc, o->tmp);
     o->path = o->target = o->tmp = NULL;
     o->file = NULL;
     o->fd = -1;
 }
 
-int wr_out_open(wr_out *o, const char *path, fr_err *e)
+int wr_out_open(wr_out *o, const char *path, const fr_allocator *a, fr_err *e)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
+    o->alloc = a;
     if (!path || !*path)
         return fr_fail(e, FR_EINVAL, "no output path");
     struct stat st;
     int exists, fd_num;
     char *target;
-    int rc = resolve(path, &target, &st, &exists, &fd_num, e);
+    int rc = resolve(a, path, &target, &st, &exists, &fd_num, e);
     if (rc)
         return rc;
-    o->path = dup_str(path);
+    o->path = dup_str(a, path);
     if (!o->path) {
-        free(target);
+        fr_free(a, target);
         return fr_fail(e, FR_ENOMEM, "out of memory");
     }
     if (fd_num >= 0) {
@@ -220,7 +223,7 @@ int wr_out_open(wr_out *o, const char *path, fr_err *e)
         return rc;
     }
     if (exists && S_ISDIR(st.st_mode)) {
-        free(target);
+        fr_free(a, target);
         release(o);
         return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(EISDIR));
     }
@@ -229,7 +232,7 @@ int wr_out_open(wr_out *o, const char *path, fr_err *e)
         o->direct = 1;
         o->fd = open(target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
         int err = errno;
-        free(target);
+        fr_free(a, target);
         if (o->fd < 0) {
             release(o);
             return fr_fail(e, FR_EIO, "cannot write %s: %s", path, strerror(err));
@@ -237,7 +240,7 @@ int wr_out_open(wr_out *o, const char *path, fr_err *e)
         return 0;
     }
     o->target = target;
-    o->tmp = tmp_template(target);
+    o->tmp = tmp_template(a, target);
     if (!o->tmp) {
         release(o);
         return fr_fail(e, FR_ENOMEM, "out of memory");

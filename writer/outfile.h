@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "alloc.h"
 #include "err.h"
 
 typedef struct wr_out {
@@ -37,11 +38,13 @@ typedef struct wr_out {
     char *target;  /* the regular file to create or replace (links resolved); NULL if direct */
     char *tmp;     /* the temporary file beside target; NULL if direct */
     FILE *file;    /* the stream wr_out_file made on fd, or NULL */
+    const fr_allocator *alloc; /* the names' memory; NULL = malloc */
 } wr_out;
 
-/* Opens PATH for writing by the rules above. A FIFO's open waits for a reader, as a shell
- * redirection does. On failure nothing was created and o needs no cleanup. */
-int wr_out_open(wr_out *o, const char *path, fr_err *e);
+/* Opens PATH for writing by the rules above; the names o keeps are allocated with a (NULL:
+ * malloc; a must outlive o). A FIFO's open waits for a reader, as a shell redirection does.
+ * On failure nothing was created and o needs no cleanup. */
+int wr_out_open(wr_out *o, const char *path, const fr_allocator *a, fr_err *e);
 
 /* Writes all len bytes (resuming short writes and EINTR). */
 int wr_out_write(wr_out *o, const void *buf, size_t len, fr_err *e);

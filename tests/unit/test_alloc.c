@@ -9,7 +9,10 @@
  *  - a failing hook refuses the k-th allocation, for every k the whole sequence makes: each
  *    call then ends with 0 or FROST_ENOMEM and a message, never a crash, and whatever was
  *    allocated is freed by frost_close.
- * Both run with pread and, where the kernel allows it, io_uring.
+ * Both run with pread and, where the kernel allows it, io_uring. The writer keeps the same
+ * promise for frost_write_options.alloc: building and writing both models counts no call around
+ * the hook, and a refused allocation at any point ends in FROST_ENOMEM with nothing leaked and
+ * the file it was to replace as it was.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "forest_util.h"
+#include "hook.h"
 #include "internal.h"
 #include "writer.h"
 #include "testutil.h"
@@ -31,7 +35,9 @@ void __real_free(void *p);
 char *__real_strdup(const char *s);
 char *__real_strndup(const char *s, size_t n);
 
-static _Thread_local int watching;   /* inside the sequence under test */
+/* volatile: the compiler takes malloc for a builtin that reads no user variable, and would
+ * otherwise move the test's own toggles of watching across its calls to it */
+static _Thread_local volatile int watching; /* inside the sequence under test */
 static _Thread_local long unhooked;  /* allocations libfrost made around the hook */
 
 void *__wrap_malloc(size_t n)
@@ -120,78 +126,125 @@ static void *hook_realloc(void *ctx, void *q, size_t n)
     return np + HDR;
 }
 
-/* ---- the models ------------------------------------------------------------------------------ */
+/* ---- the models, written through the hook -------------------------------------------------- */
+
+/* The builder's memory comes from hook (NULL: malloc), and so must what the importer hands it
+ * (the program, the linear model): a writer under test builds them the same way. Each returns
+ * 0 or the first failing code, never asserting, so that a failing hook can stop it anywhere. */
+#define TRY(call)                                                                           \
+    do {                                                                                    \
+        if (!rc)                                                                            \
+            rc = (call);                                                                    \
+    } while (0)
 
 /* inputs id (unused), x0, x1 (numbers), color (string): impute x0, scale both, one-hot color,
  * a binary logistic model; checks as a converter writes them. */
-static char *write_pipeline(const char *dir)
+static int build_pipeline(const char *path, const frost_allocator *hook)
 {
+    fr_allocator fh = rt_hook(hook);
+    const fr_allocator *a = hook ? &fh : NULL;
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
     uint8_t kinds[4] = {FMT_SLOT_UNUSED, FMT_SLOT_NUM, FMT_SLOT_NUM, FMT_SLOT_STR};
-    fmt_program *p = fmt_program_new(4, kinds);
+    fmt_program *p = fmt_program_new(a, 4, kinds);
+    if (!p)
+        return FROST_ENOMEM;
     fr_err e = {0};
-    uint32_t x0 = 1, first_imp, first_sc, first_oh;
-    double fill = 10, a[2] = {1, 1}, b[2] = {2, 2};
+    int rc = 0;
+    uint32_t x0 = 1, first_imp = 0, first_sc = 0, first_oh = 0;
+    double fill = 10, sa[2] = {1, 1}, sb[2] = {2, 2};
     fmt_op imp = {.opcode = FMT_OP_IMPUTE, .n_in = 1, .n_out = 1, .in = &x0, .a = &fill};
-    cr_assert_eq(fmt_program_add(p, &imp, &first_imp, &e), 0, "%s", e.msg);
+    TRY(fmt_program_add(p, &imp, &first_imp, &e));
     uint32_t sc_in[2] = {first_imp, 2};
-    fmt_op sc = {.opcode = FMT_OP_SCALE, .n_in = 2, .n_out = 2, .in = sc_in, .a = a, .b = b};
-    cr_assert_eq(fmt_program_add(p, &sc, &first_sc, &e), 0, "%s", e.msg);
+    fmt_op sc = {.opcode = FMT_OP_SCALE, .n_in = 2, .n_out = 2, .in = sc_in, .a = sa, .b = sb};
+    TRY(fmt_program_add(p, &sc, &first_sc, &e));
     uint32_t color = 3;
     char *cats[3] = {"blue", "green", "red"};
     double targets[3] = {0, 1, 2};
     fmt_op oh = {.opcode = FMT_OP_ENCODE, .n_in = 1, .n_out = 3, .in = &color,
                  .cat_kind = FMT_SLOT_STR, .n_cat = 3, .unknown = 1, .missing_cat = FMT_NONE,
                  .unknown_target = -1, .strs = cats, .targets = targets};
-    cr_assert_eq(fmt_program_add(p, &oh, &first_oh, &e), 0, "%s", e.msg);
+    TRY(fmt_program_add(p, &oh, &first_oh, &e));
     uint32_t outs[5] = {first_sc, first_sc + 1, first_oh, first_oh + 1, first_oh + 2};
-    cr_assert_eq(fmt_program_set_outputs(p, outs, 5, NULL, &e), 0, "%s", e.msg);
-    frost_builder *bld;
-    cr_assert_eq(wr_builder_new_bare(NULL, &bld), 0);
-    fmt_linear *l = calloc(1, sizeof *l);
-    *l = (fmt_linear){.task = FROST_TASK_CLASSIFIER, .rule = FMT_LIN_LOGISTIC, .n_features = 5,
-                      .n_rows = 1, .coef = malloc(5 * sizeof(double)),
-                      .intercept = calloc(1, sizeof(double))};
-    for (int j = 0; j < 5; j++)
-        l->coef[j] = 0.5 * (j + 1) * (j % 2 ? -1 : 1);
-    cr_assert_eq(wr_builder_set_linear(bld, l), 0, "%s", frost_builder_errmsg(bld));
-    cr_assert_eq(wr_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
+    TRY(fmt_program_set_outputs(p, outs, 5, NULL, &e));
+    fmt_linear *l = rc ? NULL : fr_calloc(a, 1, sizeof *l);
+    if (!rc && !l)
+        rc = FROST_ENOMEM;
+    if (!rc) {
+        *l = (fmt_linear){.task = FROST_TASK_CLASSIFIER, .rule = FMT_LIN_LOGISTIC,
+                          .n_features = 5, .n_rows = 1, .coef = fr_malloc(a, 5 * sizeof(double)),
+                          .intercept = fr_calloc(a, 1, sizeof(double))};
+        if (!l->coef || !l->intercept)
+            rc = FROST_ENOMEM;
+        for (int j = 0; !rc && j < 5; j++)
+            l->coef[j] = 0.5 * (j + 1) * (j % 2 ? -1 : 1);
+    }
+    frost_builder *bld = NULL;
+    TRY(wr_builder_new_bare(&wo, &bld));
+    TRY(wr_builder_set_linear(bld, l));
+    if (rc)
+        fmt_linear_free(a, l); /* not taken */
+    TRY(wr_builder_set_program(bld, p));
+    if (rc)
+        fmt_program_free(p);
     const char *names[4] = {"id", "x0", "x1", "color"};
-    cr_assert_eq(frost_builder_set_feature_names(bld, names), 0);
+    TRY(frost_builder_set_feature_names(bld, names));
     const char *labels[2] = {"no", "yes"};
-    cr_assert_eq(frost_builder_set_classes(bld, 0, FROST_LABEL_STR, labels, 2), 0);
-    cr_assert_eq(wr_builder_add_check(bld, FMT_CHECK_INF, sc_in, 2, "pipe/scaler"), 0);
-    cr_assert_eq(wr_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF | FMT_CHECK_ESTIMATOR,
-                                      outs, 5, "pipe/logistic"), 0);
-    char *path = malloc(strlen(dir) + 32);
-    sprintf(path, "%s/pipe.frost", dir);
-    cr_assert_eq(frost_builder_write(bld, path), 0, "%s", frost_builder_errmsg(bld));
+    TRY(frost_builder_set_classes(bld, 0, FROST_LABEL_STR, labels, 2));
+    TRY(wr_builder_add_check(bld, FMT_CHECK_INF, sc_in, 2, "pipe/scaler"));
+    TRY(wr_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF | FMT_CHECK_ESTIMATOR, outs, 5,
+                             "pipe/logistic"));
+    TRY(frost_builder_write(bld, path));
+    if (rc)
+        cr_expect(strlen(e.msg) > 0 || (bld && strlen(frost_builder_errmsg(bld)) > 0) ||
+                      rc == FROST_ENOMEM,
+                  "code %d without a message", rc);
     frost_builder_free(bld);
-    return path;
+    return rc;
 }
 
-static char *write_forest(const char *dir)
+static int build_forest(const char *path, const frost_allocator *hook)
 {
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
     uint64_t s = 7;
     uint32_t nc = 3;
     frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
                              .kind = FROST_ENSEMBLE_MEAN, .n_features = 4, .n_outputs = 1,
                              .n_classes = &nc, .normalize_leaves = 1};
-    frost_builder *b;
-    cr_assert_eq(frost_builder_new(&spec, NULL, &b), 0);
+    frost_builder *b = NULL;
+    int rc = frost_builder_new(&spec, &wo, &b);
     for (int t = 0; t < 24; t++) {
+        int was = watching; /* the test's own random trees are not the builder's */
+        watching = 0;
         fu_tree tr = fu_random_tree(&s, 601, 4, nc, 1, 1);
-        frost_tree_arrays a = fu_arrays(&tr, 0);
-        cr_assert_eq(frost_builder_add_tree(b, &a), 0, "%s", frost_builder_errmsg(b));
+        watching = was;
+        frost_tree_arrays arr = fu_arrays(&tr, 0);
+        TRY(frost_builder_add_tree(b, &arr));
+        watching = 0;
         fu_free_tree(&tr);
+        watching = was;
     }
     const char *labels[3] = {"a", "b", "c"};
-    cr_assert_eq(frost_builder_set_classes(b, 0, FROST_LABEL_STR, labels, 3), 0);
-    char *path = malloc(strlen(dir) + 32);
-    sprintf(path, "%s/forest.frost", dir);
-    cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
+    TRY(frost_builder_set_classes(b, 0, FROST_LABEL_STR, labels, 3));
+    TRY(frost_builder_write(b, path));
     frost_builder_free(b);
+    return rc;
+}
+
+static char *write_model(const char *dir, int (*build)(const char *, const frost_allocator *),
+                         const char *name)
+{
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    cr_assert_eq(build(path, NULL), 0, "%s", frost_errmsg(NULL));
     return path;
 }
+
+static char *write_pipeline(const char *dir) { return write_model(dir, build_pipeline, "pipe.frost"); }
+static char *write_forest(const char *dir) { return write_model(dir, build_forest, "forest.frost"); }
 
 /* ---- the sequence ---------------------------------------------------------------------------- */
 
@@ -318,3 +371,82 @@ Test(alloc, pipeline_every_byte_through_the_hook) { every_byte_through_the_hook(
 Test(alloc, forest_every_byte_through_the_hook) { every_byte_through_the_hook(write_forest); }
 Test(alloc, pipeline_each_allocation_may_fail) { each_allocation_may_fail(write_pipeline); }
 Test(alloc, forest_each_allocation_may_fail) { each_allocation_may_fail(write_forest); }
+
+/* ---- the writer ------------------------------------------------------------------------------ */
+
+static const char OLD[] = "the file the write would replace\n";
+
+static int dir_entries(const char *dir)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+    FILE *f = popen(cmd, "r");
+    int n = -1;
+    if (f) {
+        if (fscanf(f, "%d", &n) != 1)
+            n = -1;
+        pclose(f);
+    }
+    return n;
+}
+
+static void builder_every_byte_through_the_hook(int (*build)(const char *, const frost_allocator *))
+{
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/m.frost", dir);
+    books bk = {0};
+    frost_allocator hook = {hook_malloc, hook_realloc, hook_free, &bk};
+    unhooked = 0;
+    watching = 1;
+    int rc = build(path, &hook);
+    watching = 0;
+    cr_assert_eq(rc, 0, "%s", frost_errmsg(NULL));
+    cr_expect_eq(unhooked, 0, "%ld allocations around the hook", unhooked);
+    cr_expect(bk.calls > 0);
+    cr_expect_eq(bk.live, 0, "%ld blocks (%zu bytes) not freed", bk.live, bk.bytes);
+    frost_model *m;
+    cr_assert_eq(frost_open(path, NULL, &m), 0, "%s", frost_errmsg(NULL));
+    cr_expect_eq(frost_verify(m), 0);
+    frost_close(m);
+    free(dir);
+}
+
+static void builder_each_allocation_may_fail(int (*build)(const char *, const frost_allocator *))
+{
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/m.frost", dir);
+    books all = {0};
+    frost_allocator hook = {hook_malloc, hook_realloc, hook_free, &all};
+    cr_assert_eq(build(path, &hook), 0);
+    long failed = 0;
+    for (long k = 1; k <= all.calls; k++) {
+        FILE *f = fopen(path, "w");
+        cr_assert(f);
+        fputs(OLD, f);
+        fclose(f);
+        books bk = {.fail_at = k};
+        hook.ctx = &bk;
+        int rc = build(path, &hook);
+        cr_expect(rc == 0 || rc == FROST_ENOMEM, "allocation %ld refused: code %d", k, rc);
+        cr_expect_eq(bk.live, 0, "allocation %ld refused: %ld blocks leaked", k, bk.live);
+        cr_expect_eq(dir_entries(dir), 1, "allocation %ld refused: a temporary file is left", k);
+        if (rc) {
+            failed++;
+            char got[sizeof OLD] = {0};
+            f = fopen(path, "r");
+            cr_assert(f);
+            cr_expect(fread(got, 1, sizeof got - 1, f) == sizeof OLD - 1 &&
+                      strcmp(got, OLD) == 0, "allocation %ld refused: the old file changed", k);
+            fclose(f);
+        }
+    }
+    cr_expect_gt(failed, 0);
+    free(dir);
+}
+
+Test(alloc, pipeline_written_through_the_hook) { builder_every_byte_through_the_hook(build_pipeline); }
+Test(alloc, forest_written_through_the_hook) { builder_every_byte_through_the_hook(build_forest); }
+Test(alloc, pipeline_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_pipeline); }
+Test(alloc, forest_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_forest); }

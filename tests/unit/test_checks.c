@@ -22,7 +22,7 @@
 static char *write_pipeline(const char *dir, int with_checks)
 {
     uint8_t kinds[4] = {FMT_SLOT_UNUSED, FMT_SLOT_NUM, FMT_SLOT_NUM, FMT_SLOT_STR};
-    fmt_program *p = fmt_program_new(4, kinds);
+    fmt_program *p = fmt_program_new(NULL, 4, kinds);
     cr_assert_not_null(p);
     fr_err e = {0};
     uint32_t x0 = 1, first_imp, first_sc, first_oh;
@@ -238,13 +238,13 @@ Test(checks, malformed_checks_are_refused_when_written)
     cr_expect_eq(fmt_check_validate(&c, 0, 2, kinds, 1, &e), 0, "%s", e.msg);
     c.rule = FMT_CHECK_INF;
     cr_expect_eq(fmt_check_validate(&c, 0, 2, kinds, 1, &e), FROST_ECORRUPT);
-    fmt_program *p = fmt_program_new(2, kinds);
+    fmt_program *p = fmt_program_new(NULL, 2, kinds);
     uint32_t in = 0, first;
     double fill = 0;
     fmt_op imp = {.opcode = FMT_OP_IMPUTE, .n_in = 1, .n_out = 1, .in = &in, .a = &fill};
     cr_expect_eq(fmt_program_add(p, &imp, &first, &e), FROST_ECORRUPT);
     cr_expect(strstr(e.msg, "unused") != NULL, "%s", e.msg);
-    fmt_program_free(NULL, p);
+    fmt_program_free(p);
     free(dir);
 }
 

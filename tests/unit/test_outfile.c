@@ -82,7 +82,7 @@ static void write_all(const char *path, const char *text)
 {
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, path, &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, path, NULL, &e), 0, "%s", e.msg);
     cr_assert_eq(wr_out_write(&o, text, strlen(text), &e), 0, "%s", e.msg);
     cr_assert_eq(wr_out_commit(&o, &e), 0, "%s", e.msg);
 }
@@ -128,7 +128,7 @@ Test(outfile, abort_leaves_the_file_and_no_temporary)
     put("keep", "precious", 0600);
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, at("keep"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("keep"), NULL, &e), 0, "%s", e.msg);
     char big[65536];
     memset(big, 'z', sizeof big);
     for (int i = 0; i < 16; i++)
@@ -138,7 +138,7 @@ Test(outfile, abort_leaves_the_file_and_no_temporary)
     expect_text(at("keep"), "precious");
     cr_assert_eq(entries(), 1);
     /* a new name given up: nothing at all */
-    cr_assert_eq(wr_out_open(&o, at("never"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("never"), NULL, &e), 0, "%s", e.msg);
     FILE *f = wr_out_file(&o, &e);
     cr_assert(f);
     fprintf(f, "row 1\n");
@@ -152,7 +152,7 @@ Test(outfile, failed_commit_removes_the_temporary)
     put("t", "old", 0644);
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, at("t"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("t"), NULL, &e), 0, "%s", e.msg);
     cr_assert_eq(wr_out_write(&o, "new", 3, &e), 0);
     /* the target turns into a directory before the rename: the rename fails */
     cr_assert_eq(unlink(at("t")), 0);
@@ -166,7 +166,7 @@ Test(outfile, stream_writes_and_commits)
 {
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, at("s.csv"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("s.csv"), NULL, &e), 0, "%s", e.msg);
     FILE *f = wr_out_file(&o, &e);
     cr_assert(f);
     cr_assert_geq(fileno(f), 0);
@@ -210,11 +210,11 @@ Test(outfile, symlink_loop_and_directory_are_errors)
     cr_assert_eq(symlink("a", at("b")), 0);
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, at("a"), &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, at("a"), NULL, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "Too many levels of symbolic links"), "%s", e.msg);
-    cr_assert_eq(wr_out_open(&o, dir, &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, dir, NULL, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "Is a directory"), "%s", e.msg);
-    cr_assert_eq(wr_out_open(&o, at("no/such/dir/file"), &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, at("no/such/dir/file"), NULL, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "No such file or directory"), "%s", e.msg);
     cr_assert_eq(entries(), 2);
 }
@@ -249,12 +249,12 @@ Test(outfile, full_device_reports_the_path_and_reason)
 {
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, "/dev/full", &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, "/dev/full", NULL, &e), 0, "%s", e.msg);
     cr_assert_eq(wr_out_write(&o, "x", 1, &e), FROST_EIO);
     cr_assert_str_eq(e.msg, "write error on /dev/full: No space left on device");
     wr_out_abort(&o);
     /* through a stream: reported at the commit */
-    cr_assert_eq(wr_out_open(&o, "/dev/full", &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, "/dev/full", NULL, &e), 0, "%s", e.msg);
     fputs("row\n", wr_out_file(&o, &e));
     cr_assert_eq(wr_out_commit(&o, &e), FROST_EIO);
     cr_assert_str_eq(e.msg, "write error on /dev/full: No space left on device");
@@ -269,7 +269,7 @@ Test(outfile, socket_is_an_error_and_stays)
     cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, at("sock"), &e), FROST_EIO);
+    cr_assert_eq(wr_out_open(&o, at("sock"), NULL, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "cannot write ") && strstr(e.msg, "sock: "), "%s", e.msg);
     struct stat st;
     cr_assert_eq(lstat(at("sock"), &st), 0);
@@ -322,7 +322,7 @@ Test(outfile, fifo_without_reader_is_epipe_not_sigpipe)
     cr_assert_eq(pthread_create(&t, NULL, read_fifo, &r), 0);
     wr_out o;
     fr_err e = {0};
-    cr_assert_eq(wr_out_open(&o, at("fifo"), &e), 0, "%s", e.msg);
+    cr_assert_eq(wr_out_open(&o, at("fifo"), NULL, &e), 0, "%s", e.msg);
     pthread_join(t, NULL); /* the reader has gone */
     cr_assert_eq(wr_out_write(&o, "lost", 4, &e), FROST_EIO);
     cr_assert(strstr(e.msg, "write error on ") && strstr(e.msg, "fifo: Broken pipe"), "%s",

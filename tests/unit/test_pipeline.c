@@ -17,7 +17,7 @@
 static char *write_model(const char *dir, int linear)
 {
     uint8_t kinds[3] = {FMT_SLOT_NUM, FMT_SLOT_NUM, FMT_SLOT_STR};
-    fmt_program *p = fmt_program_new(3, kinds);
+    fmt_program *p = fmt_program_new(NULL, 3, kinds);
     cr_assert_not_null(p);
     fr_err e = {0};
     uint32_t in01[2] = {0, 1}, first_imp, first_sc, first_str, first_oh;

@@ -14,6 +14,7 @@
 #include "import/convert_pipeline.h"
 #include "import/joblib.h"
 #include "import/source.h"
+#include "hook.h"
 #include "outfile.h"
 
 FROST_API void frost_convert_options_init(frost_convert_options *o)
@@ -198,7 +199,8 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     cv_source src = {0};
     pk_graph *g = NULL;
     cv_checks checks = {0};
-    conv c = {.e = &e, .checks = &checks};
+    fr_allocator hook = rt_hook(o.write.alloc);
+    conv c = {.e = &e, .checks = &checks, .wa = o.write.alloc ? &hook : NULL};
     if ((rc = cv_source_open(in_path, &src, &e)))
         goto done;
     data = src.data;
@@ -222,7 +224,7 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
 done:
     frost_builder_free(c.b);
     cv_estimator_free(&c);
-    fmt_program_free(NULL, c.program);
+    fmt_program_free(c.program);
     fmt_checks_free(NULL, checks.v, checks.n);
     cv_free_strings(c.input_names, c.n_inputs);
     pk_graph_free(g);

@@ -115,7 +115,8 @@ int cv_has_decision_function(const char *cls)
 
 int cv_member(conv *c, const pk_obj *est, const frost_convert_options *o, const conv_member *m)
 {
-    conv mc = {.e = c->e, .b = c->b, .member = m, .checks = c->checks, .path = c->path};
+    conv mc = {.e = c->e, .b = c->b, .member = m, .checks = c->checks, .path = c->path,
+               .wa = c->wa};
     int rc = cv_estimator(&mc, est, o);
     cv_estimator_free(&mc);
     return rc;

@@ -71,17 +71,17 @@ int cv_convert_linear(conv *c, const frost_convert_options *o, int classifier)
     uint32_t rule = FMT_LIN_DECISION;
     if ((rc = linear_rule(c, n_rows, &rule)))
         return rc;
-    fmt_linear *l = calloc(1, sizeof *l);
+    fmt_linear *l = fr_calloc(c->wa, 1, sizeof *l);
     if (!l)
         return fr_fail(c->e, FROST_ENOMEM, "out of memory");
     l->task = c->task;
     l->rule = rule;
     l->n_features = n_features;
     l->n_rows = n_rows;
-    l->coef = malloc((size_t)n_rows * n_features * sizeof *l->coef);
-    l->intercept = calloc(n_rows, sizeof *l->intercept);
+    l->coef = fr_malloc(c->wa, (size_t)n_rows * n_features * sizeof *l->coef);
+    l->intercept = fr_calloc(c->wa, n_rows, sizeof *l->intercept);
     if (!l->coef || !l->intercept) {
-        fmt_linear_free(NULL, l);
+        fmt_linear_free(c->wa, l);
         return fr_fail(c->e, FROST_ENOMEM, "out of memory");
     }
     rc = pk_array_get_f64(coef, NULL, l->coef, (size_t)n_rows * n_features, c->e);
@@ -95,13 +95,13 @@ int cv_convert_linear(conv *c, const frost_convert_options *o, int classifier)
     else if (!rc && icpt && !pk_is_none(icpt))
         rc = fr_fail(c->e, FROST_EFORMAT, "intercept_ does not hold %u values", n_rows);
     if (rc) {
-        fmt_linear_free(NULL, l);
+        fmt_linear_free(c->wa, l);
         return fr_wrap(c->e, "%s", cv_short_name(c->cls));
     }
     int64_t nf_in;
     fr_err scratch;
     if (!cv_get_int(c->est, "n_features_in_", &nf_in, &scratch) && nf_in != n_features) {
-        fmt_linear_free(NULL, l);
+        fmt_linear_free(c->wa, l);
         return fr_fail(c->e, FROST_EFORMAT, "coef_ has %u columns for %" PRId64 " features",
                        n_features, nf_in);
     }
@@ -109,13 +109,13 @@ int cv_convert_linear(conv *c, const frost_convert_options *o, int classifier)
     if (c->member) {
         const conv_member *m = c->member;
         if ((rc = wr_builder_add_member_linear(c->b, l, m->weight, m->score, m->slots, m->n_in))) {
-            fmt_linear_free(NULL, l);
+            fmt_linear_free(c->wa, l);
             return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
         }
         return classifier ? cv_set_labels(c) : 0;
     }
     if ((rc = wr_builder_new_bare(&o->write, &c->b)) || (rc = wr_builder_set_linear(c->b, l))) {
-        fmt_linear_free(NULL, l);
+        fmt_linear_free(c->wa, l);
         return fr_fail(c->e, rc, "%s", c->b ? frost_builder_errmsg(c->b) : "out of memory");
     }
     if (c->program) {

@@ -110,7 +110,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     if (rc)
         goto free_cols;
     k.n_inputs = in.n;
-    k.p = fmt_program_new(in.n, NULL);
+    k.p = fmt_program_new(c->wa, in.n, NULL);
     k.input_kind = malloc(in.n);
     k.input_read = calloc(in.n, 1);
     if (!k.p || !k.input_kind || !k.input_read) {
@@ -190,7 +190,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
             c->program = NULL;
     }
 free_cols:
-    fmt_program_free(NULL, k.p);
+    fmt_program_free(k.p);
     free(k.input_kind);
     free(k.input_read);
     cv_cols_free(&in);

@@ -39,7 +39,7 @@ int cv_add_check(conv *c, const pk_obj *o, uint32_t rule, const uint32_t *slots,
         snprintf(who, sizeof who, "%s (%s)", path, cls);
     else
         snprintf(who, sizeof who, "%s", cls);
-    return fmt_check_append(&k->v, &k->n, rule, slots, n, who)
+    return fmt_check_append(NULL, &k->v, &k->n, rule, slots, n, who)
                ? fr_fail(c->e, FROST_ENOMEM, "out of memory") : 0;
 }
 

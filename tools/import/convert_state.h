@@ -54,6 +54,8 @@ typedef struct conv {
     tree_buf tb;
     frost_builder *b;
     fmt_program *program;   /* the compiled preprocessing, until handed to the builder */
+    const fr_allocator *wa; /* the builder's allocator (frost_write_options.alloc): what is
+                               handed to the builder (program, linear model) is made with it */
     uint32_t n_inputs;      /* the raw input columns (with a program) */
     char **input_names;     /* their names, or NULL (positional) */
 } conv;
