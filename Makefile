@@ -1,5 +1,6 @@
 # frost — one Makefile; each module lists its sources in its own module.mk.
-#   make            build/frost, build/libfrost.so, build/libfrost.a
+#   make            build/frost; build/libfrost.{so,a} (format, runtime, writer: what serving
+#                   needs) and build/libfrost_import.{so,a} (the pickle/joblib importer)
 #   make test       every test (installs missing Debian packages first)
 #   make demo       train, convert, predict on a bundled dataset
 #   make V=1        show full commands
@@ -21,20 +22,31 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 # CFLAGS (optimisation, sanitizers) may be set on the command line; the flags frost needs are
 # kept apart so such a setting never drops them.
 CFLAGS    ?= -O2 -g
-FROST_CPPFLAGS := -D_GNU_SOURCE -Iruntime -Iformat -Iwriter -Itools
+FROST_CPPFLAGS := -D_GNU_SOURCE -Iruntime -Iformat -Iwriter -Iimport -Itools
 FROST_CFLAGS   := -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
-LDLIBS    := -luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread
+# libfrost links what serving needs; the importer adds its decompressors.
+LDLIBS_CORE   := -luring -llz4 -lxxhash -lm -lpthread
+LDLIBS_IMPORT := -lz -lbz2 -llzma
+LDLIBS        := $(LDLIBS_IMPORT) $(LDLIBS_CORE)
 
-LIB_SRCS  :=
-CLI_SRCS  :=
-UNIT_TESTS :=
-include format/module.mk runtime/module.mk writer/module.mk tools/module.mk tests/module.mk
+LIB_SRCS    :=
+IMPORT_SRCS :=
+CSV_SRCS    :=
+CLI_SRCS    :=
+UNIT_TESTS  :=
+include format/module.mk runtime/module.mk writer/module.mk import/module.mk tools/module.mk \
+        tests/module.mk
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_BINS := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+IMPORT_OBJS := $(IMPORT_SRCS:%.c=$(BUILD)/obj/%.o)
+CSV_OBJS    := $(CSV_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS   := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
+# The CLI and the tests link every layer statically, users before what they use.
+ARCHIVES    := $(BUILD)/libfrost_csv.a $(BUILD)/libfrost_import.a $(BUILD)/libfrost.a
 
-all: $(BUILD)/libfrost.a $(BUILD)/libfrost.so $(BUILD)/frost
+all: $(BUILD)/libfrost.a $(BUILD)/libfrost.so $(BUILD)/libfrost_import.a \
+     $(BUILD)/libfrost_import.so $(BUILD)/frost
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -42,29 +54,40 @@ $(BUILD)/obj/%.o: %.c
 	$(Q)$(CC) $(FROST_CPPFLAGS) $(CPPFLAGS) $(FROST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libfrost.a: $(LIB_OBJS)
+$(BUILD)/libfrost_import.a: $(IMPORT_OBJS)
+$(BUILD)/libfrost_csv.a: $(CSV_OBJS)
+$(ARCHIVES):
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libfrost.so: $(LIB_OBJS) runtime/libfrost.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -shared -Wl,-soname,libfrost.so.0 -Wl,--version-script=runtime/libfrost.map \
-		$(LDFLAGS) -o $@ $(LIB_OBJS) $(LDLIBS)
+		$(LDFLAGS) -o $@ $(LIB_OBJS) $(LDLIBS_CORE)
+
+# The importer's shared library carries a private copy of the layers it builds on (from
+# libfrost.a: the builder, format/); its version script exports frost_import.h alone.
+$(BUILD)/libfrost_import.so: $(IMPORT_OBJS) $(BUILD)/libfrost.a import/libfrost_import.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libfrost_import.so.0 \
+		-Wl,--version-script=import/libfrost_import.map $(LDFLAGS) -o $@ $(IMPORT_OBJS) \
+		$(BUILD)/libfrost.a $(LDLIBS)
 
 # The CLI is one static executable: it runs from any directory without LD_LIBRARY_PATH, and a
 # fresh process skips the dynamic loader, which was most of a warm one-row prediction's
 # instructions (bench/README.md). CLI_STATIC= links it dynamically (sanitizer builds do).
 CLI_STATIC ?= -static
-$(BUILD)/frost: $(CLI_OBJS) $(BUILD)/libfrost.a
+$(BUILD)/frost: $(CLI_OBJS) $(ARCHIVES)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJS) \
-		$(BUILD)/libfrost.a $(LDLIBS)
+		$(ARCHIVES) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfrost.a tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(FROST_CPPFLAGS) $(CPPFLAGS) -Itests/unit $(FROST_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 		$(LDFLAGS) $(TEST_LDFLAGS_$*) -o $@ $< \
-		$(BUILD)/libfrost.a -lcriterion $(LDLIBS)
+		$(ARCHIVES) -lcriterion $(LDLIBS)
 
 tests: $(TEST_BINS)
 
@@ -75,14 +98,17 @@ FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SAN     := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-$(BUILD)/fuzz/libfrost.a: $(LIB_SRCS) $(wildcard runtime/*.h format/*.h tools/*/*.h)
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \
-		CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(BUILD)/fuzz/libfrost.a
+FUZZ_ARCHIVES := $(ARCHIVES:$(BUILD)/%=$(BUILD)/fuzz/%)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libfrost.a
+$(FUZZ_ARCHIVES) &: $(LIB_SRCS) $(IMPORT_SRCS) $(CSV_SRCS) \
+		$(wildcard runtime/*.h format/*.h writer/*.h import/*.h tools/*/*.h)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \
+		CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_ARCHIVES)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ARCHIVES)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FROST_CPPFLAGS) $(FROST_CFLAGS) -Wno-missing-prototypes $(FUZZ_SAN) \
-		-fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libfrost.a $(LDLIBS)
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -115,22 +141,27 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)sh scripts/test.sh $(BUILD)
 
-# frost.pc is written here, for the PREFIX of this install, never taken from an earlier build.
+# The .pc files are written here, for the PREFIX of this install, never taken from a build.
+VERSION := 0.1.0
+LIBDIR   = $(DESTDIR)$(PREFIX)/lib
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(BUILD)/libfrost.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libfrost.so $(DESTDIR)$(PREFIX)/lib/libfrost.so.0.1.0
-	ln -sf libfrost.so.0.1.0 $(DESTDIR)$(PREFIX)/lib/libfrost.so.0
-	ln -sf libfrost.so.0 $(DESTDIR)$(PREFIX)/lib/libfrost.so
-	install -m 644 runtime/frost.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	for lib in libfrost libfrost_import; do \
+		install -m 644 $(BUILD)/$$lib.a $(LIBDIR)/ && \
+		install -m 755 $(BUILD)/$$lib.so $(LIBDIR)/$$lib.so.$(VERSION) && \
+		ln -sf $$lib.so.$(VERSION) $(LIBDIR)/$$lib.so.0 && \
+		ln -sf $$lib.so.0 $(LIBDIR)/$$lib.so || exit 1; \
+	done
+	install -m 644 runtime/frost.h import/frost_import.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(BUILD)/frost $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' runtime/frost.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/frost.pc
-	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/frost.pc
+	for pc in runtime/frost import/frost_import; do \
+		sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
+			> $(LIBDIR)/pkgconfig/$${pc#*/}.pc && \
+		chmod 644 $(LIBDIR)/pkgconfig/$${pc#*/}.pc || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: all tests deps install clean test demo fuzz fuzz-build asan bench
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(IMPORT_OBJS:.o=.d) $(CSV_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -2,14 +2,15 @@
  * frost.h — the one public header of libfrost.
  *
  * frost loads scikit-learn models stored in the .frost container (format/FORMAT.md) and scores
- * them natively, with predictions identical to scikit-learn's. Everything else in the source
- * tree is private.
+ * them natively, with predictions identical to scikit-learn's; its builder writes such files.
+ * Converting pickle and joblib files is libfrost_import's (frost_import.h). Everything else in
+ * the source tree is private.
  *
  * Conventions
  *  - Every call that can fail returns int: 0 (FROST_OK) or a negative FROST_E* code.
  *    frost_strerror(code) names the code; frost_errmsg(handle) gives the detail of the last
  *    failure on that handle ("block 17: checksum mismatch"), frost_errmsg(NULL) the detail of
- *    the last failed call on this thread that had no handle (frost_open, frost_convert, …).
+ *    the last failed call on this thread that had no handle (frost_open, frost_builder_new).
  *  - Handles are opaque. Destructors accept NULL.
  *  - The caller allocates output buffers; the library allocates only what a constructor returns.
  *  - Strings returned by the library are borrowed: valid until the owning handle is closed.
@@ -346,32 +347,6 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
  * its permission bits. A symbolic link stays a link and the file it leads to is written so. A
  * device or FIFO (/dev/null, /dev/stdout) is written directly. Errors name path and strerror. */
 FROST_API int frost_builder_write(frost_builder *b, const char *path);
-
-/* ---- converting scikit-learn files ------------------------------------------------------ */
-
-typedef struct frost_convert_options {
-    size_t size;                 /* sizeof(frost_convert_options) */
-    frost_write_options write;   /* layout and compression of the output */
-    uint64_t max_decompressed;   /* bytes a compressed joblib file may expand to; 0 = 4 GiB */
-} frost_convert_options;
-
-FROST_API void frost_convert_options_init(frost_convert_options *opts);
-
-/* Converts a scikit-learn model saved with pickle or joblib (plain, zlib, gzip, bz2, xz, lzma,
- * lz4) into a .frost file without executing anything: the pickle is interpreted as data and every
- * global it names must be on a fixed list of scikit-learn/numpy types. opts may be NULL.
- * On failure no output file is left and frost_errmsg(NULL) says why:
- *   FROST_EREFUSED      the file references something that is not a scikit-learn/numpy type
- *                       ("refusing to import: pickle references posix.system, …")
- *   FROST_EUNSUPPORTED  a scikit-learn class frost does not convert ("not supported yet: …")
- *   FROST_EFORMAT       not a pickle or joblib file ("not a pickle or joblib file: it is
- *                       empty"), or a malformed one
- *   FROST_EINVAL        out_path is in_path, a hard link to it or a symbolic link to it
- *                       (checked before anything is written; the input is never touched)
- *   FROST_ETRUNCATED, FROST_ECORRUPT, FROST_ELIMIT, FROST_EIO, FROST_ENOMEM
- * out_path is written as frost_builder_write writes. */
-FROST_API int frost_convert(const char *in_path, const char *out_path,
-                            const frost_convert_options *opts);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "frost_import.h"
 
 static const char convert_help[] =
     "usage: frost convert MODEL.{joblib,pkl,…} OUT.frost [--compress lz4|none]\n"
@@ -87,11 +88,11 @@ int cmd_convert(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = frost_convert(pos[0], pos[1], &o);
     if (rc == FROST_EIO) { /* reading IN or writing OUT: the message names the file */
-        fprintf(stderr, "frost convert: %s\n", frost_errmsg(NULL));
+        fprintf(stderr, "frost convert: %s\n", frost_import_errmsg());
         return CLI_FAIL;
     }
     if (rc)
-        return cli_error("convert", pos[0], rc, frost_errmsg(NULL));
+        return cli_error("convert", pos[0], rc, frost_import_errmsg());
     clock_gettime(CLOCK_MONOTONIC, &t1);
     /* the summary reads the written file back: only a regular file can be (a FIFO's open
      * would wait for a writer that never comes) */

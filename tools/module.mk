@@ -1,7 +1,3 @@
-# tools/: the CLI, and the importers (built into libfrost so the CLI and bindings share them).
--include tools/import/module.mk
+# tools/: the frost CLI — one static executable over libfrost, libfrost_import and the CSV layer.
 -include tools/csv/module.mk
-CLI_SRCS += tools/frost.c tools/cmd_inspect.c tools/cmd_predict.c
-LIB_SRCS += tools/import/convert.c
-CLI_SRCS += tools/cmd_convert.c
-LIB_SRCS += tools/import/convert_pipeline.c
+CLI_SRCS += tools/frost.c tools/cmd_inspect.c tools/cmd_predict.c tools/cmd_convert.c

@@ -1,3 +1,4 @@
-# writer/: building .frost files — the builder (frost_builder_*, and what the importer adds) and
-# the one way frost writes a file (outfile.c). Part of libfrost; the runtime never calls it.
+# writer/: libfrost's writing side, on format/ — the builder (frost_builder_*, and what the
+# importer adds: writer.h) and the one way frost writes a file (outfile.c). The runtime never
+# calls it; the importer and the CLI do.
 LIB_SRCS += writer/builder.c writer/outfile.c

@@ -1,11 +1,11 @@
 /*
- * fuzz_joblib.c — libFuzzer target for the joblib layer (tools/import/joblib.h): container
+ * fuzz_joblib.c — libFuzzer target for the joblib layer (import/joblib.h): container
  * detection and bounded decompression, in-stream arrays after NumpyArrayWrapper (aligned or
  * not), nested object-array pickles. Any input must load into a readable graph or fail with a
  * known code and a message, within a 16 MiB decompression bound.
  *
  *   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iruntime -Iformat \
- *       -Itools tests/fuzz/fuzz_joblib.c tools/import/{pk_text,sklearn_classes,whitelist,\
+ *       -Iimport tests/fuzz/fuzz_joblib.c import/{pk_text,sklearn_classes,whitelist,\
  *       numpy_number,pk_value,numpy_array,pk_dump,numpy_decode,pk_vm,joblib}.c format/err.c \
  *       -lz -lbz2 -llzma -llz4 -lm
  */

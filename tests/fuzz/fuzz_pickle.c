@@ -1,11 +1,11 @@
 /*
- * fuzz_pickle.c — libFuzzer target for the pickle VM (tools/import/pickle.h) on plain pickle
+ * fuzz_pickle.c — libFuzzer target for the pickle VM (import/pickle.h) on plain pickle
  * streams: any input must load into a graph that every accessor can read, or fail with a known
  * code and a message. Limits are lowered so the fuzzer spends its time on structure rather than
  * on filling a gigabyte arena.
  *
  *   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iruntime -Iformat \
- *       -Itools tests/fuzz/fuzz_pickle.c tools/import/{pk_text,sklearn_classes,whitelist,\
+ *       -Iimport tests/fuzz/fuzz_pickle.c import/{pk_text,sklearn_classes,whitelist,\
  *       numpy_number,pk_value,numpy_array,pk_dump,numpy_decode,pk_vm,joblib}.c format/err.c \
  *       -lz -lbz2 -llzma -llz4 -lm
  */

@@ -48,6 +48,7 @@
 #include "endian.h"
 #include "format.h"
 #include "frost.h"
+#include "frost_import.h"
 
 #define MAX_SECONDS 2.0
 #define MAX_GROWTH_KIB (64 * 1024)
@@ -595,7 +596,7 @@ static int run_convert(const char *in, uint64_t max_decompressed, char *msg, siz
     const char *out = path_of("out.frost");
     int rc = frost_convert(in, out, &o);
     if (rc)
-        snprintf(msg, cap, "%s", frost_errmsg(NULL));
+        snprintf(msg, cap, "%s", frost_import_errmsg());
     else
         snprintf(msg, cap, "accepted: converted");
     return rc != 0;

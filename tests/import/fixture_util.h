@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "import/joblib.h"
-#include "import/pickle.h"
+#include "joblib.h"
+#include "pickle.h"
 #include "testutil.h"
 
 static inline int fx_exists(const char *path)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import/joblib.h"
-#include "import/pickle.h"
+#include "joblib.h"
+#include "pickle.h"
 
 #define FW_MAX_DEPTH 12
 #define FW_MAX_ITEMS 64

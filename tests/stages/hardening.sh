@@ -29,11 +29,13 @@ check() { # name, command...
     fi
 }
 SAN="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-INC="-D_GNU_SOURCE -Iruntime -Iformat -Itools -Itests/unit"
+INC="-D_GNU_SOURCE -Iruntime -Iformat -Iwriter -Iimport -Itools -Itests/unit"
 LIBS="-luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread"
+# every layer, users before what they use (as the Makefile's ARCHIVES)
+archives() { echo "$1/libfrost_csv.a $1/libfrost_import.a $1/libfrost.a"; }
 
 # 1. corruption on real converted models
-clang -std=c11 $SAN $INC tests/hardening/corrupt.c "$BUILD/asan/libfrost.a" $LIBS -o "$work/corrupt"
+clang -std=c11 $SAN $INC tests/hardening/corrupt.c $(archives "$BUILD/asan") $LIBS -o "$work/corrupt"
 $PY - "$work" <<'PYEOF'
 import sys, warnings, joblib, numpy as np, pandas as pd
 warnings.filterwarnings("ignore")
@@ -113,7 +115,8 @@ check "a Pipeline containing itself is refused" refuses "$work/cyclic_pipeline.p
 if make --no-print-directory -s BUILD="$BUILD/tsan" CC=clang \
         CFLAGS="-g -O1 -fsanitize=thread" "$BUILD/tsan/libfrost.a" >"$work/tsan-build" 2>&1 &&
    clang -std=c11 -g -O1 -fsanitize=thread $INC tests/hardening/threads.c \
-        "$BUILD/tsan/libfrost.a" $LIBS -o "$work/threads" 2>>"$work/tsan-build"; then
+        "$BUILD/tsan/libfrost.a" -luring -llz4 -lxxhash -lm -lpthread -o "$work/threads" \
+        2>>"$work/tsan-build"; then
     TSAN_OPTIONS=halt_on_error=1 check "8 threads on cold models under TSan" "$work/threads" 12
 else
     failed=$((failed + 1))
@@ -126,7 +129,7 @@ check "50,000-category one-hot, 100,000 rows" $PY tests/hardening/ohe50k.py "$wo
 
 # 4. resource bounds: every case's verdict, time and peak RSS growth are printed
 mkdir -p "$work/bounds"
-if cc -std=c11 -O2 -g -Wall -Wextra -Werror $INC tests/hardening/bounds.c "$BUILD/libfrost.a" \
+if cc -std=c11 -O2 -g -Wall -Wextra -Werror $INC tests/hardening/bounds.c $(archives "$BUILD") \
         $LIBS -o "$work/bounds-bin" 2>"$work/bounds-build"; then
     "$work/bounds-bin" "$work/bounds" >"$work/bounds.out" 2>&1
     rc=$?

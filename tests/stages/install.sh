@@ -1,10 +1,13 @@
 #!/bin/sh
-# make test stage: `make install` into a scratch DESTDIR, then a program built with nothing but
-# the installed header, library and pkg-config file, linked both dynamically and statically.
-# The build is a plain `make` (default PREFIX); the install names another PREFIX, and its
-# frost.pc must point there, not at the prefix of the build.
+# make test stage: `make install` into a scratch DESTDIR, then programs built with nothing but
+# the installed headers, libraries and pkg-config files, linked both dynamically and
+# statically: one on libfrost (frost.pc), one on the importer (frost_import.pc) converting a
+# corpus model. The build is a plain `make` (default PREFIX); the install names another PREFIX,
+# and the .pc files must point there, not at the prefix of the build.
 set -eu
 BUILD=${1:-build}
+MODEL="${FROST_SHARED:-$(pwd)/../shared}/corpus/1_1_3-pipeline_column_transformer-joblib_proto4.joblib"
+[ -f "$MODEL" ] || { echo "FAIL: no corpus model at $MODEL (set FROST_SHARED)"; exit 1; }
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 passed=0
@@ -33,6 +36,31 @@ for prefix in /opt/frost-test /usr/local; do
         -Wl,-Bdynamic $(echo "$static" | sed 's/-lfrost//')
     "$root/use_static" "$root/m2.frost" >/dev/null
     "$root$prefix/bin/frost" inspect "$root/m2.frost" >/dev/null
+    passed=$((passed + 1))
+
+    for pkg in frost frost_import; do
+        grep -qx "prefix=$prefix" "$pc/$pkg.pc" || { echo "FAIL: $pkg.pc: not prefix=$prefix"; exit 1; }
+    done
+    icflags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --cflags frost_import)
+    ilibs=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --libs frost_import)
+    istatic=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --static --libs \
+              frost_import)
+    case "$ilibs" in
+    *-lfrost_import*-lfrost*) ;;
+    *) echo "FAIL: pkg-config --libs frost_import gives '$ilibs'"; exit 1 ;;
+    esac
+    cc -std=c11 $icflags tests/install/use_frost_import.c -o "$root/imp_dyn" $ilibs
+    LD_LIBRARY_PATH="$root$prefix/lib" "$root/imp_dyn" "$MODEL" "$root/i1.frost" >/dev/null
+    cc -std=c11 $icflags tests/install/use_frost_import.c -o "$root/imp_static" -Wl,-Bstatic \
+        -lfrost_import -lfrost -Wl,-Bdynamic \
+        $(echo "$istatic" | sed 's/-lfrost_import//; s/-lfrost\b//')
+    "$root/imp_static" "$MODEL" "$root/i2.frost" >/dev/null
+    cmp -s "$root/i1.frost" "$root/i2.frost" || {
+        # converted_at differs by the second at most: compare what inspect reads
+        "$root$prefix/bin/frost" inspect "$root/i1.frost" | grep -v converted_at >"$root/i1.txt"
+        "$root$prefix/bin/frost" inspect "$root/i2.frost" | grep -v converted_at >"$root/i2.txt"
+        cmp -s "$root/i1.txt" "$root/i2.txt" || { echo "FAIL: the two importers disagree"; exit 1; }
+    }
     passed=$((passed + 1))
 done
 echo "install: $passed passed, 0 failed"

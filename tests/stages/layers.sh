@@ -73,5 +73,50 @@ else
     cat "$tmp/cc.log"
 fi
 
+# 3. libfrost is what serving needs; the importer is a library beside it
+so="$BUILD/libfrost.so"
+iso="$BUILD/libfrost_import.so"
+if [ -f "$so" ] && [ -f "$iso" ]; then
+    deps=$(ldd "$so" | awk '{print $1}' | tr '\n' ' ')
+    case "$deps" in
+    *libz.so*|*libbz2*|*liblzma*) fail "libfrost.so links a decompressor: $deps" ;;
+    *) pass "libfrost.so links no zlib, bzip2 or xz ($deps)" ;;
+    esac
+    syms=$(nm -D --defined-only "$so" | awk 'NF == 3 && $2 != "A" {sub(/@.*/, "", $3); print $3}')
+    other=$(echo "$syms" | grep -v '^frost_' | tr '\n' ' ')
+    [ -z "$other" ] && pass "libfrost.so exports frost_* only ($(echo "$syms" | wc -l) symbols)" ||
+        fail "libfrost.so exports more than frost_*: $other"
+    imp=$(echo "$syms" | grep -E '^frost_(convert|import)' | tr '\n' ' ')
+    [ -z "$imp" ] && pass "libfrost.so exports no importer function" ||
+        fail "libfrost.so exports the importer's $imp"
+    inner=$(nm "$BUILD/libfrost.a" 2>/dev/null |
+            awk '$2 ~ /^[TtDdBbRr]$/ && $3 ~ /^(pk_|jl_|cv_|csv_|np_)/ {print $3}' | sort -u |
+            head -5 | tr '\n' ' ')
+    [ -z "$inner" ] && pass "libfrost.a holds no pickle, joblib, converter or CSV code" ||
+        fail "libfrost.a holds $inner"
+    isyms=$(nm -D --defined-only "$iso" | awk 'NF == 3 && $2 != "A" {sub(/@.*/, "", $3); print $3}' |
+            sort | tr '\n' ' ')
+    [ "$isyms" = "frost_convert frost_convert_options_init frost_import_errmsg " ] &&
+        pass "libfrost_import.so exports frost_import.h alone" ||
+        fail "libfrost_import.so exports: $isyms"
+    # a program on the two shared libraries converts and scores, each library with its own
+    # error channel (the libraries under their sonames, as make install places them)
+    mkdir -p "$tmp/lib"
+    cp "$so" "$tmp/lib/libfrost.so.0" && ln -sf libfrost.so.0 "$tmp/lib/libfrost.so"
+    cp "$iso" "$tmp/lib/libfrost_import.so.0" &&
+        ln -sf libfrost_import.so.0 "$tmp/lib/libfrost_import.so"
+    if $CC -std=c11 -Iruntime -Iimport tests/install/use_frost_import.c -o "$tmp/use_import" \
+            -L"$tmp/lib" -lfrost_import -lfrost 2>"$tmp/cc.log" &&
+       LD_LIBRARY_PATH="$tmp/lib" "$tmp/use_import" \
+            "$CORPUS/1_2_1-logistic_regression-joblib_proto4.joblib" "$tmp/u.frost" \
+            >"$tmp/use.log" 2>&1; then
+        pass "a program on libfrost_import.so and libfrost.so converts and scores"
+    else
+        fail "libfrost_import.so and libfrost.so together: $(cat "$tmp/cc.log" "$tmp/use.log" 2>/dev/null)"
+    fi
+else
+    fail "build $so and $iso first"
+fi
+
 echo "layers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

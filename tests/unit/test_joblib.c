@@ -1,5 +1,5 @@
 /*
- * test_joblib.c — the joblib layer (tools/import/joblib.h): container detection, every
+ * test_joblib.c — the joblib layer (import/joblib.h): container detection, every
  * compressor joblib offers, aligned and unaligned in-stream arrays, nested object-array pickles,
  * decompression bombs, truncated and damaged containers, joblib's old "ZF" format.
  */

@@ -1,5 +1,5 @@
 /*
- * test_pickle.c — the pickle VM (tools/import/pickle.h): hand-assembled opcode streams, every
+ * test_pickle.c — the pickle VM (import/pickle.h): hand-assembled opcode streams, every
  * protocol 0–5 as CPython writes it, and every real model file of the shared corpus.
  */
 #include <criterion/criterion.h>

@@ -1,0 +1,253 @@
+/*
+ * convert.c — frost_convert: a pickle or joblib file into a .frost file. The file is read by the
+ * safe pickle reader (nothing in it runs), the object graph it holds is compiled (a pipeline,
+ * convert_pipeline.c) or converted (an estimator, convert_estimator.c) into a builder, which gets
+ * the input names, the metadata and the input checks collected on the way, and is written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frost_import.h"
+
+#include "convert_combine.h"
+#include "convert_estimator.h"
+#include "convert_metadata.h"
+#include "convert_pipeline.h"
+#include "joblib.h"
+#include "source.h"
+#include "hook.h"
+#include "outfile.h"
+
+/* The importer's own last error, per thread: libfrost_import.so carries a private copy of the
+ * layers below it, so the runtime's frost_errmsg(NULL) would not be the caller's to read. */
+static _Thread_local char last_error[sizeof(((fr_err *)0)->msg)];
+
+static int failed(const fr_err *e)
+{
+    snprintf(last_error, sizeof last_error, "%s", e->msg[0] ? e->msg : frost_strerror(e->code));
+    return e->code;
+}
+
+FROST_API const char *frost_import_errmsg(void)
+{
+    return last_error;
+}
+
+FROST_API void frost_convert_options_init(frost_convert_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    frost_write_options_init(&o->write);
+}
+
+/* The names the builder matches input columns by: a pipeline's raw inputs, or the estimator's
+ * feature_names_in_; none for positional columns. */
+static int set_feature_names(conv *c)
+{
+    if (c->input_names) {
+        int rc = frost_builder_set_feature_names(c->b, (const char *const *)c->input_names);
+        return rc ? fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b)) : 0;
+    }
+    if (c->n_inputs)
+        return 0; /* a pipeline over positional columns */
+    const pk_obj *names = pk_attr(c->est, "feature_names_in_");
+    if (!names || pk_is_none(names))
+        return 0;
+    pk_array_info ai;
+    if (pk_array_info_get(names, &ai) || ai.ndim != 1 || ai.count != c->n_features)
+        return fr_fail(c->e, FROST_EFORMAT, "feature_names_in_ does not hold %u names",
+                       c->n_features);
+    char **copy = calloc(c->n_features, sizeof *copy);
+    if (!copy)
+        return fr_fail(c->e, FROST_ENOMEM, "out of memory");
+    int rc = 0;
+    char buf[4096];
+    for (uint32_t i = 0; i < c->n_features && !rc; i++) {
+        size_t len;
+        rc = pk_array_get_str(names, i, buf, sizeof buf, &len, c->e);
+        if (!rc && memchr(buf, 0, len))
+            rc = fr_fail(c->e, FROST_EUNSUPPORTED, "feature name %u contains a NUL byte", i);
+        if (!rc && !(copy[i] = strdup(buf)))
+            rc = fr_fail(c->e, FROST_ENOMEM, "out of memory");
+    }
+    if (!rc && (rc = frost_builder_set_feature_names(c->b, (const char *const *)copy)))
+        fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+    cv_free_strings(copy, c->n_features);
+    return rc ? fr_wrap(c->e, "feature_names_in_") : 0;
+}
+
+/* Where the object of class `full` sits among a pipeline's steps: "pipeline/pre/num/custom".
+ * Follows only the composites' own step lists, depth-bounded (the graph may have cycles). */
+static int locate(const pk_obj *o, const char *full, char *path, size_t cap, size_t at, int depth)
+{
+    const char *cls = pk_class_name(o);
+    if (!cls || depth > 16 || at >= cap)
+        return 0;
+    if (strcmp(cls, full) == 0)
+        return 1;
+    /* a refused function held by a step (FunctionTransformer(np.log1p): numpy.log1p) */
+    static const char *const fn_attrs[] = {"func", "inverse_func"};
+    for (size_t i = 0; i < sizeof fn_attrs / sizeof fn_attrs[0]; i++) {
+        const char *fn = pk_class_name(pk_attr(o, fn_attrs[i]));
+        if (fn && strcmp(fn, full) == 0)
+            return 1;
+    }
+    if (strcmp(cls, "sklearn.multiclass.OneVsRestClassifier") == 0) {
+        const pk_obj *list = pk_attr(o, "estimators_");
+        for (size_t i = 0; list && i < pk_len(list); i++) {
+            size_t n = at + (size_t)snprintf(path + at, cap - at, "/estimators_[%zu]", i);
+            if (locate(pk_item(list, i), full, path, cap, n, depth + 1))
+                return 1;
+            path[at] = 0;
+        }
+        size_t n = at + (size_t)snprintf(path + at, cap - at, "/estimator");
+        if (locate(pk_attr(o, "estimator"), full, path, cap, n, depth + 1))
+            return 1;
+        path[at] = 0;
+    }
+    static const struct {
+        const char *cls;
+        const char *attr;
+    } lists[] = {
+        {"sklearn.pipeline.Pipeline", "steps"},
+        {"sklearn.compose._column_transformer.ColumnTransformer", "transformers_"},
+        {"sklearn.compose._column_transformer.ColumnTransformer", "transformers"},
+        {"sklearn.pipeline.FeatureUnion", "transformer_list"},
+        {"sklearn.ensemble._voting.VotingClassifier", "estimators"},
+        {"sklearn.ensemble._voting.VotingRegressor", "estimators"},
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        if (strcmp(cls, lists[l].cls) != 0)
+            continue;
+        const pk_obj *list = pk_attr(o, lists[l].attr);
+        for (size_t i = 0; list && i < pk_len(list); i++) {
+            const pk_obj *ent = pk_item(list, i);
+            const char *name = pk_str(pk_item(ent, 0), NULL);
+            size_t n = at + (size_t)snprintf(path + at, cap - at, "/%s", name ? name : "?");
+            if (locate(pk_item(ent, 1), full, path, cap, n, depth + 1))
+                return 1;
+            path[at] = 0;
+        }
+    }
+    const pk_obj *best = pk_attr(o, "best_estimator_");
+    return best && locate(best, full, path, cap, at, depth + 1);
+}
+
+/* The step path of the object of class `full` under root ("pipeline/pre/num/custom"); 0 when it
+ * is the root itself or is not among the steps. */
+static int step_path(const pk_obj *root, const char *full, char *path, size_t cap)
+{
+    const char *cls = pk_class_name(root);
+    if (!cls || cap < 2)
+        return 0;
+    size_t at = cv_root_name(cls, path, cap);
+    return strcmp(cls, full) != 0 && locate(root, full, path, cap, at, 0);
+}
+
+/* The model in data, run through the safe pickle reader (nothing in it is executed). A refused or
+ * unsupported name is looked for among the model's steps by a survey load (still running
+ * nothing), so that the message names the step's path. */
+static int load_model(const uint8_t *data, size_t len, const frost_convert_options *o,
+                      pk_graph **g, fr_err *e)
+{
+    jl_options jo = {.max_decompressed = (size_t)o->max_decompressed};
+    int rc = jl_load(data, len, &jo, g, e);
+    if (rc == FROST_EREFUSED || rc == FROST_EUNSUPPORTED) {
+        pk_limits lim = {.survey = 1};
+        jl_options so = {.limits = &lim, .max_decompressed = jo.max_decompressed};
+        pk_graph *sg = NULL;
+        fr_err se = {0};
+        char path[600];
+        if (!jl_load(data, len, &so, &sg, &se) && pk_graph_refused(sg) &&
+            step_path(pk_graph_root(sg), pk_graph_refused(sg), path, sizeof path))
+            fr_wrap(e, "%s", path);
+        pk_graph_free(sg);
+    }
+    return rc;
+}
+
+static int convert_graph(conv *c, const pk_obj *root, const frost_convert_options *o)
+{
+    const pk_obj *search = root;
+    root = cv_unwrap_search(root);
+    if (root == search && (pk_is_class(root, "sklearn.model_selection._search.GridSearchCV") ||
+                           pk_is_class(root, "sklearn.model_selection._search.RandomizedSearchCV")))
+        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: a %s without "
+                       "best_estimator_ (refit=False)", cv_short_name(pk_class_name(root)));
+    const char *cls = pk_class_name(root);
+    if (!cls || pk_kind_of(root) != PK_OBJECT)
+        return fr_fail(c->e, FROST_EUNSUPPORTED,
+                       "the file holds a %s, not a scikit-learn estimator",
+                       cls ? cls : pk_kind_name(pk_kind_of(root)));
+    if (cv_is_pipeline_class(cls) || cv_is_combine(cls))
+        return cv_pipeline(c, root, o);
+    return cv_estimator(c, root, o);
+}
+
+FROST_API int frost_convert(const char *in_path, const char *out_path,
+                            const frost_convert_options *opts)
+{
+    fr_err e = {0};
+    last_error[0] = '\0';
+    frost_convert_options o;
+    frost_convert_options_init(&o);
+    if (opts)
+        memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+    if (!in_path || !out_path) {
+        fr_fail(&e, FROST_EINVAL, "frost_convert: NULL path");
+        return failed(&e);
+    }
+    if (wr_out_is_input(out_path, in_path)) {
+        /* the write would replace the file being read: refused before anything is opened */
+        if (strcmp(out_path, in_path) == 0)
+            fr_fail(&e, FROST_EINVAL, "%s is the input file; nothing was written", out_path);
+        else
+            fr_fail(&e, FROST_EINVAL, "%s is the input file %s (the same file under another "
+                    "name); nothing was written", out_path, in_path);
+        return failed(&e);
+    }
+    int rc;
+    size_t len = 0;
+    const uint8_t *data = NULL;
+    cv_source src = {0};
+    pk_graph *g = NULL;
+    cv_checks checks = {0};
+    fr_allocator hook = rt_hook(o.write.alloc);
+    conv c = {.e = &e, .checks = &checks, .wa = o.write.alloc ? &hook : NULL};
+    if ((rc = cv_source_open(in_path, &src, &e)))
+        goto done;
+    data = src.data;
+    len = src.len;
+    if ((rc = load_model(data, len, &o, &g, &e)))
+        goto done;
+    if ((rc = convert_graph(&c, pk_graph_root(g), &o)))
+        goto done;
+    c.est = pk_graph_root(g); /* metadata describes what the file holds */
+    c.cls = pk_class_name(c.est);
+    if ((rc = set_feature_names(&c)) || (rc = cv_set_metadata(&c, in_path, data, len)))
+        goto done;
+    for (uint32_t i = 0; i < checks.n && !rc; i++)
+        if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
+                                       checks.v[i].n_slots, checks.v[i].who)))
+            fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
+    if (rc)
+        goto done;
+    if ((rc = frost_builder_write(c.b, out_path)))
+        fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
+done:
+    frost_builder_free(c.b);
+    cv_estimator_free(&c);
+    fmt_program_free(c.program);
+    fmt_checks_free(NULL, checks.v, checks.n);
+    cv_free_strings(c.input_names, c.n_inputs);
+    pk_graph_free(g);
+    cv_source_close(&src);
+    if (rc) {
+        e.code = rc;
+        return failed(&e);
+    }
+    return 0;
+}

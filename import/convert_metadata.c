@@ -1,0 +1,120 @@
+/*
+ * convert_metadata.c — the metadata a .frost file keeps about its source (FORMAT.md METADATA):
+ * sklearn_version, estimator (a one-line summary of the model), search_best_params and
+ * search_best_score, source_file, source_size, source_xxh3 and converted_at.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "convert_metadata.h"
+#include "convert_combine.h"
+
+/* "RandomForestClassifier(n_estimators=500, max_depth=10)": the class with the
+ * hyper-parameters that shape prediction; composites list their steps. Appends to buf. */
+static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int depth)
+{
+    const char *cls = pk_class_name(o);
+    if (at >= cap)
+        return at;
+    if (!cls) {
+        const char *s = pk_str(o, NULL);
+        return at + (size_t)snprintf(buf + at, cap - at, "%s", s ? s : "?");
+    }
+    at += (size_t)snprintf(buf + at, cap - at, "%s(", cv_short_name(cls));
+    const pk_obj *steps = pk_attr(o, "steps");
+    const pk_obj *list = steps ? steps : pk_attr(o, "transformers_");
+    if (!list)
+        list = pk_attr(o, "transformer_list");
+    if (!list && cv_is_combine(cls) && pk_attr(o, "estimators"))
+        list = pk_attr(o, "estimators"); /* Voting*: (name, estimator) pairs */
+    const pk_obj *best = pk_attr(o, "best_estimator_");
+    if (!best && pk_is_class(o, "sklearn.multiclass.OneVsRestClassifier"))
+        best = pk_attr(o, "estimator");
+    const char *sep = "";
+    if (best && depth < 6) {
+        if (!cv_is_combine(cls))
+            at = at < cap ? at + (size_t)snprintf(buf + at, cap - at, "best_estimator_=") : at;
+        at = summarize(best, buf, cap, at, depth + 1);
+    } else if (list && depth < 6) {
+        for (size_t i = 0; i < pk_len(list) && at < cap; i++) {
+            const pk_obj *step = pk_item(pk_item(list, i), 1);
+            if (!step || pk_str_eq(step, "drop") || pk_is_none(step))
+                continue;
+            at += (size_t)snprintf(buf + at, cap - at, "%s", sep);
+            at = summarize(step, buf, cap, at, depth + 1);
+            sep = ", ";
+        }
+    } else {
+        int64_t n_est = 0, d = 0;
+        const pk_obj *v;
+        if ((v = pk_attr(o, "n_estimators")) && !pk_get_int(v, &n_est)) {
+            at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "n_estimators=%" PRId64, n_est);
+            sep = ", ";
+        }
+        if ((v = pk_attr(o, "max_depth")) && !pk_get_int(v, &d) && at < cap)
+            at += (size_t)snprintf(buf + at, cap - at, "%smax_depth=%" PRId64, sep, d);
+    }
+    if (at < cap)
+        at += (size_t)snprintf(buf + at, cap - at, ")");
+    return at;
+}
+
+int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t len)
+{
+    char buf[1024];
+    const pk_obj *ver = pk_attr(c->est, "_sklearn_version");
+    const char *v = ver ? pk_str(ver, NULL) : NULL;
+    int rc = frost_builder_set_meta(c->b, "sklearn_version", v ? v : "unknown");
+    summarize(c->est, buf, sizeof buf, 0, 0);
+    rc = rc ? rc : frost_builder_set_meta(c->b, "estimator", buf);
+    /* a search keeps what it found: the winning parameters and their score */
+    const pk_obj *bp = pk_attr(c->est, "best_params_");
+    if (!rc && bp && pk_kind_of(bp) == PK_DICT) {
+        size_t at = 0;
+        buf[0] = 0;
+        for (size_t i = 0; i < pk_len(bp) && at < sizeof buf; i++) {
+            const char *key = pk_str(pk_dict_key(bp, i), NULL);
+            const pk_obj *val = pk_dict_value(bp, i);
+            char vb[64];
+            int64_t iv;
+            double dv;
+            const char *sv = pk_str(val, NULL);
+            if (sv)
+                snprintf(vb, sizeof vb, "'%s'", sv);
+            else if (pk_kind_of(val) == PK_BOOL)
+                snprintf(vb, sizeof vb, "%s", (pk_get_int(val, &iv), iv) ? "True" : "False");
+            else if (!pk_get_int(val, &iv))
+                snprintf(vb, sizeof vb, "%" PRId64, iv);
+            else if (!pk_get_double(val, &dv))
+                cv_format_pyfloat(dv, vb, sizeof vb);
+            else
+                snprintf(vb, sizeof vb, "%s", pk_is_none(val) ? "None" : "<object>");
+            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s=%s", i ? ", " : "",
+                                   key ? key : "?", vb);
+        }
+        rc = frost_builder_set_meta(c->b, "search_best_params", buf);
+    }
+    double score;
+    const pk_obj *bs = pk_attr(c->est, "best_score_");
+    if (!rc && bs && !pk_get_double(bs, &score)) {
+        cv_format_pyfloat(score, buf, sizeof buf);
+        rc = frost_builder_set_meta(c->b, "search_best_score", buf);
+    }
+    const char *base = strrchr(in_path, '/');
+    rc = rc ? rc : frost_builder_set_meta(c->b, "source_file", base ? base + 1 : in_path);
+    snprintf(buf, sizeof buf, "%zu", len);
+    rc = rc ? rc : frost_builder_set_meta(c->b, "source_size", buf);
+    snprintf(buf, sizeof buf, "%016" PRIx64, (uint64_t)XXH3_64bits(data, len));
+    rc = rc ? rc : frost_builder_set_meta(c->b, "source_xxh3", buf);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rc = rc ? rc : frost_builder_set_meta(c->b, "converted_at", buf);
+    if (rc)
+        return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+    return 0;
+}

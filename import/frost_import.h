@@ -1,0 +1,52 @@
+/*
+ * frost_import.h — the public header of libfrost_import: scikit-learn models saved with pickle
+ * or joblib, converted into .frost files without running anything they contain.
+ *
+ * The importer is a library of its own, beside libfrost: a process that only serves models
+ * links libfrost and carries no pickle reader, no converter and no zlib, bzip2 or xz. One that
+ * converts links both (pkg-config frost_import). The conventions are frost.h's: 0 or a negative
+ * FROST_E* code, frost_strerror names it; the detail of a failure is frost_import_errmsg().
+ */
+#ifndef FROST_IMPORT_H
+#define FROST_IMPORT_H
+
+#include "frost.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct frost_convert_options {
+    size_t size;                 /* sizeof(frost_convert_options) */
+    frost_write_options write;   /* layout and compression of the output; its allocator is the
+                                    builder's (the pickle reader's own memory is malloc's) */
+    uint64_t max_decompressed;   /* bytes a compressed joblib file may expand to; 0 = 4 GiB */
+} frost_convert_options;
+
+FROST_API void frost_convert_options_init(frost_convert_options *opts);
+
+/* Converts a scikit-learn model saved with pickle or joblib (plain, zlib, gzip, bz2, xz, lzma,
+ * lz4) into a .frost file without executing anything: the pickle is interpreted as data and every
+ * global it names must be on a fixed list of scikit-learn/numpy types. opts may be NULL.
+ * On failure no output file is left and frost_import_errmsg() says why:
+ *   FROST_EREFUSED      the file references something that is not a scikit-learn/numpy type
+ *                       ("refusing to import: pickle references posix.system, …")
+ *   FROST_EUNSUPPORTED  a scikit-learn class frost does not convert ("not supported yet: …")
+ *   FROST_EFORMAT       not a pickle or joblib file ("not a pickle or joblib file: it is
+ *                       empty"), or a malformed one
+ *   FROST_EINVAL        out_path is in_path, a hard link to it or a symbolic link to it
+ *                       (checked before anything is written; the input is never touched)
+ *   FROST_ETRUNCATED, FROST_ECORRUPT, FROST_ELIMIT, FROST_EIO, FROST_ENOMEM
+ * out_path is written as frost_builder_write writes. Thread-safe: conversions share nothing. */
+FROST_API int frost_convert(const char *in_path, const char *out_path,
+                            const frost_convert_options *opts);
+
+/* The detail of this thread's last failed frost_convert ("" when it succeeded). The string is
+ * the thread's own, valid until its next conversion. */
+FROST_API const char *frost_import_errmsg(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
