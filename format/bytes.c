@@ -142,7 +142,7 @@ void fmt_put_str(fmt_buf *b, const char *s)
     fmt_put(b, s, n);
 }
 
-int fmt_utf8_valid(const uint8_t *s, size_t n)
+static int utf8_scan(const uint8_t *s, size_t n, int surrogates)
 {
     size_t i = 0;
     while (i < n) {
@@ -172,12 +172,22 @@ int fmt_utf8_valid(const uint8_t *s, size_t n)
                 return 0;
             cp = (cp << 6) | (s[i + j] & 0x3F);
         }
-        /* no overlong forms, no surrogates, nothing past U+10FFFF */
+        /* no overlong forms, nothing past U+10FFFF, surrogates only when asked */
         if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            (!surrogates && cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
             return 0;
         i += len;
     }
     return 1;
+}
+
+int fmt_utf8_valid(const uint8_t *s, size_t n)
+{
+    return utf8_scan(s, n, 0);
+}
+
+int fmt_utf8_valid_surrogatepass(const uint8_t *s, size_t n)
+{
+    return utf8_scan(s, n, 1);
 }
 

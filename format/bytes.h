@@ -62,5 +62,8 @@ void fmt_put_str(fmt_buf *b, const char *s);
 
 /* Whether s[0, n) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
 int fmt_utf8_valid(const uint8_t *s, size_t n);
+/* The same, but taking the encoded surrogates U+D800..U+DFFF as text, as Python's 'surrogatepass'
+ * decoder does (pickle's BINUNICODE: pickle.dumps('\udc80') writes ED B2 80). */
+int fmt_utf8_valid_surrogatepass(const uint8_t *s, size_t n);
 
 #endif

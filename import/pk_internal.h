@@ -249,8 +249,6 @@ int pk_np_scalar_f64(const pk_obj *o, double *out);
 
 /* ---- text (pk_text.c) -------------------------------------------------------------------- */
 
-/* Whether s is UTF-8 as pickle decodes it ('surrogatepass': encoded surrogates are accepted). */
-bool pk_utf8_valid(const uint8_t *s, size_t n);
 /* Writes code point cp (at most U+10FFFF) as UTF-8 into d (4 bytes of room); returns its length. */
 size_t pk_utf8_put(char *d, uint32_t cp);
 /* The Latin-1 bytes of a str's UTF-8 (n bytes of room in d; *len gets their count); false when

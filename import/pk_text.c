@@ -1,58 +1,14 @@
 /*
- * pk_text.c — text as the pickle reader meets it: UTF-8 as pickle decodes it, code points
- * written as UTF-8, the Latin-1 bytes a str stands for, and names made printable for messages.
+ * pk_text.c — text as the pickle reader meets it: code points written as UTF-8, the Latin-1
+ * bytes a str stands for, and names made printable for messages.
  *
- * A str in the graph is always UTF-8 as this file accepts it: BINUNICODE bytes are checked by
- * pk_utf8_valid, and every other str is written by pk_utf8_put.
+ * A str in the graph is always UTF-8 as pickle decodes it: BINUNICODE bytes are checked by
+ * format's fmt_utf8_valid_surrogatepass (the VM), and every other str is written by pk_utf8_put.
  */
 #include "pk_internal.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Not format's fmt_utf8_valid: pickle decodes BINUNICODE with 'surrogatepass' (pickle.py
- * load_binunicode, _pickle.c), and Python's pickler writes a lone surrogate ('\udc80') that way,
- * so the encoded surrogates U+D800..U+DFFF are text here. Overlong forms, code points beyond
- * U+10FFFF and cut or stray continuation bytes are refused by both. */
-bool pk_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff)
-            return false;
-        i += len;
-    }
-    return true;
-}
 
 size_t pk_utf8_put(char *d, uint32_t cp)
 {

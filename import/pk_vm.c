@@ -14,6 +14,8 @@
  */
 #include "pk_internal.h"
 
+#include "bytes.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -579,7 +581,8 @@ static int decode_string_repr(pk_vm *vm, const char *s, size_t n, pk_obj **out)
 
 static int push_utf8(pk_vm *vm, const uint8_t *p, size_t n)
 {
-    if (!pk_utf8_valid(p, n))
+    /* pickle decodes BINUNICODE with 'surrogatepass' (pickle.py load_binunicode, _pickle.c) */
+    if (!fmt_utf8_valid_surrogatepass(p, n))
         return bad(vm, "string is not valid UTF-8");
     return push(vm, pk_new_str(vm->g, (const char *)p, n, vm->e));
 }

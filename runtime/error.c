@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "error.h"
 #include "internal.h"
 
 /* The layers below return FR_E* codes and use FORMAT.md's numbers, which the public API passes

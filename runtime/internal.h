@@ -15,7 +15,6 @@
 #include <sys/types.h>
 
 #include "arena.h"
-#include "error.h"
 #include "err.h"
 #include "format.h"
 #include "frost.h"

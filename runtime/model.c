@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "error.h"
 #include "hook.h"
 #include "internal.h"
 #include "workspace.h"

@@ -6,7 +6,7 @@
  *
  *   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iruntime -Iformat \
  *       -Iimport tests/fuzz/fuzz_joblib.c import/{pk_text,sklearn_classes,whitelist,\
- *       numpy_number,pk_value,numpy_array,pk_dump,numpy_decode,pk_vm,joblib}.c format/err.c \
+ *       numpy_number,pk_value,numpy_array,pk_dump,numpy_decode,pk_vm,joblib}.c format/{err,bytes}.c \
  *       -lz -lbz2 -llzma -llz4 -lm
  */
 #include <stdint.h>

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../import/fixture_util.h"
 #include "forest_util.h"
+#include "frost_import.h"
 #include "hook.h"
 #include "internal.h"
 #include "writer.h"
@@ -450,3 +452,44 @@ Test(alloc, pipeline_written_through_the_hook) { builder_every_byte_through_the_
 Test(alloc, forest_written_through_the_hook) { builder_every_byte_through_the_hook(build_forest); }
 Test(alloc, pipeline_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_pipeline); }
 Test(alloc, forest_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_forest); }
+
+/* ---- the importer hands the builder its hook ----------------------------------------------- */
+
+/* frost_convert_options.write.alloc is the builder's: what the converter hands the builder (the
+ * program, a linear model) is made with it, so the books balance and a refused allocation is a
+ * clean ENOMEM. (The pickle reader's own memory is malloc's: the importer is not a serving path.) */
+Test(alloc, convert_gives_the_builder_its_hook)
+{
+    char src[4096];
+    snprintf(src, sizeof src, "%s/1_1_3-pipeline_column_transformer-joblib_proto4.joblib",
+             fx_corpus());
+    cr_assert(fx_exists(src), "no corpus at %s (set FROST_SHARED)", fx_corpus());
+    char *dir = tu_tmpdir();
+    char out[4096];
+    snprintf(out, sizeof out, "%s/p.frost", dir);
+    books all = {0};
+    frost_allocator hook = {hook_malloc, hook_realloc, hook_free, &all};
+    frost_convert_options o;
+    frost_convert_options_init(&o);
+    o.write.alloc = &hook;
+    cr_assert_eq(frost_convert(src, out, &o), 0, "%s", frost_import_errmsg());
+    cr_expect(all.calls > 0);
+    cr_expect_eq(all.live, 0, "%ld blocks (%zu bytes) not freed", all.live, all.bytes);
+    frost_model *m;
+    cr_assert_eq(frost_open(out, NULL, &m), 0, "%s", frost_errmsg(NULL));
+    cr_expect_eq(frost_verify(m), 0);
+    frost_close(m);
+    long failed = 0;
+    for (long k = 1; k <= all.calls; k++) {
+        books bk = {.fail_at = k};
+        hook.ctx = &bk;
+        int rc = frost_convert(src, out, &o);
+        cr_expect(rc == 0 || rc == FROST_ENOMEM, "allocation %ld refused: code %d (%s)", k, rc,
+                  frost_import_errmsg());
+        cr_expect(rc == 0 || strlen(frost_import_errmsg()) > 0);
+        cr_expect_eq(bk.live, 0, "allocation %ld refused: %ld blocks leaked", k, bk.live);
+        failed += rc != 0;
+    }
+    cr_expect_gt(failed, 0);
+    free(dir);
+}

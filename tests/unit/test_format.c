@@ -363,3 +363,31 @@ Test(format, tree_encoder_rejects_bad_trees)
     thr[0] = NAN;
     cr_expect_eq(fmt_tree_encode(&in, 4096, 3, NULL, &t, &e), FROST_EFORMAT);
 }
+
+/* One UTF-8 scanner serves the file's strings and pickle's BINUNICODE: they differ only in the
+ * encoded surrogates, which 'surrogatepass' takes and FORMAT.md's `str` refuses. */
+Test(format, utf8_one_scanner_two_rules)
+{
+    static const struct {
+        const char *bytes;
+        int strict, surrogatepass;
+    } cases[] = {
+        {"plain", 1, 1},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8d\x93", 1, 1}, /* 2, 3 and 4-byte forms */
+        {"\xed\xb2\x80", 0, 1},                             /* U+DC80, a lone surrogate */
+        {"\xed\x9f\xbf", 1, 1},                             /* U+D7FF, just below */
+        {"\xee\x80\x80", 1, 1},                             /* U+E000, just above */
+        {"\xc0\x80", 0, 0},                                 /* overlong NUL */
+        {"\xe0\x80\xaf", 0, 0},                             /* overlong '/' */
+        {"\xf4\x90\x80\x80", 0, 0},                         /* past U+10FFFF */
+        {"\xe2\x82", 0, 0},                                 /* cut short */
+        {"\x80", 0, 0},                                     /* stray continuation */
+        {"\xff", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t *s = (const uint8_t *)cases[i].bytes;
+        size_t n = strlen(cases[i].bytes);
+        cr_expect_eq(fmt_utf8_valid(s, n), cases[i].strict, "case %zu", i);
+        cr_expect_eq(fmt_utf8_valid_surrogatepass(s, n), cases[i].surrogatepass, "case %zu", i);
+    }
+}

@@ -384,7 +384,8 @@ Test(outfile, frost_convert_never_writes_its_input)
     const char *outs[] = {at("in.pkl"), at("hard.pkl"), at("soft.pkl")};
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(frost_convert(at("in.pkl"), outs[i], NULL), FROST_EINVAL);
-        cr_assert(strstr(frost_import_errmsg(), "is the input file"), "%s", frost_import_errmsg());
+        cr_assert(strstr(frost_import_errmsg(), "is the input file"), "%s",
+                  frost_import_errmsg());
     }
     size_t m = 0;
     unsigned char *now = tu_read_file(at("in.pkl"), &m);
