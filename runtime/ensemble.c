@@ -160,18 +160,12 @@ static void acc_init(const agg *g, double *acc)
             acc[j] = 0.0;
 }
 
-static void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
+/* Classifier leaves divided by their sum per output first (FMT_ENS_NORMALIZE_LEAVES). Kept out
+ * of line: acc_leaf, inlined into every walker's loop, stays a few instructions for the others. */
+static __attribute__((noinline)) void acc_leaf_normalized(const agg *g, const uint8_t *leaf,
+                                                          double *acc)
 {
     const fmt_agg *a = g->a;
-    if (a->kind == FROST_ENSEMBLE_BOOSTED) {
-        acc[g->h->trees[t].raw_column] += a->learning_rate * fr_rdf64(leaf);
-        return;
-    }
-    if (!g->normalize) {
-        for (uint32_t j = 0; j < g->width; j++)
-            acc[j] += fr_rdf64(leaf + 8 * j);
-        return;
-    }
     uint32_t base = 0;
     for (uint32_t k = 0; k < a->n_outputs; k++) {
         uint32_t nk = a->n_classes[k];
@@ -187,6 +181,22 @@ static void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
             acc[base + j] += fr_rdf64(leaf + 8 * (base + j)) / s;
         base += nk;
     }
+}
+
+/* Adds tree t's leaf to one row's accumulator, as the aggregation says. */
+static inline void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, double *acc)
+{
+    const fmt_agg *a = g->a;
+    if (a->kind == FROST_ENSEMBLE_BOOSTED) {
+        acc[g->h->trees[t].raw_column] += a->learning_rate * fr_rdf64(leaf);
+        return;
+    }
+    if (!g->normalize) {
+        for (uint32_t j = 0; j < g->width; j++)
+            acc[j] += fr_rdf64(leaf + 8 * j);
+        return;
+    }
+    acc_leaf_normalized(g, leaf, acc);
 }
 
 /* Turns one row's accumulator into what the call computes. scratch has

@@ -1,14 +1,15 @@
 /*
  * tree.h — one tree's space as the walkers see it (FORMAT.md "Tree space, nodes and refs"):
- * where a ref lies in the loaded blocks, the branch rule, the checked step. tree.c holds what
- * checks a tree against FORMAT.md's rules; the loader verifies whole trees with it, the scorers
- * walk with these.
+ * where a ref lies in the loaded blocks, the branch rule, and FORMAT.md's placement and split
+ * rules as the checked step applies them. One set of rules: tree.c's whole-tree check (the
+ * loader's) and the lazy scorer's steps both use these, inline, since a walk takes one per node.
  */
 #ifndef FROST_RUNTIME_TREE_H
 #define FROST_RUNTIME_TREE_H
 
 #include <math.h>
 
+#include "endian.h"
 #include "internal.h"
 
 enum { RT_WALK_LEAF = 0, RT_WALK_NEED = 1, RT_WALK_MOVED = 2 };
@@ -62,10 +63,79 @@ static inline void rt_prefetch_item(const fmt_header *h, const fmt_tree *T, uint
         __builtin_prefetch(bc->mem + (coff & (h->block_size - 1)));
 }
 
-/* One step of a checked walk of tree t for row x (rt_walk_step): RT_WALK_MOVED with *ref
- * advanced, RT_WALK_LEAF with *leaf set, RT_WALK_NEED with *need set to the block to load, or
- * a negative error for a rule the tree breaks. */
-int rt_walk_step(const frost_model *m, uint32_t t, const double *x, uint32_t *ref,
-                 const uint8_t **leaf, uint32_t *need, rt_block_cache *bc, fr_err *e);
+/* Finds the item ref names in tree t, enforcing FORMAT.md's placement rules. Returns 0 with *p
+ * set, RT_WALK_NEED with *block set when its block is not loaded, or a negative error. */
+static inline int rt_tree_locate(const frost_model *m, uint32_t t, uint32_t ref,
+                                 const uint8_t **p, uint32_t *block, rt_block_cache *bc,
+                                 fr_err *e)
+{
+    const fmt_header *h = &m->h;
+    const fmt_tree *T = &h->trees[t];
+    uint64_t body_size = T->body_size;
+    uint32_t kind = fmt_ref_kind(ref), off = fmt_ref_offset(ref);
+    if (kind > FMT_REF_LEAF)
+        return FR_CORRUPT(e, "tree %u: ref 0x%x has a reserved kind", t, ref);
+    uint32_t size = kind == FMT_REF_LEAF ? 8 * T->leaf_width : FMT_NODE_SIZE;
+    if ((uint64_t)off + size > T->top_size + body_size)
+        return FR_CORRUPT(e, "tree %u: ref 0x%x points past the tree", t, ref);
+    if (off < T->top_size && (uint64_t)off + size > T->top_size)
+        return FR_CORRUPT(e, "tree %u: item at %u straddles the top part's end", t, off);
+    uint32_t c;
+    uint64_t coff;
+    rt_tree_pos(h, T, off, &c, &coff);
+    uint32_t b = fmt_chunk_block_of(h, c, coff);
+    if (b != bc->block) {
+        if (!rt_block_ready(m, b)) {
+            *block = b;
+            return RT_WALK_NEED;
+        }
+        bc->block = b;
+        bc->raw_size = fmt_block_raw_size(h, b);
+        bc->mem = m->block_mem[b];
+    }
+    if ((coff & (h->block_size - 1)) + size > bc->raw_size)
+        return FR_CORRUPT(e, "tree %u: item at %u straddles a block boundary", t, off);
+    *p = bc->mem + (coff & (h->block_size - 1));
+    return 0;
+}
+
+/* Checks a split node's fields; returns its children. */
+static inline int rt_tree_check_split(const fmt_header *h, uint32_t t, uint32_t off,
+                                      const uint8_t *p, uint32_t *l, uint32_t *r, fr_err *e)
+{
+    uint32_t word = fr_rd32(p + 4);
+    if ((word & FMT_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= h->trees[t].n_features)
+        return FR_CORRUPT(e, "tree %u: node at %u has feature word 0x%x", t, off, word);
+    *l = fr_rd32(p + 8);
+    *r = fr_rd32(p + 12);
+    if (fmt_ref_offset(*l) <= off || fmt_ref_offset(*r) <= off)
+        return FR_CORRUPT(e, "tree %u: node at %u has a child that does not follow it", t, off);
+    return 0;
+}
+
+/* One step of a checked walk of tree t for row x: RT_WALK_MOVED with *ref advanced,
+ * RT_WALK_LEAF with *leaf set, RT_WALK_NEED with *need set to the block to load, or a negative
+ * error for a rule the tree breaks. Inline: the lazy scorer takes it once per node. */
+static inline int rt_walk_step(const frost_model *m, uint32_t t, const double *x, uint32_t *ref,
+                               const uint8_t **leaf, uint32_t *need, rt_block_cache *bc,
+                               fr_err *e)
+{
+    uint32_t r = *ref;
+    const uint8_t *p = NULL;
+    int rc = rt_tree_locate(m, t, r, &p, need, bc, e);
+    if (rc)
+        return rc;
+    if (fmt_ref_kind(r) == FMT_REF_LEAF) {
+        *leaf = p;
+        return RT_WALK_LEAF;
+    }
+    uint32_t l = 0, rr = 0;
+    if ((rc = rt_tree_check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e)))
+        return rc;
+    uint32_t word = fr_rd32(p + 4);
+    *ref = rt_goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1) ? l : rr;
+    rt_prefetch_item(&m->h, &m->h.trees[t], *ref, bc);
+    return RT_WALK_MOVED;
+}
 
 #endif
