@@ -396,6 +396,109 @@ void fmt_program_write(const fmt_program *p, fmt_buf *b)
         fmt_put_str(b, p->output_names[i]);
 }
 
+/* POLY's terms: each its degree, then that many positions among the op's inputs, into one array
+ * grown as it fills (term_off[t] is where term t starts). */
+static void read_poly_terms(fmt_rd *r, const fr_allocator *a, fmt_op *op, uint32_t i)
+{
+    op->term_off = fmt_rd_array(r, a, (uint64_t)op->n_out + 1, sizeof(uint32_t), 4);
+    uint64_t total = 0;
+    size_t cap = 16;
+    op->term_idx = op->term_off ? fr_malloc(a, cap * sizeof(uint32_t)) : NULL;
+    for (uint32_t t = 0; op->term_idx && t < op->n_out && !r->code; t++) {
+        uint32_t deg = fmt_rd_u32(r);
+        if (deg > 16 || (uint64_t)deg * 4 > r->left) {
+            fmt_rd_fail(r, FR_ECORRUPT, "PROGRAM: op %u: a term of degree %u", i, deg);
+            break;
+        }
+        if (total + deg > cap) {
+            while (total + deg > cap)
+                cap *= 2;
+            uint32_t *grown = fr_realloc(a, op->term_idx, cap * sizeof(uint32_t));
+            if (!grown) {
+                fmt_rd_fail(r, FR_ENOMEM, "out of memory");
+                break;
+            }
+            op->term_idx = grown;
+        }
+        op->term_off[t] = (uint32_t)total;
+        for (uint32_t j = 0; j < deg; j++)
+            op->term_idx[total++] = fmt_rd_u32(r);
+    }
+    if (op->term_off && !r->code)
+        op->term_off[op->n_out] = (uint32_t)total;
+    if (op->term_off && !op->term_idx)
+        fmt_rd_fail(r, FR_ENOMEM, "out of memory");
+}
+
+/* One op's parameters, by its opcode (FORMAT.md PROGRAM): 0, or -1 for an unknown opcode. A
+ * short or malformed read is left in r for the caller. */
+static int read_op_params(fmt_rd *r, const fr_allocator *a, fmt_op *op, uint32_t i)
+{
+    switch (op->opcode) {
+    case FMT_OP_IMPUTE:
+        op->a = fmt_rd_array(r, a, op->n_in, sizeof(double), 8);
+        for (uint32_t j = 0; op->a && j < op->n_in; j++)
+            op->a[j] = fmt_rd_f64(r);
+        break;
+    case FMT_OP_IMPUTE_STR:
+        op->strs = fmt_rd_array(r, a, op->n_in, sizeof(char *), 4);
+        for (uint32_t j = 0; op->strs && j < op->n_in && !r->code; j++)
+            op->strs[j] = fmt_rd_str(r, a);
+        break;
+    case FMT_OP_SCALE:
+        op->mode = fmt_rd_u32(r);
+        op->clip = fmt_rd_u32(r);
+        op->lo = fmt_rd_f64(r);
+        op->hi = fmt_rd_f64(r);
+        op->a = fmt_rd_array(r, a, op->n_in, sizeof(double), 16);
+        op->b = op->a ? fr_calloc(a, op->n_in ? op->n_in : 1, sizeof(double)) : NULL;
+        for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
+            op->a[j] = fmt_rd_f64(r);
+        for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
+            op->b[j] = fmt_rd_f64(r);
+        if (op->a && !op->b)
+            fmt_rd_fail(r, FR_ENOMEM, "out of memory");
+        break;
+    case FMT_OP_ENCODE:
+        op->cat_kind = fmt_rd_u32(r);
+        op->n_cat = fmt_rd_u32(r);
+        op->unknown = fmt_rd_u32(r);
+        op->missing_cat = fmt_rd_u32(r);
+        op->unknown_target = fmt_rd_f64(r);
+        if (op->cat_kind == FMT_SLOT_STR) {
+            op->strs = fmt_rd_array(r, a, op->n_cat, sizeof(char *), 12);
+            for (uint32_t c = 0; op->strs && c < op->n_cat && !r->code; c++)
+                op->strs[c] = fmt_rd_str(r, a);
+        } else {
+            op->cats = fmt_rd_array(r, a, op->n_cat, sizeof(double), 16);
+            for (uint32_t c = 0; op->cats && c < op->n_cat; c++)
+                op->cats[c] = fmt_rd_f64(r);
+        }
+        op->targets = fmt_rd_array(r, a, op->n_cat, sizeof(double), 8);
+        for (uint32_t c = 0; op->targets && c < op->n_cat; c++)
+            op->targets[c] = fmt_rd_f64(r);
+        break;
+    case FMT_OP_NORMALIZE:
+        op->norm = fmt_rd_u32(r);
+        break;
+    case FMT_OP_INDICATOR:
+        break; /* no parameters */
+    case FMT_OP_POLY:
+        read_poly_terms(r, a, op, i);
+        break;
+    case FMT_OP_BINS:
+        op->rule = fmt_rd_u32(r);
+        op->n_edges = fmt_rd_u32(r);
+        op->edges = fmt_rd_array(r, a, op->n_edges, sizeof(double), 8);
+        for (uint32_t j = 0; op->edges && j < op->n_edges; j++)
+            op->edges[j] = fmt_rd_f64(r);
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
 int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kinds,
                       uint32_t n_inputs, const fr_allocator *a, fmt_program **out, fr_err *e)
 {
@@ -442,95 +545,7 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
         op->in = fmt_rd_array(&r, a, op->n_in, sizeof *op->in, 4);
         for (uint32_t j = 0; op->in && j < op->n_in; j++)
             op->in[j] = fmt_rd_u32(&r);
-        switch (op->opcode) {
-        case FMT_OP_IMPUTE:
-            op->a = fmt_rd_array(&r, a, op->n_in, sizeof(double), 8);
-            for (uint32_t j = 0; op->a && j < op->n_in; j++)
-                op->a[j] = fmt_rd_f64(&r);
-            break;
-        case FMT_OP_IMPUTE_STR:
-            op->strs = fmt_rd_array(&r, a, op->n_in, sizeof(char *), 4);
-            for (uint32_t j = 0; op->strs && j < op->n_in && !r.code; j++)
-                op->strs[j] = fmt_rd_str(&r, a);
-            break;
-        case FMT_OP_SCALE:
-            op->mode = fmt_rd_u32(&r);
-            op->clip = fmt_rd_u32(&r);
-            op->lo = fmt_rd_f64(&r);
-            op->hi = fmt_rd_f64(&r);
-            op->a = fmt_rd_array(&r, a, op->n_in, sizeof(double), 16);
-            op->b = op->a ? fr_calloc(a, op->n_in ? op->n_in : 1, sizeof(double)) : NULL;
-            for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
-                op->a[j] = fmt_rd_f64(&r);
-            for (uint32_t j = 0; op->a && op->b && j < op->n_in; j++)
-                op->b[j] = fmt_rd_f64(&r);
-            if (op->a && !op->b)
-                fmt_rd_fail(&r, FR_ENOMEM, "out of memory");
-            break;
-        case FMT_OP_ENCODE:
-            op->cat_kind = fmt_rd_u32(&r);
-            op->n_cat = fmt_rd_u32(&r);
-            op->unknown = fmt_rd_u32(&r);
-            op->missing_cat = fmt_rd_u32(&r);
-            op->unknown_target = fmt_rd_f64(&r);
-            if (op->cat_kind == FMT_SLOT_STR) {
-                op->strs = fmt_rd_array(&r, a, op->n_cat, sizeof(char *), 12);
-                for (uint32_t c = 0; op->strs && c < op->n_cat && !r.code; c++)
-                    op->strs[c] = fmt_rd_str(&r, a);
-            } else {
-                op->cats = fmt_rd_array(&r, a, op->n_cat, sizeof(double), 16);
-                for (uint32_t c = 0; op->cats && c < op->n_cat; c++)
-                    op->cats[c] = fmt_rd_f64(&r);
-            }
-            op->targets = fmt_rd_array(&r, a, op->n_cat, sizeof(double), 8);
-            for (uint32_t c = 0; op->targets && c < op->n_cat; c++)
-                op->targets[c] = fmt_rd_f64(&r);
-            break;
-        case FMT_OP_NORMALIZE:
-            op->norm = fmt_rd_u32(&r);
-            break;
-        case FMT_OP_INDICATOR:
-            break; /* no parameters */
-        case FMT_OP_POLY: {
-            op->term_off = fmt_rd_array(&r, a, (uint64_t)op->n_out + 1, sizeof(uint32_t), 4);
-            uint64_t total = 0;
-            /* terms come with their degree first; read into a growing index array */
-            size_t cap = 16;
-            op->term_idx = op->term_off ? fr_malloc(a, cap * sizeof(uint32_t)) : NULL;
-            for (uint32_t t = 0; op->term_idx && t < op->n_out && !r.code; t++) {
-                uint32_t deg = fmt_rd_u32(&r);
-                if (deg > 16 || (uint64_t)deg * 4 > r.left) {
-                    fmt_rd_fail(&r, FR_ECORRUPT, "PROGRAM: op %u: a term of degree %u", i, deg);
-                    break;
-                }
-                if (total + deg > cap) {
-                    while (total + deg > cap)
-                        cap *= 2;
-                    uint32_t *grown = fr_realloc(a, op->term_idx, cap * sizeof(uint32_t));
-                    if (!grown) {
-                        fmt_rd_fail(&r, FR_ENOMEM, "out of memory");
-                        break;
-                    }
-                    op->term_idx = grown;
-                }
-                op->term_off[t] = (uint32_t)total;
-                for (uint32_t j = 0; j < deg; j++)
-                    op->term_idx[total++] = fmt_rd_u32(&r);
-            }
-            if (op->term_off && !r.code)
-                op->term_off[op->n_out] = (uint32_t)total;
-            if (op->term_off && !op->term_idx)
-                fmt_rd_fail(&r, FR_ENOMEM, "out of memory");
-            break;
-        }
-        case FMT_OP_BINS:
-            op->rule = fmt_rd_u32(&r);
-            op->n_edges = fmt_rd_u32(&r);
-            op->edges = fmt_rd_array(&r, a, op->n_edges, sizeof(double), 8);
-            for (uint32_t j = 0; op->edges && j < op->n_edges; j++)
-                op->edges[j] = fmt_rd_f64(&r);
-            break;
-        default:
+        if (read_op_params(&r, a, op, i)) {
             rc = FR_CORRUPT(e, "PROGRAM: op %u has unknown opcode %u", i, op->opcode);
             goto fail;
         }
