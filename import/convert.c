@@ -41,6 +41,7 @@ FROST_API void frost_convert_options_init(frost_convert_options *o)
     memset(o, 0, sizeof *o);
     o->size = sizeof *o;
     frost_write_options_init(&o->write);
+    o->converted_at = FROST_CONVERTED_NOW;
 }
 
 /* The names the builder matches input columns by: a pipeline's raw inputs, or the estimator's
@@ -200,6 +201,12 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
         fr_fail(&e, FROST_EINVAL, "frost_convert: NULL path");
         return failed(&e);
     }
+    if ((o.converted_at < 0 && o.converted_at != FROST_CONVERTED_NOW) ||
+        o.converted_at > FROST_CONVERTED_AT_MAX) {
+        fr_fail(&e, FROST_EINVAL, "converted_at %lld is not a time from 1970 to 9999",
+                (long long)o.converted_at);
+        return failed(&e);
+    }
     if (wr_out_is_input(out_path, in_path)) {
         /* the write would replace the file being read: refused before anything is opened */
         if (strcmp(out_path, in_path) == 0)
@@ -227,7 +234,8 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
         goto done;
     c.est = pk_graph_root(g); /* metadata describes what the file holds */
     c.cls = pk_class_name(c.est);
-    if ((rc = set_feature_names(&c)) || (rc = cv_set_metadata(&c, in_path, data, len)))
+    if ((rc = set_feature_names(&c)) ||
+        (rc = cv_set_metadata(&c, in_path, data, len, o.converted_at)))
         goto done;
     for (uint32_t i = 0; i < checks.n && !rc; i++)
         if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,

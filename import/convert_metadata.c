@@ -62,7 +62,8 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
     return at;
 }
 
-int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t len)
+int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t len,
+                    int64_t converted_at)
 {
     char buf[1024];
     const pk_obj *ver = pk_attr(c->est, "_sklearn_version");
@@ -109,7 +110,7 @@ int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t le
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_size", buf);
     snprintf(buf, sizeof buf, "%016" PRIx64, (uint64_t)XXH3_64bits(data, len));
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_xxh3", buf);
-    time_t now = time(NULL);
+    time_t now = converted_at == FROST_CONVERTED_NOW ? time(NULL) : (time_t)converted_at;
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);

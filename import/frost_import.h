@@ -21,7 +21,15 @@ typedef struct frost_convert_options {
     frost_write_options write;   /* layout and compression of the output; its allocator is the
                                     builder's (the pickle reader's own memory is malloc's) */
     uint64_t max_decompressed;   /* bytes a compressed joblib file may expand to; 0 = 4 GiB */
+    int64_t converted_at;        /* the time recorded as converted_at, in seconds since 1970
+                                    (0 to FROST_CONVERTED_AT_MAX), for reproducible files (the
+                                    CLI takes SOURCE_DATE_EPOCH); FROST_CONVERTED_NOW, the
+                                    default, records the current time */
 } frost_convert_options;
+
+#define FROST_CONVERTED_NOW (-1)
+
+#define FROST_CONVERTED_AT_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 FROST_API void frost_convert_options_init(frost_convert_options *opts);
 

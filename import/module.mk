@@ -11,4 +11,5 @@ IMPORT_SRCS += import/convert_state.c import/convert_labels.c \
                import/convert_encoders.c import/convert_transformers.c \
                import/convert_columns.c import/convert_combine.c \
                import/convert_pipeline.c import/convert_metadata.c import/convert.c
-UNIT_TESTS += tests/unit/test_pickle.c tests/unit/test_joblib.c tests/unit/test_pickle_malicious.c
+UNIT_TESTS += tests/unit/test_pickle.c tests/unit/test_joblib.c tests/unit/test_pickle_malicious.c \
+              tests/unit/test_convert.c

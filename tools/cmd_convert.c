@@ -2,6 +2,7 @@
  * cmd_convert.c — `frost convert IN OUT.frost`: a pickle/joblib file into a .frost file, through
  * frost_convert (the same path the library and the bindings use). Nothing in the input is run.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,11 @@ static const char convert_help[] =
     "  --compress MODE     lz4 compresses each block (kept raw where it does not shrink)\n"
     "  --block-size BYTES  4096 (default) up to 1048576, a power of two\n"
     "  --top-levels N      tree levels packed together for a fast cold start (default 3)\n"
-    "  --quiet             no summary on stderr\n";
+    "  --quiet             no summary on stderr\n"
+    "\n"
+    "The file records when it was converted (converted_at); with SOURCE_DATE_EPOCH set (whole\n"
+    "seconds since 1970, reproducible-builds.org) it records that time instead, so the same\n"
+    "input and options give the same bytes.\n";
 
 int cmd_convert(int argc, char **argv)
 {
@@ -52,6 +57,20 @@ int cmd_convert(int argc, char **argv)
     }
     frost_convert_options o;
     frost_convert_options_init(&o);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch) {
+        /* reproducible-builds.org: a malformed value is an error, not the current time */
+        char *end;
+        errno = 0;
+        long long v = strtoll(epoch, &end, 10);
+        if (!*epoch || *end || errno || v < 0 || v > FROST_CONVERTED_AT_MAX ||
+            !(*epoch >= '0' && *epoch <= '9')) {
+            fprintf(stderr, "frost convert: SOURCE_DATE_EPOCH=%s: expected whole seconds since "
+                    "1970 (0 to %lld)\n", epoch, FROST_CONVERTED_AT_MAX);
+            return CLI_USAGE;
+        }
+        o.converted_at = v;
+    }
     if (compress) {
         if (strcmp(compress, "lz4") == 0)
             o.write.compress = 1;

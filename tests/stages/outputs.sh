@@ -6,7 +6,8 @@
 # existing files (mode kept, untouched on failure, no temporary file left); an output that is an
 # input (same name, hard link, symbolic link) refused with the input byte-identical; files that
 # are no pickle named so; a full disk and a closed stdout reported for every subcommand; `frost
-# help COMMAND`. Models and rows come from the shared corpus ($FROST_SHARED, default ../shared).
+# help COMMAND`; conversions reproducible under SOURCE_DATE_EPOCH. Models and rows come from the
+# shared corpus ($FROST_SHARED, default ../shared).
 # Prints one line per check and ends with "outputs: N passed, M failed".
 set -u
 BUILD=${1:-build}
@@ -240,6 +241,20 @@ check "predict -o with stdout and stderr closed" cmp -s w/closed.csv expected.cs
 check "predict | head: ends quietly" \
     sh -c '[ ! -s "$0" ] && { [ "$(cat "$1")" -eq 141 ] || [ "$(cat "$1")" -eq 0 ]; }' \
     "$tmp/err" "$tmp/rc"
+
+# ---- reproducible conversions (SOURCE_DATE_EPOCH) ----------------------------------------------
+SOURCE_DATE_EPOCH=1700000000 "$F" convert -q "$TPIPE" r1.frost
+sleep 1
+SOURCE_DATE_EPOCH=1700000000 "$F" convert -q "$TPIPE" r2.frost
+check "SOURCE_DATE_EPOCH: the same input gives the same bytes" cmp -s r1.frost r2.frost
+run "$F" inspect r1.frost
+check "SOURCE_DATE_EPOCH: converted_at is that time" grep -q "converted_at *2023-11-14T22:13:20Z" \
+    "$tmp/out"
+for bad in abc "" -5 1e9 99999999999999; do
+    run env SOURCE_DATE_EPOCH="$bad" "$F" convert -q "$TPIPE" r3.frost
+    expect "SOURCE_DATE_EPOCH='$bad' is a usage error" 2 "SOURCE_DATE_EPOCH"
+done
+check "a refused SOURCE_DATE_EPOCH writes nothing" test ! -e r3.frost
 
 # ---- frost help COMMAND ------------------------------------------------------------------------
 for c in convert inspect verify predict transform; do
