@@ -163,6 +163,10 @@ FROST_API int frost_model_info(const frost_model *model, frost_info *out);
 /* Class labels of one output, as stored ("0", "setosa", "2.5"); NULL when out of range. */
 FROST_API uint32_t frost_class_count(const frost_model *model, uint32_t output);
 FROST_API const char *frost_class_label(const frost_model *model, uint32_t output, uint32_t index);
+/* What one output's labels were in Python (a frost_label_kind: FROST_LABEL_INT for numpy
+ * integers, …), so a caller can give them back as numbers, booleans or strings; 0 when out of
+ * range or not a classifier. */
+FROST_API int frost_class_kind(const frost_model *model, uint32_t output);
 
 /* Input column names (index < n_inputs); NULL when the model was trained without names
  * (columns are then positional). */

@@ -385,6 +385,14 @@ FROST_API const char *frost_class_label(const frost_model *m, uint32_t output, u
     return m->h.classes[output].labels[index];
 }
 
+/* The kinds agree (runtime/error.c checks FROST_LABEL_* against FMT_LABEL_*). */
+FROST_API int frost_class_kind(const frost_model *m, uint32_t output)
+{
+    if (!m || !m->h.classes || output >= m->h.n_outputs)
+        return 0;
+    return (int)m->h.classes[output].kind;
+}
+
 FROST_API const char *frost_feature_name(const frost_model *m, uint32_t index)
 {
     if (!m || !m->h.features_named || index >= m->h.n_inputs)
