@@ -33,20 +33,23 @@ LIB_SRCS    :=
 IMPORT_SRCS :=
 CSV_SRCS    :=
 CLI_SRCS    :=
+SERVE_SRCS  :=
 UNIT_TESTS  :=
 include format/module.mk runtime/module.mk writer/module.mk import/module.mk tools/module.mk \
-        tests/module.mk
+        tools/serve/module.mk tests/module.mk
 
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 IMPORT_OBJS := $(IMPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 CSV_OBJS    := $(CSV_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+SERVE_OBJS  := $(SERVE_SRCS:%.c=$(BUILD)/obj/%.o)
+SERVE_MAIN_OBJ := $(SERVE_MAIN:%.c=$(BUILD)/obj/%.o)
 TEST_BINS   := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 # The CLI and the tests link every layer statically, users before what they use.
 ARCHIVES    := $(BUILD)/libfrost_csv.a $(BUILD)/libfrost_import.a $(BUILD)/libfrost.a
 
 all: $(BUILD)/libfrost.a $(BUILD)/libfrost.so $(BUILD)/libfrost_import.a \
-     $(BUILD)/libfrost_import.so $(BUILD)/frost
+     $(BUILD)/libfrost_import.so $(BUILD)/frost $(BUILD)/frost-serve
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -56,7 +59,8 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libfrost.a: $(LIB_OBJS)
 $(BUILD)/libfrost_import.a: $(IMPORT_OBJS)
 $(BUILD)/libfrost_csv.a: $(CSV_OBJS)
-$(ARCHIVES):
+$(BUILD)/libfrost_serve.a: $(SERVE_OBJS)
+$(ARCHIVES) $(BUILD)/libfrost_serve.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -81,6 +85,19 @@ $(BUILD)/frost: $(CLI_OBJS) $(ARCHIVES)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJS) \
 		$(ARCHIVES) $(LDLIBS)
+
+# frost-serve (tools/serve/module.mk says why it is apart): the archives that exist statically,
+# libc, p11-kit (GnuTLS's, which Debian ships shared only) and its libffi dynamically. With
+# CLI_STATIC= (sanitizer builds) everything is dynamic.
+SERVE_ARCHIVES := $(BUILD)/libfrost_serve.a $(BUILD)/libfrost_csv.a $(BUILD)/libfrost.a
+SERVE_LIBS_STATIC := -Wl,-Bstatic -lmicrohttpd -ljansson -lgnutls -lhogweed -lnettle -lgmp \
+                     -ltasn1 -lidn2 -lunistring -luring -llz4 -lxxhash -Wl,-Bdynamic -lp11-kit \
+                     -lm -lpthread
+SERVE_LIBS := $(if $(CLI_STATIC),$(SERVE_LIBS_STATIC),-lmicrohttpd -ljansson $(LDLIBS_CORE))
+$(BUILD)/frost-serve: $(SERVE_MAIN_OBJ) $(SERVE_ARCHIVES)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SERVE_MAIN_OBJ) $(SERVE_ARCHIVES) \
+		$(SERVE_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
@@ -153,7 +170,7 @@ install: all
 		ln -sf $$lib.so.0 $(LIBDIR)/$$lib.so || exit 1; \
 	done
 	install -m 644 runtime/frost.h import/frost_import.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(BUILD)/frost $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/frost $(BUILD)/frost-serve $(DESTDIR)$(PREFIX)/bin/
 	for pc in runtime/frost import/frost_import; do \
 		sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 			> $(LIBDIR)/pkgconfig/$${pc#*/}.pc && \
@@ -164,4 +181,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all tests deps install clean test demo fuzz fuzz-build asan bench
--include $(LIB_OBJS:.o=.d) $(IMPORT_OBJS:.o=.d) $(CSV_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(IMPORT_OBJS:.o=.d) $(CSV_OBJS:.o=.d) $(CLI_OBJS:.o=.d) \
+         $(SERVE_OBJS:.o=.d) $(SERVE_MAIN_OBJ:.o=.d)

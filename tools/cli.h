@@ -52,5 +52,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_transform(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* runs frost-serve (tools/serve/) */
 
 #endif

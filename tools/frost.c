@@ -31,6 +31,7 @@ static const char usage[] =
     "  verify FILE             check every checksum and every tree (exit 1 on damage)\n"
     "  predict MODEL [CSV|-]   score rows from a CSV file or stdin (--proba, -o OUT)\n"
     "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
+    "  serve MODEL...          an HTTP model server (Open Inference Protocol, /metrics)\n"
     "\n"
     "Run 'frost help <command>' or 'frost <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 refused/unsupported/damaged input or a failed write,\n"
@@ -195,6 +196,7 @@ static const struct {
     {"verify", cmd_verify},
     {"predict", cmd_predict},
     {"transform", cmd_transform},
+    {"serve", cmd_serve},
 };
 
 static int (*find_cmd(const char *name))(int, char **)
