@@ -115,9 +115,10 @@ FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SAN     := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-FUZZ_ARCHIVES := $(ARCHIVES:$(BUILD)/%=$(BUILD)/fuzz/%)
+# the server's request layer (tools/serve) comes first: it builds on the CSV layer and libfrost
+FUZZ_ARCHIVES := $(BUILD)/fuzz/libfrost_serve.a $(ARCHIVES:$(BUILD)/%=$(BUILD)/fuzz/%)
 
-$(FUZZ_ARCHIVES) &: $(LIB_SRCS) $(IMPORT_SRCS) $(CSV_SRCS) \
+$(FUZZ_ARCHIVES) &: $(LIB_SRCS) $(IMPORT_SRCS) $(CSV_SRCS) $(SERVE_SRCS) \
 		$(wildcard runtime/*.h format/*.h writer/*.h import/*.h tools/*/*.h)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \
 		CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_ARCHIVES)
@@ -125,7 +126,7 @@ $(FUZZ_ARCHIVES) &: $(LIB_SRCS) $(IMPORT_SRCS) $(CSV_SRCS) \
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ARCHIVES)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FROST_CPPFLAGS) $(FROST_CFLAGS) -Wno-missing-prototypes $(FUZZ_SAN) \
-		-fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES) $(LDLIBS)
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES) -ljansson $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

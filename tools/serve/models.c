@@ -71,10 +71,9 @@ static int by_name_cmp(const void *a, const void *b, void *model)
                        (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
-int64_t srv_model_input(const srv_model *v, const char *name, size_t len)
+/* Position in by_name of the first input named name, or n_inputs. */
+static size_t lower_bound(const srv_model *v, const char *name, size_t len)
 {
-    if (!v->named)
-        return -1;
     size_t lo = 0, hi = v->info.n_inputs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -88,12 +87,30 @@ int64_t srv_model_input(const srv_model *v, const char *name, size_t len)
         else
             hi = mid;
     }
-    if (lo < v->info.n_inputs) {
-        const char *f = frost_feature_name(v->m, v->by_name[lo]);
-        if (strlen(f) == len && memcmp(f, name, len) == 0)
-            return v->by_name[lo];
-    }
-    return -1;
+    return lo;
+}
+
+static int name_at(const srv_model *v, size_t pos, const char *name, size_t len)
+{
+    if (pos >= v->info.n_inputs)
+        return 0;
+    const char *f = frost_feature_name(v->m, v->by_name[pos]);
+    return strlen(f) == len && memcmp(f, name, len) == 0;
+}
+
+int64_t srv_model_input(const srv_model *v, const char *name, size_t len, uint32_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!v->named)
+        return -1;
+    size_t lo = lower_bound(v, name, len);
+    if (!name_at(v, lo, name, len))
+        return -1;
+    if (count)
+        for (size_t k = lo; name_at(v, k, name, len); k++)
+            ++*count;
+    return v->by_name[lo];
 }
 
 static void close_version(srv_model *v)

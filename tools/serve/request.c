@@ -470,9 +470,19 @@ int srv_parse_infer(const char *body, size_t len, const srv_model *v, srv_batch 
                                                 "expected [N] or [N, 1]", i, t->name);
             break;
         }
-        which[i] = srv_model_input(v, t->name, t->name_len);
+        uint32_t count;
+        which[i] = srv_model_input(v, t->name, t->name_len, &count);
         if (which[i] < 0 || frost_input_kind_of(v->m, (uint32_t)which[i]) == FROST_INPUT_UNUSED)
             continue; /* a column the model does not read: ignored, as frost predict does */
+        /* a name given more often than the model has inputs of that name is ambiguous */
+        uint32_t seen = 1;
+        for (size_t k = 0; k < i; k++)
+            seen += which[k] == which[i];
+        if (seen > count) {
+            st = bad(SRV_BAD_REQUEST, err, cap, "inputs[%zu].name: input '%s' is given more "
+                                                "than once", i, t->name);
+            break;
+        }
         n_cols++;
         if (frost_input_kind_of(v->m, (uint32_t)which[i]) == FROST_INPUT_STRING)
             n_str++;
@@ -552,7 +562,7 @@ int srv_parse_rows(const char *body, size_t len, const srv_model *v, srv_batch *
             const char *key;
             const json_t *val;
             json_object_foreach((json_t *)row, key, val) {
-                int64_t j = srv_model_input(v, key, strlen(key));
+                int64_t j = srv_model_input(v, key, strlen(key), NULL);
                 if (j >= 0)
                     present[j] = 1;
             }

@@ -118,8 +118,9 @@ void srv_model_release(srv_model *v);
  * (the old version stays). */
 int srv_slot_check(srv_models *ms, srv_slot *s);
 
-/* Index of the input named name (len bytes) of a named version, or -1. */
-int64_t srv_model_input(const srv_model *v, const char *name, size_t len);
+/* Index of the (first) input named name (len bytes) of a named version, or -1; *count (may be
+ * NULL) receives how many inputs have that name. */
+int64_t srv_model_input(const srv_model *v, const char *name, size_t len, uint32_t *count);
 
 /* ---- requests (request.c) ----------------------------------------------------------------- */
 
