@@ -143,7 +143,8 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno
 # The unit tests again, built with clang under ASan+UBSan (in build/asan).
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=clang CFLAGS="$(ASAN_FLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" CLI_STATIC= tests $(BUILD)/asan/frost
+		LDFLAGS="-fsanitize=address,undefined" CLI_STATIC= tests $(BUILD)/asan/frost \
+		$(BUILD)/asan/frost-serve
 
 # Benchmarks against joblib/pickle and scikit-learn (bench/README.md); QUICK=1 for a short run.
 bench: deps all

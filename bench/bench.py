@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """frost's benchmark: runs every stage, prints progress, writes the results.
 
-  bench.py BUILD quick|full [csv]
+  bench.py BUILD quick|full [csv|serve]
 
-(the trailing `csv` runs only stage 8, `frost predict` on a large CSV, and prints its table)
+(a trailing `csv` runs only stage 8, `frost predict` on a large CSV; `serve` only stage 9,
+`frost serve` against a Python model server (serve_bench.py); each prints its table)
 
 Called by bench/run.sh (which builds the C helpers first). Every measured number is the median
 of at least 5 runs, shown with its min–max, and every ratio is taken against the anchor measured
@@ -20,6 +21,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import serve_bench
 
 PY = "/usr/bin/python3"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -456,7 +459,7 @@ def csv_section(models):
     return L
 
 
-def report(mode, mach, disk, models, path_md, path_png):
+def report(mode, mach, disk, models, path_md, path_png, serve=None):
     L = []
     w = L.append
     w(f"# frost benchmark — {mode} run")
@@ -496,7 +499,7 @@ def report(mode, mach, disk, models, path_md, path_png):
     w("")
     w("| target | model | measured | met |")
     w("|---|---|---|---|")
-    for t, name, meas, ok in targets(models):
+    for t, name, meas, ok in targets(models) + serve_bench.targets(serve, fmt, ratio, rx):
         w(f"| {t} | {name} | {meas} | {'✅' if ok else '❌'} |")
     w("")
     w("## 1. Time to first prediction, fresh process (one row)")
@@ -656,6 +659,7 @@ def report(mode, mach, disk, models, path_md, path_png):
           f"{fs(c['lz4']['maxrss_kb'], ' MiB', 1 / 1024, 0)} |")
     w("")
     L.extend(csv_section(models))
+    L.extend(serve_bench.section(serve, fmt, fs, ratio, rx))
     w("## Models")
     w("")
     w("| model | estimator | samples | trees | nodes | max depth | one-row path (Σ levels, max) |")
@@ -731,17 +735,28 @@ def main():
         data = json.load(open(sys.argv[2]))
         md = sys.argv[3] if len(sys.argv) == 4 else os.path.splitext(sys.argv[2])[0] + ".md"
         L = report(data["mode"], data["machine"], data["disk"], data["models"], md,
-                   os.path.splitext(md)[0] + ".png")
+                   os.path.splitext(md)[0] + ".png", data.get("serve"))
         print_summary(L)
         return
     build, mode = sys.argv[1], sys.argv[2]
-    if mode not in CONFIG or len(sys.argv) > 4 or (len(sys.argv) == 4 and sys.argv[3] != "csv"):
-        raise SystemExit("usage: bench.py BUILD quick|full [csv]")
+    if mode not in CONFIG or len(sys.argv) > 4 or \
+            (len(sys.argv) == 4 and sys.argv[3] not in ("csv", "serve")):
+        raise SystemExit("usage: bench.py BUILD quick|full [csv|serve]")
     cfg = CONFIG[mode]
     work = os.path.abspath(f"{build}/bench")
     tools = work
     frost = os.path.abspath(f"{work}/bin/frost")  # run.sh's snapshot of BUILD/frost
     os.makedirs(f"{work}/models", exist_ok=True)
+    if len(sys.argv) == 4 and sys.argv[3] == "serve":
+        # stage 9 alone: its table on stdout
+        serve = serve_bench.stage_serve(frost, tools, work, mode == "quick", log, stat)
+        with open(f"{work}/results-serve-{mode}.json", "w") as f:
+            json.dump({"mode": mode, "serve": serve}, f, indent=1)
+        print("\n".join(serve_bench.section(serve, fmt, fs, ratio, rx)))
+        for t, name, meas, ok in serve_bench.targets(serve, fmt, ratio, rx):
+            print(f"{t} ({name}): {meas} {'met' if ok else 'NOT met'}")
+        log(f"wrote {work}/results-serve-{mode}.json")
+        return
     if len(sys.argv) == 4:
         # stage 8 alone: its model (trained and converted if need be), its table on stdout
         name = cfg["csv_model"]
@@ -772,17 +787,20 @@ def main():
         with open(f"{work}/results-{mode}.json", "w") as f:
             json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models}, f,
                       indent=1)
+    log("stage 9: frost serve against a Python model server (serve_bench.py)")
+    serve = serve_bench.stage_serve(frost, tools, work, mode == "quick", log, stat)
     mach["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     mach["date"] = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     mach["duration_s"] = time.time() - T_START
     with open(f"{work}/results-{mode}.json", "w") as f:
-        json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models}, f, indent=1)
+        json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models,
+                   "serve": serve}, f, indent=1)
     if mode == "full":
         os.makedirs(f"{HERE}/results", exist_ok=True)
         md, png = f"{HERE}/results/latest.md", f"{HERE}/results/latest.png"
     else:
         md, png = f"{work}/results-quick.md", f"{work}/results-quick.png"
-    L = report(mode, mach, disk, models, md, png)
+    L = report(mode, mach, disk, models, md, png, serve)
     print_summary(L)
     log(f"wrote {md} and {png}")
 

@@ -635,7 +635,7 @@ def check_reload(frost, models, tmp):
     a, b = models["reg"], models["reg_b"]
     served = os.path.join(tmp, "live.frost")
     shutil.copyfile(a[1], served)
-    S = Server(frost, [served], "--threads", "2")
+    S = Server(frost, [served], "--threads", "2", "--preload")
     if not emit(S.port is not None, "reload: server starts", S.stderr_bytes().decode()):
         return
     Xr = np.random.default_rng(31).normal(size=(16, 6))
