@@ -85,6 +85,46 @@ Test(runtime, small_regressor_every_mode)
     free(dir);
 }
 
+/* frost_class_kind gives back what the labels were in Python, per output, so a server can
+ * answer them as numbers, booleans or strings; 0 for regressors and out-of-range outputs. */
+Test(runtime, class_kind_per_output)
+{
+    char *dir = tu_tmpdir();
+    uint32_t nc[2] = {2, 2};
+    frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
+                             .kind = FROST_ENSEMBLE_MEAN, .n_features = 1, .n_outputs = 2,
+                             .n_classes = nc, .normalize_leaves = 1};
+    frost_builder *b;
+    cr_assert_eq(frost_builder_new(&spec, NULL, &b), 0, "%s", frost_errmsg(NULL));
+    int64_t left[] = {1, -1, -1}, right[] = {2, -1, -1}, feat[] = {0, -2, -2};
+    double thr[] = {0.5, -2, -2}, val[] = {1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1};
+    frost_tree_arrays a = {.size = sizeof a, .node_count = 3, .children_left = left,
+                           .children_right = right, .feature = feat, .threshold = thr,
+                           .value = val, .value_width = 4};
+    cr_assert_eq(frost_builder_add_tree(b, &a), 0, "%s", frost_builder_errmsg(b));
+    const char *ints[] = {"3", "7"}, *bools[] = {"False", "True"};
+    cr_assert_eq(frost_builder_set_classes(b, 0, FROST_LABEL_INT, ints, 2), 0);
+    cr_assert_eq(frost_builder_set_classes(b, 1, FROST_LABEL_BOOL, bools, 2), 0);
+    char *path = malloc(strlen(dir) + 32);
+    sprintf(path, "%s/kinds.frost", dir);
+    cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
+    frost_builder_free(b);
+    frost_model *m;
+    cr_assert_eq(frost_open(path, NULL, &m), 0, "%s", frost_errmsg(NULL));
+    cr_expect_eq(frost_class_kind(m, 0), FROST_LABEL_INT);
+    cr_expect_eq(frost_class_kind(m, 1), FROST_LABEL_BOOL);
+    cr_expect_eq(frost_class_kind(m, 2), 0);
+    cr_expect_eq(frost_class_kind(NULL, 0), 0);
+    frost_close(m);
+    char *reg = write_small_regressor(dir);
+    cr_assert_eq(frost_open(reg, NULL, &m), 0, "%s", frost_errmsg(NULL));
+    cr_expect_eq(frost_class_kind(m, 0), 0);
+    frost_close(m);
+    free(reg);
+    free(path);
+    free(dir);
+}
+
 /* sklearn compares (float)x with a float64 threshold: 0.1 as float is above 0.1. */
 Test(runtime, float32_threshold_semantics)
 {

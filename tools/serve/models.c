@@ -25,8 +25,13 @@
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
-/* The file a slot's source names now, and its identity. Today a source is a path; a registry
- * reference (ROOT/NAME@ALIAS) resolves here to the file of the version its alias names. */
+/* The file a slot's source names now, and its identity. Today a source is a path. A registry
+ * reference (ROOT/NAME@ALIAS) is the same thing one step removed: it resolves here, through the
+ * registry, to the file of the version its alias names now — a promote or a rollback makes it
+ * resolve to another file, whose identity differs, and srv_slot_check swaps that version in as
+ * it does for a replaced path. What registry support adds is therefore this function's other
+ * branch (and name_of's: the served name of ROOT/NAME@ALIAS is NAME), with the version's name
+ * as the model_version. */
 static int resolve_source(const srv_slot *s, char *path, size_t cap, srv_file_id *id,
                           char *why, size_t why_cap)
 {
