@@ -9,7 +9,8 @@
  * bodies, keep-alive, "Expect: 100-continue" and the connection limits are the library's.
  *
  * Limits: a body over --max-body is 413 (at once when Content-Length says so; else when it
- * passes the limit, the rest being read and dropped); bodies and JSON together stay within a
+ * ends, its rest having been read and dropped — or, past twice the limit, the connection is
+ * closed); bodies and JSON together stay within a
  * process-wide memory budget (503 when other requests hold it); connections beyond
  * --max-connections are answered 503 and closed, and the library refuses connections a little
  * beyond that (MHD_OPTION_CONNECTION_LIMIT); a connection idle or stalled for --timeout seconds
@@ -60,6 +61,7 @@ typedef struct req {
     char *body;
     size_t len, cap;
     int overflow;             /* the body passed --max-body: its rest is dropped */
+    size_t dropped;           /* body bytes dropped since */
     int busy;                 /* the body budget was spent: its rest is dropped */
     int answered;
     unsigned status;
@@ -332,10 +334,13 @@ static enum MHD_Result answer(srv_http *h, struct MHD_Connection *c, req *r)
 /* Appends a chunk of body, within --max-body and the process-wide budget. */
 static void take_body(srv_http *h, req *r, const char *data, size_t size)
 {
-    if (r->overflow || r->busy)
+    if (r->overflow || r->busy) {
+        r->dropped += size;
         return;
+    }
     if (size > h->o.max_body - r->len) {
         r->overflow = 1;
+        r->dropped = size;
         return;
     }
     if (r->len + size > r->cap) {
@@ -415,7 +420,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r->answered)
             take_body(h, r, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return MHD_YES;
+        /* a body without Content-Length that runs on far past the limit is not read to its
+         * end for the sake of a 413: the connection is closed */
+        return r->dropped > h->o.max_body ? MHD_NO : MHD_YES;
     }
     if (r->answered)
         return MHD_YES;
