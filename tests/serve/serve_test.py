@@ -21,7 +21,8 @@ labels; converts them with `frost convert`, serves them with `frost serve --port
     no failed request, every answer entirely one version's, both versions seen, and replaced
     versions closed;
   - SIGTERM while a request's body is half sent: no new connection is accepted, the request is
-    answered, exit status 0;
+    answered, exit status 0; SIGTERM while 16 clients send large requests to a model whose trees
+    are still loading: every answer whole and right, those being scored finish, exit status 0;
   - start-up failures (missing, damaged file; a saved transformer) exit 1 naming the file.
 
     /usr/bin/python3 tests/serve/serve_test.py [--frost build/frost] [--keep DIR]
@@ -781,6 +782,90 @@ def check_sigterm(frost, models):
     emit(rc == 0, "sigterm: exit status 0", f"rc={rc} {S.stderr_bytes()[-300:]!r}")
 
 
+def check_sigterm_under_load(frost, models):
+    """SIGTERM while 16 clients keep sending large requests to a model whose trees are still
+    loading (no --preload): every answer that comes is whole and right, requests being scored
+    when the signal arrives are finished, then connections are refused and the exit is 0."""
+    S = Server(frost, [models["churn"][1]], "--threads", "4")
+    if not emit(S.port is not None, "sigterm under load: server starts"):
+        return
+    pipe = models["churn"][0]
+    df = frame(2000, 71, unseen=True)
+    exp = list(pipe.predict(df[list(pipe.feature_names_in_)]))
+    payload = json.dumps(infer_body(df)).encode()
+    head = (b"POST /v2/models/churn/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(payload))
+    lock = threading.Lock()
+    out = {"ok": 0, "ok_after": 0, "refused": 0, "dropped": 0, "bad": []}
+    signalled = threading.Event()
+    go = threading.Event()
+
+    def client():
+        go.wait(10)
+        for _ in range(500):  # bounded; the server stops long before
+            try:
+                s = socket.create_connection(("127.0.0.1", S.port), timeout=20)
+            except OSError:
+                with lock:
+                    out["refused"] += 1
+                return
+            data = b""
+            try:
+                s.sendall(head + payload)
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            finally:
+                s.close()
+            after = signalled.is_set()
+            if not data:
+                # accepted by the kernel but not yet by the server when it stopped listening:
+                # the request's headers never reached it
+                with lock:
+                    out["dropped"] += 1
+                continue
+            hd, _, body = data.partition(b"\r\n\r\n")
+            try:
+                good = hd.startswith(b"HTTP/1.1 200") and same_labels(
+                    outputs_of(json.loads(body))["label"]["data"], exp)
+            except (ValueError, KeyError):
+                good = False
+            with lock:
+                if good:
+                    out["ok"] += 1
+                    out["ok_after"] += after
+                else:
+                    out["bad"].append(data[:160])
+
+    ts = [threading.Thread(target=client) for _ in range(16)]
+    for t in ts:
+        t.start()
+    go.set()
+    time.sleep(0.6)
+    signalled.set()
+    S.p.send_signal(signal.SIGTERM)
+    for t in ts:
+        t.join(60)
+    try:
+        rc = S.p.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    emit(out["ok"] > 0 and not out["bad"],
+         "sigterm under load: every answer whole and right (none cut, none refused with 5xx)",
+         str(out))
+    emit(out["ok_after"] > 0, "sigterm under load: requests being scored at the signal finish",
+         str(out))
+    emit(out["refused"] > 0 and out["dropped"] <= 16,
+         "sigterm under load: then new connections are refused", str(out))
+    emit(rc == 0 and b"stopped" in S.stderr_bytes(), "sigterm under load: exit status 0",
+         f"rc={rc} {S.stderr_bytes()[-300:]!r}")
+
+
 def check_curl(S, models, tmp):
     """What README shows, with curl: infer, a CSV body, and the status of a wrong method."""
     if not shutil.which("curl"):
@@ -886,6 +971,7 @@ def main():
         check_limits(frost, models)
         check_reload(frost, models, tmp)
         check_sigterm(frost, models)
+        check_sigterm_under_load(frost, models)
     except Exception as e:  # noqa: BLE001 - a crash of the suite is a failure
         import traceback
         traceback.print_exc()

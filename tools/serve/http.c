@@ -291,6 +291,17 @@ done:
     return ok;
 }
 
+/* Whether the slot serves. Like an inference request, a readiness probe that arrives while
+ * the model's header is still being opened (the few milliseconds after the listening line)
+ * waits for it, so it is answered 200 rather than a 503 that would only mean "ask again". */
+static int slot_ready(srv_slot *s)
+{
+    char why[8];
+    srv_model *v = srv_slot_acquire(s, why, sizeof why);
+    srv_model_release(v);
+    return v != NULL;
+}
+
 static enum MHD_Result answer(srv_http *h, struct MHD_Connection *c, req *r)
 {
     switch (r->route) {
@@ -298,12 +309,8 @@ static enum MHD_Result answer(srv_http *h, struct MHD_Connection *c, req *r)
         return send_json(h, c, r, 200, json_pack("{s:b}", "live", 1));
     case R_READY: {
         int ready = 1;
-        for (size_t i = 0; i < h->ms->n; i++) {
-            srv_slot *s = &h->ms->slots[i];
-            pthread_mutex_lock(&s->mu);
-            ready &= s->state == SLOT_READY;
-            pthread_mutex_unlock(&s->mu);
-        }
+        for (size_t i = 0; i < h->ms->n; i++)
+            ready &= slot_ready(&h->ms->slots[i]);
         return send_json(h, c, r, ready ? 200 : 503, json_pack("{s:b}", "ready", ready));
     }
     case R_SERVER:
@@ -318,9 +325,7 @@ static enum MHD_Result answer(srv_http *h, struct MHD_Connection *c, req *r)
                         NULL);
     }
     case R_MODEL_READY: {
-        pthread_mutex_lock(&r->slot->mu);
-        int ready = r->slot->state == SLOT_READY;
-        pthread_mutex_unlock(&r->slot->mu);
+        int ready = slot_ready(r->slot);
         return send_json(h, c, r, ready ? 200 : 503, json_pack("{s:s, s:b}", "name",
                                                                r->slot->name, "ready", ready));
     }
