@@ -272,6 +272,11 @@ def check_basics(S, models):
         st, j = S.json("GET", f"/v2/models/{name}/ready")
         emit(st == 200 and j == {"name": name, "ready": True}, f"GET /v2/models/{name}/ready",
              f"{st} {j}")
+    st, j = S.json("GET", "/v2/models/churn")
+    ver = (j.get("versions") or ["?"])[0]
+    st, j = S.json("GET", f"/v2/models/churn/versions/{ver}/ready")
+    emit(st == 200 and j == {"name": "churn", "ready": True},
+         "GET /v2/models/churn/versions/V/ready for the version served", f"{ver} {st} {j}")
     pipe = models["churn"][0]
     st, j = S.json("GET", "/v2/models/churn")
     want_inputs = [{"name": c, "datatype": "BYTES" if c in ("color", "city") else "FP64",
@@ -485,6 +490,10 @@ def check_errors(S, models):
         name="404 unknown model, listing the served ones")
     err("GET", "/v2/models/churn/versions/zzz", None, 404, ["zzz"],
         name="404 a version not served")
+    err("GET", "/v2/models/churn/versions/zzz/ready", None, 404, ["zzz"],
+        name="404 readiness of a version not served")
+    err("GET", "/v2/models/nope/ready", None, 404, ["nope"],
+        name="404 readiness of an unknown model")
     err("GET", "/v3/everything", None, 404, ["no such endpoint"], name="404 unknown path")
     hd = err("GET", "/v2/models/churn/infer", None, 405, ["POST"], name="405 GET on /infer")
     emit(hd.get("Allow") == "POST", "405 names the allowed method (Allow: POST)", str(hd))

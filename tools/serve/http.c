@@ -214,17 +214,23 @@ static int version_ok(const req *r, const srv_model *v)
     return !r->version || strcmp(r->version, v->version) == 0;
 }
 
-/* Everything that needs the model: metadata, inference, predictions. */
+/* Everything that needs the model: readiness, metadata, inference, predictions. */
 static enum MHD_Result answer_model(srv_http *h, struct MHD_Connection *c, req *r)
 {
     char why[600], err[1024];
     srv_model *v = srv_slot_acquire(r->slot, why, sizeof why);
+    if (!v && r->route == R_MODEL_READY)
+        return send_json(h, c, r, 503, json_pack("{s:s, s:b}", "name", r->slot->name, "ready", 0));
     if (!v)
         return send_error(h, c, r, 503, "%s", why);
     enum MHD_Result ok;
     if (!version_ok(r, v)) {
         ok = send_error(h, c, r, 404, "model '%s' has no version '%s' (serving: %s)",
                         r->slot->name, r->version, v->version[0] ? v->version : "unversioned");
+        goto done;
+    }
+    if (r->route == R_MODEL_READY) {
+        ok = send_json(h, c, r, 200, json_pack("{s:s, s:b}", "name", r->slot->name, "ready", 1));
         goto done;
     }
     if (r->route == R_MODEL) {
@@ -323,11 +329,6 @@ static enum MHD_Result answer(srv_http *h, struct MHD_Connection *c, req *r)
             return send_error(h, c, r, 503, "the server is busy (out of memory); retry");
         return send_buf(h, c, r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
                         NULL);
-    }
-    case R_MODEL_READY: {
-        int ready = slot_ready(r->slot);
-        return send_json(h, c, r, ready ? 200 : 503, json_pack("{s:s, s:b}", "name",
-                                                               r->slot->name, "ready", ready));
     }
     default:
         return answer_model(h, c, r);
