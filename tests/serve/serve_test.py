@@ -415,6 +415,10 @@ def check_errors(S, models):
     good = infer_body(df)
     err("POST", "/v2/models/churn/infer", b'{"inputs": [', 400, ["malformed JSON"],
         name="400 malformed JSON")
+    err("POST", "/v2/models/churn/infer", b"", 400, ["empty body"],
+        headers={"Content-Type": "application/json"}, name="400 an empty body")
+    err("POST", "/v2/models/churn/predict", b"", 400, ["empty body"],
+        headers={"Content-Type": "application/json"}, name="400 an empty /predict body")
     err("POST", "/v2/models/reg/infer",
         b'{"inputs":[{"name":"input","shape":[1,6],"datatype":"FP64","data":[NaN,1,2,3,4,5]}]}',
         400, ["malformed JSON", "null"], name="400 NaN (not JSON) with a hint to send null")

@@ -138,6 +138,10 @@ static int load(const char *body, size_t len, json_t **root, char *err, size_t c
 {
     json_error_t je;
     json_refused = 0;
+    if (len == 0) { /* the body may then be NULL, which jansson calls "wrong arguments" */
+        *root = NULL;
+        return bad(SRV_BAD_REQUEST, err, cap, "empty body: expected a JSON object");
+    }
     *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (*root)
         return 0;
