@@ -25,11 +25,13 @@
  *   GET  /metrics
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -501,6 +503,31 @@ int srv_http_start(srv_models *ms, const srv_http_options *o, srv_http **out)
     return 0;
 }
 
+/* After the library stopped accepting: the connections the kernel already accepted into the
+ * listening socket's backlog (clients that connected, and perhaps sent their whole request,
+ * while every request thread was busy) are handed to the library to be answered like the
+ * others, rather than reset when the socket closes; then the socket stops listening, so new
+ * connections are refused. */
+static void take_backlog(srv_http *h, MHD_socket ls)
+{
+    int fl = fcntl(ls, F_GETFL);
+    if (fl != -1 && fcntl(ls, F_SETFL, fl | O_NONBLOCK) == 0) {
+        for (unsigned n = 0; n < 4096; n++) {
+            struct sockaddr_storage sa;
+            socklen_t len = sizeof sa;
+            int fd = accept4(ls, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EINTR || errno == ECONNABORTED)
+                    continue;
+                break; /* EAGAIN: the backlog is empty */
+            }
+            /* closes fd itself when it cannot take it */
+            MHD_add_connection(h->d, fd, (struct sockaddr *)&sa, len);
+        }
+    }
+    shutdown(ls, SHUT_RDWR);
+}
+
 void srv_http_stop(srv_http *h, unsigned drain_s)
 {
     if (!h)
@@ -508,13 +535,27 @@ void srv_http_stop(srv_http *h, unsigned drain_s)
     atomic_store(&h->draining, 1);
     MHD_socket ls = MHD_quiesce_daemon(h->d);
     if (ls != MHD_INVALID_SOCKET)
-        close(ls);
-    struct timespec t0;
+        take_backlog(h, ls);
+    /* A request counts as in flight once its headers are parsed; one whose headers are in the
+     * socket but not yet parsed when the count reaches 0 would be cut. So while connections stay
+     * open, a short grace follows the last request seen in flight (answers during the drain
+     * close their connections, so only idle keep-alive connections wait it out). */
+    const double grace_s = 0.1;
+    struct timespec t0, busy;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (atomic_load(&h->in_flight) > 0 && since(&t0) < drain_s) {
+    busy = t0;
+    while (since(&t0) < drain_s) {
+        if (atomic_load(&h->in_flight) > 0)
+            clock_gettime(CLOCK_MONOTONIC, &busy);
+        else if (atomic_load(&h->connections) == 0 || since(&busy) >= grace_s)
+            break;
         struct timespec nap = {0, 5 * 1000 * 1000};
         nanosleep(&nap, NULL);
     }
     MHD_stop_daemon(h->d);
+    /* the library's threads may use the listening socket until they are stopped (its manual,
+     * MHD_quiesce_daemon), so it is closed only now */
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     free(h);
 }
