@@ -3,8 +3,9 @@
 
 Fits with Debian's scikit-learn (fixed seeds) a Pipeline over a DataFrame with string columns
 (imputers, a scaler, OneHotEncoder(handle_unknown='ignore'), RandomForestClassifier with string
-labels), an unnamed RandomForestRegressor and an unnamed GradientBoostingClassifier with integer
-labels; converts them with `frost convert`, serves them with `frost serve --port 0`, and checks:
+labels), an unnamed RandomForestRegressor, an unnamed GradientBoostingClassifier with integer
+labels, a LinearSVC (no predict_proba) and a DecisionTreeClassifier with boolean labels; converts
+them with `frost convert`, serves them with `frost serve --port 0`, and checks:
 
   - the listening line, health, readiness and model metadata (columns and datatypes, classes);
   - /infer and /predict (JSON rows, and text/csv byte for byte against `frost predict`) against
@@ -59,6 +60,8 @@ from sklearn.ensemble import (GradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+from sklearn.svm import LinearSVC  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 PASSED = 0
 FAILED = 0
@@ -191,8 +194,12 @@ def fit_models(tmp, frost):
     reg2 = RandomForestRegressor(n_estimators=20, max_depth=8, random_state=7).fit(X, -yr)
     yc = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5).astype(int)
     gbc = GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=0).fit(X, yc)
+    # a classifier without predict_proba, and one whose labels are booleans
+    svc = LinearSVC(random_state=0).fit(X, np.where(X[:, 2] > 0, 4, 1))
+    flag = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, X[:, 3] > 0.2)
     models = {}
-    for name, est in [("churn", pipe), ("reg", reg), ("reg_b", reg2), ("gbc", gbc)]:
+    for name, est in [("churn", pipe), ("reg", reg), ("reg_b", reg2), ("gbc", gbc),
+                      ("svc", svc), ("flag", flag)]:
         jl = os.path.join(tmp, name + ".joblib")
         joblib.dump(est, jl)
         out = os.path.join(tmp, name + ".frost")
@@ -393,6 +400,30 @@ def check_parity(S, models, tmp, frost):
          o["label"]["data"] == [int(v) for v in gbc.predict(Xr)] and
          same_numbers(o["probabilities"]["data"], gbc.predict_proba(Xr)),
          "/infer gbc: integer labels as JSON integers, probabilities", f"{st} {str(j)[:300]}")
+    svc = models["svc"][0]
+    st, j = S.json("POST", "/v2/models/svc/infer", matrix_body(Xr))
+    o = outputs_of(j)
+    st2, meta = S.json("GET", "/v2/models/svc")
+    emit(st == 200 and set(o) == {"label"} and
+         o["label"]["data"] == [int(v) for v in svc.predict(Xr)] and
+         [x["name"] for x in meta.get("outputs", [])] == ["label"] and
+         meta.get("parameters", {}).get("classes") == [1, 4],
+         "/infer svc (no predict_proba): label only, classes [1, 4]",
+         f"{st} {str(j)[:200]} {meta}")
+    st, j = S.json("POST", "/v2/models/svc/infer", {**matrix_body(Xr),
+                                                    "outputs": [{"name": "probabilities"}]})
+    emit(st == 400 and "probabilities" in j.get("error", ""),
+         "400 probabilities from a classifier without predict_proba", f"{st} {j}")
+    flag = models["flag"][0]
+    st, j = S.json("POST", "/v2/models/flag/infer", matrix_body(Xr))
+    o = outputs_of(j)
+    st2, meta = S.json("GET", "/v2/models/flag")
+    emit(st == 200 and o["label"]["datatype"] == "BOOL" and
+         o["label"]["data"] == [bool(v) for v in flag.predict(Xr)] and
+         same_numbers(o["probabilities"]["data"], flag.predict_proba(Xr)) and
+         meta.get("parameters", {}).get("classes") == [False, True],
+         "/infer flag: boolean labels as JSON booleans, probabilities",
+         f"{st} {str(j)[:200]} {meta}")
     st, j = S.json("POST", "/v2/models/reg/infer",
                    {"inputs": [{"name": "input", "shape": [0, 6], "datatype": "FP64",
                                 "data": []}]})
@@ -977,7 +1008,7 @@ def main():
         models = fit_models(tmp, frost)
         check_startup(frost, models, tmp)
         check_first_request(frost, models)
-        S = Server(frost, [models["churn"][1], models["reg"][1], models["gbc"][1]],
+        S = Server(frost, [models[k][1] for k in ("churn", "reg", "gbc", "svc", "flag")],
                    "--threads", "4")
         if emit(S.port is not None, "frost serve prints its listening line",
                 S.stderr_bytes().decode()):
