@@ -84,12 +84,14 @@ def emit(ok, name, detail=""):
 class Server:
     """frost serve on 127.0.0.1, a free port; stopped at exit whatever happens."""
 
-    def __init__(self, frost, models, *extra, expect_fail=False):
+    def __init__(self, frost, models, *extra, expect_fail=False, sigint_ignored=False):
         self.err_path = tempfile.mktemp(prefix="frost-serve-", suffix=".log")
         self.err = open(self.err_path, "w+b")
         self.frost = frost
+        # sigint_ignored: started as a shell starts a background job
+        pre = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
         self.p = subprocess.Popen([frost, "serve", *models, "--port", "0", *extra],
-                                  stdout=subprocess.DEVNULL, stderr=self.err)
+                                  stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=pre)
         SERVERS.append(self)
         self.port = None
         if expect_fail:
@@ -983,8 +985,9 @@ def check_startup(frost, models, tmp):
 
 
 def check_first_request(frost, models):
-    """The first request, sent the moment the listening line appears, is answered."""
-    S = Server(frost, [models["churn"][1]])
+    """The first request, sent the moment the listening line appears, is answered; SIGINT
+    stops the server, even one started with SIGINT ignored (a shell's background job)."""
+    S = Server(frost, [models["churn"][1]], sigint_ignored=True)
     if S.port is None:
         emit(False, "first request: server starts")
         return
@@ -993,7 +996,10 @@ def check_first_request(frost, models):
     exp = list(models["churn"][0].predict(df[list(models["churn"][0].feature_names_in_)]))
     emit(st == 200 and same_labels(outputs_of(j)["label"]["data"], exp),
          "first request right after the listening line is answered", f"{st} {str(j)[:200]}")
-    S.stop()
+    rc = S.stop(signal.SIGINT, timeout=10)
+    emit(rc == 0 and b"SIGINT" in S.stderr_bytes(),
+         "SIGINT stops it with exit 0 (started with SIGINT ignored, as a background job)",
+         f"rc={rc} {S.stderr_bytes()[-200:]!r}")
 
 
 def main():
