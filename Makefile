@@ -88,11 +88,12 @@ $(BUILD)/frost: $(CLI_OBJS) $(ARCHIVES)
 
 # frost-serve (tools/serve/module.mk says why it is apart): the archives that exist statically,
 # libc, p11-kit (GnuTLS's, which Debian ships shared only) and its libffi dynamically. With
-# CLI_STATIC= (sanitizer builds) everything is dynamic.
+# CLI_STATIC= (sanitizer builds) everything is dynamic. libfrost's own libraries are taken from
+# LDLIBS_CORE, so one it gains is linked here too.
 SERVE_ARCHIVES := $(BUILD)/libfrost_serve.a $(BUILD)/libfrost_csv.a $(BUILD)/libfrost.a
 SERVE_LIBS_STATIC := -Wl,-Bstatic -lmicrohttpd -ljansson -lgnutls -lhogweed -lnettle -lgmp \
-                     -ltasn1 -lidn2 -lunistring -luring -llz4 -lxxhash -Wl,-Bdynamic -lp11-kit \
-                     -lm -lpthread
+                     -ltasn1 -lidn2 -lunistring $(filter-out -lm -lpthread,$(LDLIBS_CORE)) \
+                     -Wl,-Bdynamic -lp11-kit -lm -lpthread
 SERVE_LIBS := $(if $(CLI_STATIC),$(SERVE_LIBS_STATIC),-lmicrohttpd -ljansson $(LDLIBS_CORE))
 $(BUILD)/frost-serve: $(SERVE_MAIN_OBJ) $(SERVE_ARCHIVES)
 	@$(if $(Q),echo "  LD      $@")
