@@ -196,7 +196,8 @@ typedef struct srv_http srv_http;
 
 int srv_http_start(srv_models *ms, const srv_http_options *o, srv_http **out);
 /* Stops accepting, lets every request whose headers have arrived finish (at most drain_s
- * seconds), then closes every connection and frees the server. */
+ * seconds; connections still in the listening socket's backlog are taken and answered too),
+ * then closes every connection and frees the server. */
 void srv_http_stop(srv_http *h, unsigned drain_s);
 
 #endif
