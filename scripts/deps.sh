@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config liburing-dev liblz4-dev libxxhash-dev libcriterion-dev \
 zlib1g-dev libbz2-dev liblzma-dev clang libclang-rt-14-dev \
-python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash"
+python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash \
+python3-pytest python3-dask python3-distributed"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

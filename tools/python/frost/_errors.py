@@ -10,8 +10,9 @@
     │                          structure, truncation), or a source that is no pickle/joblib
     ├── InputError             rows the model cannot score as given (also a ValueError, which
     │                          scikit-learn raises for them): a missing column (all named), a
-    │                          value a step refuses (row, column and step named), a category
-    │                          unknown to an encoder that refuses unknowns, a wrong shape
+    │                          value a step refuses (row, column and step named; .row is its
+    │                          0-based row), a category unknown to an encoder that refuses
+    │                          unknowns, a wrong shape; or an argument a conversion refuses
     └── ModelNotFound          no model at that path (also a FileNotFoundError)
 """
 from . import _capi as C
@@ -44,7 +45,9 @@ class DamagedFile(FrostError):
 
 
 class InputError(FrostError, ValueError):
-    """The rows cannot be scored as given."""
+    """The rows cannot be scored as given (or a conversion's arguments cannot be used)."""
+
+    row = None
 
 
 class ModelNotFound(FrostError, FileNotFoundError):
@@ -68,6 +71,10 @@ _FILE = {
     C.FROST_EFORMAT: DamagedFile,
     C.FROST_ELIMIT: DamagedFile,
 }
+# a conversion beyond frost's bounds (a label past int64, too many classes) is frost's limit;
+# an invalid argument (meta frost records itself, the output being the input) the caller's
+_CONVERT = dict(_FILE)
+_CONVERT.update({C.FROST_ELIMIT: UnsupportedModel, C.FROST_EINVAL: InputError})
 _ROWS = dict(_FILE)
 _ROWS.update({C.FROST_EINVAL: InputError, C.FROST_ESCHEMA: InputError,
               C.FROST_EFORMAT: InputError, C.FROST_ELIMIT: InputError})
@@ -79,3 +86,7 @@ def file_error(code, message):
 
 def rows_error(code, message):
     return _ROWS.get(code, FrostError)(message, code)
+
+
+def convert_error(code, message):
+    return _CONVERT.get(code, FrostError)(message, code)

@@ -16,7 +16,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import _capi as C
-from ._errors import FrostError, ModelNotFound, file_error, rows_error
+from ._errors import FrostError, ModelNotFound, convert_error, file_error, rows_error
 from ._inputs import Schema, prepare
 
 _IO = {None: C.FROST_IO_AUTO, "auto": C.FROST_IO_AUTO, "uring": C.FROST_IO_URING,
@@ -440,7 +440,7 @@ def _convert_options(compress, meta):
 
 def _converted(rc):
     if rc:
-        raise file_error(rc, C.text(C.import_lib().frost_import_errmsg()))
+        raise convert_error(rc, C.text(C.import_lib().frost_import_errmsg()))
 
 
 def save(estimator, path, *, compress=None, meta=None):

@@ -1,0 +1,90 @@
+"""test_pickle.py — a Model pickles as its path and options (a few hundred bytes, not the
+model), reopens lazily where it is unpickled — in this process, in a fresh python3 process, in
+a process pool — and scores exactly as the original. And a process that only scores never maps
+libfrost_import.
+"""
+import concurrent.futures
+import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import frost
+
+PYTHON = "/usr/bin/python3"
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import GradientBoostingClassifier
+    X, y = make_classification(n_samples=600, n_features=8, n_informative=5, n_classes=3,
+                               random_state=2)
+    y = np.array(["ant", "bee", "cat"], dtype=object)[y]
+    est = GradientBoostingClassifier(n_estimators=40, random_state=0).fit(X, y)
+    path = tmp_path_factory.mktemp("pickle") / "gb.frost"
+    frost.save(est, path)
+    return est, path, X
+
+
+def child_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return env
+
+
+def test_pickles_as_its_path(model):
+    est, path, X = model
+    m = frost.load(path, io="pread")
+    blob = pickle.dumps(m)
+    assert len(blob) < 1000 and str(path).encode() in blob
+    back = pickle.loads(blob)
+    assert "not open yet" in repr(back)           # lazily: opened on first use
+    assert back._options == m._options
+    assert (back.predict(X) == m.predict(X)).all()
+    assert np.array_equal(back.decision_function(X), est.decision_function(X))
+    assert back.info["io"] == "pread"
+    m.close()
+    back.close()
+
+
+def test_to_a_fresh_process(model, tmp_path):
+    est, path, X = model
+    m = frost.load(path)
+    np.save(tmp_path / "X.npy", X)
+    script = ("import pickle, sys, numpy as np; m = pickle.load(sys.stdin.buffer); "
+              "X = np.load(sys.argv[1]); "
+              "np.save(sys.argv[2], m.predict_proba(X)); "
+              "print(','.join(m.predict(X[:5])))")
+    r = subprocess.run([PYTHON, "-c", script, str(tmp_path / "X.npy"), str(tmp_path / "p.npy")],
+                       input=pickle.dumps(m), capture_output=True, env=child_env(), timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().strip() == ",".join(est.predict(X[:5]))
+    assert np.array_equal(np.load(tmp_path / "p.npy"), m.predict_proba(X))
+    m.close()
+
+
+def test_process_pool(model):
+    est, path, X = model
+    m = frost.load(path)
+    chunks = np.array_split(X, 4)
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        parts = list(pool.map(m.predict, chunks, timeout=120))
+    assert (np.concatenate(parts) == est.predict(X)).all()
+    m.close()
+
+
+def test_scoring_maps_no_importer(model):
+    est, path, X = model
+    script = ("import frost, numpy as np; m = frost.load(%r); m.predict(np.zeros((1, 8))); "
+              "maps = open('/proc/self/maps').read(); "
+              "print('libfrost.so' in maps or 'libfrost.so.0' in maps, "
+              "'libfrost_import' in maps)" % str(path))
+    r = subprocess.run([PYTHON, "-c", script], capture_output=True, env=child_env(), timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().split() == ["True", "False"]
