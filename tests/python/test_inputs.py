@@ -177,32 +177,43 @@ def test_missing_columns_nan(mixed, tmp_path):
         assert_labels(m2.predict(S.drop(columns=["age"])), pipe.predict(ref), "age absent")
 
 
-def test_numeric_layouts_read_in_place(tmp_path):
-    """float64/float32/int64 arrays are read where they lie (strides), whatever the layout;
-    the answers are the same as from a fresh C-ordered copy."""
+def test_numeric_layouts(tmp_path):
+    """Any numeric layout gives the answers of a fresh C-ordered copy. A model with
+    preprocessing reads float64/float32/int64 columns where they lie (pointers and strides into
+    the caller's memory); a bare ensemble scores a C-ordered float64 matrix: the caller's own
+    when it is one, else one copy."""
     from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from frost import _inputs
     rng = np.random.RandomState(1)
     X = rng.normal(size=(500, 5))
     y = X[:, 0] - 2 * X[:, 1] + rng.normal(size=500)
-    est = GradientBoostingRegressor(n_estimators=20, random_state=0).fit(X, y)
-    frost.save(est, tmp_path / "g.frost")
-    m = frost.load(tmp_path / "g.frost")
+    bare = GradientBoostingRegressor(n_estimators=20, random_state=0).fit(X, y)
+    piped = make_pipeline(StandardScaler(), GradientBoostingRegressor(n_estimators=20,
+                                                                       random_state=0)).fit(X, y)
     big = rng.normal(size=(1000, 12))
-    for view in (big[::2, 1:11:2], big[::-1, :5], big.T[:5].T, big[:, :5].astype(np.float32),
-                 np.asfortranarray(big[:, 2:7]), (big[:, :5] * 100).astype(np.int64)[::3]):
-        assert_close(m.predict(view), est.predict(np.ascontiguousarray(view)), f"{view.strides}")
-    # no copy: a C-ordered float64 array is the call's input itself; other float64, float32 and
-    # int64 layouts are read through column pointers into the caller's memory
-    from frost import _inputs
-    c = big[:, :5].copy()
-    assert _inputs.prepare(m._schema, c).matrix is c
-    for arr, item in ((np.asfortranarray(big[:, :5]), 8), (big[::2, 1:11:2], 8),
-                      (big[:, :5].astype(np.float32), 4)):
-        rows = _inputs.prepare(m._schema, arr)
-        assert rows.matrix is None and rows.n_cols == 5
-        for j in range(5):
-            assert rows.cols[j].values == arr.ctypes.data + j * arr.strides[1]
-            assert rows.cols[j].stride == arr.strides[0] // item
+    views = (big[::2, 1:11:2], big[::-1, :5], big.T[:5].T, big[:, :5].astype(np.float32),
+             np.asfortranarray(big[:, 2:7]), (big[:, :5] * 100).astype(np.int64)[::3])
+    for name, est in (("bare", bare), ("piped", piped)):
+        frost.save(est, tmp_path / f"{name}.frost")
+        with frost.load(tmp_path / f"{name}.frost") as m:
+            for view in views:
+                assert_close(m.predict(view), est.predict(np.ascontiguousarray(view)),
+                             f"{name} {view.dtype} {view.strides}")
+            c = big[:, :5].copy()
+            assert _inputs.prepare(m._schema, c).matrix is c   # no copy
+            for arr, item in ((np.asfortranarray(big[:, :5]), 8), (big[::2, 1:11:2], 8),
+                              (big[:, :5].astype(np.float32), 4),
+                              (big[:, :5].astype(np.int64), 8)):
+                rows = _inputs.prepare(m._schema, arr)
+                if name == "bare":
+                    assert rows.matrix is not None and rows.matrix.flags.c_contiguous
+                    continue
+                assert rows.matrix is None and rows.n_cols == 5
+                for j in range(5):
+                    assert rows.cols[j].values == arr.ctypes.data + j * arr.strides[1]
+                    assert rows.cols[j].stride == arr.strides[0] // item
 
 
 def test_shapes_and_empty(tmp_path):

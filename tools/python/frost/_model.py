@@ -133,7 +133,8 @@ class Model:
         n_in = info.n_inputs
         names = [C.text(lib.frost_feature_name(h, i)) for i in range(n_in)]
         self._schema = Schema(names if n_in and names[0] is not None else None,
-                              [lib.frost_input_kind_of(h, i) for i in range(n_in)])
+                              [lib.frost_input_kind_of(h, i) for i in range(n_in)],
+                              dense=not info.has_preprocessing and info.estimator != 3)
         self._classes = None
         if info.task == C.FROST_TASK_CLASSIFIER:
             self._classes = []
