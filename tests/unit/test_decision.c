@@ -43,6 +43,17 @@ static void add_stump(frost_builder *b, int64_t f, double thr, double left, doub
     cr_assert_eq(frost_builder_add_tree(b, &a), 0, "%s", frost_builder_errmsg(b));
 }
 
+/* A two-class stump on x0 (x0 <= 0.5: counts (4, 3), else (1, 3)): a forest's tree. */
+static void add_class_stump(frost_builder *b)
+{
+    int64_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, feat[3] = {0, -2, -2};
+    double t[3] = {0.5, -2, -2}, v[6] = {4, 4, 3, 1, 1, 3};
+    frost_tree_arrays a = {.size = sizeof a, .node_count = 3, .children_left = l,
+                           .children_right = r, .feature = feat, .threshold = t, .value = v,
+                           .value_width = 2};
+    cr_assert_eq(frost_builder_add_tree(b, &a), 0, "%s", frost_builder_errmsg(b));
+}
+
 /* Gradient boosting over x0, x1 with n_raw raw columns (1: binary, logistic; 3: softmax): per
  * raw column k two stumps, (x0 <= 0.25k → 1 + k, else -2) and (x1 <= 0.5 → -0.5, else 0.75k). */
 static char *write_gb(const char *dir, uint32_t n_raw)
@@ -135,12 +146,7 @@ static char *write_ovr(const char *dir, uint32_t n_members, int tree_member, con
                                      .n_outputs = 1, .n_classes = &nc, .normalize_leaves = 1};
             cr_assert_eq(wr_builder_add_member_trees(b, &spec, 1.0, FMT_SCORE_PROBA, s01, 2), 0,
                          "%s", frost_builder_errmsg(b));
-            int64_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, feat[3] = {0, -2, -2};
-            double t[3] = {0.5, -2, -2}, v[6] = {4, 4, 3, 1, 1, 3};
-            frost_tree_arrays a = {.size = sizeof a, .node_count = 3, .children_left = l,
-                                   .children_right = r, .feature = feat, .threshold = t,
-                                   .value = v, .value_width = 2};
-            cr_assert_eq(frost_builder_add_tree(b, &a), 0, "%s", frost_builder_errmsg(b));
+            add_class_stump(b);
             continue;
         }
         fmt_linear *l = linear(FROST_TASK_CLASSIFIER, FMT_LIN_DECISION, 1, COEF + 2 * i,
@@ -307,12 +313,7 @@ Test(decision, models_without_one_refuse_it)
                              .n_classes = &nc, .normalize_leaves = 1};
     frost_builder *b;
     cr_assert_eq(frost_builder_new(&spec, NULL, &b), 0);
-    int64_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, feat[3] = {0, -2, -2};
-    double t[3] = {0.5, -2, -2}, v[6] = {4, 4, 3, 1, 1, 3};
-    frost_tree_arrays a = {.size = sizeof a, .node_count = 3, .children_left = l,
-                           .children_right = r, .feature = feat, .threshold = t, .value = v,
-                           .value_width = 2};
-    cr_assert_eq(frost_builder_add_tree(b, &a), 0, "%s", frost_builder_errmsg(b));
+    add_class_stump(b);
     const char *labels[2] = {"0.5", "2"};
     cr_assert_eq(frost_builder_set_classes(b, 0, FROST_LABEL_FLOAT, labels, 2), 0);
     paths[2] = model_path(dir, "forest.frost");

@@ -203,26 +203,24 @@ _lock = threading.Lock()
 _libs = {}
 
 
-def lib():
-    """libfrost, loaded on first use."""
-    found = _libs.get("frost")
+def _loaded(stem, functions):
+    found = _libs.get(stem)
     if found is None:
         with _lock:
-            found = _libs.get("frost")
+            found = _libs.get(stem)
             if found is None:
-                found = _libs["frost"] = _load("frost", FROST_FUNCTIONS)
+                found = _libs[stem] = _load(stem, functions)
     return found
+
+
+def lib():
+    """libfrost, loaded on first use."""
+    return _loaded("frost", FROST_FUNCTIONS)
 
 
 def import_lib():
     """libfrost_import, loaded on first use (conversions only)."""
-    found = _libs.get("frost_import")
-    if found is None:
-        with _lock:
-            found = _libs.get("frost_import")
-            if found is None:
-                found = _libs["frost_import"] = _load("frost_import", IMPORT_FUNCTIONS)
-    return found
+    return _loaded("frost_import", IMPORT_FUNCTIONS)
 
 
 def text(b):
