@@ -67,7 +67,7 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
 /* The keys frost records itself (FORMAT.md METADATA): a caller's pair may not replace one. */
 static const char *const own_keys[] = {
     "sklearn_version", "estimator", "search_best_params", "search_best_score", "source_file",
-    "source_size", "source_xxh3", "converted_at", "frost_version",
+    "source_size", "source_xxh3", "converted_at", "frost_version", "classes_dtype",
 };
 
 int cv_check_user_meta(const frost_convert_options *o, fr_err *e)

@@ -28,7 +28,8 @@ typedef struct frost_convert_options {
     /* Metadata of the caller's own, recorded beside frost's (FORMAT.md METADATA; frost inspect
      * lists it, frost_meta_get reads it): n_meta UTF-8 keys and values. An empty or repeated
      * key, a key frost records itself (sklearn_version, estimator, converted_at, source_file,
-     * source_size, source_xxh3, search_best_params, search_best_score, frost_version), more
+     * source_size, source_xxh3, search_best_params, search_best_score, classes_dtype,
+     * frost_version), more
      * than FROST_CONVERT_META_MAX pairs or a key or value longer than FROST_CONVERT_META_LEN
      * bytes is FROST_EINVAL, before anything is read. */
     const char *const *meta_keys;

@@ -42,10 +42,12 @@ def assert_close(got, exp, what="values", rel=REL_TOL):
 
 
 def assert_labels(got, exp, what="labels"):
-    """Labels identical, in the same shape; floats compared as numbers."""
+    """Labels identical, in the same shape and dtype (the file's classes_dtype); floats compared
+    as numbers."""
     got, exp = np.asarray(got), np.asarray(exp)
     assert got.shape == exp.shape, f"{what}: shape {got.shape}, scikit-learn {exp.shape}"
-    if exp.dtype.kind == "f" or got.dtype.kind == "f":
+    assert got.dtype == exp.dtype, f"{what}: dtype {got.dtype}, scikit-learn {exp.dtype}"
+    if exp.dtype.kind == "f":
         assert_close(got.astype(np.float64), exp.astype(np.float64), what)
         return
     bad = [i for i, (g, e) in enumerate(zip(got.ravel().tolist(), exp.ravel().tolist()))

@@ -4,7 +4,7 @@
  * detail of this thread's last failure and empty after a success; frost_convert_buffer writes
  * the same bytes from memory as frost_convert from the file; the caller's metadata pairs are
  * recorded, and refused (before anything is written) when they would replace frost's own or are
- * malformed.
+ * malformed; a classifier's file records its classes_ dtype.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -210,5 +210,22 @@ Test(convert, bad_caller_metadata_is_refused_before_anything_is_read)
     o.meta_keys = NULL;
     o.n_meta = 1;
     cr_expect_eq(frost_convert(corpus_model(), out, &o), FROST_EINVAL);
+    free(dir);
+}
+
+Test(convert, classifiers_record_their_classes_dtype)
+{
+    char *dir = tu_tmpdir(), *out = out_in(dir, "rf.frost"), src[4096];
+    snprintf(src, sizeof src, "%s/1_8_0-random_forest_clf-numpy2_proto5.pkl", fx_corpus());
+    cr_assert_eq(frost_convert(src, out, NULL), 0, "%s", frost_import_errmsg());
+    frost_model *m;
+    cr_assert_eq(frost_open(out, NULL, &m), 0, "%s", frost_errmsg(NULL));
+    cr_expect_str_eq(frost_meta_get(m, "classes_dtype"), "<i8");
+    frost_close(m);
+    /* a transformer has no classes, and no classes_dtype */
+    cr_assert_eq(frost_convert(corpus_model(), out, NULL), 0, "%s", frost_import_errmsg());
+    cr_assert_eq(frost_open(out, NULL, &m), 0, "%s", frost_errmsg(NULL));
+    cr_expect_null(frost_meta_get(m, "classes_dtype"));
+    frost_close(m);
     free(dir);
 }

@@ -43,15 +43,26 @@ def _path_bytes(path):
     return os.fsencode(os.fspath(path))
 
 
-def _labels(kind, texts):
-    """A classifier's classes_ from the labels frost stores as text, in their kind."""
+def _labels(kind, texts, dtype=None):
+    """A classifier's classes_ from the labels frost stores as text, in their kind — and in
+    numpy's dtype of them (`dtype`: the file's classes_dtype, as scikit-learn's classes_ had
+    it: int32 or int64, '<U5' or object) when the file records it."""
     if kind == C.FROST_LABEL_INT:
-        return np.array([int(t) for t in texts])
-    if kind == C.FROST_LABEL_FLOAT:
-        return np.array([float(t) for t in texts], dtype=np.float64)
-    if kind == C.FROST_LABEL_BOOL:
-        return np.array([t == "True" for t in texts], dtype=bool)
-    return np.array(texts, dtype=object)
+        arr = np.array([int(t) for t in texts])
+    elif kind == C.FROST_LABEL_FLOAT:
+        arr = np.array([float(t) for t in texts], dtype=np.float64)
+    elif kind == C.FROST_LABEL_BOOL:
+        arr = np.array([t == "True" for t in texts], dtype=bool)
+    else:
+        arr = np.array(texts, dtype=object)
+    if dtype:
+        try:
+            typed = arr.astype(np.dtype(dtype))
+            if typed.tolist() == arr.tolist():  # never a label changed by the dtype
+                return typed
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return arr
 
 
 class _available_if:
@@ -135,19 +146,22 @@ class Model:
         self._schema = Schema(names if n_in and names[0] is not None else None,
                               [lib.frost_input_kind_of(h, i) for i in range(n_in)],
                               dense=not info.has_preprocessing and info.estimator != 3)
-        self._classes = None
-        if info.task == C.FROST_TASK_CLASSIFIER:
-            self._classes = []
-            for k in range(info.n_outputs):
-                texts = [C.text(lib.frost_class_label(h, k, j))
-                         for j in range(lib.frost_class_count(h, k))]
-                self._classes.append(_labels(lib.frost_class_kind(h, k), texts))
         meta = {}
         key, value = ctypes.c_char_p(), ctypes.c_char_p()
         for i in range(lib.frost_meta_count(h)):
             if lib.frost_meta_at(h, i, ctypes.byref(key), ctypes.byref(value)) == 0:
                 meta[C.text(key.value)] = C.text(value.value)
         self._meta = meta
+        self._classes = None
+        if info.task == C.FROST_TASK_CLASSIFIER:
+            dtypes = meta.get("classes_dtype", "").split(",")
+            if len(dtypes) != info.n_outputs:
+                dtypes = [None] * info.n_outputs
+            self._classes = []
+            for k in range(info.n_outputs):
+                texts = [C.text(lib.frost_class_label(h, k, j))
+                         for j in range(lib.frost_class_count(h, k))]
+                self._classes.append(_labels(lib.frost_class_kind(h, k), texts, dtypes[k]))
         self._out_names = None
         if info.n_transform_outputs:
             outs = [C.text(lib.frost_output_name(h, i)) for i in range(info.n_transform_outputs)]
@@ -241,8 +255,8 @@ class Model:
         if len(self._classes) == 1:
             return self._classes[0][out[:, 0].astype(np.intp)]
         cols = [c[out[:, k].astype(np.intp)] for k, c in enumerate(self._classes)]
-        dtype = np.result_type(*[c.dtype for c in self._classes])
-        res = np.empty(out.shape, dtype=dtype)
+        # scikit-learn's forests fill one array of the first output's dtype
+        res = np.empty(out.shape, dtype=self._classes[0].dtype)
         for k, c in enumerate(cols):
             res[:, k] = c
         return res
