@@ -237,3 +237,23 @@ def test_shapes_and_empty(tmp_path):
     assert_labels(m.predict(df), est.predict(X), "positional frame")
     with pytest.raises(frost.InputError, match="X has 5 columns"):
         m.predict(df.assign(e=1.0))
+
+
+def test_sparse_and_unnamed_frames(tmp_path):
+    """A scipy sparse matrix is scored as its dense rows, as scikit-learn scores it; a frame
+    whose column names are not all strings is taken by position (scikit-learn ignores such
+    names too)."""
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(200, 4)) * (rng.rand(200, 4) < 0.3)
+    y = (X.sum(axis=1) > 0).astype(int)
+    names = ["a", "b", "c", "d"]
+    est = LogisticRegression().fit(pd.DataFrame(X, columns=names), y)
+    frost.save(est, tmp_path / "lr.frost")
+    with frost.load(tmp_path / "lr.frost") as m:
+        df = pd.DataFrame(X, columns=names)
+        assert_same_answers(m, est, sp.csr_matrix(X), Xsk=df, what="csr")
+        multi = pd.DataFrame(X, columns=pd.MultiIndex.from_tuples([(n, 0) for n in names]))
+        assert_same_answers(m, est, multi, Xsk=df, what="MultiIndex columns")
+        assert_same_answers(m, est, pd.DataFrame(X), Xsk=df, what="int column names")

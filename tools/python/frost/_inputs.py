@@ -16,6 +16,7 @@ for values that arrive already typed):
   equal names in order; extra columns ignored; columns it never reads may be absent); one
   trained without takes them by position (exactly as many), as does a frame whose column names
   are not all strings (scikit-learn then ignores them too).
+- scipy sparse matrices, densified (frost's scorers read dense rows).
 - lists of dicts (one dict per row, keys = column names; a key absent from a row is a missing
   value there, a key absent from every row a missing column).
 
@@ -98,6 +99,8 @@ def prepare(schema, X, matrix=True):
     if pd is not None and isinstance(X, pd.Series):
         raise InputError("expected 2-D rows (a DataFrame or a 2-D array), got a Series; use "
                          "series.to_frame().T for one row")
+    if hasattr(X, "toarray") and hasattr(X, "tocsr"):  # scipy.sparse: as scikit-learn takes it
+        X = X.toarray()
     try:
         A = np.asarray(X)
     except (ValueError, TypeError) as exc:
