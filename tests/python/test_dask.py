@@ -100,6 +100,16 @@ def test_regressor_and_model_reference(client, tmp_path):
     m.close()
 
 
+def test_relative_path(client, churn, monkeypatch):
+    """A path relative to the client's directory reaches the workers, whose working directory
+    is their own, as the absolute path of the same file."""
+    pipe, path, rows = churn
+    monkeypatch.chdir(path.parent)
+    ddf = dd.from_pandas(rows.iloc[:500], npartitions=2)
+    got = frost.dask.predict(ddf, path.name).compute()
+    assert (got.to_numpy() == pipe.predict(rows.iloc[:500])).all()
+
+
 def test_errors(client, churn, tmp_path):
     pipe, path, rows = churn
     ddf = dd.from_pandas(rows, npartitions=4)

@@ -88,3 +88,19 @@ def test_scoring_maps_no_importer(model):
     r = subprocess.run([PYTHON, "-c", script], capture_output=True, env=child_env(), timeout=60)
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode().split() == ["True", "False"]
+
+
+def test_relative_path_travels_absolute(model, tmp_path, monkeypatch):
+    """A model opened by a path relative to this process's directory still opens in a process
+    whose working directory is another."""
+    est, path, X = model
+    monkeypatch.chdir(path.parent)
+    m = frost.load(path.name)
+    assert m.path == path.name                     # shown as given
+    script = ("import pickle, sys; m = pickle.load(sys.stdin.buffer); "
+              "print(','.join(m.predict([[0.5] * 8, [-1.0] * 8])))")
+    r = subprocess.run([PYTHON, "-c", script], input=pickle.dumps(m), capture_output=True,
+                       env=child_env(), cwd=tmp_path, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().strip() == ",".join(est.predict([[0.5] * 8, [-1.0] * 8]))
+    m.close()

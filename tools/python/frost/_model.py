@@ -43,6 +43,17 @@ def _path_bytes(path):
     return os.fsencode(os.fspath(path))
 
 
+def portable_path(path):
+    """The path another process should open for this one's `path`: the absolute path of a file
+    named relative to this process's working directory (a child process or a Dask worker may
+    have another), else what was given (a reference or URL frost_open resolves, or a file that
+    is not there, whose open will say so)."""
+    path = os.fspath(path)
+    if not os.path.isabs(path) and os.path.lexists(path):
+        return os.path.abspath(path)
+    return path
+
+
 def _labels(kind, texts, dtype=None):
     """A classifier's classes_ from the labels frost stores as text, in their kind — and in
     numpy's dtype of them (`dtype`: the file's classes_dtype, as scikit-learn's classes_ had
@@ -100,6 +111,7 @@ class Model:
             raise FrostError("require_signature: this libfrost does not verify signatures; "
                              "load the model without require_signature", C.FROST_EUNSUPPORTED)
         self.path = os.fspath(path)
+        self._portable = portable_path(self.path)  # what travels when it is pickled
         self._options = dict(io=io, eager=bool(eager), require_signature=require_signature,
                              missing_columns=missing_columns)
         self._cv = threading.Condition()
@@ -214,7 +226,7 @@ class Model:
 
     # A model travels as its path: the receiving process reopens it on first use.
     def __reduce__(self):
-        return (_reopen, (self.path, self._options))
+        return (_reopen, (self._portable, self._options))
 
     # ---- scoring --------------------------------------------------------------------------
 

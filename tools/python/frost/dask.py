@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from ._model import Model
+from ._model import Model, portable_path
 
 _cache = {}
 _opens = {}
@@ -70,9 +70,9 @@ def _reference(model_ref):
     """(path, options) of what the caller named: a path, a registry reference, or a Model."""
     if isinstance(model_ref, Model):
         o = model_ref._options
-        return model_ref.path, dict(io=o["io"], eager=o["eager"],
-                                    missing_columns=o["missing_columns"])
-    return os.fspath(model_ref), {}
+        return model_ref._portable, dict(io=o["io"], eager=o["eager"],
+                                         missing_columns=o["missing_columns"])
+    return portable_path(model_ref), {}
 
 
 def _score_partition(part, path, options, proba, columns, dtype):
