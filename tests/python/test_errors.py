@@ -40,6 +40,9 @@ def test_missing_file(tmp_path):
     assert isinstance(e.value, FileNotFoundError) and isinstance(e.value, frost.FrostError)
     assert str(missing) in str(e.value) and "No such file" in str(e.value)
     assert e.value.code_name  # frost_strerror's name of the code
+    with pytest.raises(frost.ModelNotFound, match="nope.joblib"):  # a conversion's source too
+        frost.convert(tmp_path / "nope.joblib", tmp_path / "out.frost")
+    assert not (tmp_path / "out.frost").exists()
 
 
 def test_not_a_model(tmp_path):

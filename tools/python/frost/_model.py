@@ -491,4 +491,6 @@ def convert(src, dst, *, compress=None, meta=None):
     o, keep = _convert_options(compress, meta)
     rc = C.import_lib().frost_convert(_path_bytes(src), _path_bytes(dst), ctypes.byref(o))
     del keep
+    if rc == C.FROST_EIO and not os.path.lexists(src):
+        raise ModelNotFound(C.text(C.import_lib().frost_import_errmsg()), rc)
     _converted(rc)
