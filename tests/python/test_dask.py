@@ -110,6 +110,31 @@ def test_relative_path(client, churn, monkeypatch):
     assert (got.to_numpy() == pipe.predict(rows.iloc[:500])).all()
 
 
+def test_a_replaced_file_is_reopened(client, tmp_path):
+    """Workers keep a model open between jobs; a model saved again at the same path is what
+    the next job scores, and a job built for other classes says so rather than mislabel."""
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+    rng = np.random.RandomState(8)
+    X = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
+    path = tmp_path / "m.frost"
+    ddf = dd.from_pandas(X, npartitions=4)
+    for depth in (1, 4):
+        est = DecisionTreeRegressor(max_depth=depth, random_state=0).fit(X, X["a"] - X["b"])
+        frost.save(est, path)
+        got = frost.dask.predict(ddf, str(path)).compute()
+        assert np.array_equal(got.to_numpy(), est.predict(X)), depth
+    est = DecisionTreeClassifier(random_state=0).fit(X, np.where(X["c"] > 0, "hi", "lo"))
+    frost.save(est, path)
+    lazy = frost.dask.predict(ddf, str(path), proba=True)
+    got = lazy.compute()
+    assert list(got.columns) == ["hi", "lo"]
+    assert np.array_equal(got.to_numpy(), est.predict_proba(X))
+    other = DecisionTreeClassifier(random_state=0).fit(X, np.where(X["c"] > 0, "up", "down"))
+    frost.save(other, path)
+    with pytest.raises(frost.FrostError, match="call it again"):
+        lazy.compute()
+
+
 def test_errors(client, churn, tmp_path):
     pipe, path, rows = churn
     ddf = dd.from_pandas(rows, npartitions=4)

@@ -9,7 +9,8 @@
 Only the model's path travels through the scheduler, never its bytes: each worker process
 opens the model the first time one of its tasks needs it (a frost_open reads the header only:
 milliseconds) and keeps it in a per-process cache keyed by the path and options, so every later
-partition on that worker reuses it. The result has ddf's divisions and index, so it joins back
+partition on that worker reuses it — until the file at that path is replaced (a model saved
+again), which the next partition opens anew. The result has ddf's divisions and index, so it joins back
 onto ddf row for row.
 
 On a multi-machine cluster the path must name the same file on every worker: a shared
@@ -23,6 +24,7 @@ import threading
 
 import numpy as np
 
+from ._errors import FrostError
 from ._model import Model, portable_path
 
 _cache = {}
@@ -34,19 +36,33 @@ def _options_key(io, eager, missing_columns):
     return (io, bool(eager), missing_columns)
 
 
+def _identity(path):
+    """What tells one file at path from the next (frost's writes replace a file by renaming a
+    new one over it: a new inode), or None for what is no local file (a reference or URL)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def model(path, *, io=None, eager=False, missing_columns="error"):
-    """This process's copy of the model at path, opened on first use and kept (thread-safe:
-    the worker's threads share it)."""
+    """This process's copy of the model at path, opened on first use and kept while the file
+    stays the same (thread-safe: the worker's threads share it). A file replaced at path (a
+    model saved again, a new version copied over) is opened anew by the next call: a long-lived
+    worker never goes on scoring the model it opened first. The replaced copy closes when the
+    calls still using it end."""
     key = (os.fspath(path), _options_key(io, eager, missing_columns))
-    m = _cache.get(key)
-    if m is None:
+    ident = _identity(key[0])
+    hit = _cache.get(key)
+    if hit is None or hit[1] != ident:
         with _lock:
-            m = _cache.get(key)
-            if m is None:
+            hit = _cache.get(key)
+            if hit is None or hit[1] != ident:
                 m = Model(key[0], io=io, eager=eager, missing_columns=missing_columns)
-                _cache[key] = m
+                hit = _cache[key] = (m, ident)
                 _opens[key[0]] = _opens.get(key[0], 0) + 1
-    return m
+    return hit[0]
 
 
 def opened():
@@ -57,10 +73,10 @@ def opened():
 
 
 def clear():
-    """Closes and forgets this process's models (a model file replaced on disk is then reopened
-    by the next partition)."""
+    """Closes and forgets this process's models (a test's or a long-lived worker's tidy-up; a
+    model file replaced on disk is reopened without it)."""
     with _lock:
-        for m in _cache.values():
+        for m, _ in _cache.values():
             m.close()
         _cache.clear()
         _opens.clear()
@@ -83,6 +99,9 @@ def _score_partition(part, path, options, proba, columns, dtype):
             return pd.DataFrame({c: np.empty(0, np.float64) for c in columns}, index=part.index)
         return pd.Series(np.empty(0, dtype=dtype), index=part.index, name="prediction")
     if proba:
+        if list(m.classes_) != columns:  # the file was replaced by one with other classes
+            raise FrostError(f"{path}: the model's classes are now {list(m.classes_)!r}, not "
+                             f"{columns!r} as when frost.dask.predict was called; call it again")
         return pd.DataFrame(m.predict_proba(part), index=part.index, columns=columns)
     return pd.Series(m.predict(part), index=part.index, name="prediction")
 
