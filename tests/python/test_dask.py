@@ -138,6 +138,8 @@ def test_a_replaced_file_is_reopened(client, tmp_path):
 def test_errors(client, churn, tmp_path):
     pipe, path, rows = churn
     ddf = dd.from_pandas(rows, npartitions=4)
+    with pytest.raises(TypeError, match="Dask DataFrame, not a DataFrame"):
+        frost.dask.predict(rows, str(path))
     with pytest.raises(frost.ModelNotFound):           # at once, not inside a task
         frost.dask.predict(ddf, str(tmp_path / "missing.frost"))
     lazy = frost.dask.predict(ddf.drop(columns=["plan"]), str(path))

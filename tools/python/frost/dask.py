@@ -115,6 +115,10 @@ def predict(ddf, model_ref, *, proba=False, io=None, eager=False, missing_column
     every worker must be able to open it. The model is opened here once too, to learn the
     output's shape and types (the header only), and on each worker once."""
     import pandas as pd
+    if not hasattr(ddf, "map_partitions") or not hasattr(ddf, "_meta"):
+        raise TypeError(f"frost.dask.predict scores a Dask DataFrame, not a "
+                        f"{type(ddf).__name__}; score rows in memory with "
+                        "frost.load(path).predict(X)")
     path, options = _reference(model_ref)
     if not options:
         options = dict(io=io, eager=eager, missing_columns=missing_columns)
