@@ -104,3 +104,32 @@ def test_relative_path_travels_absolute(model, tmp_path, monkeypatch):
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode().strip() == ",".join(est.predict([[0.5] * 8, [-1.0] * 8]))
     m.close()
+
+
+def _fork_child_sum(rows):
+    return FORKED.predict(rows).tolist()
+
+
+FORKED = None
+
+
+def test_forked_children_reopen(tmp_path):
+    """A model opened before a fork (a module-level model, a fork-started pool) is reopened by
+    each child on first use: the inherited handle's io_uring ring is shared with the parent
+    and the other children, and reads through it from four processes at once misread."""
+    global FORKED
+    from sklearn.ensemble import RandomForestClassifier
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(1000, 8))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    est = RandomForestClassifier(n_estimators=40, random_state=0).fit(X, y)
+    frost.save(est, tmp_path / "rf.frost")
+    want = est.predict(X)
+    ctx = multiprocessing.get_context("fork")
+    for _ in range(2):
+        FORKED = frost.load(tmp_path / "rf.frost")  # the header only: the children load blocks
+        assert FORKED.info["n_blocks"] > 20
+        with ctx.Pool(4) as pool:
+            got = pool.map_async(_fork_child_sum, np.array_split(X, 20)).get(timeout=120)
+        assert np.array_equal(np.concatenate(got), want)
+        FORKED.close()

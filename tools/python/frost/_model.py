@@ -11,6 +11,7 @@ import ctypes
 import os
 import pickle
 import threading
+import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -118,6 +119,7 @@ class Model:
         self._handle = None
         self._users = 0
         self._closed = False
+        _live.add(self)
         if not _lazy:
             with self._cv:
                 self._open()
@@ -199,6 +201,16 @@ class Model:
         if self._handle is None:
             self._acquire()
             self._release()
+
+    def _forked(self):
+        """In a child made by fork: the inherited handle is the parent's — its io_uring ring is
+        shared memory the parent (and every other child) submits to, so reads through it from
+        here are another process's (blocks misread: the checksum says damaged), and another
+        thread may have held the lock at the fork. Leave the handle alone (closing it here could
+        touch that state) and reopen the file on first use, as an unpickled model does."""
+        self._cv = threading.Condition()
+        self._users = 0
+        self._handle = None
 
     def close(self):
         """Closes the file (after the calls in flight end). Closing twice is fine."""
@@ -409,6 +421,17 @@ class Model:
         state = "closed" if self._closed else "open" if self._handle is not None else "not open yet"
         est = self._meta.get("estimator") if self._handle is not None else None
         return f"<frost.Model {self.path!r}{': ' + est if est else ''} ({state})>"
+
+
+_live = weakref.WeakSet()  # every Model of this process, for _after_fork_in_child
+
+
+def _after_fork_in_child():
+    for m in list(_live):
+        m._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _reopen(path, options):

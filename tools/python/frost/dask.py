@@ -32,6 +32,15 @@ _opens = {}
 _lock = threading.Lock()
 
 
+def _after_fork_in_child():
+    # a thread of the parent may have held the lock at the fork (the models reset themselves)
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _options_key(io, eager, missing_columns):
     return (io, bool(eager), missing_columns)
 
