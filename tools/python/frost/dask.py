@@ -10,8 +10,8 @@ Only the model's path travels through the scheduler, never its bytes: each worke
 opens the model the first time one of its tasks needs it (a frost_open reads the header only:
 milliseconds) and keeps it in a per-process cache keyed by the path and options, so every later
 partition on that worker reuses it — until the file at that path is replaced (a model saved
-again), which the next partition opens anew. The result has ddf's divisions and index, so it joins back
-onto ddf row for row.
+again), which the next partition opens anew. The result has ddf's divisions and index, so it
+joins back onto ddf row for row.
 
 On a multi-machine cluster the path must name the same file on every worker: a shared
 filesystem (NFS, a read-only volume mounted at the same place), a copy made to every machine, a
