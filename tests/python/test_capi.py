@@ -1,7 +1,8 @@
 """test_capi.py — the ctypes declarations (tools/python/frost/_capi.py) against the headers they
 mirror: a C program compiled against runtime/frost.h and import/frost_import.h prints the size
 of every struct and the offset of every field, and each must equal ctypes' own; and every
-function the package declares is exported by the library it is loaded from.
+function the package declares is exported by the library it is loaded from; and a package's
+options structs stay right beside a newer library whose structs have grown.
 """
 import ctypes
 import os
@@ -58,3 +59,40 @@ def test_the_library_is_the_build_trees(monkeypatch):
     monkeypatch.delenv("FROST_LIBRARY_PATH", raising=False)
     assert C._find("frost") in (os.path.join(ROOT, "build", "libfrost.so"),
                                 os.path.join(ROOT, "build", "libfrost.so.0"))
+
+
+def test_options_of_an_older_package(tmp_path):
+    """A package older than its library knows a prefix of each options struct: the library's
+    init fills room to spare, never past the package's struct, and the library takes the
+    shorter struct (its size says so) with its own defaults for the rest."""
+    import numpy as np
+    from sklearn.tree import DecisionTreeClassifier
+    import frost
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    est = DecisionTreeClassifier(random_state=0).fit(X, X[:, 0] > 0)
+    frost.save(est, tmp_path / "t.frost")
+
+    class OldOpen(ctypes.Structure):     # frost_open_options before missing_columns
+        _fields_ = C.frost_open_options._fields_[:-1]
+
+    o = C.options(OldOpen, C.lib().frost_open_options_init)
+    assert o.size == ctypes.sizeof(OldOpen) < ctypes.sizeof(C.frost_open_options)
+    assert (o.io, o.load) == (C.FROST_IO_AUTO, C.FROST_LOAD_LAZY)
+    h = C.model_p()
+    full = ctypes.cast(ctypes.pointer(o), ctypes.POINTER(C.frost_open_options))
+    assert C.lib().frost_open(str(tmp_path / "t.frost").encode(), full, ctypes.byref(h)) == 0
+    C.lib().frost_close(h)
+
+    class OldConvert(ctypes.Structure):  # frost_convert_options before the caller's metadata
+        _fields_ = C.frost_convert_options._fields_[:-3]
+
+    c = C.options(OldConvert, C.import_lib().frost_convert_options_init)
+    assert c.size == ctypes.sizeof(OldConvert) and c.converted_at == C.FROST_CONVERTED_NOW
+    src = tmp_path / "t.pkl"
+    import pickle
+    src.write_bytes(pickle.dumps(est))
+    fullc = ctypes.cast(ctypes.pointer(c), ctypes.POINTER(C.frost_convert_options))
+    assert C.import_lib().frost_convert(str(src).encode(), str(tmp_path / "c.frost").encode(),
+                                        fullc) == 0
+    with frost.load(tmp_path / "c.frost") as m:
+        assert (m.predict(X) == est.predict(X)).all()

@@ -223,6 +223,22 @@ def import_lib():
     return _loaded("frost_import", IMPORT_FUNCTIONS)
 
 
+_OPTIONS_ROOM = 4096  # far beyond any options struct: what a newer library's init may fill
+
+
+def options(struct, init):
+    """An options struct (this module's layout) holding the library's defaults, sized as this
+    package knows it. `init` (frost_*_options_init) fills the whole struct of the library it
+    comes from — a newer library's may be longer than ours, so it writes into room to spare and
+    only our prefix is kept; `size` then tells the library which fields we set, the rest
+    keeping its defaults (as frost_open and frost_convert take an older caller's struct)."""
+    room = (ctypes.c_char * max(_OPTIONS_ROOM, ctypes.sizeof(struct)))()
+    init(ctypes.cast(room, init.argtypes[0]))
+    o = struct.from_buffer_copy(bytes(room)[:ctypes.sizeof(struct)])
+    o.size = ctypes.sizeof(struct)
+    return o
+
+
 def text(b):
     """A C string from the library as str (UTF-8; None stays None)."""
     return None if b is None else b.decode("utf-8", "surrogateescape")

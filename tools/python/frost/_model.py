@@ -129,8 +129,7 @@ class Model:
     def _open(self):
         """Opens the file and reads what describes it (called holding self._cv)."""
         lib = C.lib()
-        o = C.frost_open_options()
-        lib.frost_open_options_init(ctypes.byref(o))
+        o = C.options(C.frost_open_options, lib.frost_open_options_init)
         o.io = _IO[self._options["io"]]
         o.load = C.FROST_LOAD_EAGER if self._options["eager"] else C.FROST_LOAD_LAZY
         o.missing_columns = _MISSING[self._options["missing_columns"]]
@@ -459,8 +458,7 @@ def load(path_or_ref, *, io=None, eager=False, require_signature=None, missing_c
 def _convert_options(compress, meta):
     """frost_convert_options for these arguments, and the buffers they point into."""
     imp = C.import_lib()
-    o = C.frost_convert_options()
-    imp.frost_convert_options_init(ctypes.byref(o))
+    o = C.options(C.frost_convert_options, imp.frost_convert_options_init)
     if compress in (None, False, "none"):
         o.write.compress = 0
     elif compress in (True, "lz4"):
