@@ -1,6 +1,7 @@
 # frost — one Makefile; each module lists its sources in its own module.mk.
 #   make            build/frost; build/libfrost.{so,a} (format, runtime, writer: what serving
-#                   needs) and build/libfrost_import.{so,a} (the pickle/joblib importer)
+#                   needs) and build/libfrost_import.{so,a} (the pickle/joblib importer); the
+#                   Python package (tools/python/frost) then imports with PYTHONPATH=tools/python
 #   make test       every test (installs missing Debian packages first)
 #   make demo       train, convert, predict on a bundled dataset
 #   make V=1        show full commands
@@ -164,6 +165,10 @@ test: deps
 # The .pc files are written here, for the PREFIX of this install, never taken from a build.
 VERSION := 0.1.0
 LIBDIR   = $(DESTDIR)$(PREFIX)/lib
+# The Python package (tools/python/frost) goes where Debian's python3 looks for it: for
+# PREFIX=/usr /usr/lib/python3/dist-packages, else PREFIX/lib/python3.X/dist-packages (on
+# sys.path for /usr/local). From there it finds the libraries three levels up, in PREFIX/lib.
+PYTHON_SITE ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages)
 install: all
 	install -d $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
 	for lib in libfrost libfrost_import; do \
@@ -174,6 +179,8 @@ install: all
 	done
 	install -m 644 runtime/frost.h import/frost_import.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(BUILD)/frost $(BUILD)/frost-serve $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PYTHON_SITE)/frost
+	install -m 644 tools/python/frost/*.py $(DESTDIR)$(PYTHON_SITE)/frost/
 	for pc in runtime/frost import/frost_import; do \
 		sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 			> $(LIBDIR)/pkgconfig/$${pc#*/}.pc && \

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """frost's benchmark: runs every stage, prints progress, writes the results.
 
-  bench.py BUILD quick|full [csv|serve]
+  bench.py BUILD quick|full [csv|serve|dask|python]
 
 (a trailing `csv` runs only stage 8, `frost predict` on a large CSV; `serve` only stage 9,
-`frost serve` against a Python model server (serve_bench.py); each prints its table)
+`frost serve` against a Python model server (serve_bench.py); `dask` only stage 10, a 2-worker
+local Dask cluster; `python` only stage 11, python3 -c to the first prediction with frost.load vs
+joblib.load — each on its model, printing its table)
 
 Called by bench/run.sh (which builds the C helpers first). Every measured number is the median
 of at least 5 runs, shown with its min–max, and every ratio is taken against the anchor measured
@@ -31,17 +33,28 @@ CONFIG = {
     "quick": dict(models=["RF100q", "GB100q", "ET30q"], frost_runs=5, py_runs=5, capi_runs=5,
                   conv_runs=5, score_runs=5, score_rows=20_000, sk_runs=5, sk_calls=200,
                   frost_calls=1000, disk_mb=1024, disk_secs=1.5,
-                  csv_model="RF100q", csv_rows=200_000, csv_runs=3),
+                  csv_model="RF100q", csv_rows=200_000, csv_runs=3,
+                  dask_model="RF100q", dask_rows=100_000, dask_runs=2,
+                  pystart_model="RF100q"),
     "full": dict(models=["RF500", "RF100", "GB300", "ET300"], frost_runs=7, py_runs=5,
                  capi_runs=7, conv_runs=5, score_runs=5, score_rows=100_000, sk_runs=5,
                  sk_calls=1000, frost_calls=1000, disk_mb=1024, disk_secs=3,
-                 csv_model="RF100", csv_rows=1_000_000, csv_runs=5),
+                 csv_model="RF100", csv_rows=1_000_000, csv_runs=5,
+                 dask_model="RF500", dask_rows=1_000_000, dask_runs=3,
+                 pystart_model="RF500"),
 }
 IO_MODES = ["uring", "pread", "mmap"]
 # What python runs for the fresh-process baseline: load with joblib, read the same CSV row, predict.
 PY_ONE_ROW = ("import sys, joblib, numpy as np; m = joblib.load(sys.argv[1]); "
               "x = np.loadtxt(sys.argv[2], delimiter=',', skiprows=1, ndmin=2); "
               "print(m.predict(x)[0])")
+
+# The same with the frost package (tools/python/frost over libfrost): frost.load for joblib.load.
+PY_FROST_ONE_ROW = ("import sys, frost, numpy as np; m = frost.load(sys.argv[1]); "
+                    "x = np.loadtxt(sys.argv[2], delimiter=',', skiprows=1, ndmin=2); "
+                    "print(m.predict(x)[0])")
+# where the frost package is, for the Python stages (libfrost: run.sh's snapshot in BUILD/bench/bin)
+PY_PACKAGE = os.path.join(os.path.dirname(HERE), "tools", "python")
 
 T_START = time.time()
 
@@ -200,6 +213,54 @@ def stage_fresh(res, frost, tools, d, cfg):
     res["fresh"] = fr
 
 
+def python_env(tools):
+    """The environment of the Python stages: the frost package from this tree, libfrost from
+    run.sh's snapshot. Both pythons of a comparison run in it alike."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = PY_PACKAGE
+    env["FROST_LIBRARY_PATH"] = f"{tools}/bin"
+    return env
+
+
+def stage_python_start(res, tools, d, cfg):
+    """python3 -c from start to the first prediction, fresh process: frost.load(model.frost)
+    against joblib.load(model.joblib), the same row read the same way, cold and warm."""
+    csv = f"{d}/one_row.csv"
+    saved = dict(os.environ)
+    os.environ.update(python_env(tools))   # runner passes its environment on
+    try:
+        out = {}
+        for label, script, model in [("frost", PY_FROST_ONE_ROW, f"{d}/model.frost"),
+                                     ("joblib", PY_ONE_ROW, f"{d}/model.joblib")]:
+            cmd = [PY, "-c", script, model, csv]
+            out[label] = {"cold": runner(tools, cmd, cfg["py_runs"], evict=[model]),
+                          "warm": runner(tools, cmd, cfg["py_runs"], warm=[model], warmup=1)}
+            if any(out[label][c]["exit"]["max"] != 0 for c in ("cold", "warm")):
+                raise SystemExit(f"bench: {label}'s python exited non-zero: {' '.join(cmd)}")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    res["python_start"] = out
+
+
+def stage_dask(res, tools, d, cfg):
+    """A 2-worker local Dask cluster scoring the model over dask_rows rows: frost.dask.predict
+    against scikit-learn under the same map_partitions (bench/dask_bench.py)."""
+    r = subprocess.run([PY, f"{HERE}/dask_bench.py", d, str(cfg["dask_rows"]),
+                        str(cfg["dask_runs"])], capture_output=True, text=True,
+                       env=python_env(tools), timeout=3600)
+    if r.returncode != 0:
+        sys.stderr.write(r.stderr[-3000:])
+        raise SystemExit(f"bench: dask_bench.py failed ({r.returncode})")
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    n = out["rows"]
+    for eng in ("frost", "sklearn"):
+        e = out[eng]
+        e["rows_per_s"] = stat([n / t for t in e["runs_s"]])
+        e["seconds"] = stat(e["runs_s"])
+    res["dask"] = out
+
+
 def stage_capi_open(res, tools, d, cfg):
     rows = f"{d}/rows.f64"
     out = {}
@@ -328,6 +389,13 @@ def model_stages(frost, tools, d, cfg, disk):
     if name == cfg["csv_model"]:
         log(f"{name}: frost predict on a {cfg['csv_rows']:,}-row CSV, 1 and 2 threads, stdin")
         stage_csv(res, frost, tools, d, cfg)
+    if name == cfg["pystart_model"]:
+        log(f"{name}: python3 -c to the first prediction, frost.load vs joblib.load")
+        stage_python_start(res, tools, d, cfg)
+    if name == cfg["dask_model"]:
+        log(f"{name}: 2-worker local Dask cluster over {cfg['dask_rows']:,} rows, frost vs "
+            "scikit-learn")
+        stage_dask(res, tools, d, cfg)
     return res
 
 
@@ -456,6 +524,55 @@ def csv_section(models):
           f"{rng(si)} | {fs(si['maxrss_kb'], ' MiB', 1 / 1024, 1)} | "
           f"{fs(c['small_t2']['maxrss_kb'], ' MiB', 1 / 1024, 1)} ({c['small_t2']['rows']:,} rows) |")
     w("")
+    return L
+
+
+def python_sections(models):
+    """Stages 10 and 11's tables (empty when no model ran them)."""
+    L = []
+    w = L.append
+    runs = {n: r["dask"] for n, r in models.items() if "dask" in r}
+    if runs:
+        w("## 10. Dask: a local cluster of 2 worker processes")
+        w("")
+        w("The rows (the scoring rows repeated; 8 partitions per worker) are made and persisted "
+          "on the workers first; each run persists the predictions there. frost: "
+          "`frost.dask.predict(ddf, model.frost)`; scikit-learn: the same `map_partitions` over "
+          "`joblib.load` + `predict` (n_jobs=1). Each worker loads its model once, in an untimed "
+          "first run whose time (loading included) is shown apart. rows/s of wall time.")
+        w("")
+        w("| model | rows | frost rows/s | scikit-learn rows/s | frost / sklearn | first run "
+          "frost | first run sklearn | frost opens per worker | mismatches |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for name, dk in runs.items():
+            f, k = dk["frost"], dk["sklearn"]
+            w(f"| {name} | {dk['rows']:,} | {fs(f['rows_per_s'], '', 1, 0)} | "
+              f"{fs(k['rows_per_s'], '', 1, 0)} | "
+              f"{rx(ratio(med(f['rows_per_s']), med(k['rows_per_s'])))} | "
+              f"{fmt(f['first_s'], ' s')} | {fmt(k['first_s'], ' s')} | "
+              f"{dk['frost_opens_per_worker']} | {dk['mismatches']} |")
+        w("")
+    runs = {n: r["python_start"] for n, r in models.items() if "python_start" in r}
+    if runs:
+        w("## 11. Python: `python3 -c` to the first prediction, frost.load vs joblib.load")
+        w("")
+        w("A fresh `/usr/bin/python3 -c 'import frost, numpy; m = frost.load(model.frost); "
+          "x = np.loadtxt(one_row.csv); print(m.predict(x)[0])'` against the same with "
+          "`joblib.load(model.joblib)` (stage 1's python), timed by `runner` from posix_spawn to "
+          "wait4.")
+        w("")
+        w("| model | frost.load warm | joblib.load warm | warm ratio | frost.load cold | "
+          "joblib.load cold | cold ratio | peak RSS frost / joblib (warm) |")
+        w("|---|---|---|---|---|---|---|---|")
+        for name, ps in runs.items():
+            f, j = ps["frost"], ps["joblib"]
+            w(f"| {name} | {fs(f['warm']['wall_ms'], ' ms')} | {fs(j['warm']['wall_ms'], ' ms')} "
+              f"| {rx(ratio(med(j['warm']['wall_ms']), med(f['warm']['wall_ms'])))} | "
+              f"{fs(f['cold']['wall_ms'], ' ms')} | {fs(j['cold']['wall_ms'], ' ms')} | "
+              f"{rx(ratio(med(j['cold']['wall_ms']), med(f['cold']['wall_ms'])))} | "
+              f"{fmt(med(f['warm']['maxrss_kb']) / 1024, ' MiB', 0)} / "
+              f"{fmt(med(j['warm']['maxrss_kb']) / 1024, ' MiB', 0)} |")
+        w("")
     return L
 
 
@@ -660,6 +777,7 @@ def report(mode, mach, disk, models, path_md, path_png, serve=None):
     w("")
     L.extend(csv_section(models))
     L.extend(serve_bench.section(serve, fmt, fs, ratio, rx))
+    L.extend(python_sections(models))
     w("## Models")
     w("")
     w("| model | estimator | samples | trees | nodes | max depth | one-row path (Σ levels, max) |")
@@ -739,9 +857,10 @@ def main():
         print_summary(L)
         return
     build, mode = sys.argv[1], sys.argv[2]
+    only = sys.argv[3] if len(sys.argv) == 4 else None
     if mode not in CONFIG or len(sys.argv) > 4 or \
-            (len(sys.argv) == 4 and sys.argv[3] not in ("csv", "serve")):
-        raise SystemExit("usage: bench.py BUILD quick|full [csv|serve]")
+            only not in (None, "csv", "serve", "dask", "python"):
+        raise SystemExit("usage: bench.py BUILD quick|full [csv|serve|dask|python]")
     cfg = CONFIG[mode]
     work = os.path.abspath(f"{build}/bench")
     tools = work
@@ -757,21 +876,33 @@ def main():
             print(f"{t} ({name}): {meas} {'met' if ok else 'NOT met'}")
         log(f"wrote {work}/results-serve-{mode}.json")
         return
-    if len(sys.argv) == 4:
-        # stage 8 alone: its model (trained and converted if need be), its table on stdout
-        name = cfg["csv_model"]
+    if only:
+        # one stage alone: its model (trained and converted if need be), its table on stdout
+        name = cfg[{"csv": "csv_model", "dask": "dask_model", "python": "pystart_model"}[only]]
         d = f"{work}/models/{name}"
         subprocess.run([PY, f"{HERE}/gen_models.py", f"{work}/models", name], check=True)
         if not os.path.exists(f"{d}/model.frost"):
             run([frost, "convert", f"{d}/model.joblib", f"{d}/model.frost", "--quiet"])
         res = {}
-        log(f"{name}: frost predict on a {cfg['csv_rows']:,}-row CSV, 1 and 2 threads, stdin")
-        stage_csv(res, frost, tools, d, cfg)
-        with open(f"{work}/results-csv-{mode}.json", "w") as f:
-            json.dump({"mode": mode, "csv": {name: res["csv"]},
+        if only == "csv":
+            log(f"{name}: frost predict on a {cfg['csv_rows']:,}-row CSV, 1 and 2 threads, "
+                "stdin")
+            stage_csv(res, frost, tools, d, cfg)
+            table = csv_section({name: res})
+        elif only == "dask":
+            log(f"{name}: 2-worker local Dask cluster over {cfg['dask_rows']:,} rows")
+            stage_dask(res, tools, d, cfg)
+            table = python_sections({name: res})
+        else:
+            log(f"{name}: python3 -c to the first prediction, frost.load vs joblib.load")
+            stage_python_start(res, tools, d, cfg)
+            table = python_sections({name: res})
+        key = {"csv": "csv", "dask": "dask", "python": "python_start"}[only]
+        with open(f"{work}/results-{only}-{mode}.json", "w") as f:
+            json.dump({"mode": mode, only: {name: res[key]},
                        "loadavg": open("/proc/loadavg").read().split()[:3]}, f, indent=1)
-        print("\n".join(csv_section({name: res})))
-        log(f"wrote {work}/results-csv-{mode}.json")
+        print("\n".join(table))
+        log(f"wrote {work}/results-{only}-{mode}.json")
         return
     log(f"bench ({mode}): machine description")
     mach = machine()

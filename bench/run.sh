@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench [QUICK=1] → sh bench/run.sh BUILD quick|full
-# sh bench/run.sh BUILD quick|full csv runs only stage 8 (frost predict on a large CSV);
-# sh bench/run.sh BUILD quick|full serve only stage 9 (frost serve against a Python server).
+# sh bench/run.sh BUILD quick|full csv|serve|dask|python runs only stage 8 (frost predict on a
+# large CSV), 9 (frost serve against a Python server), 10 (a 2-worker local Dask cluster) or 11
+# (python3 -c to the first prediction).
 # Builds the benchmark's C helpers against BUILD/libfrost.a, installs the few Debian packages it
 # needs when missing (like scripts/deps.sh), then runs bench/bench.py, which prints each stage's
 # progress and the final tables. See bench/README.md.
@@ -9,14 +10,16 @@ set -eu
 BUILD=${1:-build}
 MODE=${2:-full}
 ONLY=${3:-}
-case "$MODE" in quick|full) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv|serve]" >&2; exit 2 ;; esac
-case "$ONLY" in ""|csv|serve) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv|serve]" >&2; exit 2 ;; esac
+USAGE="usage: bench/run.sh BUILD quick|full [csv|serve|dask|python]"
+case "$MODE" in quick|full) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
+case "$ONLY" in ""|csv|serve|dask|python) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 
 # python3-matplotlib draws the plot, wrk loads the servers of stage 9; the rest come with
 # scripts/deps.sh (make deps).
-PKGS="python3-matplotlib python3-sklearn python3-lz4 liburing-dev wrk curl"
+PKGS="python3-matplotlib python3-sklearn python3-lz4 liburing-dev wrk curl python3-dask \
+python3-distributed"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -33,9 +36,9 @@ fi
 
 OUT="$BUILD/bench"
 mkdir -p "$OUT/bin"
-# A snapshot of the frost binary and library, so a rebuild of $BUILD while the benchmark runs
-# cannot mix two versions into one run.
-for f in frost frost-serve libfrost.a; do
+# A snapshot of the frost binaries and libraries, so a rebuild of $BUILD while the benchmark runs
+# cannot mix two versions into one run (the Python stages load libfrost.so from here).
+for f in frost frost-serve libfrost.a libfrost.so; do
     [ -f "$BUILD/$f" ] || { echo "bench: $BUILD/$f is missing: run make first" >&2; exit 1; }
     cp "$BUILD/$f" "$OUT/bin/$f.tmp" && mv "$OUT/bin/$f.tmp" "$OUT/bin/$f"
 done

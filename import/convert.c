@@ -1,6 +1,7 @@
 /*
- * convert.c — frost_convert: a pickle or joblib file into a .frost file. The file is read by the
- * safe pickle reader (nothing in it runs), the object graph it holds is compiled (a pipeline,
+ * convert.c — frost_convert and frost_convert_buffer: a pickle or joblib file, or the same bytes
+ * in memory, into a .frost file, both along one path: the bytes are read by the safe pickle
+ * reader (nothing in them runs), the object graph they hold is compiled (a pipeline,
  * convert_pipeline.c) or converted (an estimator, convert_estimator.c) into a builder, which gets
  * the input names, the metadata and the input checks collected on the way, and is written.
  */
@@ -188,23 +189,71 @@ static int convert_graph(conv *c, const pk_obj *root, const frost_convert_option
     return cv_estimator(c, root, o);
 }
 
+/* The caller's options, checked, over the defaults: an older caller's shorter struct leaves the
+ * fields it does not know at their defaults. */
+static int take_options(const frost_convert_options *opts, frost_convert_options *o, fr_err *e)
+{
+    frost_convert_options_init(o);
+    if (opts) {
+        if (opts->size < sizeof opts->size || opts->size > sizeof *o)
+            return fr_fail(e, FROST_EINVAL, "frost_convert: options size %zu not recognised",
+                           opts->size);
+        memcpy(o, opts, opts->size);
+    }
+    if ((o->converted_at < 0 && o->converted_at != FROST_CONVERTED_NOW) ||
+        o->converted_at > FROST_CONVERTED_AT_MAX)
+        return fr_fail(e, FROST_EINVAL, "converted_at %lld is not a time from 1970 to 9999",
+                       (long long)o->converted_at);
+    return cv_check_user_meta(o, e);
+}
+
+/* The pickle or joblib in data (its source called name) into out_path. */
+static int convert_bytes(const uint8_t *data, size_t len, const char *name, const char *out_path,
+                         const frost_convert_options *o, fr_err *e)
+{
+    int rc;
+    pk_graph *g = NULL;
+    cv_checks checks = {0};
+    fr_allocator hook = rt_hook(o->write.alloc);
+    conv c = {.e = e, .checks = &checks, .wa = o->write.alloc ? &hook : NULL};
+    if ((rc = load_model(data, len, o, &g, e)))
+        goto done;
+    if ((rc = convert_graph(&c, pk_graph_root(g), o)))
+        goto done;
+    c.est = pk_graph_root(g); /* metadata describes what the file holds */
+    c.cls = pk_class_name(c.est);
+    if ((rc = set_feature_names(&c)) || (rc = cv_set_metadata(&c, name, data, len, o)))
+        goto done;
+    for (uint32_t i = 0; i < checks.n && !rc; i++)
+        if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
+                                       checks.v[i].n_slots, checks.v[i].who)))
+            fr_fail(e, rc, "%s", frost_builder_errmsg(c.b));
+    if (rc)
+        goto done;
+    if ((rc = frost_builder_write(c.b, out_path)))
+        fr_fail(e, rc, "%s", frost_builder_errmsg(c.b));
+done:
+    frost_builder_free(c.b);
+    cv_estimator_free(&c);
+    fmt_program_free(c.program);
+    fmt_checks_free(NULL, checks.v, checks.n);
+    cv_free_strings(c.input_names, c.n_inputs);
+    pk_graph_free(g);
+    if (rc)
+        e->code = rc;
+    return rc;
+}
+
 FROST_API int frost_convert(const char *in_path, const char *out_path,
                             const frost_convert_options *opts)
 {
     fr_err e = {0};
     last_error[0] = '\0';
     frost_convert_options o;
-    frost_convert_options_init(&o);
-    if (opts)
-        memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+    if (take_options(opts, &o, &e))
+        return failed(&e);
     if (!in_path || !out_path) {
         fr_fail(&e, FROST_EINVAL, "frost_convert: NULL path");
-        return failed(&e);
-    }
-    if ((o.converted_at < 0 && o.converted_at != FROST_CONVERTED_NOW) ||
-        o.converted_at > FROST_CONVERTED_AT_MAX) {
-        fr_fail(&e, FROST_EINVAL, "converted_at %lld is not a time from 1970 to 9999",
-                (long long)o.converted_at);
         return failed(&e);
     }
     if (wr_out_is_input(out_path, in_path)) {
@@ -216,46 +265,27 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
                     "name); nothing was written", out_path, in_path);
         return failed(&e);
     }
-    int rc;
-    size_t len = 0;
-    const uint8_t *data = NULL;
     cv_source src = {0};
-    pk_graph *g = NULL;
-    cv_checks checks = {0};
-    fr_allocator hook = rt_hook(o.write.alloc);
-    conv c = {.e = &e, .checks = &checks, .wa = o.write.alloc ? &hook : NULL};
-    if ((rc = cv_source_open(in_path, &src, &e)))
-        goto done;
-    data = src.data;
-    len = src.len;
-    if ((rc = load_model(data, len, &o, &g, &e)))
-        goto done;
-    if ((rc = convert_graph(&c, pk_graph_root(g), &o)))
-        goto done;
-    c.est = pk_graph_root(g); /* metadata describes what the file holds */
-    c.cls = pk_class_name(c.est);
-    if ((rc = set_feature_names(&c)) ||
-        (rc = cv_set_metadata(&c, in_path, data, len, o.converted_at)))
-        goto done;
-    for (uint32_t i = 0; i < checks.n && !rc; i++)
-        if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
-                                       checks.v[i].n_slots, checks.v[i].who)))
-            fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
-    if (rc)
-        goto done;
-    if ((rc = frost_builder_write(c.b, out_path)))
-        fr_fail(&e, rc, "%s", frost_builder_errmsg(c.b));
-done:
-    frost_builder_free(c.b);
-    cv_estimator_free(&c);
-    fmt_program_free(c.program);
-    fmt_checks_free(NULL, checks.v, checks.n);
-    cv_free_strings(c.input_names, c.n_inputs);
-    pk_graph_free(g);
+    int rc = cv_source_open(in_path, &src, &e);
+    if (!rc)
+        rc = convert_bytes(src.data, src.len, in_path, out_path, &o, &e);
     cv_source_close(&src);
-    if (rc) {
-        e.code = rc;
+    return rc ? failed(&e) : 0;
+}
+
+FROST_API int frost_convert_buffer(const void *data, size_t len, const char *name,
+                                   const char *out_path, const frost_convert_options *opts)
+{
+    fr_err e = {0};
+    last_error[0] = '\0';
+    frost_convert_options o;
+    if (take_options(opts, &o, &e))
+        return failed(&e);
+    if ((!data && len) || !out_path) {
+        fr_fail(&e, FROST_EINVAL, "frost_convert_buffer: NULL %s", out_path ? "data" : "path");
         return failed(&e);
     }
-    return 0;
+    static const uint8_t none[1];
+    int rc = convert_bytes(data ? data : none, len, name ? name : "<memory>", out_path, &o, &e);
+    return rc ? failed(&e) : 0;
 }

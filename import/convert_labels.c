@@ -1,7 +1,7 @@
 /*
  * convert_labels.c — a classifier's class labels, read from classes_ (or the label encoder that
  * holds them) and written as text of their kind: ints, floats as numpy prints them, bools as
- * True/False, strings as stored.
+ * True/False, strings as stored; and numpy's dtype of them (metadata classes_dtype).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -182,12 +182,55 @@ static int check_member_labels(conv *c)
     return rc;
 }
 
+/* numpy's dtype.str of a label array ("<i8", "<U5", "|O", "|b1"): what a binding needs to give
+ * classes_ back with the dtype scikit-learn has, where the label kind says only int or str. */
+static size_t dtype_str(const pk_obj *arr, char *buf, size_t cap)
+{
+    pk_array_info ai;
+    if (pk_array_info_get(arr, &ai))
+        return 0;
+    char order = ai.byteorder == '<' || ai.byteorder == '>' ? ai.byteorder : '|';
+    int n;
+    switch (ai.kind) {
+    case 'O': n = snprintf(buf, cap, "|O"); break;
+    case 'U': n = snprintf(buf, cap, "%cU%u", order == '|' ? '<' : order, ai.itemsize / 4); break;
+    case 'S': n = snprintf(buf, cap, "|S%u", ai.itemsize); break;
+    case 'b': case 'i': case 'u': case 'f':
+        n = snprintf(buf, cap, "%c%c%u", ai.itemsize == 1 ? '|' : order, ai.kind, ai.itemsize);
+        break;
+    default: return 0;
+    }
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* classes_dtype (FORMAT.md METADATA): each output's dtype.str, comma-separated. */
+static int set_classes_dtype(conv *c, const pk_obj *classes, int multi)
+{
+    char buf[512];
+    size_t at = 0;
+    for (uint32_t k = 0; k < c->n_outputs; k++) {
+        if (at + 32 >= sizeof buf)
+            return 0; /* too many outputs to say: the kinds remain */
+        if (k)
+            buf[at++] = ',';
+        size_t n = dtype_str(multi ? pk_item(classes, k) : classes, buf + at, sizeof buf - at);
+        if (!n)
+            return 0;
+        at += n;
+    }
+    buf[at] = 0;
+    int rc = frost_builder_set_meta(c->b, "classes_dtype", buf);
+    return rc ? fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b)) : 0;
+}
+
 int cv_set_labels(conv *c)
 {
     if (c->member)
         return check_member_labels(c);
     const pk_obj *classes = classes_of(c->est);
     int multi = pk_kind_of(classes) == PK_LIST;
+    if (set_classes_dtype(c, classes, multi))
+        return c->e->code;
     for (uint32_t k = 0; k < c->n_outputs; k++) {
         char **labels = NULL;
         frost_label_kind kind;

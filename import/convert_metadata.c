@@ -1,7 +1,8 @@
 /*
  * convert_metadata.c — the metadata a .frost file keeps about its source (FORMAT.md METADATA):
  * sklearn_version, estimator (a one-line summary of the model), search_best_params and
- * search_best_score, source_file, source_size, source_xxh3 and converted_at.
+ * search_best_score, source_file, source_size, source_xxh3 and converted_at; then the pairs the
+ * caller adds (frost_convert_options.meta_keys / meta_values).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "convert_metadata.h"
 #include "convert_combine.h"
+#include "bytes.h"
 
 /* "RandomForestClassifier(n_estimators=500, max_depth=10)": the class with the
  * hyper-parameters that shape prediction; composites list their steps. Appends to buf. */
@@ -62,8 +64,47 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
     return at;
 }
 
-int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t len,
-                    int64_t converted_at)
+/* The keys frost records itself (FORMAT.md METADATA): a caller's pair may not replace one. */
+static const char *const own_keys[] = {
+    "sklearn_version", "estimator", "search_best_params", "search_best_score", "source_file",
+    "source_size", "source_xxh3", "converted_at", "frost_version", "classes_dtype",
+};
+
+int cv_check_user_meta(const frost_convert_options *o, fr_err *e)
+{
+    if (o->n_meta == 0)
+        return 0;
+    if (!o->meta_keys || !o->meta_values)
+        return fr_fail(e, FROST_EINVAL, "metadata: %zu pairs but no keys or values", o->n_meta);
+    if (o->n_meta > FROST_CONVERT_META_MAX)
+        return fr_fail(e, FROST_EINVAL, "metadata: %zu pairs (at most %d)", o->n_meta,
+                       FROST_CONVERT_META_MAX);
+    for (size_t i = 0; i < o->n_meta; i++) {
+        const char *k = o->meta_keys[i], *v = o->meta_values[i];
+        if (!k || !*k || !v)
+            return fr_fail(e, FROST_EINVAL, "metadata pair %zu: %s", i,
+                           !k || !*k ? "an empty key" : "no value");
+        size_t kl = strnlen(k, FROST_CONVERT_META_LEN + 1);
+        size_t vl = strnlen(v, FROST_CONVERT_META_LEN + 1);
+        if (kl > FROST_CONVERT_META_LEN || vl > FROST_CONVERT_META_LEN)
+            return fr_fail(e, FROST_EINVAL, "metadata pair %zu: the %s is longer than %d bytes",
+                           i, kl > FROST_CONVERT_META_LEN ? "key" : "value",
+                           FROST_CONVERT_META_LEN);
+        if (!fmt_utf8_valid((const uint8_t *)k, kl) || !fmt_utf8_valid((const uint8_t *)v, vl))
+            return fr_fail(e, FROST_EINVAL, "metadata '%.100s': not UTF-8", k);
+        for (size_t j = 0; j < sizeof own_keys / sizeof own_keys[0]; j++)
+            if (strcmp(k, own_keys[j]) == 0)
+                return fr_fail(e, FROST_EINVAL, "metadata '%s' is a key frost records itself",
+                               k);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(k, o->meta_keys[j]) == 0)
+                return fr_fail(e, FROST_EINVAL, "metadata '%.100s' is given twice", k);
+    }
+    return 0;
+}
+
+int cv_set_metadata(conv *c, const char *name, const uint8_t *data, size_t len,
+                    const frost_convert_options *o)
 {
     char buf[1024];
     const pk_obj *ver = pk_attr(c->est, "_sklearn_version");
@@ -104,17 +145,19 @@ int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t le
         cv_format_pyfloat(score, buf, sizeof buf);
         rc = frost_builder_set_meta(c->b, "search_best_score", buf);
     }
-    const char *base = strrchr(in_path, '/');
-    rc = rc ? rc : frost_builder_set_meta(c->b, "source_file", base ? base + 1 : in_path);
+    const char *base = strrchr(name, '/');
+    rc = rc ? rc : frost_builder_set_meta(c->b, "source_file", base ? base + 1 : name);
     snprintf(buf, sizeof buf, "%zu", len);
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_size", buf);
     snprintf(buf, sizeof buf, "%016" PRIx64, (uint64_t)XXH3_64bits(data, len));
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_xxh3", buf);
-    time_t now = converted_at == FROST_CONVERTED_NOW ? time(NULL) : (time_t)converted_at;
+    time_t now = o->converted_at == FROST_CONVERTED_NOW ? time(NULL) : (time_t)o->converted_at;
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     rc = rc ? rc : frost_builder_set_meta(c->b, "converted_at", buf);
+    for (size_t i = 0; i < o->n_meta && !rc; i++) /* checked by cv_check_user_meta */
+        rc = frost_builder_set_meta(c->b, o->meta_keys[i], o->meta_values[i]);
     if (rc)
         return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
     return 0;

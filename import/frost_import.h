@@ -25,9 +25,21 @@ typedef struct frost_convert_options {
                                     (0 to FROST_CONVERTED_AT_MAX), for reproducible files (the
                                     CLI takes SOURCE_DATE_EPOCH); FROST_CONVERTED_NOW, the
                                     default, records the current time */
+    /* Metadata of the caller's own, recorded beside frost's (FORMAT.md METADATA; frost inspect
+     * lists it, frost_meta_get reads it): n_meta UTF-8 keys and values. An empty or repeated
+     * key, a key frost records itself (sklearn_version, estimator, converted_at, source_file,
+     * source_size, source_xxh3, search_best_params, search_best_score, classes_dtype,
+     * frost_version), more
+     * than FROST_CONVERT_META_MAX pairs or a key or value longer than FROST_CONVERT_META_LEN
+     * bytes is FROST_EINVAL, before anything is read. */
+    const char *const *meta_keys;
+    const char *const *meta_values;
+    size_t n_meta;
 } frost_convert_options;
 
 #define FROST_CONVERTED_NOW (-1)
+#define FROST_CONVERT_META_MAX 256
+#define FROST_CONVERT_META_LEN 65536
 
 #define FROST_CONVERTED_AT_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
@@ -49,8 +61,16 @@ FROST_API void frost_convert_options_init(frost_convert_options *opts);
 FROST_API int frost_convert(const char *in_path, const char *out_path,
                             const frost_convert_options *opts);
 
-/* The detail of this thread's last failed frost_convert ("" when it succeeded). The string is
- * the thread's own, valid until its next conversion. */
+/* frost_convert for a pickle or joblib held in memory (what pickle.dumps returns): the same
+ * reader, checks, conversion and output, without a file to read. data is only read, and only
+ * during the call. name stands for the source in the metadata (source_file: its last path
+ * component) and in messages; NULL is "<memory>". NULL data with a non-zero len or a NULL
+ * out_path is FROST_EINVAL; an empty buffer is FROST_EFORMAT, as an empty file is. */
+FROST_API int frost_convert_buffer(const void *data, size_t len, const char *name,
+                                   const char *out_path, const frost_convert_options *opts);
+
+/* The detail of this thread's last failed frost_convert or frost_convert_buffer ("" when it
+ * succeeded). The string is the thread's own, valid until its next conversion. */
 FROST_API const char *frost_import_errmsg(void);
 
 #ifdef __cplusplus

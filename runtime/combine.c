@@ -19,6 +19,9 @@ int rt_combine_batch(frost_model *m, const rt_combine_ws *w, size_t nb, rt_what 
     const fmt_combine *c = m->h.combine;
     const uint32_t K = c->n_classes, cw = K + 2;
     const int proba = what == RT_PROBA;
+    /* OVR decision_function: each member's decision side by side (np.array([...]).T), or the
+     * one member's for two classes (scikit-learn returns it as it is) */
+    const int decision = what == RT_DECISION;
     double *acc = w->cacc;
     for (size_t r = 0; r < nb; r++) {
         for (uint32_t j = 0; j < cw; j++)
@@ -33,7 +36,8 @@ int rt_combine_batch(frost_model *m, const rt_combine_ws *w, size_t nb, rt_what 
         rt_what mode = c->rule == FMT_COMB_SOFT_VOTE || (c->rule == FMT_COMB_OVR && proba)
                            ? RT_PROBA
                        : c->rule == FMT_COMB_OVR
-                           ? (mem->score == FMT_SCORE_DECISION ? RT_DECISION : RT_PROBA)
+                           ? (decision || mem->score == FMT_SCORE_DECISION ? RT_DECISION
+                                                                           : RT_PROBA)
                            : RT_PREDICT;
         uint32_t mk = mem->kind == FMT_MEMBER_TREES ? mem->trees.n_classes_total
                                                     : fmt_linear_classes(mem->linear);
@@ -63,7 +67,9 @@ int rt_combine_batch(frost_model *m, const rt_combine_ws *w, size_t nb, rt_what 
                 a[0] += o[0] * wt;
                 break;
             default:                 /* OVR */
-                if (proba) {         /* e.predict_proba(X)[:, 1] per class */
+                if (decision) {      /* e.decision_function(X).ravel() per class */
+                    a[i] = o[0];
+                } else if (proba) {  /* e.predict_proba(X)[:, 1] per class */
                     a[i] = o[1];
                 } else {             /* _predict_binary: decision_function, else proba[:, 1] */
                     double s = mode == RT_DECISION ? o[0] : o[1];
@@ -87,7 +93,7 @@ int rt_combine_batch(frost_model *m, const rt_combine_ws *w, size_t nb, rt_what 
     /* np.average divides by the weights' sum (numpy's pairwise sum); the mean divides by the
      * member count, the same number for unit weights */
     double div = w->wdiv;
-    uint32_t out_w = proba ? K : 1;
+    uint32_t out_w = proba ? K : decision ? c->n_members : 1;
     for (size_t r = 0; r < nb; r++) {
         double *a = acc + r * cw, *out = dst + r * out_w;
         switch (c->rule) {
@@ -107,6 +113,10 @@ int rt_combine_batch(frost_model *m, const rt_combine_ws *w, size_t nb, rt_what 
             out[0] = a[0] / div;
             break;
         default:
+            if (decision) {
+                memcpy(out, a, out_w * sizeof *out);
+                break;
+            }
             if (!proba) {
                 out[0] = a[K + 1];
                 break;

@@ -156,6 +156,8 @@ typedef struct frost_info {
                             * 3 a combination of members (Voting*, OneVsRestClassifier) */
     uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
     int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
+    uint32_t n_decision;   /* columns frost_decision_function writes; 0 when the model has no
+                            * decision_function in scikit-learn */
 } frost_info;
 
 FROST_API int frost_model_info(const frost_model *model, frost_info *out);
@@ -163,10 +165,17 @@ FROST_API int frost_model_info(const frost_model *model, frost_info *out);
 /* Class labels of one output, as stored ("0", "setosa", "2.5"); NULL when out of range. */
 FROST_API uint32_t frost_class_count(const frost_model *model, uint32_t output);
 FROST_API const char *frost_class_label(const frost_model *model, uint32_t output, uint32_t index);
-/* What one output's labels were in Python (a frost_label_kind: FROST_LABEL_INT for numpy
- * integers, …), so a caller can give them back as numbers, booleans or strings; 0 when out of
- * range or not a classifier. */
-FROST_API int frost_class_kind(const frost_model *model, uint32_t output);
+/* The kind of a model's class labels (and of the labels a builder is given). */
+typedef enum frost_label_kind {
+    FROST_LABEL_INT = 1,
+    FROST_LABEL_FLOAT = 2,
+    FROST_LABEL_STR = 3,
+    FROST_LABEL_BOOL = 4,
+} frost_label_kind;
+
+/* What the labels of one output are (FROST_LABEL_INT, _FLOAT, _STR, _BOOL: the kind of
+ * scikit-learn's classes_), so a binding can give them back as such; 0 when out of range. */
+FROST_API frost_label_kind frost_class_kind(const frost_model *model, uint32_t output);
 
 /* Input column names (index < n_inputs); NULL when the model was trained without names
  * (columns are then positional). */
@@ -206,6 +215,13 @@ FROST_API int frost_predict(frost_model *model, const double *X, size_t n_rows, 
 FROST_API int frost_predict_proba(frost_model *model, const double *X, size_t n_rows,
                                   double *out);
 
+/* frost_decision_function writes n_rows × frost_info.n_decision doubles: scikit-learn's
+ * decision_function — gradient boosting's raw scores, a linear classifier's X·coef + intercept,
+ * a OneVsRestClassifier's members' decisions side by side — with one column for two classes.
+ * FROST_EINVAL for a model that has none (n_decision == 0: forests, trees, regressors, voting). */
+FROST_API int frost_decision_function(frost_model *model, const double *X, size_t n_rows,
+                                      double *out);
+
 /* Typed, named columns — what a model with preprocessing (strings, missing values, columns
  * routed by name) takes. A string value is (ptr, len); ptr NULL means missing. */
 typedef struct frost_string {
@@ -236,6 +252,8 @@ FROST_API int frost_predict_columns(frost_model *model, const frost_column *cols
                                     size_t n_rows, double *out);
 FROST_API int frost_predict_proba_columns(frost_model *model, const frost_column *cols,
                                           size_t n_cols, size_t n_rows, double *out);
+FROST_API int frost_decision_function_columns(frost_model *model, const frost_column *cols,
+                                              size_t n_cols, size_t n_rows, double *out);
 /* Runs the preprocessing only: n_rows × n_transform_outputs doubles, as scikit-learn's
  * transform of the model (or of the pipeline without its final estimator) returns them. */
 FROST_API int frost_transform(frost_model *model, const frost_column *cols, size_t n_cols,
@@ -272,13 +290,6 @@ typedef enum frost_link {
     FROST_LINK_LOGISTIC = 1, /* binary boosting: p1 = expit(raw), p0 = 1 - p1 */
     FROST_LINK_SOFTMAX = 2,  /* multi-class boosting: softmax over raw scores */
 } frost_link;
-
-typedef enum frost_label_kind {
-    FROST_LABEL_INT = 1,
-    FROST_LABEL_FLOAT = 2,
-    FROST_LABEL_STR = 3,
-    FROST_LABEL_BOOL = 4,
-} frost_label_kind;
 
 typedef struct frost_model_spec {
     size_t size;                /* sizeof(frost_model_spec) */

@@ -174,6 +174,10 @@ typedef enum rt_what {
     RT_TRANSFORM = 3, /* the preprocessing's output (transform) */
 } rt_what;
 
+/* Columns of frost_decision_function's output; 0 when scikit-learn has no decision_function for
+ * the model (score.c). */
+uint32_t rt_decision_width(const fmt_header *h);
+
 /* Where a row's inputs come from (columns.c): a row-major numeric matrix, or the caller's
  * columns, col_of[input] of them feeding each input (SIZE_MAX: absent). */
 typedef struct rt_source {

@@ -367,6 +367,7 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
                   !(h->linear && h->linear->rule == FMT_LIN_DECISION) &&
                   !(h->combine && !fmt_combine_has_proba(h->combine));
+    i.n_decision = rt_decision_width(h);
     memcpy(out, &i, i.size);
     return 0;
 }
@@ -385,12 +386,11 @@ FROST_API const char *frost_class_label(const frost_model *m, uint32_t output, u
     return m->h.classes[output].labels[index];
 }
 
-/* The kinds agree (runtime/error.c checks FROST_LABEL_* against FMT_LABEL_*). */
-FROST_API int frost_class_kind(const frost_model *m, uint32_t output)
+FROST_API frost_label_kind frost_class_kind(const frost_model *m, uint32_t output)
 {
     if (!m || !m->h.classes || output >= m->h.n_outputs)
-        return 0;
-    return (int)m->h.classes[output].kind;
+        return (frost_label_kind)0;
+    return (frost_label_kind)m->h.classes[output].kind;
 }
 
 FROST_API const char *frost_feature_name(const frost_model *m, uint32_t index)

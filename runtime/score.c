@@ -1,6 +1,6 @@
 /*
- * score.c — the calls that score: frost_predict, frost_predict_proba, their _columns forms and
- * frost_transform. One path for every model, read top-down: bind the caller's columns; per row
+ * score.c — the calls that score: frost_predict, frost_predict_proba, frost_decision_function,
+ * their _columns forms and frost_transform. One path for every model, read top-down: bind the caller's columns; per row
  * fetch the inputs, run the program, apply the checks and gather the estimator's features; per
  * batch hand them to the estimator's scorer — the tree ensemble (ensemble.c), the linear model
  * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c).
@@ -26,6 +26,35 @@ static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
                        h->combine->rule == FMT_COMB_HARD_VOTE
                            ? "a hard-voting VotingClassifier has no predict_proba"
                            : "its members have no predict_proba");
+    if (what == RT_DECISION && !rt_decision_width(h))
+        return fr_fail(e, FROST_EINVAL, "this model has no decision_function (scikit-learn "
+                       "gives one for gradient boosting and linear classifiers, and for a "
+                       "OneVsRestClassifier over them)");
+    return 0;
+}
+
+/* scikit-learn's decision_function exists on GradientBoostingClassifier, the linear
+ * classifiers and a OneVsRestClassifier whose estimators have one (sklearn/multiclass.py,
+ * available_if(_estimators_has("decision_function"))); a Pipeline has it when its final step
+ * does. Its width: the raw scores, one column for two classes (scikit-learn ravels it). */
+uint32_t rt_decision_width(const fmt_header *h)
+{
+    if (h->task != FROST_TASK_CLASSIFIER)
+        return 0;
+    if (h->combine) {
+        const fmt_combine *c = h->combine;
+        if (c->rule != FMT_COMB_OVR || c->n_members == 0)
+            return 0;
+        for (uint32_t i = 0; i < c->n_members; i++)
+            if (c->members[i].score != FMT_SCORE_DECISION ||
+                !fmt_member_has_decision(&c->members[i]))
+                return 0;
+        return c->n_members;
+    }
+    if (h->linear)
+        return h->linear->task == FROST_TASK_CLASSIFIER ? h->linear->n_rows : 0;
+    if (h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED)
+        return h->n_raw;
     return 0;
 }
 
@@ -36,6 +65,8 @@ static uint32_t out_width(const fmt_header *h, rt_what what)
         return h->n_features;
     if (what == RT_PROBA)
         return h->n_classes_total;
+    if (what == RT_DECISION)
+        return rt_decision_width(h);
     return h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs;
 }
 
@@ -136,6 +167,8 @@ static int predict_matrix(frost_model *m, const double *X, size_t n_rows, rt_wha
     if (what == RT_PROBA && h->task != FROST_TASK_CLASSIFIER)
         return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "predict_proba needs a classifier"),
                                 &e));
+    if (what == RT_DECISION && refuse_request(h, what, &e))
+        return rt_set_error(m, &e);
     if (n_rows == 0)
         return 0;
     int rc;
@@ -178,6 +211,12 @@ FROST_API int frost_predict_proba(frost_model *m, const double *X, size_t n_rows
     return predict_matrix(m, X, n_rows, RT_PROBA, out);
 }
 
+FROST_API int frost_decision_function(frost_model *m, const double *X, size_t n_rows,
+                                      double *out)
+{
+    return predict_matrix(m, X, n_rows, RT_DECISION, out);
+}
+
 FROST_API int frost_predict_columns(frost_model *m, const frost_column *cols, size_t n_cols,
                                     size_t n_rows, double *out)
 {
@@ -188,6 +227,12 @@ FROST_API int frost_predict_proba_columns(frost_model *m, const frost_column *co
                                           size_t n_cols, size_t n_rows, double *out)
 {
     return run_columns(m, cols, n_cols, n_rows, RT_PROBA, out);
+}
+
+FROST_API int frost_decision_function_columns(frost_model *m, const frost_column *cols,
+                                              size_t n_cols, size_t n_rows, double *out)
+{
+    return run_columns(m, cols, n_cols, n_rows, RT_DECISION, out);
 }
 
 FROST_API int frost_transform(frost_model *m, const frost_column *cols, size_t n_cols,

@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config liburing-dev liblz4-dev libxxhash-dev libcriter
 zlib1g-dev libbz2-dev liblzma-dev clang libclang-rt-14-dev \
 python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash \
 libmicrohttpd-dev libjansson-dev libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev \
-libidn2-dev libunistring-dev libp11-kit-dev curl"
+libidn2-dev libunistring-dev libp11-kit-dev curl \
+python3-pytest python3-dask python3-distributed"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -2,7 +2,8 @@
 # make test stage: `make install` into a scratch DESTDIR, then programs built with nothing but
 # the installed headers, libraries and pkg-config files, linked both dynamically and
 # statically: one on libfrost (frost.pc), one on the importer (frost_import.pc) converting a
-# corpus model. The build is a plain `make` (default PREFIX); the install names another PREFIX,
+# corpus model; and the Python package, imported from where it was installed, converting and
+# loading with the installed libraries. The build is a plain `make` (default PREFIX); the install names another PREFIX,
 # and the .pc files must point there, not at the prefix of the build.
 set -eu
 BUILD=${1:-build}
@@ -57,6 +58,28 @@ for prefix in /opt/frost-test /usr/local; do
     "$root/imp_static" "$MODEL" "$root/i2.frost" >/dev/null
     cmp -s "$root/i1.frost" "$root/i2.frost" ||
         { echo "FAIL: the shared and the static importer wrote different files"; exit 1; }
+    passed=$((passed + 1))
+
+    # the Python package: in Debian python3's dist-packages for this PREFIX, finding the
+    # libraries installed beside it (PREFIX/lib), not the build tree's
+    init=$(find "$root$prefix/lib" -path '*/dist-packages/frost/__init__.py' | head -1)
+    site=$(dirname "$(dirname "$init")")
+    case "$site" in
+    "$root$prefix/lib/python3/dist-packages" | "$root$prefix/lib/python3."*/dist-packages) ;;
+    *) echo "FAIL: make install put the Python package at '$site'"; exit 1 ;;
+    esac
+    (cd "$root" && env -u FROST_LIBRARY_PATH PYTHONPATH="$site" "${PYTHON:-/usr/bin/python3}" -c '
+import sys, frost
+from frost import _capi
+site, libdir, model, out = sys.argv[1:]
+assert frost.__file__.startswith(site), frost.__file__
+frost.convert(model, out)
+with frost.load(out) as m:
+    assert m.metadata["sklearn_version"] and m.n_features_in_ > 0, m.metadata
+for lib, name in ((_capi.lib(), "libfrost.so.0"), (_capi.import_lib(), "libfrost_import.so.0")):
+    assert lib._frost_path == libdir + "/" + name, (lib._frost_path, libdir)
+' "$site" "$root$prefix/lib" "$MODEL" "$root/py.frost") ||
+        { echo "FAIL: the installed Python package under $site"; exit 1; }
     passed=$((passed + 1))
 done
 echo "install: $passed passed, 0 failed"

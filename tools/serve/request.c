@@ -677,7 +677,7 @@ static const char *label_datatype(const srv_model *v)
 {
     if (v->info.task != FROST_TASK_CLASSIFIER)
         return "FP64";
-    int kind = frost_class_kind(v->m, 0);
+    frost_label_kind kind = frost_class_kind(v->m, 0);
     for (uint32_t k = 1; k < v->info.n_outputs; k++)
         if (frost_class_kind(v->m, k) != kind)
             return "BYTES"; /* mixed kinds: labels are JSON values of their own kinds */
