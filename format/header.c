@@ -355,7 +355,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
                                                "CLASSES", "METADATA", "PROGRAM", "LINEAR",
-                                               "COMBINE", "CHECKS"};
+                                               "COMBINE", "CHECKS", "METADATA_TYPES"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -394,10 +394,12 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
                                 FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_COMBINE,
-                                FMT_SEC_CHECKS, FMT_SEC_CLASSES, FMT_SEC_METADATA};
+                                FMT_SEC_CHECKS, FMT_SEC_CLASSES, FMT_SEC_METADATA,
+                                FMT_SEC_METADATA_TYPES};
     int (*parsers[FMT_SEC_COUNT])(fmt_header *, fmt_rd *) = {
         NULL, parse_blocks, parse_chunks, fmt_ensemble_parse, parse_features, parse_classes,
-        parse_meta, parse_program, parse_linear, fmt_combine_parse, fmt_checks_parse};
+        parse_meta, parse_program, parse_linear, fmt_combine_parse, fmt_checks_parse,
+        fmt_meta_types_parse};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -530,5 +532,6 @@ void fmt_header_free(fmt_header *h)
     }
     fr_free(a, h->meta_keys);
     fr_free(a, h->meta_values);
+    fr_free(a, h->meta_types);
     memset(h, 0, sizeof *h);
 }

@@ -189,6 +189,17 @@ FROST_API uint32_t frost_meta_count(const frost_model *model);
 FROST_API int frost_meta_at(const frost_model *model, uint32_t index, const char **key,
                             const char **value);
 
+/* What a metadata value's text is (FORMAT.md METADATA_TYPES): a string, a number (its JSON
+ * text: "0.89", "42", "-1e-3") or a boolean ("true" / "false"). */
+typedef enum frost_meta_type {
+    FROST_META_STRING = 0,
+    FROST_META_NUMBER = 1,
+    FROST_META_BOOL = 2,
+} frost_meta_type;
+
+/* The type of metadata entry index (FROST_META_STRING when out of range). */
+FROST_API frost_meta_type frost_meta_type_at(const frost_model *model, uint32_t index);
+
 /* ---- scoring ----------------------------------------------------------------------------- */
 
 /* X is row-major, n_rows × n_inputs doubles (frost_info.n_inputs: the raw input columns, which
@@ -342,6 +353,10 @@ FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost
 FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *const *names);
 /* Free-form metadata (UTF-8); a key set twice keeps the last value. */
 FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value);
+/* The same with a type: a FROST_META_NUMBER value is a JSON number's text, a FROST_META_BOOL one
+ * "true" or "false" (FROST_EINVAL otherwise). */
+FROST_API int frost_builder_set_meta_typed(frost_builder *b, const char *key, const char *value,
+                                           frost_meta_type type);
 /* Writes the model. A regular file (or a new one) atomically: a temporary file in the same
  * directory, fsync, rename over path, so a failure leaves path as it was; a replaced file keeps
  * its permission bits. A symbolic link stays a link and the file it leads to is written so. A

@@ -434,6 +434,13 @@ FROST_API int frost_meta_at(const frost_model *m, uint32_t index, const char **k
     return 0;
 }
 
+FROST_API frost_meta_type frost_meta_type_at(const frost_model *m, uint32_t index)
+{
+    if (!m || index >= m->h.n_meta)
+        return FROST_META_STRING;
+    return (frost_meta_type)fmt_meta_type_at(&m->h, index);
+}
+
 FROST_API int frost_get_stats(const frost_model *m, frost_stats *out)
 {
     if (!m || !out || out->size < sizeof out->size)

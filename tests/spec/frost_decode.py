@@ -18,9 +18,11 @@ implemented here from the public LZ4 block format description.
 """
 import array
 import csv
+import decimal
 import io
 import json
 import math
+import re
 import struct
 import sys
 
@@ -32,9 +34,10 @@ END_MAGIC = b"FROSTEND"
 NONE32 = 0xFFFFFFFF
 
 SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 1, 2, 3, 4, 5, 6
-SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS = 7, 8, 9, 10
+SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS, SEC_METADATA_TYPES = 7, 8, 9, 10, 11
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
-                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS"}
+                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS",
+                 11: "METADATA_TYPES"}
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
@@ -588,6 +591,8 @@ class Frost:
         self.metadata = {}
         if SEC_METADATA in bodies:
             self.decode_metadata(bodies[SEC_METADATA])
+        if SEC_METADATA_TYPES in bodies:
+            self.decode_metadata_types(bodies[SEC_METADATA_TYPES], SEC_METADATA in bodies)
 
     def decode_blocks(self, body):
         r = Reader(body, "BLOCKS")
@@ -1138,6 +1143,31 @@ class Frost:
                 damaged("METADATA: key %r appears twice" % key)
             self.metadata[key] = value
         r.end()
+
+    def decode_metadata_types(self, body, have_metadata):
+        """FORMAT.md METADATA_TYPES (type 11): a type per METADATA entry; numbers are JSON number
+        texts below 1e308 in magnitude, booleans true/false."""
+        r = Reader(body, "METADATA_TYPES")
+        n = r.u32("count")
+        if not have_metadata or n != len(self.metadata):
+            damaged("METADATA_TYPES: %d types for %d METADATA entries" % (n, len(self.metadata)))
+        types = r.raw(n, "types")
+        r.end()
+        number = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
+        for (key, value), t in zip(list(self.metadata.items()), types):
+            if t == 0:
+                continue
+            if t == 1:
+                if (len(value.encode()) > 64 or not number.match(value) or
+                        abs(decimal.Decimal(value)) >= decimal.Decimal("1e308")):
+                    damaged("METADATA_TYPES: %r is typed number but its value is not one" % key)
+                self.metadata[key] = json.loads(value)
+            elif t == 2:
+                if value not in ("true", "false"):
+                    damaged("METADATA_TYPES: %r is typed boolean but its value is not one" % key)
+                self.metadata[key] = value == "true"
+            else:
+                damaged("METADATA_TYPES: entry for %r has unknown type %d" % (key, t))
 
     def decode_checks(self, body):
         """FORMAT.md CHECKS (type 10, format 1.2): n_checks >= 1 checks, each a rule, its slots

@@ -349,7 +349,7 @@ def check_model(frost, path, rows, cli):
     out.append((rc == 0, "verify %s" % name, "" if rc == 0 else err.strip()))
     # FORMAT.md: "Writers set REQUIRED on every section except METADATA"
     bad = ["%s flags %d" % (fd.SECTION_NAMES.get(t, t), f) for (t, f, _, _) in m.sections
-           if (f & 1) != (0 if t == fd.SEC_METADATA else 1)]
+           if (f & 1) != (0 if t in (fd.SEC_METADATA, fd.SEC_METADATA_TYPES) else 1)]
     out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
                 "section but METADATA)"))
     # FORMAT.md: "frost writes the smallest minor the file needs (2 with CHECKS or an unused
@@ -2066,9 +2066,35 @@ def edits_v12(models):
     # sections a 1.2 reader does not know
     def add_section(stype, flags):
         return lambda p, m: p.sections.append([stype, flags, bytearray(b"from a newer frost")])
-    hdr("unknown REQUIRED section type 11 (needs a newer frost)", "reject", PL,
-        v12(ok_checks, then=add_section(11, 1)))
-    hdr("unknown optional section type 11", "accept", PL, v12(ok_checks, then=add_section(11, 0)))
+    hdr("unknown REQUIRED section type 99 (needs a newer frost)", "reject", PL,
+        v12(ok_checks, then=add_section(99, 1)))
+    hdr("unknown optional section type 99", "accept", PL, v12(ok_checks, then=add_section(99, 0)))
+
+    # METADATA_TYPES (type 11): optional, one type per METADATA entry, typed texts checked
+    def meta_types(types_of, count=None, drop_metadata=False):
+        def then(p, m):
+            keys = list(m.metadata)
+            n = len(keys) if count is None else count
+            set_section(p, fd.SEC_METADATA_TYPES,
+                        struct.pack("<I", n) + bytes(types_of(keys))[:n], 0)
+            if drop_metadata:
+                set_section(p, fd.SEC_METADATA, None)
+        return then
+
+    def typed(**kinds):
+        return lambda keys: [kinds.get(k, 0) for k in keys]
+    hdr("METADATA_TYPES all strings", "accept", PL, v12(then=meta_types(typed())))
+    hdr("METADATA_TYPES source_size a number", "accept", PL,
+        v12(then=meta_types(typed(source_size=1))))
+    hdr("METADATA_TYPES sklearn_version a number (1.2.1 is not one)", "reject", PL,
+        v12(then=meta_types(typed(sklearn_version=1))))
+    hdr("METADATA_TYPES source_size a boolean", "reject", PL,
+        v12(then=meta_types(typed(source_size=2))))
+    hdr("METADATA_TYPES unknown type 3", "reject", PL, v12(then=meta_types(typed(source_size=3))))
+    hdr("METADATA_TYPES one type short", "reject", PL,
+        v12(then=meta_types(typed(), count=1)))
+    hdr("METADATA_TYPES without METADATA", "reject", PL,
+        v12(then=meta_types(typed(), drop_metadata=True)))
 
     # FEATURES kind 2 (unused)
     hdr("FEATURES e unused (nothing reads it)", "accept", PL, v12(kinds=unused("e")))
