@@ -16,6 +16,7 @@
 #include "convert_pipeline.h"
 #include "joblib.h"
 #include "source.h"
+#include "source_trust.h"
 #include "hook.h"
 #include "outfile.h"
 
@@ -207,6 +208,14 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
                 (long long)o.converted_at);
         return failed(&e);
     }
+    if (!o.source_signature != !o.source_public_key ||
+        (o.source_signature && (!o.source_signature_len || !o.source_public_key_len)) ||
+        (o.n_meta && !o.meta)) {
+        fr_fail(&e, FROST_EINVAL, o.n_meta && !o.meta ? "frost_convert: n_meta without meta"
+                : "frost_convert: a source signature needs its public key, and a key its "
+                  "signature");
+        return failed(&e);
+    }
     if (wr_out_is_input(out_path, in_path)) {
         /* the write would replace the file being read: refused before anything is opened */
         if (strcmp(out_path, in_path) == 0)
@@ -224,10 +233,16 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     cv_checks checks = {0};
     fr_allocator hook = rt_hook(o.write.alloc);
     conv c = {.e = &e, .checks = &checks, .wa = o.write.alloc ? &hook : NULL};
-    if ((rc = cv_source_open(in_path, &src, &e)))
+    int checked = o.expect_sha256 || o.source_signature;
+    if ((rc = cv_source_open(in_path, checked, &src, &e)))
         goto done;
     data = src.data;
     len = src.len;
+    if ((o.expect_sha256 && (rc = cv_check_sha256(data, len, o.expect_sha256, &e))) ||
+        (o.source_signature &&
+         (rc = cv_check_rsa_pss(data, len, o.source_signature, o.source_signature_len,
+                                o.source_public_key, o.source_public_key_len, &e))))
+        goto done;
     if ((rc = load_model(data, len, &o, &g, &e)))
         goto done;
     if ((rc = convert_graph(&c, pk_graph_root(g), &o)))
@@ -235,7 +250,8 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     c.est = pk_graph_root(g); /* metadata describes what the file holds */
     c.cls = pk_class_name(c.est);
     if ((rc = set_feature_names(&c)) ||
-        (rc = cv_set_metadata(&c, in_path, data, len, o.converted_at)))
+        (rc = cv_set_metadata(&c, in_path, data, len, o.converted_at, pk_graph_provenance(g))) ||
+        (rc = cv_set_user_metadata(&c, o.meta, o.n_meta)))
         goto done;
     for (uint32_t i = 0; i < checks.n && !rc; i++)
         if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,

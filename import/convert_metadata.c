@@ -1,7 +1,8 @@
 /*
  * convert_metadata.c — the metadata a .frost file keeps about its source (FORMAT.md METADATA):
  * sklearn_version, estimator (a one-line summary of the model), search_best_params and
- * search_best_score, source_file, source_size, source_xxh3 and converted_at.
+ * search_best_score, source_file, source_size, source_xxh3, what the pickle shows of the software
+ * that wrote it (protocol, numpy, joblib) and converted_at; then the caller's own entries.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,7 +12,46 @@
 
 #include "convert_metadata.h"
 #include "convert_combine.h"
+#include "joblib.h"
 
+/* The keys frost records itself (FORMAT.md METADATA): a caller's entry may not replace one. */
+static int frost_key(const char *key)
+{
+    static const char *const own[] = {"sklearn_version", "estimator", "converted_at",
+                                      "frost_version", "search_best_params", "search_best_score"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(key, own[i]) == 0)
+            return 1;
+    return strncmp(key, "source_", 7) == 0;
+}
+
+/* What the stream shows of the software that wrote it: the pickle protocol, numpy's major
+ * version (from the module its globals name), the joblib container and array layout. */
+static int set_provenance(conv *c, const pk_provenance *p)
+{
+    char buf[64];
+    int rc;
+    if (p->protocol >= 2) {
+        snprintf(buf, sizeof buf, "%d", p->protocol);
+        rc = frost_builder_set_meta_typed(c->b, "source_pickle_protocol", buf, FROST_META_NUMBER);
+    } else {
+        rc = frost_builder_set_meta(c->b, "source_pickle_protocol", "0 or 1");
+    }
+    if (!rc && p->numpy_major)
+        rc = frost_builder_set_meta(c->b, "source_numpy", p->numpy_major == 2 ? "2.x" : "1.x");
+    if (!rc)
+        rc = frost_builder_set_meta(c->b, "source_container",
+                                    jl_container_name((jl_container)p->container));
+    /* joblib's own marks: the "ZF" container (< 0.9.3); arrays after NumpyArrayWrapper objects
+     * (>= 0.10), which carry numpy_array_alignment_bytes from 1.2 on */
+    const char *jl = p->container == JL_ZFILE ? "<0.9.3"
+                     : p->aligned             ? ">=1.2"
+                     : p->wrappers            ? ">=0.10,<1.2"
+                                              : NULL;
+    if (!rc && jl)
+        rc = frost_builder_set_meta(c->b, "source_joblib", jl);
+    return rc;
+}
 /* "RandomForestClassifier(n_estimators=500, max_depth=10)": the class with the
  * hyper-parameters that shape prediction; composites list their steps. Appends to buf. */
 static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int depth)
@@ -63,7 +103,7 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
 }
 
 int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t len,
-                    int64_t converted_at)
+                    int64_t converted_at, const pk_provenance *prov)
 {
     char buf[1024];
     const pk_obj *ver = pk_attr(c->est, "_sklearn_version");
@@ -110,6 +150,7 @@ int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t le
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_size", buf);
     snprintf(buf, sizeof buf, "%016" PRIx64, (uint64_t)XXH3_64bits(data, len));
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_xxh3", buf);
+    rc = rc ? rc : set_provenance(c, prov);
     time_t now = converted_at == FROST_CONVERTED_NOW ? time(NULL) : (time_t)converted_at;
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -117,5 +158,20 @@ int cv_set_metadata(conv *c, const char *in_path, const uint8_t *data, size_t le
     rc = rc ? rc : frost_builder_set_meta(c->b, "converted_at", buf);
     if (rc)
         return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+    return 0;
+}
+
+int cv_set_user_metadata(conv *c, const frost_meta_entry *meta, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const frost_meta_entry *m = &meta[i];
+        if (!m->key || !*m->key || !m->value)
+            return fr_fail(c->e, FROST_EINVAL, "metadata entry %zu has no key or no value", i);
+        if (frost_key(m->key))
+            return fr_fail(c->e, FROST_EINVAL, "metadata key '%s' is one frost records itself",
+                           m->key);
+        if (frost_builder_set_meta_typed(c->b, m->key, m->value, m->type))
+            return fr_fail(c->e, FROST_EINVAL, "%s", frost_builder_errmsg(c->b));
+    }
     return 0;
 }

@@ -53,6 +53,8 @@ enum frost_error {
     FROST_EFORMAT = -9,      /* the input is not in the expected format (pickle, CSV, …) */
     FROST_ESCHEMA = -10,     /* input columns do not match the model's feature schema */
     FROST_ELIMIT = -11,      /* a size, count or depth exceeds a safety bound */
+    FROST_ESIGNATURE = -12,  /* a signature or digest that was required is missing, is by a key
+                              * that was not given, or does not match the bytes */
 };
 
 /* The fixed name of an error code ("checksum mismatch or damaged file", …). Never NULL. */

@@ -16,6 +16,12 @@
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
+/* The values of an option that may be given more than once (--meta K=V --meta K2=V2). */
+typedef struct cli_list {
+    const char **v;         /* the caller's array of cap entries */
+    int n, cap;
+} cli_list;
+
 /* One option a subcommand accepts. takes_value: the next argument (or "=value") is its value. */
 typedef struct cli_opt {
     const char *long_name;  /* "--proba" */
@@ -24,6 +30,11 @@ typedef struct cli_opt {
     const char **value;     /* where a value goes (takes_value) */
     int *flag;              /* set to 1 when present (!takes_value) */
 } cli_opt;
+
+/* Takes every occurrence of the repeatable option `name` ("--meta V", "--meta=V") out of argv
+ * (up to a "--"), in order, into out; *argc shrinks accordingly. CLI_OK, or CLI_USAGE after
+ * printing why (no value, or more than out->cap). Run before cli_parse. */
+int cli_take_all(const char *cmd, const char *name, int *argc, char **argv, cli_list *out);
 
 /* Splits argv (after the subcommand) into options and up to max_pos positionals. Returns CLI_OK,
  * or CLI_USAGE after printing what is wrong; *help is set for -h/--help. */

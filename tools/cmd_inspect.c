@@ -159,9 +159,13 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
             fputc('\n', f);
         }
     if (h->n_meta) {
+        int w = 16;
+        for (uint32_t i = 0; i < h->n_meta; i++)
+            if (strlen(h->meta_keys[i]) > (size_t)w && strlen(h->meta_keys[i]) <= 32)
+                w = (int)strlen(h->meta_keys[i]);
         fprintf(f, "  metadata\n");
         for (uint32_t i = 0; i < h->n_meta; i++)
-            fprintf(f, "    %-16s %s\n", h->meta_keys[i], h->meta_values[i]);
+            fprintf(f, "    %-*s %s\n", w, h->meta_keys[i], h->meta_values[i]);
     }
     uint64_t stored = 0, raw = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {

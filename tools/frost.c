@@ -91,6 +91,39 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, const char 
     return CLI_OK;
 }
 
+int cli_take_all(const char *cmd, const char *name, int *argc, char **argv, cli_list *out)
+{
+    size_t nl = strlen(name);
+    int kept = 0, i = 0;
+    for (; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        const char *v = NULL;
+        if (strcmp(a, name) == 0) {
+            if (i + 1 == *argc) {
+                fprintf(stderr, "frost %s: option %s needs a value\n", cmd, name);
+                return CLI_USAGE;
+            }
+            v = argv[++i];
+        } else if (strncmp(a, name, nl) == 0 && a[nl] == '=') {
+            v = a + nl + 1;
+        } else {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (out->n == out->cap) {
+            fprintf(stderr, "frost %s: option %s given more than %d times\n", cmd, name, out->cap);
+            return CLI_USAGE;
+        }
+        out->v[out->n++] = v;
+    }
+    for (; i < *argc; i++)
+        argv[kept++] = argv[i];
+    *argc = kept;
+    return CLI_OK;
+}
+
 int cli_error(const char *cmd, const char *what, int code, const char *detail)
 {
     if (detail && *detail)
