@@ -429,6 +429,33 @@ int fmt_block_decode(const fmt_header *h, uint32_t index, const uint8_t *stored,
 /* Checks only the checksum. */
 int fmt_block_verify(const fmt_header *h, uint32_t index, const uint8_t *stored, fr_err *e);
 
+/* ---- the signature trailer (FORMAT.md "Signature trailer") ---------------------------------- */
+
+#define FMT_SIG_ED25519 1u      /* the one record type */
+#define FMT_SIG_DOMAIN_LEN 16u  /* "frost signature" and its NUL */
+#define FMT_SIG_MESSAGE_LEN (FMT_SIG_DOMAIN_LEN + FMT_SIG_SIGNATURE)
+
+extern const uint8_t fmt_sig_domain[FMT_SIG_DOMAIN_LEN];
+
+/* A type-1 record, decoded. */
+typedef struct fmt_sig {
+    uint8_t public_key[32];  /* the signer's Ed25519 public key */
+    uint8_t header_hash[32]; /* BLAKE2b-256 of the header region as stored */
+    uint8_t data_hash[32];   /* BLAKE2b-256 of the data region (blocks and padding) */
+    uint8_t signature[64];   /* Ed25519 of fmt_sig_message */
+} fmt_sig;
+
+/* The trailer's len bytes as a record: FR_ECORRUPT when it is malformed, FR_EUNSUPPORTED for a
+ * record type this version does not know. */
+int fmt_sig_parse(const uint8_t *trailer, size_t len, fmt_sig *out, fr_err *e);
+void fmt_sig_write(const fmt_sig *s, uint8_t out[FMT_SIG_RECORD]);
+/* What the signature signs: the domain string, then the record's bytes before its signature
+ * (type, length, key and both digests). */
+void fmt_sig_message(const fmt_sig *s, uint8_t msg[FMT_SIG_MESSAGE_LEN]);
+/* Recomputes the header digest of a header region whose fields were changed (signing sets the
+ * flag and the trailer and file sizes). */
+void fmt_seal_digest(uint8_t *header, uint64_t header_size);
+
 /* ---- tree encoding ------------------------------------------------------------------------ */
 
 /* A tree encoded into its top part and body (FORMAT.md), owned by the caller (fmt_enc_tree_free). */

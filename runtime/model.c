@@ -243,6 +243,8 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         return fr_fail(e, FROST_ENOMEM, "out of memory");
     uint64_t file_size = 0;
     if ((rc = read_header(m, path, mode, &file_size, e)) ||
+        (o.n_required_keys &&
+         (rc = rt_signature_require(m, o.required_keys, o.n_required_keys, e))) ||
         (rc = make_block_tables(m, file_size, e)) ||
         (rc = set_up_reads(m, path, mode, o.queue_depth, fault, file_size, e)) ||
         (rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)) ||
@@ -327,10 +329,17 @@ FROST_API int frost_verify(frost_model *m)
         rc = rt_io_read(&m->io, &r, 1, &m->counters, &e);
         if (!rc)
             rc = fmt_block_decode(h, b, stored, raw, &e);
+        if (rc == FROST_ECORRUPT && m->sig_checked) { /* damage under a valid signature */
+            char inner[sizeof e.msg];
+            memcpy(inner, e.msg, sizeof inner);
+            fr_fail(&e, rc, "tampered %s (the file changed after it was signed)", inner);
+        }
         atomic_fetch_add(&m->counters.blocks_verified, 1);
     }
     if (!rc)
         rc = rt_load_everything(m, &e);
+    if (!rc)
+        rc = rt_verify_data_region(m, &e);
 free_bufs:
     fr_free(m->alloc, stored);
     fr_free(m->alloc, raw);

@@ -58,8 +58,25 @@ int cli_check_output(const char *cmd, const char *out, const char *in);
 FILE *cli_output_open(const char *cmd, const char *path, wr_out *o);
 int cli_output_close(const char *cmd, wr_out *o, int ok);
 
+/* Public keys a command requires models to be signed by (--pub, FROST_REQUIRE_SIGNATURE). */
+#define CLI_MAX_KEYS 32
+typedef struct cli_keys {
+    frost_public_key k[CLI_MAX_KEYS];
+    size_t n;
+} cli_keys;
+/* Adds the key in a .pub file; what prefixes the message of a failure. */
+int cli_keys_add_file(const char *cmd, cli_keys *keys, const char *path, const char *what);
+/* Adds the keys FROST_REQUIRE_SIGNATURE=a.pub[:b.pub…] names (none when unset or empty). */
+int cli_keys_from_env(const char *cmd, cli_keys *keys);
+/* frost_open as every command opens a model: with keys (and FROST_REQUIRE_SIGNATURE's) required.
+ * opts may be NULL. CLI_OK, or a CLI code after printing "frost CMD: PATH: why". */
+int cli_open_model(const char *cmd, const char *path, frost_open_options *opts, cli_keys *keys,
+                   frost_model **out);
+
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_transform(int argc, char **argv);

@@ -1,5 +1,5 @@
 /*
- * cmd_inspect.c — `frost inspect` and `frost verify`.
+ * cmd_inspect.c — `frost inspect`.
  *
  * inspect reads the header through the runtime (only the header prefix is touched) and prints it
  * for people or, with --json, for programs (inspect_json.c: the JSON mirrors FORMAT.md field for
@@ -211,9 +211,9 @@ int cmd_inspect(int argc, char **argv)
         return CLI_USAGE;
     }
     frost_model *m;
-    rc = frost_open(pos[0], NULL, &m);
-    if (rc)
-        return cli_error("inspect", pos[0], rc, frost_errmsg(NULL));
+    cli_keys keys = {.n = 0};
+    if ((rc = cli_open_model("inspect", pos[0], NULL, &keys, &m)))
+        return rc;
     if (json) {
         json_t *doc = cli_inspect_json(pos[0], &m->h);
         if (!doc) {
@@ -225,45 +225,6 @@ int cmd_inspect(int argc, char **argv)
     } else {
         print_text(stdout, pos[0], m);
     }
-    frost_close(m);
-    return CLI_OK;
-}
-
-static const char verify_help[] =
-    "usage: frost verify FILE\n"
-    "\n"
-    "Reads every block of a .frost file, checks its checksum and decoding, then walks every\n"
-    "tree checking each structural rule. Exit 0 when the file is sound, 1 on damage.\n";
-
-int cmd_verify(int argc, char **argv)
-{
-    int help = 0, n_pos;
-    const char *pos[1];
-    int rc = cli_parse("verify", argc, argv, NULL, pos, 1, &n_pos, &help);
-    if (rc)
-        return rc;
-    if (help) {
-        fputs(verify_help, stdout);
-        return CLI_OK;
-    }
-    if (n_pos != 1) {
-        fputs(verify_help, stderr);
-        return CLI_USAGE;
-    }
-    frost_model *m;
-    rc = frost_open(pos[0], NULL, &m);
-    if (rc)
-        return cli_error("verify", pos[0], rc, frost_errmsg(NULL));
-    rc = frost_verify(m);
-    if (rc) {
-        cli_error("verify", pos[0], rc, frost_errmsg(m));
-        frost_close(m);
-        return CLI_FAIL;
-    }
-    frost_info info = {.size = sizeof info};
-    frost_model_info(m, &info);
-    printf("%s: ok (%u blocks, %u trees, %" PRIu64 " nodes verified)\n", pos[0], info.n_blocks,
-           info.n_trees, info.n_nodes);
     frost_close(m);
     return CLI_OK;
 }

@@ -28,7 +28,9 @@ static const char usage[] =
     "commands:\n"
     "  convert IN OUT.frost    a scikit-learn pickle/joblib file into .frost, running nothing\n"
     "  inspect FILE            header, model, features, classes, metadata, chunks (--json)\n"
-    "  verify FILE             check every checksum and every tree (exit 1 on damage)\n"
+    "  verify FILE             check every checksum, tree and signature (exit 1 on damage)\n"
+    "  keygen NAME             an Ed25519 key pair for signing: NAME.key, NAME.pub\n"
+    "  sign FILE --key K.key   sign a .frost file (FROST_REQUIRE_SIGNATURE=K.pub requires it)\n"
     "  predict MODEL [CSV|-]   score rows from a CSV file or stdin (--proba, -o OUT)\n"
     "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
     "\n"
@@ -226,6 +228,8 @@ static const struct {
     {"convert", cmd_convert},
     {"inspect", cmd_inspect},
     {"verify", cmd_verify},
+    {"keygen", cmd_keygen},
+    {"sign", cmd_sign},
     {"predict", cmd_predict},
     {"transform", cmd_transform},
 };
