@@ -59,5 +59,12 @@ int main(void)
     ROW("Footer", FMT_FT_FILE_SIZE, "file_size");
     ROW("Footer", FMT_FT_RESERVED, "reserved");
     SIZE("Footer", FMT_FOOTER_SIZE);
+    ROW("Signature trailer", FMT_SIG_TYPE, "type");
+    ROW("Signature trailer", FMT_SIG_LENGTH, "length");
+    ROW("Signature trailer", FMT_SIG_PUBLIC_KEY, "public_key");
+    ROW("Signature trailer", FMT_SIG_HEADER_HASH, "header_hash");
+    ROW("Signature trailer", FMT_SIG_DATA_HASH, "data_hash");
+    ROW("Signature trailer", FMT_SIG_SIGNATURE, "signature");
+    SIZE("Signature trailer", FMT_SIG_RECORD);
     return 0;
 }
