@@ -14,6 +14,7 @@
 #include "error.h"
 #include "hook.h"
 #include "internal.h"
+#include "registry.h"
 #include "workspace.h"
 
 FROST_API void frost_open_options_init(frost_open_options *o)
@@ -227,12 +228,10 @@ static int set_up_reads(frost_model *m, const char *path, frost_io_mode mode, un
     return 0;
 }
 
-int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
-            frost_model **out, fr_err *e)
+/* Opens the file at path (a plain path: references are resolved by the caller). */
+static int open_file(const char *path, const frost_open_options *opts, const rt_fault *fault,
+                     frost_model **out, fr_err *e)
 {
-    if (!path || !out)
-        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
-    *out = NULL;
     frost_open_options o;
     frost_io_mode mode = FROST_IO_AUTO;
     int rc = take_options(opts, &o, &mode, e);
@@ -254,6 +253,28 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     }
     *out = m;
     return 0;
+}
+
+int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
+            frost_model **out, fr_err *e)
+{
+    if (!path || !out)
+        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
+    *out = NULL;
+    /* ROOT/NAME@ALIAS and ROOT/NAME@VERSION name a registry's version (REGISTRY.md). A version
+     * the alias named may be collected between reading the alias and opening the file: the
+     * reference is then read again (the alias has moved on, or the error says so). */
+    char resolved[4096];
+    for (int attempt = 0;; attempt++) {
+        int rc = rt_reg_resolve(path, resolved, sizeof resolved, NULL, e);
+        if (rc < 0)
+            return rc;
+        const char *file = rc ? resolved : path;
+        int again = rc == 1 && attempt < 3;
+        rc = open_file(file, opts, fault, out, e);
+        if (!rc || !again || access(file, F_OK) == 0)
+            return rc;
+    }
 }
 
 FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out)

@@ -76,6 +76,7 @@ int cli_open_model(const char *cmd, const char *path, frost_open_options *opts, 
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_registry(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -31,6 +31,8 @@ static const char usage[] =
     "  verify FILE             check every checksum, tree and signature (exit 1 on damage)\n"
     "  keygen NAME             an Ed25519 key pair for signing: NAME.key, NAME.pub\n"
     "  sign FILE --key K.key   sign a .frost file (FROST_REQUIRE_SIGNATURE=K.pub requires it)\n"
+    "  registry push|list|show|promote|rollback|gc   versions and aliases in a directory;\n"
+    "                          ROOT/NAME@ALIAS opens one anywhere a model path is taken\n"
     "  predict MODEL [CSV|-]   score rows from a CSV file or stdin (--proba, -o OUT)\n"
     "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
     "\n"
@@ -230,6 +232,7 @@ static const struct {
     {"verify", cmd_verify},
     {"keygen", cmd_keygen},
     {"sign", cmd_sign},
+    {"registry", cmd_registry},
     {"predict", cmd_predict},
     {"transform", cmd_transform},
 };
