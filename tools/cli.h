@@ -77,6 +77,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -28,6 +28,7 @@ static const char usage[] =
     "commands:\n"
     "  convert IN OUT.frost    a scikit-learn pickle/joblib file into .frost, running nothing\n"
     "  inspect FILE            header, model, features, classes, metadata, chunks (--json)\n"
+    "  diff A B                what changed between two models (--json)\n"
     "  verify FILE             check every checksum, tree and signature (exit 1 on damage)\n"
     "  keygen NAME             an Ed25519 key pair for signing: NAME.key, NAME.pub\n"
     "  sign FILE --key K.key   sign a .frost file (FROST_REQUIRE_SIGNATURE=K.pub requires it)\n"
@@ -233,6 +234,7 @@ static const struct {
     {"keygen", cmd_keygen},
     {"sign", cmd_sign},
     {"registry", cmd_registry},
+    {"diff", cmd_diff},
     {"predict", cmd_predict},
     {"transform", cmd_transform},
 };

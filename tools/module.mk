@@ -2,5 +2,5 @@
 -include tools/csv/module.mk
 -include tools/registry/module.mk
 CLI_SRCS += tools/frost.c tools/cmd_inspect.c tools/cmd_predict.c tools/cmd_convert.c \
-            tools/convert_args.c tools/cmd_sign.c \
+            tools/convert_args.c tools/cmd_sign.c tools/cmd_diff.c \
             tools/inspect_json.c
