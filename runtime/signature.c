@@ -252,7 +252,7 @@ int rt_verify_data_region(frost_model *m, fr_err *e)
 {
     const fmt_header *h = &m->h;
     const uint64_t start = h->header_size, end = h->header_size + h->data_size;
-    const size_t cap = 1u << 20;
+    const size_t cap = h->data_size < (1u << 20) ? (size_t)h->data_size + 1 : 1u << 20;
     uint8_t *buf = fr_malloc(m->alloc, cap);
     if (!buf)
         return fr_fail(e, FR_ENOMEM, "out of memory");
