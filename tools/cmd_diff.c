@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csv/csv.h"
 #include "inspect_json.h"
 #include "internal.h"
 
@@ -209,6 +210,12 @@ static json_t *schema_diff(json_t *a, json_t *b)
 
 static void text_value(json_t *v, FILE *f)
 {
+    char num[CSV_DOUBLE_MAX];
+    /* a number as the user wrote it ("0.93"), not jansson's 17 digits */
+    if (json_is_real(v) && csv_format_double(json_real_value(v), num, sizeof num) > 0) {
+        fputs(num, f);
+        return;
+    }
     char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     fputs(s ? s : "?", f);
     free(s);
