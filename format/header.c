@@ -27,10 +27,20 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
     if (memcmp(sb + FMT_SB_MAGIC, fmt_magic, 8) != 0)
         return fr_fail(e, FR_EFORMAT, "not a .frost file (bad magic)");
     uint16_t major = fr_rd16(sb + FMT_SB_MAJOR);
-    if (major > FMT_MAJOR)
-        return fr_fail(e, FR_EVERSION,
-                       "file format version %u.%u needs a newer frost (this one reads %u.x)",
-                       major, fr_rd16(sb + FMT_SB_MINOR), FMT_MAJOR);
+    if (major > FMT_MAJOR) {
+        /* a later major names the frost that reads it (FORMAT.md superblock `reader`): shown,
+         * if it is printable text, and trusted for nothing else */
+        char reader[33] = {0};
+        size_t n = 0;
+        while (n < 32 && sb[FMT_SB_READER + n] >= 0x20 && sb[FMT_SB_READER + n] < 0x7f)
+            n++;
+        if (n && (n == 32 || sb[FMT_SB_READER + n] == 0))
+            memcpy(reader, sb + FMT_SB_READER, n);
+        return fr_fail(e, FR_EVERSION, "file format version %u.%u needs %s%s (this frost reads "
+                       "format %u.x)", major, fr_rd16(sb + FMT_SB_MINOR),
+                       reader[0] ? reader : "a newer frost", reader[0] ? " or newer" : "",
+                       FMT_MAJOR);
+    }
     if (major != FMT_MAJOR)
         return FR_CORRUPT(e, "superblock: major version %u is not valid", major);
     uint64_t hs = fr_rd64(sb + FMT_SB_HEADER_SIZE);
@@ -466,7 +476,7 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
     if (h->flags & ~1u)
         return FR_CORRUPT(e, "superblock: reserved flag bits set (0x%x)", h->flags);
     if (fr_rd64(buf + FMT_SB_RESERVED) ||
-        !all_zero(buf + FMT_SB_RESERVED2, FMT_SUPERBLOCK_SIZE - FMT_SB_RESERVED2))
+        !all_zero(buf + FMT_SB_READER, FMT_SUPERBLOCK_SIZE - FMT_SB_READER))
         return FR_CORRUPT(e, "superblock: reserved bytes are not zero");
     if (h->block_shift < FMT_MIN_BLOCK_SHIFT || h->block_shift > FMT_MAX_BLOCK_SHIFT)
         return FR_CORRUPT(e, "superblock: block_shift %u out of range", h->block_shift);

@@ -19,7 +19,8 @@
 #define FMT_SB_FILE_SIZE 48     /* u64 */
 #define FMT_SB_RESERVED 56      /* u64 */
 #define FMT_SB_DIGEST 64        /* 16 bytes */
-#define FMT_SB_RESERVED2 80     /* 48 bytes, to the end of the superblock */
+#define FMT_SB_READER 80        /* 32 bytes: zero in major 1; later majors name their reader */
+#define FMT_SB_RESERVED2 112    /* 16 bytes, to the end of the superblock */
 #define FMT_SUPERBLOCK_SIZE 128u
 
 /* Section table entry (offset 128 + 32 × i) */

@@ -24,6 +24,7 @@ int main(void)
     ROW("Superblock", FMT_SB_FILE_SIZE, "file_size");
     ROW("Superblock", FMT_SB_RESERVED, "reserved");
     ROW("Superblock", FMT_SB_DIGEST, "header_digest");
+    ROW("Superblock", FMT_SB_READER, "reader");
     ROW("Superblock", FMT_SB_RESERVED2, "reserved");
     SIZE("Superblock", FMT_SUPERBLOCK_SIZE);
     ROW("Section table", FMT_SE_TYPE, "type");
