@@ -420,6 +420,12 @@ while time.time() < stop:
         refs = ["m@prod", "m@latest"]
         if os.path.exists(os.path.join(reg, "m", "aliases", "canary")):
             refs.append("m@canary")
+        vdir = os.path.join(reg, "m", "versions")
+        partial = [v for v in os.listdir(vdir) if v.isdigit() and sorted(
+            os.listdir(os.path.join(vdir, v))) != ["info", "model.frost"]]
+        if partial:
+            consistent = False
+            print("  after kill %d: partial versions %s" % (i, partial))
         listing = run("registry", "list", reg, "m")
         if listing.returncode != 0:
             consistent = False
