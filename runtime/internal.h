@@ -72,6 +72,9 @@ int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth,
 /* Completes every request or fails; on failure no read is left in flight. */
 int rt_io_read(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e);
 void rt_io_close(rt_io *io);
+/* Reads a small file whole from fd into buf (at least max + 1 bytes): FR_ELIMIT naming path when
+ * it holds more than max bytes, FR_EIO. *len gets the bytes read. */
+int rt_read_small(int fd, char *buf, size_t max, size_t *len, const char *path, fr_err *e);
 
 /* ---- the model ------------------------------------------------------------------------------ */
 

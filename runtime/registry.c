@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "registry.h"
 
 /* Seconds up to 9999-12-31T23:59:59Z: the times a registry records. */
@@ -236,26 +237,9 @@ int rt_reg_read_file(const char *path, char *buf, size_t cap, size_t *len, fr_er
     if (fd < 0)
         return fr_fail(e, errno == ENOENT ? FR_EINVAL : FR_EIO, "cannot open %s: %s", path,
                        strerror(errno));
-    size_t n = 0;
-    int rc = 0;
-    for (;;) {
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = fr_fail(e, FR_EIO, "cannot read %s: %s", path, strerror(errno));
-            break;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-        if (n > RT_REG_FILE_MAX || n == cap) {
-            rc = fr_fail(e, FR_ELIMIT, "%s is larger than %d bytes", path, RT_REG_FILE_MAX);
-            break;
-        }
-    }
+    int rc = cap > RT_REG_FILE_MAX ? rt_read_small(fd, buf, RT_REG_FILE_MAX, len, path, e)
+                                   : fr_fail(e, FR_EINVAL, "registry file buffer too small");
     close(fd);
-    *len = n;
     return rc;
 }
 

@@ -68,7 +68,7 @@ int rt_key_read(const char *path, int secret, uint8_t *out, fr_err *e)
     struct stat st;
     int rc = 0;
     char text[KEY_FILE_MAX + 1];
-    ssize_t n = 0;
+    size_t n = 0;
     if (fstat(fd, &st) != 0) {
         rc = fr_fail(e, FR_EIO, "cannot stat %s: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
@@ -78,27 +78,14 @@ int rt_key_read(const char *path, int secret, uint8_t *out, fr_err *e)
         rc = fr_fail(e, FR_EREFUSED, "%s has permissions %04o: a secret key must be readable by "
                      "its owner only (chmod 600 %s)", path, (unsigned)(st.st_mode & 07777), path);
     } else {
-        for (;;) {
-            ssize_t got = read(fd, text + n, sizeof text - 1 - (size_t)n);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0) {
-                rc = fr_fail(e, FR_EIO, "cannot read %s: %s", path, strerror(errno));
-                break;
-            }
-            if (got == 0)
-                break;
-            n += got;
-            if ((size_t)n == sizeof text - 1) {
-                rc = fr_fail(e, FR_EFORMAT, "%s is larger than a key file (%d bytes)", path,
-                             KEY_FILE_MAX);
-                break;
-            }
-        }
+        rc = rt_read_small(fd, text, KEY_FILE_MAX, &n, path, e);
+        if (rc == FR_ELIMIT)
+            rc = fr_fail(e, FR_EFORMAT, "%s is larger than a key file (%d bytes)", path,
+                         KEY_FILE_MAX);
     }
     close(fd);
     if (!rc)
-        rc = rt_key_parse(text, (size_t)n, secret, out, path, e);
+        rc = rt_key_parse(text, n, secret, out, path, e);
     sodium_memzero(text, sizeof text);
     return rc;
 }
