@@ -162,6 +162,12 @@ Test(trust, damaged_truncated_and_readable_keys_are_clear_errors)
     close(fd);
     cr_expect_eq(frost_secret_key_load(trunc, &sk), FROST_EFORMAT);
     cr_expect_eq(frost_public_key_load("/nonexistent/x.pub", &k), FROST_EIO);
+    /* a key file is two short lines: a long one is refused before it is parsed */
+    unsigned char big[4096];
+    memset(big, 'A', sizeof big);
+    write_bytes(bad, big, sizeof big);
+    cr_expect_eq(frost_public_key_load(bad, &k), FROST_EFORMAT);
+    cr_expect(strstr(frost_errmsg(NULL), "larger than a key file"), "%s", frost_errmsg(NULL));
     free(text);
     free(ktext);
     free(key);
@@ -370,6 +376,18 @@ Test(trust, registry_files_are_parsed_strictly)
     cr_expect_eq(info.version, 3);
     const char *missing = "frost version 1\nversion 3\n";
     cr_expect_neq(rt_version_info_parse(missing, strlen(missing), &info, &e), 0);
+    /* registry files are read whole up to RT_REG_FILE_MAX bytes, a larger one refused */
+    static char big[RT_REG_FILE_MAX + 2], back[RT_REG_FILE_MAX + 1];
+    memset(big, 'x', sizeof big);
+    char *path = path_in("big");
+    size_t len;
+    write_bytes(path, (const unsigned char *)big, RT_REG_FILE_MAX);
+    cr_expect_eq(rt_reg_read_file(path, back, sizeof back, &len, &e), 0, "%s", e.msg);
+    cr_expect_eq(len, RT_REG_FILE_MAX);
+    write_bytes(path, (const unsigned char *)big, RT_REG_FILE_MAX + 1);
+    cr_expect_eq(rt_reg_read_file(path, back, sizeof back, &len, &e), FR_ELIMIT);
+    cr_expect(strstr(e.msg, "larger than"), "%s", e.msg);
+    free(path);
     cr_expect(rt_reg_name_ok("churn_v2.1-a", 12, 1));
     cr_expect(!rt_reg_name_ok("..", 2, 0) && !rt_reg_name_ok("a/b", 3, 0) &&
               !rt_reg_name_ok(".tmp", 4, 0) && !rt_reg_name_ok("12", 2, 1) &&
