@@ -66,7 +66,8 @@ typedef struct cli_keys {
 } cli_keys;
 /* Adds the key in a .pub file; what prefixes the message of a failure. */
 int cli_keys_add_file(const char *cmd, cli_keys *keys, const char *path, const char *what);
-/* Adds the keys FROST_REQUIRE_SIGNATURE=a.pub[:b.pub…] names (none when unset or empty). */
+/* Adds the keys FROST_REQUIRE_SIGNATURE=a.pub[:b.pub…] names (none when unset; set but
+ * empty is a usage error, never a silent "no key"). */
 int cli_keys_from_env(const char *cmd, cli_keys *keys);
 /* frost_open as every command opens a model: with keys (and FROST_REQUIRE_SIGNATURE's) required.
  * opts may be NULL. CLI_OK, or a CLI code after printing "frost CMD: PATH: why". */

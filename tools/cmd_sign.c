@@ -28,8 +28,15 @@ int cli_keys_add_file(const char *cmd, cli_keys *keys, const char *path, const c
 int cli_keys_from_env(const char *cmd, cli_keys *keys)
 {
     const char *v = getenv("FROST_REQUIRE_SIGNATURE");
-    if (!v || !*v)
+    if (!v)
         return CLI_OK;
+    /* set but empty is most likely a key path that expanded to nothing: failing open there
+     * would silently drop the check the deployment asked for */
+    if (!*v) {
+        fprintf(stderr, "frost %s: FROST_REQUIRE_SIGNATURE is set but names no key file (unset "
+                "it, or name a.pub[:b.pub])\n", cmd);
+        return CLI_USAGE;
+    }
     char path[4096];
     for (const char *p = v;;) {
         size_t n = strcspn(p, ":");

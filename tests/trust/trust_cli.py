@@ -259,6 +259,9 @@ def suite():
     r = run("predict", "v1.frost", "in.csv", env={"FROST_REQUIRE_SIGNATURE": "intruder.pub"})
     check("FROST_REQUIRE_SIGNATURE: a foreign signature is refused",
           r.returncode == 1 and "wrong key" in r.stderr, said(r))
+    r = run("predict", "v2.frost", "in.csv", env={"FROST_REQUIRE_SIGNATURE": ""})
+    check("FROST_REQUIRE_SIGNATURE set but empty is an error, not 'no key required'",
+          r.returncode == 2 and "names no key" in r.stderr, said(r))
     for k in ("v2", "v3"):
         run("sign", k + ".frost", "--key", "ops.key")
 
