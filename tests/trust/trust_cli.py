@@ -404,16 +404,18 @@ while time.time() < stop:
           "(versions seen: %s)" % (total, ",".join(sorted(seen))),
           total > 0 and not bad, "; ".join(bad[:3]))
 
-    # SIGKILL a writer at random points: every reference must still resolve afterwards.
+    # SIGKILL a writer (push, promote, rollback, gc) at random points: every reference must
+    # still resolve afterwards.
     rng = random.Random(2026)
     consistent = True
     killed = 0
     for i in range(KILLS):
-        if i % 2 == 0:
-            cmd = [FROST, "registry", "push", reg, "m", rng.choice(["v1", "v2", "v3"]) + ".frost",
-                   "--alias", "canary"]
-        else:
-            cmd = [FROST, "registry", "promote", reg, "m", "1", "prod"]
+        cmd = [FROST, "registry"] + [
+            ["push", reg, "m", rng.choice(["v1", "v2", "v3"]) + ".frost", "--alias", "canary"],
+            ["promote", reg, "m", "1", "prod"],
+            ["rollback", reg, "m", "prod"],
+            ["push", reg, "m", "v3.frost"],
+            ["gc", reg, "m", "--keep", "2"]][i % 5]
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         time.sleep(rng.uniform(0, 0.008))
         if p.poll() is None:
