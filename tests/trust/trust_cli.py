@@ -9,7 +9,7 @@ models trained here by real scikit-learn:
     no prediction, FROST_REQUIRE_SIGNATURE at open for predict;
   - the registry: push, list, show, promote, rollback, gc, ROOT/NAME@ALIAS predictions, names
     that are refused, unknown aliases named;
-  - frost diff (readable and --json, exit status as diff(1));
+  - frost diff (readable and --json, exit status as diff(1); schema columns and categories);
   - the stress test: writers pushing and promoting while readers predict from NAME@prod (every
     prediction one of the pushed versions'), then a writer killed with SIGKILL at random points
     20 times, after each of which every reference still resolves and verifies.
@@ -34,10 +34,14 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from sklearn.compose import make_column_transformer
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 warnings.filterwarnings("ignore")
@@ -278,6 +282,8 @@ def suite():
         doc = None
     check("diff --json is JSON", r.returncode == 1 and isinstance(doc, dict), said(r))
 
+    diff_schema()
+
     # --- the registry ---------------------------------------------------------------------
     reg = "reg"
     r = run("registry", "push", reg, "iris", "v1.frost", "--alias", "production")
@@ -327,6 +333,33 @@ def suite():
     r = run("predict", reg + "/iris@production", "in.csv",
             env={"FROST_REQUIRE_SIGNATURE": "ops.pub"})
     check("a registry reference under FROST_REQUIRE_SIGNATURE", r.returncode == 0, said(r))
+
+
+def diff_schema():
+    """frost diff on the input schema: a column added, a category learned."""
+    for name, colors, extra in (("p1", ["red", "green"], False),
+                                ("p2", ["red", "green", "blue"], True)):
+        n = 12
+        df = pd.DataFrame({"color": [colors[i % len(colors)] for i in range(n)],
+                           "size": [float(i) for i in range(n)]})
+        if extra:
+            df["weight"] = 1.0
+        ct = make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["color"]),
+                                     remainder="passthrough")
+        model = make_pipeline(ct, LogisticRegression()).fit(df, [i % 2 for i in range(n)])
+        joblib.dump(model, name + ".joblib")
+        run("convert", name + ".joblib", name + ".frost")
+    r = run("diff", "--json", "p1.frost", "p2.frost")
+    try:
+        schema = json.loads(r.stdout)["schema"]
+    except (ValueError, KeyError):
+        schema = {}
+    check("diff --json: a column added and a learned category added",
+          "weight" in schema.get("added", {}) and
+          schema.get("changed", {}).get("color", {}).get("categories_added") == ["blue"],
+          said(r))
+    r = run("diff", "p1.frost", "p2.frost")
+    check("diff names them readably", "weight" in r.stdout and "+blue" in r.stdout, said(r))
 
 
 def stress():
