@@ -25,9 +25,12 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 CFLAGS    ?= -O2 -g
 FROST_CPPFLAGS := -D_GNU_SOURCE -Iruntime -Iformat -Iwriter -Iimport -Itools
 FROST_CFLAGS   := -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
-# libfrost links what serving needs; the importer adds its decompressors.
-LDLIBS_CORE   := -luring -llz4 -lxxhash -lm -lpthread
-LDLIBS_IMPORT := -lz -lbz2 -llzma
+# libfrost links what serving needs (libsodium: signatures checked at open); the importer adds
+# its decompressors and libcrypto (the RSA-PSS source signatures it checks before parsing); the
+# CLI adds jansson (every JSON it reads or writes).
+LDLIBS_CORE   := -luring -llz4 -lxxhash -lsodium -lm -lpthread
+LDLIBS_IMPORT := -lz -lbz2 -llzma -lcrypto
+LDLIBS_CLI    := -ljansson
 LDLIBS        := $(LDLIBS_IMPORT) $(LDLIBS_CORE)
 
 LIB_SRCS    :=
@@ -85,7 +88,7 @@ CLI_STATIC ?= -static
 $(BUILD)/frost: $(CLI_OBJS) $(ARCHIVES)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJS) \
-		$(ARCHIVES) $(LDLIBS)
+		$(ARCHIVES) $(LDLIBS_CLI) $(LDLIBS)
 
 # frost-serve (tools/serve/module.mk says why it is apart): the archives that exist statically,
 # libc, p11-kit (GnuTLS's, which Debian ships shared only) and its libffi dynamically. With
@@ -106,7 +109,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES) tests/unit/testutil.h
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(FROST_CPPFLAGS) $(CPPFLAGS) -Itests/unit $(FROST_CFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 		$(LDFLAGS) $(TEST_LDFLAGS_$*) -o $@ $< \
-		$(ARCHIVES) -lcriterion $(LDLIBS)
+		$(ARCHIVES) -lcriterion $(LDLIBS_CLI) $(LDLIBS)
 
 tests: $(TEST_BINS)
 
@@ -128,7 +131,7 @@ $(FUZZ_ARCHIVES) &: $(LIB_SRCS) $(IMPORT_SRCS) $(CSV_SRCS) $(SERVE_SRCS) \
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ARCHIVES)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FROST_CPPFLAGS) $(FROST_CFLAGS) -Wno-missing-prototypes $(FUZZ_SAN) \
-		-fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES) -ljansson $(LDLIBS)
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES) $(LDLIBS_CLI) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

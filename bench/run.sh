@@ -44,7 +44,7 @@ for f in frost frost-serve libfrost.a libfrost.so; do
 done
 CC=${CC:-cc}
 BFLAGS="-O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra"
-LIBS="-luring -llz4 -lxxhash -lm -lpthread" # libfrost's: what a serving process links
+LIBS="-luring -llz4 -lxxhash -lsodium -lm -lpthread" # libfrost's: what a serving process links
 echo "bench: building helpers in $OUT (runner, diskrate, firstanswer, capi)"
 $CC $BFLAGS -o "$OUT/runner" "$HERE/runner.c"
 $CC $BFLAGS -o "$OUT/diskrate" "$HERE/diskrate.c" -luring

@@ -28,6 +28,7 @@ enum fr_code {
     FR_EFORMAT = -9,      /* the input is not in the expected format */
     FR_ESCHEMA = -10,     /* input columns do not match what is expected */
     FR_ELIMIT = -11,      /* a size, count or depth exceeds a safety bound */
+    FR_ESIGNATURE = -12,  /* a required signature or digest is missing, foreign or wrong */
 };
 
 typedef struct fr_err {

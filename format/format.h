@@ -49,9 +49,15 @@ enum fmt_section_type {
     FMT_SEC_LINEAR = 8,
     FMT_SEC_COMBINE = 9,
     FMT_SEC_CHECKS = 10,
+    FMT_SEC_METADATA_TYPES = 11,
 };
 /* Section types this version knows are 1 .. FMT_SEC_COUNT - 1. */
-#define FMT_SEC_COUNT 11
+#define FMT_SEC_COUNT 12
+
+/* METADATA_TYPES: what each METADATA value's text is (FORMAT.md). */
+enum fmt_meta_type { FMT_META_STRING = 0, FMT_META_NUMBER = 1, FMT_META_BOOL = 2 };
+/* The longest number text a typed value may have. */
+#define FMT_META_NUMBER_MAX 64
 
 /* ENSEMBLE kind 3: the tree table of a COMBINE's tree members (aggregation is per member) */
 #define FMT_ENS_MEMBERS 3u
@@ -369,6 +375,7 @@ typedef struct fmt_header {
     uint32_t n_meta;
     char **meta_keys;
     char **meta_values;
+    uint8_t *meta_types;  /* METADATA_TYPES: n_meta fmt_meta_type entries, or NULL: all strings */
 
     uint32_t n_unknown_sections; /* optional sections skipped */
     const fr_allocator *alloc;
@@ -383,6 +390,16 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
 int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const uint8_t *footer,
                      const fr_allocator *alloc, fmt_header *out, fr_err *e);
 void fmt_header_free(fmt_header *h);
+
+/* The type of METADATA entry i (FMT_META_STRING without METADATA_TYPES). */
+static inline uint32_t fmt_meta_type_at(const fmt_header *h, uint32_t i)
+{
+    return h->meta_types ? h->meta_types[i] : FMT_META_STRING;
+}
+/* Whether v is a value of that type: any string; a JSON number's text (RFC 8259, at most
+ * FMT_META_NUMBER_MAX bytes); "true" or "false". */
+int fmt_meta_value_valid(uint32_t type, const char *v);
+void fmt_meta_types_write(const uint8_t *types, uint32_t n, fmt_buf *b);
 
 /* Block b's entry (b < n_blocks; the header buffer must still be alive). */
 static inline fmt_block fmt_block_at(const fmt_header *h, uint32_t b)
@@ -411,6 +428,33 @@ int fmt_block_decode(const fmt_header *h, uint32_t index, const uint8_t *stored,
                      fr_err *e);
 /* Checks only the checksum. */
 int fmt_block_verify(const fmt_header *h, uint32_t index, const uint8_t *stored, fr_err *e);
+
+/* ---- the signature trailer (FORMAT.md "Signature trailer") ---------------------------------- */
+
+#define FMT_SIG_ED25519 1u      /* the one record type */
+#define FMT_SIG_DOMAIN_LEN 16u  /* "frost signature" and its NUL */
+#define FMT_SIG_MESSAGE_LEN (FMT_SIG_DOMAIN_LEN + FMT_SIG_SIGNATURE)
+
+extern const uint8_t fmt_sig_domain[FMT_SIG_DOMAIN_LEN];
+
+/* A type-1 record, decoded. */
+typedef struct fmt_sig {
+    uint8_t public_key[32];  /* the signer's Ed25519 public key */
+    uint8_t header_hash[32]; /* BLAKE2b-256 of the header region as stored */
+    uint8_t data_hash[32];   /* BLAKE2b-256 of the data region (blocks and padding) */
+    uint8_t signature[64];   /* Ed25519 of fmt_sig_message */
+} fmt_sig;
+
+/* The trailer's len bytes as a record: FR_ECORRUPT when it is malformed, FR_EUNSUPPORTED for a
+ * record type this version does not know. */
+int fmt_sig_parse(const uint8_t *trailer, size_t len, fmt_sig *out, fr_err *e);
+void fmt_sig_write(const fmt_sig *s, uint8_t out[FMT_SIG_RECORD]);
+/* What the signature signs: the domain string, then the record's bytes before its signature
+ * (type, length, key and both digests). */
+void fmt_sig_message(const fmt_sig *s, uint8_t msg[FMT_SIG_MESSAGE_LEN]);
+/* Recomputes the header digest of a header region whose fields were changed (signing sets the
+ * flag and the trailer and file sizes). */
+void fmt_seal_digest(uint8_t *header, uint64_t header_size);
 
 /* ---- tree encoding ------------------------------------------------------------------------ */
 
@@ -469,6 +513,7 @@ typedef struct fmt_model_desc {
     uint32_t n_meta;
     const char *const *meta_keys;
     const char *const *meta_values;
+    const uint8_t *meta_types;        /* n_meta fmt_meta_type entries, or NULL: all strings */
 } fmt_model_desc;
 
 /* Receives the file's bytes in order, from offset 0. Returns 0 or a negative FR_E* code. */

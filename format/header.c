@@ -27,10 +27,20 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
     if (memcmp(sb + FMT_SB_MAGIC, fmt_magic, 8) != 0)
         return fr_fail(e, FR_EFORMAT, "not a .frost file (bad magic)");
     uint16_t major = fr_rd16(sb + FMT_SB_MAJOR);
-    if (major > FMT_MAJOR)
-        return fr_fail(e, FR_EVERSION,
-                       "file format version %u.%u needs a newer frost (this one reads %u.x)",
-                       major, fr_rd16(sb + FMT_SB_MINOR), FMT_MAJOR);
+    if (major > FMT_MAJOR) {
+        /* a later major names the frost that reads it (FORMAT.md superblock `reader`): shown,
+         * if it is printable text, and trusted for nothing else */
+        char reader[33] = {0};
+        size_t n = 0;
+        while (n < 32 && sb[FMT_SB_READER + n] >= 0x20 && sb[FMT_SB_READER + n] < 0x7f)
+            n++;
+        if (n && (n == 32 || sb[FMT_SB_READER + n] == 0))
+            memcpy(reader, sb + FMT_SB_READER, n);
+        return fr_fail(e, FR_EVERSION, "file format version %u.%u needs %s%s (this frost reads "
+                       "format %u.x)", major, fr_rd16(sb + FMT_SB_MINOR),
+                       reader[0] ? reader : "a newer frost", reader[0] ? " or newer" : "",
+                       FMT_MAJOR);
+    }
     if (major != FMT_MAJOR)
         return FR_CORRUPT(e, "superblock: major version %u is not valid", major);
     uint64_t hs = fr_rd64(sb + FMT_SB_HEADER_SIZE);
@@ -355,7 +365,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
                                                "CLASSES", "METADATA", "PROGRAM", "LINEAR",
-                                               "COMBINE", "CHECKS"};
+                                               "COMBINE", "CHECKS", "METADATA_TYPES"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -394,10 +404,12 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
                                 FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_COMBINE,
-                                FMT_SEC_CHECKS, FMT_SEC_CLASSES, FMT_SEC_METADATA};
+                                FMT_SEC_CHECKS, FMT_SEC_CLASSES, FMT_SEC_METADATA,
+                                FMT_SEC_METADATA_TYPES};
     int (*parsers[FMT_SEC_COUNT])(fmt_header *, fmt_rd *) = {
         NULL, parse_blocks, parse_chunks, fmt_ensemble_parse, parse_features, parse_classes,
-        parse_meta, parse_program, parse_linear, fmt_combine_parse, fmt_checks_parse};
+        parse_meta, parse_program, parse_linear, fmt_combine_parse, fmt_checks_parse,
+        fmt_meta_types_parse};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -464,7 +476,7 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
     if (h->flags & ~1u)
         return FR_CORRUPT(e, "superblock: reserved flag bits set (0x%x)", h->flags);
     if (fr_rd64(buf + FMT_SB_RESERVED) ||
-        !all_zero(buf + FMT_SB_RESERVED2, FMT_SUPERBLOCK_SIZE - FMT_SB_RESERVED2))
+        !all_zero(buf + FMT_SB_READER, FMT_SUPERBLOCK_SIZE - FMT_SB_READER))
         return FR_CORRUPT(e, "superblock: reserved bytes are not zero");
     if (h->block_shift < FMT_MIN_BLOCK_SHIFT || h->block_shift > FMT_MAX_BLOCK_SHIFT)
         return FR_CORRUPT(e, "superblock: block_shift %u out of range", h->block_shift);
@@ -530,5 +542,6 @@ void fmt_header_free(fmt_header *h)
     }
     fr_free(a, h->meta_keys);
     fr_free(a, h->meta_values);
+    fr_free(a, h->meta_types);
     memset(h, 0, sizeof *h);
 }

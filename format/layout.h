@@ -19,7 +19,8 @@
 #define FMT_SB_FILE_SIZE 48     /* u64 */
 #define FMT_SB_RESERVED 56      /* u64 */
 #define FMT_SB_DIGEST 64        /* 16 bytes */
-#define FMT_SB_RESERVED2 80     /* 48 bytes, to the end of the superblock */
+#define FMT_SB_READER 80        /* 32 bytes: zero in major 1; later majors name their reader */
+#define FMT_SB_RESERVED2 112    /* 16 bytes, to the end of the superblock */
 #define FMT_SUPERBLOCK_SIZE 128u
 
 /* Section table entry (offset 128 + 32 × i) */
@@ -29,6 +30,15 @@
 #define FMT_SE_LENGTH 16  /* u64 */
 #define FMT_SE_RESERVED 24 /* u64 */
 #define FMT_SECTION_ENTRY 32u
+
+/* Signature trailer, type 1 (Ed25519): at header_size + data_size, trailer_size bytes */
+#define FMT_SIG_TYPE 0           /* u32 */
+#define FMT_SIG_LENGTH 4         /* u32: bytes after these 8 */
+#define FMT_SIG_PUBLIC_KEY 8     /* 32 bytes */
+#define FMT_SIG_HEADER_HASH 40   /* 32 bytes, BLAKE2b-256 */
+#define FMT_SIG_DATA_HASH 72     /* 32 bytes, BLAKE2b-256 */
+#define FMT_SIG_SIGNATURE 104    /* 64 bytes, Ed25519 */
+#define FMT_SIG_RECORD 168u
 
 /* Footer (the last 32 bytes) */
 #define FMT_FT_MAGIC 0       /* 8 bytes */

@@ -26,4 +26,7 @@ int fmt_combine_parse(fmt_header *h, fmt_rd *r);
 /* CHECKS (checks.c), after everything whose slots a check may read. */
 int fmt_checks_parse(fmt_header *h, fmt_rd *r);
 
+/* METADATA_TYPES (meta.c), after METADATA. */
+int fmt_meta_types_parse(fmt_header *h, fmt_rd *r);
+
 #endif

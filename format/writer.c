@@ -297,6 +297,11 @@ static int put_sections(wimage *w, const fmt_model_desc *d, fr_err *e)
         put_classes(d, &sec[FMT_SEC_CLASSES]);
     if (d->n_meta)
         put_metadata(d, &sec[FMT_SEC_METADATA]);
+    int typed = 0;
+    for (uint32_t i = 0; d->meta_types && i < d->n_meta; i++)
+        typed |= d->meta_types[i] != FMT_META_STRING;
+    if (typed)
+        fmt_meta_types_write(d->meta_types, d->n_meta, &sec[FMT_SEC_METADATA_TYPES]);
     for (int i = 1; i < FMT_SEC_COUNT; i++)
         if (sec[i].oom)
             return fr_fail(e, FR_ENOMEM, "out of memory building the header");
@@ -370,7 +375,9 @@ static int seal_header(wimage *w, const fmt_model_desc *d, uint32_t shift, fr_er
         if (i != FMT_SEC_BLOCKS && !w->sec[i].len)
             continue;
         fr_wr32(ent + FMT_SE_TYPE, (uint32_t)i);
-        fr_wr32(ent + FMT_SE_FLAGS, i == FMT_SEC_METADATA ? 0u : 1u); /* REQUIRED but METADATA */
+        /* REQUIRED on all but METADATA and its types, which no prediction needs */
+        fr_wr32(ent + FMT_SE_FLAGS,
+                i == FMT_SEC_METADATA || i == FMT_SEC_METADATA_TYPES ? 0u : 1u);
         fr_wr64(ent + FMT_SE_OFFSET, pos);
         fr_wr64(ent + FMT_SE_LENGTH, w->sec[i].len);
         memcpy(h + pos, w->sec[i].p, w->sec[i].len);

@@ -17,6 +17,7 @@
 #include "convert_pipeline.h"
 #include "joblib.h"
 #include "source.h"
+#include "source_trust.h"
 #include "hook.h"
 #include "outfile.h"
 
@@ -204,6 +205,10 @@ static int take_options(const frost_convert_options *opts, frost_convert_options
         o->converted_at > FROST_CONVERTED_AT_MAX)
         return fr_fail(e, FROST_EINVAL, "converted_at %lld is not a time from 1970 to 9999",
                        (long long)o->converted_at);
+    if (!o->source_signature != !o->source_public_key ||
+        (o->source_signature && (!o->source_signature_len || !o->source_public_key_len)))
+        return fr_fail(e, FROST_EINVAL, "frost_convert: a source signature needs its public key, "
+                       "and a key its signature");
     return cv_check_user_meta(o, e);
 }
 
@@ -216,13 +221,21 @@ static int convert_bytes(const uint8_t *data, size_t len, const char *name, cons
     cv_checks checks = {0};
     fr_allocator hook = rt_hook(o->write.alloc);
     conv c = {.e = e, .checks = &checks, .wa = o->write.alloc ? &hook : NULL};
+    /* the source's checks come first, on the very bytes that are then parsed */
+    if ((o->expect_sha256 && (rc = cv_check_sha256(data, len, o->expect_sha256, e))) ||
+        (o->source_signature &&
+         (rc = cv_check_rsa_pss(data, len, o->source_signature, o->source_signature_len,
+                                o->source_public_key, o->source_public_key_len, e))))
+        goto done;
     if ((rc = load_model(data, len, o, &g, e)))
         goto done;
     if ((rc = convert_graph(&c, pk_graph_root(g), o)))
         goto done;
     c.est = pk_graph_root(g); /* metadata describes what the file holds */
     c.cls = pk_class_name(c.est);
-    if ((rc = set_feature_names(&c)) || (rc = cv_set_metadata(&c, name, data, len, o)))
+    if ((rc = set_feature_names(&c)) ||
+        (rc = cv_set_metadata(&c, name, data, len, o, pk_graph_provenance(g))) ||
+        (rc = cv_set_user_metadata(&c, o->meta, o->n_meta)))
         goto done;
     for (uint32_t i = 0; i < checks.n && !rc; i++)
         if ((rc = wr_builder_add_check(c.b, checks.v[i].rule, checks.v[i].slots,
@@ -266,7 +279,8 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
         return failed(&e);
     }
     cv_source src = {0};
-    int rc = cv_source_open(in_path, &src, &e);
+    int checked = o.expect_sha256 || o.source_signature;
+    int rc = cv_source_open(in_path, checked, &src, &e);
     if (!rc)
         rc = convert_bytes(src.data, src.len, in_path, out_path, &o, &e);
     cv_source_close(&src);

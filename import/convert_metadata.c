@@ -1,8 +1,9 @@
 /*
  * convert_metadata.c — the metadata a .frost file keeps about its source (FORMAT.md METADATA):
  * sklearn_version, estimator (a one-line summary of the model), search_best_params and
- * search_best_score, source_file, source_size, source_xxh3 and converted_at; then the pairs the
- * caller adds (frost_convert_options.meta_keys / meta_values).
+ * search_best_score, source_file, source_size, source_xxh3, what the pickle shows of the software
+ * that wrote it (protocol, numpy, joblib), converted_at and classes_dtype; then the caller's own
+ * entries (frost_convert_options.meta, typed).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,7 +14,47 @@
 #include "convert_metadata.h"
 #include "convert_combine.h"
 #include "bytes.h"
+#include "joblib.h"
 
+/* The keys frost records itself (FORMAT.md METADATA): a caller's entry may not replace one. */
+static int frost_key(const char *key)
+{
+    static const char *const own[] = {"sklearn_version", "estimator", "converted_at",
+                                      "frost_version", "search_best_params", "search_best_score",
+                                      "classes_dtype"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(key, own[i]) == 0)
+            return 1;
+    return strncmp(key, "source_", 7) == 0;
+}
+
+/* What the stream shows of the software that wrote it: the pickle protocol, numpy's major
+ * version (from the module its globals name), the joblib container and array layout. */
+static int set_provenance(conv *c, const pk_provenance *p)
+{
+    char buf[64];
+    int rc;
+    if (p->protocol >= 2) {
+        snprintf(buf, sizeof buf, "%d", p->protocol);
+        rc = frost_builder_set_meta_typed(c->b, "source_pickle_protocol", buf, FROST_META_NUMBER);
+    } else {
+        rc = frost_builder_set_meta(c->b, "source_pickle_protocol", "0 or 1");
+    }
+    if (!rc && p->numpy_major)
+        rc = frost_builder_set_meta(c->b, "source_numpy", p->numpy_major == 2 ? "2.x" : "1.x");
+    if (!rc)
+        rc = frost_builder_set_meta(c->b, "source_container",
+                                    jl_container_name((jl_container)p->container));
+    /* joblib's own marks: the "ZF" container (< 0.9.3); arrays after NumpyArrayWrapper objects
+     * (>= 0.10), which carry numpy_array_alignment_bytes from 1.2 on */
+    const char *jl = p->container == JL_ZFILE ? "<0.9.3"
+                     : p->aligned             ? ">=1.2"
+                     : p->wrappers            ? ">=0.10,<1.2"
+                                              : NULL;
+    if (!rc && jl)
+        rc = frost_builder_set_meta(c->b, "source_joblib", jl);
+    return rc;
+}
 /* "RandomForestClassifier(n_estimators=500, max_depth=10)": the class with the
  * hyper-parameters that shape prediction; composites list their steps. Appends to buf. */
 static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int depth)
@@ -64,47 +105,39 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
     return at;
 }
 
-/* The keys frost records itself (FORMAT.md METADATA): a caller's pair may not replace one. */
-static const char *const own_keys[] = {
-    "sklearn_version", "estimator", "search_best_params", "search_best_score", "source_file",
-    "source_size", "source_xxh3", "converted_at", "frost_version", "classes_dtype",
-};
-
 int cv_check_user_meta(const frost_convert_options *o, fr_err *e)
 {
     if (o->n_meta == 0)
         return 0;
-    if (!o->meta_keys || !o->meta_values)
-        return fr_fail(e, FROST_EINVAL, "metadata: %zu pairs but no keys or values", o->n_meta);
+    if (!o->meta)
+        return fr_fail(e, FROST_EINVAL, "metadata: %zu entries but no meta array", o->n_meta);
     if (o->n_meta > FROST_CONVERT_META_MAX)
-        return fr_fail(e, FROST_EINVAL, "metadata: %zu pairs (at most %d)", o->n_meta,
+        return fr_fail(e, FROST_EINVAL, "metadata: %zu entries (at most %d)", o->n_meta,
                        FROST_CONVERT_META_MAX);
     for (size_t i = 0; i < o->n_meta; i++) {
-        const char *k = o->meta_keys[i], *v = o->meta_values[i];
+        const char *k = o->meta[i].key, *v = o->meta[i].value;
         if (!k || !*k || !v)
-            return fr_fail(e, FROST_EINVAL, "metadata pair %zu: %s", i,
+            return fr_fail(e, FROST_EINVAL, "metadata entry %zu: %s", i,
                            !k || !*k ? "an empty key" : "no value");
         size_t kl = strnlen(k, FROST_CONVERT_META_LEN + 1);
         size_t vl = strnlen(v, FROST_CONVERT_META_LEN + 1);
         if (kl > FROST_CONVERT_META_LEN || vl > FROST_CONVERT_META_LEN)
-            return fr_fail(e, FROST_EINVAL, "metadata pair %zu: the %s is longer than %d bytes",
+            return fr_fail(e, FROST_EINVAL, "metadata entry %zu: the %s is longer than %d bytes",
                            i, kl > FROST_CONVERT_META_LEN ? "key" : "value",
                            FROST_CONVERT_META_LEN);
         if (!fmt_utf8_valid((const uint8_t *)k, kl) || !fmt_utf8_valid((const uint8_t *)v, vl))
             return fr_fail(e, FROST_EINVAL, "metadata '%.100s': not UTF-8", k);
-        for (size_t j = 0; j < sizeof own_keys / sizeof own_keys[0]; j++)
-            if (strcmp(k, own_keys[j]) == 0)
-                return fr_fail(e, FROST_EINVAL, "metadata '%s' is a key frost records itself",
-                               k);
+        if (frost_key(k))
+            return fr_fail(e, FROST_EINVAL, "metadata key '%s' is one frost records itself", k);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(k, o->meta_keys[j]) == 0)
+            if (strcmp(k, o->meta[j].key) == 0)
                 return fr_fail(e, FROST_EINVAL, "metadata '%.100s' is given twice", k);
     }
     return 0;
 }
 
 int cv_set_metadata(conv *c, const char *name, const uint8_t *data, size_t len,
-                    const frost_convert_options *o)
+                    const frost_convert_options *o, const pk_provenance *prov)
 {
     char buf[1024];
     const pk_obj *ver = pk_attr(c->est, "_sklearn_version");
@@ -151,14 +184,24 @@ int cv_set_metadata(conv *c, const char *name, const uint8_t *data, size_t len,
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_size", buf);
     snprintf(buf, sizeof buf, "%016" PRIx64, (uint64_t)XXH3_64bits(data, len));
     rc = rc ? rc : frost_builder_set_meta(c->b, "source_xxh3", buf);
+    rc = rc ? rc : set_provenance(c, prov);
     time_t now = o->converted_at == FROST_CONVERTED_NOW ? time(NULL) : (time_t)o->converted_at;
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     rc = rc ? rc : frost_builder_set_meta(c->b, "converted_at", buf);
-    for (size_t i = 0; i < o->n_meta && !rc; i++) /* checked by cv_check_user_meta */
-        rc = frost_builder_set_meta(c->b, o->meta_keys[i], o->meta_values[i]);
     if (rc)
         return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+    return 0;
+}
+
+int cv_set_user_metadata(conv *c, const frost_meta_entry *meta, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const frost_meta_entry *m = &meta[i];
+        /* checked by cv_check_user_meta before anything was read */
+        if (frost_builder_set_meta_typed(c->b, m->key, m->value, m->type))
+            return fr_fail(c->e, FROST_EINVAL, "%s", frost_builder_errmsg(c->b));
+    }
     return 0;
 }

@@ -16,6 +16,13 @@
 extern "C" {
 #endif
 
+/* One metadata entry a conversion adds (`frost convert --meta`). */
+typedef struct frost_meta_entry {
+    const char *key;       /* UTF-8, not one of the keys frost records itself (FORMAT.md) */
+    const char *value;     /* a string; a number's JSON text; "true" or "false" */
+    frost_meta_type type;
+} frost_meta_entry;
+
 typedef struct frost_convert_options {
     size_t size;                 /* sizeof(frost_convert_options) */
     frost_write_options write;   /* layout and compression of the output; its allocator is the
@@ -25,16 +32,24 @@ typedef struct frost_convert_options {
                                     (0 to FROST_CONVERTED_AT_MAX), for reproducible files (the
                                     CLI takes SOURCE_DATE_EPOCH); FROST_CONVERTED_NOW, the
                                     default, records the current time */
+    /* added after the first release (size-versioned: older callers leave them zero) */
     /* Metadata of the caller's own, recorded beside frost's (FORMAT.md METADATA; frost inspect
-     * lists it, frost_meta_get reads it): n_meta UTF-8 keys and values. An empty or repeated
-     * key, a key frost records itself (sklearn_version, estimator, converted_at, source_file,
-     * source_size, source_xxh3, search_best_params, search_best_score, classes_dtype,
-     * frost_version), more
-     * than FROST_CONVERT_META_MAX pairs or a key or value longer than FROST_CONVERT_META_LEN
-     * bytes is FROST_EINVAL, before anything is read. */
-    const char *const *meta_keys;
-    const char *const *meta_values;
+     * lists it, frost_meta_get reads it): n_meta entries. An empty or repeated key, a key frost
+     * records itself (sklearn_version, estimator, converted_at, frost_version, classes_dtype,
+     * search_best_*, source_*), a value not of its type, more than FROST_CONVERT_META_MAX
+     * entries or a key or value longer than FROST_CONVERT_META_LEN bytes is FROST_EINVAL. */
+    const frost_meta_entry *meta;
     size_t n_meta;
+    /* Checks of the source before anything in it is parsed, over the very bytes converted: */
+    const uint8_t *expect_sha256; /* 32 bytes the source's SHA-256 must equal (the seed's
+                                     model_hash.txt), or NULL */
+    const uint8_t *source_signature; /* a detached RSA-PSS signature of the source (SHA-256,
+                                        MGF1 with SHA-256, maximal salt: python cryptography's
+                                        padding.PSS(MGF1(SHA256()), PSS.MAX_LENGTH)), or NULL */
+    size_t source_signature_len;
+    const char *source_public_key;   /* the RSA public key that signature must verify with, as
+                                        PEM ("-----BEGIN PUBLIC KEY-----"); needed with it */
+    size_t source_public_key_len;
 } frost_convert_options;
 
 #define FROST_CONVERTED_NOW (-1)
@@ -49,6 +64,8 @@ FROST_API void frost_convert_options_init(frost_convert_options *opts);
  * lz4) into a .frost file without executing anything: the pickle is interpreted as data and every
  * global it names must be on a fixed list of scikit-learn/numpy types. opts may be NULL.
  * On failure no output file is left and frost_import_errmsg() says why:
+ *   FROST_ESIGNATURE    the source's SHA-256 or RSA-PSS signature is not the expected one
+ *                       (checked before the source is parsed)
  *   FROST_EREFUSED      the file references something that is not a scikit-learn/numpy type
  *                       ("refusing to import: pickle references posix.system, …")
  *   FROST_EUNSUPPORTED  a scikit-learn class frost does not convert ("not supported yet: …")

@@ -442,6 +442,10 @@ static int jl_build_hook(pk_vm *vm, pk_obj **top)
      * not something joblib writes */
     if (w->u.o->nstates != 1)
         return wrapper_bad(vm, "NumpyArrayWrapper built more than once");
+    vm->g->prov.wrappers++;
+    /* joblib >= 1.2 gives every wrapper this attribute (None when it does not align) */
+    if (pk_attr(w, "numpy_array_alignment_bytes"))
+        vm->g->prov.aligned = 1;
     const pk_obj *shape = pk_attr(w, "shape"), *order = pk_attr(w, "order");
     const pk_obj *dto = pk_attr(w, "dtype"), *align = pk_attr(w, "numpy_array_alignment_bytes");
     if (!dto || dto->kind != PK_DTYPE)
@@ -644,6 +648,7 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
         rc = FROST_ENOMEM;
         goto free_stream;
     }
+    g->prov.container = (int)c;
     if (stream) {
         g->owned = stream;
         free(owned);

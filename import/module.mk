@@ -4,7 +4,7 @@
 IMPORT_SRCS += import/pk_text.c import/sklearn_classes.c import/whitelist.c \
                import/numpy_number.c import/pk_value.c import/numpy_array.c \
                import/pk_dump.c import/numpy_decode.c import/pk_vm.c \
-               import/joblib.c import/source.c
+               import/joblib.c import/source.c import/source_trust.c
 IMPORT_SRCS += import/convert_state.c import/convert_labels.c \
                import/convert_trees.c import/convert_linear.c \
                import/convert_estimator.c import/convert_program.c \

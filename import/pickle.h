@@ -110,6 +110,16 @@ const char *pk_graph_refused(const pk_graph *g);
 /* Bytes of arena memory the graph uses (for diagnostics and limit tuning). */
 size_t pk_graph_memory(const pk_graph *g);
 
+/* What the stream shows of the software that wrote it, for the metadata. */
+typedef struct pk_provenance {
+    int protocol;       /* the outer stream's PROTO (2..5), or -1 without one (protocol 0 or 1) */
+    int numpy_major;    /* 2 when it names numpy._core.*, 1 for numpy.core.*, 0 neither */
+    int container;      /* jl_container (joblib.h) of the file */
+    unsigned wrappers;  /* joblib NumpyArrayWrapper arrays (joblib >= 0.10) */
+    int aligned;        /* wrappers carry numpy_array_alignment_bytes (joblib >= 1.2) */
+} pk_provenance;
+const pk_provenance *pk_graph_provenance(const pk_graph *g);
+
 /* ---- values ------------------------------------------------------------------------------ */
 
 typedef enum pk_kind {

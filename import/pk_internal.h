@@ -142,6 +142,7 @@ struct pk_graph {
     size_t max_bytes;       /* pk_limits.max_memory */
     pk_obj *root;
     const char *refused;    /* survey mode: the first global a normal load refuses */
+    pk_provenance prov;     /* what the stream shows of its writer */
     void *owned;            /* a buffer the graph frees (decompressed stream, read file) */
     pk_obj none;            /* shared singletons */
     pk_obj vtrue;

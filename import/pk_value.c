@@ -93,6 +93,11 @@ const pk_obj *pk_graph_root(const pk_graph *g)
     return g ? g->root : NULL;
 }
 
+const pk_provenance *pk_graph_provenance(const pk_graph *g)
+{
+    return &g->prov;
+}
+
 const char *pk_graph_refused(const pk_graph *g)
 {
     return g ? g->refused : NULL;

@@ -1022,6 +1022,12 @@ static int push_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_
     }
     if (rc)
         return rc;
+    /* numpy 2 moved numpy.core to numpy._core and pickles name the module they came from */
+    if (ml >= 11 && memcmp(m, "numpy._core", 11) == 0 && (ml == 11 || m[11] == '.'))
+        vm->g->prov.numpy_major = 2;
+    else if (ml >= 10 && memcmp(m, "numpy.core", 10) == 0 && (ml == 10 || m[10] == '.') &&
+             !vm->g->prov.numpy_major)
+        vm->g->prov.numpy_major = 1;
     pk_obj *o = pk_new(vm->g, PK_GLOBAL, vm->e);
     if (!o)
         return err_code(vm);
@@ -1524,6 +1530,8 @@ int pk_run(pk_graph *g, const uint8_t *buf, size_t len, size_t start, const pk_l
         rc = pk_truncated(&vm);
     while (!rc && !stop)
         rc = step(&vm, &stop, &res);
+    if (depth == 0)
+        g->prov.protocol = vm.proto ? vm.proto : -1;
     free(vm.stack);
     free(vm.marks);
     free(vm.memo);

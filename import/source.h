@@ -17,7 +17,9 @@ typedef struct cv_source {
     uint8_t *buf; /* the read copy, or NULL */
 } cv_source;
 
-int cv_source_open(const char *path, cv_source *s, fr_err *e);
+/* private: read a copy even where the file could be mapped, so that the bytes checked (a
+ * digest, a signature) are the bytes parsed, whatever another process does to the file. */
+int cv_source_open(const char *path, int private, cv_source *s, fr_err *e);
 void cv_source_close(cv_source *s);
 
 #endif

@@ -21,7 +21,7 @@ _Static_assert(SAME(FROST_OK, FR_OK) && SAME(FROST_EINVAL, FR_EINVAL) &&
                    SAME(FROST_EUNSUPPORTED, FR_EUNSUPPORTED) &&
                    SAME(FROST_EREFUSED, FR_EREFUSED) && SAME(FROST_ETRUNCATED, FR_ETRUNCATED) &&
                    SAME(FROST_EFORMAT, FR_EFORMAT) && SAME(FROST_ESCHEMA, FR_ESCHEMA) &&
-                   SAME(FROST_ELIMIT, FR_ELIMIT),
+                   SAME(FROST_ELIMIT, FR_ELIMIT) && SAME(FROST_ESIGNATURE, FR_ESIGNATURE),
                "frost.h error codes differ from format/err.h's");
 _Static_assert(SAME(FROST_TASK_CLASSIFIER, FMT_TASK_CLASSIFIER) &&
                    SAME(FROST_TASK_REGRESSOR, FMT_TASK_REGRESSOR) &&
@@ -33,7 +33,9 @@ _Static_assert(SAME(FROST_TASK_CLASSIFIER, FMT_TASK_CLASSIFIER) &&
                    SAME(FROST_LABEL_INT, FMT_LABEL_INT) && SAME(FROST_LABEL_FLOAT, FMT_LABEL_FLOAT) &&
                    SAME(FROST_LABEL_STR, FMT_LABEL_STR) && SAME(FROST_LABEL_BOOL, FMT_LABEL_BOOL) &&
                    SAME(FROST_INPUT_NUMERIC, FMT_SLOT_NUM) &&
-                   SAME(FROST_INPUT_STRING, FMT_SLOT_STR) && SAME(FROST_INPUT_UNUSED, FMT_SLOT_UNUSED),
+                   SAME(FROST_INPUT_STRING, FMT_SLOT_STR) && SAME(FROST_INPUT_UNUSED, FMT_SLOT_UNUSED) &&
+                   SAME(FROST_META_STRING, FMT_META_STRING) &&
+                   SAME(FROST_META_NUMBER, FMT_META_NUMBER) && SAME(FROST_META_BOOL, FMT_META_BOOL),
                "frost.h enums differ from FORMAT.md's numbers in format.h");
 #undef SAME
 
@@ -57,6 +59,7 @@ FROST_API const char *frost_strerror(int code)
     case FROST_EFORMAT: return "malformed input";
     case FROST_ESCHEMA: return "input does not match the model's features";
     case FROST_ELIMIT: return "exceeds a safety limit";
+    case FROST_ESIGNATURE: return "signature missing, by another key, or not matching the file";
     default: return "unknown error";
     }
 }

@@ -53,6 +53,8 @@ enum frost_error {
     FROST_EFORMAT = -9,      /* the input is not in the expected format (pickle, CSV, …) */
     FROST_ESCHEMA = -10,     /* input columns do not match the model's feature schema */
     FROST_ELIMIT = -11,      /* a size, count or depth exceeds a safety bound */
+    FROST_ESIGNATURE = -12,  /* a signature or digest that was required is missing, is by a key
+                              * that was not given, or does not match the bytes */
 };
 
 /* The fixed name of an error code ("checksum mismatch or damaged file", …). Never NULL. */
@@ -91,6 +93,11 @@ typedef enum frost_missing_policy {
                                * model's imputers then treat it exactly as scikit-learn would */
 } frost_missing_policy;
 
+/* An Ed25519 public key (a NAME.pub file: frost_public_key_load). */
+typedef struct frost_public_key {
+    uint8_t bytes[32];
+} frost_public_key;
+
 typedef struct frost_open_options {
     size_t size;                   /* sizeof(frost_open_options): set by frost_open_options_init */
     frost_io_mode io;              /* FROST_IO_AUTO by default */
@@ -98,6 +105,12 @@ typedef struct frost_open_options {
     unsigned queue_depth;          /* io_uring entries; 0 = default (1024) */
     const frost_allocator *alloc;  /* NULL = malloc/realloc/free */
     frost_missing_policy missing_columns; /* for the frost_*_columns calls */
+    /* Required signatures: with n_required_keys > 0 the file must carry a valid signature by
+     * one of these keys (FORMAT.md "Signature trailer"), checked by frost_open before any block
+     * is used; an unsigned file, one signed by another key, or one changed after signing is
+     * refused with FROST_ESIGNATURE. The keys are copied. NULL/0: signatures are not checked. */
+    const frost_public_key *required_keys;
+    size_t n_required_keys;
 } frost_open_options;
 
 FROST_API void frost_open_options_init(frost_open_options *opts);
@@ -123,8 +136,35 @@ FROST_API int64_t frost_error_row(const frost_model *model);
 FROST_API int frost_load_all(frost_model *model);
 
 /* Checks every block's checksum and every tree's structure, reading from disk even if the block
- * is already loaded. Returns FROST_ECORRUPT with the first damage found. */
+ * is already loaded, and that every byte between blocks (FORMAT.md: page padding) is zero.
+ * Returns FROST_ECORRUPT with the first damage found ("block 17: checksum mismatch"). For a
+ * model whose signature was checked (a required key at open, or frost_signature_info_get), the
+ * data region must also match its signed digest (FROST_ESIGNATURE otherwise). */
 FROST_API int frost_verify(frost_model *model);
+
+/* ---- signatures (Ed25519; FORMAT.md "Signature trailer") ---------------------------------- */
+
+/* Reads a public key file (`frost keygen` writes NAME.pub: the line "frost ed25519 public key"
+ * and the key in base64). FROST_EIO when it cannot be read, FROST_EFORMAT when it is not such a
+ * file (frost_errmsg(NULL) says what is wrong). */
+FROST_API int frost_public_key_load(const char *path, frost_public_key *out);
+
+/* A key's short name, the hex of its first 8 bytes ("3f9a0c…", 16 characters and a NUL). */
+FROST_API void frost_key_id(const frost_public_key *key, char out[17]);
+
+typedef struct frost_signature_info {
+    size_t size;                /* sizeof(frost_signature_info), set by the caller */
+    int present;                /* the file carries a signature trailer */
+    int verified;               /* 1: the signature is valid for this file's header */
+    frost_public_key key;       /* the key that signed it (when verified) */
+} frost_signature_info;
+
+/* The model's signature, checked now: 0 with present = 0 for an unsigned file; 0 with verified
+ * = 1 when it is valid under the key the trailer names, which is `key` — whether that key is one
+ * to trust is the caller's question (frost_open_options.required_keys asks it at open);
+ * FROST_ESIGNATURE when it is not valid (frost_errmsg: "tampered header: …"). After it (or a
+ * required key at open) frost_verify also checks the data region's signed digest. */
+FROST_API int frost_signature_info_get(frost_model *model, frost_signature_info *out);
 
 /* ---- describing a model ------------------------------------------------------------------ */
 
@@ -201,6 +241,17 @@ FROST_API const char *frost_meta_get(const frost_model *model, const char *key);
 FROST_API uint32_t frost_meta_count(const frost_model *model);
 FROST_API int frost_meta_at(const frost_model *model, uint32_t index, const char **key,
                             const char **value);
+
+/* What a metadata value's text is (FORMAT.md METADATA_TYPES): a string, a number (its JSON
+ * text: "0.89", "42", "-1e-3") or a boolean ("true" / "false"). */
+typedef enum frost_meta_type {
+    FROST_META_STRING = 0,
+    FROST_META_NUMBER = 1,
+    FROST_META_BOOL = 2,
+} frost_meta_type;
+
+/* The type of metadata entry index (FROST_META_STRING when out of range). */
+FROST_API frost_meta_type frost_meta_type_at(const frost_model *model, uint32_t index);
 
 /* ---- scoring ----------------------------------------------------------------------------- */
 
@@ -357,11 +408,39 @@ FROST_API int frost_builder_set_classes(frost_builder *b, uint32_t output, frost
 FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *const *names);
 /* Free-form metadata (UTF-8); a key set twice keeps the last value. */
 FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value);
+/* The same with a type: a FROST_META_NUMBER value is a JSON number's text, a FROST_META_BOOL one
+ * "true" or "false" (FROST_EINVAL otherwise). */
+FROST_API int frost_builder_set_meta_typed(frost_builder *b, const char *key, const char *value,
+                                           frost_meta_type type);
 /* Writes the model. A regular file (or a new one) atomically: a temporary file in the same
  * directory, fsync, rename over path, so a failure leaves path as it was; a replaced file keeps
  * its permission bits. A symbolic link stays a link and the file it leads to is written so. A
  * device or FIFO (/dev/null, /dev/stdout) is written directly. Errors name path and strerror. */
 FROST_API int frost_builder_write(frost_builder *b, const char *path);
+
+/* ---- signing (FORMAT.md "Signature trailer") ---------------------------------------------- */
+
+/* An Ed25519 secret key (libsodium's 64 bytes: seed, then public key). */
+typedef struct frost_secret_key {
+    uint8_t bytes[64];
+} frost_secret_key;
+
+/* Makes a key pair: NAME.key (the secret key, mode 0600) and NAME.pub (the public key), each
+ * created whole and synced. Refuses (FROST_EREFUSED) when either file exists: a key is never
+ * overwritten. pub may be NULL. Errors: frost_errmsg(NULL). */
+FROST_API int frost_keygen(const char *name, frost_public_key *pub);
+
+/* Reads a secret key file: FROST_EREFUSED when group or others may read it (chmod 600),
+ * FROST_EFORMAT when it is not a frost secret key file or is damaged, FROST_EIO. */
+FROST_API int frost_secret_key_load(const char *path, frost_secret_key *out);
+/* The public half of a secret key. */
+FROST_API int frost_secret_key_public(const frost_secret_key *key, frost_public_key *out);
+
+/* Signs the .frost file in_path into out_path (NULL or in_path: in place) — written as
+ * frost_builder_write writes, atomically. Only the superblock's flags, trailer and file sizes and
+ * header digest change, and the trailer is added (or replaced, re-signing): predictions are
+ * byte-identical. The input is validated as frost_open validates a header first. */
+FROST_API int frost_sign(const char *in_path, const char *out_path, const frost_secret_key *key);
 
 #ifdef __cplusplus
 }

@@ -72,6 +72,9 @@ int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth,
 /* Completes every request or fails; on failure no read is left in flight. */
 int rt_io_read(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e);
 void rt_io_close(rt_io *io);
+/* Reads a small file whole from fd into buf (at least max + 1 bytes): FR_ELIMIT naming path when
+ * it holds more than max bytes, FR_EIO. *len gets the bytes read. */
+int rt_read_small(int fd, char *buf, size_t max, size_t *len, const char *path, fr_err *e);
 
 /* ---- the model ------------------------------------------------------------------------------ */
 
@@ -124,11 +127,21 @@ struct frost_model {
     pthread_mutex_t err_lock;
     fr_err err;                   /* last failure on this handle */
     rt_counters counters;
+
+    int sig_checked;              /* the signature was verified (signature.c): these hold */
+    uint8_t sig_key[32];          /* the key that signed the file */
+    uint8_t sig_data_hash[32];    /* the data region's signed BLAKE2b-256 */
 };
 
 /* frost_open with a fault seam (tests); fault may be NULL. */
 int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
             frost_model **out, fr_err *e);
+
+/* Signatures (signature.c): the check frost_open makes when keys are required, before any block
+ * is used; and frost_verify's pass over the data region (padding zero, and the signed digest
+ * once the signature was checked). */
+int rt_signature_require(frost_model *m, const frost_public_key *keys, size_t n, fr_err *e);
+int rt_verify_data_region(frost_model *m, fr_err *e);
 
 /* Records e as the handle's last error and returns e->code. */
 int rt_set_error(frost_model *m, const fr_err *e);

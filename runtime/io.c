@@ -237,3 +237,28 @@ int rt_io_read(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e)
         return read_uring(io, reqs, n, c, e);
     return read_pread(io, reqs, n, c, e);
 }
+
+int rt_read_small(int fd, char *buf, size_t max, size_t *len, const char *path, fr_err *e)
+{
+    size_t n = 0;
+    int rc = 0;
+    for (;;) {
+        /* one byte beyond max is asked for, so a larger file is seen without reading it all */
+        ssize_t got = read(fd, buf + n, max + 1 - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = fr_fail(e, FR_EIO, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+        if (n > max) {
+            rc = fr_fail(e, FR_ELIMIT, "%s is larger than %zu bytes", path, max);
+            break;
+        }
+    }
+    *len = n;
+    return rc;
+}

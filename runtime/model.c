@@ -14,6 +14,7 @@
 #include "error.h"
 #include "hook.h"
 #include "internal.h"
+#include "registry.h"
 #include "workspace.h"
 
 FROST_API void frost_open_options_init(frost_open_options *o)
@@ -227,12 +228,10 @@ static int set_up_reads(frost_model *m, const char *path, frost_io_mode mode, un
     return 0;
 }
 
-int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
-            frost_model **out, fr_err *e)
+/* Opens the file at path (a plain path: references are resolved by the caller). */
+static int open_file(const char *path, const frost_open_options *opts, const rt_fault *fault,
+                     frost_model **out, fr_err *e)
 {
-    if (!path || !out)
-        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
-    *out = NULL;
     frost_open_options o;
     frost_io_mode mode = FROST_IO_AUTO;
     int rc = take_options(opts, &o, &mode, e);
@@ -243,6 +242,8 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         return fr_fail(e, FROST_ENOMEM, "out of memory");
     uint64_t file_size = 0;
     if ((rc = read_header(m, path, mode, &file_size, e)) ||
+        (o.n_required_keys &&
+         (rc = rt_signature_require(m, o.required_keys, o.n_required_keys, e))) ||
         (rc = make_block_tables(m, file_size, e)) ||
         (rc = set_up_reads(m, path, mode, o.queue_depth, fault, file_size, e)) ||
         (rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)) ||
@@ -252,6 +253,28 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
     }
     *out = m;
     return 0;
+}
+
+int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fault,
+            frost_model **out, fr_err *e)
+{
+    if (!path || !out)
+        return fr_fail(e, FROST_EINVAL, "frost_open: NULL argument");
+    *out = NULL;
+    /* ROOT/NAME@ALIAS and ROOT/NAME@VERSION name a registry's version (REGISTRY.md). A version
+     * the alias named may be collected between reading the alias and opening the file: the
+     * reference is then read again (the alias has moved on, or the error says so). */
+    char resolved[4096];
+    for (int attempt = 0;; attempt++) {
+        int rc = rt_reg_resolve(path, resolved, sizeof resolved, NULL, e);
+        if (rc < 0)
+            return rc;
+        const char *file = rc ? resolved : path;
+        int again = rc == 1 && attempt < 3;
+        rc = open_file(file, opts, fault, out, e);
+        if (!rc || !again || access(file, F_OK) == 0)
+            return rc;
+    }
 }
 
 FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out)
@@ -327,10 +350,17 @@ FROST_API int frost_verify(frost_model *m)
         rc = rt_io_read(&m->io, &r, 1, &m->counters, &e);
         if (!rc)
             rc = fmt_block_decode(h, b, stored, raw, &e);
+        if (rc == FROST_ECORRUPT && m->sig_checked) { /* damage under a valid signature */
+            char inner[sizeof e.msg];
+            memcpy(inner, e.msg, sizeof inner);
+            fr_fail(&e, rc, "tampered %s (the file changed after it was signed)", inner);
+        }
         atomic_fetch_add(&m->counters.blocks_verified, 1);
     }
     if (!rc)
         rc = rt_load_everything(m, &e);
+    if (!rc)
+        rc = rt_verify_data_region(m, &e);
 free_bufs:
     fr_free(m->alloc, stored);
     fr_free(m->alloc, raw);
@@ -440,6 +470,13 @@ FROST_API int frost_meta_at(const frost_model *m, uint32_t index, const char **k
     if (value)
         *value = m->h.meta_values[index];
     return 0;
+}
+
+FROST_API frost_meta_type frost_meta_type_at(const frost_model *m, uint32_t index)
+{
+    if (!m || index >= m->h.n_meta)
+        return FROST_META_STRING;
+    return (frost_meta_type)fmt_meta_type_at(&m->h, index);
 }
 
 FROST_API int frost_get_stats(const frost_model *m, frost_stats *out)

@@ -3,9 +3,9 @@
 # Called by `make test`, `make demo` and .ci/run, so a fresh Debian machine needs no other step.
 set -eu
 PKGS="build-essential pkg-config liburing-dev liblz4-dev libxxhash-dev libcriterion-dev \
-zlib1g-dev libbz2-dev liblzma-dev clang libclang-rt-14-dev \
-python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash \
-libmicrohttpd-dev libjansson-dev libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev \
+zlib1g-dev libbz2-dev liblzma-dev libsodium-dev libjansson-dev libssl-dev clang libclang-rt-14-dev \
+python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash python3-cryptography \
+libmicrohttpd-dev libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev \
 libidn2-dev libunistring-dev libp11-kit-dev curl \
 python3-pytest python3-dask python3-distributed"
 missing=""

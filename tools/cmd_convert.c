@@ -10,11 +10,14 @@
 #include <time.h>
 
 #include "cli.h"
+#include "convert_args.h"
 #include "frost_import.h"
 
 static const char convert_help[] =
     "usage: frost convert MODEL.{joblib,pkl,…} OUT.frost [--compress lz4|none]\n"
     "                     [--block-size BYTES] [--top-levels N] [--quiet]\n"
+    "                     [--meta KEY=VALUE]… [--meta-file FILE.json]\n"
+    "                     [--expect-sha256 HEX|@FILE] [--source-sig FILE --source-pub KEY.pem]\n"
     "\n"
     "Converts a scikit-learn model saved with pickle or joblib (plain, zlib, gzip, bz2, xz,\n"
     "lzma or lz4) into a .frost file without executing anything: the pickle is read as data\n"
@@ -28,23 +31,56 @@ static const char convert_help[] =
     "  --top-levels N      tree levels packed together for a fast cold start (default 3)\n"
     "  --quiet             no summary on stderr\n"
     "\n"
+    "Metadata (frost inspect shows it, frost diff compares it):\n"
+    "  --meta KEY=VALUE    an entry of your own (repeatable): model id, training date, dataset,\n"
+    "                      a metric. A VALUE that is a JSON number (0.89, 42, 1e-3) or true/false\n"
+    "                      is stored as one, anything else as text.\n"
+    "  --meta-file FILE    a JSON object of strings, numbers and booleans; a member that is an\n"
+    "                      object of those (\"metrics\": {\"auc\": 0.92}) is stored as metrics.auc.\n"
+    "                      --meta entries override the file's. Keys frost records itself\n"
+    "                      (sklearn_version, estimator, converted_at, frost_version, source_*)\n"
+    "                      are refused.\n"
+    "\n"
+    "Checks of the source, before anything in it is parsed (exit 1 when one fails):\n"
+    "  --expect-sha256 HEX|@FILE   its SHA-256 must be HEX (64 hex digits), or the digest at\n"
+    "                      the start of FILE (model_hash.txt, or a sha256sum line)\n"
+    "  --source-sig FILE --source-pub KEY.pem\n"
+    "                      FILE must be a detached RSA-PSS signature of it (SHA-256, MGF1 with\n"
+    "                      SHA-256, maximal salt: python cryptography's padding.PSS(mgf=MGF1(\n"
+    "                      SHA256()), salt_length=PSS.MAX_LENGTH)) by the RSA public key in KEY.pem\n"
+    "\n"
     "The file records when it was converted (converted_at); with SOURCE_DATE_EPOCH set (whole\n"
     "seconds since 1970, reproducible-builds.org) it records that time instead, so the same\n"
     "input and options give the same bytes.\n";
 
+static int convert_with(const char **pos, frost_convert_options *opts, const char *compress,
+                        const char *block, const char *top, int quiet, cli_meta *meta,
+                        const char *meta_file, const cli_list *meta_list, const char *sig_path,
+                        const char *pub_path, char **sig, char **pub);
+
 int cmd_convert(int argc, char **argv)
 {
     int help = 0, n_pos, quiet = 0;
-    const char *compress = NULL, *block = NULL, *top = NULL;
+    const char *compress = NULL, *block = NULL, *top = NULL, *meta_file = NULL, *sha = NULL;
+    const char *sig_path = NULL, *pub_path = NULL;
     const char *pos[2];
+    const char *meta_args[256];
+    cli_list meta_list = {.v = meta_args, .cap = 256};
     cli_opt opts[] = {
         {"--compress", NULL, 1, &compress, NULL},
         {"--block-size", NULL, 1, &block, NULL},
         {"--top-levels", NULL, 1, &top, NULL},
         {"--quiet", "-q", 0, NULL, &quiet},
+        {"--meta-file", NULL, 1, &meta_file, NULL},
+        {"--expect-sha256", NULL, 1, &sha, NULL},
+        {"--source-sig", NULL, 1, &sig_path, NULL},
+        {"--source-pub", NULL, 1, &pub_path, NULL},
         {0},
     };
-    int rc = cli_parse("convert", argc, argv, opts, pos, 2, &n_pos, &help);
+    int rc = cli_take_all("convert", "--meta", &argc, argv, &meta_list);
+    if (rc)
+        return rc;
+    rc = cli_parse("convert", argc, argv, opts, pos, 2, &n_pos, &help);
     if (rc)
         return rc;
     if (help) {
@@ -55,8 +91,59 @@ int cmd_convert(int argc, char **argv)
         fputs(convert_help, stderr);
         return CLI_USAGE;
     }
+    if (!sig_path != !pub_path) {
+        fprintf(stderr, "frost convert: --source-sig and --source-pub go together\n");
+        return CLI_USAGE;
+    }
     frost_convert_options o;
     frost_convert_options_init(&o);
+    uint8_t sha256[32];
+    if (sha) {
+        if (cli_sha256_arg(sha, sha256))
+            return sha[0] == '@' ? CLI_FAIL : CLI_USAGE;
+        o.expect_sha256 = sha256;
+    }
+    cli_meta meta = {0};
+    char *sig = NULL, *pub = NULL;
+    rc = convert_with(pos, &o, compress, block, top, quiet, &meta, meta_file, &meta_list,
+                      sig_path, pub_path, &sig, &pub);
+    cli_meta_free(&meta);
+    free(sig);
+    free(pub);
+    return rc;
+}
+
+/* The rest of convert, once the options are read: the resources it takes are the caller's to
+ * free whatever happens. */
+static int convert_with(const char **pos, frost_convert_options *opts, const char *compress,
+                        const char *block, const char *top, int quiet, cli_meta *meta,
+                        const char *meta_file, const cli_list *meta_list, const char *sig_path,
+                        const char *pub_path, char **sig, char **pub)
+{
+    frost_convert_options o = *opts;
+    int rc;
+    if (meta_file && cli_meta_from_file(meta, meta_file))
+        return CLI_FAIL;
+    for (int i = 0; i < meta_list->n; i++)
+        if (cli_meta_from_arg(meta, meta_list->v[i]))
+            return CLI_USAGE;
+    o.meta = meta->v;
+    o.n_meta = meta->n;
+    if (sig_path) {
+        size_t n;
+        if (cli_read_small_file("convert", sig_path, 1 << 16, sig, &n))
+            return CLI_FAIL;
+        o.source_signature = (const uint8_t *)*sig;
+        o.source_signature_len = n;
+        if (cli_read_small_file("convert", pub_path, 1 << 16, pub, &n))
+            return CLI_FAIL;
+        o.source_public_key = *pub;
+        o.source_public_key_len = n;
+        if (!o.source_signature_len) {
+            fprintf(stderr, "frost convert: %s is empty, not a signature\n", sig_path);
+            return CLI_FAIL;
+        }
+    }
     const char *epoch = getenv("SOURCE_DATE_EPOCH");
     if (epoch) {
         /* reproducible-builds.org: a malformed value is an error, not the current time */

@@ -1,9 +1,10 @@
 /*
- * cmd_inspect.c — `frost inspect` and `frost verify`.
+ * cmd_inspect.c — `frost inspect`.
  *
  * inspect reads the header through the runtime (only the header prefix is touched) and prints it
- * for people or, with --json, for programs: the JSON mirrors FORMAT.md field for field, which is
- * what tests/spec/frost_decode.py (a decoder written from the spec alone) is compared against.
+ * for people or, with --json, for programs (inspect_json.c: the JSON mirrors FORMAT.md field for
+ * field, which is what tests/spec/frost_decode.py, a decoder written from the spec alone, is
+ * compared against).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -12,351 +13,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "inspect_json.h"
 #include "internal.h"
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
-static const char *label_kind(uint32_t k)
-{
-    static const char *names[] = {"?", "int", "float", "str", "bool"};
-    return k <= 4 ? names[k] : "?";
-}
-
-static void json_f64s(FILE *f, const double *v, size_t n)
-{
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputs(", ", f);
-        if (isnan(v[i]))
-            fputs("\"nan\"", f); /* JSON has no NaN: the string stands for it */
-        else if (isinf(v[i]))
-            fputs(v[i] > 0 ? "\"inf\"" : "\"-inf\"", f);
-        else
-            fprintf(f, "%.17g", v[i]);
-    }
-    fputc(']', f);
-}
-
-static void json_u32s(FILE *f, const uint32_t *v, size_t n)
-{
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%u", i ? ", " : "", v[i]);
-    fputc(']', f);
-}
-
-static const char *op_name(uint32_t opcode)
-{
-    static const char *names[] = {"?", "impute", "impute_str", "indicator", "scale", "encode",
-                                  "normalize", "poly", "bins"};
-    return opcode < sizeof names / sizeof names[0] ? names[opcode] : "?";
-}
-
-/* The PROGRAM section, every field FORMAT.md defines (NaN/inf as strings). */
-static void print_program_json(FILE *f, const fmt_program *p)
-{
-    if (!p) {
-        fputs("null", f);
-        return;
-    }
-    fprintf(f, "{\"n_inputs\": %u, \"n_slots\": %u, \"outputs\": ", p->n_inputs, p->n_slots);
-    json_u32s(f, p->outputs, p->n_outputs);
-    fprintf(f, ", \"output_names\": ");
-    if (!p->output_names) {
-        fputs("null", f);
-    } else {
-        fputc('[', f);
-        for (uint32_t i = 0; i < p->n_outputs; i++) {
-            fputs(i ? ", " : "", f);
-            json_str(f, p->output_names[i]);
-        }
-        fputc(']', f);
-    }
-    fprintf(f, ",\n    \"ops\": [");
-    for (uint32_t i = 0; i < p->n_ops; i++) {
-        const fmt_op *op = &p->ops[i];
-        fprintf(f, "%s\n      {\"op\": \"%s\", \"in\": ", i ? "," : "", op_name(op->opcode));
-        json_u32s(f, op->in, op->n_in);
-        fprintf(f, ", \"n_out\": %u", op->n_out);
-        switch (op->opcode) {
-        case FMT_OP_IMPUTE:
-            fputs(", \"fill\": ", f);
-            json_f64s(f, op->a, op->n_in);
-            break;
-        case FMT_OP_IMPUTE_STR:
-            fputs(", \"fill\": [", f);
-            for (uint32_t j = 0; j < op->n_in; j++) {
-                fputs(j ? ", " : "", f);
-                json_str(f, op->strs[j]);
-            }
-            fputc(']', f);
-            break;
-        case FMT_OP_SCALE:
-            fprintf(f, ", \"mode\": %u, \"clip\": %u, \"lo\": %.17g, \"hi\": %.17g, \"a\": ",
-                    op->mode, op->clip, op->lo, op->hi);
-            json_f64s(f, op->a, op->n_in);
-            fputs(", \"b\": ", f);
-            json_f64s(f, op->b, op->n_in);
-            break;
-        case FMT_OP_ENCODE:
-            fprintf(f, ", \"kind\": \"%s\", \"unknown\": %u, \"missing_cat\": ",
-                    op->cat_kind == FMT_SLOT_STR ? "string" : "numeric", op->unknown);
-            if (op->missing_cat == FMT_NONE)
-                fputs("null", f);
-            else
-                fprintf(f, "%u", op->missing_cat);
-            fputs(", \"unknown_target\": ", f);
-            json_f64s(f, &op->unknown_target, 1);
-            fputs(", \"categories\": ", f);
-            if (op->cat_kind == FMT_SLOT_STR) {
-                fputc('[', f);
-                for (uint32_t c = 0; c < op->n_cat; c++) {
-                    fputs(c ? ", " : "", f);
-                    json_str(f, op->strs[c]);
-                }
-                fputc(']', f);
-            } else {
-                json_f64s(f, op->cats, op->n_cat);
-            }
-            fputs(", \"targets\": ", f);
-            json_f64s(f, op->targets, op->n_cat);
-            break;
-        case FMT_OP_NORMALIZE:
-            fprintf(f, ", \"norm\": %u", op->norm);
-            break;
-        case FMT_OP_POLY:
-            fputs(", \"terms\": [", f);
-            for (uint32_t t = 0; t < op->n_out; t++) {
-                fputs(t ? ", " : "", f);
-                json_u32s(f, op->term_idx + op->term_off[t], op->term_off[t + 1] - op->term_off[t]);
-            }
-            fputc(']', f);
-            break;
-        case FMT_OP_BINS:
-            fprintf(f, ", \"rule\": %u, \"edges\": ", op->rule);
-            json_f64s(f, op->edges, op->n_edges);
-            break;
-        default:
-            break;
-        }
-        fputc('}', f);
-    }
-    fputs("\n    ]}", f);
-}
-
-static void print_linear_json(FILE *f, const fmt_linear *l)
-{
-    if (!l) {
-        fputs("null", f);
-        return;
-    }
-    fprintf(f, "{\"task\": \"%s\", \"rule\": %u, \"n_features\": %u, \"n_rows\": %u, \"coef\": ",
-            l->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", l->rule, l->n_features,
-            l->n_rows);
-    json_f64s(f, l->coef, (size_t)l->n_rows * l->n_features);
-    fputs(", \"intercept\": ", f);
-    json_f64s(f, l->intercept, l->n_rows);
-    fputc('}', f);
-}
-
-static const char *const comb_rules[] = {"?", "soft vote", "hard vote", "weighted mean",
-                                          "one-vs-rest"};
-static const char *const member_scores[] = {"none", "decision", "proba"};
-
-static void print_agg_json(FILE *f, const fmt_agg *g)
-{
-    fprintf(f, "{\"task\": \"%s\", \"kind\": \"%s\", \"first_tree\": %u, \"n_trees\": %u, "
-               "\"n_features\": %u, \"n_outputs\": %u, \"leaf_width\": %u, \"flags\": %u, "
-               "\"link\": %u, \"n_raw\": %u, \"learning_rate\": %.17g, \"n_classes\": [",
-            g->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-            g->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted", g->first_tree, g->n_trees,
-            g->n_features, g->n_outputs, g->leaf_width, g->flags, g->link, g->n_raw,
-            g->learning_rate);
-    for (uint32_t k = 0; g->n_classes && k < g->n_outputs; k++)
-        fprintf(f, "%s%u", k ? ", " : "", g->n_classes[k]);
-    fprintf(f, "], \"init_raw\": ");
-    json_f64s(f, g->init_raw, g->n_raw);
-    fputc('}', f);
-}
-
-static void print_combine_json(FILE *f, const fmt_combine *c)
-{
-    if (!c) {
-        fputs("null", f);
-        return;
-    }
-    fprintf(f, "{\"task\": \"%s\", \"rule\": \"%s\", \"n_classes\": %u, \"members\": [",
-            c->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", comb_rules[c->rule],
-            c->n_classes);
-    for (uint32_t i = 0; i < c->n_members; i++) {
-        const fmt_member *m = &c->members[i];
-        fprintf(f, "%s\n    {\"kind\": \"%s\", \"score\": \"%s\", \"weight\": %.17g, "
-                   "\"slots\": [", i ? "," : "", m->kind == FMT_MEMBER_TREES ? "trees" : "linear",
-                member_scores[m->score], m->weight);
-        for (uint32_t j = 0; j < m->n_in; j++)
-            fprintf(f, "%s%u", j ? ", " : "", m->slots[j]);
-        fprintf(f, "], \"%s\": ", m->kind == FMT_MEMBER_TREES ? "trees" : "linear");
-        if (m->kind == FMT_MEMBER_TREES)
-            print_agg_json(f, &m->trees);
-        else
-            print_linear_json(f, m->linear);
-        fputc('}', f);
-    }
-    fprintf(f, "%s]}", c->n_members ? "\n  " : "");
-}
-
-static void print_json(FILE *f, const char *path, const fmt_header *h)
-{
-    fprintf(f, "{\n  \"path\": ");
-    json_str(f, path);
-    fprintf(f, ",\n  \"major\": %u, \"minor\": %u, \"flags\": %u, \"block_shift\": %u, "
-               "\"block_size\": %u,\n",
-            h->major, h->minor, h->flags, h->block_shift, h->block_size);
-    fprintf(f, "  \"header_size\": %" PRIu64 ", \"data_size\": %" PRIu64 ", \"trailer_size\": %"
-               PRIu64 ", \"file_size\": %" PRIu64 ",\n  \"digest\": \"",
-            h->header_size, h->data_size, h->trailer_size, h->file_size);
-    for (int i = 0; i < 16; i++)
-        fprintf(f, "%02x", h->digest[i]);
-    fprintf(f, "\",\n  \"blocks\": [");
-    for (uint32_t i = 0; i < h->n_blocks; i++) {
-        const fmt_block bv = fmt_block_at(h, i), *b = &bv;
-        fprintf(f, "%s\n    {\"offset\": %" PRIu64 ", \"stored_size\": %u, \"raw_size\": %u, "
-                   "\"codec\": \"%s\", \"checksum\": \"%016" PRIx64 "\"}",
-                i ? "," : "", b->offset, b->stored_size, b->raw_size,
-                b->codec == FMT_CODEC_LZ4 ? "lz4" : "none", b->checksum);
-    }
-    fprintf(f, "\n  ],\n  \"chunks\": [");
-    for (uint32_t i = 0; i < h->n_chunks; i++) {
-        const fmt_chunk *c = &h->chunks[i];
-        fprintf(f, "%s\n    {\"kind\": \"%s\", \"first_block\": %u, \"block_count\": %u, "
-                   "\"raw_size\": %" PRIu64 "}",
-                i ? "," : "", c->kind == FMT_CHUNK_TOP ? "top" : "body", c->first_block,
-                c->block_count, c->raw_size);
-    }
-    fprintf(f, "\n  ],\n  \"ensemble\": ");
-    if (!h->has_ensemble) {
-        fprintf(f, "null,\n  \"trees\": [");
-        goto features;
-    }
-    if (h->kind == FMT_ENS_MEMBERS) { /* the tree table of the COMBINE members */
-        fprintf(f, "{\"kind\": \"members\", \"n_trees\": %u, \"top_chunk\": %u},\n  \"trees\": [",
-                h->n_trees, h->top_chunk);
-        goto tree_list;
-    }
-    fprintf(f, "{\"task\": \"%s\", \"kind\": \"%s\", \"n_features\": %u, "
-               "\"n_outputs\": %u, \"n_trees\": %u, \"leaf_width\": %u, \"flags\": %u, "
-               "\"link\": %u, \"n_raw\": %u, \"top_chunk\": ",
-            h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-            h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted", h->n_features, h->n_outputs,
-            h->n_trees, h->leaf_width, h->ens_flags, h->link, h->n_raw);
-    if (h->top_chunk == FMT_NONE)
-        fprintf(f, "null");
-    else
-        fprintf(f, "%u", h->top_chunk);
-    fprintf(f, ", \"learning_rate\": %.17g,\n    \"n_classes\": [", h->learning_rate);
-    for (uint32_t k = 0; h->n_classes && k < h->n_outputs; k++)
-        fprintf(f, "%s%u", k ? ", " : "", h->n_classes[k]);
-    fprintf(f, "], \"init_raw\": [");
-    for (uint32_t k = 0; k < h->n_raw; k++)
-        fprintf(f, "%s%.17g", k ? ", " : "", h->init_raw[k]);
-    fprintf(f, "]},\n  \"trees\": [");
-tree_list:
-    for (uint32_t t = 0; t < h->n_trees; t++) {
-        const fmt_tree *tr = &h->trees[t];
-        fprintf(f, "%s\n    {\"top_offset\": %" PRIu64 ", \"top_size\": %u, \"body_chunk\": ",
-                t ? "," : "", tr->top_offset, tr->top_size);
-        if (tr->body_chunk == FMT_NONE)
-            fprintf(f, "null");
-        else
-            fprintf(f, "%u", tr->body_chunk);
-        fprintf(f, ", \"body_offset\": %" PRIu64 ", \"body_size\": %u, \"raw_column\": %u, "
-                   "\"n_splits\": %u, \"n_leaves\": %u}",
-                tr->body_offset, tr->body_size, tr->raw_column, tr->n_splits, tr->n_leaves);
-    }
-features:
-    fprintf(f, "\n  ],\n  \"features\": {\"count\": %u, \"kinds\": ", h->n_inputs);
-    if (!h->feature_kinds) {
-        fprintf(f, "null");
-    } else {
-        fprintf(f, "[");
-        for (uint32_t i = 0; i < h->n_inputs; i++)
-            fprintf(f, "%s\"%s\"", i ? ", " : "",
-                    h->feature_kinds[i] == FMT_SLOT_STR      ? "string"
-                    : h->feature_kinds[i] == FMT_SLOT_UNUSED ? "unused"
-                                                             : "numeric");
-        fprintf(f, "]");
-    }
-    fprintf(f, ", \"names\": ");
-    if (!h->features_named) {
-        fprintf(f, "null");
-    } else {
-        fprintf(f, "[");
-        for (uint32_t i = 0; i < h->n_inputs; i++) {
-            fprintf(f, "%s", i ? ", " : "");
-            json_str(f, h->feature_names[i]);
-        }
-        fprintf(f, "]");
-    }
-    fprintf(f, "},\n  \"program\": ");
-    print_program_json(f, h->program);
-    fprintf(f, ",\n  \"linear\": ");
-    print_linear_json(f, h->linear);
-    fprintf(f, ",\n  \"combine\": ");
-    print_combine_json(f, h->combine);
-    fprintf(f, ",\n  \"checks\": ");
-    if (!h->n_checks)
-        fprintf(f, "null");
-    for (uint32_t i = 0; i < h->n_checks; i++) {
-        fprintf(f, "%s\n    {\"rule\": %u, \"slots\": ", i ? "," : "[", h->checks[i].rule);
-        json_u32s(f, h->checks[i].slots, h->checks[i].n_slots);
-        fprintf(f, ", \"who\": ");
-        json_str(f, h->checks[i].who);
-        fprintf(f, "}%s", i + 1 == h->n_checks ? "\n  ]" : "");
-    }
-    fprintf(f, ",\n  \"classes\": ");
-    if (!h->classes) {
-        fprintf(f, "null");
-    } else {
-        fprintf(f, "[");
-        for (uint32_t k = 0; k < h->n_outputs; k++) {
-            fprintf(f, "%s{\"kind\": \"%s\", \"labels\": [", k ? ", " : "",
-                    label_kind(h->classes[k].kind));
-            for (uint32_t i = 0; i < h->classes[k].count; i++) {
-                fprintf(f, "%s", i ? ", " : "");
-                json_str(f, h->classes[k].labels[i]);
-            }
-            fprintf(f, "]}");
-        }
-        fprintf(f, "]");
-    }
-    fprintf(f, ",\n  \"metadata\": {");
-    for (uint32_t i = 0; i < h->n_meta; i++) {
-        fprintf(f, "%s\n    ", i ? "," : "");
-        json_str(f, h->meta_keys[i]);
-        fprintf(f, ": ");
-        json_str(f, h->meta_values[i]);
-    }
-    fprintf(f, "%s}\n}\n", h->n_meta ? "\n  " : "");
-}
 
 static void human_count(char *buf, size_t cap, uint64_t n)
 {
@@ -426,7 +84,7 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
         const fmt_combine *c = h->combine;
         fprintf(f, "  task       %s, %s of %u members\n",
                 h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-                comb_rules[c->rule], c->n_members);
+                cli_comb_rules[c->rule], c->n_members);
         for (uint32_t i = 0; i < c->n_members; i++) {
             const fmt_member *mb = &c->members[i];
             fprintf(f, "    member %-3u ", i);
@@ -440,7 +98,7 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                         mb->linear->n_features);
             fprintf(f, " · %u columns", mb->n_in);
             if (c->rule == FMT_COMB_OVR)
-                fprintf(f, " · %s score", member_scores[mb->score]);
+                fprintf(f, " · %s score", cli_member_scores[mb->score]);
             else
                 fprintf(f, " · weight %g", mb->weight);
             fputc('\n', f);
@@ -493,7 +151,7 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
     if (h->classes)
         for (uint32_t k = 0; k < h->n_outputs; k++) {
             fprintf(f, "  classes%s   [%s]", h->n_outputs > 1 ? "*" : " ",
-                    label_kind(h->classes[k].kind));
+                    cli_label_kind(h->classes[k].kind));
             for (uint32_t i = 0; i < h->classes[k].count && i < 30; i++)
                 fprintf(f, " %s", h->classes[k].labels[i]);
             if (h->classes[k].count > 30)
@@ -501,9 +159,13 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
             fputc('\n', f);
         }
     if (h->n_meta) {
+        int w = 16;
+        for (uint32_t i = 0; i < h->n_meta; i++)
+            if (strlen(h->meta_keys[i]) > (size_t)w && strlen(h->meta_keys[i]) <= 32)
+                w = (int)strlen(h->meta_keys[i]);
         fprintf(f, "  metadata\n");
         for (uint32_t i = 0; i < h->n_meta; i++)
-            fprintf(f, "    %-16s %s\n", h->meta_keys[i], h->meta_values[i]);
+            fprintf(f, "    %-*s %s\n", w, h->meta_keys[i], h->meta_values[i]);
     }
     uint64_t stored = 0, raw = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
@@ -549,52 +211,20 @@ int cmd_inspect(int argc, char **argv)
         return CLI_USAGE;
     }
     frost_model *m;
-    rc = frost_open(pos[0], NULL, &m);
-    if (rc)
-        return cli_error("inspect", pos[0], rc, frost_errmsg(NULL));
-    if (json)
-        print_json(stdout, pos[0], &m->h);
-    else
-        print_text(stdout, pos[0], m);
-    frost_close(m);
-    return CLI_OK;
-}
-
-static const char verify_help[] =
-    "usage: frost verify FILE\n"
-    "\n"
-    "Reads every block of a .frost file, checks its checksum and decoding, then walks every\n"
-    "tree checking each structural rule. Exit 0 when the file is sound, 1 on damage.\n";
-
-int cmd_verify(int argc, char **argv)
-{
-    int help = 0, n_pos;
-    const char *pos[1];
-    int rc = cli_parse("verify", argc, argv, NULL, pos, 1, &n_pos, &help);
-    if (rc)
+    cli_keys keys = {.n = 0};
+    if ((rc = cli_open_model("inspect", pos[0], NULL, &keys, &m)))
         return rc;
-    if (help) {
-        fputs(verify_help, stdout);
-        return CLI_OK;
+    if (json) {
+        json_t *doc = cli_inspect_json(pos[0], &m->h);
+        if (!doc) {
+            frost_close(m);
+            return cli_error("inspect", pos[0], FROST_ENOMEM, NULL);
+        }
+        cli_json_print(doc, stdout); /* a write error is reported when stdout is closed */
+        json_decref(doc);
+    } else {
+        print_text(stdout, pos[0], m);
     }
-    if (n_pos != 1) {
-        fputs(verify_help, stderr);
-        return CLI_USAGE;
-    }
-    frost_model *m;
-    rc = frost_open(pos[0], NULL, &m);
-    if (rc)
-        return cli_error("verify", pos[0], rc, frost_errmsg(NULL));
-    rc = frost_verify(m);
-    if (rc) {
-        cli_error("verify", pos[0], rc, frost_errmsg(m));
-        frost_close(m);
-        return CLI_FAIL;
-    }
-    frost_info info = {.size = sizeof info};
-    frost_model_info(m, &info);
-    printf("%s: ok (%u blocks, %u trees, %" PRIu64 " nodes verified)\n", pos[0], info.n_blocks,
-           info.n_trees, info.n_nodes);
     frost_close(m);
     return CLI_OK;
 }

@@ -398,10 +398,11 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     }
     double t0 = now_ms();
     frost_model *m = NULL;
-    int rc = frost_open(o.model_path, &o.open, &m);
+    cli_keys keys = {.n = 0};
+    int rc = cli_open_model(cmd, o.model_path, &o.open, &keys, &m);
     if (rc) {
         options_free(&o);
-        return cli_error(cmd, o.model_path, rc, frost_errmsg(NULL));
+        return rc;
     }
     double t_open = now_ms();
     frost_info info = {.size = sizeof info};

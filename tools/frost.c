@@ -28,7 +28,12 @@ static const char usage[] =
     "commands:\n"
     "  convert IN OUT.frost    a scikit-learn pickle/joblib file into .frost, running nothing\n"
     "  inspect FILE            header, model, features, classes, metadata, chunks (--json)\n"
-    "  verify FILE             check every checksum and every tree (exit 1 on damage)\n"
+    "  diff A B                what changed between two models (--json)\n"
+    "  verify FILE             check every checksum, tree and signature (exit 1 on damage)\n"
+    "  keygen NAME             an Ed25519 key pair for signing: NAME.key, NAME.pub\n"
+    "  sign FILE --key K.key   sign a .frost file (FROST_REQUIRE_SIGNATURE=K.pub requires it)\n"
+    "  registry push|list|show|promote|rollback|gc   versions and aliases in a directory;\n"
+    "                          ROOT/NAME@ALIAS opens one anywhere a model path is taken\n"
     "  predict MODEL [CSV|-]   score rows from a CSV file or stdin (--proba, -o OUT)\n"
     "  transform MODEL [CSV|-] run a model's preprocessing only (saved transformers)\n"
     "  serve MODEL...          an HTTP model server (Open Inference Protocol, /metrics)\n"
@@ -89,6 +94,39 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, const char 
         }
         pos[(*n_pos)++] = a;
     }
+    return CLI_OK;
+}
+
+int cli_take_all(const char *cmd, const char *name, int *argc, char **argv, cli_list *out)
+{
+    size_t nl = strlen(name);
+    int kept = 0, i = 0;
+    for (; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        const char *v = NULL;
+        if (strcmp(a, name) == 0) {
+            if (i + 1 == *argc) {
+                fprintf(stderr, "frost %s: option %s needs a value\n", cmd, name);
+                return CLI_USAGE;
+            }
+            v = argv[++i];
+        } else if (strncmp(a, name, nl) == 0 && a[nl] == '=') {
+            v = a + nl + 1;
+        } else {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (out->n == out->cap) {
+            fprintf(stderr, "frost %s: option %s given more than %d times\n", cmd, name, out->cap);
+            return CLI_USAGE;
+        }
+        out->v[out->n++] = v;
+    }
+    for (; i < *argc; i++)
+        argv[kept++] = argv[i];
+    *argc = kept;
     return CLI_OK;
 }
 
@@ -194,6 +232,10 @@ static const struct {
     {"convert", cmd_convert},
     {"inspect", cmd_inspect},
     {"verify", cmd_verify},
+    {"keygen", cmd_keygen},
+    {"sign", cmd_sign},
+    {"registry", cmd_registry},
+    {"diff", cmd_diff},
     {"predict", cmd_predict},
     {"transform", cmd_transform},
     {"serve", cmd_serve},

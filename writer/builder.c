@@ -43,6 +43,7 @@ struct frost_builder {
     char **feature_names;   /* n_inputs names, or NULL */
     uint32_t n_meta;
     char **meta_keys, **meta_values;
+    uint8_t *meta_types;    /* per entry: FMT_META_* */
     fmt_check *checks;      /* input checks (CHECKS), in the order they apply */
     uint32_t n_checks;
 };
@@ -389,6 +390,7 @@ FROST_API void frost_builder_free(frost_builder *b)
     }
     fr_free(a, b->meta_keys);
     fr_free(a, b->meta_values);
+    fr_free(a, b->meta_types);
     fr_free(a, b->n_classes);
     fr_free(a, b->init_raw);
     fr_free(a, b);
@@ -559,12 +561,18 @@ FROST_API int frost_builder_set_feature_names(frost_builder *b, const char *cons
     return 0;
 }
 
-FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value)
+FROST_API int frost_builder_set_meta_typed(frost_builder *b, const char *key, const char *value,
+                                           frost_meta_type type)
 {
     if (!b || !key || !value || !*key)
         return FROST_EINVAL;
     if (!utf8(key) || !utf8(value))
         return bfail(b, FROST_EINVAL, "metadata must be UTF-8");
+    if (!fmt_meta_value_valid((uint32_t)type, value))
+        return fr_fail(&b->err, FROST_EINVAL, "metadata '%s': '%s' is not a %s", key, value,
+                       type == FROST_META_NUMBER ? "JSON number"
+                       : type == FROST_META_BOOL ? "boolean (true or false)"
+                                                 : "known metadata type");
     for (uint32_t i = 0; i < b->n_meta; i++)
         if (strcmp(b->meta_keys[i], key) == 0) {
             char *v = dup_str(b->a, value);
@@ -572,6 +580,7 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
                 return bfail(b, FROST_ENOMEM, "out of memory");
             fr_free(b->a, b->meta_values[i]);
             b->meta_values[i] = v;
+            b->meta_types[i] = (uint8_t)type;
             return 0;
         }
     char **k2 = fr_realloc(b->a, b->meta_keys, (b->n_meta + 1) * sizeof *k2);
@@ -582,6 +591,10 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
     if (!v2)
         return bfail(b, FROST_ENOMEM, "out of memory");
     b->meta_values = v2;
+    uint8_t *t2 = fr_realloc(b->a, b->meta_types, b->n_meta + 1);
+    if (!t2)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->meta_types = t2;
     char *k = dup_str(b->a, key), *v = dup_str(b->a, value);
     if (!k || !v) {
         fr_free(b->a, k);
@@ -590,8 +603,14 @@ FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const ch
     }
     b->meta_keys[b->n_meta] = k;
     b->meta_values[b->n_meta] = v;
+    b->meta_types[b->n_meta] = (uint8_t)type;
     b->n_meta++;
     return 0;
+}
+
+FROST_API int frost_builder_set_meta(frost_builder *b, const char *key, const char *value)
+{
+    return frost_builder_set_meta_typed(b, key, value, FROST_META_STRING);
 }
 
 /* Buffered output: the writer emits many small pieces. */
@@ -693,6 +712,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .n_meta = b->n_meta,
         .meta_keys = (const char *const *)b->meta_keys,
         .meta_values = (const char *const *)b->meta_values,
+        .meta_types = b->meta_types,
     };
     fmt_write_params p = {.block_shift = b->block_shift, .compress = b->wopt.compress};
 

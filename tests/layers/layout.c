@@ -24,6 +24,7 @@ int main(void)
     ROW("Superblock", FMT_SB_FILE_SIZE, "file_size");
     ROW("Superblock", FMT_SB_RESERVED, "reserved");
     ROW("Superblock", FMT_SB_DIGEST, "header_digest");
+    ROW("Superblock", FMT_SB_READER, "reader");
     ROW("Superblock", FMT_SB_RESERVED2, "reserved");
     SIZE("Superblock", FMT_SUPERBLOCK_SIZE);
     ROW("Section table", FMT_SE_TYPE, "type");
@@ -59,5 +60,12 @@ int main(void)
     ROW("Footer", FMT_FT_FILE_SIZE, "file_size");
     ROW("Footer", FMT_FT_RESERVED, "reserved");
     SIZE("Footer", FMT_FOOTER_SIZE);
+    ROW("Signature trailer", FMT_SIG_TYPE, "type");
+    ROW("Signature trailer", FMT_SIG_LENGTH, "length");
+    ROW("Signature trailer", FMT_SIG_PUBLIC_KEY, "public_key");
+    ROW("Signature trailer", FMT_SIG_HEADER_HASH, "header_hash");
+    ROW("Signature trailer", FMT_SIG_DATA_HASH, "data_hash");
+    ROW("Signature trailer", FMT_SIG_SIGNATURE, "signature");
+    SIZE("Signature trailer", FMT_SIG_RECORD);
     return 0;
 }

@@ -14,7 +14,8 @@ from conftest import ROOT
 from frost import _capi as C
 
 STRUCTS = [C.frost_open_options, C.frost_info, C.frost_stats, C.frost_string, C.frost_column,
-           C.frost_write_options, C.frost_convert_options, C.frost_allocator]
+           C.frost_write_options, C.frost_convert_options, C.frost_allocator,
+           C.frost_public_key, C.frost_meta_entry]
 
 
 def test_struct_layouts_match_the_headers(tmp_path):
@@ -73,7 +74,7 @@ def test_options_of_an_older_package(tmp_path):
     frost.save(est, tmp_path / "t.frost")
 
     class OldOpen(ctypes.Structure):     # frost_open_options before missing_columns
-        _fields_ = C.frost_open_options._fields_[:-1]
+        _fields_ = C.frost_open_options._fields_[:-3]
 
     o = C.options(OldOpen, C.lib().frost_open_options_init)
     assert o.size == ctypes.sizeof(OldOpen) < ctypes.sizeof(C.frost_open_options)
@@ -84,7 +85,7 @@ def test_options_of_an_older_package(tmp_path):
     C.lib().frost_close(h)
 
     class OldConvert(ctypes.Structure):  # frost_convert_options before the caller's metadata
-        _fields_ = C.frost_convert_options._fields_[:-3]
+        _fields_ = C.frost_convert_options._fields_[:-7]
 
     c = C.options(OldConvert, C.import_lib().frost_convert_options_init)
     assert c.size == ctypes.sizeof(OldConvert) and c.converted_at == C.FROST_CONVERTED_NOW

@@ -145,3 +145,25 @@ def test_errors(client, churn, tmp_path):
     lazy = frost.dask.predict(ddf.drop(columns=["plan"]), str(path))
     with pytest.raises(frost.InputError, match="'plan'"):  # raised by the task
         lazy.compute()
+
+
+def test_required_signature_on_the_workers(client, churn, tmp_path):
+    """A required key reaches every worker: the signed file scores, an unsigned one fails there
+    with frost's SignatureError rather than being scored."""
+    import os
+    import shutil
+    import subprocess
+    from conftest import ROOT
+    pipe, path, rows = churn
+    cli = os.path.join(os.environ.get("FROST_LIBRARY_PATH") or os.path.join(ROOT, "build"),
+                       "frost")
+    subprocess.run([cli, "keygen", "ops"], cwd=tmp_path, check=True, capture_output=True)
+    signed = tmp_path / "signed.frost"
+    shutil.copy(path, signed)
+    subprocess.run([cli, "sign", str(signed), "--key", str(tmp_path / "ops.key")], check=True,
+                   capture_output=True)
+    ddf = dd.from_pandas(rows, npartitions=4)
+    got = frost.dask.predict(ddf, signed, require_signature=tmp_path / "ops.pub").compute()
+    assert (got.to_numpy() == pipe.predict(rows)).all()
+    with pytest.raises(frost.SignatureError):
+        frost.dask.predict(ddf, path, require_signature=tmp_path / "ops.pub").compute()

@@ -13,14 +13,17 @@ input error naming the row, exit 1); FEATURES columns of kind unused (1.2) are n
 in the rows nor parsed. On damage it prints "frost_decode: FILE: <rule>" on stderr and exits 1
 (exit 3 for a newer major version, 4 for an unsupported required section, 2 for usage errors).
 
-Only the Python standard library and the `xxhash` module are used. LZ4 block decoding is
+Only the Python standard library and the `xxhash` module are used (Frost.verify, the full
+check `frost verify` makes, also python3-cryptography's Ed25519). LZ4 block decoding is
 implemented here from the public LZ4 block format description.
 """
 import array
 import csv
+import decimal
 import io
 import json
 import math
+import re
 import struct
 import sys
 
@@ -32,9 +35,10 @@ END_MAGIC = b"FROSTEND"
 NONE32 = 0xFFFFFFFF
 
 SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 1, 2, 3, 4, 5, 6
-SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS = 7, 8, 9, 10
+SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS, SEC_METADATA_TYPES = 7, 8, 9, 10, 11
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
-                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS"}
+                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS",
+                 11: "METADATA_TYPES"}
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
@@ -400,7 +404,11 @@ class Frost:
             damaged("superblock: bad magic")
         self.major, self.minor = struct.unpack_from("<HH", buf, 8)
         if self.major > 1:
-            raise NewerVersion("superblock: major version %d needs a newer frost" % self.major)
+            # FORMAT.md superblock `reader`: a later major names the frost that reads it
+            reader = bytes(buf[80:112]).split(b"\0")[0]
+            hint = (reader.decode() + " or newer" if reader and all(0x20 <= c < 0x7f for c in reader)
+                    else "a newer frost")
+            raise NewerVersion("superblock: major version %d needs %s" % (self.major, hint))
         if self.major != 1:
             damaged("superblock: major version %d is not 1" % self.major)
         # The digest covers [0, header_size): header_size must be read (and bounded by the real
@@ -588,6 +596,8 @@ class Frost:
         self.metadata = {}
         if SEC_METADATA in bodies:
             self.decode_metadata(bodies[SEC_METADATA])
+        if SEC_METADATA_TYPES in bodies:
+            self.decode_metadata_types(bodies[SEC_METADATA_TYPES], SEC_METADATA in bodies)
 
     def decode_blocks(self, body):
         r = Reader(body, "BLOCKS")
@@ -1139,6 +1149,31 @@ class Frost:
             self.metadata[key] = value
         r.end()
 
+    def decode_metadata_types(self, body, have_metadata):
+        """FORMAT.md METADATA_TYPES (type 11): a type per METADATA entry; numbers are JSON number
+        texts below 1e308 in magnitude, booleans true/false."""
+        r = Reader(body, "METADATA_TYPES")
+        n = r.u32("count")
+        if not have_metadata or n != len(self.metadata):
+            damaged("METADATA_TYPES: %d types for %d METADATA entries" % (n, len(self.metadata)))
+        types = r.raw(n, "types")
+        r.end()
+        number = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
+        for (key, value), t in zip(list(self.metadata.items()), types):
+            if t == 0:
+                continue
+            if t == 1:
+                if (len(value.encode()) > 64 or not number.match(value) or
+                        abs(decimal.Decimal(value)) >= decimal.Decimal("1e308")):
+                    damaged("METADATA_TYPES: %r is typed number but its value is not one" % key)
+                self.metadata[key] = json.loads(value)
+            elif t == 2:
+                if value not in ("true", "false"):
+                    damaged("METADATA_TYPES: %r is typed boolean but its value is not one" % key)
+                self.metadata[key] = value == "true"
+            else:
+                damaged("METADATA_TYPES: entry for %r has unknown type %d" % (key, t))
+
     def decode_checks(self, body):
         """FORMAT.md CHECKS (type 10, format 1.2): n_checks >= 1 checks, each a rule, its slots
         and who refuses."""
@@ -1214,7 +1249,41 @@ class Frost:
         if any(self.buf[pos:self.data_end]):
             self.warnings.append("non-zero padding after the last chunk")
 
-    # -- trees: walk every node, enforce the node/ref rules, build an evaluable form --
+    # -- the full check (`frost verify`): padding and the signature trailer --
+    def verify(self):
+        """What FORMAT.md asks of a full check beyond loading: every data-region byte outside a
+        block is zero, and a signature trailer is an Ed25519 record that verifies (under the key
+        it names: whether to trust that key is the caller's question). Ed25519 comes from
+        python3-cryptography, BLAKE2b from hashlib; only this method needs them."""
+        pos = self.data_start
+        for b in sorted(self.blocks, key=lambda b: b["offset"]):
+            if any(self.buf[pos:b["offset"]]):
+                damaged("non-zero padding before block at offset %d" % b["offset"])
+            pos = max(pos, b["offset"] + b["stored_size"])
+        if any(self.buf[pos:self.data_end]):
+            damaged("non-zero padding after the last block")
+        if not self.flags & 1:
+            return
+        t = self.buf[self.data_end:self.data_end + self.trailer_size]
+        rtype, length = struct.unpack_from("<II", t, 0)
+        if rtype != 1:
+            damaged("signature trailer: record type %d is not Ed25519 (1)" % rtype)
+        if length != 160 or len(t) != 168:
+            damaged("signature trailer: an Ed25519 record is 168 bytes, length %d in %d"
+                    % (length, len(t)))
+        import hashlib
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        key, header_hash, data_hash, sig = t[8:40], t[40:72], t[72:104], t[104:168]
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(sig, b"frost signature\0" + t[0:104])
+        except InvalidSignature:
+            damaged("signature trailer: the signature does not verify")
+        if hashlib.blake2b(self.buf[0:self.header_size], digest_size=32).digest() != header_hash:
+            damaged("signature trailer: header_hash does not match the header")
+        if hashlib.blake2b(self.buf[self.data_start:self.data_end],
+                           digest_size=32).digest() != data_hash:
+            damaged("signature trailer: data_hash does not match the data region")
 
     # -- trees: walk every node, enforce the node/ref rules, build an evaluable form --
     def build_trees(self):

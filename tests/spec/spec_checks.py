@@ -349,7 +349,7 @@ def check_model(frost, path, rows, cli):
     out.append((rc == 0, "verify %s" % name, "" if rc == 0 else err.strip()))
     # FORMAT.md: "Writers set REQUIRED on every section except METADATA"
     bad = ["%s flags %d" % (fd.SECTION_NAMES.get(t, t), f) for (t, f, _, _) in m.sections
-           if (f & 1) != (0 if t == fd.SEC_METADATA else 1)]
+           if (f & 1) != (0 if t in (fd.SEC_METADATA, fd.SEC_METADATA_TYPES) else 1)]
     out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
                 "section but METADATA)"))
     # FORMAT.md: "frost writes the smallest minor the file needs (2 with CHECKS or an unused
@@ -785,6 +785,9 @@ def edits_structural(models):
     # superblock and footer
     hdr("major version 2", "reject", U, sb(8, "H", 2))
     hdr("major version 0", "reject", U, sb(8, "H", 0))
+    hdr("major version 2 naming the frost that reads it", "reject",
+        U, lambda b, m: sb(80, "11s", b"frost 2.0.0")(sb(8, "H", 2)(b, m), m))
+    hdr("superblock `reader` set in a major 1 file", "reject", U, sb(80, "11s", b"frost 1.0.0"))
     hdr("minor version 9 (newer minors are accepted)", "accept", U, sb(10, "H", 9))
     hdr("superblock reserved flag bit 1", "reject", U, sb(12, "I", 2))
     hdr("block_shift 11", "reject", U, sb(16, "I", 11))
@@ -1267,10 +1270,46 @@ def edits_structural(models):
     hdr("header 2 pages larger (block offsets moved)", "accept", C,
         lambda b, m: Parts(m).assemble(header_size=m.header_size + 8192))
 
-    def trailer(p, m):
+    def signed(damage=None):
+        """The file signed as FORMAT.md's signature trailer says, by a key made here; damage
+        names one thing then done wrong."""
+        def f(b, m):
+            import hashlib
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+            from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+            p = Parts(m)
+            p.flags |= 1
+            p.trailer = bytearray(168)
+            out = bytearray(p.assemble())
+            hs, ds = get(out, 24, "Q"), get(out, 32, "Q")
+            end = hs + ds
+            key = Ed25519PrivateKey.generate()
+            rec = bytearray(struct.pack("<II", 1, 160))
+            rec += key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+            rec += hashlib.blake2b(bytes(out[:hs]), digest_size=32).digest()
+            data = bytearray(out[hs:end])
+            if damage == "data_hash":
+                data[0] ^= 1
+            rec += hashlib.blake2b(bytes(data), digest_size=32).digest()
+            rec += key.sign(b"frost signature\0" + bytes(rec))
+            if damage == "signature":
+                rec[-1] ^= 1
+            if damage == "block":
+                out[hs] ^= 1
+            out[end:end + 168] = rec
+            return out
+        return f
+    hdr("signature trailer: an Ed25519 signature (frost verify checks it)", "accept", U,
+        signed())
+    hdr("signature trailer: a signature byte changed", "reject", U, signed("signature"))
+    hdr("signature trailer: data_hash of other data (signed)", "reject", U, signed("data_hash"))
+    hdr("signature trailer: a block byte changed after signing", "reject", U, signed("block"))
+
+    def trailer_short(p, m):
         p.flags |= 1
         p.trailer = bytearray(struct.pack("<II", 1, 8) + b"signatur")
-    hdr("signature trailer present", "accept", U, rebuilt(trailer))
+    hdr("signature trailer: an Ed25519 record of 16 bytes (loads; verify refuses)", "reject", U,
+        rebuilt(trailer_short))
 
     def trailer_small(p, m):
         p.flags |= 1
@@ -1323,7 +1362,8 @@ def edits_structural(models):
         b = bytearray(b)
         b[m.chunks[0]["end"] + 1] = 0xAA
         return b
-    hdr("non-zero page padding between chunks (not checksummed)", "accept", U, padding_byte)
+    hdr("non-zero page padding between chunks (loads; verify refuses)", "reject", U,
+        padding_byte)
 
     def shift_blocks(p, first, delta):
         blocks = p.body(fd.SEC_BLOCKS)
@@ -1362,8 +1402,8 @@ def edits_structural(models):
     def trailer_lies(p, m):
         p.flags |= 1
         p.trailer = bytearray(struct.pack("<II", 0xDEAD, 0xFFFFFFFF) + b"x" * 13)
-    hdr("signature trailer whose own length field is wrong (content unchecked)", "accept", U,
-        rebuilt(trailer_lies))
+    hdr("signature trailer of an unknown type with a wrong length (loads; verify refuses)",
+        "reject", U, rebuilt(trailer_lies))
 
     # LZ4 streams other than LZ4_compress_default's (checksums valid)
     hdr("every block re-encoded as codec none", "accept", C,
@@ -2066,9 +2106,35 @@ def edits_v12(models):
     # sections a 1.2 reader does not know
     def add_section(stype, flags):
         return lambda p, m: p.sections.append([stype, flags, bytearray(b"from a newer frost")])
-    hdr("unknown REQUIRED section type 11 (needs a newer frost)", "reject", PL,
-        v12(ok_checks, then=add_section(11, 1)))
-    hdr("unknown optional section type 11", "accept", PL, v12(ok_checks, then=add_section(11, 0)))
+    hdr("unknown REQUIRED section type 99 (needs a newer frost)", "reject", PL,
+        v12(ok_checks, then=add_section(99, 1)))
+    hdr("unknown optional section type 99", "accept", PL, v12(ok_checks, then=add_section(99, 0)))
+
+    # METADATA_TYPES (type 11): optional, one type per METADATA entry, typed texts checked
+    def meta_types(types_of, count=None, drop_metadata=False):
+        def then(p, m):
+            keys = list(m.metadata)
+            n = len(keys) if count is None else count
+            set_section(p, fd.SEC_METADATA_TYPES,
+                        struct.pack("<I", n) + bytes(types_of(keys))[:n], 0)
+            if drop_metadata:
+                set_section(p, fd.SEC_METADATA, None)
+        return then
+
+    def typed(**kinds):
+        return lambda keys: [kinds.get(k, 0) for k in keys]
+    hdr("METADATA_TYPES all strings", "accept", PL, v12(then=meta_types(typed())))
+    hdr("METADATA_TYPES source_size a number", "accept", PL,
+        v12(then=meta_types(typed(source_size=1))))
+    hdr("METADATA_TYPES sklearn_version a number (1.2.1 is not one)", "reject", PL,
+        v12(then=meta_types(typed(sklearn_version=1))))
+    hdr("METADATA_TYPES source_size a boolean", "reject", PL,
+        v12(then=meta_types(typed(source_size=2))))
+    hdr("METADATA_TYPES unknown type 3", "reject", PL, v12(then=meta_types(typed(source_size=3))))
+    hdr("METADATA_TYPES one type short", "reject", PL,
+        v12(then=meta_types(typed(), count=1)))
+    hdr("METADATA_TYPES without METADATA", "reject", PL,
+        v12(then=meta_types(typed(), drop_metadata=True)))
 
     # FEATURES kind 2 (unused)
     hdr("FEATURES e unused (nothing reads it)", "accept", PL, v12(kinds=unused("e")))
@@ -2368,6 +2434,7 @@ def check_edit(frost, path, name, expect, base_path, rows, fn):
 def compare_file(frost, path, rows, label, expect):
     try:
         m = fd.Frost(path)
+        m.verify()  # frost verify is the full check: padding and signature trailer too
         ours = None
     except fd.Damaged as e:
         m = None

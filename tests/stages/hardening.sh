@@ -30,7 +30,7 @@ check() { # name, command...
 }
 SAN="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 INC="-D_GNU_SOURCE -Iruntime -Iformat -Iwriter -Iimport -Itools -Itests/unit"
-LIBS="-luring -llz4 -lxxhash -lz -lbz2 -llzma -lm -lpthread"
+LIBS="-luring -llz4 -lxxhash -lsodium -lz -lbz2 -llzma -lcrypto -lm -lpthread"
 # every layer, users before what they use (as the Makefile's ARCHIVES)
 archives() { echo "$1/libfrost_csv.a $1/libfrost_import.a $1/libfrost.a"; }
 
@@ -115,7 +115,7 @@ check "a Pipeline containing itself is refused" refuses "$work/cyclic_pipeline.p
 if make --no-print-directory -s BUILD="$BUILD/tsan" CC=clang \
         CFLAGS="-g -O1 -fsanitize=thread" "$BUILD/tsan/libfrost.a" >"$work/tsan-build" 2>&1 &&
    clang -std=c11 -g -O1 -fsanitize=thread $INC tests/hardening/threads.c \
-        "$BUILD/tsan/libfrost.a" -luring -llz4 -lxxhash -lm -lpthread -o "$work/threads" \
+        "$BUILD/tsan/libfrost.a" -luring -llz4 -lxxhash -lsodium -lm -lpthread -o "$work/threads" \
         2>>"$work/tsan-build"; then
     TSAN_OPTIONS=halt_on_error=1 check "8 threads on cold models under TSan" "$work/threads" 12
 else

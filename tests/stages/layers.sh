@@ -4,7 +4,8 @@
 #    path) into a program that parses .frost headers and decodes every block, agreeing with
 #    `frost inspect --json`;
 #  - format/layout.h's offsets are FORMAT.md's (tests/layers/check_layout.py);
-#  - libfrost.so is what serving needs: no zlib, bzip2 or xz among its libraries, nothing but
+#  - libfrost.so is what serving needs: libsodium (signatures) but no zlib, bzip2, xz, libcrypto,
+#    curl or jansson among its libraries, nothing but
 #    frost_* among its dynamic symbols and nothing of the importer there; the importer is
 #    libfrost_import.so, beside it.
 # Prints one line per check and "layers: N passed, M failed".
@@ -79,8 +80,13 @@ iso="$BUILD/libfrost_import.so"
 if [ -f "$so" ] && [ -f "$iso" ]; then
     deps=$(ldd "$so" | awk '{print $1}' | tr '\n' ' ')
     case "$deps" in
-    *libz.so*|*libbz2*|*liblzma*) fail "libfrost.so links a decompressor: $deps" ;;
-    *) pass "libfrost.so links no zlib, bzip2 or xz ($deps)" ;;
+    *libz.so*|*libbz2*|*liblzma*|*libcrypto*|*libssl*|*libcurl*|*libjansson*)
+        fail "libfrost.so links more than serving needs: $deps" ;;
+    *) pass "libfrost.so links no zlib, bzip2, xz, libcrypto, curl or jansson ($deps)" ;;
+    esac
+    case "$deps" in
+    *libsodium*) pass "libfrost.so links libsodium (signatures verified at open)" ;;
+    *) fail "libfrost.so does not link libsodium: $deps" ;;
     esac
     syms=$(nm -D --defined-only "$so" | awk 'NF == 3 && $2 != "A" {sub(/@.*/, "", $3); print $3}')
     other=$(echo "$syms" | grep -v '^frost_' | tr '\n' ' ')

@@ -40,7 +40,7 @@ fi
 
 # 1. the model writer, against the library as built
 if "$CC" -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -Iruntime tests/spec/make_models.c \
-        "$BUILD/libfrost.a" -luring -llz4 -lxxhash -lm -lpthread \
+        "$BUILD/libfrost.a" -luring -llz4 -lxxhash -lsodium -lm -lpthread \
         -o "$tmp/make_models" >"$tmp/cc.log" 2>&1; then
     pass "compile tests/spec/make_models.c"
 else

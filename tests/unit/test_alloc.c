@@ -248,6 +248,24 @@ static char *write_model(const char *dir, int (*build)(const char *, const frost
 static char *write_pipeline(const char *dir) { return write_model(dir, build_pipeline, "pipe.frost"); }
 static char *write_forest(const char *dir) { return write_model(dir, build_forest, "forest.frost"); }
 
+/* A forest signed with a fresh key, which the sequence then requires: the signature checked at
+ * open and the data region's digest by frost_verify, through the hook too. */
+static frost_public_key signer;
+static int require_signer;
+
+static char *write_signed_forest(const char *dir)
+{
+    char *path = write_forest(dir), base[600], key[620];
+    snprintf(base, sizeof base, "%s/signer", dir);
+    snprintf(key, sizeof key, "%s.key", base);
+    frost_secret_key sk;
+    cr_assert_eq(frost_keygen(base, &signer), 0, "%s", frost_errmsg(NULL));
+    cr_assert_eq(frost_secret_key_load(key, &sk), 0, "%s", frost_errmsg(NULL));
+    cr_assert_eq(frost_sign(path, NULL, &sk), 0, "%s", frost_errmsg(NULL));
+    require_signer = 1;
+    return path;
+}
+
 /* ---- the sequence ---------------------------------------------------------------------------- */
 
 #define ROWS 40
@@ -262,6 +280,10 @@ static int sequence(const char *path, frost_io_mode io, books *bk)
     frost_open_options_init(&o);
     o.alloc = &hook;
     o.io = io;
+    if (require_signer) {
+        o.required_keys = &signer;
+        o.n_required_keys = 1;
+    }
     frost_model *m = NULL;
     watching = 1;
     int rc = frost_open(path, &o, &m);
@@ -370,6 +392,11 @@ static void each_allocation_may_fail(char *(*write)(const char *))
 }
 
 Test(alloc, pipeline_every_byte_through_the_hook) { every_byte_through_the_hook(write_pipeline); }
+Test(alloc, signed_forest_every_byte_through_the_hook)
+{
+    every_byte_through_the_hook(write_signed_forest);
+}
+Test(alloc, signed_forest_each_allocation_may_fail) { each_allocation_may_fail(write_signed_forest); }
 Test(alloc, forest_every_byte_through_the_hook) { every_byte_through_the_hook(write_forest); }
 Test(alloc, pipeline_each_allocation_may_fail) { each_allocation_may_fail(write_pipeline); }
 Test(alloc, forest_each_allocation_may_fail) { each_allocation_may_fail(write_forest); }

@@ -145,17 +145,25 @@ Test(convert, buffer_errors_are_the_files)
 Test(convert, caller_metadata_is_recorded)
 {
     char *dir = tu_tmpdir(), *out = out_in(dir, "m.frost");
-    const char *keys[] = {"owner", "run", "note ✓"}, *values[] = {"risk-team", "42", ""};
+    const frost_meta_entry meta[] = {{"owner", "risk-team", FROST_META_STRING},
+                                     {"run", "42", FROST_META_NUMBER},
+                                     {"note ✓", "", FROST_META_STRING},
+                                     {"approved", "true", FROST_META_BOOL}};
     frost_convert_options o;
     frost_convert_options_init(&o);
-    o.meta_keys = keys;
-    o.meta_values = values;
-    o.n_meta = 3;
+    o.meta = meta;
+    o.n_meta = 4;
     cr_assert_eq(frost_convert(corpus_model(), out, &o), 0, "%s", frost_import_errmsg());
     frost_model *m;
     cr_assert_eq(frost_open(out, NULL, &m), 0, "%s", frost_errmsg(NULL));
-    for (int i = 0; i < 3; i++)
-        cr_expect_str_eq(frost_meta_get(m, keys[i]), values[i]);
+    for (int i = 0; i < 4; i++) {
+        cr_expect_str_eq(frost_meta_get(m, meta[i].key), meta[i].value);
+        for (uint32_t j = 0; j < frost_meta_count(m); j++) {
+            const char *k, *v;
+            if (!frost_meta_at(m, j, &k, &v) && strcmp(k, meta[i].key) == 0)
+                cr_expect_eq(frost_meta_type_at(m, j), meta[i].type, "%s", k);
+        }
+    }
     cr_expect_not_null(frost_meta_get(m, "sklearn_version"), "frost's own keys stay");
     frost_close(m);
     free(dir);
@@ -166,13 +174,9 @@ Test(convert, bad_caller_metadata_is_refused_before_anything_is_read)
     char *dir = tu_tmpdir(), *out = out_in(dir, "m.frost");
     static char big[FROST_CONVERT_META_LEN + 2];
     memset(big, 'v', sizeof big - 1);
-    const char *many_k[FROST_CONVERT_META_MAX + 1], *many_v[FROST_CONVERT_META_MAX + 1];
     static char names[FROST_CONVERT_META_MAX + 1][16];
-    for (int i = 0; i <= FROST_CONVERT_META_MAX; i++) {
+    for (int i = 0; i <= FROST_CONVERT_META_MAX; i++)
         snprintf(names[i], sizeof names[i], "k%d", i);
-        many_k[i] = names[i];
-        many_v[i] = "v";
-    }
     struct {
         const char *k, *v, *needs;
     } cases[] = {
@@ -187,27 +191,33 @@ Test(convert, bad_caller_metadata_is_refused_before_anything_is_read)
     frost_convert_options o;
     frost_convert_options_init(&o);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        o.meta_keys = &cases[i].k;
-        o.meta_values = &cases[i].v;
+        frost_meta_entry one = {cases[i].k, cases[i].v, FROST_META_STRING};
+        o.meta = &one;
         o.n_meta = 1;
         cr_expect_eq(frost_convert("/no/such/file", out, &o), FROST_EINVAL, "case %zu", i);
         cr_expect(strstr(frost_import_errmsg(), cases[i].needs), "case %zu: %s", i,
                   frost_import_errmsg());
     }
-    const char *twice_k[] = {"a", "a"}, *twice_v[] = {"1", "2"};
-    o.meta_keys = twice_k;
-    o.meta_values = twice_v;
+    const frost_meta_entry twice[] = {{"a", "1", FROST_META_STRING}, {"a", "2", FROST_META_STRING}};
+    o.meta = twice;
     o.n_meta = 2;
     cr_expect_eq(frost_convert(corpus_model(), out, &o), FROST_EINVAL);
     cr_expect(strstr(frost_import_errmsg(), "twice"), "%s", frost_import_errmsg());
-    o.meta_keys = many_k;
-    o.meta_values = many_v;
+    const frost_meta_entry not_number = {"auc", "0.9x", FROST_META_NUMBER};
+    o.meta = &not_number;
+    o.n_meta = 1;
+    cr_expect_eq(frost_convert(corpus_model(), out, &o), FROST_EINVAL);
+    cr_expect(!fx_exists(out), "nothing is written");
+    static frost_meta_entry many[FROST_CONVERT_META_MAX + 1];
+    for (int i = 0; i <= FROST_CONVERT_META_MAX; i++)
+        many[i] = (frost_meta_entry){names[i], "v", FROST_META_STRING};
+    o.meta = many;
     o.n_meta = FROST_CONVERT_META_MAX + 1;
     cr_expect_eq(frost_convert(corpus_model(), out, &o), FROST_EINVAL);
     cr_expect(strstr(frost_import_errmsg(), "at most"), "%s", frost_import_errmsg());
     o.n_meta = FROST_CONVERT_META_MAX; /* the bound itself is fine */
     cr_expect_eq(frost_convert(corpus_model(), out, &o), 0, "%s", frost_import_errmsg());
-    o.meta_keys = NULL;
+    o.meta = NULL;
     o.n_meta = 1;
     cr_expect_eq(frost_convert(corpus_model(), out, &o), FROST_EINVAL);
     free(dir);

@@ -291,6 +291,24 @@ Test(format, crafted_structure_is_refused_by_rule)
     frost_model *m = NULL;
     cr_expect_eq(frost_open(bad, NULL, &m), FROST_EVERSION);
     cr_expect(strstr(frost_errmsg(NULL), "newer frost") != NULL, "%s", frost_errmsg(NULL));
+    /* ... by the frost it names (FORMAT.md superblock `reader`), if that is printable text */
+    memcpy(buf + 80, "frost 2.0.0", 11);
+    reseal(buf);
+    write_bytes(bad, buf, len);
+    cr_expect_eq(frost_open(bad, NULL, &m), FROST_EVERSION);
+    cr_expect(strstr(frost_errmsg(NULL), "version 2.0 needs frost 2.0.0 or newer") != NULL, "%s",
+              frost_errmsg(NULL));
+    buf[85] = 0x07;
+    reseal(buf);
+    write_bytes(bad, buf, len);
+    cr_expect_eq(frost_open(bad, NULL, &m), FROST_EVERSION);
+    cr_expect(strstr(frost_errmsg(NULL), "needs a newer frost") != NULL, "%s", frost_errmsg(NULL));
+    /* major 1 keeps `reader` zero */
+    memcpy(buf, orig, len);
+    memcpy(buf + 80, "frost 1.0.0", 11);
+    reseal(buf);
+    write_bytes(bad, buf, len);
+    cr_expect_eq(frost_open(bad, NULL, &m), FROST_ECORRUPT);
     memcpy(buf, orig, len);
     fr_wr16(buf + 10, 7);
     reseal(buf);

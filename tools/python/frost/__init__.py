@@ -17,10 +17,10 @@ This package is ctypes over libfrost and libfrost_import (runtime/frost.h,
 import/frost_import.h): nothing to compile at install time.
 """
 from ._errors import (DamagedFile, FrostError, InputError, ModelNotFound, RefusedModel,
-                      UnsupportedModel)
+                      SignatureError, UnsupportedModel)
 from ._model import Column, Model, convert, load, save
 
 __version__ = "0.1.0"
 
 __all__ = ["save", "load", "convert", "Model", "Column", "FrostError", "UnsupportedModel",
-           "RefusedModel", "DamagedFile", "InputError", "ModelNotFound", "__version__"]
+           "RefusedModel", "SignatureError", "DamagedFile", "InputError", "ModelNotFound", "__version__"]

@@ -37,6 +37,7 @@ FROST_ETRUNCATED = -8
 FROST_EFORMAT = -9
 FROST_ESCHEMA = -10
 FROST_ELIMIT = -11
+FROST_ESIGNATURE = -12
 
 FROST_IO_AUTO, FROST_IO_URING, FROST_IO_PREAD, FROST_IO_MMAP = 0, 1, 2, 3
 FROST_LOAD_LAZY, FROST_LOAD_EAGER = 0, 1
@@ -46,6 +47,7 @@ FROST_LABEL_INT, FROST_LABEL_FLOAT, FROST_LABEL_STR, FROST_LABEL_BOOL = 1, 2, 3,
 FROST_INPUT_NUMERIC, FROST_INPUT_STRING, FROST_INPUT_UNUSED = 0, 1, 2
 FROST_COLUMN_DOUBLE, FROST_COLUMN_FLOAT, FROST_COLUMN_INT64, FROST_COLUMN_STRING = 1, 2, 3, 4
 FROST_CONVERTED_NOW = -1
+FROST_META_STRING, FROST_META_NUMBER, FROST_META_BOOL = 0, 1, 2
 
 c_enum = ctypes.c_int  # every enum of the headers is int-sized
 
@@ -55,10 +57,16 @@ class frost_allocator(ctypes.Structure):
                 ("free_fn", ctypes.c_void_p), ("ctx", ctypes.c_void_p)]
 
 
+class frost_public_key(ctypes.Structure):
+    _fields_ = [("bytes", ctypes.c_uint8 * 32)]
+
+
 class frost_open_options(ctypes.Structure):
     _fields_ = [("size", ctypes.c_size_t), ("io", c_enum), ("load", c_enum),
                 ("queue_depth", ctypes.c_uint), ("alloc", ctypes.POINTER(frost_allocator)),
-                ("missing_columns", c_enum)]
+                ("missing_columns", c_enum),
+                ("required_keys", ctypes.POINTER(frost_public_key)),
+                ("n_required_keys", ctypes.c_size_t)]
 
 
 class frost_info(ctypes.Structure):
@@ -96,11 +104,18 @@ class frost_write_options(ctypes.Structure):
                 ("alloc", ctypes.POINTER(frost_allocator))]
 
 
+class frost_meta_entry(ctypes.Structure):
+    _fields_ = [("key", ctypes.c_char_p), ("value", ctypes.c_char_p), ("type", c_enum)]
+
+
 class frost_convert_options(ctypes.Structure):
     _fields_ = [("size", ctypes.c_size_t), ("write", frost_write_options),
                 ("max_decompressed", ctypes.c_uint64), ("converted_at", ctypes.c_int64),
-                ("meta_keys", ctypes.POINTER(ctypes.c_char_p)),
-                ("meta_values", ctypes.POINTER(ctypes.c_char_p)), ("n_meta", ctypes.c_size_t)]
+                ("meta", ctypes.POINTER(frost_meta_entry)), ("n_meta", ctypes.c_size_t),
+                ("expect_sha256", ctypes.c_void_p), ("source_signature", ctypes.c_void_p),
+                ("source_signature_len", ctypes.c_size_t),
+                ("source_public_key", ctypes.c_char_p),
+                ("source_public_key_len", ctypes.c_size_t)]
 
 
 model_p = ctypes.c_void_p  # frost_model *, opaque
@@ -121,11 +136,13 @@ FROST_FUNCTIONS = {
     "frost_class_count": (_u32, [model_p, _u32]),
     "frost_class_label": (_cs, [model_p, _u32, _u32]),
     "frost_class_kind": (_i, [model_p, _u32]),
+    "frost_public_key_load": (_i, [_cs, ctypes.POINTER(frost_public_key)]),
     "frost_feature_name": (_cs, [model_p, _u32]),
     "frost_input_kind_of": (_i, [model_p, _u32]),
     "frost_output_name": (_cs, [model_p, _u32]),
     "frost_meta_count": (_u32, [model_p]),
     "frost_meta_at": (_i, [model_p, _u32, ctypes.POINTER(_cs), ctypes.POINTER(_cs)]),
+    "frost_meta_type_at": (_i, [model_p, _u32]),
     "frost_predict": (_i, [model_p, dbl_p, _sz, dbl_p]),
     "frost_predict_proba": (_i, [model_p, dbl_p, _sz, dbl_p]),
     "frost_decision_function": (_i, [model_p, dbl_p, _sz, dbl_p]),

@@ -6,6 +6,8 @@
     │                          ("not supported yet: …"), or a file needing a newer frost
     ├── RefusedModel           a pickle naming something that is not a scikit-learn/numpy type
     │                          ("refusing to import: …"): nothing in it was run
+    ├── SignatureError         a signature that was required is missing, by another key, or
+    │                          does not match the file (require_signature=; frost verify --pub)
     ├── DamagedFile            a .frost file that fails its checks (checksum, bounds,
     │                          structure, truncation), or a source that is no pickle/joblib
     ├── InputError             rows the model cannot score as given (also a ValueError, which
@@ -40,6 +42,10 @@ class RefusedModel(FrostError):
     """The pickle names something outside scikit-learn's and numpy's types: refused, not run."""
 
 
+class SignatureError(FrostError):
+    """A required signature is missing, by a key not required, or does not match the file."""
+
+
 class DamagedFile(FrostError):
     """The file is damaged, truncated, or not in the format expected."""
 
@@ -70,6 +76,7 @@ _FILE = {
     C.FROST_ETRUNCATED: DamagedFile,
     C.FROST_EFORMAT: DamagedFile,
     C.FROST_ELIMIT: DamagedFile,
+    C.FROST_ESIGNATURE: SignatureError,
 }
 # a conversion beyond frost's bounds (a label past int64, too many classes) is frost's limit;
 # an invalid argument (meta frost records itself, the output being the input) the caller's

@@ -107,10 +107,7 @@ class Model:
             raise ValueError(f"io={io!r}: expected None, 'auto', 'uring', 'pread' or 'mmap'")
         if missing_columns not in _MISSING:
             raise ValueError(f"missing_columns={missing_columns!r}: expected 'error' or 'nan'")
-        if require_signature not in (None, False):
-            # signatures are libfrost's to check (frost_open); this library has no such check
-            raise FrostError("require_signature: this libfrost does not verify signatures; "
-                             "load the model without require_signature", C.FROST_EUNSUPPORTED)
+        require_signature = _key_paths(require_signature)
         self.path = os.fspath(path)
         self._portable = portable_path(self.path)  # what travels when it is pickled
         self._options = dict(io=io, eager=bool(eager), require_signature=require_signature,
@@ -133,6 +130,10 @@ class Model:
         o.io = _IO[self._options["io"]]
         o.load = C.FROST_LOAD_EAGER if self._options["eager"] else C.FROST_LOAD_LAZY
         o.missing_columns = _MISSING[self._options["missing_columns"]]
+        keys = _load_keys(lib, self._options["require_signature"])
+        if keys is not None:
+            o.required_keys = keys
+            o.n_required_keys = len(keys)
         h = C.model_p()
         rc = lib.frost_open(_path_bytes(self.path), ctypes.byref(o), ctypes.byref(h))
         if rc:
@@ -163,7 +164,7 @@ class Model:
         key, value = ctypes.c_char_p(), ctypes.c_char_p()
         for i in range(lib.frost_meta_count(h)):
             if lib.frost_meta_at(h, i, ctypes.byref(key), ctypes.byref(value)) == 0:
-                meta[C.text(key.value)] = C.text(value.value)
+                meta[C.text(key.value)] = _typed(C.text(value.value), lib.frost_meta_type_at(h, i))
         self._meta = meta
         self._classes = None
         if info.task == C.FROST_TASK_CLASSIFIER:
@@ -433,6 +434,49 @@ def _after_fork_in_child():
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _key_paths(require_signature):
+    """require_signature as a tuple of absolute key file paths (None when no key is required):
+    they travel with a pickled model, and each worker loads them when it opens the file."""
+    if require_signature is None or require_signature is False:
+        return None
+    if isinstance(require_signature, (str, bytes, os.PathLike)):
+        require_signature = [require_signature]
+    elif require_signature is True or not hasattr(require_signature, "__iter__"):
+        raise ValueError("require_signature: name the public key file(s) (NAME.pub, made by "
+                         "`frost keygen`) that must have signed the model")
+    paths = tuple(os.path.abspath(os.fsdecode(p)) for p in require_signature)
+    if not paths:
+        raise ValueError("require_signature: an empty list of keys would require nothing")
+    return paths
+
+
+def _load_keys(lib, paths):
+    """The frost_public_key array for these key files, or None."""
+    if paths is None:
+        return None
+    keys = (C.frost_public_key * len(paths))()
+    for i, p in enumerate(paths):
+        rc = lib.frost_public_key_load(_path_bytes(p), ctypes.byref(keys[i]))
+        if rc:
+            msg = C.text(lib.frost_errmsg(None)) or f"{p}: cannot load the public key"
+            if rc == C.FROST_EIO and not os.path.lexists(p):
+                raise ModelNotFound(msg, rc)
+            raise file_error(rc, msg)
+    return keys
+
+
+def _typed(text, kind):
+    """A metadata value as the type it was recorded with (METADATA_TYPES)."""
+    if kind == C.FROST_META_BOOL:
+        return text == "true"
+    if kind == C.FROST_META_NUMBER:
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+    return text
+
+
 def _reopen(path, options):
     return Model(path, _lazy=True, **options)
 
@@ -467,23 +511,37 @@ def _convert_options(compress, meta):
         raise ValueError(f"compress={compress!r}: expected None or 'lz4'")
     keep = []
     if meta:
-        keys, values = [], []
-        for k, v in dict(meta).items():
+        items = list(dict(meta).items())
+        entries = (C.frost_meta_entry * len(items))()
+        for e, (k, v) in zip(entries, items):
             if not isinstance(k, str):
                 raise TypeError(f"meta keys must be str, not {type(k).__name__} ({k!r})")
-            if not isinstance(v, (str, bool, int, float, np.number)):
-                raise TypeError(f"meta[{k!r}] must be a str or a number, not "
-                                f"{type(v).__name__}")
-            keys.append(k.encode("utf-8", "surrogatepass"))
-            values.append((v if isinstance(v, str) else str(v)).encode("utf-8",
-                                                                      "surrogatepass"))
-        ks = (ctypes.c_char_p * len(keys))(*keys)
-        vs = (ctypes.c_char_p * len(values))(*values)
-        o.meta_keys = ctypes.cast(ks, ctypes.POINTER(ctypes.c_char_p))
-        o.meta_values = ctypes.cast(vs, ctypes.POINTER(ctypes.c_char_p))
-        o.n_meta = len(keys)
-        keep += [ks, vs, keys, values]
+            text, kind = _meta_value(k, v)
+            kb, vb = k.encode("utf-8", "surrogatepass"), text.encode("utf-8", "surrogatepass")
+            e.key, e.value, e.type = kb, vb, kind
+            keep += [kb, vb]
+        o.meta = entries
+        o.n_meta = len(items)
+        keep.append(entries)
     return o, keep
+
+
+def _meta_value(key, v):
+    """A metadata value as the text and type frost records (FORMAT.md METADATA_TYPES): str as
+    it is, bool as true/false, a finite int or float as a JSON number."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, str):
+        return v, C.FROST_META_STRING
+    if isinstance(v, bool):
+        return ("true" if v else "false"), C.FROST_META_BOOL
+    if isinstance(v, int):
+        return str(v), C.FROST_META_NUMBER
+    if isinstance(v, float):
+        if not np.isfinite(v):
+            raise ValueError(f"meta[{key!r}] = {v!r}: JSON has no such number")
+        return repr(v), C.FROST_META_NUMBER
+    raise TypeError(f"meta[{key!r}] must be a str, bool or number, not {type(v).__name__}")
 
 
 def _converted(rc):

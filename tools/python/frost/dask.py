@@ -25,7 +25,7 @@ import threading
 import numpy as np
 
 from ._errors import FrostError
-from ._model import Model, portable_path
+from ._model import Model, _key_paths, portable_path
 
 _cache = {}
 _opens = {}
@@ -41,8 +41,9 @@ def _after_fork_in_child():
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _options_key(io, eager, missing_columns):
-    return (io, bool(eager), missing_columns)
+def _options_key(io, eager, missing_columns, require_signature):
+    keys = _key_paths(require_signature)
+    return (io, bool(eager), missing_columns, keys)
 
 
 def _identity(path):
@@ -55,20 +56,21 @@ def _identity(path):
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def model(path, *, io=None, eager=False, missing_columns="error"):
+def model(path, *, io=None, eager=False, missing_columns="error", require_signature=None):
     """This process's copy of the model at path, opened on first use and kept while the file
     stays the same (thread-safe: the worker's threads share it). A file replaced at path (a
     model saved again, a new version copied over) is opened anew by the next call: a long-lived
     worker never goes on scoring the model it opened first. The replaced copy closes when the
     calls still using it end."""
-    key = (os.fspath(path), _options_key(io, eager, missing_columns))
+    key = (os.fspath(path), _options_key(io, eager, missing_columns, require_signature))
     ident = _identity(key[0])
     hit = _cache.get(key)
     if hit is None or hit[1] != ident:
         with _lock:
             hit = _cache.get(key)
             if hit is None or hit[1] != ident:
-                m = Model(key[0], io=io, eager=eager, missing_columns=missing_columns)
+                m = Model(key[0], io=io, eager=eager, missing_columns=missing_columns,
+                          require_signature=key[1][3])
                 hit = _cache[key] = (m, ident)
                 _opens[key[0]] = _opens.get(key[0], 0) + 1
     return hit[0]
@@ -96,7 +98,8 @@ def _reference(model_ref):
     if isinstance(model_ref, Model):
         o = model_ref._options
         return model_ref._portable, dict(io=o["io"], eager=o["eager"],
-                                         missing_columns=o["missing_columns"])
+                                         missing_columns=o["missing_columns"],
+                                         require_signature=o["require_signature"])
     return portable_path(model_ref), {}
 
 
@@ -115,14 +118,17 @@ def _score_partition(part, path, options, proba, columns, dtype):
     return pd.Series(m.predict(part), index=part.index, name="prediction")
 
 
-def predict(ddf, model_ref, *, proba=False, io=None, eager=False, missing_columns="error"):
+def predict(ddf, model_ref, *, proba=False, io=None, eager=False, missing_columns="error",
+            require_signature=None):
     """A lazy Dask Series of predictions named 'prediction' (labels in classes_' dtype, or
     values), or with proba=True a Dask DataFrame of float64 probabilities, one column per class
     named by its label — with ddf's divisions and index.
 
     model_ref: the model's path (or a frost.Model, which stands for its path and options);
     every worker must be able to open it. The model is opened here once too, to learn the
-    output's shape and types (the header only), and on each worker once."""
+    output's shape and types (the header only), and on each worker once. require_signature:
+    the public key file(s) every open requires, as frost.load takes them (a frost.Model passes
+    its own)."""
     import pandas as pd
     if not hasattr(ddf, "map_partitions") or not hasattr(ddf, "_meta"):
         raise TypeError(f"frost.dask.predict scores a Dask DataFrame, not a "
@@ -130,7 +136,8 @@ def predict(ddf, model_ref, *, proba=False, io=None, eager=False, missing_column
                         "frost.load(path).predict(X)")
     path, options = _reference(model_ref)
     if not options:
-        options = dict(io=io, eager=eager, missing_columns=missing_columns)
+        options = dict(io=io, eager=eager, missing_columns=missing_columns,
+                       require_signature=require_signature)
     here = Model(path, _lazy=True, **options)
     try:
         if proba:
