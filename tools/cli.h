@@ -47,6 +47,11 @@ int cli_check_output(const char *cmd, const char *out, const char *in);
 FILE *cli_output_open(const char *cmd, const char *path, wr_out *o);
 int cli_output_close(const char *cmd, wr_out *o, int ok);
 
+/* A model path as messages and output name it: a URL without its credentials (url.h), a file
+ * path as given. buf (CLI_NAME_MAX bytes) may hold the result. */
+#define CLI_NAME_MAX 512
+const char *cli_model_name(const char *path, char *buf, size_t cap);
+
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

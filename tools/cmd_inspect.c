@@ -549,13 +549,15 @@ int cmd_inspect(int argc, char **argv)
         return CLI_USAGE;
     }
     frost_model *m;
+    char name_buf[CLI_NAME_MAX];
+    const char *name = cli_model_name(pos[0], name_buf, sizeof name_buf);
     rc = frost_open(pos[0], NULL, &m);
     if (rc)
-        return cli_error("inspect", pos[0], rc, frost_errmsg(NULL));
+        return cli_error("inspect", name, rc, frost_errmsg(NULL));
     if (json)
-        print_json(stdout, pos[0], &m->h);
+        print_json(stdout, name, &m->h);
     else
-        print_text(stdout, pos[0], m);
+        print_text(stdout, name, m);
     frost_close(m);
     return CLI_OK;
 }
@@ -582,18 +584,20 @@ int cmd_verify(int argc, char **argv)
         return CLI_USAGE;
     }
     frost_model *m;
+    char name_buf[CLI_NAME_MAX];
+    const char *name = cli_model_name(pos[0], name_buf, sizeof name_buf);
     rc = frost_open(pos[0], NULL, &m);
     if (rc)
-        return cli_error("verify", pos[0], rc, frost_errmsg(NULL));
+        return cli_error("verify", name, rc, frost_errmsg(NULL));
     rc = frost_verify(m);
     if (rc) {
-        cli_error("verify", pos[0], rc, frost_errmsg(m));
+        cli_error("verify", name, rc, frost_errmsg(m));
         frost_close(m);
         return CLI_FAIL;
     }
     frost_info info = {.size = sizeof info};
     frost_model_info(m, &info);
-    printf("%s: ok (%u blocks, %u trees, %" PRIu64 " nodes verified)\n", pos[0], info.n_blocks,
+    printf("%s: ok (%u blocks, %u trees, %" PRIu64 " nodes verified)\n", name, info.n_blocks,
            info.n_trees, info.n_nodes);
     frost_close(m);
     return CLI_OK;

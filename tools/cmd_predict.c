@@ -9,6 +9,7 @@
  * whatever the input's length, stdin included, and `--threads 1` runs it all on one thread.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -81,7 +82,11 @@ static const char predict_help[] =
     "                fill exactly as scikit-learn would for NaN\n"
     "  --verbose     report ignored and missing columns on stderr\n"
     "  --timing      report open and first-prediction times, then rows, time and peak\n"
-    "                memory, on stderr\n";
+    "                memory, on stderr (for a URL also requests, bytes fetched, retries and\n"
+    "                cache hits)\n"
+    "\n"
+    "MODEL may be a URL: http://, https:// or s3://BUCKET/KEY (see README: the header is read\n"
+    "with ranged requests, then only the blocks the rows need; FROST_CACHE_DIR keeps them).\n";
 
 static const char transform_help[] =
     "usage: frost transform MODEL [INPUT.csv|-] [-o OUT.csv] [--keep-columns NAMES]\n"
@@ -444,7 +449,7 @@ static int slot_done(pipe_ctx *P, slot *s, int wait)
  * in input order (a batch the model rejected, else the reader's error after the rows before
  * it) is the one reported. */
 static int run_pipeline(pipe_ctx *P, csv_table *t, FILE *out, const char *out_name,
-                        unsigned threads, const char *cmd, const char *model_path,
+                        unsigned threads, const char *cmd, const char *model_name,
                         const char *in_path, int timing, double t0, double t_open, size_t *rows)
 {
     uint64_t n_read = 0, n_sub = 0, n_written = 0;
@@ -496,7 +501,7 @@ static int run_pipeline(pipe_ctx *P, csv_table *t, FILE *out, const char *out_na
             slot *s = &P->slots[n_written % P->n_slots];
             if (s->rc) {
                 stop_workers(P);
-                return cli_error(cmd, model_path, s->rc, s->err);
+                return cli_error(cmd, model_name, s->rc, s->err);
             }
             if (n_written == 0 && timing)
                 fprintf(stderr, "frost %s: open %.3f ms, open to first prediction %.3f ms\n",
@@ -585,6 +590,8 @@ typedef struct options {
     int mode;                 /* MODE_* */
     int verbose, timing;
     const char *model_path;
+    const char *model_name;   /* model_path as messages name it (a URL without credentials) */
+    char model_name_buf[CLI_NAME_MAX];
     const char *in_path;      /* "-": stdin */
     const char *out_path;     /* NULL: stdout */
     frost_open_options open;
@@ -641,6 +648,7 @@ static int parse_options(const char *cmd, int mode, int argc, char **argv, optio
     }
     o->mode = proba ? MODE_PROBA : mode;
     o->model_path = pos[0];
+    o->model_name = cli_model_name(pos[0], o->model_name_buf, sizeof o->model_name_buf);
     o->in_path = n_pos == 2 ? pos[1] : "-";
     frost_open_options_init(&o->open);
     if (io) {
@@ -697,7 +705,7 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
 {
     if (o->mode == MODE_PROBA && !info->has_proba) {
         fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd,
-                o->model_path,
+                o->model_name,
                 info->task != FROST_TASK_CLASSIFIER ? "not a classifier"
                 : info->estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
                                          "whose estimators have no predict_proba"
@@ -706,12 +714,12 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
     }
     if (o->mode == MODE_TRANSFORM && !info->has_preprocessing) {
         fprintf(stderr, "frost transform: %s has no preprocessing to run (use frost predict)\n",
-                o->model_path);
+                o->model_name);
         return CLI_FAIL;
     }
     if (o->mode != MODE_TRANSFORM && info->estimator == 0) {
         fprintf(stderr, "frost %s: %s is a saved transformer, it does not predict "
-                        "(use frost transform)\n", cmd, o->model_path);
+                        "(use frost transform)\n", cmd, o->model_name);
         return CLI_FAIL;
     }
     return CLI_OK;
@@ -857,7 +865,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
     int rc = frost_open(o.model_path, &o.open, &m);
     if (rc) {
         options_free(&o);
-        return cli_error(cmd, o.model_path, rc, frost_errmsg(NULL));
+        return cli_error(cmd, o.model_name, rc, frost_errmsg(NULL));
     }
     double t_open = now_ms();
     frost_info info = {.size = sizeof info};
@@ -896,7 +904,7 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
         cli_write_error(cmd, out_name, errno);
         goto close_all;
     }
-    status = run_pipeline(&P, t, out.f, out_name, o.threads, cmd, o.model_path, o.in_path,
+    status = run_pipeline(&P, t, out.f, out_name, o.threads, cmd, o.model_name, o.in_path,
                           o.timing, t0, t_open, &total_rows);
     if (status == CLI_OK && (fflush(out.f) != 0 || ferror(out.f))) {
         cli_write_error(cmd, out_name, errno);
@@ -908,6 +916,12 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
         if (hwm >= 0)
             fprintf(stderr, ", peak RSS %.1f MiB", (double)hwm / 1024.0);
         fputc('\n', stderr);
+        frost_stats st = {.size = sizeof st};
+        if (info.io == FROST_IO_REMOTE && frost_get_stats(m, &st) == 0)
+            fprintf(stderr,
+                    "frost %s: remote: %" PRIu64 " requests, %" PRIu64 " bytes fetched, %" PRIu64
+                    " retries, %" PRIu64 " cache hits\n",
+                    cmd, st.remote_requests, st.remote_bytes, st.remote_retries, st.cache_hits);
     }
 close_all:
     if (out_open && output_close(&out, cmd, status == CLI_OK) && status == CLI_OK)
