@@ -9,7 +9,7 @@
 
 #define DEFAULT_ATTEMPTS 5u
 #define DEFAULT_TIMEOUT_MS 15000u
-#define DEFAULT_CONNECTIONS 32u
+#define DEFAULT_CONNECTIONS 64u
 
 /* A whole number within [lo, hi], digits only. */
 static int env_uint(const char *name, unsigned lo, unsigned hi, unsigned *out, fr_err *e)

@@ -5,7 +5,7 @@
  *   FROST_REMOTE_ATTEMPTS     tries per request, the first included (1..20; default 5)
  *   FROST_REMOTE_TIMEOUT      seconds a request may take, retries and back-off included
  *                             (0.1..3600, decimals allowed; default 15)
- *   FROST_REMOTE_CONNECTIONS  requests in flight at once (1..256; default 32)
+ *   FROST_REMOTE_CONNECTIONS  requests in flight at once (1..256; default 64)
  *   FROST_CACHE_DIR           where fetched headers and blocks are kept (unset: nowhere)
  *   FROST_CA_BUNDLE           the CA certificates TLS trusts (unset: the system's store)
  *

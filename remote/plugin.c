@@ -7,7 +7,8 @@
  * requests becomes one batch of ranged GETs — blocks the cache holds are taken from it, the
  * others sorted by offset, neighbours (and blocks a small gap apart) coalesced into one range,
  * one range per request, since S3 and many servers answer several ranges in one request with
- * the whole object. Each thread reading at once takes a session (a multi handle and its
+ * the whole object; an object no larger than the first read is read once, whole. Each thread
+ * reading at once takes a session (a multi handle and its
  * connections) of its own from the object's pool, so connections are reused batch to batch.
  */
 #include <pthread.h>
@@ -27,7 +28,7 @@
 #define FIRST_READ ((uint64_t)64 << 10)
 /* Ranges: blocks at most this far apart share one (the bytes between are cheaper than a
  * request), and no range is longer than this (so that load_all runs several in parallel). */
-#define GAP_MERGE ((uint64_t)32 << 10)
+#define GAP_MERGE ((uint64_t)4 << 10)
 #define MAX_RANGE ((uint64_t)8 << 20)
 
 typedef struct block_ref {
@@ -51,8 +52,9 @@ struct rt_remote {
     rm_target target;
     rm_counters count;
     rm_cache cache;
-    uint8_t *prefix;            /* open's bytes until describe */
+    uint8_t *prefix;            /* open's bytes until describe (for good when whole) */
     size_t prefix_len;
+    int whole;                  /* the first read brought the whole object: reads are copies */
     int header_cached;          /* the header came from the cache */
     int index_pinned;           /* the pin came from the cache's index */
     /* describe */
@@ -200,6 +202,7 @@ static int open_from_network(rt_remote *r, fr_err *e)
         return rc;
     r->prefix_len = (size_t)ranges[0].got;
     uint64_t size = r->target.size;
+    r->whole = r->prefix_len == size;
     if (size <= FIRST_READ && r->prefix_len == size && size >= FMT_FOOTER_SIZE)
         memcpy(r->footer, r->prefix + size - FMT_FOOTER_SIZE, FMT_FOOTER_SIZE);
     else if (ranges[1].state != RM_DONE) {
@@ -256,8 +259,10 @@ static void remote_describe(rt_remote *r, const uint8_t *header, uint64_t header
     memcpy(r->digest, digest, 16);
     r->block_table = block_table;
     r->n_blocks = n_blocks;
-    fr_free(r->alloc, r->prefix);
-    r->prefix = NULL;
+    if (!r->whole) {
+        fr_free(r->alloc, r->prefix);
+        r->prefix = NULL;
+    }
     if (!rm_cache_on(&r->cache))
         return;
     if (!r->header_cached)
@@ -391,10 +396,21 @@ static int remote_read(rt_remote *r, rt_req *reqs, size_t n, fr_err *e)
         goto free_all;
     }
     size_t n_spans = plan_spans(r, reqs, n, spans, cap);
-    qsort(spans, n_spans, sizeof *spans, cmp_span);
-    size_t n_ranges = plan_ranges(spans, n_spans, ranges);
-    if (n_ranges && (rc = fetch(r, ranges, n_ranges, e)))
-        goto free_all;
+    if (r->whole) {
+        /* a small object the first read brought whole */
+        for (size_t i = 0; i < n_spans; i++) {
+            if (spans[i].off > r->prefix_len || spans[i].len > r->prefix_len - spans[i].off) {
+                rc = fr_fail(e, FR_ETRUNCATED, "%s: read past the end of the object", r->name);
+                goto free_all;
+            }
+            memcpy(spans[i].dst, r->prefix + spans[i].off, spans[i].len);
+        }
+    } else {
+        qsort(spans, n_spans, sizeof *spans, cmp_span);
+        size_t n_ranges = plan_ranges(spans, n_spans, ranges);
+        if (n_ranges && (rc = fetch(r, ranges, n_ranges, e)))
+            goto free_all;
+    }
     for (size_t i = 0; i < n; i++)
         reqs[i].done = reqs[i].len;
     for (size_t i = 0; i < n_spans && rm_cache_on(&r->cache); i++)

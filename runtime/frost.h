@@ -106,7 +106,7 @@ typedef struct frost_open_options {
     unsigned remote_attempts;      /* tries per request, the first included (default 5) */
     unsigned remote_timeout_ms;    /* a request's whole life, retries and back-off included
                                     * (default 15000) */
-    unsigned remote_connections;   /* requests in flight at once (default 32) */
+    unsigned remote_connections;   /* requests in flight at once (default 64) */
     const char *remote_cache_dir;  /* fetched headers and blocks kept here; "" = no cache */
 } frost_open_options;
 

@@ -102,7 +102,10 @@ const char *cli_model_name(const char *path, char *buf, size_t cap)
 
 int cli_error(const char *cmd, const char *what, int code, const char *detail)
 {
-    if (detail && *detail)
+    size_t n = strlen(what);
+    if (detail && strncmp(detail, what, n) == 0 && detail[n] == ':')
+        fprintf(stderr, "frost %s: %s\n", cmd, detail); /* it names `what` already */
+    else if (detail && *detail)
         fprintf(stderr, "frost %s: %s: %s\n", cmd, what, detail);
     else
         fprintf(stderr, "frost %s: %s: %s\n", cmd, what, frost_strerror(code));

@@ -3,6 +3,7 @@ GETs, validators and conditions, an S3 mode that verifies every request's Signat
 with botocore's own signer, a fault plan, and a log of every request.
 
     srv = RangeServer(root)              # serves files under root; .start() / .stop()
+                                         # (tls=(cert, key): HTTPS)
     srv.url("m.frost")                   # http://127.0.0.1:PORT/m.frost
     srv.faults.append(Fault("status", code=503, times=2))
     srv.log                              # [{"path", "range", "status", "bytes", ...}]
@@ -11,7 +12,7 @@ with botocore's own signer, a fault plan, and a log of every request.
 What it implements of RFC 9110: one byte range per request (bytes=a-b, a-, -n) answered 206
 with Content-Range, 416 past the end; a strong ETag and Last-Modified on every answer; If-Match
 and If-Unmodified-Since answered 412 when they fail; keep-alive. Faults, each for `times`
-requests whose path contains `match`: "status" (answer `code`), "drop" (send `after` bytes of
+requests whose path contains `match`, after the first `skip` of them: "status" (answer `code`), "drop" (send `after` bytes of
 the body, then close the connection), "delay" (wait `seconds` before answering), "ignore_range"
 (answer 200 with the whole file), "replace" (before answering, replace the file's content with
 `data`: the object changes between two requests).
@@ -33,8 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Fault:
-    def __init__(self, kind, times=1, match="", **kw):
-        self.kind, self.times, self.match, self.kw = kind, times, match, kw
+    def __init__(self, kind, times=1, match="", skip=0, **kw):
+        self.kind, self.times, self.match, self.skip, self.kw = kind, times, match, skip, kw
 
     def __repr__(self):
         return "Fault(%s, times=%d, %r)" % (self.kind, self.times, self.kw)
@@ -114,12 +115,14 @@ class S3Verifier:
 
 
 class RangeServer:
-    def __init__(self, root, s3_credentials=None, region="us-east-1"):
+    def __init__(self, root, s3_credentials=None, region="us-east-1", tls=None):
         self.root = root
         self.log = []
         self.faults = []
         self.s3 = S3Verifier(s3_credentials, region) if s3_credentials else None
         self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.in_flight = 0
         self.etags = {}
         server = self
 
@@ -141,8 +144,21 @@ class RangeServer:
             def do_HEAD(self):
                 server.handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # frost opens up to 64 connections at once
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # a client that stops reading (a refused answer, a test) is no news
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if tls:  # (certificate, key) files: HTTPS
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.thread = None
 
@@ -161,22 +177,29 @@ class RangeServer:
     def __exit__(self, *exc):
         self.stop()
 
-    def url(self, name, scheme="http"):
-        return "%s://127.0.0.1:%d/%s" % (scheme, self.port, urllib.parse.quote(name))
+    def url(self, name):
+        return "%s://127.0.0.1:%d/%s" % (self.scheme, self.port, urllib.parse.quote(name))
 
     def reset(self):
+        """Forgets the log and the faults, once every answer under way has ended (an answer a
+        client gave up on may still be writing, and would log itself late)."""
         with self.lock:
+            self.idle.wait_for(lambda: self.in_flight == 0, timeout=10)
             self.log.clear()
             self.faults.clear()
 
     def requests(self, match=""):
         with self.lock:
+            self.idle.wait_for(lambda: self.in_flight == 0, timeout=10)
             return [r for r in self.log if match in r["path"]]
 
     def _fault(self, path, kind):
         with self.lock:
             for f in self.faults:
                 if f.kind == kind and f.times > 0 and f.match in path:
+                    if f.skip > 0:
+                        f.skip -= 1
+                        continue
                     f.times -= 1
                     return f
         return None
@@ -214,11 +237,15 @@ class RangeServer:
         entry = {"path": raw_path, "range": h.headers.get("Range"), "status": None, "bytes": 0,
                  "if_match": h.headers.get("If-Match"), "time": time.time(),
                  "headers": dict(h.headers.items())}
+        with self.lock:
+            self.in_flight += 1
         try:
             self._handle(h, raw_path, entry)
         finally:
             with self.lock:
                 self.log.append(entry)
+                self.in_flight -= 1
+                self.idle.notify_all()
 
     def _error(self, h, entry, status, code, message):
         body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
