@@ -134,7 +134,7 @@ FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SAN     := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-FUZZ_ARCHIVES := $(ARCHIVES:$(BUILD)/%=$(BUILD)/fuzz/%) $(BUILD)/fuzz/libfrost_remote.a
+FUZZ_ARCHIVES := $(BUILD)/fuzz/libfrost_remote.a $(ARCHIVES:$(BUILD)/%=$(BUILD)/fuzz/%)
 
 $(FUZZ_ARCHIVES) &: $(LIB_SRCS) $(IMPORT_SRCS) $(CSV_SRCS) $(REMOTE_SRCS) \
 		$(wildcard runtime/*.h format/*.h writer/*.h import/*.h tools/*/*.h remote/*.h)

@@ -76,6 +76,12 @@ static int unhex(const char *v, size_t n, uint8_t *out, size_t len)
     return 0;
 }
 
+/* A number as rm_index_format writes it: decimal without a leading zero (one spelling each). */
+static int number(const char *v, size_t n, uint64_t *out)
+{
+    return (n > 1 && v[0] == '0') || rm_http_u64(v, n, out) ? -1 : 0;
+}
+
 /* A validator line: "-" for none, else the value (an entity tag must be one). */
 static int validator(const char *v, size_t n, char *out, size_t cap, int etag)
 {
@@ -97,14 +103,14 @@ int rm_index_parse(const char *text, size_t n, rm_index *x)
     if (take_line(&p, end, "url", &v, &vn) || rm_http_token_copy(v, vn, x->url, sizeof x->url) ||
         memchr(v, ' ', vn))
         return -1;
-    if (take_line(&p, end, "size", &v, &vn) || rm_http_u64(v, vn, &x->size))
+    if (take_line(&p, end, "size", &v, &vn) || number(v, vn, &x->size))
         return -1;
     if (take_line(&p, end, "etag", &v, &vn) || validator(v, vn, x->etag, sizeof x->etag, 1))
         return -1;
     if (take_line(&p, end, "last-modified", &v, &vn) ||
         validator(v, vn, x->last_modified, sizeof x->last_modified, 0))
         return -1;
-    if (take_line(&p, end, "header-size", &v, &vn) || rm_http_u64(v, vn, &x->header_size))
+    if (take_line(&p, end, "header-size", &v, &vn) || number(v, vn, &x->header_size))
         return -1;
     if (take_line(&p, end, "digest", &v, &vn) || unhex(v, vn, x->digest, 16))
         return -1;

@@ -1,6 +1,7 @@
 /*
  * url.c — model paths that are URLs, and their credential-free names (url.h).
  */
+#include <ctype.h>
 #include <link.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,18 @@ rt_url_kind rt_url_kind_of(const char *path)
     return RT_URL_NONE;
 }
 
+/* The length of url's scheme and "://" when it opens with one (RFC 3986 section 3.1: ALPHA
+ * *( ALPHA / DIGIT / "+" / "-" / "." )), else 0 — a "://" further on is part of a path. */
+static size_t scheme_len(const char *url)
+{
+    if (!isalpha((unsigned char)url[0]))
+        return 0;
+    size_t i = 1;
+    while (isalnum((unsigned char)url[i]) || url[i] == '+' || url[i] == '-' || url[i] == '.')
+        i++;
+    return strncmp(url + i, "://", 3) == 0 ? i + 3 : 0;
+}
+
 /* Appends n bytes of s at *at in buf, keeping room for the terminator; 0 when cut short. */
 static int put(char *buf, size_t cap, size_t *at, const char *s, size_t n)
 {
@@ -40,12 +53,12 @@ const char *rt_url_display(const char *url, char *buf, size_t cap)
     if (!url)
         return buf;
     size_t at = 0;
-    const char *sep = strstr(url, "://");
+    size_t scheme = scheme_len(url);
     const char *rest = url;
     int ok = 1;
-    if (sep) {
-        ok = put(buf, cap, &at, url, (size_t)(sep + 3 - url));
-        rest = sep + 3;
+    if (scheme) {
+        ok = put(buf, cap, &at, url, scheme);
+        rest = url + scheme;
         /* the authority ends at the first '/', '?' or '#'; its userinfo ends at its last '@' */
         size_t auth = strcspn(rest, "/?#");
         const char *at_sign = NULL;
