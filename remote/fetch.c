@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,7 +294,11 @@ static int start(rm_session *s, rm_target *t, rm_range *r, double now, fr_err *e
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)cfg->stall_s);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+    /* Waiting for a connection to say whether it multiplexes only pays where it may: HTTP/2
+     * comes over TLS alone (2TLS), and over http:// the wait held the open's second request
+     * back until the first was answered. */
+    if (strncasecmp(t->url, "https://", 8) == 0)
+        curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     if (cfg->ca_bundle[0])
         curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_bundle);
