@@ -52,7 +52,7 @@ struct rt_remote {
     rm_target target;
     rm_counters count;
     rm_cache cache;
-    uint8_t *prefix;            /* open's bytes until describe (for good when whole) */
+    uint8_t *prefix;            /* the first read's bytes (the header from the cache), kept */
     size_t prefix_len;
     int whole;                  /* the first read brought the whole object: reads are copies */
     int header_cached;          /* the header came from the cache */
@@ -259,10 +259,8 @@ static void remote_describe(rt_remote *r, const uint8_t *header, uint64_t header
     memcpy(r->digest, digest, 16);
     r->block_table = block_table;
     r->n_blocks = n_blocks;
-    if (!r->whole) {
-        fr_free(r->alloc, r->prefix);
-        r->prefix = NULL;
-    }
+    /* the prefix stays: the first read's bytes past the header (most often the packed top
+     * levels of every tree) are the first blocks a prediction needs */
     if (!rm_cache_on(&r->cache))
         return;
     if (!r->header_cached)
@@ -396,21 +394,34 @@ static int remote_read(rt_remote *r, rt_req *reqs, size_t n, fr_err *e)
         goto free_all;
     }
     size_t n_spans = plan_spans(r, reqs, n, spans, cap);
-    if (r->whole) {
-        /* a small object the first read brought whole */
-        for (size_t i = 0; i < n_spans; i++) {
-            if (spans[i].off > r->prefix_len || spans[i].len > r->prefix_len - spans[i].off) {
-                rc = fr_fail(e, FR_ETRUNCATED, "%s: read past the end of the object", r->name);
-                goto free_all;
+    /* Spans the first read brought are copied from it, the rest (moved to the front) fetched;
+     * a small object read whole has them all. A span that is no single block (the cache keeps
+     * whole blocks) starting in the first read is fetched from where that read ended. */
+    size_t n_fetch = 0;
+    for (size_t i = 0; i < n_spans; i++) {
+        rm_span sp = spans[i];
+        if (sp.off <= r->prefix_len && sp.len <= r->prefix_len - sp.off) {
+            memcpy(sp.dst, r->prefix + sp.off, sp.len);
+        } else {
+            if (sp.block == UINT32_MAX && sp.off < r->prefix_len) {
+                uint32_t head = (uint32_t)(r->prefix_len - sp.off);
+                memcpy(sp.dst, r->prefix + sp.off, head);
+                sp.off += head;
+                sp.dst += head;
+                sp.len -= head;
             }
-            memcpy(spans[i].dst, r->prefix + spans[i].off, spans[i].len);
+            spans[i] = spans[n_fetch];
+            spans[n_fetch++] = sp;
         }
-    } else {
-        qsort(spans, n_spans, sizeof *spans, cmp_span);
-        size_t n_ranges = plan_ranges(spans, n_spans, ranges);
-        if (n_ranges && (rc = fetch(r, ranges, n_ranges, e)))
-            goto free_all;
     }
+    if (n_fetch && r->whole) {
+        rc = fr_fail(e, FR_ETRUNCATED, "%s: read past the end of the object", r->name);
+        goto free_all;
+    }
+    qsort(spans, n_fetch, sizeof *spans, cmp_span);
+    size_t n_ranges = plan_ranges(spans, n_fetch, ranges);
+    if (n_ranges && (rc = fetch(r, ranges, n_ranges, e)))
+        goto free_all;
     for (size_t i = 0; i < n; i++)
         reqs[i].done = reqs[i].len;
     for (size_t i = 0; i < n_spans && rm_cache_on(&r->cache); i++)

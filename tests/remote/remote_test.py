@@ -175,6 +175,18 @@ def suite(frost, build, tmp, servers):
     check("remote: %d requests" % len(log) in got.err, "--timing counts the requests",
           got.err.strip().splitlines()[-1] if got.err.strip() else "")
 
+    # ---- what the first read brought (header and the blocks after it) is never asked again
+    for base, csv in inputs.items():
+        if os.path.getsize(os.path.join(www, base + ".frost")) <= 65536:
+            continue  # read whole by the first request
+        srv.reset()
+        got = run([frost, "predict", srv.url(base + ".frost"), csv])
+        again = [r["range"] for r in srv.requests()[2:]
+                 if int(r["range"][6:].partition("-")[0] or 65536) < 65536]
+        check(got.returncode == 0 and not again,
+              "%s: no byte of the first 64 KiB is requested again" % base,
+              str(again[:3]) + got.err[-200:])
+
     srv.reset()
     got = run([frost, "verify", srv.url("forest.frost")])
     log = srv.requests()
