@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench [QUICK=1] → sh bench/run.sh BUILD quick|full
 # sh bench/run.sh BUILD quick|full csv runs only stage 8 (frost predict on a large CSV).
+# sh bench/run.sh BUILD quick|full remote runs bench/remote.py (a model read over HTTP).
 # Builds the benchmark's C helpers against BUILD/libfrost.a, installs the few Debian packages it
 # needs when missing (like scripts/deps.sh), then runs bench/bench.py, which prints each stage's
 # progress and the final tables. See bench/README.md.
@@ -8,8 +9,8 @@ set -eu
 BUILD=${1:-build}
 MODE=${2:-full}
 ONLY=${3:-}
-case "$MODE" in quick|full) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv]" >&2; exit 2 ;; esac
-case "$ONLY" in ""|csv) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv]" >&2; exit 2 ;; esac
+case "$MODE" in quick|full) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv|remote]" >&2; exit 2 ;; esac
+case "$ONLY" in ""|csv|remote) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv|remote]" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 
@@ -46,4 +47,5 @@ $CC $BFLAGS -o "$OUT/diskrate" "$HERE/diskrate.c" -luring
 # shellcheck disable=SC2086
 $CC $BFLAGS -I"$HERE/../runtime" -o "$OUT/capi" "$HERE/capi.c" "$OUT/bin/libfrost.a" $LIBS
 
+[ "$ONLY" = remote ] && exec $PY "$HERE/remote.py" "$BUILD" "$MODE"
 exec $PY "$HERE/bench.py" "$BUILD" "$MODE" ${ONLY:+"$ONLY"}
