@@ -102,7 +102,8 @@ typedef struct frost_open_options {
     frost_missing_policy missing_columns; /* for the frost_*_columns calls */
     /* Models opened by URL (http://, https://, s3://). 0 (NULL) takes the environment's
      * FROST_REMOTE_ATTEMPTS, FROST_REMOTE_TIMEOUT (seconds), FROST_REMOTE_CONNECTIONS and
-     * FROST_CACHE_DIR, else the default. */
+     * FROST_CACHE_DIR, else the default. frost's own memory for such a model goes through
+     * alloc; libcurl's (connections, TLS) is libcurl's, through the C library. */
     unsigned remote_attempts;      /* tries per request, the first included (default 5) */
     unsigned remote_timeout_ms;    /* a request's whole life, retries and back-off included
                                     * (default 15000) */

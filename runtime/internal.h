@@ -75,7 +75,7 @@ void rt_io_init_remote(rt_io *io, rt_remote_link *remote, const fr_allocator *al
 /* ---- models opened by URL (remote_link.c, through libfrost_remote.so) ---------------------- */
 
 /* In place of the file's open and header read: loads the plugin, opens url, reads and parses the
- * header, and sets m->io up for remote reads. */
+ * header; model.c then sets m->io up for remote reads (rt_io_init_remote). */
 int rt_remote_open(frost_model *m, const char *url, const frost_open_options *o,
                    uint64_t *file_size, fr_err *e);
 /* The I/O seam's remote backend (rt_io_read). */

@@ -198,8 +198,12 @@ static int make_block_tables(frost_model *m, uint64_t file_size, fr_err *e)
 static int set_up_reads(frost_model *m, const char *path, frost_io_mode mode, unsigned depth,
                         const rt_fault *fault, uint64_t file_size, fr_err *e)
 {
-    if (m->remote)
-        return 0; /* rt_remote_open set its reads up */
+    if (m->remote) { /* a URL: reads go through the plugin rt_remote_open loaded */
+        rt_io_init_remote(&m->io, m->remote, m->alloc);
+        m->io_ready = 1;
+        m->io_mode = FROST_IO_REMOTE;
+        return 0;
+    }
     int rc = rt_io_init(&m->io, m->fd, mode, depth, m->alloc, fault ? &m->fault : NULL, e);
     if (rc)
         return rc;

@@ -164,12 +164,7 @@ int rt_remote_open(frost_model *m, const char *url, const frost_open_options *o,
     if ((rc = api->open(url, &cfg, &m->remote->obj, &head, e)))
         return rc;
     *file_size = head.size;
-    if ((rc = read_remote_header(m, name, &head, e)))
-        return rc;
-    rt_io_init_remote(&m->io, m->remote, m->alloc);
-    m->io_ready = 1;
-    m->io_mode = FROST_IO_REMOTE;
-    return 0;
+    return read_remote_header(m, name, &head, e);
 }
 
 int rt_remote_read(rt_remote_link *l, rt_req *reqs, size_t n, rt_counters *c, fr_err *e)

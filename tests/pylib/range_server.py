@@ -1,4 +1,4 @@
-"""An object server for frost's remote tests and benchmark: HTTP/1.1 on 127.0.0.1 with ranged
+"""An object server for frost's remote tests: HTTP/1.1 on 127.0.0.1 with ranged
 GETs, validators and conditions, an S3 mode that verifies every request's Signature Version 4
 with botocore's own signer, a fault plan, and a log of every request.
 
@@ -17,15 +17,13 @@ the body, then close the connection), "delay" (wait `seconds` before answering),
 (answer 200 with the whole file), "replace" (before answering, replace the file's content with
 `data`: the object changes between two requests).
 
-DelayProxy adds latency: each chunk a client sends, and each new connection, reaches the server
-`delay` seconds late — a round trip of `delay` per request, as to a server that far away.
+(bench/loopback_server.py is the benchmark's: faster per request, with latency and bandwidth.)
 """
 
 import datetime
 import email.utils
 import hashlib
 import os
-import select
 import socket
 import threading
 import time
@@ -304,99 +302,3 @@ class RangeServer:
         entry["status"] = status
         entry["bytes"] = self._answer(h, status, body, headers,
                                       drop_after=f.kw["after"] if f else None)
-
-
-class DelayProxy:
-    """A TCP proxy to 127.0.0.1:upstream in which every new connection and every chunk the client
-    sends is delivered `delay` seconds late (answers flow back at once)."""
-
-    def __init__(self, upstream_port, delay):
-        self.upstream, self.delay = upstream_port, delay
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        self.stopping = False
-        self.conns = []
-
-    def start(self):
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def stop(self):
-        self.stopping = True
-        self.sock.close()
-        for c in list(self.conns):
-            try:
-                c.close()
-            except OSError:
-                pass
-
-    def _accept(self):
-        while not self.stopping:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client):
-        time.sleep(self.delay)  # the connection's own round trip
-        try:
-            server = socket.create_connection(("127.0.0.1", self.upstream))
-        except OSError:
-            client.close()
-            return
-        for s in (client, server):
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.conns += [client, server]
-        pending = []  # (due, data) from the client, in order
-        cond = threading.Condition()
-
-        def late_writer():
-            while True:
-                with cond:
-                    while not pending:
-                        cond.wait()
-                    due, data = pending.pop(0)
-                if data is None:
-                    try:
-                        server.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
-                    return
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                try:
-                    server.sendall(data)
-                except OSError:
-                    return
-
-        threading.Thread(target=late_writer, daemon=True).start()
-        try:
-            while True:
-                ready, _, _ = select.select([client, server], [], [], 30)
-                if not ready:
-                    break
-                if client in ready:
-                    data = client.recv(65536)
-                    with cond:
-                        pending.append((time.monotonic() + self.delay, data or None))
-                        cond.notify()
-                    if not data:
-                        break
-                if server in ready:
-                    data = server.recv(1 << 20)
-                    if not data:
-                        break
-                    client.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (client, server):
-                try:
-                    s.close()
-                except OSError:
-                    pass
