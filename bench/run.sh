@@ -14,8 +14,9 @@ case "$ONLY" in ""|csv|remote) ;; *) echo "usage: bench/run.sh BUILD quick|full 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 
-# python3-matplotlib draws the plot; the rest come with scripts/deps.sh (make deps).
-PKGS="python3-matplotlib python3-sklearn python3-lz4 liburing-dev"
+# python3-matplotlib draws the plot, curl downloads the whole file in the remote stage; the rest
+# come with scripts/deps.sh (make deps).
+PKGS="python3-matplotlib python3-sklearn python3-lz4 liburing-dev curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
