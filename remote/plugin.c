@@ -24,8 +24,12 @@
 #include "remote.h"
 #include "url.h"
 
-/* The first read: the whole header of most models (RF500's is 400 KB and takes one more). */
-#define FIRST_READ ((uint64_t)64 << 10)
+/* The first read: the header and the packed top levels after it, for forests of up to a few
+ * hundred trees (RF500's 400 KB header takes one more request), and all of a smaller object.
+ * A round trip to a store costs tens of ms; 256 KiB, a few ms at the bandwidth of one
+ * connection — 64 KiB took two more round trips for a 200-tree forest (its header's rest,
+ * then its top levels). */
+#define FIRST_READ ((uint64_t)256 << 10)
 /* Ranges: blocks at most this far apart share one (the bytes between are cheaper than a
  * request), and no range is longer than this (so that load_all runs several in parallel). */
 #define GAP_MERGE ((uint64_t)4 << 10)

@@ -3,7 +3,7 @@
     /usr/bin/python3 tests/remote/remote_test.py --frost build/frost
 
 What it holds: predictions over http://, https:// and s3:// are byte-identical to the local
-file's; the first round trip is two ranged requests (the first 64 KiB and the last 32 bytes);
+file's; the first round trip is two ranged requests (the first 256 KiB and the last 32 bytes);
 a one-row prediction of a 200-tree forest fetches well under a third of the file (counted by the
 server); verify reads in large ranges; SigV4 is checked by the server with botocore's signer
 (a wrong secret is 403 and frost says "access denied"); 503s, dropped connections (resumed from
@@ -72,7 +72,8 @@ def run(cmd, env=None, timeout=60):
 
 
 def make_forest(d):
-    """A 200-tree forest whose files are large beside the blocks one row walks."""
+    """A 200-tree forest whose files are large beside the blocks one row walks, and a forest of
+    stumps whose header is larger than the first read."""
     code = r"""
 import sys, joblib, numpy as np, pandas as pd
 from sklearn.ensemble import RandomForestRegressor
@@ -84,6 +85,12 @@ joblib.dump(m, sys.argv[1] + '/forest.joblib')
 X.head(1).to_csv(sys.argv[1] + '/row1.csv', index=False)
 X.iloc[[7]].to_csv(sys.argv[1] + '/row7.csv', index=False)
 X.head(2000).to_csv(sys.argv[1] + '/rows.csv', index=False)
+# 7000 stumps: a header larger than the first read
+from sklearn.ensemble import ExtraTreesRegressor
+W = pd.DataFrame(rng.rand(50, 2), columns=['a', 'b'])
+w = ExtraTreesRegressor(n_estimators=7000, max_depth=1, random_state=0).fit(W, W.a)
+joblib.dump(w, sys.argv[1] + '/wide.joblib')
+W.head(1).to_csv(sys.argv[1] + '/wide_row.csv', index=False)
 """
     subprocess.run([PY, "-c", code, d], check=True)
 
@@ -127,6 +134,8 @@ def suite(frost, build, tmp, servers):
     make_forest(tmp)
     subprocess.run([frost, "convert", "-q", os.path.join(tmp, "forest.joblib"),
                     os.path.join(www, "forest.frost")], check=True)
+    subprocess.run([frost, "convert", "-q", os.path.join(tmp, "wide.joblib"),
+                    os.path.join(www, "wide.frost")], check=True)
     forest = os.path.join(www, "forest.frost")
     size = os.path.getsize(forest)
     small = os.path.join(www, MODELS[0].split(".")[0] + ".frost")
@@ -161,30 +170,43 @@ def suite(frost, build, tmp, servers):
           got.err[-300:])
     log = srv.requests()
     first = sorted(r["range"] for r in log[:2])
-    check(first == ["bytes=-32", "bytes=0-65535"],
-          "open starts with bytes=0-65535 and bytes=-32", str(first))
+    check(first == ["bytes=-32", "bytes=0-262143"],
+          "open starts with bytes=0-262143 and bytes=-32", str(first))
     header_size = json.loads(run([frost, "inspect", "--json", forest]).out)["header_size"]
-    check(log[2]["range"] == "bytes=65536-%d" % (header_size - 1),
-          "a %d-byte header takes one more request for its rest" % header_size,
-          str(log[2]["range"]))
+    check(header_size < 262144 and all(int(r["range"][6:].partition("-")[0] or 0) >= 262144
+                                       for r in log[2:]),
+          "the forest's %d-byte header and top levels come with the first read" % header_size,
+          str([r["range"] for r in log[2:5]]))
     fetched = sum(r["bytes"] for r in log)
     check(fetched < size / 3, "one row of a 200-tree forest fetches %d of %d bytes (%.1f%%)"
           % (fetched, size, 100.0 * fetched / size))
     check(all(r["if_match"] for r in log[2:]), "every request after the first two has If-Match")
+    log_forest = log
+    wide = os.path.join(www, "wide.frost")
+    wide_row = os.path.join(tmp, "wide_row.csv")
+    srv.reset()
+    got_wide = run([frost, "predict", srv.url("wide.frost"), wide_row])
+    wide_header = json.loads(run([frost, "inspect", "--json", wide]).out)["header_size"]
+    log_wide = srv.requests()
+    check(got_wide.returncode == 0 and got_wide.stdout == local(wide, wide_row).stdout and
+          len(log_wide) > 2 and log_wide[2]["range"] == "bytes=262144-%d" % (wide_header - 1),
+          "a %d-byte header takes one more request for its rest" % wide_header,
+          str([r["range"] for r in log_wide[:4]]) + got_wide.err[-200:])
+    log = log_forest
     check(all("," not in (r["range"] or "") for r in log), "one range per request")
     check("remote: %d requests" % len(log) in got.err, "--timing counts the requests",
           got.err.strip().splitlines()[-1] if got.err.strip() else "")
 
     # ---- what the first read brought (header and the blocks after it) is never asked again
     for base, csv in inputs.items():
-        if os.path.getsize(os.path.join(www, base + ".frost")) <= 65536:
+        if os.path.getsize(os.path.join(www, base + ".frost")) <= 262144:
             continue  # read whole by the first request
         srv.reset()
         got = run([frost, "predict", srv.url(base + ".frost"), csv])
         again = [r["range"] for r in srv.requests()[2:]
-                 if int(r["range"][6:].partition("-")[0] or 65536) < 65536]
+                 if int(r["range"][6:].partition("-")[0] or 262144) < 262144]
         check(got.returncode == 0 and not again,
-              "%s: no byte of the first 64 KiB is requested again" % base,
+              "%s: no byte of the first 256 KiB is requested again" % base,
               str(again[:3]) + got.err[-200:])
 
     srv.reset()
