@@ -3,8 +3,10 @@
 # Called by `make test`, `make demo` and .ci/run, so a fresh Debian machine needs no other step.
 set -eu
 PKGS="build-essential pkg-config liburing-dev liblz4-dev libxxhash-dev libcriterion-dev \
-zlib1g-dev libbz2-dev liblzma-dev clang libclang-rt-14-dev libcurl4-openssl-dev \
-python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash python3-botocore openssl"
+zlib1g-dev libbz2-dev liblzma-dev clang libclang-rt-14-dev \
+python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash"
+# remote models (libfrost_remote.so; tests/stages/remote.sh's SigV4 checks and certificate)
+PKGS="$PKGS libcurl4-openssl-dev python3-botocore openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
