@@ -294,10 +294,12 @@ static int start(rm_session *s, rm_target *t, rm_range *r, double now, fr_err *e
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)cfg->stall_s);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    /* Waiting for a connection to say whether it multiplexes only pays where it may: HTTP/2
-     * comes over TLS alone (2TLS), and over http:// the wait held the open's second request
-     * back until the first was answered. */
-    if (strncasecmp(t->url, "https://", 8) == 0)
+    /* Waiting for a connection to say whether it multiplexes (HTTP/2) only pays where it may:
+     * over TLS (2TLS), and once a connection has said it — after the open's round trip (the
+     * object pinned). Over http://, or before that, the wait held each request back until the
+     * first connection had answered: one more round trip at open, two or three with TLS, on
+     * servers such as S3 that speak HTTP/1.1 only. */
+    if (t->pinned && strncasecmp(t->url, "https://", 8) == 0)
         curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     if (cfg->ca_bundle[0])
