@@ -2,7 +2,7 @@
 # make bench [QUICK=1] → sh bench/run.sh BUILD quick|full
 # sh bench/run.sh BUILD quick|full csv|serve|dask|python runs only stage 8 (frost predict on a
 # large CSV), 9 (frost serve against a Python server), 10 (a 2-worker local Dask cluster) or 11
-# (python3 -c to the first prediction).
+# (python3 -c to the first prediction); `remote` runs bench/remote.py (a model read over HTTP).
 # Builds the benchmark's C helpers against BUILD/libfrost.a, installs the few Debian packages it
 # needs when missing (like scripts/deps.sh), then runs bench/bench.py, which prints each stage's
 # progress and the final tables. See bench/README.md.
@@ -10,14 +10,14 @@ set -eu
 BUILD=${1:-build}
 MODE=${2:-full}
 ONLY=${3:-}
-USAGE="usage: bench/run.sh BUILD quick|full [csv|serve|dask|python]"
+USAGE="usage: bench/run.sh BUILD quick|full [csv|serve|dask|python|remote]"
 case "$MODE" in quick|full) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
-case "$ONLY" in ""|csv|serve|dask|python) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
+case "$ONLY" in ""|csv|serve|dask|python|remote) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 
-# python3-matplotlib draws the plot, wrk loads the servers of stage 9; the rest come with
-# scripts/deps.sh (make deps).
+# python3-matplotlib draws the plot, wrk loads the servers of stage 9, curl downloads the whole
+# file in the remote stage; the rest come with scripts/deps.sh (make deps).
 PKGS="python3-matplotlib python3-sklearn python3-lz4 liburing-dev wrk curl python3-dask \
 python3-distributed"
 missing=""
@@ -52,4 +52,5 @@ $CC $BFLAGS -o "$OUT/firstanswer" "$HERE/firstanswer.c"
 # shellcheck disable=SC2086
 $CC $BFLAGS -I"$HERE/../runtime" -o "$OUT/capi" "$HERE/capi.c" "$OUT/bin/libfrost.a" $LIBS
 
+[ "$ONLY" = remote ] && exec $PY "$HERE/remote.py" "$BUILD" "$MODE"
 exec $PY "$HERE/bench.py" "$BUILD" "$MODE" ${ONLY:+"$ONLY"}

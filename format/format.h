@@ -385,6 +385,10 @@ typedef struct fmt_header {
  * the header region has, checking magic and major version. */
 int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, fr_err *e);
 
+/* Whether the header region buf[0, header_size) matches the digest its superblock holds (the
+ * first check fmt_header_parse makes; a cache of headers makes it too). */
+int fmt_header_digest_check(const uint8_t *buf, uint64_t header_size, fr_err *e);
+
 /* Parses and validates the whole header region buf[0, len) (len ≥ header_size) of a file whose
  * real size is file_size, and the 32-byte footer. Checks the digest before any other field. */
 int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const uint8_t *footer,

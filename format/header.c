@@ -51,8 +51,11 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
     return 0;
 }
 
-static int check_digest(const uint8_t *buf, uint64_t hs, fr_err *e)
+int fmt_header_digest_check(const uint8_t *buf, uint64_t hs, fr_err *e)
 {
+    if (hs < FMT_SUPERBLOCK_SIZE)
+        return FR_CORRUPT(e, "header of %llu bytes is shorter than its superblock",
+                          (unsigned long long)hs);
     /* The digest field is hashed as zero: hash around it rather than copy a large header. */
     static const uint8_t zero16[16];
     /* on the stack (xxHash documents XXH3_INITSTATE for it): hashing allocates nothing, so the
@@ -462,7 +465,7 @@ int fmt_header_parse(const uint8_t *buf, size_t len, uint64_t file_size, const u
                        (unsigned long long)(file_size < len ? file_size : len),
                        (unsigned long long)hs);
     h->header_size = hs;
-    if ((rc = check_digest(buf, hs, e)))
+    if ((rc = fmt_header_digest_check(buf, hs, e)))
         return rc;
     h->major = fr_rd16(buf + FMT_SB_MAJOR);
     h->minor = fr_rd16(buf + FMT_SB_MINOR);

@@ -80,6 +80,8 @@ typedef enum frost_io_mode {
     FROST_IO_URING = 1, /* batched io_uring reads; FROST_EUNSUPPORTED where io_uring is blocked */
     FROST_IO_PREAD = 2, /* one pread per run of blocks */
     FROST_IO_MMAP = 3,  /* map the whole file; uncompressed blocks are used in place */
+    FROST_IO_REMOTE = 4, /* a URL: ranged HTTP(S)/S3 requests (what frost_model_info reports for
+                          * one; as an option, AUTO does the same, and a file refuses it) */
 } frost_io_mode;
 
 typedef enum frost_load_mode {
@@ -111,12 +113,31 @@ typedef struct frost_open_options {
      * refused with FROST_ESIGNATURE. The keys are copied. NULL/0: signatures are not checked. */
     const frost_public_key *required_keys;
     size_t n_required_keys;
+    /* Models opened by URL (http://, https://, s3://). 0 (NULL) takes the environment's
+     * FROST_REMOTE_ATTEMPTS, FROST_REMOTE_TIMEOUT (seconds), FROST_REMOTE_CONNECTIONS and
+     * FROST_CACHE_DIR, else the default. frost's own memory for such a model goes through
+     * alloc; libcurl's (connections, TLS) is libcurl's, through the C library. */
+    unsigned remote_attempts;      /* tries per request, the first included (default 5) */
+    unsigned remote_timeout_ms;    /* a request's whole life, retries and back-off included
+                                    * (default 15000) */
+    unsigned remote_connections;   /* requests in flight at once (default 64) */
+    const char *remote_cache_dir;  /* fetched headers and blocks kept here; "" = no cache */
 } frost_open_options;
 
 FROST_API void frost_open_options_init(frost_open_options *opts);
 
 /* Opens a .frost file: maps and validates the header only (lazy mode). opts may be NULL.
- * On failure *out is NULL and frost_errmsg(NULL) says why. */
+ * On failure *out is NULL and frost_errmsg(NULL) says why.
+ *
+ * path may also be a URL: http://, https:// (TLS verified against the system's CA store, or
+ * FROST_CA_BUNDLE) or s3://BUCKET/KEY (AWS Signature Version 4 with AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; AWS_REGION or AWS_DEFAULT_REGION, default
+ * us-east-1; AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for S3-compatible stores, path-style).
+ * Opening reads the header with ranged requests; scoring then fetches only the blocks it needs.
+ * The object is pinned by its ETag (or Last-Modified): once it changes, reads fail with "the
+ * object changed since it was opened". The first URL a process opens loads
+ * libfrost_remote.so (and libcurl) with dlopen: beside libfrost, else on the library path
+ * (FROST_REMOTE_PLUGIN=PATH names it); a statically linked program cannot (use frost-remote). */
 FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out);
 
 /* Closes the model; waits for no I/O (none is in flight outside a call). NULL is accepted. */
@@ -320,6 +341,11 @@ typedef struct frost_stats {
     uint64_t blocks_loaded;    /* blocks made ready (read or mapped, verified, decompressed) */
     uint64_t blocks_verified;  /* block checksums computed */
     uint64_t header_bytes;     /* bytes of the header prefix mapped or read at open */
+    /* Models opened by URL (0 for files): */
+    uint64_t remote_requests;  /* HTTP requests sent, every retry included */
+    uint64_t remote_bytes;     /* response bytes received (bodies, header included) */
+    uint64_t remote_retries;   /* requests sent again after a failure */
+    uint64_t cache_hits;       /* headers and blocks read from FROST_CACHE_DIR, not the network */
 } frost_stats;
 
 FROST_API int frost_get_stats(const frost_model *model, frost_stats *out);

@@ -18,17 +18,10 @@
 #include "err.h"
 #include "format.h"
 #include "frost.h"
+#include "io_req.h"
 
 /* ---- the I/O seam --------------------------------------------------------------------------- */
 
-/* One read: len bytes at file offset into dst. done counts bytes already read (short reads are
- * resumed from there). */
-typedef struct rt_req {
-    uint64_t offset;
-    uint32_t len;
-    uint32_t done;
-    uint8_t *dst;
-} rt_req;
 
 /* Fault injection for tests: on_read sees every read result (bytes or -errno) before the runtime
  * does and returns the one to use, so a test can fail (EIO), shorten, or stall a read without
@@ -54,8 +47,11 @@ typedef struct rt_counters {
     _Atomic uint64_t cancels; /* io_uring: cancel requests issued after a failed read */
 } rt_counters;
 
+typedef struct rt_remote_link rt_remote_link; /* remote_link.c: a URL's plugin and object */
+
 typedef struct rt_io {
-    frost_io_mode mode;       /* FROST_IO_URING or FROST_IO_PREAD: how block reads are issued */
+    frost_io_mode mode;       /* FROST_IO_URING, FROST_IO_PREAD or FROST_IO_REMOTE: how block
+                               * reads are issued */
     int fd;
     int ring_ok;              /* ring set up */
     struct io_uring ring;
@@ -63,6 +59,7 @@ typedef struct rt_io {
     pthread_mutex_t ring_lock; /* one batch in the ring at a time */
     const rt_fault *fault;    /* NULL in production */
     const fr_allocator *alloc; /* the model's hook, for the bookkeeping of a batch */
+    rt_remote_link *remote;   /* FROST_IO_REMOTE: the model's (borrowed) */
 } rt_io;
 
 /* Sets up reads on fd. want = URING: io_uring or FROST_EUNSUPPORTED; PREAD: pread; AUTO: io_uring
@@ -75,6 +72,25 @@ void rt_io_close(rt_io *io);
 /* Reads a small file whole from fd into buf (at least max + 1 bytes): FR_ELIMIT naming path when
  * it holds more than max bytes, FR_EIO. *len gets the bytes read. */
 int rt_read_small(int fd, char *buf, size_t max, size_t *len, const char *path, fr_err *e);
+/* Block reads of a model opened by URL go through its plugin. */
+void rt_io_init_remote(rt_io *io, rt_remote_link *remote, const fr_allocator *alloc);
+
+/* ---- models opened by URL (remote_link.c, through libfrost_remote.so) ---------------------- */
+
+/* In place of the file's open and header read: loads the plugin, opens url, reads and parses the
+ * header; model.c then sets m->io up for remote reads (rt_io_init_remote). */
+int rt_remote_open(frost_model *m, const char *url, const frost_open_options *o,
+                   uint64_t *file_size, fr_err *e);
+/* The I/O seam's remote backend (rt_io_read). */
+int rt_remote_read(rt_remote_link *l, rt_req *reqs, size_t n, rt_counters *c, fr_err *e);
+/* Fills the remote fields of s (nothing for a file). */
+void rt_remote_fill_stats(const frost_model *m, frost_stats *s);
+/* Closes the object and forgets the link; nothing for a file. */
+void rt_remote_close(frost_model *m);
+
+/* Below these, the header (and its tables) or the blocks live in plain pages (arena.h). */
+#define RT_HUGE_HEADER ((uint64_t)256 << 10)
+#define RT_HUGE_FILE ((uint64_t)2 << 20)
 
 /* ---- the model ------------------------------------------------------------------------------ */
 
@@ -87,7 +103,8 @@ struct frost_model {
     uint64_t serial;              /* unique per model opened in this process (error.c) */
     fr_allocator alloc_copy;
     const fr_allocator *alloc; /* &alloc_copy, or NULL for malloc */
-    int fd;
+    int fd;                       /* -1 for a URL */
+    rt_remote_link *remote;       /* a URL's plugin and object, or NULL */
     fmt_header h;
     uint8_t *header_buf;          /* the header prefix: mapped (MMAP mode), or read into the arena */
     size_t header_len;

@@ -1,5 +1,6 @@
 /*
- * io.c — how block reads reach the kernel: batched io_uring, or pread.
+ * io.c — how block reads reach the kernel: batched io_uring, or pread (for a model opened by
+ * URL, the network instead, through remote_link.c).
  *
  * io_uring follows the loop of liburing's examples/io_uring-cp.c: each request rides in
  * user_data, -EAGAIN/-EINTR completions are queued again, short reads are resumed from where they
@@ -35,6 +36,8 @@ int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth,
     io->queue_depth = queue_depth ? queue_depth : RT_DEFAULT_QUEUE_DEPTH;
     if (io->queue_depth > 32768)
         io->queue_depth = 32768;
+    if (want == FROST_IO_REMOTE)
+        return fr_fail(e, FROST_EINVAL, "I/O mode FROST_IO_REMOTE is for URLs, not files");
     pthread_mutex_init(&io->ring_lock, NULL);
     if (want == FROST_IO_PREAD || want == FROST_IO_MMAP) {
         io->mode = FROST_IO_PREAD;
@@ -52,6 +55,16 @@ int rt_io_init(rt_io *io, int fd, frost_io_mode want, unsigned queue_depth,
                        strerror(-rc));
     io->mode = FROST_IO_PREAD;
     return 0;
+}
+
+void rt_io_init_remote(rt_io *io, rt_remote_link *remote, const fr_allocator *alloc)
+{
+    memset(io, 0, sizeof *io);
+    io->fd = -1;
+    io->alloc = alloc;
+    io->remote = remote;
+    io->mode = FROST_IO_REMOTE;
+    pthread_mutex_init(&io->ring_lock, NULL);
 }
 
 void rt_io_close(rt_io *io)
@@ -233,6 +246,8 @@ int rt_io_read(rt_io *io, rt_req *reqs, size_t n, rt_counters *c, fr_err *e)
 {
     if (n == 0)
         return 0;
+    if (io->remote)
+        return rt_remote_read(io->remote, reqs, n, c, e);
     if (io->mode == FROST_IO_URING)
         return read_uring(io, reqs, n, c, e);
     return read_pread(io, reqs, n, c, e);

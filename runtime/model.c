@@ -15,6 +15,7 @@
 #include "hook.h"
 #include "internal.h"
 #include "registry.h"
+#include "url.h"
 #include "workspace.h"
 
 FROST_API void frost_open_options_init(frost_open_options *o)
@@ -43,10 +44,6 @@ static int read_full(int fd, uint8_t *dst, size_t len, uint64_t off, fr_err *e)
     }
     return 0;
 }
-
-/* Below these, the header (and its tables) or the blocks live in plain pages (arena.h). */
-#define RT_HUGE_HEADER ((uint64_t)256 << 10)
-#define RT_HUGE_FILE ((uint64_t)2 << 20)
 
 /* FROST_IO in the environment, when the caller left the mode to us. */
 static int io_mode_from_env(frost_io_mode *mode, fr_err *e)
@@ -82,7 +79,7 @@ static int take_options(const frost_open_options *opts, frost_open_options *o,
     int rc;
     if (*mode == FROST_IO_AUTO && (rc = io_mode_from_env(mode, e)))
         return rc;
-    if (*mode < FROST_IO_AUTO || *mode > FROST_IO_MMAP)
+    if (*mode < FROST_IO_AUTO || *mode > FROST_IO_REMOTE)
         return fr_fail(e, FROST_EINVAL, "frost_open: unknown I/O mode %d", (int)*mode);
     return 0;
 }
@@ -202,6 +199,12 @@ static int make_block_tables(frost_model *m, uint64_t file_size, fr_err *e)
 static int set_up_reads(frost_model *m, const char *path, frost_io_mode mode, unsigned depth,
                         const rt_fault *fault, uint64_t file_size, fr_err *e)
 {
+    if (m->remote) { /* a URL: reads go through the plugin rt_remote_open loaded */
+        rt_io_init_remote(&m->io, m->remote, m->alloc);
+        m->io_ready = 1;
+        m->io_mode = FROST_IO_REMOTE;
+        return 0;
+    }
     int rc = rt_io_init(&m->io, m->fd, mode, depth, m->alloc, fault ? &m->fault : NULL, e);
     if (rc)
         return rc;
@@ -241,11 +244,13 @@ static int open_file(const char *path, const frost_open_options *opts, const rt_
     if (!m)
         return fr_fail(e, FROST_ENOMEM, "out of memory");
     uint64_t file_size = 0;
-    if ((rc = read_header(m, path, mode, &file_size, e)) ||
-        (o.n_required_keys &&
-         (rc = rt_signature_require(m, o.required_keys, o.n_required_keys, e))) ||
+    if ((rc = rt_url_kind_of(path) ? rt_remote_open(m, path, &o, &file_size, e)
+                                   : read_header(m, path, mode, &file_size, e)) ||
         (rc = make_block_tables(m, file_size, e)) ||
         (rc = set_up_reads(m, path, mode, o.queue_depth, fault, file_size, e)) ||
+        /* after the reads are set up (a URL's trailer comes through them), before any block */
+        (o.n_required_keys &&
+         (rc = rt_signature_require(m, o.required_keys, o.n_required_keys, e))) ||
         (rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)) ||
         (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))) {
         frost_close(m);
@@ -266,7 +271,8 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
      * reference is then read again (the alias has moved on, or the error says so). */
     char resolved[4096];
     for (int attempt = 0;; attempt++) {
-        int rc = rt_reg_resolve(path, resolved, sizeof resolved, NULL, e);
+        int rc = rt_url_kind_of(path) ? 0 : rt_reg_resolve(path, resolved, sizeof resolved,
+                                                             NULL, e);
         if (rc < 0)
             return rc;
         const char *file = rc ? resolved : path;
@@ -292,6 +298,7 @@ FROST_API void frost_close(frost_model *m)
         return;
     if (m->io_ready)
         rt_io_close(&m->io);
+    rt_remote_close(m);
     /* the per-block tables and the parsed header live in the arena */
     rt_ws_free_all(m);
     rt_program_free(m);
@@ -329,6 +336,29 @@ FROST_API int frost_load_all(frost_model *m)
     return rc ? rt_set_error(m, &e) : 0;
 }
 
+/* frost_verify re-reads loaded blocks in batches whose stored bytes stay under this. */
+#define RT_VERIFY_BATCH ((size_t)32 << 20)
+
+/* Reads the stored bytes of blocks ids[0..n) afresh into stored (one batch of reads: for a URL,
+ * ranges in parallel) and verifies and decodes each into raw, reused block to block. */
+static int verify_batch(frost_model *m, const uint32_t *ids, size_t n, rt_req *reqs,
+                        uint8_t *stored, uint8_t *raw, fr_err *e)
+{
+    const fmt_header *h = &m->h;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        fmt_block bb = fmt_block_at(h, ids[i]);
+        reqs[i] = (rt_req){.offset = bb.offset, .len = bb.stored_size, .dst = stored + at};
+        at += bb.stored_size;
+    }
+    int rc = rt_io_read(&m->io, reqs, n, &m->counters, e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = fmt_block_decode(h, ids[i], reqs[i].dst, raw, e);
+        atomic_fetch_add(&m->counters.blocks_verified, 1);
+    }
+    return rc;
+}
+
 FROST_API int frost_verify(frost_model *m)
 {
     if (!m)
@@ -336,34 +366,48 @@ FROST_API int frost_verify(frost_model *m)
     fr_err e = {0};
     const fmt_header *h = &m->h;
     int rc = 0;
-    /* Stored bytes are read afresh (not the loaded copies) so on-disk damage after loading is
-     * found too; the buffer is reused block to block. */
-    uint8_t *stored = fr_malloc(m->alloc, (size_t)h->block_size + h->block_size / 255 + 16);
+    /* Every block's stored bytes are read from the file (or the URL) during this call: those of
+     * blocks loaded before are read afresh, not taken from the loaded copies, so damage since
+     * is found too; every other block is read, verified and decoded by rt_load_everything, as
+     * loading always does, once. */
+    size_t cap = (h->data_size < RT_VERIFY_BATCH ? (size_t)h->data_size : RT_VERIFY_BATCH) +
+                 (size_t)h->block_size * 2;
+    uint8_t *stored = fr_malloc(m->alloc, cap);
     uint8_t *raw = fr_malloc(m->alloc, h->block_size);
-    if (!stored || !raw) {
+    uint32_t *ids = fr_malloc(m->alloc, (size_t)(h->n_blocks ? h->n_blocks : 1) * sizeof *ids);
+    rt_req *reqs = fr_malloc(m->alloc, (size_t)(h->n_blocks ? h->n_blocks : 1) * sizeof *reqs);
+    if (!stored || !raw || !ids || !reqs) {
         rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
         goto free_bufs;
     }
+    size_t n = 0, bytes = 0;
     for (uint32_t b = 0; b < h->n_blocks && !rc; b++) {
-        fmt_block bb = fmt_block_at(h, b);
-        rt_req r = {.offset = bb.offset, .len = bb.stored_size, .dst = stored};
-        rc = rt_io_read(&m->io, &r, 1, &m->counters, &e);
-        if (!rc)
-            rc = fmt_block_decode(h, b, stored, raw, &e);
-        if (rc == FROST_ECORRUPT && m->sig_checked) { /* damage under a valid signature */
-            char inner[sizeof e.msg];
-            memcpy(inner, e.msg, sizeof inner);
-            fr_fail(&e, rc, "tampered %s (the file changed after it was signed)", inner);
+        if (!rt_block_ready(m, b))
+            continue;
+        uint32_t size = fmt_block_at(h, b).stored_size;
+        if (n && bytes + size > RT_VERIFY_BATCH) {
+            rc = verify_batch(m, ids, n, reqs, stored, raw, &e);
+            n = bytes = 0;
         }
-        atomic_fetch_add(&m->counters.blocks_verified, 1);
+        ids[n++] = b;
+        bytes += size;
     }
+    if (!rc && n)
+        rc = verify_batch(m, ids, n, reqs, stored, raw, &e);
     if (!rc)
         rc = rt_load_everything(m, &e);
     if (!rc)
         rc = rt_verify_data_region(m, &e);
+    if (rc == FROST_ECORRUPT && m->sig_checked) { /* damage under a valid signature */
+        char inner[sizeof e.msg];
+        memcpy(inner, e.msg, sizeof inner);
+        fr_fail(&e, rc, "tampered %s (the file changed after it was signed)", inner);
+    }
 free_bufs:
     fr_free(m->alloc, stored);
     fr_free(m->alloc, raw);
+    fr_free(m->alloc, ids);
+    fr_free(m->alloc, reqs);
     return rc ? rt_set_error(m, &e) : 0;
 }
 
@@ -493,6 +537,7 @@ FROST_API int frost_get_stats(const frost_model *m, frost_stats *out)
     s.blocks_loaded = atomic_load(&mm->counters.blocks_loaded);
     s.blocks_verified = atomic_load(&mm->counters.blocks_verified);
     s.header_bytes = m->header_len;
+    rt_remote_fill_stats(m, &s);
     memcpy(out, &s, s.size);
     return 0;
 }

@@ -129,7 +129,13 @@ static int read_trailer(frost_model *m, fmt_sig *sig, fr_err *e)
     uint8_t t[FMT_SIG_RECORD];
     uint64_t at = h->header_size + h->data_size;
     size_t len = h->trailer_size < sizeof t ? (size_t)h->trailer_size : sizeof t;
-    for (size_t done = 0; done < len;) {
+    if (m->remote) { /* a URL: through its reads (set up before this is called) */
+        rt_req r = {.offset = at, .len = len, .dst = t};
+        int rc = rt_io_read(&m->io, &r, 1, &m->counters, e);
+        if (rc)
+            return rc;
+    }
+    for (size_t done = m->remote ? len : 0; done < len;) {
         ssize_t n = pread(m->fd, t + done, len - done, (off_t)(at + done));
         if (n < 0 && errno == EINTR)
             continue;
@@ -239,7 +245,10 @@ int rt_verify_data_region(frost_model *m, fr_err *e)
 {
     const fmt_header *h = &m->h;
     const uint64_t start = h->header_size, end = h->header_size + h->data_size;
-    const size_t cap = h->data_size < (1u << 20) ? (size_t)h->data_size + 1 : 1u << 20;
+    /* one pass in order; over a URL each read is a round trip, so they are as large as the
+     * plugin's largest range (8 MiB) */
+    const size_t piece = m->remote ? (size_t)8 << 20 : (size_t)1 << 20;
+    const size_t cap = h->data_size < piece ? (size_t)h->data_size + 1 : piece;
     uint8_t *buf = fr_malloc(m->alloc, cap);
     if (!buf)
         return fr_fail(e, FR_ENOMEM, "out of memory");

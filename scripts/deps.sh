@@ -8,6 +8,8 @@ python3 python3-sklearn python3-pandas python3-lz4 python3-xxhash python3-crypto
 libmicrohttpd-dev libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev \
 libidn2-dev libunistring-dev libp11-kit-dev curl \
 python3-pytest python3-dask python3-distributed"
+# remote models (libfrost_remote.so; tests/stages/remote.sh's SigV4 checks and certificate)
+PKGS="$PKGS libcurl4-openssl-dev python3-botocore openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -5,3 +5,6 @@ UNIT_TESTS += tests/unit/test_runtime.c tests/unit/test_format.c tests/unit/test
 # test_alloc counts every C-library allocation libfrost makes around the allocator hook
 TEST_LDFLAGS_test_alloc := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
                            -Wl,--wrap=strdup,--wrap=strndup
+# test_remote: the remote plugin's parsers, cache and settings (its private archive)
+UNIT_TESTS += tests/unit/test_remote.c
+TEST_LIBS_test_remote = $(BUILD)/libfrost_remote.a -lcurl

@@ -73,6 +73,10 @@ int cli_keys_from_env(const char *cmd, cli_keys *keys);
  * opts may be NULL. CLI_OK, or a CLI code after printing "frost CMD: PATH: why". */
 int cli_open_model(const char *cmd, const char *path, frost_open_options *opts, cli_keys *keys,
                    frost_model **out);
+/* A model path as messages and output name it: a URL without its credentials (url.h), a file
+ * path as given. buf (CLI_NAME_MAX bytes) may hold the result. */
+#define CLI_NAME_MAX 512
+const char *cli_model_name(const char *path, char *buf, size_t cap);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

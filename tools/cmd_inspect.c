@@ -211,19 +211,21 @@ int cmd_inspect(int argc, char **argv)
         return CLI_USAGE;
     }
     frost_model *m;
+    char name_buf[CLI_NAME_MAX];
+    const char *name = cli_model_name(pos[0], name_buf, sizeof name_buf);
     cli_keys keys = {.n = 0};
     if ((rc = cli_open_model("inspect", pos[0], NULL, &keys, &m)))
         return rc;
     if (json) {
-        json_t *doc = cli_inspect_json(pos[0], &m->h);
+        json_t *doc = cli_inspect_json(name, &m->h);
         if (!doc) {
             frost_close(m);
-            return cli_error("inspect", pos[0], FROST_ENOMEM, NULL);
+            return cli_error("inspect", name, FROST_ENOMEM, NULL);
         }
         cli_json_print(doc, stdout); /* a write error is reported when stdout is closed */
         json_decref(doc);
     } else {
-        print_text(stdout, pos[0], m);
+        print_text(stdout, name, m);
     }
     frost_close(m);
     return CLI_OK;

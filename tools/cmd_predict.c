@@ -7,6 +7,7 @@
  * answered byte for byte as `frost predict` prints.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,11 @@ static const char predict_help[] =
     "                fill exactly as scikit-learn would for NaN\n"
     "  --verbose     report ignored and missing columns on stderr\n"
     "  --timing      report open and first-prediction times, then rows, time and peak\n"
-    "                memory, on stderr\n";
+    "                memory, on stderr (for a URL also requests, bytes fetched, retries and\n"
+    "                cache hits)\n"
+    "\n"
+    "MODEL may be a URL: http://, https:// or s3://BUCKET/KEY (see README: the header is read\n"
+    "with ranged requests, then only the blocks the rows need; FROST_CACHE_DIR keeps them).\n";
 
 static const char transform_help[] =
     "usage: frost transform MODEL [INPUT.csv|-] [-o OUT.csv] [--keep-columns NAMES]\n"
@@ -236,6 +241,8 @@ typedef struct options {
     int mode;                 /* MODE_* */
     int verbose, timing;
     const char *model_path;
+    const char *model_name;   /* model_path as messages name it (a URL without credentials) */
+    char model_name_buf[CLI_NAME_MAX];
     const char *in_path;      /* "-": stdin */
     const char *out_path;     /* NULL: stdout */
     frost_open_options open;
@@ -292,6 +299,7 @@ static int parse_options(const char *cmd, int mode, int argc, char **argv, optio
     }
     o->mode = proba ? MODE_PROBA : mode;
     o->model_path = pos[0];
+    o->model_name = cli_model_name(pos[0], o->model_name_buf, sizeof o->model_name_buf);
     o->in_path = n_pos == 2 ? pos[1] : "-";
     frost_open_options_init(&o->open);
     if (io) {
@@ -348,7 +356,7 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
 {
     if (o->mode == MODE_PROBA && !info->has_proba) {
         fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd,
-                o->model_path,
+                o->model_name,
                 info->task != FROST_TASK_CLASSIFIER ? "not a classifier"
                 : info->estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
                                          "whose estimators have no predict_proba"
@@ -357,12 +365,12 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
     }
     if (o->mode == MODE_TRANSFORM && !info->has_preprocessing) {
         fprintf(stderr, "frost transform: %s has no preprocessing to run (use frost predict)\n",
-                o->model_path);
+                o->model_name);
         return CLI_FAIL;
     }
     if (o->mode != MODE_TRANSFORM && info->estimator == 0) {
         fprintf(stderr, "frost %s: %s is a saved transformer, it does not predict "
-                        "(use frost transform)\n", cmd, o->model_path);
+                        "(use frost transform)\n", cmd, o->model_name);
         return CLI_FAIL;
     }
     return CLI_OK;
@@ -378,7 +386,7 @@ static int scorer_error(const char *cmd, const options *o, const char *out_name,
     case CSV_SCORE_INPUT:
         return cli_error(cmd, o->in_path, st->rc, st->msg);
     case CSV_SCORE_MODEL:
-        return cli_error(cmd, o->model_path, st->rc, st->msg);
+        return cli_error(cmd, o->model_name, st->rc, st->msg);
     case CSV_SCORE_OUTPUT:
         cli_write_error(cmd, out_name, st->os_errno);
         return CLI_FAIL;
@@ -459,6 +467,12 @@ static int run_cmd(const char *cmd, int mode, int argc, char **argv)
         if (hwm >= 0)
             fprintf(stderr, ", peak RSS %.1f MiB", (double)hwm / 1024.0);
         fputc('\n', stderr);
+        frost_stats fs = {.size = sizeof fs};
+        if (info.io == FROST_IO_REMOTE && frost_get_stats(m, &fs) == 0)
+            fprintf(stderr,
+                    "frost %s: remote: %" PRIu64 " requests, %" PRIu64 " bytes fetched, %" PRIu64
+                    " retries, %" PRIu64 " cache hits\n",
+                    cmd, fs.remote_requests, fs.remote_bytes, fs.remote_retries, fs.cache_hits);
     }
 close_all:
     if (out_open && output_close(&out, cmd, status == CLI_OK) && status == CLI_OK)

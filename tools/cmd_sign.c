@@ -71,8 +71,9 @@ int cli_open_model(const char *cmd, const char *path, frost_open_options *opts, 
         o.required_keys = keys->k;
         o.n_required_keys = keys->n;
     }
+    char name[CLI_NAME_MAX];
     if ((rc = frost_open(path, &o, out)) != 0)
-        return cli_error(cmd, path, rc, frost_errmsg(NULL));
+        return cli_error(cmd, cli_model_name(path, name, sizeof name), rc, frost_errmsg(NULL));
     return CLI_OK;
 }
 
@@ -210,18 +211,20 @@ int cmd_verify(int argc, char **argv)
         if ((rc = cli_keys_add_file("verify", &keys, pubs[i], "")))
             return rc;
     frost_model *m;
+    char name_buf[CLI_NAME_MAX];
+    const char *name = cli_model_name(pos[0], name_buf, sizeof name_buf);
     if ((rc = cli_open_model("verify", pos[0], NULL, &keys, &m)))
         return rc;
     /* the signature, valid under the key it names (checked against the required keys at open
      * when there are some); an unsigned file is sound without a key */
     frost_signature_info sig = {.size = sizeof sig};
     if ((rc = frost_signature_info_get(m, &sig)) != 0) {
-        cli_error("verify", pos[0], rc, frost_errmsg(m));
+        cli_error("verify", name, rc, frost_errmsg(m));
         frost_close(m);
         return CLI_FAIL;
     }
     if ((rc = frost_verify(m)) != 0) {
-        cli_error("verify", pos[0], rc, frost_errmsg(m));
+        cli_error("verify", name, rc, frost_errmsg(m));
         frost_close(m);
         return CLI_FAIL;
     }
@@ -230,7 +233,7 @@ int cmd_verify(int argc, char **argv)
     char id[17] = "";
     frost_key_id(&sig.key, id);
     printf("%s: ok (%u blocks, %u trees, %" PRIu64 " nodes verified, padding zero; %s%s%s)\n",
-           pos[0], info.n_blocks, info.n_trees, info.n_nodes,
+           name, info.n_blocks, info.n_trees, info.n_nodes,
            !sig.present ? "unsigned" : keys.n ? "signed by required key " : "signed by key ",
            sig.present ? id : "", sig.present && !keys.n ? ", not required (--pub)" : "");
     frost_close(m);

@@ -9,6 +9,9 @@
  * head`) ends frost at once and silently, as it ends cat or seq, instead of frost scoring the
  * rest into a closed pipe (the shell sees status 141 only under `set -o pipefail`). Where the
  * results go to a file (-o, convert) writes report EPIPE instead (outfile.h, cli_output_open).
+ *
+ * A model named by URL runs the command in frost-remote, this CLI's dynamically linked twin
+ * (run_twin says why), so that local paths never pay for libcurl.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "url.h"
 
 static const char usage[] =
     "usage: frost <command> [options] [arguments]\n"
@@ -130,9 +134,17 @@ int cli_take_all(const char *cmd, const char *name, int *argc, char **argv, cli_
     return CLI_OK;
 }
 
+const char *cli_model_name(const char *path, char *buf, size_t cap)
+{
+    return rt_url_kind_of(path) ? rt_url_display(path, buf, cap) : path;
+}
+
 int cli_error(const char *cmd, const char *what, int code, const char *detail)
 {
-    if (detail && *detail)
+    size_t n = strlen(what);
+    if (detail && strncmp(detail, what, n) == 0 && detail[n] == ':')
+        fprintf(stderr, "frost %s: %s\n", cmd, detail); /* it names `what` already */
+    else if (detail && *detail)
         fprintf(stderr, "frost %s: %s: %s\n", cmd, what, detail);
     else
         fprintf(stderr, "frost %s: %s: %s\n", cmd, what, frost_strerror(code));
@@ -269,9 +281,46 @@ static int help(int argc, char **argv)
     return run(1, args);
 }
 
+/* Whether an argument is a URL, alone or as the value of NAME=VALUE or --option=VALUE. */
+static int names_url(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (rt_url_kind_of(argv[i]) || (eq && rt_url_kind_of(eq + 1)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A URL is read through libfrost_remote.so and libcurl, which this static executable can
+ * neither link (Debian ships no static archives of several of libcurl's libraries) nor load
+ * (static_dlopen.c); and a dynamically linked frost would pay the loader's ~13 ms for libcurl's
+ * 30-odd libraries on every start, local files included. So the command runs in frost-remote —
+ * the same CLI linked against libfrost.so, installed beside frost — with the same arguments, as
+ * git hands https remotes to git-remote-https. Returns only when it cannot be run. */
+static int run_twin(char **argv)
+{
+    char self[4096], twin[4096 + 16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+    if (!slash) {
+        fprintf(stderr, "frost: a URL is read by frost-remote, but where this program lies is "
+                        "unknown (/proc/self/exe: %s)\n", n < 0 ? strerror(errno) : "no path");
+        return CLI_FAIL;
+    }
+    *slash = '\0';
+    snprintf(twin, sizeof twin, "%s/frost-remote", self);
+    execv(twin, argv);
+    fprintf(stderr, "frost: a URL is read by %s, which cannot be run: %s\n", twin,
+            strerror(errno));
+    return CLI_FAIL;
+}
+
 int main(int argc, char **argv)
 {
     hold_std_fds();
+    if (names_url(argc, argv) && !rt_url_plugin_loadable())
+        return run_twin(argv);
     if (argc < 2) {
         fputs(usage, stderr);
         return CLI_USAGE;

@@ -74,7 +74,7 @@ def test_options_of_an_older_package(tmp_path):
     frost.save(est, tmp_path / "t.frost")
 
     class OldOpen(ctypes.Structure):     # frost_open_options before missing_columns
-        _fields_ = C.frost_open_options._fields_[:-3]
+        _fields_ = C.frost_open_options._fields_[:-7]
 
     o = C.options(OldOpen, C.lib().frost_open_options_init)
     assert o.size == ctypes.sizeof(OldOpen) < ctypes.sizeof(C.frost_open_options)

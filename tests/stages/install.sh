@@ -37,6 +37,16 @@ for prefix in /opt/frost-test /usr/local; do
         -Wl,-Bdynamic $(echo "$static" | sed 's/-lfrost//')
     "$root/use_static" "$root/m2.frost" >/dev/null
     "$root$prefix/bin/frost" inspect "$root/m2.frost" >/dev/null
+    # a URL: the installed frost runs bin/frost-remote, which loads lib/libfrost_remote.so.0 and
+    # libcurl; no server (port 1 refuses at once): curl's refusal shows the plugin ran
+    if err=$(env -u FROST_REMOTE_PLUGIN FROST_REMOTE_ATTEMPTS=1 \
+             "$root$prefix/bin/frost" inspect http://127.0.0.1:1/m.frost 2>&1); then
+        echo "FAIL: the installed frost read a URL with no server"; exit 1
+    fi
+    case "$err" in
+    *"Failed to connect"*) ;;
+    *) echo "FAIL: the installed frost on a URL: $err"; exit 1 ;;
+    esac
     passed=$((passed + 1))
 
     for pkg in frost frost_import; do

@@ -39,7 +39,7 @@ FROST_ESCHEMA = -10
 FROST_ELIMIT = -11
 FROST_ESIGNATURE = -12
 
-FROST_IO_AUTO, FROST_IO_URING, FROST_IO_PREAD, FROST_IO_MMAP = 0, 1, 2, 3
+FROST_IO_AUTO, FROST_IO_URING, FROST_IO_PREAD, FROST_IO_MMAP, FROST_IO_REMOTE = 0, 1, 2, 3, 4
 FROST_LOAD_LAZY, FROST_LOAD_EAGER = 0, 1
 FROST_MISSING_ERROR, FROST_MISSING_AS_NAN = 0, 1
 FROST_TASK_CLASSIFIER, FROST_TASK_REGRESSOR = 1, 2
@@ -66,7 +66,9 @@ class frost_open_options(ctypes.Structure):
                 ("queue_depth", ctypes.c_uint), ("alloc", ctypes.POINTER(frost_allocator)),
                 ("missing_columns", c_enum),
                 ("required_keys", ctypes.POINTER(frost_public_key)),
-                ("n_required_keys", ctypes.c_size_t)]
+                ("n_required_keys", ctypes.c_size_t),
+                ("remote_attempts", ctypes.c_uint), ("remote_timeout_ms", ctypes.c_uint),
+                ("remote_connections", ctypes.c_uint), ("remote_cache_dir", ctypes.c_char_p)]
 
 
 class frost_info(ctypes.Structure):
@@ -86,7 +88,9 @@ class frost_stats(ctypes.Structure):
     _fields_ = [("size", ctypes.c_size_t), ("submissions", ctypes.c_uint64),
                 ("reads", ctypes.c_uint64), ("bytes_read", ctypes.c_uint64),
                 ("blocks_loaded", ctypes.c_uint64), ("blocks_verified", ctypes.c_uint64),
-                ("header_bytes", ctypes.c_uint64)]
+                ("header_bytes", ctypes.c_uint64), ("remote_requests", ctypes.c_uint64),
+                ("remote_bytes", ctypes.c_uint64), ("remote_retries", ctypes.c_uint64),
+                ("cache_hits", ctypes.c_uint64)]
 
 
 class frost_string(ctypes.Structure):

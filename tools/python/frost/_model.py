@@ -377,7 +377,9 @@ class Model:
         i = self._info_now()
         d = {name: getattr(i, name) for name, _ in C.frost_info._fields_ if name != "size"}
         d["task"] = "classifier" if i.task == C.FROST_TASK_CLASSIFIER else "regressor"
-        d["io"] = {v: k for k, v in _IO.items() if k}[i.io]
+        names = {v: k for k, v in _IO.items() if k}
+        names[C.FROST_IO_REMOTE] = "remote"   # a URL (libfrost_remote.so)
+        d["io"] = names.get(i.io, str(i.io))
         return d
 
     def stats(self):
