@@ -153,7 +153,8 @@ typedef struct frost_info {
     uint32_t n_inputs;     /* input columns (with preprocessing: the raw columns it reads) */
     int has_preprocessing; /* a Pipeline / ColumnTransformer program runs before the estimator */
     int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model,
-                            * 3 a combination of members (Voting*, OneVsRestClassifier) */
+                            * 3 a combination of members (Voting*, OneVsRestClassifier),
+                            * 4 naive Bayes */
     uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
     int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
 } frost_info;

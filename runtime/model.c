@@ -246,6 +246,7 @@ int rt_open(const char *path, const frost_open_options *opts, const rt_fault *fa
         (rc = make_block_tables(m, file_size, e)) ||
         (rc = set_up_reads(m, path, mode, o.queue_depth, fault, file_size, e)) ||
         (rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)) ||
+        (rc = rt_bayes_init(m, e)) ||
         (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))) {
         frost_close(m);
         return rc;
@@ -273,6 +274,7 @@ FROST_API void frost_close(frost_model *m)
     rt_ws_free_all(m);
     rt_program_free(m);
     rt_linear_free(m);
+    rt_bayes_free(m);
     rt_ensemble_free(m);
     fmt_header_free(&m->h);
     if (m->file_map)
@@ -362,7 +364,7 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.io = m->io_mode;
     i.n_inputs = h->n_inputs;
     i.has_preprocessing = h->program != NULL;
-    i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : 0;
+    i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : h->bayes ? 4 : 0;
     i.n_transform_outputs = h->program ? h->program->n_outputs : 0;
     i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
                   !(h->linear && h->linear->rule == FMT_LIN_DECISION) &&

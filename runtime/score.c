@@ -3,7 +3,8 @@
  * frost_transform. One path for every model, read top-down: bind the caller's columns; per row
  * fetch the inputs, run the program, apply the checks and gather the estimator's features; per
  * batch hand them to the estimator's scorer — the tree ensemble (ensemble.c), the linear model
- * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c).
+ * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c); a naive
+ * Bayes classifier (bayes.c) is scored row by row.
  */
 #include <string.h>
 
@@ -15,7 +16,7 @@ static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
 {
     if (what == RT_TRANSFORM && !h->program)
         return fr_fail(e, FROST_EINVAL, "the model has no preprocessing to transform with");
-    if (what != RT_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine)
+    if (what != RT_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine && !h->bayes)
         return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
                        "does not predict (frost transform)");
     if (what == RT_PROBA && (h->task != FROST_TASK_CLASSIFIER ||
@@ -63,6 +64,9 @@ static int prepare_row(frost_model *m, rt_ws *w, const rt_source *src, size_t ro
     if (!h->combine || what == RT_TRANSFORM)
         for (uint32_t j = 0; j < nf; j++)
             w->feats[r * nf + j] = slots[p ? p->outputs[j] : j].num;
+    if (h->bayes && what != RT_TRANSFORM) /* scored as its row is made: errors name the row */
+        return rt_bayes_row(m, w->feats + r * nf, row, what, out_row, w->scratch + 2 * n_slots,
+                            e);
     if (h->combine && what != RT_TRANSFORM)
         for (uint32_t i = 0; i < h->combine->n_members; i++) {
             const fmt_member *mem = &h->combine->members[i];
@@ -85,6 +89,8 @@ static int score_batch(frost_model *m, rt_ws *w, size_t nb, rt_what what, double
         memcpy(dst, w->feats, nb * nf * sizeof *w->feats);
         return 0;
     }
+    if (h->bayes) /* each row was scored as it was made */
+        return 0;
     if (h->combine)
         return rt_combine_batch(m, &w->cb, nb, what, dst, lin_scratch, e);
     if (h->linear) {

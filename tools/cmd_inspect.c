@@ -163,6 +163,14 @@ static void print_program_json(FILE *f, const fmt_program *p)
     fputs("\n    ]}", f);
 }
 
+/* A BAYES kind as scikit-learn names the class. */
+static const char *nb_kind_name(uint32_t kind)
+{
+    static const char *const names[] = {"?", "GaussianNB", "MultinomialNB", "ComplementNB",
+                                        "BernoulliNB", "CategoricalNB"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
 static void print_linear_json(FILE *f, const fmt_linear *l)
 {
     if (!l) {
@@ -322,6 +330,13 @@ features:
     print_linear_json(f, h->linear);
     fprintf(f, ",\n  \"combine\": ");
     print_combine_json(f, h->combine);
+    fprintf(f, ",\n  \"bayes\": ");
+    if (!h->bayes)
+        fprintf(f, "null");
+    else
+        fprintf(f, "{\"kind\": \"%s\", \"n_classes\": %u, \"n_features\": %u, "
+                "\"binarize\": %s}", nb_kind_name(h->bayes->kind), h->bayes->n_classes,
+                h->bayes->n_features, h->bayes->flags & FMT_NB_BINARIZE ? "true" : "false");
     fprintf(f, ",\n  \"checks\": ");
     if (!h->n_checks)
         fprintf(f, "null");
@@ -456,6 +471,9 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 h->linear->n_features,
                 (const char *[]){"?", "identity", "logistic", "one-vs-rest logistic", "softmax",
                                  "softmax of (-d, d)", "decision only"}[h->linear->rule]);
+    else if (h->bayes)
+        fprintf(f, "  task       classifier, naive Bayes (%s, %u classes × %u features)\n",
+                nb_kind_name(h->bayes->kind), h->bayes->n_classes, h->bayes->n_features);
     else
         fprintf(f, "  task       transformer (frost transform): %u output columns\n",
                 h->n_features);
