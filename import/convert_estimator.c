@@ -1,10 +1,11 @@
 /*
  * convert_estimator.c — which family converts a fitted estimator (convert_trees.c,
- * convert_linear.c), and the input checks of the estimator's own validation.
+ * convert_linear.c, convert_bayes.c), and the input checks of the estimator's own validation.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_bayes.h"
 #include "convert_estimator.h"
 #include "convert_linear.h"
 #include "convert_trees.h"
@@ -34,6 +35,11 @@ static const struct family {
     {"sklearn.linear_model._stochastic_gradient.SGDClassifier", cv_convert_linear, 1},
     {"sklearn.linear_model._ridge.RidgeClassifier", cv_convert_linear, 1},
     {"sklearn.svm._classes.LinearSVC", cv_convert_linear, 1},
+    {"sklearn.naive_bayes.GaussianNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.MultinomialNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.ComplementNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.BernoulliNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.CategoricalNB", cv_convert_bayes, 1},
 };
 
 int cv_is_estimator(const char *cls)
@@ -44,8 +50,8 @@ int cv_is_estimator(const char *cls)
     return 0;
 }
 
-/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR): linear models refuse
- * missing and infinite values (check_array's defaults, in float64); trees work in float32, so
+/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR): linear models and naive
+ * Bayes refuse missing and infinite values (check_array's defaults, in float64); trees work in float32, so
  * they also refuse what float32 cannot hold, and take missing values only where the version
  * that saved them routes them (cv_trees_take_nan). Its slots: the member's, the program's outputs,
  * or the input columns. */
@@ -81,7 +87,8 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
     for (size_t i = 0; c->cls && i < sizeof families / sizeof families[0]; i++)
         if (strcmp(c->cls, families[i].cls) == 0) {
             int rc = families[i].convert(c, o, families[i].classifier);
-            return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear,
+            return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear ||
+                                                    families[i].convert == cv_convert_bayes,
                                              families[i].classifier, prog_out, n_prog);
         }
     return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s",

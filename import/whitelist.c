@@ -168,6 +168,12 @@ static const pk_class pk_whitelist[] = {
     /* gradient boosting's init estimator */
     CLS("sklearn.dummy", "DummyClassifier"),
     CLS("sklearn.dummy", "DummyRegressor"),
+    /* naive Bayes (sklearn/naive_bayes.py: one module since 0.x) */
+    CLS("sklearn.naive_bayes", "GaussianNB"),
+    CLS("sklearn.naive_bayes", "MultinomialNB"),
+    CLS("sklearn.naive_bayes", "ComplementNB"),
+    CLS("sklearn.naive_bayes", "BernoulliNB"),
+    CLS("sklearn.naive_bayes", "CategoricalNB"),
     /* linear models */
     CLS("sklearn.linear_model._base", "LinearRegression"),
     CLS("sklearn.linear_model._logistic", "LogisticRegression"),
