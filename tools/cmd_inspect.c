@@ -330,13 +330,6 @@ features:
     print_linear_json(f, h->linear);
     fprintf(f, ",\n  \"combine\": ");
     print_combine_json(f, h->combine);
-    fprintf(f, ",\n  \"bayes\": ");
-    if (!h->bayes)
-        fprintf(f, "null");
-    else
-        fprintf(f, "{\"kind\": \"%s\", \"n_classes\": %u, \"n_features\": %u, "
-                "\"binarize\": %s}", nb_kind_name(h->bayes->kind), h->bayes->n_classes,
-                h->bayes->n_features, h->bayes->flags & FMT_NB_BINARIZE ? "true" : "false");
     fprintf(f, ",\n  \"checks\": ");
     if (!h->n_checks)
         fprintf(f, "null");
@@ -347,6 +340,13 @@ features:
         json_str(f, h->checks[i].who);
         fprintf(f, "}%s", i + 1 == h->n_checks ? "\n  ]" : "");
     }
+    fprintf(f, ",\n  \"bayes\": ");
+    if (!h->bayes)
+        fprintf(f, "null");
+    else
+        fprintf(f, "{\"kind\": \"%s\", \"n_classes\": %u, \"n_features\": %u, "
+                "\"binarize\": %s}", nb_kind_name(h->bayes->kind), h->bayes->n_classes,
+                h->bayes->n_features, h->bayes->flags & FMT_NB_BINARIZE ? "true" : "false");
     fprintf(f, ",\n  \"classes\": ");
     if (!h->classes) {
         fprintf(f, "null");

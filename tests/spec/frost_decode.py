@@ -33,8 +33,16 @@ NONE32 = 0xFFFFFFFF
 
 SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 1, 2, 3, 4, 5, 6
 SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS = 7, 8, 9, 10
+SEC_BAYES = 12
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
-                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS"}
+                 6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS",
+                 12: "BAYES"}
+
+# BAYES kinds (format 1.3)
+NB_GAUSSIAN, NB_MULTINOMIAL, NB_COMPLEMENT, NB_BERNOULLI, NB_CATEGORICAL = range(1, 6)
+NB_NAMES = {1: "GaussianNB", 2: "MultinomialNB", 3: "ComplementNB", 4: "BernoulliNB",
+            5: "CategoricalNB"}
+TWO_PI = 2.0 * math.pi
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
@@ -515,8 +523,12 @@ class Frost:
             damaged("section table: CHECKS in a format 1.%d file (it needs 1.2)" % self.minor)
         if SEC_COMBINE in bodies and SEC_LINEAR in bodies:
             damaged("section table: both COMBINE and LINEAR (a file holds one estimator)")
-        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE} & set(bodies)):
-            damaged("section table: no ENSEMBLE, no LINEAR, no COMBINE and no PROGRAM")
+        if SEC_BAYES in bodies and self.minor < 3:
+            damaged("section table: BAYES in a format 1.%d file (it needs 1.3)" % self.minor)
+        if SEC_BAYES in bodies and {SEC_ENSEMBLE, SEC_LINEAR, SEC_COMBINE} & set(bodies):
+            damaged("section table: BAYES beside another estimator (a file holds one)")
+        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE, SEC_BAYES} & set(bodies)):
+            damaged("section table: no ENSEMBLE, no LINEAR, no COMBINE, no BAYES and no PROGRAM")
         self.decode_blocks(bodies[SEC_BLOCKS])
         self.decode_chunks(bodies[SEC_CHUNKS])
         self.estimator = None
@@ -548,6 +560,10 @@ class Frost:
         if SEC_LINEAR in bodies:
             self.estimator = "linear"
             self.decode_linear(bodies[SEC_LINEAR])
+        self.bayes = None
+        if SEC_BAYES in bodies:
+            self.estimator = "bayes"
+            self.decode_bayes(bodies[SEC_BAYES])
         has_program = SEC_PROGRAM in bodies
         if has_program:
             pb = bodies[SEC_PROGRAM]
@@ -801,6 +817,105 @@ class Frost:
 
     def decode_linear(self, body):
         read_linear(self, body)
+
+    def decode_bayes(self, body):
+        """FORMAT.md BAYES (1.3): a naive Bayes classifier's priors and per-class statistics."""
+        r = Reader(body, "BAYES")
+        B = "BAYES"
+        task, kind, nf, nc, flags = (r.u32("task"), r.u32("kind"), r.u32("n_features"),
+                                     r.u32("n_classes"), r.u32("flags"))
+        if r.u32("reserved"):
+            damaged("%s: reserved field not zero" % B)
+        threshold = r.f64("threshold")
+        if task != TASK_CLASSIFIER:
+            damaged("%s: task %d (a classifier is 1)" % (B, task))
+        if kind not in NB_NAMES:
+            damaged("%s: kind %d" % (B, kind))
+        if not 1 <= nf < 1 << 24:
+            damaged("%s: n_features %d outside 1..2^24-1" % (B, nf))
+        if not 1 <= nc <= 1 << 20:
+            damaged("%s: n_classes %d outside 1..2^20" % (B, nc))
+        if flags & ~1:
+            damaged("%s: reserved flag bits 0x%x" % (B, flags & ~1))
+        if flags & 1 and kind != NB_BERNOULLI:
+            damaged("%s: BINARIZE on kind %d" % (B, kind))
+        if (flags & 1 and threshold != threshold) or (not flags & 1 and threshold != 0.0):
+            damaged("%s: threshold %r" % (B, threshold))
+
+        def f64s(n, what):
+            r.need(8 * n, what)
+            return list(struct.unpack("<%dd" % n, r.raw(8 * n, what)))
+        nb = {"kind": kind, "n_features": nf, "n_classes": nc, "binarize": bool(flags & 1),
+              "threshold": threshold, "prior": f64s(nc, "prior")}
+        if kind == NB_GAUSSIAN:
+            nb["theta"] = f64s(nc * nf, "theta")
+            nb["var"] = f64s(nc * nf, "var")
+        elif kind == NB_CATEGORICAL:
+            r.need(4 * nf, "n_categories")
+            ncat = [r.u32("n_categories") for _ in range(nf)]
+            for j, k in enumerate(ncat):
+                if not 1 <= k <= 1 << 24:
+                    damaged("%s: feature %d has %d categories" % (B, j, k))
+            nb["n_categories"] = ncat
+            nb["tables"] = [f64s(nc * k, "feature_log_prob") for k in ncat]
+        else:
+            nb["flp"] = f64s(nc * nf, "feature_log_prob")
+        r.end()
+        self.bayes = nb
+        self.task = TASK_CLASSIFIER
+        self.n_features = nf
+        self.n_outputs = 1
+        self.n_classes = [nc]
+
+    def predict_bayes(self, x, row):
+        """FORMAT.md BAYES: the classes' joint log-likelihoods, then the first argmax and
+        exp(jll - logsumexp(jll))."""
+        nb = self.bayes
+        nc, nf, kind = nb["n_classes"], nb["n_features"], nb["kind"]
+
+        def dot(w):
+            s = 0.0
+            for j in range(nf):
+                s += x[j] * w[j]
+            return s
+        jll = []
+        if kind == NB_GAUSSIAN:
+            for c in range(nc):
+                th, var = nb["theta"][c * nf:(c + 1) * nf], nb["var"][c * nf:(c + 1) * nf]
+                k = -0.5 * pairwise_sum([flog(TWO_PI * v) for v in var])
+                t = [fdiv((x[j] - th[j]) * (x[j] - th[j]), var[j]) for j in range(nf)]
+                jll.append(flog(nb["prior"][c]) + (k - 0.5 * pairwise_sum(t)))
+        elif kind in (NB_MULTINOMIAL, NB_COMPLEMENT):
+            for c in range(nc):
+                v = dot(nb["flp"][c * nf:(c + 1) * nf])
+                if kind == NB_MULTINOMIAL or nc == 1:
+                    v += nb["prior"][c]
+                jll.append(v)
+        elif kind == NB_BERNOULLI:
+            if nb["binarize"]:
+                x = [1.0 if v > nb["threshold"] else 0.0 for v in x]
+            for c in range(nc):
+                flp = nb["flp"][c * nf:(c + 1) * nf]
+                neg = [flog(1.0 - fexp(v)) for v in flp]
+                jll.append(dot([a - b for a, b in zip(flp, neg)]) +
+                           (nb["prior"][c] + pairwise_sum(neg)))
+        else:
+            jll = [0.0] * nc
+            for j in range(nf):
+                k_ = nb["n_categories"][j]
+                if not -1.0 < x[j] < k_:
+                    raise InputError("row %d: feature %d: %r is %s" % (
+                        row, j, x[j], "negative" if x[j] <= -1.0 else
+                        "a category not seen in fitting"))
+                k = int(x[j])  # truncates toward zero, as astype(int)
+                t = nb["tables"][j]
+                jll = [jll[c] + t[c * k_ + k] for c in range(nc)]
+            jll = [jll[c] + nb["prior"][c] for c in range(nc)]
+        m = max(jll)
+        if not math.isfinite(m):
+            m = 0.0
+        lse = flog(pairwise_sum([fexp(v - m) for v in jll])) + m
+        return [self.classes[0]["labels"][argmax(jll)]], [fexp(v - lse) for v in jll]
 
     def decode_combine(self, body):
         """FORMAT.md COMBINE: members (tree ensembles over ranges of the MEMBERS tree table, or
@@ -1351,6 +1466,9 @@ class Frost:
             # FORMAT.md 1.2 CHECKS, in file order (null without the section)
             "checks": None if self.checks is None else [
                 {"rule": c["rule"], "slots": c["slots"], "who": c["who"]} for c in self.checks],
+            "bayes": None if self.bayes is None else {
+                "kind": NB_NAMES[self.bayes["kind"]], "n_classes": self.bayes["n_classes"],
+                "n_features": self.bayes["n_features"], "binarize": self.bayes["binarize"]},
             "classes": self.classes,
             "metadata": self.metadata,
         }
@@ -1628,6 +1746,13 @@ def fexp(v):
         return math.exp(v)
     except OverflowError:
         return math.inf
+
+
+def flog(v):
+    """IEEE-754 log: -inf at 0, NaN below (Python raises)."""
+    if v > 0:
+        return math.log(v)
+    return -math.inf if v == 0 else math.nan
 
 
 def logistic(v):
@@ -1945,6 +2070,8 @@ def predict_line(model, x, row, proba):
         slots = row_slots(model, x, row)
         v, p = combine_row(model, slots)
         pred = [model.classes[0]["labels"][v]] if clf else [v]
+    elif model.estimator == "bayes":
+        pred, p = model.predict_bayes(features_of(model, x, row), row)
     else:
         pred, p = model.predict_row(features_of(model, x, row))
     if proba:

@@ -352,9 +352,10 @@ def check_model(frost, path, rows, cli):
            if (f & 1) != (0 if t == fd.SEC_METADATA else 1)]
     out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
                 "section but METADATA)"))
-    # FORMAT.md: "frost writes the smallest minor the file needs (2 with CHECKS or an unused
-    # column, else 1 with a COMBINE, else 0)"
-    need = 2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
+    # FORMAT.md: "frost writes the smallest minor the file needs (3 with BAYES, else 2 with
+    # CHECKS or an unused column, else 1 with a COMBINE, else 0)"
+    need = 3 if m.bayes is not None else \
+        2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
                 if m.minor == need else "minor %d, the file needs %d" % (m.minor, need)))
@@ -1957,6 +1958,104 @@ WHO_LR = "pipeline/m (LogisticRegression)"
 WHO_OH = "pipeline/ct/cat/oh (OneHotEncoder)"
 
 
+V13 = "[1.3] "
+
+
+def edits_v13(models):
+    """BAYES (format 1.3) edits: [(name, expectation, base, function(bytes, Frost) -> bytes)]."""
+    E = []
+    GN, BE, CA, MN = ("sk_nb_gaussian", "sk_nb_bernoulli", "sk_nb_categorical",
+                      "sk_pipe_nb_multinomial")
+    LR = "sk_linreg"
+
+    def hdr(name, expect, base, fn):
+        if base in models:
+            E.append((V13 + name, expect, base, fn))
+
+    def field(off, fmt, val_fn):
+        def f(b, m):
+            b = bytearray(b)
+            e = section(m, fd.SEC_BAYES)[1] + off
+            put(b, e, fmt, val_fn(m, get(b, e, fmt)))
+            return fix_digest(b)
+        return f
+
+    def parts(fn, **kw):
+        def f(b, m):
+            p = Parts(m)
+            fn(p, m)
+            return p.assemble(**kw)
+        return f
+
+    def minor(v):
+        def f(p, m):
+            p.minor = v
+        return f
+
+    def body(fn):
+        def f(p, m):
+            sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_BAYES][0]
+            sec[2] = bytearray(fn(bytes(sec[2]), m))
+        return f
+
+    hdr("BAYES in a minor 2 file", "reject", GN, parts(minor(2)))
+    hdr("BAYES in a minor 4 file (newer minors are read)", "accept", GN, parts(minor(4)))
+    hdr("BAYES task 2", "reject", GN, field(0, "I", lambda m, v: 2))
+    hdr("BAYES kind 0", "reject", GN, field(4, "I", lambda m, v: 0))
+    hdr("BAYES kind 6", "reject", GN, field(4, "I", lambda m, v: 6))
+    hdr("BAYES n_features + 1", "reject", GN, field(8, "I", lambda m, v: v + 1))
+    hdr("BAYES n_classes 0", "reject", GN, field(12, "I", lambda m, v: 0))
+    hdr("BAYES n_classes huge", "reject", GN, field(12, "I", lambda m, v: 0xFFFFFFFF))
+    hdr("BAYES BINARIZE on GaussianNB", "reject", GN, field(16, "I", lambda m, v: 1))
+    hdr("BAYES reserved flag bit 1", "reject", BE, field(16, "I", lambda m, v: v | 2))
+    hdr("BAYES reserved field", "reject", GN, field(20, "I", lambda m, v: 1))
+    hdr("BAYES threshold NaN", "reject", BE, field(24, "d", lambda m, v: math.nan))
+    hdr("BAYES threshold without BINARIZE", "reject", GN, field(24, "d", lambda m, v: 0.5))
+    hdr("BAYES threshold -2.5 (a different binarize)", "accept", BE,
+        field(24, "d", lambda m, v: -2.5))
+    hdr("BAYES BINARIZE cleared on BernoulliNB (raw values)", "accept", BE,
+        parts(body(lambda x, m: x[:16] + struct.pack("<I", 0) + x[20:24] +
+                   struct.pack("<d", 0.0) + x[32:])))
+    hdr("BAYES prior -inf (a class never predicted)", "accept", MN,
+        field(32, "d", lambda m, v: -math.inf))
+    hdr("BAYES body 8 bytes longer", "reject", GN, parts(body(lambda x, m: x + bytes(8))))
+    hdr("BAYES body 8 bytes shorter", "reject", GN, parts(body(lambda x, m: x[:-8])))
+    # CATEGORICAL: n_categories after the priors
+    nc_off = 32 + 8 * 3
+    hdr("BAYES categorical n_categories 0", "reject", CA, field(nc_off, "I", lambda m, v: 0))
+    hdr("BAYES categorical n_categories + 1 (tables short)", "reject", CA,
+        field(nc_off, "I", lambda m, v: v + 1))
+    hdr("BAYES categorical n_categories 2^31", "reject", CA,
+        field(nc_off, "I", lambda m, v: 1 << 31))
+    hdr("BAYES categorical one category fewer, its table too", "accept", CA,
+        parts(body(lambda x, m: x[:nc_off] + struct.pack("<I", 4) + x[nc_off + 4:-8 * 3])))
+
+    def with_linear(p, m):
+        set_section(p, fd.SEC_LINEAR, linear_bytes(1, 4, [[0.5] * m.n_features] * 3,
+                                                   [0.25] * 3))
+    hdr("BAYES and LINEAR in one file", "reject", GN, parts(with_linear))
+
+    def bayes_into_linear_file(p, m):
+        nb = base_model(models[GN])
+        set_section(p, fd.SEC_BAYES, section_body(nb, fd.SEC_BAYES))
+        p.minor = 3
+    hdr("BAYES added to a LINEAR file", "reject", LR, parts(bayes_into_linear_file))
+    hdr("BAYES marked not REQUIRED (a known type: flag ignored)", "accept", GN,
+        parts(lambda p, m: [s_.__setitem__(1, 0) for s_ in p.sections
+                            if s_[0] == fd.SEC_BAYES]))
+
+    def no_classes(p, m):
+        set_section(p, fd.SEC_CLASSES, None)
+    hdr("BAYES without CLASSES", "reject", GN, parts(no_classes))
+    return E
+
+
+def section_body(m, stype):
+    """The body of section stype of a decoded model."""
+    off, length = section(m, stype)[1], section(m, stype)[2]
+    return m.buf[off:off + length]
+
+
 def edits_v12(models):
     E = []
 
@@ -2712,7 +2811,7 @@ def main(argv):
     jobs = int(os.environ.get("SPEC_JOBS", "2"))
     with tempfile.TemporaryDirectory(prefix="frost-spec-") as tmpdir:
         CTX.update(frost=frost, model_dir=model_dir, models=models, tmpdir=tmpdir,
-                   edits=edits_structural(models) + edits_v12(models),
+                   edits=edits_structural(models) + edits_v12(models) + edits_v13(models),
                    fuzz=fuzz_cases(models, 60, 60),
                    rows=[rc for rc in row_cases() if rc[1] in models])
         if PL in models:
