@@ -756,6 +756,15 @@ def classes_bytes(labels, kind=1):
 
 # ---- 3. edits with valid checksums ------------------------------------------------------------
 
+def rebuilt(fn, **kw):
+    """An edit (bytes, Frost) -> bytes: the file taken apart, fn(parts, model), put together."""
+    def f(b, m):
+        p = Parts(m)
+        fn(p, m)
+        return p.assemble(**kw)
+    return f
+
+
 def edits_structural(models):
     """[(name, expectation, base model name, function(bytes, Frost) -> bytes)]."""
     E = []
@@ -774,13 +783,6 @@ def edits_structural(models):
             b = bytearray(b)
             put(b, off, fmt, val)
             return fix_digest(b) if digest else b
-        return f
-
-    def rebuilt(fn, **kw):
-        def f(b, m):
-            p = Parts(m)
-            fn(p, m)
-            return p.assemble(**kw)
         return f
 
     # superblock and footer
@@ -1980,13 +1982,6 @@ def edits_v13(models):
             return fix_digest(b)
         return f
 
-    def parts(fn, **kw):
-        def f(b, m):
-            p = Parts(m)
-            fn(p, m)
-            return p.assemble(**kw)
-        return f
-
     def minor(v):
         def f(p, m):
             p.minor = v
@@ -1998,8 +1993,8 @@ def edits_v13(models):
             sec[2] = bytearray(fn(bytes(sec[2]), m))
         return f
 
-    hdr("BAYES in a minor 2 file", "reject", GN, parts(minor(2)))
-    hdr("BAYES in a minor 4 file (newer minors are read)", "accept", GN, parts(minor(4)))
+    hdr("BAYES in a minor 2 file", "reject", GN, rebuilt(minor(2)))
+    hdr("BAYES in a minor 4 file (newer minors are read)", "accept", GN, rebuilt(minor(4)))
     hdr("BAYES task 2", "reject", GN, field(0, "I", lambda m, v: 2))
     hdr("BAYES kind 0", "reject", GN, field(4, "I", lambda m, v: 0))
     hdr("BAYES kind 6", "reject", GN, field(4, "I", lambda m, v: 6))
@@ -2014,12 +2009,12 @@ def edits_v13(models):
     hdr("BAYES threshold -2.5 (a different binarize)", "accept", BE,
         field(24, "d", lambda m, v: -2.5))
     hdr("BAYES BINARIZE cleared on BernoulliNB (raw values)", "accept", BE,
-        parts(body(lambda x, m: x[:16] + struct.pack("<I", 0) + x[20:24] +
+        rebuilt(body(lambda x, m: x[:16] + struct.pack("<I", 0) + x[20:24] +
                    struct.pack("<d", 0.0) + x[32:])))
     hdr("BAYES prior -inf (a class never predicted)", "accept", MN,
         field(32, "d", lambda m, v: -math.inf))
-    hdr("BAYES body 8 bytes longer", "reject", GN, parts(body(lambda x, m: x + bytes(8))))
-    hdr("BAYES body 8 bytes shorter", "reject", GN, parts(body(lambda x, m: x[:-8])))
+    hdr("BAYES body 8 bytes longer", "reject", GN, rebuilt(body(lambda x, m: x + bytes(8))))
+    hdr("BAYES body 8 bytes shorter", "reject", GN, rebuilt(body(lambda x, m: x[:-8])))
     # CATEGORICAL: n_categories after the priors
     nc_off = 32 + 8 * 3
     hdr("BAYES categorical n_categories 0", "reject", CA, field(nc_off, "I", lambda m, v: 0))
@@ -2028,25 +2023,25 @@ def edits_v13(models):
     hdr("BAYES categorical n_categories 2^31", "reject", CA,
         field(nc_off, "I", lambda m, v: 1 << 31))
     hdr("BAYES categorical one category fewer, its table too", "accept", CA,
-        parts(body(lambda x, m: x[:nc_off] + struct.pack("<I", 4) + x[nc_off + 4:-8 * 3])))
+        rebuilt(body(lambda x, m: x[:nc_off] + struct.pack("<I", 4) + x[nc_off + 4:-8 * 3])))
 
     def with_linear(p, m):
         set_section(p, fd.SEC_LINEAR, linear_bytes(1, 4, [[0.5] * m.n_features] * 3,
                                                    [0.25] * 3))
-    hdr("BAYES and LINEAR in one file", "reject", GN, parts(with_linear))
+    hdr("BAYES and LINEAR in one file", "reject", GN, rebuilt(with_linear))
 
     def bayes_into_linear_file(p, m):
         nb = base_model(models[GN])
         set_section(p, fd.SEC_BAYES, section_body(nb, fd.SEC_BAYES))
         p.minor = 3
-    hdr("BAYES added to a LINEAR file", "reject", LR, parts(bayes_into_linear_file))
+    hdr("BAYES added to a LINEAR file", "reject", LR, rebuilt(bayes_into_linear_file))
     hdr("BAYES marked not REQUIRED (a known type: flag ignored)", "accept", GN,
-        parts(lambda p, m: [s_.__setitem__(1, 0) for s_ in p.sections
+        rebuilt(lambda p, m: [s_.__setitem__(1, 0) for s_ in p.sections
                             if s_[0] == fd.SEC_BAYES]))
 
     def no_classes(p, m):
         set_section(p, fd.SEC_CLASSES, None)
-    hdr("BAYES without CLASSES", "reject", GN, parts(no_classes))
+    hdr("BAYES without CLASSES", "reject", GN, rebuilt(no_classes))
     return E
 
 
