@@ -117,14 +117,15 @@ class Suite:
 
     # ---- parity ------------------------------------------------------------------------------
 
-    def parity(self, name, model, X, how):
-        """predict and predict_proba of a fitted model on X, through a file saved `how`."""
+    def parity(self, name, model, X, how, csv_X=None):
+        """predict and predict_proba of a fitted model on X, through a file saved `how` (the CSV
+        holds csv_X when given: the same rows, columns in another order)."""
         if self.only and self.only not in name:
             return
         out = self.convert(model, name, how)
         if not out:
             return
-        data = self.write_csv(name, X)
+        data = self.write_csv(name, X if csv_X is None else csv_X)
         r = self.run("predict", out, data)
         if r.returncode:
             self.fail(f"{name}: predict exit {r.returncode}: {r.stderr.strip()}")
@@ -297,6 +298,21 @@ def categorical(s):
                  ["x3", "negative"])
 
 
+def by_name_and_partial_fit(s):
+    """Fitted on a DataFrame (columns matched by name, in another order in the CSV); fitted by
+    partial_fit with a class it never saw (class_log_prior_ -inf: never predicted)."""
+    df, y = mixed_frame(300)
+    num = df[["age", "income", "visits"]].fillna(1.0)
+    m = GaussianNB().fit(num, y)
+    s.parity("gaussian-dataframe-by-name", m, num, "joblib",
+             csv_X=num[["visits", "age", "income"]].assign(extra="x"))
+    X, yc = counts(300, 12)
+    m = MultinomialNB()
+    m.partial_fit(X[:150], yc[:150], classes=[0, 1, 2, 3])
+    m.partial_fit(X[150:], yc[150:])
+    s.parity("multinomial-partial-fit-unseen-class", m, beyond(X), "pickle4")
+
+
 def pipelines(s):
     df, y = mixed_frame(600)
     num = ["age", "income", "visits"]
@@ -366,7 +382,8 @@ def main():
     os.makedirs(tmp, exist_ok=True)
     s = Suite(os.path.abspath(a.frost), tmp, a.only)
     print(f"note scikit-learn {sklearn.__version__}, numpy {np.__version__}")
-    for part in (gaussian, multinomial, complement, bernoulli, categorical, pipelines, refusals):
+    for part in (gaussian, multinomial, complement, bernoulli, categorical,
+                 by_name_and_partial_fit, pipelines, refusals):
         try:
             part(s)
         except Exception:  # a broken case is a failure, and the others still run
