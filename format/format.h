@@ -50,10 +50,11 @@ enum fmt_section_type {
     FMT_SEC_COMBINE = 9,
     FMT_SEC_CHECKS = 10,
     FMT_SEC_BAYES = 12,
+    FMT_SEC_CENTROIDS = 13,
 };
 /* Section types this version knows are 1 .. FMT_SEC_COUNT - 1 (header.c lists which of them
  * it parses; a number without a parser is unknown). */
-#define FMT_SEC_COUNT 13
+#define FMT_SEC_COUNT 14
 
 /* ENSEMBLE kind 3: the tree table of a COMBINE's tree members (aggregation is per member) */
 #define FMT_ENS_MEMBERS 3u
@@ -341,6 +342,23 @@ void fmt_bayes_write(const fmt_bayes *nb, fmt_buf *b);
 int fmt_bayes_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_bayes **out,
                     fr_err *e);
 
+/* CENTROIDS (FORMAT.md, 1.3): a nearest-centroid classifier or a k-means clustering. */
+enum fmt_centroids_kind { FMT_CEN_NEAREST = 1, FMT_CEN_KMEANS = 2 };
+enum fmt_centroids_metric { FMT_CEN_EUCLIDEAN = 1, FMT_CEN_MANHATTAN = 2 };
+
+typedef struct fmt_centroids {
+    uint32_t kind;         /* enum fmt_centroids_kind */
+    uint32_t metric;       /* enum fmt_centroids_metric */
+    uint32_t n_centroids;
+    uint32_t n_features;
+    double *centroids;     /* n_centroids × n_features */
+} fmt_centroids;
+
+void fmt_centroids_free(const fr_allocator *a, fmt_centroids *c);
+void fmt_centroids_write(const fmt_centroids *c, fmt_buf *b);
+int fmt_centroids_parse(const uint8_t *body, size_t len, const fr_allocator *a,
+                        fmt_centroids **out, fr_err *e);
+
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
 typedef struct fmt_header {
     uint16_t major;
@@ -391,6 +409,7 @@ typedef struct fmt_header {
     fmt_linear *linear;
     fmt_combine *combine;
     fmt_bayes *bayes;     /* BAYES (1.3) */
+    fmt_centroids *centroids; /* CENTROIDS (1.3) */
 
     /* CHECKS (1.2): the values scikit-learn refuses, in the order they are applied */
     uint32_t n_checks;
@@ -498,6 +517,7 @@ typedef struct fmt_model_desc {
     const fmt_linear *linear;         /* or NULL */
     const fmt_combine *combine;       /* or NULL: with it, an ENSEMBLE is the MEMBERS tree table */
     const fmt_bayes *bayes;           /* or NULL */
+    const fmt_centroids *centroids;   /* or NULL */
     const fmt_check *checks;          /* n_checks input checks (CHECKS), or NULL */
     uint32_t n_checks;
     const fmt_labels *classes;        /* n_outputs entries for classifiers */

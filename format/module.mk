@@ -3,4 +3,4 @@
 # tested alone (tests/stages/layers.sh). Part of libfrost.
 LIB_SRCS += format/err.c format/bytes.c format/header.c format/block.c format/tree_encode.c format/writer.c
 LIB_SRCS += format/program.c format/checks.c format/ensemble.c format/linear.c format/combine.c
-LIB_SRCS += format/bayes.c
+LIB_SRCS += format/bayes.c format/centroids.c

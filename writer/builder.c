@@ -38,6 +38,7 @@ struct frost_builder {
     fmt_linear *linear;     /* a linear estimator, or NULL */
     fmt_combine *combine;   /* a combination of members (COMBINE), or NULL */
     fmt_bayes *bayes;       /* a naive Bayes classifier (BAYES), or NULL */
+    fmt_centroids *centroids; /* a nearest-centroid classifier or k-means (CENTROIDS), or NULL */
     uint32_t cap_members;
     uint32_t cur_member;    /* the tree member frost_builder_add_tree adds to (combine) */
     uint32_t n_inputs;      /* FEATURES columns: the program's inputs, else n_features */
@@ -217,7 +218,7 @@ fail:
 int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
                            uint32_t n_inputs)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
         return bfail(b, FROST_EINVAL, "a combination goes alone into a bare builder, first");
     int classifier = rule != FMT_COMB_MEAN;
     if (rule < FMT_COMB_SOFT_VOTE || rule > FMT_COMB_OVR ||
@@ -384,6 +385,7 @@ FROST_API void frost_builder_free(frost_builder *b)
     fmt_linear_free(a, b->linear);
     fmt_combine_free(a, b->combine);
     fmt_bayes_free(a, b->bayes);
+    fmt_centroids_free(a, b->centroids);
     fmt_checks_free(a, b->checks, b->n_checks);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         fr_free(a, b->meta_keys[i]);
@@ -405,13 +407,13 @@ int wr_builder_set_program(frost_builder *b, fmt_program *p)
 {
     if (b->feature_names || b->program)
         return bfail(b, FROST_EINVAL, "the program must be set once, before feature names");
-    if ((b->has_ensemble || b->linear || b->bayes) && !b->combine &&
+    if ((b->has_ensemble || b->linear || b->bayes || b->centroids) && !b->combine &&
         p->n_outputs != b->n_features)
         return fr_fail(&b->err, FROST_EINVAL, "the program makes %u columns, the estimator "
                        "takes %u", p->n_outputs, b->n_features);
     b->program = p;
     b->n_inputs = p->n_inputs;
-    if (!b->has_ensemble && !b->linear && !b->bayes)
+    if (!b->has_ensemble && !b->linear && !b->bayes && !b->centroids)
         b->n_features = p->n_outputs;
     return 0;
 }
@@ -427,7 +429,7 @@ int wr_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots,
 
 int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
         return bfail(b, FROST_EINVAL, "a linear estimator goes alone, before the program");
     b->task = (frost_task)l->task;
     b->n_features = b->n_inputs = l->n_features;
@@ -448,7 +450,7 @@ int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
 
 int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
         return bfail(b, FROST_EINVAL, "a naive Bayes classifier goes alone, before the program");
     b->task = FROST_TASK_CLASSIFIER;
     b->n_features = b->n_inputs = nb->n_features;
@@ -459,6 +461,22 @@ int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb)
         return bfail(b, FROST_ENOMEM, "out of memory");
     b->n_classes[0] = nb->n_classes;
     b->bayes = nb;
+    return 0;
+}
+
+int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c)
+{
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
+        return bfail(b, FROST_EINVAL, "a centroid model goes alone, before the program");
+    b->task = FROST_TASK_CLASSIFIER;
+    b->n_features = b->n_inputs = c->n_features;
+    b->n_outputs = 1;
+    b->n_classes = fr_calloc(b->a, 1, sizeof *b->n_classes);
+    b->classes = fr_calloc(b->a, 1, sizeof *b->classes);
+    if (!b->n_classes || !b->classes)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->n_classes[0] = c->n_centroids;
+    b->centroids = c;
     return 0;
 }
 
@@ -665,7 +683,8 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
                 return fr_fail(&b->err, FROST_EINVAL, "member %u: %u trees", i, m->trees.n_trees);
         }
     }
-    if (!b->has_ensemble && !b->linear && !b->program && !b->combine && !b->bayes)
+    if (!b->has_ensemble && !b->linear && !b->program && !b->combine && !b->bayes &&
+        !b->centroids)
         return bfail(b, FROST_EINVAL, "the model has neither an estimator nor a program");
     if (b->task == FROST_TASK_CLASSIFIER)
         for (uint32_t k = 0; k < b->n_outputs; k++)
@@ -678,7 +697,8 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         int rc = fmt_check_validate(&b->checks[i], i,
                                     b->program ? b->program->n_slots : b->n_inputs,
                                     b->program ? b->program->slot_kind : NULL,
-                                    b->has_ensemble || b->linear || b->combine || b->bayes,
+                                    b->has_ensemble || b->linear || b->combine || b->bayes ||
+                                        b->centroids,
                                     &b->err);
         if (rc)
             return fr_fail(&b->err, FROST_EINVAL, "%s", b->err.msg);
@@ -708,6 +728,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .linear = b->linear,
         .combine = b->combine,
         .bayes = b->bayes,
+        .centroids = b->centroids,
         .checks = b->checks,
         .n_checks = b->n_checks,
         .classes = b->classes,
