@@ -154,7 +154,8 @@ typedef struct frost_info {
     int has_preprocessing; /* a Pipeline / ColumnTransformer program runs before the estimator */
     int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model,
                             * 3 a combination of members (Voting*, OneVsRestClassifier),
-                            * 4 naive Bayes */
+                            * 4 naive Bayes, 5 nearest centroid or k-means (a classifier of
+                            * cluster numbers whose transform is the distances to the centres) */
     uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
     int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
 } frost_info;
