@@ -1,11 +1,12 @@
 /*
  * convert_estimator.c — which family converts a fitted estimator (convert_trees.c,
- * convert_linear.c, convert_bayes.c), and the input checks of the estimator's own validation.
+ * convert_linear.c, convert_bayes.c, convert_centroids.c), and the input checks of the estimator's own validation.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert_bayes.h"
+#include "convert_centroids.h"
 #include "convert_estimator.h"
 #include "convert_linear.h"
 #include "convert_trees.h"
@@ -40,6 +41,9 @@ static const struct family {
     {"sklearn.naive_bayes.ComplementNB", cv_convert_bayes, 1},
     {"sklearn.naive_bayes.BernoulliNB", cv_convert_bayes, 1},
     {"sklearn.naive_bayes.CategoricalNB", cv_convert_bayes, 1},
+    {"sklearn.neighbors._nearest_centroid.NearestCentroid", cv_convert_centroids, 1},
+    {"sklearn.cluster._kmeans.KMeans", cv_convert_centroids, 1},
+    {"sklearn.cluster._kmeans.MiniBatchKMeans", cv_convert_centroids, 1},
 };
 
 int cv_is_estimator(const char *cls)
@@ -88,7 +92,8 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
         if (strcmp(c->cls, families[i].cls) == 0) {
             int rc = families[i].convert(c, o, families[i].classifier);
             return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear ||
-                                                    families[i].convert == cv_convert_bayes,
+                                                    families[i].convert == cv_convert_bayes ||
+                                                    families[i].convert == cv_convert_centroids,
                                              families[i].classifier, prog_out, n_prog);
         }
     return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s",

@@ -174,6 +174,10 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.naive_bayes", "ComplementNB"),
     CLS("sklearn.naive_bayes", "BernoulliNB"),
     CLS("sklearn.naive_bayes", "CategoricalNB"),
+    /* centroids: nearest centroid, k-means */
+    CLS("sklearn.neighbors._nearest_centroid", "NearestCentroid"),
+    CLS("sklearn.cluster._kmeans", "KMeans"),
+    CLS("sklearn.cluster._kmeans", "MiniBatchKMeans"),
     /* linear models */
     CLS("sklearn.linear_model._base", "LinearRegression"),
     CLS("sklearn.linear_model._logistic", "LogisticRegression"),
@@ -279,6 +283,10 @@ static const pk_alias pk_aliases[] = {
           "MultinomialDeviance"),
     MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
           "ExponentialLoss"),
+    MOVED("sklearn.neighbors.nearest_centroid", "sklearn.neighbors._nearest_centroid",
+          "NearestCentroid"),
+    MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "KMeans"),
+    MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "MiniBatchKMeans"),
     MOVED("sklearn.linear_model.base", "sklearn.linear_model._base", "LinearRegression"),
     MOVED("sklearn.linear_model.logistic", "sklearn.linear_model._logistic",
           "LogisticRegression"),
