@@ -347,6 +347,14 @@ features:
         fprintf(f, "{\"kind\": \"%s\", \"n_classes\": %u, \"n_features\": %u, "
                 "\"binarize\": %s}", nb_kind_name(h->bayes->kind), h->bayes->n_classes,
                 h->bayes->n_features, h->bayes->flags & FMT_NB_BINARIZE ? "true" : "false");
+    fprintf(f, ",\n  \"centroids\": ");
+    if (!h->centroids)
+        fprintf(f, "null");
+    else
+        fprintf(f, "{\"kind\": \"%s\", \"metric\": \"%s\", \"n_centroids\": %u, "
+                "\"n_features\": %u}", h->centroids->kind == FMT_CEN_KMEANS ? "kmeans" : "nearest",
+                h->centroids->metric == FMT_CEN_MANHATTAN ? "manhattan" : "euclidean",
+                h->centroids->n_centroids, h->centroids->n_features);
     fprintf(f, ",\n  \"classes\": ");
     if (!h->classes) {
         fprintf(f, "null");
@@ -471,6 +479,12 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 h->linear->n_features,
                 (const char *[]){"?", "identity", "logistic", "one-vs-rest logistic", "softmax",
                                  "softmax of (-d, d)", "decision only"}[h->linear->rule]);
+    else if (h->centroids)
+        fprintf(f, "  task       %s (%u centroids × %u features, %s)\n",
+                h->centroids->kind == FMT_CEN_KMEANS ? "clustering, k-means"
+                                                     : "classifier, nearest centroid",
+                h->centroids->n_centroids, h->centroids->n_features,
+                h->centroids->metric == FMT_CEN_MANHATTAN ? "manhattan" : "euclidean");
     else if (h->bayes)
         fprintf(f, "  task       classifier, naive Bayes (%s, %u classes × %u features)\n",
                 nb_kind_name(h->bayes->kind), h->bayes->n_classes, h->bayes->n_features);

@@ -41,7 +41,9 @@ from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegres
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge,  # noqa: E402
                                   RidgeClassifier, SGDClassifier)
+from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
+from sklearn.neighbors import NearestCentroid  # noqa: E402
 from sklearn.naive_bayes import (BernoulliNB, CategoricalNB, ComplementNB,  # noqa: E402
                                  GaussianNB, MultinomialNB)
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
@@ -222,6 +224,13 @@ def models(df, rng):
     add("sk_pipe_nb_multinomial", Pipeline([("ct", ColumnTransformer([
         ("n", Pipeline([("i", SimpleImputer()), ("m", MinMaxScaler())]), ["a", "b"]),
         ("c", cat_pipe(), ["c", "d"])])), ("m", MultinomialNB(alpha=0.5))]), df, y3, full)
+    # nearest centroid and k-means (CENTROIDS, format 1.3)
+    add("sk_nearest", NearestCentroid(), num, y3, nums)
+    add("sk_nearest_manhattan", NearestCentroid(metric="manhattan"), num, y10, nums)
+    add("sk_kmeans", KMeans(n_clusters=4, n_init=2, random_state=0), num, None, nums)
+    add("sk_pipe_kmeans", Pipeline([("ct", mixed_ct()),
+                                    ("m", MiniBatchKMeans(n_clusters=5, n_init=2,
+                                                          random_state=0))]), df, None, full)
     # format 1.2 once the converter writes it: unused columns (id, when, e by remainder='drop',
     # d by 'drop') and CHECKS (LogisticRegression refuses NaN and infinities, forests also
     # values beyond float32; StandardScaler lets NaN through but refuses infinities)

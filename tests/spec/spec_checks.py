@@ -267,11 +267,13 @@ def modes_of(m):
         out.append((["predict"], "predict", False, True))
         if m.task == fd.TASK_CLASSIFIER:
             no_proba = ((m.estimator == "linear" and m.rule == fd.RULE_DECISION) or
-                        (m.estimator == "combine" and not m.combine_has_proba))
+                        (m.estimator == "combine" and not m.combine_has_proba) or
+                        m.estimator == "centroids")
             out.append((["predict", "--proba"], "predict", True, not no_proba))
     else:
         out.append((["predict"], "predict", False, False))  # a transformer does not predict
-    out.append((["transform"], "transform", False, m.program is not None))
+    out.append((["transform"], "transform", False,
+                m.program is not None or fd.kmeans_transforms(m)))
     return out
 
 
@@ -354,7 +356,7 @@ def check_model(frost, path, rows, cli):
                 "section but METADATA)"))
     # FORMAT.md: "frost writes the smallest minor the file needs (3 with BAYES, else 2 with
     # CHECKS or an unused column, else 1 with a COMBINE, else 0)"
-    need = 3 if m.bayes is not None else \
+    need = 3 if m.bayes is not None or m.centroids is not None else \
         2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
@@ -2042,6 +2044,42 @@ def edits_v13(models):
     def no_classes(p, m):
         set_section(p, fd.SEC_CLASSES, None)
     hdr("BAYES without CLASSES", "reject", GN, rebuilt(no_classes))
+
+    # CENTROIDS
+    NC, NM, KM, PK = "sk_nearest", "sk_nearest_manhattan", "sk_kmeans", "sk_pipe_kmeans"
+
+    def cfield(off, fmt, val_fn):
+        def f(b, m):
+            b = bytearray(b)
+            e = section(m, fd.SEC_CENTROIDS)[1] + off
+            put(b, e, fmt, val_fn(m, get(b, e, fmt)))
+            return fix_digest(b)
+        return f
+    hdr("CENTROIDS in a minor 2 file", "reject", KM, rebuilt(minor(2)))
+    hdr("CENTROIDS task 2", "reject", NC, cfield(0, "I", lambda m, v: 2))
+    hdr("CENTROIDS kind 3", "reject", NC, cfield(4, "I", lambda m, v: 3))
+    hdr("CENTROIDS k-means read as nearest centroid (kind 1)", "accept", KM,
+        cfield(4, "I", lambda m, v: 1))
+    hdr("CENTROIDS nearest centroid read as k-means (kind 2: it transforms)", "accept", NC,
+        cfield(4, "I", lambda m, v: 2))
+    hdr("CENTROIDS k-means with metric manhattan", "reject", KM, cfield(8, "I", lambda m, v: 2))
+    hdr("CENTROIDS metric 3", "reject", NM, cfield(8, "I", lambda m, v: 3))
+    hdr("CENTROIDS euclidean instead of manhattan", "accept", NM, cfield(8, "I", lambda m, v: 1))
+    hdr("CENTROIDS n_centroids + 1", "reject", NC, cfield(12, "I", lambda m, v: v + 1))
+    hdr("CENTROIDS n_centroids 0", "reject", NC, cfield(12, "I", lambda m, v: 0))
+    hdr("CENTROIDS n_features + 1", "reject", KM, cfield(16, "I", lambda m, v: v + 1))
+    hdr("CENTROIDS reserved field", "reject", KM, cfield(20, "I", lambda m, v: 1))
+    hdr("CENTROIDS a centroid value NaN (scored as FORMAT.md says)", "accept", NC,
+        cfield(24, "d", lambda m, v: math.nan))
+    hdr("CENTROIDS body 8 bytes longer", "reject", KM,
+        rebuilt(lambda p, m: [s_[2].extend(bytes(8)) for s_ in p.sections
+                              if s_[0] == fd.SEC_CENTROIDS]))
+    hdr("CENTROIDS n_features != PROGRAM n_outputs", "reject", PK, cfield(16, "I",
+                                                                          lambda m, v: v - 1))
+
+    def cen_and_bayes(p, m):
+        set_section(p, fd.SEC_BAYES, section_body(base_model(models[GN]), fd.SEC_BAYES))
+    hdr("CENTROIDS and BAYES in one file", "reject", NC, rebuilt(cen_and_bayes))
     return E
 
 
