@@ -254,34 +254,31 @@ static int parse_linear(fmt_header *h, fmt_rd *c)
     return 0;
 }
 
-static int parse_bayes(fmt_header *h, fmt_rd *c)
+/* The 1.3 estimators are one-output classifiers of n_classes over n_features. */
+static int one_output_classifier(fmt_header *h, uint32_t n_features, uint32_t n_classes,
+                                 fr_err *e)
 {
-    int rc = fmt_bayes_parse(c->p, c->left, h->alloc, &h->bayes, c->e);
-    if (rc)
-        return rc;
     h->task = FMT_TASK_CLASSIFIER;
-    h->n_features = h->bayes->n_features;
+    h->n_features = n_features;
     h->n_outputs = 1;
     h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
     if (!h->n_classes)
-        return fr_fail(c->e, FR_ENOMEM, "out of memory");
-    h->n_classes[0] = h->n_classes_total = h->bayes->n_classes;
+        return fr_fail(e, FR_ENOMEM, "out of memory");
+    h->n_classes[0] = h->n_classes_total = n_classes;
     return 0;
+}
+
+static int parse_bayes(fmt_header *h, fmt_rd *c)
+{
+    int rc = fmt_bayes_parse(c->p, c->left, h->alloc, &h->bayes, c->e);
+    return rc ? rc : one_output_classifier(h, h->bayes->n_features, h->bayes->n_classes, c->e);
 }
 
 static int parse_centroids(fmt_header *h, fmt_rd *c)
 {
     int rc = fmt_centroids_parse(c->p, c->left, h->alloc, &h->centroids, c->e);
-    if (rc)
-        return rc;
-    h->task = FMT_TASK_CLASSIFIER;
-    h->n_features = h->centroids->n_features;
-    h->n_outputs = 1;
-    h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
-    if (!h->n_classes)
-        return fr_fail(c->e, FR_ENOMEM, "out of memory");
-    h->n_classes[0] = h->n_classes_total = h->centroids->n_centroids;
-    return 0;
+    return rc ? rc : one_output_classifier(h, h->centroids->n_features,
+                                           h->centroids->n_centroids, c->e);
 }
 
 static int parse_classes(fmt_header *h, fmt_rd *c)

@@ -141,9 +141,6 @@ int cv_convert_bayes(conv *c, const frost_convert_options *o, int classifier)
     (void)classifier;
     int rc;
     c->task = FROST_TASK_CLASSIFIER;
-    if (c->member)
-        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s as a member of a "
-                       "combination", cv_short_name(c->cls));
     if ((rc = cv_read_classes(c)))
         return rc;
     if (c->n_outputs != 1)
@@ -173,10 +170,5 @@ int cv_convert_bayes(conv *c, const frost_convert_options *o, int classifier)
         fmt_bayes_free(c->wa, nb);
         return fr_fail(c->e, rc, "%s", c->b ? frost_builder_errmsg(c->b) : "out of memory");
     }
-    if (c->program) {
-        if ((rc = wr_builder_set_program(c->b, c->program)))
-            return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
-        c->program = NULL;
-    }
-    return cv_set_labels(c);
+    return (rc = cv_give_program(c)) ? rc : cv_set_labels(c);
 }

@@ -71,9 +71,6 @@ int cv_convert_centroids(conv *c, const frost_convert_options *o, int classifier
     (void)classifier;
     int rc;
     c->task = FROST_TASK_CLASSIFIER;
-    if (c->member)
-        return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s as a member of a "
-                       "combination", cv_short_name(c->cls));
     int nearest = strcmp(c->cls, SK_NC) == 0;
     if (nearest && ((rc = cv_read_classes(c)) || c->n_outputs != 1))
         return rc ? rc : fr_fail(c->e, FROST_EFORMAT, "NearestCentroid: classes_ lists %u "
@@ -103,10 +100,7 @@ int cv_convert_centroids(conv *c, const frost_convert_options *o, int classifier
         fmt_centroids_free(c->wa, cen);
         return fr_fail(c->e, rc, "%s", c->b ? frost_builder_errmsg(c->b) : "out of memory");
     }
-    if (c->program) {
-        if ((rc = wr_builder_set_program(c->b, c->program)))
-            return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
-        c->program = NULL;
-    }
+    if ((rc = cv_give_program(c)))
+        return rc;
     return nearest ? cv_set_labels(c) : cluster_labels(c, k);
 }

@@ -90,6 +90,11 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
     uint32_t n_prog = c->program ? c->program->n_outputs : 0;
     for (size_t i = 0; c->cls && i < sizeof families / sizeof families[0]; i++)
         if (strcmp(c->cls, families[i].cls) == 0) {
+            /* the format 1.3 estimators are not COMBINE members (FORMAT.md COMBINE) */
+            if (c->member && (families[i].convert == cv_convert_bayes ||
+                              families[i].convert == cv_convert_centroids))
+                return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s as a member of "
+                               "a combination", cv_short_name(c->cls));
             int rc = families[i].convert(c, o, families[i].classifier);
             return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear ||
                                                     families[i].convert == cv_convert_bayes ||

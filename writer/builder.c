@@ -448,36 +448,38 @@ int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
     return 0;
 }
 
-int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb)
+/* A bare builder becomes a one-output classifier of n_classes over n_features inputs (the
+ * estimator sections of format 1.3). */
+static int set_classifier(frost_builder *b, const char *what, uint32_t n_features,
+                          uint32_t n_classes)
 {
     if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
-        return bfail(b, FROST_EINVAL, "a naive Bayes classifier goes alone, before the program");
+        return fr_fail(&b->err, FROST_EINVAL, "%s goes alone, before the program", what);
     b->task = FROST_TASK_CLASSIFIER;
-    b->n_features = b->n_inputs = nb->n_features;
+    b->n_features = b->n_inputs = n_features;
     b->n_outputs = 1;
     b->n_classes = fr_calloc(b->a, 1, sizeof *b->n_classes);
     b->classes = fr_calloc(b->a, 1, sizeof *b->classes);
     if (!b->n_classes || !b->classes)
         return bfail(b, FROST_ENOMEM, "out of memory");
-    b->n_classes[0] = nb->n_classes;
-    b->bayes = nb;
+    b->n_classes[0] = n_classes;
     return 0;
+}
+
+int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb)
+{
+    int rc = set_classifier(b, "a naive Bayes classifier", nb->n_features, nb->n_classes);
+    if (!rc)
+        b->bayes = nb;
+    return rc;
 }
 
 int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
-        return bfail(b, FROST_EINVAL, "a centroid model goes alone, before the program");
-    b->task = FROST_TASK_CLASSIFIER;
-    b->n_features = b->n_inputs = c->n_features;
-    b->n_outputs = 1;
-    b->n_classes = fr_calloc(b->a, 1, sizeof *b->n_classes);
-    b->classes = fr_calloc(b->a, 1, sizeof *b->classes);
-    if (!b->n_classes || !b->classes)
-        return bfail(b, FROST_ENOMEM, "out of memory");
-    b->n_classes[0] = c->n_centroids;
-    b->centroids = c;
-    return 0;
+    int rc = set_classifier(b, "a centroid model", c->n_features, c->n_centroids);
+    if (!rc)
+        b->centroids = c;
+    return rc;
 }
 
 FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *t)

@@ -372,28 +372,35 @@ def refusals(s):
                f"{r.returncode}: {r.stderr.strip()}")
 
 
-def main():
+def run_suite(summary, suite_cls, parts, note):
+    """Parses the command line, runs each part (a part that raises is one failure, the others
+    still run), prints note(suite) and the summary line; returns the exit status."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--frost", default="build/frost")
     ap.add_argument("--keep")
     ap.add_argument("--only")
     a = ap.parse_args()
-    tmp = a.keep or tempfile.mkdtemp(prefix="frost-parity-bayes-")
+    tmp = a.keep or tempfile.mkdtemp(prefix="frost-%s-" % summary)
     os.makedirs(tmp, exist_ok=True)
-    s = Suite(os.path.abspath(a.frost), tmp, a.only)
+    s = suite_cls(os.path.abspath(a.frost), tmp, a.only)
     print(f"note scikit-learn {sklearn.__version__}, numpy {np.__version__}")
-    for part in (gaussian, multinomial, complement, bernoulli, categorical,
-                 by_name_and_partial_fit, pipelines, refusals):
+    for part in parts:
         try:
             part(s)
         except Exception:  # a broken case is a failure, and the others still run
             s.fail(f"{part.__name__}: the suite raised\n{traceback.format_exc()}")
-    print(f"note {s.exact}/{s.values} probabilities bit-exact (the rest within 1e-9: numpy's "
-          "SIMD exp/log differ from the C library's in the last bit)")
+    print("note " + note(s))
     if not a.keep:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{SUMMARY}: {s.passed} passed, {s.failed} failed")
+    print(f"{summary}: {s.passed} passed, {s.failed} failed")
     return 1 if s.failed else 0
+
+
+def main():
+    return run_suite(SUMMARY, Suite, (gaussian, multinomial, complement, bernoulli, categorical,
+                                      by_name_and_partial_fit, pipelines, refusals),
+                     lambda s: f"{s.exact}/{s.values} probabilities bit-exact (the rest within "
+                     "1e-9: numpy's SIMD exp/log differ from the C library's in the last bit)")
 
 
 if __name__ == "__main__":

@@ -20,18 +20,13 @@ exit 1, no output file), and `frost transform` on a NearestCentroid alone (it do
 
 Ends with exactly "parity-centroids: N passed, M failed"; exits 1 on any failure.
 """
-import argparse
 import os
-import shutil
 import sys
-import tempfile
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from parity_bayes import Suite, beyond, mixed_frame  # noqa: E402  (also checks the imports)
+from parity_bayes import Suite, beyond, mixed_frame, run_suite  # noqa: E402  (checks imports)
 
 import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
 from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.datasets import load_iris, load_wine  # noqa: E402
@@ -172,25 +167,8 @@ def refusals(s):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--frost", default="build/frost")
-    ap.add_argument("--keep")
-    ap.add_argument("--only")
-    a = ap.parse_args()
-    tmp = a.keep or tempfile.mkdtemp(prefix="frost-parity-centroids-")
-    os.makedirs(tmp, exist_ok=True)
-    s = CentroidSuite(os.path.abspath(a.frost), tmp, a.only)
-    print(f"note scikit-learn {sklearn.__version__}, numpy {np.__version__}")
-    for part in (kmeans, nearest, pipelines, refusals):
-        try:
-            part(s)
-        except Exception:  # a broken case is a failure, and the others still run
-            s.fail(f"{part.__name__}: the suite raised\n{traceback.format_exc()}")
-    print(f"note {s.exact}/{s.values} transformed values bit-exact")
-    if not a.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{SUMMARY}: {s.passed} passed, {s.failed} failed")
-    return 1 if s.failed else 0
+    return run_suite(SUMMARY, CentroidSuite, (kmeans, nearest, pipelines, refusals),
+                     lambda s: f"{s.exact}/{s.values} transformed values bit-exact")
 
 
 if __name__ == "__main__":
