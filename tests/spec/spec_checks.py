@@ -1976,10 +1976,11 @@ def edits_v13(models):
         if base in models:
             E.append((V13 + name, expect, base, fn))
 
-    def field(off, fmt, val_fn):
+    def field(off, fmt, val_fn, stype=fd.SEC_BAYES):
+        """An edit setting one field of a section body (the digest recomputed)."""
         def f(b, m):
             b = bytearray(b)
-            e = section(m, fd.SEC_BAYES)[1] + off
+            e = section(m, stype)[1] + off
             put(b, e, fmt, val_fn(m, get(b, e, fmt)))
             return fix_digest(b)
         return f
@@ -2049,12 +2050,7 @@ def edits_v13(models):
     NC, NM, KM, PK = "sk_nearest", "sk_nearest_manhattan", "sk_kmeans", "sk_pipe_kmeans"
 
     def cfield(off, fmt, val_fn):
-        def f(b, m):
-            b = bytearray(b)
-            e = section(m, fd.SEC_CENTROIDS)[1] + off
-            put(b, e, fmt, val_fn(m, get(b, e, fmt)))
-            return fix_digest(b)
-        return f
+        return field(off, fmt, val_fn, fd.SEC_CENTROIDS)
     hdr("CENTROIDS in a minor 2 file", "reject", KM, rebuilt(minor(2)))
     hdr("CENTROIDS task 2", "reject", NC, cfield(0, "I", lambda m, v: 2))
     hdr("CENTROIDS kind 3", "reject", NC, cfield(4, "I", lambda m, v: 3))
