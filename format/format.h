@@ -345,6 +345,7 @@ int fmt_bayes_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_
 /* CENTROIDS (FORMAT.md, 1.3): a nearest-centroid classifier or a k-means clustering. */
 enum fmt_centroids_kind { FMT_CEN_NEAREST = 1, FMT_CEN_KMEANS = 2 };
 enum fmt_centroids_metric { FMT_CEN_EUCLIDEAN = 1, FMT_CEN_MANHATTAN = 2 };
+#define FMT_CEN_NAMES 0x1u
 
 typedef struct fmt_centroids {
     uint32_t kind;         /* enum fmt_centroids_kind */
@@ -352,6 +353,7 @@ typedef struct fmt_centroids {
     uint32_t n_centroids;
     uint32_t n_features;
     double *centroids;     /* n_centroids × n_features */
+    char **names;          /* KMEANS: the transform's column names (n_centroids), or NULL */
 } fmt_centroids;
 
 void fmt_centroids_free(const fr_allocator *a, fmt_centroids *c);

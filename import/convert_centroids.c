@@ -47,6 +47,23 @@ static int read_metric(conv *c, fmt_centroids *cen)
     return 0;
 }
 
+/* k-means' get_feature_names_out (ClassNamePrefixFeaturesOutMixin): the class name in lower
+ * case and the cluster number, "kmeans0", "minibatchkmeans3". */
+static int distance_names(conv *c, fmt_centroids *cen)
+{
+    const char *cls = cv_short_name(c->cls);
+    size_t len = strlen(cls);
+    cen->names = fr_calloc(c->wa, cen->n_centroids, sizeof *cen->names);
+    for (uint32_t k = 0; cen->names && k < cen->n_centroids; k++) {
+        if (!(cen->names[k] = fr_malloc(c->wa, len + 12)))
+            return fr_fail(c->e, FROST_ENOMEM, "out of memory");
+        for (size_t i = 0; i < len; i++)
+            cen->names[k][i] = (char)(cls[i] >= 'A' && cls[i] <= 'Z' ? cls[i] - 'A' + 'a' : cls[i]);
+        snprintf(cen->names[k] + len, 12, "%u", k);
+    }
+    return cen->names ? 0 : fr_fail(c->e, FROST_ENOMEM, "out of memory");
+}
+
 /* Cluster numbers as the labels of a clustering. */
 static int cluster_labels(conv *c, uint32_t n)
 {
@@ -86,6 +103,8 @@ int cv_convert_centroids(conv *c, const frost_convert_options *o, int classifier
         !(rc = read_metric(c, cen)) && cen->n_centroids != c->n_classes[0])
         rc = fr_fail(c->e, FROST_EFORMAT, "NearestCentroid: %u centroids for %u classes",
                      cen->n_centroids, c->n_classes[0]);
+    if (!rc && !nearest)
+        rc = distance_names(c, cen);
     if (!rc && !cv_get_int(c->est, "n_features_in_", &nf_in, &scratch) &&
         nf_in != cen->n_features)
         rc = fr_fail(c->e, FROST_EFORMAT, "%s: %u columns of centroids, n_features_in_ %" PRId64,

@@ -411,8 +411,10 @@ FROST_API frost_input_kind frost_input_kind_of(const frost_model *m, uint32_t in
 
 FROST_API const char *frost_output_name(const frost_model *m, uint32_t index)
 {
-    if (!m || !m->h.program || !m->h.program->output_names || index >= m->h.program->n_outputs ||
-        rt_estimator_transforms(&m->h))
+    if (m && rt_estimator_transforms(&m->h)) /* k-means: its distances' names */
+        return m->h.centroids->names && index < m->h.centroids->n_centroids
+                   ? m->h.centroids->names[index] : NULL;
+    if (!m || !m->h.program || !m->h.program->output_names || index >= m->h.program->n_outputs)
         return NULL;
     return m->h.program->output_names[index];
 }

@@ -9,7 +9,8 @@ scalers, a dense and a sparse one-hot), saves them with joblib (plain, zlib 3) o
 fitted range (more than one of frost's batches):
 
   frost predict      vs  predict                          labels identical (cluster numbers)
-  frost transform    vs  transform (k-means: distances)   within 1e-9; bit-exact values counted
+  frost transform    vs  transform (k-means: distances)   within 1e-9; bit-exact values counted;
+                                                          header = get_feature_names_out()
 
 Refusals as scikit-learn's: a missing and an infinite value (exit 1, row, column and step named),
 `--proba` (neither has predict_proba), NearestCentroid with another metric (not supported yet:
@@ -73,6 +74,10 @@ class CentroidSuite(Suite):
             self.fail(f"{name}: transform exit {r.returncode}: {r.stderr.strip()}")
             return
         T = model.transform(X)
+        header = ",".join(model.get_feature_names_out())
+        if r.stdout.splitlines()[0] != header:
+            self.fail(f"{name}: transform header {r.stdout.splitlines()[0][:60]} is not "
+                      f"get_feature_names_out() {header[:60]}")
         lines = r.stdout.splitlines()[1:]
         worst, exact, n = 0.0, 0, 0
         for i, line in enumerate(lines):

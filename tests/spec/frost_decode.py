@@ -886,8 +886,11 @@ class Frost:
         C = "CENTROIDS"
         task, kind, metric, nc, nf = (r.u32("task"), r.u32("kind"), r.u32("metric"),
                                       r.u32("n_centroids"), r.u32("n_features"))
-        if r.u32("reserved"):
-            damaged("%s: reserved field not zero" % C)
+        flags = r.u32("flags")
+        if flags & ~1:
+            damaged("%s: reserved flag bits 0x%x" % (C, flags & ~1))
+        if flags & 1 and kind != CEN_KMEANS:
+            damaged("%s: NAMES on kind %d (only KMEANS transforms)" % (C, kind))
         if task != TASK_CLASSIFIER:
             damaged("%s: task %d (1: classifier)" % (C, task))
         if kind not in (CEN_NEAREST, CEN_KMEANS):
@@ -901,9 +904,11 @@ class Frost:
             damaged("%s: n_features %d outside 1..2^24-1" % (C, nf))
         r.need(8 * nc * nf, "centroids")
         flat = struct.unpack("<%dd" % (nc * nf), r.raw(8 * nc * nf, "centroids"))
+        names = [r.string("name") for _ in range(nc)] if flags & 1 else None
         r.end()
         self.centroids = {"kind": kind, "metric": metric, "n_centroids": nc, "n_features": nf,
-                          "c": [list(flat[k * nf:(k + 1) * nf]) for k in range(nc)]}
+                          "c": [list(flat[k * nf:(k + 1) * nf]) for k in range(nc)],
+                          "names": names}
         self.task = TASK_CLASSIFIER
         self.n_features = nf
         self.n_outputs = 1
@@ -2209,8 +2214,9 @@ def transform(model, rows_path):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     if kmeans_transforms(model):
-        # FORMAT.md does not name the distances; frost's CLI heads unnamed columns x0, x1, …
-        names = ["x%d" % j for j in range(model.centroids["n_centroids"])]
+        # FORMAT.md CENTROIDS NAMES; frost's CLI heads unnamed columns x0, x1, …
+        names = model.centroids["names"] or ["x%d" % j
+                                             for j in range(model.centroids["n_centroids"])]
     else:
         names = prog["names"]
     if names is None:

@@ -2054,7 +2054,7 @@ def edits_v13(models):
     hdr("CENTROIDS in a minor 2 file", "reject", KM, rebuilt(minor(2)))
     hdr("CENTROIDS task 2", "reject", NC, cfield(0, "I", lambda m, v: 2))
     hdr("CENTROIDS kind 3", "reject", NC, cfield(4, "I", lambda m, v: 3))
-    hdr("CENTROIDS k-means read as nearest centroid (kind 1)", "accept", KM,
+    hdr("CENTROIDS k-means read as nearest centroid (kind 1) with its NAMES", "reject", KM,
         cfield(4, "I", lambda m, v: 1))
     hdr("CENTROIDS nearest centroid read as k-means (kind 2: it transforms)", "accept", NC,
         cfield(4, "I", lambda m, v: 2))
@@ -2064,7 +2064,23 @@ def edits_v13(models):
     hdr("CENTROIDS n_centroids + 1", "reject", NC, cfield(12, "I", lambda m, v: v + 1))
     hdr("CENTROIDS n_centroids 0", "reject", NC, cfield(12, "I", lambda m, v: 0))
     hdr("CENTROIDS n_features + 1", "reject", KM, cfield(16, "I", lambda m, v: v + 1))
-    hdr("CENTROIDS reserved field", "reject", KM, cfield(20, "I", lambda m, v: 1))
+    hdr("CENTROIDS reserved flag bit 1", "reject", KM, cfield(20, "I", lambda m, v: v | 2))
+    hdr("CENTROIDS NAMES on a nearest centroid", "reject", NC, cfield(20, "I", lambda m, v: 1))
+    hdr("CENTROIDS NAMES cleared, the names left (trailing bytes)", "reject", KM,
+        cfield(20, "I", lambda m, v: 0))
+
+    def names_dropped(p, m):
+        sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_CENTROIDS][0]
+        nc, nf = m.centroids["n_centroids"], m.centroids["n_features"]
+        sec[2] = sec[2][:24 + 8 * nc * nf]
+        sec[2][20:24] = struct.pack("<I", 0)
+    hdr("CENTROIDS k-means without names (transform headed x0, x1, ...)", "accept", KM,
+        rebuilt(names_dropped))
+
+    def name_invalid(p, m):
+        sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_CENTROIDS][0]
+        sec[2][-1] = 0xFF
+    hdr("CENTROIDS a name that is not UTF-8", "reject", KM, rebuilt(name_invalid))
     hdr("CENTROIDS a centroid value NaN (scored as FORMAT.md says)", "accept", NC,
         cfield(24, "d", lambda m, v: math.nan))
     hdr("CENTROIDS body 8 bytes longer", "reject", KM,

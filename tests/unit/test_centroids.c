@@ -123,7 +123,7 @@ Test(centroids, parser_refusals)
         {0, 2, "task"}, {4, 0, "kind 0"}, {4, 3, "kind 3"}, {8, 2, "k-means manhattan"},
         {8, 0, "metric 0"}, {12, 0, "no centroids"}, {12, 2, "a centroid short"},
         {12, 0xFFFFFFFF, "huge count"}, {16, 0, "no features"}, {16, 1u << 24, "2^24 features"},
-        {20, 1, "reserved"},
+        {20, 1, "NAMES without the names"}, {20, 2, "reserved flag"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint8_t *p = malloc(b.len);
