@@ -20,7 +20,7 @@
 #include "layout.h"
 
 #define FMT_MAJOR 1
-#define FMT_MINOR 2
+#define FMT_MINOR 3
 #define FMT_PAGE 4096u
 #define FMT_MAX_SECTIONS 256u
 #define FMT_MIN_BLOCK_SHIFT 12u
@@ -50,9 +50,12 @@ enum fmt_section_type {
     FMT_SEC_COMBINE = 9,
     FMT_SEC_CHECKS = 10,
     FMT_SEC_METADATA_TYPES = 11,
+    FMT_SEC_BAYES = 12,
+    FMT_SEC_CENTROIDS = 13,
 };
-/* Section types this version knows are 1 .. FMT_SEC_COUNT - 1. */
-#define FMT_SEC_COUNT 12
+/* Section types this version knows are 1 .. FMT_SEC_COUNT - 1 (header.c lists which of them
+ * it parses; a number without a parser is unknown). */
+#define FMT_SEC_COUNT 14
 
 /* METADATA_TYPES: what each METADATA value's text is (FORMAT.md). */
 enum fmt_meta_type { FMT_META_STRING = 0, FMT_META_NUMBER = 1, FMT_META_BOOL = 2 };
@@ -314,6 +317,56 @@ int fmt_program_parse(const uint8_t *body, size_t len, const uint8_t *input_kind
 int fmt_linear_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_linear **out,
                      fr_err *e);
 
+/* BAYES (FORMAT.md, 1.3): a naive Bayes classifier as scikit-learn fitted it. */
+enum fmt_bayes_kind {
+    FMT_NB_GAUSSIAN = 1,
+    FMT_NB_MULTINOMIAL = 2,
+    FMT_NB_COMPLEMENT = 3,
+    FMT_NB_BERNOULLI = 4,
+    FMT_NB_CATEGORICAL = 5,
+};
+#define FMT_NB_BINARIZE 0x1u
+
+typedef struct fmt_bayes {
+    uint32_t kind;         /* enum fmt_bayes_kind */
+    uint32_t n_features;
+    uint32_t n_classes;
+    uint32_t flags;        /* FMT_NB_BINARIZE */
+    double threshold;      /* binarize (BERNOULLI with FMT_NB_BINARIZE) */
+    double *prior;         /* n_classes: class_prior_ (GAUSSIAN) or class_log_prior_ */
+    double *theta;         /* GAUSSIAN: n_classes × n_features */
+    double *var;           /* GAUSSIAN: n_classes × n_features */
+    double *flp;           /* MULTINOMIAL, COMPLEMENT, BERNOULLI: n_classes × n_features;
+                            * CATEGORICAL: every feature's n_classes × n_categories in turn */
+    uint32_t *n_categories;/* CATEGORICAL: n_features */
+    uint64_t *cat_offset;  /* CATEGORICAL: n_features, where each feature's table starts in flp */
+} fmt_bayes;
+
+void fmt_bayes_free(const fr_allocator *a, fmt_bayes *nb);
+void fmt_bayes_write(const fmt_bayes *nb, fmt_buf *b);
+/* Validates a BAYES body alone (the header checks it against the other sections). */
+int fmt_bayes_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_bayes **out,
+                    fr_err *e);
+
+/* CENTROIDS (FORMAT.md, 1.3): a nearest-centroid classifier or a k-means clustering. */
+enum fmt_centroids_kind { FMT_CEN_NEAREST = 1, FMT_CEN_KMEANS = 2 };
+enum fmt_centroids_metric { FMT_CEN_EUCLIDEAN = 1, FMT_CEN_MANHATTAN = 2 };
+#define FMT_CEN_NAMES 0x1u
+
+typedef struct fmt_centroids {
+    uint32_t kind;         /* enum fmt_centroids_kind */
+    uint32_t metric;       /* enum fmt_centroids_metric */
+    uint32_t n_centroids;
+    uint32_t n_features;
+    double *centroids;     /* n_centroids × n_features */
+    char **names;          /* KMEANS: the transform's column names (n_centroids), or NULL */
+} fmt_centroids;
+
+void fmt_centroids_free(const fr_allocator *a, fmt_centroids *c);
+void fmt_centroids_write(const fmt_centroids *c, fmt_buf *b);
+int fmt_centroids_parse(const uint8_t *body, size_t len, const fr_allocator *a,
+                        fmt_centroids **out, fr_err *e);
+
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
 typedef struct fmt_header {
     uint16_t major;
@@ -363,6 +416,8 @@ typedef struct fmt_header {
     fmt_program *program;
     fmt_linear *linear;
     fmt_combine *combine;
+    fmt_bayes *bayes;     /* BAYES (1.3) */
+    fmt_centroids *centroids; /* CENTROIDS (1.3) */
 
     /* CHECKS (1.2): the values scikit-learn refuses, in the order they are applied */
     uint32_t n_checks;
@@ -511,6 +566,8 @@ typedef struct fmt_model_desc {
     const fmt_program *program;       /* or NULL */
     const fmt_linear *linear;         /* or NULL */
     const fmt_combine *combine;       /* or NULL: with it, an ENSEMBLE is the MEMBERS tree table */
+    const fmt_bayes *bayes;           /* or NULL */
+    const fmt_centroids *centroids;   /* or NULL */
     const fmt_check *checks;          /* n_checks input checks (CHECKS), or NULL */
     uint32_t n_checks;
     const fmt_labels *classes;        /* n_outputs entries for classifiers */

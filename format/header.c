@@ -267,6 +267,33 @@ static int parse_linear(fmt_header *h, fmt_rd *c)
     return 0;
 }
 
+/* The 1.3 estimators are one-output classifiers of n_classes over n_features. */
+static int one_output_classifier(fmt_header *h, uint32_t n_features, uint32_t n_classes,
+                                 fr_err *e)
+{
+    h->task = FMT_TASK_CLASSIFIER;
+    h->n_features = n_features;
+    h->n_outputs = 1;
+    h->n_classes = fr_calloc(h->alloc, 1, sizeof *h->n_classes);
+    if (!h->n_classes)
+        return fr_fail(e, FR_ENOMEM, "out of memory");
+    h->n_classes[0] = h->n_classes_total = n_classes;
+    return 0;
+}
+
+static int parse_bayes(fmt_header *h, fmt_rd *c)
+{
+    int rc = fmt_bayes_parse(c->p, c->left, h->alloc, &h->bayes, c->e);
+    return rc ? rc : one_output_classifier(h, h->bayes->n_features, h->bayes->n_classes, c->e);
+}
+
+static int parse_centroids(fmt_header *h, fmt_rd *c)
+{
+    int rc = fmt_centroids_parse(c->p, c->left, h->alloc, &h->centroids, c->e);
+    return rc ? rc : one_output_classifier(h, h->centroids->n_features,
+                                           h->centroids->n_centroids, c->e);
+}
+
 static int parse_classes(fmt_header *h, fmt_rd *c)
 {
     fr_err *e = c->e;
@@ -334,6 +361,14 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
 {
     section sec[FMT_MAX_SECTIONS];
     const section *by_type[FMT_SEC_COUNT] = {0};
+    static int (*const parsers[FMT_SEC_COUNT])(fmt_header *, fmt_rd *) = {
+        [FMT_SEC_BLOCKS] = parse_blocks,         [FMT_SEC_CHUNKS] = parse_chunks,
+        [FMT_SEC_ENSEMBLE] = fmt_ensemble_parse, [FMT_SEC_FEATURES] = parse_features,
+        [FMT_SEC_CLASSES] = parse_classes,       [FMT_SEC_METADATA] = parse_meta,
+        [FMT_SEC_PROGRAM] = parse_program,       [FMT_SEC_LINEAR] = parse_linear,
+        [FMT_SEC_COMBINE] = fmt_combine_parse,   [FMT_SEC_CHECKS] = fmt_checks_parse,
+        [FMT_SEC_METADATA_TYPES] = fmt_meta_types_parse,
+        [FMT_SEC_BAYES] = parse_bayes,           [FMT_SEC_CENTROIDS] = parse_centroids};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -355,7 +390,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             if (s->length && sec[j].length && s->offset < sec[j].offset + sec[j].length &&
                 sec[j].offset < s->offset + s->length)
                 return FR_CORRUPT(e, "sections %u and %u overlap", j, i);
-        if (s->type >= 1 && s->type < FMT_SEC_COUNT) {
+        if (s->type >= 1 && s->type < FMT_SEC_COUNT && parsers[s->type]) {
             if (by_type[s->type])
                 return FR_CORRUPT(e, "section type %u appears twice", s->type);
             by_type[s->type] = s;
@@ -368,7 +403,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
                                                "CLASSES", "METADATA", "PROGRAM", "LINEAR",
-                                               "COMBINE", "CHECKS", "METADATA_TYPES"};
+                                               "COMBINE", "CHECKS", "METADATA_TYPES", "BAYES",
+                                               "CENTROIDS"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -381,9 +417,20 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         return FR_CORRUPT(e, "CHECKS in a format %u.%u file (it needs 1.2)", h->major, h->minor);
     if (by_type[FMT_SEC_COMBINE] && by_type[FMT_SEC_LINEAR])
         return FR_CORRUPT(e, "both COMBINE and LINEAR: a file holds one estimator");
+    for (int t = FMT_SEC_BAYES; t <= FMT_SEC_CENTROIDS; t++) { /* the 1.3 estimators */
+        if (by_type[t] && h->minor < 3)
+            return FR_CORRUPT(e, "%s in a format %u.%u file (it needs 1.3)", names[t], h->major,
+                              h->minor);
+        if (by_type[t] && (by_type[FMT_SEC_ENSEMBLE] || by_type[FMT_SEC_LINEAR] ||
+                           by_type[FMT_SEC_COMBINE] ||
+                           by_type[t == FMT_SEC_BAYES ? FMT_SEC_CENTROIDS : FMT_SEC_BAYES]))
+            return FR_CORRUPT(e, "%s beside another estimator: a file holds one estimator",
+                              names[t]);
+    }
     if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM] &&
-        !by_type[FMT_SEC_COMBINE])
-        return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR or COMBINE) and no PROGRAM");
+        !by_type[FMT_SEC_COMBINE] && !by_type[FMT_SEC_BAYES] && !by_type[FMT_SEC_CENTROIDS])
+        return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES or CENTROIDS) and "
+                          "no PROGRAM");
     h->has_ensemble = by_type[FMT_SEC_ENSEMBLE] != NULL;
     /* bytes no section covers are zero (FORMAT.md): sort the bodies, check every gap */
     const section *sorted[FMT_MAX_SECTIONS];
@@ -406,13 +453,9 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
-                                FMT_SEC_FEATURES, FMT_SEC_PROGRAM, FMT_SEC_COMBINE,
-                                FMT_SEC_CHECKS, FMT_SEC_CLASSES, FMT_SEC_METADATA,
-                                FMT_SEC_METADATA_TYPES};
-    int (*parsers[FMT_SEC_COUNT])(fmt_header *, fmt_rd *) = {
-        NULL, parse_blocks, parse_chunks, fmt_ensemble_parse, parse_features, parse_classes,
-        parse_meta, parse_program, parse_linear, fmt_combine_parse, fmt_checks_parse,
-        fmt_meta_types_parse};
+                                FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_FEATURES,
+                                FMT_SEC_PROGRAM, FMT_SEC_COMBINE, FMT_SEC_CHECKS,
+                                FMT_SEC_CLASSES, FMT_SEC_METADATA, FMT_SEC_METADATA_TYPES};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -431,7 +474,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     uint32_t est_in = h->program ? h->program->n_outputs : h->n_inputs;
     if (h->combine)
         h->n_features = est_in; /* the columns the combination receives (frost transform) */
-    else if ((h->has_ensemble || h->linear) && h->n_features != est_in)
+    else if ((h->has_ensemble || h->linear || h->bayes || h->centroids) &&
+             h->n_features != est_in)
         return FR_CORRUPT(e, "the estimator takes %u features, its input provides %u",
                           h->n_features, est_in);
     for (uint32_t i = 0; h->feature_kinds && i < h->n_inputs; i++) {
@@ -442,7 +486,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             return FR_CORRUPT(e, "FEATURES: unused column %u in a format %u.%u file (it needs "
                               "1.2)", i, h->major, h->minor);
     }
-    if (!h->has_ensemble && !h->linear && !h->combine)
+    if (!h->has_ensemble && !h->linear && !h->combine && !h->bayes && !h->centroids)
         h->n_features = h->program->n_outputs; /* a transformer: its outputs */
     if (h->task == FMT_TASK_CLASSIFIER && !h->classes)
         return FR_CORRUPT(e, "required section CLASSES is missing for a classifier");
@@ -527,6 +571,8 @@ void fmt_header_free(fmt_header *h)
     fmt_program_free(h->program);
     fmt_linear_free(a, h->linear);
     fmt_combine_free(a, h->combine);
+    fmt_bayes_free(a, h->bayes);
+    fmt_centroids_free(a, h->centroids);
     fmt_checks_free(a, h->checks, h->n_checks);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {

@@ -66,13 +66,15 @@ typedef struct wimage {
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 /* The smallest minor version that holds what the file uses (FORMAT.md superblock), so a file
- * that needs nothing newer stays readable by older readers: 1.2 for CHECKS or an unused column,
- * 1.1 for a COMBINE, else 1.0. */
+ * that needs nothing newer stays readable by older readers: 1.3 for BAYES or CENTROIDS, 1.2 for CHECKS or an
+ * unused column, 1.1 for a COMBINE, else 1.0. */
 static uint32_t fmt_minor_needed(const fmt_model_desc *d)
 {
     int unused = 0;
     for (uint32_t i = 0; d->feature_kinds && i < d->n_inputs; i++)
         unused |= d->feature_kinds[i] == FMT_SLOT_UNUSED;
+    if (d->bayes || d->centroids)
+        return 3;
     if (d->n_checks || unused)
         return 2;
     return d->combine ? 1 : 0;
@@ -291,6 +293,10 @@ static int put_sections(wimage *w, const fmt_model_desc *d, fr_err *e)
         fmt_linear_write(d->linear, &sec[FMT_SEC_LINEAR]);
     if (d->combine)
         fmt_combine_write(d->combine, &sec[FMT_SEC_COMBINE]);
+    if (d->bayes)
+        fmt_bayes_write(d->bayes, &sec[FMT_SEC_BAYES]);
+    if (d->centroids)
+        fmt_centroids_write(d->centroids, &sec[FMT_SEC_CENTROIDS]);
     if (d->n_checks)
         fmt_checks_write(d->checks, d->n_checks, &sec[FMT_SEC_CHECKS]);
     if (d->task == FMT_TASK_CLASSIFIER)

@@ -1,10 +1,12 @@
 /*
  * convert_estimator.c — which family converts a fitted estimator (convert_trees.c,
- * convert_linear.c), and the input checks of the estimator's own validation.
+ * convert_linear.c, convert_bayes.c, convert_centroids.c), and the input checks of the estimator's own validation.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_bayes.h"
+#include "convert_centroids.h"
 #include "convert_estimator.h"
 #include "convert_linear.h"
 #include "convert_trees.h"
@@ -34,6 +36,14 @@ static const struct family {
     {"sklearn.linear_model._stochastic_gradient.SGDClassifier", cv_convert_linear, 1},
     {"sklearn.linear_model._ridge.RidgeClassifier", cv_convert_linear, 1},
     {"sklearn.svm._classes.LinearSVC", cv_convert_linear, 1},
+    {"sklearn.naive_bayes.GaussianNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.MultinomialNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.ComplementNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.BernoulliNB", cv_convert_bayes, 1},
+    {"sklearn.naive_bayes.CategoricalNB", cv_convert_bayes, 1},
+    {"sklearn.neighbors._nearest_centroid.NearestCentroid", cv_convert_centroids, 1},
+    {"sklearn.cluster._kmeans.KMeans", cv_convert_centroids, 1},
+    {"sklearn.cluster._kmeans.MiniBatchKMeans", cv_convert_centroids, 1},
 };
 
 int cv_is_estimator(const char *cls)
@@ -44,8 +54,8 @@ int cv_is_estimator(const char *cls)
     return 0;
 }
 
-/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR): linear models refuse
- * missing and infinite values (check_array's defaults, in float64); trees work in float32, so
+/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR): linear models and naive
+ * Bayes refuse missing and infinite values (check_array's defaults, in float64); trees work in float32, so
  * they also refuse what float32 cannot hold, and take missing values only where the version
  * that saved them routes them (cv_trees_take_nan). Its slots: the member's, the program's outputs,
  * or the input columns. */
@@ -80,8 +90,15 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
     uint32_t n_prog = c->program ? c->program->n_outputs : 0;
     for (size_t i = 0; c->cls && i < sizeof families / sizeof families[0]; i++)
         if (strcmp(c->cls, families[i].cls) == 0) {
+            /* the format 1.3 estimators are not COMBINE members (FORMAT.md COMBINE) */
+            if (c->member && (families[i].convert == cv_convert_bayes ||
+                              families[i].convert == cv_convert_centroids))
+                return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s as a member of "
+                               "a combination", cv_short_name(c->cls));
             int rc = families[i].convert(c, o, families[i].classifier);
-            return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear,
+            return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear ||
+                                                    families[i].convert == cv_convert_bayes ||
+                                                    families[i].convert == cv_convert_centroids,
                                              families[i].classifier, prog_out, n_prog);
         }
     return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s",

@@ -118,10 +118,7 @@ int cv_convert_linear(conv *c, const frost_convert_options *o, int classifier)
         fmt_linear_free(c->wa, l);
         return fr_fail(c->e, rc, "%s", c->b ? frost_builder_errmsg(c->b) : "out of memory");
     }
-    if (c->program) {
-        if ((rc = wr_builder_set_program(c->b, c->program)))
-            return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
-        c->program = NULL;
-    }
+    if ((rc = cv_give_program(c)))
+        return rc;
     return classifier ? cv_set_labels(c) : 0;
 }

@@ -111,6 +111,15 @@ const pk_obj *cv_unwrap_search(const pk_obj *o)
     return o;
 }
 
+int cv_give_program(conv *c)
+{
+    int rc = c->program ? wr_builder_set_program(c->b, c->program) : 0;
+    if (rc)
+        return fr_fail(c->e, rc, "%s", frost_builder_errmsg(c->b));
+    c->program = NULL;
+    return 0;
+}
+
 void cv_free_strings(char **s, uint32_t n)
 {
     if (!s)

@@ -81,6 +81,10 @@ int cv_get_int(const pk_obj *o, const char *name, int64_t *out, fr_err *e);
 /* best_estimator_ of a fitted GridSearchCV / RandomizedSearchCV (refit), else o itself. */
 const pk_obj *cv_unwrap_search(const pk_obj *o);
 
+/* The builder c->b now holds the estimator: the compiled program, if any, goes to it (it takes
+ * ownership; c->program is cleared). */
+int cv_give_program(conv *c);
+
 /* Frees n malloc'd strings and the array holding them (NULL is accepted). */
 void cv_free_strings(char **s, uint32_t n);
 

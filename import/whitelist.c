@@ -168,6 +168,16 @@ static const pk_class pk_whitelist[] = {
     /* gradient boosting's init estimator */
     CLS("sklearn.dummy", "DummyClassifier"),
     CLS("sklearn.dummy", "DummyRegressor"),
+    /* naive Bayes (sklearn/naive_bayes.py: one module since 0.x) */
+    CLS("sklearn.naive_bayes", "GaussianNB"),
+    CLS("sklearn.naive_bayes", "MultinomialNB"),
+    CLS("sklearn.naive_bayes", "ComplementNB"),
+    CLS("sklearn.naive_bayes", "BernoulliNB"),
+    CLS("sklearn.naive_bayes", "CategoricalNB"),
+    /* centroids: nearest centroid, k-means */
+    CLS("sklearn.neighbors._nearest_centroid", "NearestCentroid"),
+    CLS("sklearn.cluster._kmeans", "KMeans"),
+    CLS("sklearn.cluster._kmeans", "MiniBatchKMeans"),
     /* linear models */
     CLS("sklearn.linear_model._base", "LinearRegression"),
     CLS("sklearn.linear_model._logistic", "LogisticRegression"),
@@ -273,6 +283,10 @@ static const pk_alias pk_aliases[] = {
           "MultinomialDeviance"),
     MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
           "ExponentialLoss"),
+    MOVED("sklearn.neighbors.nearest_centroid", "sklearn.neighbors._nearest_centroid",
+          "NearestCentroid"),
+    MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "KMeans"),
+    MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "MiniBatchKMeans"),
     MOVED("sklearn.linear_model.base", "sklearn.linear_model._base", "LinearRegression"),
     MOVED("sklearn.linear_model.logistic", "sklearn.linear_model._logistic",
           "LogisticRegression"),

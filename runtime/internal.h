@@ -137,6 +137,8 @@ struct frost_model {
     struct rt_lin_term *lin_plan; /* a linear estimator's features as the program makes them
                                    * (linear.c), or NULL: one-hot blocks scored sparsely */
     uint32_t lin_plan_len;
+    struct rt_bayes_plan *bayes_plan; /* a naive Bayes classifier's per-class terms (bayes.c) */
+    double *cen_norms;            /* CENTROIDS: each centroid's squared norm (centroids.c) */
     struct rt_pooled *ws_free;    /* idle workspaces (workspace.h): warm calls allocate nothing */
     struct rt_pooled *ens_free;   /* idle tree-batch buffers (ensemble.c), likewise */
     pthread_mutex_t ws_lock;      /* guards ws_free and ens_free */
@@ -241,6 +243,26 @@ void rt_linear_free(frost_model *m);
 void rt_linear_row(const fmt_linear *l, const double *x, rt_what what, double *out, double *d);
 void rt_linear_row_plan(const frost_model *m, const rt_slot *slots, const uint32_t *hot,
                         rt_what what, double *out, double *d);
+
+/* A naive Bayes classifier (bayes.c): the per-class terms scikit-learn derives from the fitted
+ * attributes, computed at open; one row's predict or predict_proba from its features (row: for
+ * messages; scratch: rt_bayes_scratch doubles). CategoricalNB refuses unknown categories. */
+int rt_bayes_init(frost_model *m, fr_err *e);
+void rt_bayes_free(frost_model *m);
+int rt_bayes_row(const frost_model *m, const double *x, size_t row, rt_what what, double *out,
+                 double *scratch, fr_err *e);
+size_t rt_bayes_scratch(const fmt_bayes *nb);
+
+/* A NearestCentroid or k-means model (centroids.c): the centroids' norms at open; one row's
+ * predict (the nearest centroid's index) or, k-means, transform (its distances to them all). */
+int rt_centroids_init(frost_model *m, fr_err *e);
+void rt_centroids_free(frost_model *m);
+void rt_centroids_row(const frost_model *m, const double *x, rt_what what, double *out);
+/* Whether the estimator itself transforms (k-means: its distances), not only the program. */
+static inline int rt_estimator_transforms(const fmt_header *h)
+{
+    return h->centroids && h->centroids->kind == FMT_CEN_KMEANS;
+}
 
 /* A tree ensemble on its own feature matrix (ensemble.c); errors go to e, not the handle. */
 int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, rt_what what,

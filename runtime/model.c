@@ -252,6 +252,8 @@ static int open_file(const char *path, const frost_open_options *opts, const rt_
         (o.n_required_keys &&
          (rc = rt_signature_require(m, o.required_keys, o.n_required_keys, e))) ||
         (rc = rt_program_init(m, e)) || (rc = rt_linear_init(m, e)) ||
+        (rc = rt_bayes_init(m, e)) ||
+        (rc = rt_centroids_init(m, e)) ||
         (o.load == FROST_LOAD_EAGER && (rc = rt_load_everything(m, e)))) {
         frost_close(m);
         return rc;
@@ -303,6 +305,8 @@ FROST_API void frost_close(frost_model *m)
     rt_ws_free_all(m);
     rt_program_free(m);
     rt_linear_free(m);
+    rt_bayes_free(m);
+    rt_centroids_free(m);
     rt_ensemble_free(m);
     fmt_header_free(&m->h);
     if (m->file_map)
@@ -436,11 +440,13 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.io = m->io_mode;
     i.n_inputs = h->n_inputs;
     i.has_preprocessing = h->program != NULL;
-    i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : 0;
-    i.n_transform_outputs = h->program ? h->program->n_outputs : 0;
+    i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : h->bayes ? 4
+                  : h->centroids ? 5 : 0;
+    i.n_transform_outputs = rt_estimator_transforms(h) ? h->centroids->n_centroids
+                            : h->program ? h->program->n_outputs : 0;
     i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
                   !(h->linear && h->linear->rule == FMT_LIN_DECISION) &&
-                  !(h->combine && !fmt_combine_has_proba(h->combine));
+                  !(h->combine && !fmt_combine_has_proba(h->combine)) && !h->centroids;
     i.n_decision = rt_decision_width(h);
     memcpy(out, &i, i.size);
     return 0;
@@ -487,6 +493,9 @@ FROST_API frost_input_kind frost_input_kind_of(const frost_model *m, uint32_t in
 
 FROST_API const char *frost_output_name(const frost_model *m, uint32_t index)
 {
+    if (m && rt_estimator_transforms(&m->h)) /* k-means: its distances' names */
+        return m->h.centroids->names && index < m->h.centroids->n_centroids
+                   ? m->h.centroids->names[index] : NULL;
     if (!m || !m->h.program || !m->h.program->output_names || index >= m->h.program->n_outputs)
         return NULL;
     return m->h.program->output_names[index];

@@ -3,7 +3,8 @@
  * their _columns forms and frost_transform. One path for every model, read top-down: bind the caller's columns; per row
  * fetch the inputs, run the program, apply the checks and gather the estimator's features; per
  * batch hand them to the estimator's scorer — the tree ensemble (ensemble.c), the linear model
- * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c).
+ * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c); a naive
+ * Bayes classifier (bayes.c) is scored row by row.
  */
 #include <string.h>
 
@@ -13,13 +14,15 @@
 /* What scikit-learn would refuse to compute for this model. */
 static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
 {
-    if (what == RT_TRANSFORM && !h->program)
+    if (what == RT_TRANSFORM && !h->program && !rt_estimator_transforms(h))
         return fr_fail(e, FROST_EINVAL, "the model has no preprocessing to transform with");
-    if (what != RT_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine)
+    if (what != RT_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine && !h->bayes &&
+        !h->centroids)
         return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
                        "does not predict (frost transform)");
     if (what == RT_PROBA && (h->task != FROST_TASK_CLASSIFIER ||
-                             (h->linear && h->linear->rule == FMT_LIN_DECISION)))
+                             (h->linear && h->linear->rule == FMT_LIN_DECISION) ||
+                             h->centroids))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities");
     if (what == RT_PROBA && h->combine && !fmt_combine_has_proba(h->combine))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities (%s)",
@@ -62,7 +65,7 @@ uint32_t rt_decision_width(const fmt_header *h)
 static uint32_t out_width(const fmt_header *h, rt_what what)
 {
     if (what == RT_TRANSFORM)
-        return h->n_features;
+        return rt_estimator_transforms(h) ? h->centroids->n_centroids : h->n_features;
     if (what == RT_PROBA)
         return h->n_classes_total;
     if (what == RT_DECISION)
@@ -84,7 +87,7 @@ static int prepare_row(frost_model *m, rt_ws *w, const rt_source *src, size_t ro
     rt_fetch(m, src, row, slots);
     int rc = p ? rt_program_row(m, slots, row, w->scratch, w->hot, e) : 0;
     if (!rc)
-        rc = rt_check_row(m, slots, what != RT_TRANSFORM, row, e);
+        rc = rt_check_row(m, slots, what != RT_TRANSFORM || rt_estimator_transforms(h), row, e);
     if (rc)
         return rc;
     if (what != RT_TRANSFORM && m->lin_plan) {
@@ -94,6 +97,13 @@ static int prepare_row(frost_model *m, rt_ws *w, const rt_source *src, size_t ro
     if (!h->combine || what == RT_TRANSFORM)
         for (uint32_t j = 0; j < nf; j++)
             w->feats[r * nf + j] = slots[p ? p->outputs[j] : j].num;
+    if (h->centroids && (what != RT_TRANSFORM || rt_estimator_transforms(h))) {
+        rt_centroids_row(m, w->feats + r * nf, what, out_row);
+        return 0;
+    }
+    if (h->bayes && what != RT_TRANSFORM) /* scored as its row is made: errors name the row */
+        return rt_bayes_row(m, w->feats + r * nf, row, what, out_row, w->scratch + 2 * n_slots,
+                            e);
     if (h->combine && what != RT_TRANSFORM)
         for (uint32_t i = 0; i < h->combine->n_members; i++) {
             const fmt_member *mem = &h->combine->members[i];
@@ -112,6 +122,9 @@ static int score_batch(frost_model *m, rt_ws *w, size_t nb, rt_what what, double
     const uint32_t nf = h->n_features;
     double *lin_scratch = w->scratch + 2 * (size_t)(h->program ? h->program->n_slots
                                                                : h->n_inputs);
+    if ((h->bayes && what != RT_TRANSFORM) ||
+        (h->centroids && (what != RT_TRANSFORM || rt_estimator_transforms(h))))
+        return 0; /* each row was scored as it was made */
     if (what == RT_TRANSFORM) {
         memcpy(dst, w->feats, nb * nf * sizeof *w->feats);
         return 0;

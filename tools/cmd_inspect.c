@@ -60,6 +60,14 @@ static void print_schema(FILE *f, const fmt_header *h)
         fprintf(f, "    … %u more (--json lists all)\n", h->n_inputs - shown);
 }
 
+/* A BAYES kind as scikit-learn names the class. */
+static const char *nb_kind_name(uint32_t kind)
+{
+    static const char *const names[] = {"?", "GaussianNB", "MultinomialNB", "ComplementNB",
+                                        "BernoulliNB", "CategoricalNB"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
 static void print_text(FILE *f, const char *path, const frost_model *m)
 {
     const fmt_header *h = &m->h;
@@ -114,6 +122,15 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 h->linear->n_features,
                 (const char *[]){"?", "identity", "logistic", "one-vs-rest logistic", "softmax",
                                  "softmax of (-d, d)", "decision only"}[h->linear->rule]);
+    else if (h->centroids)
+        fprintf(f, "  task       %s (%u centroids × %u features, %s)\n",
+                h->centroids->kind == FMT_CEN_KMEANS ? "clustering, k-means"
+                                                     : "classifier, nearest centroid",
+                h->centroids->n_centroids, h->centroids->n_features,
+                h->centroids->metric == FMT_CEN_MANHATTAN ? "manhattan" : "euclidean");
+    else if (h->bayes)
+        fprintf(f, "  task       classifier, naive Bayes (%s, %u classes × %u features)\n",
+                nb_kind_name(h->bayes->kind), h->bayes->n_classes, h->bayes->n_features);
     else
         fprintf(f, "  task       transformer (frost transform): %u output columns\n",
                 h->n_features);

@@ -363,7 +363,7 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
                                        : "its decision rule has none");
         return CLI_USAGE;
     }
-    if (o->mode == MODE_TRANSFORM && !info->has_preprocessing) {
+    if (o->mode == MODE_TRANSFORM && !info->n_transform_outputs) {
         fprintf(stderr, "frost transform: %s has no preprocessing to run (use frost predict)\n",
                 o->model_name);
         return CLI_FAIL;

@@ -327,6 +327,46 @@ static json_t *checks_json(const fmt_header *h)
     return a;
 }
 
+/* A BAYES kind as scikit-learn names the class. */
+static const char *nb_kind_name(uint32_t kind)
+{
+    static const char *const names[] = {"?", "GaussianNB", "MultinomialNB", "ComplementNB",
+                                        "BernoulliNB", "CategoricalNB"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
+static json_t *bayes_json(const fmt_bayes *b)
+{
+    if (!b)
+        return json_null();
+    json_t *o = json_object();
+    if (!o) {
+        json_oom = 1;
+        return NULL;
+    }
+    put(o, "kind", json_string(nb_kind_name(b->kind)));
+    put(o, "n_classes", json_integer(b->n_classes));
+    put(o, "n_features", json_integer(b->n_features));
+    put(o, "binarize", json_boolean(b->flags & FMT_NB_BINARIZE));
+    return o;
+}
+
+static json_t *centroids_json(const fmt_centroids *c)
+{
+    if (!c)
+        return json_null();
+    json_t *o = json_object();
+    if (!o) {
+        json_oom = 1;
+        return NULL;
+    }
+    put(o, "kind", json_string(c->kind == FMT_CEN_KMEANS ? "kmeans" : "nearest"));
+    put(o, "metric", json_string(c->metric == FMT_CEN_MANHATTAN ? "manhattan" : "euclidean"));
+    put(o, "n_centroids", json_integer(c->n_centroids));
+    put(o, "n_features", json_integer(c->n_features));
+    return o;
+}
+
 static json_t *classes_json(const fmt_header *h)
 {
     if (!h->classes)
@@ -439,6 +479,8 @@ json_t *cli_inspect_json(const char *path, const fmt_header *h)
     put(o, "linear", linear_json(h->linear));
     put(o, "combine", combine_json(h->combine));
     put(o, "checks", checks_json(h));
+    put(o, "bayes", bayes_json(h->bayes));
+    put(o, "centroids", centroids_json(h->centroids));
     put(o, "classes", classes_json(h));
     put(o, "metadata", metadata_json(h));
     if (json_oom) {

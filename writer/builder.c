@@ -37,6 +37,8 @@ struct frost_builder {
     fmt_program *program;   /* preprocessing, or NULL */
     fmt_linear *linear;     /* a linear estimator, or NULL */
     fmt_combine *combine;   /* a combination of members (COMBINE), or NULL */
+    fmt_bayes *bayes;       /* a naive Bayes classifier (BAYES), or NULL */
+    fmt_centroids *centroids; /* a nearest-centroid classifier or k-means (CENTROIDS), or NULL */
     uint32_t cap_members;
     uint32_t cur_member;    /* the tree member frost_builder_add_tree adds to (combine) */
     uint32_t n_inputs;      /* FEATURES columns: the program's inputs, else n_features */
@@ -217,7 +219,7 @@ fail:
 int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
                            uint32_t n_inputs)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
         return bfail(b, FROST_EINVAL, "a combination goes alone into a bare builder, first");
     int classifier = rule != FMT_COMB_MEAN;
     if (rule < FMT_COMB_SOFT_VOTE || rule > FMT_COMB_OVR ||
@@ -383,6 +385,8 @@ FROST_API void frost_builder_free(frost_builder *b)
     fmt_program_free(b->program);
     fmt_linear_free(a, b->linear);
     fmt_combine_free(a, b->combine);
+    fmt_bayes_free(a, b->bayes);
+    fmt_centroids_free(a, b->centroids);
     fmt_checks_free(a, b->checks, b->n_checks);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         fr_free(a, b->meta_keys[i]);
@@ -405,12 +409,13 @@ int wr_builder_set_program(frost_builder *b, fmt_program *p)
 {
     if (b->feature_names || b->program)
         return bfail(b, FROST_EINVAL, "the program must be set once, before feature names");
-    if ((b->has_ensemble || b->linear) && !b->combine && p->n_outputs != b->n_features)
+    if ((b->has_ensemble || b->linear || b->bayes || b->centroids) && !b->combine &&
+        p->n_outputs != b->n_features)
         return fr_fail(&b->err, FROST_EINVAL, "the program makes %u columns, the estimator "
                        "takes %u", p->n_outputs, b->n_features);
     b->program = p;
     b->n_inputs = p->n_inputs;
-    if (!b->has_ensemble && !b->linear)
+    if (!b->has_ensemble && !b->linear && !b->bayes && !b->centroids)
         b->n_features = p->n_outputs;
     return 0;
 }
@@ -426,7 +431,7 @@ int wr_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots,
 
 int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
         return bfail(b, FROST_EINVAL, "a linear estimator goes alone, before the program");
     b->task = (frost_task)l->task;
     b->n_features = b->n_inputs = l->n_features;
@@ -443,6 +448,40 @@ int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
     }
     b->linear = l;
     return 0;
+}
+
+/* A bare builder becomes a one-output classifier of n_classes over n_features inputs (the
+ * estimator sections of format 1.3). */
+static int set_classifier(frost_builder *b, const char *what, uint32_t n_features,
+                          uint32_t n_classes)
+{
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
+        return fr_fail(&b->err, FROST_EINVAL, "%s goes alone, before the program", what);
+    b->task = FROST_TASK_CLASSIFIER;
+    b->n_features = b->n_inputs = n_features;
+    b->n_outputs = 1;
+    b->n_classes = fr_calloc(b->a, 1, sizeof *b->n_classes);
+    b->classes = fr_calloc(b->a, 1, sizeof *b->classes);
+    if (!b->n_classes || !b->classes)
+        return bfail(b, FROST_ENOMEM, "out of memory");
+    b->n_classes[0] = n_classes;
+    return 0;
+}
+
+int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb)
+{
+    int rc = set_classifier(b, "a naive Bayes classifier", nb->n_features, nb->n_classes);
+    if (!rc)
+        b->bayes = nb;
+    return rc;
+}
+
+int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c)
+{
+    int rc = set_classifier(b, "a centroid model", c->n_features, c->n_centroids);
+    if (!rc)
+        b->centroids = c;
+    return rc;
 }
 
 FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *t)
@@ -665,7 +704,8 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
                 return fr_fail(&b->err, FROST_EINVAL, "member %u: %u trees", i, m->trees.n_trees);
         }
     }
-    if (!b->has_ensemble && !b->linear && !b->program && !b->combine)
+    if (!b->has_ensemble && !b->linear && !b->program && !b->combine && !b->bayes &&
+        !b->centroids)
         return bfail(b, FROST_EINVAL, "the model has neither an estimator nor a program");
     if (b->task == FROST_TASK_CLASSIFIER)
         for (uint32_t k = 0; k < b->n_outputs; k++)
@@ -678,7 +718,9 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         int rc = fmt_check_validate(&b->checks[i], i,
                                     b->program ? b->program->n_slots : b->n_inputs,
                                     b->program ? b->program->slot_kind : NULL,
-                                    b->has_ensemble || b->linear || b->combine, &b->err);
+                                    b->has_ensemble || b->linear || b->combine || b->bayes ||
+                                        b->centroids,
+                                    &b->err);
         if (rc)
             return fr_fail(&b->err, FROST_EINVAL, "%s", b->err.msg);
     }
@@ -706,6 +748,8 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .program = b->program,
         .linear = b->linear,
         .combine = b->combine,
+        .bayes = b->bayes,
+        .centroids = b->centroids,
         .checks = b->checks,
         .n_checks = b->n_checks,
         .classes = b->classes,

@@ -15,6 +15,11 @@
 int wr_builder_new_bare(const frost_write_options *opts, frost_builder **out);
 int wr_builder_set_program(frost_builder *b, fmt_program *p);
 int wr_builder_set_linear(frost_builder *b, fmt_linear *l);
+/* A naive Bayes classifier (FORMAT.md BAYES), alone before the program (ownership taken on
+ * success). */
+int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb);
+/* A NearestCentroid or k-means model (FORMAT.md CENTROIDS), likewise. */
+int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c);
 /* Appends an input check (FORMAT.md CHECKS): rule FMT_CHECK_* over slots (program slots, or the
  * input columns without a program), refused values reported as coming from `who`. Checks apply
  * in the order they are added; they are validated when the file is written. */

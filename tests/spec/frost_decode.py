@@ -38,7 +38,17 @@ SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 
 SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS, SEC_METADATA_TYPES = 7, 8, 9, 10, 11
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
                  6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS",
-                 11: "METADATA_TYPES"}
+                 11: "METADATA_TYPES", 12: "BAYES", 13: "CENTROIDS"}
+SEC_BAYES, SEC_CENTROIDS = 12, 13
+
+# BAYES kinds (format 1.3)
+NB_GAUSSIAN, NB_MULTINOMIAL, NB_COMPLEMENT, NB_BERNOULLI, NB_CATEGORICAL = range(1, 6)
+NB_NAMES = {1: "GaussianNB", 2: "MultinomialNB", 3: "ComplementNB", 4: "BernoulliNB",
+            5: "CategoricalNB"}
+TWO_PI = 2.0 * math.pi
+# CENTROIDS kinds and metrics (format 1.3)
+CEN_NEAREST, CEN_KMEANS = 1, 2
+CEN_EUCLIDEAN, CEN_MANHATTAN = 1, 2
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
@@ -523,8 +533,18 @@ class Frost:
             damaged("section table: CHECKS in a format 1.%d file (it needs 1.2)" % self.minor)
         if SEC_COMBINE in bodies and SEC_LINEAR in bodies:
             damaged("section table: both COMBINE and LINEAR (a file holds one estimator)")
-        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE} & set(bodies)):
-            damaged("section table: no ENSEMBLE, no LINEAR, no COMBINE and no PROGRAM")
+        for t in (SEC_BAYES, SEC_CENTROIDS):
+            if t in bodies and self.minor < 3:
+                damaged("section table: %s in a format 1.%d file (it needs 1.3)"
+                        % (SECTION_NAMES[t], self.minor))
+            others = {SEC_ENSEMBLE, SEC_LINEAR, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS} - {t}
+            if t in bodies and others & set(bodies):
+                damaged("section table: %s beside another estimator (a file holds one)"
+                        % SECTION_NAMES[t])
+        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS}
+                & set(bodies)):
+            damaged("section table: no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES, CENTROIDS) "
+                    "and no PROGRAM")
         self.decode_blocks(bodies[SEC_BLOCKS])
         self.decode_chunks(bodies[SEC_CHUNKS])
         self.estimator = None
@@ -556,6 +576,14 @@ class Frost:
         if SEC_LINEAR in bodies:
             self.estimator = "linear"
             self.decode_linear(bodies[SEC_LINEAR])
+        self.bayes = None
+        if SEC_BAYES in bodies:
+            self.estimator = "bayes"
+            self.decode_bayes(bodies[SEC_BAYES])
+        self.centroids = None
+        if SEC_CENTROIDS in bodies:
+            self.estimator = "centroids"
+            self.decode_centroids(bodies[SEC_CENTROIDS])
         has_program = SEC_PROGRAM in bodies
         if has_program:
             pb = bodies[SEC_PROGRAM]
@@ -811,6 +839,165 @@ class Frost:
 
     def decode_linear(self, body):
         read_linear(self, body)
+
+    def decode_bayes(self, body):
+        """FORMAT.md BAYES (1.3): a naive Bayes classifier's priors and per-class statistics."""
+        r = Reader(body, "BAYES")
+        B = "BAYES"
+        task, kind, nf, nc, flags = (r.u32("task"), r.u32("kind"), r.u32("n_features"),
+                                     r.u32("n_classes"), r.u32("flags"))
+        if r.u32("reserved"):
+            damaged("%s: reserved field not zero" % B)
+        threshold = r.f64("threshold")
+        if task != TASK_CLASSIFIER:
+            damaged("%s: task %d (a classifier is 1)" % (B, task))
+        if kind not in NB_NAMES:
+            damaged("%s: kind %d" % (B, kind))
+        if not 1 <= nf < 1 << 24:
+            damaged("%s: n_features %d outside 1..2^24-1" % (B, nf))
+        if not 1 <= nc <= 1 << 20:
+            damaged("%s: n_classes %d outside 1..2^20" % (B, nc))
+        if flags & ~1:
+            damaged("%s: reserved flag bits 0x%x" % (B, flags & ~1))
+        if flags & 1 and kind != NB_BERNOULLI:
+            damaged("%s: BINARIZE on kind %d" % (B, kind))
+        if (flags & 1 and threshold != threshold) or (not flags & 1 and threshold != 0.0):
+            damaged("%s: threshold %r" % (B, threshold))
+
+        def f64s(n, what):
+            r.need(8 * n, what)
+            return list(struct.unpack("<%dd" % n, r.raw(8 * n, what)))
+        nb = {"kind": kind, "n_features": nf, "n_classes": nc, "binarize": bool(flags & 1),
+              "threshold": threshold, "prior": f64s(nc, "prior")}
+        if kind == NB_GAUSSIAN:
+            nb["theta"] = f64s(nc * nf, "theta")
+            nb["var"] = f64s(nc * nf, "var")
+        elif kind == NB_CATEGORICAL:
+            r.need(4 * nf, "n_categories")
+            ncat = [r.u32("n_categories") for _ in range(nf)]
+            for j, k in enumerate(ncat):
+                if not 1 <= k <= 1 << 24:
+                    damaged("%s: feature %d has %d categories" % (B, j, k))
+            nb["n_categories"] = ncat
+            nb["tables"] = [f64s(nc * k, "feature_log_prob") for k in ncat]
+        else:
+            nb["flp"] = f64s(nc * nf, "feature_log_prob")
+        r.end()
+        self.bayes = nb
+        self.task = TASK_CLASSIFIER
+        self.n_features = nf
+        self.n_outputs = 1
+        self.n_classes = [nc]
+
+    def decode_centroids(self, body):
+        """FORMAT.md CENTROIDS (1.3): a nearest-centroid classifier or a k-means clustering."""
+        r = Reader(body, "CENTROIDS")
+        C = "CENTROIDS"
+        task, kind, metric, nc, nf = (r.u32("task"), r.u32("kind"), r.u32("metric"),
+                                      r.u32("n_centroids"), r.u32("n_features"))
+        flags = r.u32("flags")
+        if flags & ~1:
+            damaged("%s: reserved flag bits 0x%x" % (C, flags & ~1))
+        if flags & 1 and kind != CEN_KMEANS:
+            damaged("%s: NAMES on kind %d (only KMEANS transforms)" % (C, kind))
+        if task != TASK_CLASSIFIER:
+            damaged("%s: task %d (1: classifier)" % (C, task))
+        if kind not in (CEN_NEAREST, CEN_KMEANS):
+            damaged("%s: kind %d" % (C, kind))
+        if metric not in (CEN_EUCLIDEAN, CEN_MANHATTAN) or \
+                (kind == CEN_KMEANS and metric != CEN_EUCLIDEAN):
+            damaged("%s: metric %d with kind %d" % (C, metric, kind))
+        if not 1 <= nc <= 1 << 20:
+            damaged("%s: n_centroids %d outside 1..2^20" % (C, nc))
+        if not 1 <= nf < 1 << 24:
+            damaged("%s: n_features %d outside 1..2^24-1" % (C, nf))
+        r.need(8 * nc * nf, "centroids")
+        flat = struct.unpack("<%dd" % (nc * nf), r.raw(8 * nc * nf, "centroids"))
+        names = [r.string("name") for _ in range(nc)] if flags & 1 else None
+        r.end()
+        self.centroids = {"kind": kind, "metric": metric, "n_centroids": nc, "n_features": nf,
+                          "c": [list(flat[k * nf:(k + 1) * nf]) for k in range(nc)],
+                          "names": names}
+        self.task = TASK_CLASSIFIER
+        self.n_features = nf
+        self.n_outputs = 1
+        self.n_classes = [nc]
+
+    def centroid_distances(self, x):
+        """CENTROIDS transform (KMEANS): sqrt(max(((-2 dot) + nsq(x)) + nsq(c), 0))."""
+        cen = self.centroids
+        xx = einsum_sq(x)
+        out = []
+        for c in cen["c"]:
+            d = ((-2.0 * seq_dot(x, c)) + xx) + einsum_sq(c)
+            out.append(math.sqrt(d) if d > 0 else (0.0 if d == d else d))
+        return out
+
+    def predict_centroids(self, x):
+        """CENTROIDS predict: the first centroid with the smallest score."""
+        cen = self.centroids
+        best, best_d = 0, None
+        for k, c in enumerate(cen["c"]):
+            if cen["metric"] == CEN_MANHATTAN:
+                d = 0.0
+                for a, b in zip(x, c):
+                    d += abs(a - b)
+            else:
+                norm = einsum_sq(c) if cen["kind"] == CEN_KMEANS else seq_dot(c, c)
+                d = (-2.0 * seq_dot(x, c)) + norm
+            if best_d is None or d < best_d:
+                best, best_d = k, d
+        return [self.classes[0]["labels"][best]], None
+
+    def predict_bayes(self, x, row):
+        """FORMAT.md BAYES: the classes' joint log-likelihoods, then the first argmax and
+        exp(jll - logsumexp(jll))."""
+        nb = self.bayes
+        nc, nf, kind = nb["n_classes"], nb["n_features"], nb["kind"]
+
+        def dot(w):
+            s = 0.0
+            for j in range(nf):
+                s += x[j] * w[j]
+            return s
+        jll = []
+        if kind == NB_GAUSSIAN:
+            for c in range(nc):
+                th, var = nb["theta"][c * nf:(c + 1) * nf], nb["var"][c * nf:(c + 1) * nf]
+                k = -0.5 * pairwise_sum([flog(TWO_PI * v) for v in var])
+                t = [fdiv((x[j] - th[j]) * (x[j] - th[j]), var[j]) for j in range(nf)]
+                jll.append(flog(nb["prior"][c]) + (k - 0.5 * pairwise_sum(t)))
+        elif kind in (NB_MULTINOMIAL, NB_COMPLEMENT):
+            for c in range(nc):
+                v = dot(nb["flp"][c * nf:(c + 1) * nf])
+                if kind == NB_MULTINOMIAL or nc == 1:
+                    v += nb["prior"][c]
+                jll.append(v)
+        elif kind == NB_BERNOULLI:
+            if nb["binarize"]:
+                x = [1.0 if v > nb["threshold"] else 0.0 for v in x]
+            for c in range(nc):
+                flp = nb["flp"][c * nf:(c + 1) * nf]
+                neg = [flog(1.0 - fexp(v)) for v in flp]
+                jll.append(dot([a - b for a, b in zip(flp, neg)]) +
+                           (nb["prior"][c] + pairwise_sum(neg)))
+        else:
+            jll = [0.0] * nc
+            for j in range(nf):
+                k_ = nb["n_categories"][j]
+                if not -1.0 < x[j] < k_:
+                    raise InputError("row %d: feature %d: %r is %s" % (
+                        row, j, x[j], "negative" if x[j] <= -1.0 else
+                        "a category not seen in fitting"))
+                k = int(x[j])  # truncates toward zero, as astype(int)
+                t = nb["tables"][j]
+                jll = [jll[c] + t[c * k_ + k] for c in range(nc)]
+            jll = [jll[c] + nb["prior"][c] for c in range(nc)]
+        m = max(jll)
+        if not math.isfinite(m):
+            m = 0.0
+        lse = flog(pairwise_sum([fexp(v - m) for v in jll])) + m
+        return [self.classes[0]["labels"][argmax(jll)]], [fexp(v - lse) for v in jll]
 
     def decode_combine(self, body):
         """FORMAT.md COMBINE: members (tree ensembles over ranges of the MEMBERS tree table, or
@@ -1420,6 +1607,15 @@ class Frost:
             # FORMAT.md 1.2 CHECKS, in file order (null without the section)
             "checks": None if self.checks is None else [
                 {"rule": c["rule"], "slots": c["slots"], "who": c["who"]} for c in self.checks],
+            "bayes": None if self.bayes is None else {
+                "kind": NB_NAMES[self.bayes["kind"]], "n_classes": self.bayes["n_classes"],
+                "n_features": self.bayes["n_features"], "binarize": self.bayes["binarize"]},
+            "centroids": None if self.centroids is None else {
+                "kind": "kmeans" if self.centroids["kind"] == CEN_KMEANS else "nearest",
+                "metric": "manhattan" if self.centroids["metric"] == CEN_MANHATTAN
+                else "euclidean",
+                "n_centroids": self.centroids["n_centroids"],
+                "n_features": self.centroids["n_features"]},
             "classes": self.classes,
             "metadata": self.metadata,
         }
@@ -1697,6 +1893,39 @@ def fexp(v):
         return math.exp(v)
     except OverflowError:
         return math.inf
+
+
+def seq_dot(x, c):
+    """Σ x_j c_j added in order from 0.0."""
+    s = 0.0
+    for a, b in zip(x, c):
+        s += a * b
+    return s
+
+
+def einsum_sq(v):
+    """FORMAT.md CENTROIDS nsq: numpy's einsum of a row with itself, two lanes."""
+    acc = [0.0, 0.0]
+    n, i = len(v), 0
+    while n - i >= 8:
+        for l_ in range(2):
+            s = v[i + 6 + l_] * v[i + 6 + l_] + acc[l_]
+            s = v[i + 4 + l_] * v[i + 4 + l_] + s
+            s = v[i + 2 + l_] * v[i + 2 + l_] + s
+            acc[l_] = v[i + l_] * v[i + l_] + s
+        i += 8
+    while i < n:
+        for l_ in range(2):
+            acc[l_] = (v[i + l_] * v[i + l_] if i + l_ < n else 0.0) + acc[l_]
+        i += 2
+    return (acc[0] + acc[1]) + 0.0
+
+
+def flog(v):
+    """IEEE-754 log: -inf at 0, NaN below (Python raises)."""
+    if v > 0:
+        return math.log(v)
+    return -math.inf if v == 0 else math.nan
 
 
 def logistic(v):
@@ -1988,6 +2217,8 @@ def predict(model, rows_path, proba):
             raise InputError("LINEAR rule 6: decision only, no probabilities")
         if model.estimator == "combine" and not model.combine_has_proba:
             raise InputError("COMBINE: hard voting, or members without probabilities")
+        if model.estimator == "centroids":
+            raise InputError("CENTROIDS: nearest centroid and k-means give no probabilities")
     rows = read_rows(model, rows_path)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -2014,6 +2245,10 @@ def predict_line(model, x, row, proba):
         slots = row_slots(model, x, row)
         v, p = combine_row(model, slots)
         pred = [model.classes[0]["labels"][v]] if clf else [v]
+    elif model.estimator == "centroids":
+        pred, p = model.predict_centroids(features_of(model, x, row))
+    elif model.estimator == "bayes":
+        pred, p = model.predict_bayes(features_of(model, x, row), row)
     else:
         pred, p = model.predict_row(features_of(model, x, row))
     if proba:
@@ -2023,8 +2258,16 @@ def predict_line(model, x, row, proba):
     return [fmt(v) for v in pred]
 
 
+def kmeans_transforms(model):
+    """FORMAT.md CENTROIDS: a KMEANS file transforms to the distances (with or without a
+    PROGRAM), applying the estimator's checks as its predict does."""
+    return model.centroids is not None and model.centroids["kind"] == CEN_KMEANS
+
+
 def transform_line(model, x, row):
     """The CSV fields `frost transform` prints for one row of inputs."""
+    if kmeans_transforms(model):
+        return [fmt(v) for v in model.centroid_distances(features_of(model, x, row))]
     slots = row_slots(model, x, row, transforming=True)
     return [fmt(slots[s]) for s in model.program["outputs"]]
 
@@ -2032,13 +2275,18 @@ def transform_line(model, x, row):
 def transform(model, rows_path):
     """The CSV `frost transform MODEL ROWS` prints: the PROGRAM's outputs, headed by the output
     names (FORMAT.md PROGRAM flags bit 0)."""
-    if model.program is None:
+    if model.program is None and not kmeans_transforms(model):
         raise InputError("the file has no PROGRAM: nothing to transform")
     rows = read_rows(model, rows_path)
     prog = model.program
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    names = prog["names"]
+    if kmeans_transforms(model):
+        # FORMAT.md CENTROIDS NAMES; frost's CLI heads unnamed columns x0, x1, …
+        names = model.centroids["names"] or ["x%d" % j
+                                             for j in range(model.centroids["n_centroids"])]
+    else:
+        names = prog["names"]
     if names is None:
         # FORMAT.md names no header for unnamed outputs; frost's CLI help: "headed by
         # get_feature_names_out() where the file records them"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""make_sk_models.py OUT_DIR FROST_BIN - models with PROGRAM, LINEAR and COMBINE sections (spec
-stage).
+"""make_sk_models.py OUT_DIR FROST_BIN - models with PROGRAM, LINEAR, COMBINE and BAYES sections
+(spec stage).
 
 The public builder API (make_models.c) writes tree ensembles only; preprocessing programs, linear
 models and combinations (VotingClassifier / VotingRegressor / OneVsRestClassifier: COMBINE with a
@@ -41,7 +41,11 @@ from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegres
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge,  # noqa: E402
                                   RidgeClassifier, SGDClassifier)
+from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
+from sklearn.neighbors import NearestCentroid  # noqa: E402
+from sklearn.naive_bayes import (BernoulliNB, CategoricalNB, ComplementNB,  # noqa: E402
+                                 GaussianNB, MultinomialNB)
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.preprocessing import (KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,  # noqa: E402
                                    Normalizer, OneHotEncoder, OrdinalEncoder,
@@ -211,6 +215,22 @@ def models(df, rng):
         RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0)))]), df, y2, full)
     add("sk_ovr_gb10", OneVsRestClassifier(GradientBoostingClassifier(
         n_estimators=3, max_depth=2, random_state=0)), num, y10, nums)
+    # naive Bayes (BAYES, format 1.3), bare and behind a ColumnTransformer
+    add("sk_nb_gaussian", GaussianNB(), num, y3, nums)
+    add("sk_nb_bernoulli", BernoulliNB(binarize=0.1), num, y3, nums)
+    add("sk_nb_complement", ComplementNB(), num.abs(), y2, nums)
+    add("sk_nb_categorical", CategoricalNB(), df[["e"]], y3,
+        dict(columns=["e"], unknown=False, missing=False))
+    add("sk_pipe_nb_multinomial", Pipeline([("ct", ColumnTransformer([
+        ("n", Pipeline([("i", SimpleImputer()), ("m", MinMaxScaler())]), ["a", "b"]),
+        ("c", cat_pipe(), ["c", "d"])])), ("m", MultinomialNB(alpha=0.5))]), df, y3, full)
+    # nearest centroid and k-means (CENTROIDS, format 1.3)
+    add("sk_nearest", NearestCentroid(), num, y3, nums)
+    add("sk_nearest_manhattan", NearestCentroid(metric="manhattan"), num, y10, nums)
+    add("sk_kmeans", KMeans(n_clusters=4, n_init=2, random_state=0), num, None, nums)
+    add("sk_pipe_kmeans", Pipeline([("ct", mixed_ct()),
+                                    ("m", MiniBatchKMeans(n_clusters=5, n_init=2,
+                                                          random_state=0))]), df, None, full)
     # format 1.2 once the converter writes it: unused columns (id, when, e by remainder='drop',
     # d by 'drop') and CHECKS (LogisticRegression refuses NaN and infinities, forests also
     # values beyond float32; StandardScaler lets NaN through but refuses infinities)

@@ -267,11 +267,13 @@ def modes_of(m):
         out.append((["predict"], "predict", False, True))
         if m.task == fd.TASK_CLASSIFIER:
             no_proba = ((m.estimator == "linear" and m.rule == fd.RULE_DECISION) or
-                        (m.estimator == "combine" and not m.combine_has_proba))
+                        (m.estimator == "combine" and not m.combine_has_proba) or
+                        m.estimator == "centroids")
             out.append((["predict", "--proba"], "predict", True, not no_proba))
     else:
         out.append((["predict"], "predict", False, False))  # a transformer does not predict
-    out.append((["transform"], "transform", False, m.program is not None))
+    out.append((["transform"], "transform", False,
+                m.program is not None or fd.kmeans_transforms(m)))
     return out
 
 
@@ -352,9 +354,10 @@ def check_model(frost, path, rows, cli):
            if (f & 1) != (0 if t in (fd.SEC_METADATA, fd.SEC_METADATA_TYPES) else 1)]
     out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
                 "section but METADATA)"))
-    # FORMAT.md: "frost writes the smallest minor the file needs (2 with CHECKS or an unused
-    # column, else 1 with a COMBINE, else 0)"
-    need = 2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
+    # FORMAT.md: "frost writes the smallest minor the file needs (3 with BAYES, else 2 with
+    # CHECKS or an unused column, else 1 with a COMBINE, else 0)"
+    need = 3 if m.bayes is not None or m.centroids is not None else \
+        2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
                 if m.minor == need else "minor %d, the file needs %d" % (m.minor, need)))
@@ -755,6 +758,15 @@ def classes_bytes(labels, kind=1):
 
 # ---- 3. edits with valid checksums ------------------------------------------------------------
 
+def rebuilt(fn, **kw):
+    """An edit (bytes, Frost) -> bytes: the file taken apart, fn(parts, model), put together."""
+    def f(b, m):
+        p = Parts(m)
+        fn(p, m)
+        return p.assemble(**kw)
+    return f
+
+
 def edits_structural(models):
     """[(name, expectation, base model name, function(bytes, Frost) -> bytes)]."""
     E = []
@@ -773,13 +785,6 @@ def edits_structural(models):
             b = bytearray(b)
             put(b, off, fmt, val)
             return fix_digest(b) if digest else b
-        return f
-
-    def rebuilt(fn, **kw):
-        def f(b, m):
-            p = Parts(m)
-            fn(p, m)
-            return p.assemble(**kw)
         return f
 
     # superblock and footer
@@ -1997,6 +2002,145 @@ WHO_LR = "pipeline/m (LogisticRegression)"
 WHO_OH = "pipeline/ct/cat/oh (OneHotEncoder)"
 
 
+V13 = "[1.3] "
+
+
+def edits_v13(models):
+    """BAYES (format 1.3) edits: [(name, expectation, base, function(bytes, Frost) -> bytes)]."""
+    E = []
+    GN, BE, CA, MN = ("sk_nb_gaussian", "sk_nb_bernoulli", "sk_nb_categorical",
+                      "sk_pipe_nb_multinomial")
+    LR = "sk_linreg"
+
+    def hdr(name, expect, base, fn):
+        if base in models:
+            E.append((V13 + name, expect, base, fn))
+
+    def field(off, fmt, val_fn, stype=fd.SEC_BAYES):
+        """An edit setting one field of a section body (the digest recomputed)."""
+        def f(b, m):
+            b = bytearray(b)
+            e = section(m, stype)[1] + off
+            put(b, e, fmt, val_fn(m, get(b, e, fmt)))
+            return fix_digest(b)
+        return f
+
+    def minor(v):
+        def f(p, m):
+            p.minor = v
+        return f
+
+    def body(fn):
+        def f(p, m):
+            sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_BAYES][0]
+            sec[2] = bytearray(fn(bytes(sec[2]), m))
+        return f
+
+    hdr("BAYES in a minor 2 file", "reject", GN, rebuilt(minor(2)))
+    hdr("BAYES in a minor 4 file (newer minors are read)", "accept", GN, rebuilt(minor(4)))
+    hdr("BAYES task 2", "reject", GN, field(0, "I", lambda m, v: 2))
+    hdr("BAYES kind 0", "reject", GN, field(4, "I", lambda m, v: 0))
+    hdr("BAYES kind 6", "reject", GN, field(4, "I", lambda m, v: 6))
+    hdr("BAYES n_features + 1", "reject", GN, field(8, "I", lambda m, v: v + 1))
+    hdr("BAYES n_classes 0", "reject", GN, field(12, "I", lambda m, v: 0))
+    hdr("BAYES n_classes huge", "reject", GN, field(12, "I", lambda m, v: 0xFFFFFFFF))
+    hdr("BAYES BINARIZE on GaussianNB", "reject", GN, field(16, "I", lambda m, v: 1))
+    hdr("BAYES reserved flag bit 1", "reject", BE, field(16, "I", lambda m, v: v | 2))
+    hdr("BAYES reserved field", "reject", GN, field(20, "I", lambda m, v: 1))
+    hdr("BAYES threshold NaN", "reject", BE, field(24, "d", lambda m, v: math.nan))
+    hdr("BAYES threshold without BINARIZE", "reject", GN, field(24, "d", lambda m, v: 0.5))
+    hdr("BAYES threshold -2.5 (a different binarize)", "accept", BE,
+        field(24, "d", lambda m, v: -2.5))
+    hdr("BAYES BINARIZE cleared on BernoulliNB (raw values)", "accept", BE,
+        rebuilt(body(lambda x, m: x[:16] + struct.pack("<I", 0) + x[20:24] +
+                   struct.pack("<d", 0.0) + x[32:])))
+    hdr("BAYES prior -inf (a class never predicted)", "accept", MN,
+        field(32, "d", lambda m, v: -math.inf))
+    hdr("BAYES body 8 bytes longer", "reject", GN, rebuilt(body(lambda x, m: x + bytes(8))))
+    hdr("BAYES body 8 bytes shorter", "reject", GN, rebuilt(body(lambda x, m: x[:-8])))
+    # CATEGORICAL: n_categories after the priors
+    nc_off = 32 + 8 * 3
+    hdr("BAYES categorical n_categories 0", "reject", CA, field(nc_off, "I", lambda m, v: 0))
+    hdr("BAYES categorical n_categories + 1 (tables short)", "reject", CA,
+        field(nc_off, "I", lambda m, v: v + 1))
+    hdr("BAYES categorical n_categories 2^31", "reject", CA,
+        field(nc_off, "I", lambda m, v: 1 << 31))
+    hdr("BAYES categorical one category fewer, its table too", "accept", CA,
+        rebuilt(body(lambda x, m: x[:nc_off] + struct.pack("<I", 4) + x[nc_off + 4:-8 * 3])))
+
+    def with_linear(p, m):
+        set_section(p, fd.SEC_LINEAR, linear_bytes(1, 4, [[0.5] * m.n_features] * 3,
+                                                   [0.25] * 3))
+    hdr("BAYES and LINEAR in one file", "reject", GN, rebuilt(with_linear))
+
+    def bayes_into_linear_file(p, m):
+        nb = base_model(models[GN])
+        set_section(p, fd.SEC_BAYES, section_body(nb, fd.SEC_BAYES))
+        p.minor = 3
+    hdr("BAYES added to a LINEAR file", "reject", LR, rebuilt(bayes_into_linear_file))
+    hdr("BAYES marked not REQUIRED (a known type: flag ignored)", "accept", GN,
+        rebuilt(lambda p, m: [s_.__setitem__(1, 0) for s_ in p.sections
+                            if s_[0] == fd.SEC_BAYES]))
+
+    def no_classes(p, m):
+        set_section(p, fd.SEC_CLASSES, None)
+    hdr("BAYES without CLASSES", "reject", GN, rebuilt(no_classes))
+
+    # CENTROIDS
+    NC, NM, KM, PK = "sk_nearest", "sk_nearest_manhattan", "sk_kmeans", "sk_pipe_kmeans"
+
+    def cfield(off, fmt, val_fn):
+        return field(off, fmt, val_fn, fd.SEC_CENTROIDS)
+    hdr("CENTROIDS in a minor 2 file", "reject", KM, rebuilt(minor(2)))
+    hdr("CENTROIDS task 2", "reject", NC, cfield(0, "I", lambda m, v: 2))
+    hdr("CENTROIDS kind 3", "reject", NC, cfield(4, "I", lambda m, v: 3))
+    hdr("CENTROIDS k-means read as nearest centroid (kind 1) with its NAMES", "reject", KM,
+        cfield(4, "I", lambda m, v: 1))
+    hdr("CENTROIDS nearest centroid read as k-means (kind 2: it transforms)", "accept", NC,
+        cfield(4, "I", lambda m, v: 2))
+    hdr("CENTROIDS k-means with metric manhattan", "reject", KM, cfield(8, "I", lambda m, v: 2))
+    hdr("CENTROIDS metric 3", "reject", NM, cfield(8, "I", lambda m, v: 3))
+    hdr("CENTROIDS euclidean instead of manhattan", "accept", NM, cfield(8, "I", lambda m, v: 1))
+    hdr("CENTROIDS n_centroids + 1", "reject", NC, cfield(12, "I", lambda m, v: v + 1))
+    hdr("CENTROIDS n_centroids 0", "reject", NC, cfield(12, "I", lambda m, v: 0))
+    hdr("CENTROIDS n_features + 1", "reject", KM, cfield(16, "I", lambda m, v: v + 1))
+    hdr("CENTROIDS reserved flag bit 1", "reject", KM, cfield(20, "I", lambda m, v: v | 2))
+    hdr("CENTROIDS NAMES on a nearest centroid", "reject", NC, cfield(20, "I", lambda m, v: 1))
+    hdr("CENTROIDS NAMES cleared, the names left (trailing bytes)", "reject", KM,
+        cfield(20, "I", lambda m, v: 0))
+
+    def names_dropped(p, m):
+        sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_CENTROIDS][0]
+        nc, nf = m.centroids["n_centroids"], m.centroids["n_features"]
+        sec[2] = sec[2][:24 + 8 * nc * nf]
+        sec[2][20:24] = struct.pack("<I", 0)
+    hdr("CENTROIDS k-means without names (transform headed x0, x1, ...)", "accept", KM,
+        rebuilt(names_dropped))
+
+    def name_invalid(p, m):
+        sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_CENTROIDS][0]
+        sec[2][-1] = 0xFF
+    hdr("CENTROIDS a name that is not UTF-8", "reject", KM, rebuilt(name_invalid))
+    hdr("CENTROIDS a centroid value NaN (scored as FORMAT.md says)", "accept", NC,
+        cfield(24, "d", lambda m, v: math.nan))
+    hdr("CENTROIDS body 8 bytes longer", "reject", KM,
+        rebuilt(lambda p, m: [s_[2].extend(bytes(8)) for s_ in p.sections
+                              if s_[0] == fd.SEC_CENTROIDS]))
+    hdr("CENTROIDS n_features != PROGRAM n_outputs", "reject", PK, cfield(16, "I",
+                                                                          lambda m, v: v - 1))
+
+    def cen_and_bayes(p, m):
+        set_section(p, fd.SEC_BAYES, section_body(base_model(models[GN]), fd.SEC_BAYES))
+    hdr("CENTROIDS and BAYES in one file", "reject", NC, rebuilt(cen_and_bayes))
+    return E
+
+
+def section_body(m, stype):
+    """The body of section stype of a decoded model."""
+    off, length = section(m, stype)[1], section(m, stype)[2]
+    return m.buf[off:off + length]
+
+
 def edits_v12(models):
     E = []
 
@@ -2779,7 +2923,7 @@ def main(argv):
     jobs = int(os.environ.get("SPEC_JOBS", "2"))
     with tempfile.TemporaryDirectory(prefix="frost-spec-") as tmpdir:
         CTX.update(frost=frost, model_dir=model_dir, models=models, tmpdir=tmpdir,
-                   edits=edits_structural(models) + edits_v12(models),
+                   edits=edits_structural(models) + edits_v12(models) + edits_v13(models),
                    fuzz=fuzz_cases(models, 60, 60),
                    rows=[rc for rc in row_cases() if rc[1] in models])
         if PL in models:

@@ -1,6 +1,7 @@
 /*
  * test_alloc.c — "every allocation through the hook" (frost_open_options.alloc), proven two
- * ways on a pipeline model (program, checks, linear estimator) and a forest:
+ * ways on a pipeline model (program, checks, linear estimator), a forest, a naive Bayes
+ * classifier and a k-means clustering:
  *
  *  - the test binary is linked with malloc, calloc, realloc, free, strdup and strndup wrapped
  *    (-Wl,--wrap, tests/module.mk), so any call libfrost makes to them directly while a model
@@ -236,6 +237,76 @@ static int build_forest(const char *path, const frost_allocator *hook)
     return rc;
 }
 
+/* A GaussianNB over the four input columns (FORMAT.md BAYES): the runtime derives its per-class
+ * terms at open, through the hook like everything else. */
+static int build_bayes(const char *path, const frost_allocator *hook)
+{
+    fr_allocator fh = rt_hook(hook);
+    const fr_allocator *a = hook ? &fh : NULL;
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
+    int rc = 0;
+    fmt_bayes *nb = fr_calloc(a, 1, sizeof *nb);
+    if (!nb)
+        return FROST_ENOMEM;
+    *nb = (fmt_bayes){.kind = FMT_NB_GAUSSIAN, .n_features = 4, .n_classes = 3,
+                      .prior = fr_malloc(a, 3 * sizeof(double)),
+                      .theta = fr_malloc(a, 12 * sizeof(double)),
+                      .var = fr_malloc(a, 12 * sizeof(double))};
+    if (!nb->prior || !nb->theta || !nb->var)
+        rc = FROST_ENOMEM;
+    for (int i = 0; !rc && i < 12; i++) {
+        nb->theta[i] = (i % 5) * 0.4 - 1.0;
+        nb->var[i] = 0.5 + (i % 3) * 0.25;
+        nb->prior[i % 3] = (i % 3 + 1) / 6.0;
+    }
+    frost_builder *bld = NULL;
+    TRY(wr_builder_new_bare(&wo, &bld));
+    TRY(wr_builder_set_bayes(bld, nb));
+    if (rc)
+        fmt_bayes_free(a, nb); /* not taken */
+    const char *labels[3] = {"a", "b", "c"};
+    TRY(frost_builder_set_classes(bld, 0, FROST_LABEL_STR, labels, 3));
+    uint32_t all[4] = {0, 1, 2, 3};
+    TRY(wr_builder_add_check(bld, FMT_CHECK_NAN | FMT_CHECK_INF | FMT_CHECK_ESTIMATOR, all, 4,
+                             "GaussianNB"));
+    TRY(frost_builder_write(bld, path));
+    frost_builder_free(bld);
+    return rc;
+}
+
+/* A k-means clustering of the four input columns (FORMAT.md CENTROIDS): its centroids' norms
+ * are computed at open. */
+static int build_kmeans(const char *path, const frost_allocator *hook)
+{
+    fr_allocator fh = rt_hook(hook);
+    const fr_allocator *a = hook ? &fh : NULL;
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
+    int rc = 0;
+    fmt_centroids *c = fr_calloc(a, 1, sizeof *c);
+    if (!c)
+        return FROST_ENOMEM;
+    *c = (fmt_centroids){.kind = FMT_CEN_KMEANS, .metric = FMT_CEN_EUCLIDEAN, .n_centroids = 3,
+                         .n_features = 4, .centroids = fr_malloc(a, 12 * sizeof(double))};
+    if (!c->centroids)
+        rc = FROST_ENOMEM;
+    for (int i = 0; !rc && i < 12; i++)
+        c->centroids[i] = (i % 7) * 0.3 - 1.0;
+    frost_builder *bld = NULL;
+    TRY(wr_builder_new_bare(&wo, &bld));
+    TRY(wr_builder_set_centroids(bld, c));
+    if (rc)
+        fmt_centroids_free(a, c); /* not taken */
+    const char *labels[3] = {"0", "1", "2"};
+    TRY(frost_builder_set_classes(bld, 0, FROST_LABEL_INT, labels, 3));
+    TRY(frost_builder_write(bld, path));
+    frost_builder_free(bld);
+    return rc;
+}
+
 static char *write_model(const char *dir, int (*build)(const char *, const frost_allocator *),
                          const char *name)
 {
@@ -247,6 +318,8 @@ static char *write_model(const char *dir, int (*build)(const char *, const frost
 
 static char *write_pipeline(const char *dir) { return write_model(dir, build_pipeline, "pipe.frost"); }
 static char *write_forest(const char *dir) { return write_model(dir, build_forest, "forest.frost"); }
+static char *write_bayes(const char *dir) { return write_model(dir, build_bayes, "nb.frost"); }
+static char *write_kmeans(const char *dir) { return write_model(dir, build_kmeans, "km.frost"); }
 
 /* A forest signed with a fresh key, which the sequence then requires: the signature checked at
  * open and the data region's digest by frost_verify, through the hook too. */
@@ -316,7 +389,7 @@ static int sequence(const char *path, frost_io_mode io, books *bk)
         rc = rc ? rc : frost_transform(m, cols, 3, ROWS, t);
     } else {
         rc = frost_predict(m, X, 3, out); /* cold: the lazy path */
-        rc = rc ? rc : frost_predict_proba(m, X, ROWS, out);
+        rc = rc || !info.has_proba ? rc : frost_predict_proba(m, X, ROWS, out);
         rc = rc ? rc : frost_load_all(m);
         rc = rc ? rc : frost_predict(m, X, ROWS, out);
     }
@@ -400,6 +473,10 @@ Test(alloc, signed_forest_each_allocation_may_fail) { each_allocation_may_fail(w
 Test(alloc, forest_every_byte_through_the_hook) { every_byte_through_the_hook(write_forest); }
 Test(alloc, pipeline_each_allocation_may_fail) { each_allocation_may_fail(write_pipeline); }
 Test(alloc, forest_each_allocation_may_fail) { each_allocation_may_fail(write_forest); }
+Test(alloc, bayes_every_byte_through_the_hook) { every_byte_through_the_hook(write_bayes); }
+Test(alloc, bayes_each_allocation_may_fail) { each_allocation_may_fail(write_bayes); }
+Test(alloc, kmeans_every_byte_through_the_hook) { every_byte_through_the_hook(write_kmeans); }
+Test(alloc, kmeans_each_allocation_may_fail) { each_allocation_may_fail(write_kmeans); }
 
 /* ---- the writer ------------------------------------------------------------------------------ */
 
@@ -479,6 +556,10 @@ Test(alloc, pipeline_written_through_the_hook) { builder_every_byte_through_the_
 Test(alloc, forest_written_through_the_hook) { builder_every_byte_through_the_hook(build_forest); }
 Test(alloc, pipeline_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_pipeline); }
 Test(alloc, forest_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_forest); }
+Test(alloc, bayes_written_through_the_hook) { builder_every_byte_through_the_hook(build_bayes); }
+Test(alloc, bayes_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_bayes); }
+Test(alloc, kmeans_written_through_the_hook) { builder_every_byte_through_the_hook(build_kmeans); }
+Test(alloc, kmeans_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_kmeans); }
 
 /* ---- the importer hands the builder its hook ----------------------------------------------- */
 
