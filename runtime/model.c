@@ -364,9 +364,11 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.has_preprocessing = h->program != NULL;
     i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : 0;
     i.n_transform_outputs = h->program ? h->program->n_outputs : 0;
-    i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
+    int isolation = h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION;
+    i.has_proba = h->task == FROST_TASK_CLASSIFIER && !isolation &&
                   !(h->linear && h->linear->rule == FMT_LIN_DECISION) &&
                   !(h->combine && !fmt_combine_has_proba(h->combine));
+    i.has_score_samples = isolation;
     memcpy(out, &i, i.size);
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * score.c — the calls that score: frost_predict, frost_predict_proba, their _columns forms and
- * frost_transform. One path for every model, read top-down: bind the caller's columns; per row
+ * score.c — the calls that score: frost_predict, frost_predict_proba, frost_score_samples,
+ * their _columns forms and frost_transform. One path for every model, read top-down: bind the caller's columns; per row
  * fetch the inputs, run the program, apply the checks and gather the estimator's features; per
  * batch hand them to the estimator's scorer — the tree ensemble (ensemble.c), the linear model
  * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c).
@@ -18,9 +18,13 @@ static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
     if (what != RT_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine)
         return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
                        "does not predict (frost transform)");
+    int isolation = h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION;
     if (what == RT_PROBA && (h->task != FROST_TASK_CLASSIFIER ||
-                             (h->linear && h->linear->rule == FMT_LIN_DECISION)))
+                             (h->linear && h->linear->rule == FMT_LIN_DECISION) || isolation))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities");
+    if (what == RT_SCORE && !isolation)
+        return fr_fail(e, FROST_EINVAL, "this model has no score_samples (scikit-learn gives it "
+                       "for IsolationForest)");
     if (what == RT_PROBA && h->combine && !fmt_combine_has_proba(h->combine))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities (%s)",
                        h->combine->rule == FMT_COMB_HARD_VOTE
@@ -36,6 +40,8 @@ static uint32_t out_width(const fmt_header *h, rt_what what)
         return h->n_features;
     if (what == RT_PROBA)
         return h->n_classes_total;
+    if (what == RT_SCORE)
+        return 1;
     return h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs;
 }
 
@@ -136,6 +142,8 @@ static int predict_matrix(frost_model *m, const double *X, size_t n_rows, rt_wha
     if (what == RT_PROBA && h->task != FROST_TASK_CLASSIFIER)
         return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "predict_proba needs a classifier"),
                                 &e));
+    if (what != RT_PREDICT && refuse_request(h, what, &e))
+        return rt_set_error(m, &e);
     if (n_rows == 0)
         return 0;
     int rc;
@@ -178,6 +186,11 @@ FROST_API int frost_predict_proba(frost_model *m, const double *X, size_t n_rows
     return predict_matrix(m, X, n_rows, RT_PROBA, out);
 }
 
+FROST_API int frost_score_samples(frost_model *m, const double *X, size_t n_rows, double *out)
+{
+    return predict_matrix(m, X, n_rows, RT_SCORE, out);
+}
+
 FROST_API int frost_predict_columns(frost_model *m, const frost_column *cols, size_t n_cols,
                                     size_t n_rows, double *out)
 {
@@ -188,6 +201,12 @@ FROST_API int frost_predict_proba_columns(frost_model *m, const frost_column *co
                                           size_t n_cols, size_t n_rows, double *out)
 {
     return run_columns(m, cols, n_cols, n_rows, RT_PROBA, out);
+}
+
+FROST_API int frost_score_samples_columns(frost_model *m, const frost_column *cols,
+                                          size_t n_cols, size_t n_rows, double *out)
+{
+    return run_columns(m, cols, n_cols, n_rows, RT_SCORE, out);
 }
 
 FROST_API int frost_transform(frost_model *m, const frost_column *cols, size_t n_cols,

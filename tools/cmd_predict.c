@@ -28,7 +28,8 @@
 #define MAX_THREADS 256
 
 static const char predict_help[] =
-    "usage: frost predict MODEL [INPUT.csv|-] [--proba] [-o OUT.csv] [--keep-columns NAMES]\n"
+    "usage: frost predict MODEL [INPUT.csv|-] [--proba|--score-samples] [-o OUT.csv]\n"
+    "                     [--keep-columns NAMES]\n"
     "                     [--threads N] [--io MODE] [--missing-columns error|nan] [--verbose]\n"
     "                     [--timing]\n"
     "\n"
@@ -53,6 +54,7 @@ static const char predict_help[] =
     "                       prediction_0, prediction_1, ... for multi-output models\n"
     "  LABEL,LABEL,...      with --proba: one column per class, headed by its label\n"
     "                       (K:LABEL for output K of multi-output models)\n"
+    "  score_samples        with --score-samples: scikit-learn's score_samples\n"
     "  kept columns (--keep-columns) come first. Numbers are written in the shortest form\n"
     "  that reads back to the same double, as Python's repr() (0.35, 3, 1e-05, nan, inf).\n"
     "\n"
@@ -64,6 +66,9 @@ static const char predict_help[] =
     "(an unknown category); nothing after. With -o no file is left behind.\n"
     "\n"
     "  --proba       class probabilities, one column per class (classifiers)\n"
+    "  --score-samples\n"
+    "                scikit-learn's score_samples, one number per row (IsolationForest: the\n"
+    "                opposite of the anomaly score, lower is more abnormal)\n"
     "  -o, --output  write to this file instead of stdout\n"
     "  --keep-columns NAMES\n"
     "                copy these input columns (comma-separated names, quoted as in CSV if a\n"
@@ -107,7 +112,7 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-enum { MODE_PREDICT = 0, MODE_PROBA = 1, MODE_TRANSFORM = 2 };
+enum { MODE_PREDICT = 0, MODE_PROBA = 1, MODE_TRANSFORM = 2, MODE_SCORE = 3 };
 
 /* This process's own peak resident memory (VmHWM), in KiB, or -1. Not getrusage's ru_maxrss,
  * which keeps the peak of whatever process exec'd us (a Python test harness, say). */
@@ -199,6 +204,10 @@ static int write_header(FILE *out, const frost_model *m, const frost_info *info,
             csv_write_field(out, name, strlen(name), ',',
                             n_keep + info->n_transform_outputs == 1);
         }
+        return fputc('\n', out) == EOF ? -1 : 0;
+    }
+    if (mode == MODE_SCORE) {
+        fputs("score_samples", out);
         return fputc('\n', out) == EOF ? -1 : 0;
     }
     if (mode == MODE_PREDICT) {
@@ -326,10 +335,13 @@ static void score_slot(const pipe_ctx *P, slot *s)
     else if (P->use_columns)
         rc = P->mode == MODE_PROBA
                  ? frost_predict_proba_columns(P->m, s->cols, P->n_cols, n, s->res)
+             : P->mode == MODE_SCORE
+                 ? frost_score_samples_columns(P->m, s->cols, P->n_cols, n, s->res)
                  : frost_predict_columns(P->m, s->cols, P->n_cols, n, s->res);
     else
-        rc = P->mode == MODE_PROBA ? frost_predict_proba(P->m, b->X, n, s->res)
-                                   : frost_predict(P->m, b->X, n, s->res);
+        rc = P->mode == MODE_PROBA   ? frost_predict_proba(P->m, b->X, n, s->res)
+             : P->mode == MODE_SCORE ? frost_score_samples(P->m, b->X, n, s->res)
+                                     : frost_predict(P->m, b->X, n, s->res);
     s->t_scored = now_ms();
     s->rc = rc;
     if (rc) {
@@ -604,11 +616,12 @@ static void options_free(options *o)
  * help was printed and there is nothing more to do. */
 static int parse_options(const char *cmd, int mode, int argc, char **argv, options *o)
 {
-    int proba = 0, help = 0, n_pos;
+    int proba = 0, score = 0, help = 0, n_pos;
     const char *io = NULL, *missing = NULL, *keep = NULL, *threads_arg = NULL;
     const char *pos[2];
     cli_opt predict_opts[] = {
         {"--proba", NULL, 0, NULL, &proba},
+        {"--score-samples", NULL, 0, NULL, &score},
         {"--missing-columns", NULL, 1, &missing, NULL},
         {"--output", "-o", 1, &o->out_path, NULL},
         {"--keep-columns", NULL, 1, &keep, NULL},
@@ -639,7 +652,12 @@ static int parse_options(const char *cmd, int mode, int argc, char **argv, optio
         fputs(help_text, stderr);
         return CLI_USAGE;
     }
-    o->mode = proba ? MODE_PROBA : mode;
+    if (proba && score) {
+        fprintf(stderr, "frost %s: --proba and --score-samples ask for different outputs; give "
+                        "one\n", cmd);
+        return CLI_USAGE;
+    }
+    o->mode = proba ? MODE_PROBA : score ? MODE_SCORE : mode;
     o->model_path = pos[0];
     o->in_path = n_pos == 2 ? pos[1] : "-";
     frost_open_options_init(&o->open);
@@ -702,6 +720,11 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
                 : info->estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
                                          "whose estimators have no predict_proba"
                                        : "its decision rule has none");
+        return CLI_USAGE;
+    }
+    if (o->mode == MODE_SCORE && !info->has_score_samples) {
+        fprintf(stderr, "frost %s: --score-samples: %s has no score_samples (scikit-learn gives "
+                        "it for IsolationForest)\n", cmd, o->model_path);
         return CLI_USAGE;
     }
     if (o->mode == MODE_TRANSFORM && !info->has_preprocessing) {
@@ -822,6 +845,7 @@ static int size_pipeline(const char *cmd, pipe_ctx *P, const options *o, const f
     P->mode = o->mode;
     P->width = o->mode == MODE_TRANSFORM ? info->n_transform_outputs
                : o->mode == MODE_PROBA   ? info->n_classes
+               : o->mode == MODE_SCORE   ? 1
                                          : info->n_outputs;
     P->n_feat = b->n_read;
     P->n_str = csv_table_n_strings(t);
