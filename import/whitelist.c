@@ -84,6 +84,15 @@ static const pk_class pk_whitelist[] = {
     MAKES("numpy.random", "__RandomState_ctor", "numpy.random.mtrand.RandomState"),
     CLS("numpy.random._mt19937", "MT19937"),
     MAKES("numpy.random._pickle", "__bit_generator_ctor", "numpy.random._mt19937.MT19937"),
+    /* numpy.random.Generator (HistGradientBoosting >= 1.4 keeps _feature_subsample_rng):
+     * Generator.__reduce__ calls __generator_ctor with a bit generator's name (numpy 1) or the
+     * bit generator itself, whose __reduce__ names its class (numpy 2) */
+    CLS("numpy.random._generator", "Generator"),
+    MAKES("numpy.random._pickle", "__generator_ctor", "numpy.random._generator.Generator"),
+    CLS("numpy.random._pcg64", "PCG64"),
+    CLS("numpy.random._pcg64", "PCG64DXSM"),
+    CLS("numpy.random._philox", "Philox"),
+    CLS("numpy.random._sfc64", "SFC64"),
 
     /* joblib's array placeholder (joblib/numpy_pickle.py); joblib.c reads the array after it */
     CLS("joblib.numpy_pickle", "NumpyArrayWrapper"),
@@ -121,6 +130,21 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.ensemble._forest", "ExtraTreesRegressor"),
     CLS("sklearn.ensemble._gb", "GradientBoostingClassifier"),
     CLS("sklearn.ensemble._gb", "GradientBoostingRegressor"),
+    /* histogram gradient boosting (sklearn/ensemble/_hist_gradient_boosting/: the estimators,
+     * their TreePredictors, the bin mapper, and the losses of 0.21 to 1.0 in its loss.py) */
+    CLS("sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
+        "HistGradientBoostingClassifier"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
+        "HistGradientBoostingRegressor"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.predictor", "TreePredictor"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.binning", "_BinMapper"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "LeastSquares"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "LeastAbsoluteDeviation"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "Poisson"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "BinaryCrossEntropy"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "CategoricalCrossEntropy"),
+    /* isolation forests (sklearn/ensemble/_iforest.py; trees are ExtraTreeRegressor) */
+    CLS("sklearn.ensemble._iforest", "IsolationForest"),
     /* gradient boosting losses, <= 1.2 (sklearn/ensemble/_gb_losses.py) */
     CLS("sklearn.ensemble._gb_losses", "LeastSquaresError"),
     CLS("sklearn.ensemble._gb_losses", "LeastAbsoluteError"),
@@ -136,8 +160,9 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.ensemble.gradient_boosting", "MeanEstimator"),
     CLS("sklearn.ensemble.gradient_boosting", "QuantileEstimator"),
     CLS("sklearn.ensemble.gradient_boosting", "ZeroEstimator"),
-    /* the common losses gradient boosting uses since 1.3 (sklearn/_loss/loss.py, link.py,
-     * _loss.pyx.tp; Cython pickles its cdef classes through __pyx_unpickle_<class>) */
+    /* the common losses, HistGradientBoosting's since 1.1 and GradientBoosting's since 1.3
+     * (sklearn/_loss/loss.py, link.py, _loss.pyx.tp; Cython pickles its cdef classes through
+     * __pyx_unpickle_<class>) */
     CLS("sklearn._loss.loss", "HalfSquaredError"),
     CLS("sklearn._loss.loss", "AbsoluteError"),
     CLS("sklearn._loss.loss", "PinballLoss"),
@@ -145,6 +170,10 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn._loss.loss", "HalfBinomialLoss"),
     CLS("sklearn._loss.loss", "HalfMultinomialLoss"),
     CLS("sklearn._loss.loss", "ExponentialLoss"),
+    CLS("sklearn._loss.loss", "HalfPoissonLoss"),
+    CLS("sklearn._loss.loss", "HalfGammaLoss"),
+    CLS("sklearn._loss.loss", "HalfTweedieLoss"),
+    CLS("sklearn._loss.loss", "HalfTweedieLossIdentity"),
     CLS("sklearn._loss._loss", "CyHalfSquaredError"),
     CLS("sklearn._loss._loss", "CyAbsoluteError"),
     CLS("sklearn._loss._loss", "CyPinballLoss"),
@@ -152,6 +181,10 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn._loss._loss", "CyHalfBinomialLoss"),
     CLS("sklearn._loss._loss", "CyHalfMultinomialLoss"),
     CLS("sklearn._loss._loss", "CyExponentialLoss"),
+    CLS("sklearn._loss._loss", "CyHalfPoissonLoss"),
+    CLS("sklearn._loss._loss", "CyHalfGammaLoss"),
+    CLS("sklearn._loss._loss", "CyHalfTweedieLoss"),
+    CLS("sklearn._loss._loss", "CyHalfTweedieLossIdentity"),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfSquaredError", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyAbsoluteError", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyPinballLoss", PK_R_PYX_UNPICKLE),
@@ -159,6 +192,10 @@ static const pk_class pk_whitelist[] = {
     FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfBinomialLoss", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfMultinomialLoss", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyExponentialLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfPoissonLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfGammaLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfTweedieLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfTweedieLossIdentity", PK_R_PYX_UNPICKLE),
     CLS("sklearn._loss.link", "IdentityLink"),
     CLS("sklearn._loss.link", "LogitLink"),
     CLS("sklearn._loss.link", "HalfLogitLink"),
@@ -273,6 +310,7 @@ static const pk_alias pk_aliases[] = {
           "MultinomialDeviance"),
     MOVED("sklearn.ensemble.gradient_boosting", "sklearn.ensemble._gb_losses",
           "ExponentialLoss"),
+    MOVED("sklearn.ensemble.iforest", "sklearn.ensemble._iforest", "IsolationForest"),
     MOVED("sklearn.linear_model.base", "sklearn.linear_model._base", "LinearRegression"),
     MOVED("sklearn.linear_model.logistic", "sklearn.linear_model._logistic",
           "LogisticRegression"),
