@@ -558,12 +558,16 @@ int cv_convert_gb(conv *c, const frost_convert_options *o, int classifier)
     }
     /* predict_stages adds learning_rate * leaf value tree by tree, stage by stage, class by
      * class (sklearn/ensemble/_gradient_boosting.pyx); binary predict is raw >= 0 from 1.4
-     * (the _loss module), the argmax of (1 - expit(raw), expit(raw)) before. */
+     * (the _loss module), the argmax of (1 - expit(raw), expit(raw)) before. Multi-class
+     * predict_proba is exp(raw - logsumexp(raw)) before 1.4 (_gb_losses.py), then
+     * HalfMultinomialLoss.predict_proba: sklearn.utils.extmath.softmax. */
     frost_model_spec spec = {.size = sizeof spec, .task = c->task, .kind = FROST_ENSEMBLE_BOOSTED,
                              .n_features = c->n_features, .n_outputs = 1,
                              .n_classes = c->n_classes, .learning_rate = learning_rate,
-                             .link = !classifier ? FROST_LINK_IDENTITY
-                                     : n_raw == 1 ? FROST_LINK_LOGISTIC : FROST_LINK_SOFTMAX,
+                             .link = !classifier   ? FROST_LINK_IDENTITY
+                                     : n_raw == 1 ? FROST_LINK_LOGISTIC
+                                     : new_loss   ? FROST_LINK_SOFTMAX_NORM
+                                                  : FROST_LINK_SOFTMAX,
                              .n_raw = n_raw, .init_raw = init, .sign_decision = new_loss};
     rc = cv_tree_builder(c, &spec, o);
     free(init);

@@ -160,7 +160,7 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.ensemble.gradient_boosting", "MeanEstimator"),
     CLS("sklearn.ensemble.gradient_boosting", "QuantileEstimator"),
     CLS("sklearn.ensemble.gradient_boosting", "ZeroEstimator"),
-    /* the common losses, HistGradientBoosting's since 1.1 and GradientBoosting's since 1.3
+    /* the common losses, HistGradientBoosting's since 1.1 and GradientBoosting's since 1.4
      * (sklearn/_loss/loss.py, link.py, _loss.pyx.tp; Cython pickles its cdef classes through
      * __pyx_unpickle_<class>) */
     CLS("sklearn._loss.loss", "HalfSquaredError"),

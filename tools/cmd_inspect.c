@@ -182,19 +182,36 @@ static const char *const comb_rules[] = {"?", "soft vote", "hard vote", "weighte
                                           "one-vs-rest"};
 static const char *const member_scores[] = {"none", "decision", "proba"};
 
+/* An aggregation's kind, as JSON and the text say it. */
+static const char *ens_kind_name(uint32_t kind)
+{
+    return kind == FROST_ENSEMBLE_MEAN ? "mean" : kind == FROST_ENSEMBLE_ISOLATION ? "isolation"
+                                                                                 : "boosted";
+}
+
+/* ISOLATION's parameters (null for other kinds). */
+static void json_isolation(FILE *f, uint32_t kind, double path_norm, double offset)
+{
+    if (kind == FROST_ENSEMBLE_ISOLATION)
+        fprintf(f, ", \"path_norm\": %.17g, \"offset\": %.17g", path_norm, offset);
+    else
+        fprintf(f, ", \"path_norm\": null, \"offset\": null");
+}
+
 static void print_agg_json(FILE *f, const fmt_agg *g)
 {
     fprintf(f, "{\"task\": \"%s\", \"kind\": \"%s\", \"first_tree\": %u, \"n_trees\": %u, "
                "\"n_features\": %u, \"n_outputs\": %u, \"leaf_width\": %u, \"flags\": %u, "
                "\"link\": %u, \"n_raw\": %u, \"learning_rate\": %.17g, \"n_classes\": [",
             g->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-            g->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted", g->first_tree, g->n_trees,
+            ens_kind_name(g->kind), g->first_tree, g->n_trees,
             g->n_features, g->n_outputs, g->leaf_width, g->flags, g->link, g->n_raw,
             g->learning_rate);
     for (uint32_t k = 0; g->n_classes && k < g->n_outputs; k++)
         fprintf(f, "%s%u", k ? ", " : "", g->n_classes[k]);
     fprintf(f, "], \"init_raw\": ");
     json_f64s(f, g->init_raw, g->n_raw);
+    json_isolation(f, g->kind, g->path_norm, g->offset);
     fputc('}', f);
 }
 
@@ -266,7 +283,7 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
                "\"n_outputs\": %u, \"n_trees\": %u, \"leaf_width\": %u, \"flags\": %u, "
                "\"link\": %u, \"n_raw\": %u, \"top_chunk\": ",
             h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-            h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted", h->n_features, h->n_outputs,
+            ens_kind_name(h->kind), h->n_features, h->n_outputs,
             h->n_trees, h->leaf_width, h->ens_flags, h->link, h->n_raw);
     if (h->top_chunk == FMT_NONE)
         fprintf(f, "null");
@@ -278,7 +295,9 @@ static void print_json(FILE *f, const char *path, const fmt_header *h)
     fprintf(f, "], \"init_raw\": [");
     for (uint32_t k = 0; k < h->n_raw; k++)
         fprintf(f, "%s%.17g", k ? ", " : "", h->init_raw[k]);
-    fprintf(f, "]},\n  \"trees\": [");
+    fputc(']', f);
+    json_isolation(f, h->kind, h->path_norm, h->offset);
+    fprintf(f, "},\n  \"trees\": [");
 tree_list:
     for (uint32_t t = 0; t < h->n_trees; t++) {
         const fmt_tree *tr = &h->trees[t];
@@ -445,11 +464,20 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 fprintf(f, " · weight %g", mb->weight);
             fputc('\n', f);
         }
-    } else if (h->has_ensemble)
-        fprintf(f, "  task       %s, %s of %u trees%s\n",
-                h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-                h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted sum", h->n_trees,
-                h->n_outputs > 1 ? " (multi-output)" : "");
+    } else if (h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION) {
+        fprintf(f, "  task       outlier detection, isolation forest of %u trees (predict: -1 "
+                   "outlier / 1 inlier; score_samples; offset %.17g)\n", h->n_trees, h->offset);
+    } else if (h->has_ensemble) {
+        static const char *const links[] = {"identity", "logistic", "softmax (logsumexp)", "exp",
+                                            "softmax (max-normalised)"};
+        fprintf(f, "  task       %s, %s of %u trees%s", h->task == FROST_TASK_CLASSIFIER ?
+                "classifier" : "regressor", h->kind == FROST_ENSEMBLE_MEAN ? "mean" :
+                "boosted sum", h->n_trees, h->n_outputs > 1 ? " (multi-output)" : "");
+        if (h->kind == FROST_ENSEMBLE_BOOSTED && h->link < 5)
+            fprintf(f, ", link %s", links[h->link]);
+        fprintf(f, "%s\n", h->ens_flags & FMT_ENS_WIDE_SPLITS ? ", float64 splits (categories "
+                                                                "as sets)" : "");
+    }
     else if (h->linear)
         fprintf(f, "  task       %s, linear (%u × %u coefficients, %s)\n",
                 h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", h->linear->n_rows,

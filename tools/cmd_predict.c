@@ -717,6 +717,7 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
         fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd,
                 o->model_path,
                 info->task != FROST_TASK_CLASSIFIER ? "not a classifier"
+                : info->has_score_samples ? "an outlier detector: --score-samples gives its scores"
                 : info->estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
                                          "whose estimators have no predict_proba"
                                        : "its decision rule has none");
