@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench [QUICK=1] → sh bench/run.sh BUILD quick|full
-# sh bench/run.sh BUILD quick|full csv runs only stage 8 (frost predict on a large CSV).
+# sh bench/run.sh BUILD quick|full csv runs only stage 8 (frost predict on a large CSV);
+# sh bench/run.sh BUILD quick|full NAME,NAME... runs only those models (e.g. quick HGB500q).
 # Builds the benchmark's C helpers against BUILD/libfrost.a, installs the few Debian packages it
 # needs when missing (like scripts/deps.sh), then runs bench/bench.py, which prints each stage's
 # progress and the final tables. See bench/README.md.
@@ -9,7 +10,7 @@ BUILD=${1:-build}
 MODE=${2:-full}
 ONLY=${3:-}
 case "$MODE" in quick|full) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv]" >&2; exit 2 ;; esac
-case "$ONLY" in ""|csv) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv]" >&2; exit 2 ;; esac
+case "$ONLY" in ""|csv|[A-Z]*) ;; *) echo "usage: bench/run.sh BUILD quick|full [csv|NAME,...]" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 
