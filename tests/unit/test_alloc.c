@@ -236,6 +236,84 @@ static int build_forest(const char *path, const frost_allocator *hook)
     return rc;
 }
 
+/* Format 1.3, as HistGradientBoosting converts: 3 classes boosted on wide trees (float64
+ * thresholds, every other split categorical), SOFTMAX_NORM and PROBA_ARGMAX. */
+static int build_hgb(const char *path, const frost_allocator *hook)
+{
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
+    uint64_t s = 11;
+    uint32_t nc = 3;
+    double init[3] = {0.25, -0.5, 0.125};
+    frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
+                             .kind = FROST_ENSEMBLE_BOOSTED, .n_features = 4, .n_outputs = 1,
+                             .n_classes = &nc, .learning_rate = 1.0,
+                             .link = FROST_LINK_SOFTMAX_NORM, .n_raw = 3, .init_raw = init,
+                             .exact_thresholds = 1, .proba_argmax = 1};
+    frost_builder *b = NULL;
+    int rc = frost_builder_new(&spec, &wo, &b);
+    for (int t = 0; t < 18; t++) {
+        int was = watching;
+        watching = 0;
+        fu_tree tr = fu_random_tree(&s, 201, 4, 1, 0, 1);
+        uint8_t *is_cat = calloc(tr.n, 1);
+        uint32_t *sets = calloc(tr.n * 8, sizeof *sets);
+        for (uint64_t i = 0; i < tr.n; i += 2)
+            if (tr.left[i] != -1) {
+                is_cat[i] = 1;
+                for (int w = 0; w < 8; w++)
+                    sets[i * 8 + (uint64_t)w] = (uint32_t)fu_rand(&s);
+            }
+        watching = was;
+        frost_tree_arrays arr = fu_arrays(&tr, (uint32_t)t % 3);
+        arr.is_categorical = is_cat;
+        arr.categories_left = sets;
+        TRY(frost_builder_add_tree(b, &arr));
+        watching = 0;
+        free(is_cat);
+        free(sets);
+        fu_free_tree(&tr);
+        watching = was;
+    }
+    const char *labels[3] = {"a", "b", "c"};
+    TRY(frost_builder_set_classes(b, 0, FROST_LABEL_STR, labels, 3));
+    TRY(frost_builder_write(b, path));
+    frost_builder_free(b);
+    return rc;
+}
+
+/* Format 1.3's ISOLATION kind (IsolationForest): leaves hold path lengths; score_samples. */
+static int build_isolation(const char *path, const frost_allocator *hook)
+{
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
+    uint64_t s = 13;
+    uint32_t nc = 2;
+    frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
+                             .kind = FROST_ENSEMBLE_ISOLATION, .n_features = 4, .n_outputs = 1,
+                             .n_classes = &nc, .path_norm = 7.5, .offset = -0.5};
+    frost_builder *b = NULL;
+    int rc = frost_builder_new(&spec, &wo, &b);
+    for (int t = 0; t < 20; t++) {
+        int was = watching;
+        watching = 0;
+        fu_tree tr = fu_random_tree(&s, 301, 4, 1, 1, 0);
+        watching = was;
+        frost_tree_arrays arr = fu_arrays(&tr, 0);
+        TRY(frost_builder_add_tree(b, &arr));
+        watching = 0;
+        fu_free_tree(&tr);
+        watching = was;
+    }
+    const char *labels[2] = {"-1", "1"};
+    TRY(frost_builder_set_classes(b, 0, FROST_LABEL_INT, labels, 2));
+    TRY(frost_builder_write(b, path));
+    frost_builder_free(b);
+    return rc;
+}
+
 static char *write_model(const char *dir, int (*build)(const char *, const frost_allocator *),
                          const char *name)
 {
@@ -247,6 +325,8 @@ static char *write_model(const char *dir, int (*build)(const char *, const frost
 
 static char *write_pipeline(const char *dir) { return write_model(dir, build_pipeline, "pipe.frost"); }
 static char *write_forest(const char *dir) { return write_model(dir, build_forest, "forest.frost"); }
+static char *write_hgb(const char *dir) { return write_model(dir, build_hgb, "hgb.frost"); }
+static char *write_isolation(const char *dir) { return write_model(dir, build_isolation, "iso.frost"); }
 
 /* ---- the sequence ---------------------------------------------------------------------------- */
 
@@ -294,7 +374,10 @@ static int sequence(const char *path, frost_io_mode io, books *bk)
         rc = rc ? rc : frost_transform(m, cols, 3, ROWS, t);
     } else {
         rc = frost_predict(m, X, 3, out); /* cold: the lazy path */
-        rc = rc ? rc : frost_predict_proba(m, X, ROWS, out);
+        if (info.has_proba)
+            rc = rc ? rc : frost_predict_proba(m, X, ROWS, out);
+        if (info.has_score_samples)
+            rc = rc ? rc : frost_score_samples(m, X, ROWS, out);
         rc = rc ? rc : frost_load_all(m);
         rc = rc ? rc : frost_predict(m, X, ROWS, out);
     }
@@ -373,6 +456,10 @@ Test(alloc, pipeline_every_byte_through_the_hook) { every_byte_through_the_hook(
 Test(alloc, forest_every_byte_through_the_hook) { every_byte_through_the_hook(write_forest); }
 Test(alloc, pipeline_each_allocation_may_fail) { each_allocation_may_fail(write_pipeline); }
 Test(alloc, forest_each_allocation_may_fail) { each_allocation_may_fail(write_forest); }
+Test(alloc, hgb_every_byte_through_the_hook) { every_byte_through_the_hook(write_hgb); }
+Test(alloc, isolation_every_byte_through_the_hook) { every_byte_through_the_hook(write_isolation); }
+Test(alloc, hgb_each_allocation_may_fail) { each_allocation_may_fail(write_hgb); }
+Test(alloc, isolation_each_allocation_may_fail) { each_allocation_may_fail(write_isolation); }
 
 /* ---- the writer ------------------------------------------------------------------------------ */
 
@@ -452,6 +539,8 @@ Test(alloc, pipeline_written_through_the_hook) { builder_every_byte_through_the_
 Test(alloc, forest_written_through_the_hook) { builder_every_byte_through_the_hook(build_forest); }
 Test(alloc, pipeline_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_pipeline); }
 Test(alloc, forest_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_forest); }
+Test(alloc, hgb_written_through_the_hook) { builder_every_byte_through_the_hook(build_hgb); }
+Test(alloc, hgb_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_hgb); }
 
 /* ---- the importer hands the builder its hook ----------------------------------------------- */
 
