@@ -60,6 +60,16 @@ static int add(frost_builder *b, const wtree *w, uint32_t column)
     return frost_builder_add_tree(b, &a);
 }
 
+/* Writes b to dir/name and frees it; the path, malloc'd. */
+static char *write_out(frost_builder *b, const char *dir, const char *name)
+{
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
+    frost_builder_free(b);
+    return path;
+}
+
 /* A boosted regressor of trees (learning rate 1, init 0) written to dir/name. */
 static char *write_boosted(const char *dir, const char *name, const wtree *trees, uint32_t n,
                            uint32_t n_features, frost_link link)
@@ -73,11 +83,7 @@ static char *write_boosted(const char *dir, const char *name, const wtree *trees
     cr_assert_eq(frost_builder_new(&spec, NULL, &b), 0, "%s", frost_errmsg(NULL));
     for (uint32_t t = 0; t < n; t++)
         cr_assert_eq(add(b, &trees[t], 0), 0, "%s", frost_builder_errmsg(b));
-    char *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
-    cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
-    frost_builder_free(b);
-    return path;
+    return write_out(b, dir, name);
 }
 
 /* Predictions of X (n rows) in a mode: one call for all the rows (the batch walkers when n is
@@ -217,11 +223,7 @@ static char *write_raw3(const char *dir, const char *name, const double r[3], fr
     }
     static const char *const labels[3] = {"a", "b", "c"};
     cr_assert_eq(frost_builder_set_classes(b, 0, FROST_LABEL_STR, labels, 3), 0);
-    char *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
-    cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
-    frost_builder_free(b);
-    return path;
+    return write_out(b, dir, name);
 }
 
 Test(wide, softmax_norm_and_proba_argmax)
@@ -277,11 +279,7 @@ static char *write_isolation(const char *dir, const char *name, double path_norm
     }
     static const char *const labels[2] = {"-1", "1"};
     cr_assert_eq(frost_builder_set_classes(b, 0, FROST_LABEL_INT, labels, 2), 0);
-    char *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
-    cr_assert_eq(frost_builder_write(b, path), 0, "%s", frost_builder_errmsg(b));
-    frost_builder_free(b);
-    return path;
+    return write_out(b, dir, name);
 }
 
 Test(wide, isolation_scores_decisions_and_labels)
