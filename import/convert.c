@@ -4,9 +4,11 @@
  * convert_pipeline.c) or converted (an estimator, convert_estimator.c) into a builder, which gets
  * the input names, the metadata and the input checks collected on the way, and is written.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "frost_import.h"
 
@@ -151,14 +153,15 @@ static int step_path(const pk_obj *root, const char *full, char *path, size_t ca
 /* The model in data, run through the safe pickle reader (nothing in it is executed). A refused or
  * unsupported name is looked for among the model's steps by a survey load (still running
  * nothing), so that the message names the step's path. */
-static int load_model(const uint8_t *data, size_t len, const frost_convert_options *o,
-                      pk_graph **g, fr_err *e)
+static int load_model(const uint8_t *data, size_t len, const char *side_dir,
+                      const frost_convert_options *o, pk_graph **g, fr_err *e)
 {
-    jl_options jo = {.max_decompressed = (size_t)o->max_decompressed};
+    jl_options jo = {.max_decompressed = (size_t)o->max_decompressed, .side_dir = side_dir};
     int rc = jl_load(data, len, &jo, g, e);
     if (rc == FROST_EREFUSED || rc == FROST_EUNSUPPORTED) {
         pk_limits lim = {.survey = 1};
-        jl_options so = {.limits = &lim, .max_decompressed = jo.max_decompressed};
+        jl_options so = {.limits = &lim, .max_decompressed = jo.max_decompressed,
+                         .side_dir = side_dir};
         pk_graph *sg = NULL;
         fr_err se = {0};
         char path[600];
@@ -228,7 +231,12 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
         goto done;
     data = src.data;
     len = src.len;
-    if ((rc = load_model(data, len, &o, &g, &e)))
+    /* a joblib < 0.10 pickle's arrays are in files beside it (a regular file's folder only) */
+    char side_dir[PATH_MAX];
+    struct stat st;
+    int regular = stat(in_path, &st) == 0 && S_ISREG(st.st_mode) &&
+                  jl_folder_of(in_path, side_dir, sizeof side_dir) == 0;
+    if ((rc = load_model(data, len, regular ? side_dir : NULL, &o, &g, &e)))
         goto done;
     if ((rc = convert_graph(&c, pk_graph_root(g), &o)))
         goto done;

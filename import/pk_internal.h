@@ -143,6 +143,7 @@ struct pk_graph {
     pk_obj *root;
     const char *refused;    /* survey mode: the first global a normal load refuses */
     void *owned;            /* a buffer the graph frees (decompressed stream, read file) */
+    const char *side_dir;   /* while loading: the folder of joblib < 0.10 side files, or NULL */
     pk_obj none;            /* shared singletons */
     pk_obj vtrue;
     pk_obj vfalse;

@@ -96,6 +96,8 @@ static const pk_class pk_whitelist[] = {
 
     /* joblib's array placeholder (joblib/numpy_pickle.py); joblib.c reads the array after it */
     CLS("joblib.numpy_pickle", "NumpyArrayWrapper"),
+    /* joblib < 0.10: the array is in a .npy file beside the pickle (joblib.c reads it) */
+    CLS("joblib.numpy_pickle", "NDArrayWrapper"),
 
     /* Python builtins the pickler itself emits (Lib/pickle.py save_bytes, save_set,
      * save_frozenset, save_bytearray; Lib/copyreg.py _reconstructor) */
@@ -352,6 +354,9 @@ static const pk_alias pk_aliases[] = {
     MOVED("sklearn.utils", "sklearn.utils._bunch", "Bunch"),
     /* joblib as vendored by scikit-learn 0.20-0.22 */
     MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "NumpyArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "NDArrayWrapper"),
+    MOVED("joblib.numpy_pickle_compat", "joblib.numpy_pickle", "NDArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle_compat", "joblib.numpy_pickle", "NDArrayWrapper"),
     /* Python 2 names (CPython Lib/_compat_pickle.py IMPORT_MAPPING / NAME_MAPPING) */
     MOVED("copy_reg", "copyreg", "_reconstructor"),
     MOVED("__builtin__", "builtins", "object"),
@@ -372,16 +377,12 @@ static const pk_alias pk_aliases[] = {
     { "__builtin__", "long", "builtins", "int" },
 };
 
-/* joblib < 0.10 kept arrays in side files next to the pickle (joblib/numpy_pickle_compat.py);
- * those files cannot be converted from one file, so they get their own message. */
+/* compressed joblib < 0.10 files kept zlib-compressed arrays in side files next to the pickle
+ * (joblib/numpy_pickle_compat.py ZNDArrayWrapper), not read yet: they get their own message. */
 static const char *const pk_old_joblib[] = {
-    "joblib.numpy_pickle.NDArrayWrapper",
     "joblib.numpy_pickle.ZNDArrayWrapper",
-    "joblib.numpy_pickle_compat.NDArrayWrapper",
     "joblib.numpy_pickle_compat.ZNDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle.NDArrayWrapper",
     "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
     "sklearn.externals.joblib.numpy_pickle_compat.ZNDArrayWrapper",
 };
 
@@ -439,8 +440,9 @@ int pk_resolve_global(const char *module, size_t module_len, const char *name, s
     for (size_t i = 0; i < COUNT(pk_old_joblib); i++)
         if (strcmp(pk_old_joblib[i], full) == 0)
             return fr_fail(e, FROST_EUNSUPPORTED,
-                           "not supported yet: %s (a joblib < 0.10 file, whose arrays live in "
-                           "separate .npy files; load and save it again with a current joblib)",
+                           "not supported yet: %s (a compressed joblib < 0.10 file, whose arrays "
+                           "live in separate zlib files; load and save it again with a current "
+                           "joblib)",
                            full);
 
     /* Only names made of printable characters can be scikit-learn's. */
