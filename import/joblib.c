@@ -11,8 +11,9 @@
  *      as NumpyUnpickler.load_build does. Object-dtype arrays are a complete nested pickle
  *      (pickle.load on the same file), which runs through the same VM and whitelist;
  *   3. joblib < 0.10's NDArrayWrapper, whose array is a .npy file beside the pickle
- *      (numpy_pickle_compat.py NDArrayWrapper.read, numpy/lib/format.py): read from the pickle's
- *      folder by its plain file name, header and bytes checked like the stream's.
+ *      (numpy_pickle_compat.py NDArrayWrapper.read, numpy/lib/format.py), and ZNDArrayWrapper,
+ *      whose raw bytes are a "ZF" zlib file there: read from the pickle's folder by the plain
+ *      file name the pickle holds, header and bytes checked like the stream's.
  */
 #include "joblib.h"
 
@@ -438,15 +439,16 @@ static int wrapper_bad(pk_vm *vm, const char *what)
                    vm->op_pos, what);
 }
 
-static int old_wrapper(pk_vm *vm, pk_obj **top);
+static int old_wrapper(pk_vm *vm, pk_obj **top, bool compressed);
 
 static int jl_build_hook(pk_vm *vm, pk_obj **top)
 {
     pk_obj *w = *top;
     if (w->kind != PK_OBJECT)
         return 0;
-    if (strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NDArrayWrapper") == 0)
-        return w->u.o->nstates == 1 ? old_wrapper(vm, top)
+    bool z = strcmp(w->u.o->cls->full, "joblib.numpy_pickle.ZNDArrayWrapper") == 0;
+    if (z || strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NDArrayWrapper") == 0)
+        return w->u.o->nstates == 1 ? old_wrapper(vm, top, z)
                                     : wrapper_bad(vm, "NDArrayWrapper built more than once");
     if (strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NumpyArrayWrapper") != 0)
         return 0;
@@ -858,9 +860,50 @@ out:
     return rc;
 }
 
+/* ZNDArrayWrapper (joblib < 0.10 with compress > 0): the array's raw bytes are a "ZF" zlib file
+ * beside the pickle, the rest of numpy's pickled state is in the wrapper — init_args for
+ * _reconstruct and (version, shape, dtype, is_fortran) — and read() completes it as numpy's own
+ * BUILD would (joblib/numpy_pickle_compat.py ZNDArrayWrapper.read). */
+static int old_zwrapper(pk_vm *vm, pk_obj **top, const char *name, const char *shown)
+{
+    const pk_obj *init = pk_attr(*top, "init_args"), *state = pk_attr(*top, "state");
+    if (!init || !state || state->kind != PK_TUPLE)
+        return wrapper_bad(vm, "ZNDArrayWrapper without init_args and a state tuple");
+    uint8_t *buf = NULL, *raw = NULL;
+    size_t len = 0, n = 0;
+    int rc = side_read(vm, vm->g->side_dir, name, &buf, &len);
+    if (rc)
+        return rc;
+    if (jl_detect(buf, len) != JL_ZFILE)
+        return fr_fail(vm->e, FROST_EFORMAT, "joblib < 0.10 side file %s is not the zlib file "
+                       "(\"ZF\" header) its ZNDArrayWrapper names", shown);
+    jl_container kind;
+    if ((rc = jl_decompress(buf, len, vm->g->side_max, &kind, &raw, &n, vm->e)))
+        return fr_wrap(vm->e, "joblib < 0.10 side file %s", shown);
+    uint8_t *data = pk_alloc(vm->g, n ? n : 1, vm->e);
+    if (data && n)
+        memcpy(data, raw, n);
+    free(raw);
+    pk_obj *bytes = data ? pk_new(vm->g, PK_BYTES, vm->e) : NULL;
+    pk_obj *full = bytes ? pk_new_seq(vm->g, PK_TUPLE, state->u.seq.n + 1, vm->e) : NULL;
+    if (!full)
+        return vm->e->code ? vm->e->code : FROST_ENOMEM;
+    bytes->u.s.p = (const char *)data;
+    bytes->u.s.n = n;
+    if (state->u.seq.n) /* an empty tuple has no item array */
+        memcpy(full->u.seq.v, state->u.seq.v, state->u.seq.n * sizeof *full->u.seq.v);
+    full->u.seq.v[state->u.seq.n] = bytes;
+    pk_obj *arr;
+    if ((rc = pk_np_reconstruct(vm, init, &arr)) || (rc = pk_np_build_array(vm, arr, full)))
+        return fr_wrap(vm->e, "joblib < 0.10 side file %s", shown);
+    *top = arr;
+    return 0;
+}
+
 /* NDArrayWrapper (joblib/numpy_pickle_compat.py): its state names the .npy file the array is in,
- * which numpy.load reads from the pickle's folder. */
-static int old_wrapper(pk_vm *vm, pk_obj **top)
+ * which numpy.load reads from the pickle's folder; ZNDArrayWrapper, its compressed kin, a zlib
+ * file. */
+static int old_wrapper(pk_vm *vm, pk_obj **top, bool compressed)
 {
     pk_obj *w = *top;
     size_t nl;
@@ -879,6 +922,8 @@ static int old_wrapper(pk_vm *vm, pk_obj **top)
         return fr_fail(vm->e, FROST_EUNSUPPORTED, "not supported yet: a joblib < 0.10 file read "
                        "from memory (its arrays are in side files such as '%s', read from the "
                        "pickle's folder only when it is converted from its path)", shown);
+    if (compressed)
+        return old_zwrapper(vm, top, name, shown);
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc = side_read(vm, vm->g->side_dir, name, &buf, &len);
@@ -1072,6 +1117,7 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
         slen = len;
     }
     g->side_dir = opts ? opts->side_dir : NULL;
+    g->side_max = max_out;
     pk_obj *root;
     rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, &fail_at, &root, e);
     /* a stream that came out of a compressor is a model file's, whose errors stand (and the

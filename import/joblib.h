@@ -10,9 +10,10 @@
  * one entry point for model files.
  *
  * joblib < 0.10 wrote each array to its own .npy file beside the pickle ("model.pkl_01.npy") and
- * left an NDArrayWrapper naming it in the stream (joblib/numpy_pickle_compat.py): those are read
- * by the name the pickle holds — a plain file name, from the pickle's own folder only
- * (jl_options.side_dir), never through a symbolic link.
+ * left an NDArrayWrapper naming it in the stream; compressed, a "ZF" zlib file of the array's
+ * bytes ("model.pkl_01.npy.z") and a ZNDArrayWrapper with the rest of numpy's state
+ * (joblib/numpy_pickle_compat.py): those are read by the name the pickle holds — a plain file
+ * name, from the pickle's own folder only (jl_options.side_dir), never through a symbolic link.
  *
  * Ownership: the pk_graph returned owns the decompressed stream (array data points into it).
  * For uncompressed input jl_load borrows `data`: keep it alive until pk_graph_free.
@@ -58,10 +59,10 @@ typedef struct jl_options {
  *   FROST_ELIMIT      the stream expands beyond max_decompressed (a decompression bomb)
  *   FROST_ECORRUPT    the compressed stream is damaged
  *   FROST_ETRUNCATED  the compressed stream, the pickle or an array's bytes end early
- *   FROST_EUNSUPPORTED a compressed joblib < 0.10 file (ZNDArrayWrapper), or an uncompressed
- *                     one without side_dir; a side file whose array frost cannot hold
+ *   FROST_EUNSUPPORTED a joblib < 0.10 file without side_dir; a side file whose array frost
+ *                     cannot hold
  *   FROST_EIO          a side file that cannot be opened (missing, a link, not a regular file)
- *   FROST_EFORMAT      a side file that is no .npy file, or a file name that is no plain name */
+ *   FROST_EFORMAT      a side file that is no .npy (or ZF) file, or a name that is no plain name */
 int jl_load(const uint8_t *data, size_t len, const jl_options *opts, pk_graph **out, fr_err *e);
 
 /* The folder of path ("." for a bare name) into dir; -1 when it does not fit in cap. */

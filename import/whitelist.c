@@ -96,8 +96,9 @@ static const pk_class pk_whitelist[] = {
 
     /* joblib's array placeholder (joblib/numpy_pickle.py); joblib.c reads the array after it */
     CLS("joblib.numpy_pickle", "NumpyArrayWrapper"),
-    /* joblib < 0.10: the array is in a .npy file beside the pickle (joblib.c reads it) */
+    /* joblib < 0.10: the array is in a .npy (or zlib) file beside the pickle (joblib.c reads it) */
     CLS("joblib.numpy_pickle", "NDArrayWrapper"),
+    CLS("joblib.numpy_pickle", "ZNDArrayWrapper"),
 
     /* Python builtins the pickler itself emits (Lib/pickle.py save_bytes, save_set,
      * save_frozenset, save_bytearray; Lib/copyreg.py _reconstructor) */
@@ -357,6 +358,9 @@ static const pk_alias pk_aliases[] = {
     MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "NDArrayWrapper"),
     MOVED("joblib.numpy_pickle_compat", "joblib.numpy_pickle", "NDArrayWrapper"),
     MOVED("sklearn.externals.joblib.numpy_pickle_compat", "joblib.numpy_pickle", "NDArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "ZNDArrayWrapper"),
+    MOVED("joblib.numpy_pickle_compat", "joblib.numpy_pickle", "ZNDArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle_compat", "joblib.numpy_pickle", "ZNDArrayWrapper"),
     /* Python 2 names (CPython Lib/_compat_pickle.py IMPORT_MAPPING / NAME_MAPPING) */
     MOVED("copy_reg", "copyreg", "_reconstructor"),
     MOVED("__builtin__", "builtins", "object"),
@@ -375,15 +379,6 @@ static const pk_alias pk_aliases[] = {
     MOVED("__builtin__", "builtins", "tuple"),
     { "__builtin__", "unicode", "builtins", "str" },
     { "__builtin__", "long", "builtins", "int" },
-};
-
-/* compressed joblib < 0.10 files kept zlib-compressed arrays in side files next to the pickle
- * (joblib/numpy_pickle_compat.py ZNDArrayWrapper), not read yet: they get their own message. */
-static const char *const pk_old_joblib[] = {
-    "joblib.numpy_pickle.ZNDArrayWrapper",
-    "joblib.numpy_pickle_compat.ZNDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle_compat.ZNDArrayWrapper",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -436,14 +431,6 @@ int pk_resolve_global(const char *module, size_t module_len, const char *name, s
     pk_printable(pm, sizeof pm, module, module_len);
     pk_printable(pn, sizeof pn, name, name_len);
     snprintf(full, sizeof full, "%s.%s", pm, pn);
-
-    for (size_t i = 0; i < COUNT(pk_old_joblib); i++)
-        if (strcmp(pk_old_joblib[i], full) == 0)
-            return fr_fail(e, FROST_EUNSUPPORTED,
-                           "not supported yet: %s (a compressed joblib < 0.10 file, whose arrays "
-                           "live in separate zlib files; load and save it again with a current "
-                           "joblib)",
-                           full);
 
     /* Only names made of printable characters can be scikit-learn's. */
     if (module_len < sizeof pm - 4 && name_len < sizeof pn - 4 &&

@@ -480,14 +480,45 @@ Test(joblib, old_side_files_refused_as_they_should)
     free(dir);
 }
 
-Test(joblib, old_compressed_wrapper_is_unsupported)
+/* ZNDArrayWrapper (compress > 0): the raw bytes in a "ZF" zlib file. Its happy path, which needs
+ * numpy's pickled state, is the parity_old_joblib stage's; here what must be refused. */
+Test(joblib, old_compressed_side_files_refused_as_they_should)
 {
-    static const char s[] = "\x80\x02" "cjoblib.numpy_pickle\nZNDArrayWrapper\n)\x81.";
+    char *dir = tu_tmpdir();
+    /* ZNDArrayWrapper(filename='z.npy.z', init_args=(), state=()) */
+    static const char s[] = "\x80\x02" "cjoblib.numpy_pickle\nZNDArrayWrapper\n)\x81}("
+                            "X\x08\x00\x00\x00" "filename" "X\x07\x00\x00\x00" "z.npy.z"
+                            "X\x09\x00\x00\x00" "init_args" ")"
+                            "X\x05\x00\x00\x00" "state" ")ub.";
+    put(dir, "model.pkl", (const uint8_t *)s, sizeof s - 1);
     pk_graph *g;
-    fr_err e = { 0 };
+    fr_err e = {0};
+    /* not a ZF file */
+    const double v[2] = {1.0, 2.0};
+    uint8_t f[256];
+    put(dir, "z.npy.z", f, npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", v,
+                               sizeof v, f));
+    cr_assert_eq(jl_load_file(fx_path(dir, "model.pkl"), NULL, &g, &e), FROST_EFORMAT, "%s",
+                 e.msg);
+    cr_assert(strstr(e.msg, "\"ZF\""), "%s", e.msg);
+    /* a ZF file whose length header lies */
+    uLongf zn = sizeof f - 21;
+    cr_assert_eq(compress2(f + 21, &zn, (const Bytef *)v, sizeof v, 6), Z_OK);
+    memcpy(f, "ZF0x20               ", 21);
+    put(dir, "z.npy.z", f, 21 + zn);
+    cr_assert_eq(jl_load_file(fx_path(dir, "model.pkl"), NULL, &g, &e), FROST_ECORRUPT, "%s",
+                 e.msg);
+    cr_assert(strstr(e.msg, "z.npy.z"), "%s", e.msg);
+    /* a good ZF file, but init_args are no _reconstruct arguments */
+    memcpy(f, "ZF0x10               ", 21);
+    put(dir, "z.npy.z", f, 21 + zn);
+    cr_assert_eq(jl_load_file(fx_path(dir, "model.pkl"), NULL, &g, &e), FROST_EFORMAT, "%s",
+                 e.msg);
+    cr_assert(strstr(e.msg, "_reconstruct") && strstr(e.msg, "z.npy.z"), "%s", e.msg);
+    /* from memory: no folder */
     cr_assert_eq(jl_load((const uint8_t *)s, sizeof s - 1, NULL, &g, &e), FROST_EUNSUPPORTED);
-    cr_assert(strstr(e.msg, "not supported yet: joblib.numpy_pickle.ZNDArrayWrapper"), "%s",
-              e.msg);
+    cr_assert(strstr(e.msg, "read from memory"), "%s", e.msg);
+    free(dir);
 }
 
 Test(joblib, wrapper_array_bytes_bounds)
