@@ -311,22 +311,8 @@ static int hgb_add_tree(conv *c, const pk_obj *pred, uint32_t column, const hgb_
     }
     if (any_cat && hgb_sets(c, pred, n, mgl, k, ht, where))
         return e->code;
-    frost_tree_arrays a = {
-        .size = sizeof a,
-        .node_count = n,
-        .children_left = t->left,
-        .children_right = t->right,
-        .feature = t->feature,
-        .threshold = t->threshold,
-        .missing_go_to_left = mgl,
-        .value = t->value,
-        .value_width = 1,
-        .raw_column = column,
-        .is_categorical = any_cat ? ht->cat : NULL,
-        .categories_left = any_cat ? ht->sets : NULL,
-    };
-    int rc = frost_builder_add_tree(c->b, &a);
-    return rc ? fr_fail(e, rc, "%s: %s", where, frost_builder_errmsg(c->b)) : 0;
+    return cv_tree_submit_cat(c, n, mgl, column, any_cat ? ht->cat : NULL,
+                              any_cat ? ht->sets : NULL, where);
 }
 
 /* The predictors, iteration by iteration, each iteration's K trees in class order (the order

@@ -168,6 +168,13 @@ const pk_obj *cv_tree_nodes(conv *c, const pk_obj *est, const char *where, uint6
 int cv_tree_submit(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
                    const char *where)
 {
+    return cv_tree_submit_cat(c, n, mgl, raw_column, NULL, NULL, where);
+}
+
+int cv_tree_submit_cat(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
+                       const uint8_t *is_categorical, const uint32_t *categories_left,
+                       const char *where)
+{
     tree_buf *t = &c->tb;
     frost_tree_arrays a = {
         .size = sizeof a,
@@ -180,6 +187,8 @@ int cv_tree_submit(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
         .value = t->value,
         .value_width = c->width,
         .raw_column = raw_column,
+        .is_categorical = is_categorical,
+        .categories_left = categories_left,
     };
     int rc = frost_builder_add_tree(c->b, &a);
     return rc ? fr_fail(c->e, rc, "%s: %s", where, frost_builder_errmsg(c->b)) : 0;

@@ -34,5 +34,10 @@ const pk_obj *cv_tree_nodes(conv *c, const pk_obj *est, const char *where, uint6
 /* c->tb's n nodes (c->width values each) as the builder's next tree. */
 int cv_tree_submit(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
                    const char *where);
+/* cv_tree_submit with categorical splits (wide trees): is_categorical and categories_left as
+ * frost_tree_arrays takes them, or NULL. */
+int cv_tree_submit_cat(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
+                       const uint8_t *is_categorical, const uint32_t *categories_left,
+                       const char *where);
 
 #endif
