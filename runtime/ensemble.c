@@ -63,68 +63,27 @@ static inline const uint8_t *walk_fast_wide(const uint8_t *top, const uint8_t *b
 /* Walks that share a loop: enough independent chains of cache misses to overlap. */
 #define RT_GROUP 8
 
-/* walk_pool for a wide tree: the rows as they are (float64), nf values each. */
-static void walk_pool_wide(const uint8_t *top, const uint8_t *body, uint32_t top_size,
-                           uint32_t root, const double *xd, uint32_t nf, size_t nr,
-                           const uint8_t **leaves)
-{
-    const uint8_t *body_base = body ? body - top_size : top;
-    uint32_t r[RT_GROUP];
-    size_t row[RT_GROUP];
-    const double *x[RT_GROUP];
-    int n = nr < RT_GROUP ? (int)nr : RT_GROUP;
-    size_t next = (size_t)n;
-    for (int g = 0; g < n; g++) {
-        r[g] = root;
-        row[g] = (size_t)g;
-        x[g] = xd + (size_t)g * nf;
-    }
-    while (n > 0) {
-        for (int g = 0; g < n;) {
-            uint32_t rr = r[g];
-            if (rr & FMT_REF_LEAF) {
-                uint32_t off = fmt_ref_offset(rr);
-                leaves[row[g]] = off < top_size ? top + off : body_base + off;
-                if (next < nr) {
-                    row[g] = next;
-                    x[g] = xd + next * nf;
-                    next++;
-                    r[g] = root;
-                    g++;
-                } else {
-                    n--;
-                    r[g] = r[n];
-                    row[g] = row[n];
-                    x[g] = x[n];
-                }
-                continue;
-            }
-            const uint8_t *p = rr < top_size ? top + rr : body_base + rr;
-            r[g] = fr_rd32(p + FMT_WN_RIGHT - 4 * rt_split_goes_left(p, 1, x[g]));
-            g++;
-        }
-    }
-}
-
 /* A batch of rows down one tree, RT_GROUP walks in flight: a walk is a chain of dependent
  * loads, and interleaving independent rows lets their cache misses overlap. A walk that reaches
  * its leaf hands its lane to the next row at once, so no lane idles while deeper walks finish.
- * xf holds the rows as float32 (what every comparison casts them to), nf values each; nan_left
- * is a constant in each instance (most trees send no missing value left). */
+ * xs holds the rows, nf values each: as float32 (what every comparison casts them to), or, in a
+ * wide tree, as the float64 inputs themselves. nan_left and wide are constants in each instance
+ * (most trees send no missing value left; wide trees are HistGradientBoosting's). */
 static inline __attribute__((always_inline)) void
 walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t root,
-          const float *xf, uint32_t nf, size_t nr, const uint8_t **leaves, int nan_left)
+          const void *xs, uint32_t nf, size_t nr, const uint8_t **leaves, int nan_left, int wide)
 {
     const uint8_t *body_base = body ? body - top_size : top;
+    const size_t stride = (size_t)nf * (wide ? sizeof(double) : sizeof(float));
     uint32_t r[RT_GROUP];
     size_t row[RT_GROUP];
-    const float *x[RT_GROUP];
+    const uint8_t *x[RT_GROUP];
     int n = nr < RT_GROUP ? (int)nr : RT_GROUP;
     size_t next = (size_t)n;
     for (int g = 0; g < n; g++) {
         r[g] = root;
         row[g] = (size_t)g;
-        x[g] = xf + (size_t)g * nf;
+        x[g] = (const uint8_t *)xs + (size_t)g * stride;
     }
     while (n > 0) {
         for (int g = 0; g < n;) {
@@ -134,7 +93,7 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
                 leaves[row[g]] = off < top_size ? top + off : body_base + off;
                 if (next < nr) {
                     row[g] = next;
-                    x[g] = xf + next * nf;
+                    x[g] = (const uint8_t *)xs + next * stride;
                     next++;
                     r[g] = root;
                     g++;
@@ -147,9 +106,15 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
                 continue;
             }
             const uint8_t *p = rr < top_size ? top + rr : body_base + rr;
-            uint32_t word = fr_rd32(p + 4);
-            r[g] = fr_rd32(p + 12 - 4 * rt_goes_left(p, word, x[g][word & FMT_FEATURE_MASK],
-                                                  nan_left));
+            if (wide) {
+                r[g] = fr_rd32(p + FMT_WN_RIGHT -
+                               4 * rt_split_goes_left(p, 1, (const double *)(const void *)x[g]));
+            } else {
+                const float *xf = (const float *)(const void *)x[g];
+                uint32_t word = fr_rd32(p + FMT_SN_WORD);
+                r[g] = fr_rd32(p + FMT_SN_RIGHT -
+                               4 * rt_goes_left(p, word, xf[word & FMT_FEATURE_MASK], nan_left));
+            }
             g++;
         }
     }
@@ -463,11 +428,11 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
             const uint8_t *body =
                 T->body_chunk == FMT_NONE ? NULL : m->chunk_flat[T->body_chunk] + T->body_offset;
             if (wide)
-                walk_pool_wide(top, body, T->top_size, T->root, xb, nf, nr, w->leaves);
+                walk_pool(top, body, T->top_size, T->root, xb, nf, nr, w->leaves, 0, 1);
             else if (atomic_load_explicit(&m->tree_checked[t], memory_order_relaxed) & RT_TREE_NAN_LEFT)
-                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 1);
+                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 1, 0);
             else
-                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 0);
+                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 0, 0);
             for (size_t r = 0; r < nr; r++)
                 acc_leaf(g, t, w->leaves[r], acc + r * g->width);
         }
