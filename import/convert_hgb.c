@@ -85,11 +85,7 @@ static int hgb_n_features(conv *c)
     if (i == 3)
         return fr_fail(c->e, FROST_EFORMAT, "%s: cannot tell how many features it takes",
                        cv_short_name(c->cls));
-    if (nf <= 0 || nf > 0xFFFFFF)
-        return fr_fail(c->e, FROST_EFORMAT, "%s: %" PRId64 " features is out of range",
-                       cv_short_name(c->cls), nf);
-    c->n_features = (uint32_t)nf;
-    return 0;
+    return cv_set_n_features(c, nf);
 }
 
 /* _baseline_prediction: the k raw scores every row starts from (a numpy scalar, or shape (k, 1)

@@ -255,6 +255,11 @@ static int read_n_features(conv *c, const pk_obj *first_tree_est)
             return fr_fail(c->e, FROST_EFORMAT, "%s: cannot tell how many features it takes",
                            cv_short_name(c->cls));
     }
+    return cv_set_n_features(c, nf);
+}
+
+int cv_set_n_features(conv *c, int64_t nf)
+{
     if (nf <= 0 || nf > 0xFFFFFF)
         return fr_fail(c->e, FROST_EFORMAT, "%s: %" PRId64 " features is out of range",
                        cv_short_name(c->cls), nf);

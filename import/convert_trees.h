@@ -31,6 +31,8 @@ int cv_tree_buf_reserve(tree_buf *t, uint64_t n, uint64_t n_values);
  * missing_go_to_left flags or NULL; NULL with c->e set on failure. */
 const pk_obj *cv_tree_nodes(conv *c, const pk_obj *est, const char *where, uint64_t *count,
                             const uint8_t **mgl);
+/* c->n_features = nf, or FROST_EFORMAT when nf is not in 1 .. 2^24 - 1. */
+int cv_set_n_features(conv *c, int64_t nf);
 /* c->tb's n nodes (c->width values each) as the builder's next tree. */
 int cv_tree_submit(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
                    const char *where);
