@@ -105,6 +105,9 @@ void rt_softmax_lse(const double *raw, uint32_t n, double *out, double *scratch)
  * score_samples returns its opposite. */
 double rt_isolation_score(double s, double path_norm)
 {
+    /* numpy's 2 ** x is the C library's pow; clang rewrites pow(2.0, x) as exp2(x), which rounds
+     * differently now and then: a base the compiler cannot see keeps the call a pow */
+    static volatile const double two = 2.0;
     double q = path_norm != 0.0 ? s / path_norm : 1.0;
-    return -pow(2.0, -q);
+    return -pow(two, -q);
 }
