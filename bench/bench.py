@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """frost's benchmark: runs every stage, prints progress, writes the results.
 
-  bench.py BUILD quick|full [csv|serve|dask|python]
+  bench.py BUILD quick|full [csv|serve|dask|python | NAME,NAME...]
 
 (a trailing `csv` runs only stage 8, `frost predict` on a large CSV; `serve` only stage 9,
 `frost serve` against a Python model server (serve_bench.py); `dask` only stage 10, a 2-worker
 local Dask cluster; `python` only stage 11, python3 -c to the first prediction with frost.load vs
-joblib.load — each on its model, printing its table)
+joblib.load — each on its model, printing its table; model names, comma-separated, run stages
+1-7 for only those models of the mode, e.g. `quick HGB500q`)
 
 Called by bench/run.sh (which builds the C helpers first). Every measured number is the median
 of at least 5 runs, shown with its min–max, and every ratio is taken against the anchor measured
@@ -30,13 +31,13 @@ PY = "/usr/bin/python3"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CONFIG = {
-    "quick": dict(models=["RF100q", "GB100q", "ET30q"], frost_runs=5, py_runs=5, capi_runs=5,
+    "quick": dict(models=["RF100q", "GB100q", "ET30q", "HGB500q"], frost_runs=5, py_runs=5, capi_runs=5,
                   conv_runs=5, score_runs=5, score_rows=20_000, sk_runs=5, sk_calls=200,
                   frost_calls=1000, disk_mb=1024, disk_secs=1.5,
                   csv_model="RF100q", csv_rows=200_000, csv_runs=3,
                   dask_model="RF100q", dask_rows=100_000, dask_runs=2,
                   pystart_model="RF100q"),
-    "full": dict(models=["RF500", "RF100", "GB300", "ET300"], frost_runs=7, py_runs=5,
+    "full": dict(models=["RF500", "RF100", "GB300", "HGB500", "ET300"], frost_runs=7, py_runs=5,
                  capi_runs=7, conv_runs=5, score_runs=5, score_rows=100_000, sk_runs=5,
                  sk_calls=1000, frost_calls=1000, disk_mb=1024, disk_secs=3,
                  csv_model="RF100", csv_rows=1_000_000, csv_runs=5,
@@ -856,17 +857,27 @@ def main():
                    os.path.splitext(md)[0] + ".png", data.get("serve"))
         print_summary(L)
         return
-    build, mode = sys.argv[1], sys.argv[2]
+    build, mode = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ""
     only = sys.argv[3] if len(sys.argv) == 4 else None
-    if mode not in CONFIG or len(sys.argv) > 4 or \
-            only not in (None, "csv", "serve", "dask", "python"):
-        raise SystemExit("usage: bench.py BUILD quick|full [csv|serve|dask|python]")
-    cfg = CONFIG[mode]
+    usage = "usage: bench.py BUILD quick|full [csv|serve|dask|python | NAME,NAME...]"
+    if mode not in CONFIG or len(sys.argv) > 4:
+        raise SystemExit(usage)
+    cfg = dict(CONFIG[mode])
+    tag = mode
+    if only is not None and only not in ("csv", "serve", "dask", "python"):
+        names = only.split(",")
+        unknown = [n for n in names if n not in cfg["models"]]
+        if unknown:
+            raise SystemExit(f"bench.py: no model {', '.join(unknown)} in {mode} mode "
+                             f"(its models: {', '.join(cfg['models'])})\n{usage}")
+        cfg["models"] = names
+        only = None
+        tag = f"{mode}-{'-'.join(names)}"  # a partial run never stands in for the whole one
     work = os.path.abspath(f"{build}/bench")
     tools = work
     frost = os.path.abspath(f"{work}/bin/frost")  # run.sh's snapshot of BUILD/frost
     os.makedirs(f"{work}/models", exist_ok=True)
-    if len(sys.argv) == 4 and sys.argv[3] == "serve":
+    if only == "serve":
         # stage 9 alone: its table on stdout
         serve = serve_bench.stage_serve(frost, tools, work, mode == "quick", log, stat)
         with open(f"{work}/results-serve-{mode}.json", "w") as f:
@@ -915,22 +926,24 @@ def main():
         log(f"{name}: model (trained once with scikit-learn, cached in {work}/models/{name})")
         subprocess.run([PY, f"{HERE}/gen_models.py", f"{work}/models", name], check=True)
         models[name] = model_stages(frost, tools, f"{work}/models/{name}", cfg, disk)
-        with open(f"{work}/results-{mode}.json", "w") as f:
+        with open(f"{work}/results-{tag}.json", "w") as f:
             json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models}, f,
                       indent=1)
-    log("stage 9: frost serve against a Python model server (serve_bench.py)")
-    serve = serve_bench.stage_serve(frost, tools, work, mode == "quick", log, stat)
+    serve = None
+    if tag == mode:  # the whole run; a run of some models only leaves the server out
+        log("stage 9: frost serve against a Python model server (serve_bench.py)")
+        serve = serve_bench.stage_serve(frost, tools, work, mode == "quick", log, stat)
     mach["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     mach["date"] = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     mach["duration_s"] = time.time() - T_START
-    with open(f"{work}/results-{mode}.json", "w") as f:
+    with open(f"{work}/results-{tag}.json", "w") as f:
         json.dump({"mode": mode, "machine": mach, "disk": disk, "models": models,
                    "serve": serve}, f, indent=1)
-    if mode == "full":
+    if tag == "full":
         os.makedirs(f"{HERE}/results", exist_ok=True)
         md, png = f"{HERE}/results/latest.md", f"{HERE}/results/latest.png"
     else:
-        md, png = f"{work}/results-quick.md", f"{work}/results-quick.png"
+        md, png = f"{work}/results-{tag}.md", f"{work}/results-{tag}.png"
     L = report(mode, mach, disk, models, md, png, serve)
     print_summary(L)
     log(f"wrote {md} and {png}")

@@ -26,7 +26,7 @@ import joblib
 import numpy as np
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (ExtraTreesRegressor, GradientBoostingClassifier,
-                              RandomForestClassifier)
+                              HistGradientBoostingClassifier, RandomForestClassifier)
 
 N_SCORE = 100_000
 
@@ -36,10 +36,16 @@ MODELS = {
     "RF100": (lambda: RandomForestClassifier(n_estimators=100, n_jobs=2, random_state=0), "clf", 50_000),
     "GB300": (lambda: GradientBoostingClassifier(n_estimators=300, max_depth=3, random_state=0), "clf", 50_000),
     "ET300": (lambda: ExtraTreesRegressor(n_estimators=300, n_jobs=2, random_state=0), "reg", 50_000),
+    # issue 16's large ensemble: 500 iterations of up to 255 leaves (no early stop cuts it short)
+    "HGB500": (lambda: HistGradientBoostingClassifier(max_iter=500, max_leaf_nodes=255,
+                                                      early_stopping=False, random_state=0), "clf", 50_000),
     # QUICK stand-ins: same estimators, 20k samples, fewer trees
     "RF100q": (lambda: RandomForestClassifier(n_estimators=100, n_jobs=2, random_state=0), "clf", 20_000),
     "GB100q": (lambda: GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=0), "clf", 20_000),
     "ET30q": (lambda: ExtraTreesRegressor(n_estimators=30, n_jobs=2, random_state=0), "reg", 20_000),
+    # the same 500 × 255-leaf HistGradientBoosting: its size is the point, only the data shrinks
+    "HGB500q": (lambda: HistGradientBoostingClassifier(max_iter=500, max_leaf_nodes=255,
+                                                       early_stopping=False, random_state=0), "clf", 20_000),
 }
 
 
@@ -65,6 +71,31 @@ def trees_of(model):
     return list(est)
 
 
+def tree_facts(model, row):
+    """(path levels of row, node count, max depth) of each tree. Forests and GradientBoosting
+    walk sklearn's Tree (float32 thresholds); HistGradientBoosting's predictors are node arrays
+    compared in float64, walked here as TreePredictor.predict walks them (numeric splits only:
+    the benchmark data has no categorical features)."""
+    if not hasattr(model, "_predictors"):
+        trees = trees_of(model)
+        row32 = row.astype(np.float32)
+        return ([int(t.decision_path(row32).nnz) for t in trees],
+                [int(t.tree_.node_count) for t in trees], [int(t.tree_.max_depth) for t in trees])
+    levels, nodes, depths = [], [], []
+    for it in model._predictors:
+        for p in it:
+            nd, i, n = p.nodes, 0, 1
+            while not nd["is_leaf"][i]:
+                x = row[0, nd["feature_idx"][i]]
+                left = nd["missing_go_to_left"][i] if np.isnan(x) else x <= nd["num_threshold"][i]
+                i = int(nd["left"][i] if left else nd["right"][i])
+                n += 1
+            levels.append(n)
+            nodes.append(int(nd.shape[0]))
+            depths.append(int(nd["depth"].max()))
+    return levels, nodes, depths
+
+
 def main():
     out, names = sys.argv[1], sys.argv[2:]
     for name in names:
@@ -86,10 +117,7 @@ def main():
         with open(os.path.join(d, "one_row.csv"), "w") as f:
             f.write(",".join(f"f{i}" for i in range(X.shape[1])) + "\n")
             f.write(",".join(repr(float(v)) for v in Xs[0]) + "\n")
-        row = Xs[:1].astype(np.float32)
-        levels = [int(t.decision_path(row).nnz) for t in trees_of(model)]
-        nodes = [int(t.tree_.node_count) for t in trees_of(model)]
-        depths = [int(t.tree_.max_depth) for t in trees_of(model)]
+        levels, nodes, depths = tree_facts(model, Xs[:1])
         saves = {}
         for fname, kw in [("model.joblib", {"compress": 0}),
                           ("model.z3.joblib", {"compress": ("zlib", 3)}),

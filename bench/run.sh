@@ -3,6 +3,8 @@
 # sh bench/run.sh BUILD quick|full csv|serve|dask|python runs only stage 8 (frost predict on a
 # large CSV), 9 (frost serve against a Python server), 10 (a 2-worker local Dask cluster) or 11
 # (python3 -c to the first prediction); `remote` runs bench/remote.py (a model read over HTTP).
+# sh bench/run.sh BUILD quick|full NAME,NAME... runs stages 1-7 for only those models (e.g.
+# quick HGB500q).
 # Builds the benchmark's C helpers against BUILD/libfrost.a, installs the few Debian packages it
 # needs when missing (like scripts/deps.sh), then runs bench/bench.py, which prints each stage's
 # progress and the final tables. See bench/README.md.
@@ -10,9 +12,9 @@ set -eu
 BUILD=${1:-build}
 MODE=${2:-full}
 ONLY=${3:-}
-USAGE="usage: bench/run.sh BUILD quick|full [csv|serve|dask|python|remote]"
+USAGE="usage: bench/run.sh BUILD quick|full [csv|serve|dask|python|remote|NAME,NAME...]"
 case "$MODE" in quick|full) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
-case "$ONLY" in ""|csv|serve|dask|python|remote) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
+case "$ONLY" in ""|csv|serve|dask|python|remote|[A-Z]*) ;; *) echo "$USAGE" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 

@@ -11,7 +11,9 @@ Loads MODEL_DIR/model.joblib and the first N_ROWS rows of MODEL_DIR/rows.npy (0 
   check: for each FROST_PRED file (frost's output for every row; "*.proba.f64" = predict_proba),
          how many values differ from scikit-learn's
 n_jobs is set on the fitted estimator (forests); gradient boosting has no n_jobs and runs
-single-threaded either way. OPENBLAS_* are left as the environment has them.
+single-threaded either way; HistGradientBoosting has no n_jobs but predicts on OpenMP threads
+(as many as cores by default), held to 1 and 2 by threadpoolctl's limit on OpenMP.
+OPENBLAS_* are left as the environment has them.
 """
 import json
 import statistics
@@ -20,6 +22,7 @@ import time
 
 import joblib
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def main():
@@ -31,12 +34,15 @@ def main():
         X = X[:n_rows]
     is_clf = hasattr(model, "predict_proba")
     has_jobs = hasattr(model, "n_jobs")
+    # HistGradientBoosting's predictors run on OpenMP threads (_openmp_effective_n_threads)
+    openmp = hasattr(model, "_predictors")
     res = {"throughput": {}, "latency": {}, "check": {}, "n_rows": int(X.shape[0]),
-           "has_n_jobs": has_jobs}
+           "has_n_jobs": has_jobs or openmp}
     for nj in (1, 2):
+        limit = threadpool_limits(limits=nj, user_api="openmp") if openmp else None
         if has_jobs:
             model.n_jobs = nj
-        elif nj == 2:
+        elif nj == 2 and not openmp:
             res["throughput"]["2"] = res["throughput"]["1"]
             res["latency"]["2"] = res["latency"]["1"]
             continue
@@ -67,6 +73,8 @@ def main():
                                    "max": lat[-1], "p99": lat[int(0.99 * (len(lat) - 1))]}
         print(f"    sklearn n_jobs={nj}: predict {statistics.median(tp['predict']):.3f} s, "
               f"one-row {res['latency'][str(nj)]['median']:.0f} µs", file=sys.stderr, flush=True)
+        if limit is not None:
+            limit.restore_original_limits()
     if has_jobs:
         model.n_jobs = 1
     for path in checks:

@@ -96,6 +96,8 @@ int fmt_combine_parse(fmt_header *h, fmt_rd *c)
             if ((rc = fmt_agg_parse(h, c, what, 0, &m->trees, &top_chunk)))
                 return rc;
             m->trees.first_tree = first;
+            if (m->trees.kind == FMT_ENS_ISOLATION)
+                return FR_CORRUPT(e, "%s: an ISOLATION model cannot be a member", what);
             if (!h->has_ensemble || h->kind != FMT_ENS_MEMBERS || top_chunk != h->top_chunk)
                 return FR_CORRUPT(e, "%s: trees without a MEMBERS tree table", what);
             /* tree members cover the table in order, each a contiguous range */
@@ -164,7 +166,7 @@ int fmt_member_has_proba(const fmt_member *m)
 {
     if (m->kind == FMT_MEMBER_LINEAR)
         return m->linear->task == FMT_TASK_CLASSIFIER && m->linear->rule != FMT_LIN_DECISION;
-    return m->trees.task == FMT_TASK_CLASSIFIER;
+    return m->trees.task == FMT_TASK_CLASSIFIER && m->trees.kind != FMT_ENS_ISOLATION;
 }
 
 /* A binary classifier's decision_function: a linear member's d, a boosted member's raw score. */

@@ -3,6 +3,8 @@
  * the tree records, each checked against the chunk directory before a walker may follow it.
  * The aggregation fields are shared with COMBINE's tree members (combine.c).
  */
+#include <math.h>
+
 #include "alloc.h"
 #include "sections.h"
 
@@ -31,7 +33,7 @@ int fmt_agg_parse(fmt_header *h, fmt_rd *r, const char *what, int members, fmt_a
     }
     if (g->task != FMT_TASK_CLASSIFIER && g->task != FMT_TASK_REGRESSOR)
         return FR_CORRUPT(e, "%s: unknown task %u", what, g->task);
-    if (g->kind != FMT_ENS_MEAN && g->kind != FMT_ENS_BOOSTED)
+    if (g->kind != FMT_ENS_MEAN && g->kind != FMT_ENS_BOOSTED && g->kind != FMT_ENS_ISOLATION)
         return FR_CORRUPT(e, "%s: unknown kind %u", what, g->kind);
     if (g->n_features == 0 || g->n_features > FMT_FEATURE_MASK)
         return FR_CORRUPT(e, "%s: n_features %u out of range", what, g->n_features);
@@ -39,6 +41,10 @@ int fmt_agg_parse(fmt_header *h, fmt_rd *r, const char *what, int members, fmt_a
         return FR_CORRUPT(e, "%s: n_outputs %u out of range", what, g->n_outputs);
     if (g->flags & ~FMT_ENS_KNOWN_FLAGS)
         return FR_CORRUPT(e, "%s: reserved flag bits set (0x%x)", what, g->flags);
+    if (h->minor < 3 && (g->kind == FMT_ENS_ISOLATION || g->link > FMT_LINK_SOFTMAX ||
+                         (g->flags & (FMT_ENS_WIDE_SPLITS | FMT_ENS_PROBA_ARGMAX))))
+        return FR_CORRUPT(e, "%s: kind %u, link %u, flags 0x%x in a format %u.%u file (they "
+                          "need 1.3)", what, g->kind, g->link, g->flags, h->major, h->minor);
     if (g->task == FMT_TASK_CLASSIFIER) {
         g->n_classes = fmt_rd_array(r, h->alloc, g->n_outputs, sizeof *g->n_classes, 4);
         if (!g->n_classes)
@@ -54,7 +60,20 @@ int fmt_agg_parse(fmt_header *h, fmt_rd *r, const char *what, int members, fmt_a
             return FR_CORRUPT(e, "%s: %llu classes in all", what, (unsigned long long)total);
         g->n_classes_total = (uint32_t)total;
     }
-    if (g->kind == FMT_ENS_MEAN) {
+    if (g->kind == FMT_ENS_ISOLATION) {
+        /* an outlier detector: two classes (-1, 1), one path length per leaf */
+        if (g->task != FMT_TASK_CLASSIFIER || g->n_outputs != 1 || g->n_classes[0] != 2 ||
+            g->leaf_width != 1 || g->link != FMT_LINK_IDENTITY || g->n_raw != 0 ||
+            g->learning_rate != 0.0 || (g->flags & ~FMT_ENS_WIDE_SPLITS))
+            return FR_CORRUPT(e, "%s: inconsistent ISOLATION model (task %u, outputs %u, "
+                              "leaf_width %u, link %u, n_raw %u, flags 0x%x)", what, g->task,
+                              g->n_outputs, g->leaf_width, g->link, g->n_raw, g->flags);
+        g->path_norm = fmt_rd_f64(r);
+        g->offset = fmt_rd_f64(r);
+        if (!r->code && (!isfinite(g->path_norm) || g->path_norm < 0 || !isfinite(g->offset)))
+            return FR_CORRUPT(e, "%s: path_norm %g, offset %g out of range", what, g->path_norm,
+                              g->offset);
+    } else if (g->kind == FMT_ENS_MEAN) {
         uint32_t want = g->task == FMT_TASK_CLASSIFIER ? g->n_classes_total : g->n_outputs;
         if (g->leaf_width != want || g->link != FMT_LINK_IDENTITY || g->n_raw != 0)
             return FR_CORRUPT(e, "%s: MEAN model with leaf_width %u (want %u), link %u, "
@@ -62,21 +81,22 @@ int fmt_agg_parse(fmt_header *h, fmt_rd *r, const char *what, int members, fmt_a
         if (g->task == FMT_TASK_REGRESSOR &&
             (g->flags & (FMT_ENS_NORMALIZE_LEAVES | FMT_ENS_RAW_ARGMAX)))
             return FR_CORRUPT(e, "%s: classifier flags on a regressor", what);
-        if (g->flags & FMT_ENS_SIGN_DECISION)
-            return FR_CORRUPT(e, "%s: SIGN_DECISION on a MEAN model", what);
+        if (g->flags & (FMT_ENS_SIGN_DECISION | FMT_ENS_PROBA_ARGMAX))
+            return FR_CORRUPT(e, "%s: boosting flags on a MEAN model", what);
         if (g->learning_rate != 0.0)
             return FR_CORRUPT(e, "%s: a learning rate on a MEAN model", what);
         if ((g->flags & FMT_ENS_RAW_ARGMAX) && g->n_trees != 1)
             return FR_CORRUPT(e, "%s: RAW_ARGMAX on %u trees (it is for one)", what, g->n_trees);
     } else {
         int ok = g->leaf_width == 1 && g->n_outputs == 1 && g->n_raw >= 1;
+        int softmax = g->link == FMT_LINK_SOFTMAX || g->link == FMT_LINK_SOFTMAX_NORM;
         if (g->task == FMT_TASK_REGRESSOR)
-            ok = ok && g->n_raw == 1 && g->link == FMT_LINK_IDENTITY;
+            ok = ok && g->n_raw == 1 &&
+                 (g->link == FMT_LINK_IDENTITY || g->link == FMT_LINK_EXP);
         else if (g->n_classes_total == 2)
             ok = ok && g->n_raw == 1 && g->link == FMT_LINK_LOGISTIC;
         else
-            ok = ok && g->n_raw == g->n_classes_total && g->n_raw >= 3 &&
-                 g->link == FMT_LINK_SOFTMAX;
+            ok = ok && g->n_raw == g->n_classes_total && g->n_raw >= 3 && softmax;
         if (!ok)
             return FR_CORRUPT(e, "%s: inconsistent BOOSTED model (leaf_width %u, outputs "
                               "%u, n_raw %u, link %u)", what, g->leaf_width, g->n_outputs,
@@ -85,13 +105,16 @@ int fmt_agg_parse(fmt_header *h, fmt_rd *r, const char *what, int members, fmt_a
             return FR_CORRUPT(e, "%s: MEAN flags on a BOOSTED model", what);
         if ((g->flags & FMT_ENS_SIGN_DECISION) && g->link != FMT_LINK_LOGISTIC)
             return FR_CORRUPT(e, "%s: SIGN_DECISION on a model without a logistic link", what);
+        if ((g->flags & FMT_ENS_PROBA_ARGMAX) && !softmax)
+            return FR_CORRUPT(e, "%s: PROBA_ARGMAX on a model without a softmax link", what);
         g->init_raw = fmt_rd_array(r, h->alloc, g->n_raw, sizeof *g->init_raw, 8);
         if (!g->init_raw)
             return r->code;
         for (uint32_t k = 0; k < g->n_raw; k++)
             g->init_raw[k] = fmt_rd_f64(r);
     }
-    if ((uint64_t)g->leaf_width * 8 + FMT_NODE_SIZE > h->block_size)
+    if ((uint64_t)g->leaf_width * 8 +
+            (g->flags & FMT_ENS_WIDE_SPLITS ? FMT_CAT_NODE_SIZE : FMT_NODE_SIZE) > h->block_size)
         return FR_CORRUPT(e, "%s: a %u-value leaf does not fit a %u-byte block", what,
                           g->leaf_width, h->block_size);
     if (g->n_trees == 0)
@@ -104,14 +127,15 @@ int fmt_tree_check_agg(fmt_header *h, uint32_t t, const fmt_agg *g, fr_err *e)
     fmt_tree *tr = &h->trees[t];
     if (g->kind == FMT_ENS_BOOSTED ? tr->raw_column >= g->n_raw : tr->raw_column != 0)
         return FR_CORRUPT(e, "tree %u: raw column %u out of range", t, tr->raw_column);
-    /* Every node and leaf occupies at least 8 distinct bytes of the tree's space. */
+    /* Every node and leaf occupies its own bytes of the tree's space. */
     uint64_t space = (uint64_t)tr->top_size + tr->body_size;
-    if ((uint64_t)tr->n_splits * FMT_NODE_SIZE + (uint64_t)tr->n_leaves * 8 * g->leaf_width >
-        space)
+    uint32_t node = g->flags & FMT_ENS_WIDE_SPLITS ? FMT_WIDE_NODE_SIZE : FMT_NODE_SIZE;
+    if ((uint64_t)tr->n_splits * node + (uint64_t)tr->n_leaves * 8 * g->leaf_width > space)
         return FR_CORRUPT(e, "tree %u: %u splits and %u leaves cannot fit its %llu bytes", t,
                           tr->n_splits, tr->n_leaves, (unsigned long long)space);
     tr->leaf_width = g->leaf_width;
     tr->n_features = g->n_features;
+    tr->wide = (g->flags & FMT_ENS_WIDE_SPLITS) != 0;
     return 0;
 }
 
@@ -182,6 +206,8 @@ int fmt_ensemble_parse(fmt_header *h, fmt_rd *r)
     h->n_classes = g.n_classes;
     h->n_classes_total = g.n_classes_total;
     h->init_raw = g.init_raw;
+    h->path_norm = g.path_norm;
+    h->offset = g.offset;
     if (rc)
         return rc;
     if (members && h->n_trees == 0)

@@ -33,8 +33,10 @@ extern const uint8_t fmt_end_magic[8];
 /* The numbers FORMAT.md gives these fields (runtime/frost.h's public enums share them, which
  * runtime/error.c asserts). */
 enum fmt_task { FMT_TASK_CLASSIFIER = 1, FMT_TASK_REGRESSOR = 2 };
-enum fmt_ens_kind { FMT_ENS_MEAN = 1, FMT_ENS_BOOSTED = 2 };
-enum fmt_link { FMT_LINK_IDENTITY = 0, FMT_LINK_LOGISTIC = 1, FMT_LINK_SOFTMAX = 2 };
+enum fmt_ens_kind { FMT_ENS_MEAN = 1, FMT_ENS_BOOSTED = 2, FMT_ENS_ISOLATION = 4 };
+/* EXP and SOFTMAX_NORM are 1.3's (HistGradientBoosting's log link and extmath.softmax). */
+enum fmt_link { FMT_LINK_IDENTITY = 0, FMT_LINK_LOGISTIC = 1, FMT_LINK_SOFTMAX = 2,
+                FMT_LINK_EXP = 3, FMT_LINK_SOFTMAX_NORM = 4 };
 enum fmt_label_kind { FMT_LABEL_INT = 1, FMT_LABEL_FLOAT = 2, FMT_LABEL_STR = 3,
                       FMT_LABEL_BOOL = 4 };
 
@@ -72,15 +74,24 @@ enum fmt_chunk_kind { FMT_CHUNK_TOP = 1, FMT_CHUNK_BODY = 2 };
 #define FMT_ENS_NORMALIZE_LEAVES 0x1u
 #define FMT_ENS_SIGN_DECISION 0x2u
 #define FMT_ENS_RAW_ARGMAX 0x4u
-#define FMT_ENS_KNOWN_FLAGS 0x7u
+#define FMT_ENS_WIDE_SPLITS 0x8u   /* 1.3: wide split nodes, float64 comparisons, categories */
+#define FMT_ENS_PROBA_ARGMAX 0x10u /* 1.3: the class is the argmax of the probabilities */
+#define FMT_ENS_KNOWN_FLAGS 0x1Fu
 
 /* Tree encoding (FORMAT.md "Tree space, nodes and refs") */
-#define FMT_NODE_SIZE 16u
+#define FMT_NODE_SIZE FMT_SPLIT_NODE
 #define FMT_REF_NODE 0u
 #define FMT_REF_LEAF 1u
 #define FMT_FEATURE_MASK 0x00FFFFFFu
 #define FMT_NAN_LEFT 0x80000000u
 #define FMT_FEATURE_RESERVED 0x7F000000u
+/* Wide split nodes (1.3, WIDE_SPLITS): f64 threshold, word, left, right, reserved; a categorical
+ * one (word bit 30) is followed by its 256-bit category set. */
+#define FMT_WIDE_NODE_SIZE FMT_WIDE_SPLIT_NODE
+#define FMT_CAT_SET_SIZE 32u
+#define FMT_CAT_NODE_SIZE (FMT_WIDE_NODE_SIZE + FMT_CAT_SET_SIZE)
+#define FMT_CATEGORICAL 0x40000000u
+#define FMT_WIDE_FEATURE_RESERVED 0x3F000000u
 
 static inline uint32_t fmt_ref_kind(uint32_t ref) { return ref & 7u; }
 static inline uint32_t fmt_ref_offset(uint32_t ref) { return ref & ~7u; }
@@ -115,6 +126,7 @@ typedef struct fmt_tree {
     uint32_t n_leaves;
     uint32_t leaf_width;  /* derived: f64 values per leaf (the ENSEMBLE's, or its member's) */
     uint32_t n_features;  /* derived: features its splits may test */
+    uint32_t wide;        /* derived: its splits are wide nodes (the aggregation's WIDE_SPLITS) */
 } fmt_tree;
 
 typedef struct fmt_labels {
@@ -204,6 +216,8 @@ typedef struct fmt_agg {
     uint32_t *n_classes;   /* n_outputs entries for classifiers, else NULL */
     uint32_t n_classes_total;
     double *init_raw;      /* n_raw entries */
+    double path_norm;      /* ISOLATION: the divisor of the summed path lengths */
+    double offset;         /* ISOLATION: offset_, subtracted from the score */
     uint32_t first_tree;   /* its trees are records [first_tree, first_tree + n_trees) */
 } fmt_agg;
 
@@ -402,6 +416,8 @@ typedef struct fmt_header {
     uint32_t *n_classes;  /* n_outputs entries for classifiers, else NULL */
     uint32_t n_classes_total;
     double *init_raw;     /* n_raw entries */
+    double path_norm;     /* ISOLATION */
+    double offset;        /* ISOLATION */
     fmt_tree *trees;
 
     int has_ensemble;     /* an ENSEMBLE section is present */
@@ -539,6 +555,9 @@ typedef struct fmt_tree_input {
     const double *value;               /* node_count × value_width */
     uint32_t value_width;
     uint32_t n_features;
+    int wide;                          /* encode wide split nodes (f64 thresholds, 1.3) */
+    const uint8_t *is_categorical;     /* wide only, may be NULL: categorical splits */
+    const uint32_t *categories_left;   /* node_count × 8 words: each categorical split's set */
 } fmt_tree_input;
 
 /* The largest float32 not above t: (float)x <= result exactly when (float)x <= t. */
@@ -557,6 +576,7 @@ typedef struct fmt_model_desc {
     double learning_rate;
     const uint32_t *n_classes;       /* n_outputs entries for classifiers */
     const double *init_raw;          /* n_raw entries */
+    double path_norm, offset;        /* ISOLATION */
     uint32_t n_trees;
     const fmt_enc_tree *trees;
     int has_ensemble;                 /* write an ENSEMBLE section */
@@ -588,7 +608,8 @@ typedef struct fmt_write_params {
 int fmt_write(const fmt_model_desc *d, const fmt_write_params *p, const fr_allocator *alloc,
               fmt_emit_fn emit, void *ctx, fr_err *e);
 
-/* The block shift needed so a split with two leaves, and every tree's top part, fit a block. */
-uint32_t fmt_min_block_shift(uint32_t leaf_width);
+/* The block shift needed so a split (wide: categorical) with two leaves, and every tree's top
+ * part, fit a block. */
+uint32_t fmt_min_block_shift(uint32_t leaf_width, int wide);
 
 #endif

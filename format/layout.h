@@ -75,4 +75,19 @@
 #define FMT_TR_N_LEAVES 36    /* u32 */
 #define FMT_TREE_RECORD 40u
 
+/* Split node (16 bytes) */
+#define FMT_SN_THRESHOLD 0    /* f32 */
+#define FMT_SN_WORD 4         /* u32: feature, flags */
+#define FMT_SN_LEFT 8         /* u32 ref */
+#define FMT_SN_RIGHT 12       /* u32 ref */
+#define FMT_SPLIT_NODE 16u
+
+/* Wide split node (24 bytes, format 1.3; a categorical one is followed by its category set) */
+#define FMT_WN_THRESHOLD 0    /* f64 */
+#define FMT_WN_WORD 8         /* u32: feature, flags */
+#define FMT_WN_LEFT 12        /* u32 ref */
+#define FMT_WN_RIGHT 16       /* u32 ref */
+#define FMT_WN_RESERVED 20    /* u32 */
+#define FMT_WIDE_SPLIT_NODE 24u
+
 #endif

@@ -10,6 +10,9 @@
  * fit a block are stored whole and packed together. Everything is appended in placement order,
  * and a node is placed before its children, so every child's offset exceeds its parent's — the
  * rule that lets a reader prove a walk ends.
+ *
+ * Wide trees (HistGradientBoosting, format 1.3) keep their float64 thresholds in 24-byte nodes,
+ * and a categorical split its 256-bit category set right after its node.
  */
 #include <math.h>
 #include <string.h>
@@ -26,9 +29,9 @@ float fmt_threshold_f32(double t)
     return f;
 }
 
-uint32_t fmt_min_block_shift(uint32_t leaf_width)
+uint32_t fmt_min_block_shift(uint32_t leaf_width, int wide)
 {
-    uint64_t need = FMT_NODE_SIZE + 2ull * 8 * leaf_width;
+    uint64_t need = (wide ? FMT_CAT_NODE_SIZE : FMT_NODE_SIZE) + 2ull * 8 * leaf_width;
     uint32_t s = FMT_MIN_BLOCK_SHIFT;
     while (s < FMT_MAX_BLOCK_SHIFT && (1ull << s) < need)
         s++;
@@ -46,10 +49,23 @@ typedef struct layout {
 
 static int is_leaf(const fmt_tree_input *in, uint64_t n) { return in->children_left[n] == -1; }
 
+static int is_categorical(const fmt_tree_input *in, uint64_t n)
+{
+    return in->wide && in->is_categorical && in->is_categorical[n];
+}
+
+/* Bytes of split n's item: a node, and a categorical split's set after it. */
+static uint64_t node_bytes(const fmt_tree_input *in, uint64_t n)
+{
+    if (!in->wide)
+        return FMT_NODE_SIZE;
+    return is_categorical(in, n) ? FMT_CAT_NODE_SIZE : FMT_WIDE_NODE_SIZE;
+}
+
 /* Bytes a split costs placed with its leaf children beside it. */
 static uint64_t split_cost(const layout *L, uint64_t n)
 {
-    uint64_t c = FMT_NODE_SIZE;
+    uint64_t c = node_bytes(L->in, n);
     if (is_leaf(L->in, (uint64_t)L->in->children_left[n]))
         c += L->leaf_bytes;
     if (is_leaf(L->in, (uint64_t)L->in->children_right[n]))
@@ -61,7 +77,7 @@ static uint64_t split_cost(const layout *L, uint64_t n)
 static void place_split(layout *L, uint64_t n, uint64_t *pos)
 {
     L->off[n] = *pos;
-    *pos += FMT_NODE_SIZE;
+    *pos += node_bytes(L->in, n);
     uint64_t kids[2] = {(uint64_t)L->in->children_left[n], (uint64_t)L->in->children_right[n]};
     for (int k = 0; k < 2; k++)
         if (is_leaf(L->in, kids[k])) {
@@ -116,7 +132,7 @@ static int check_tree(const fmt_tree_input *in, uint64_t *bfs, uint8_t *seen, fr
         if (in->feature[i] < 0 || (uint64_t)in->feature[i] >= in->n_features)
             return fr_fail(e, FR_EFORMAT, "tree node %llu: feature %lld out of range (%u features)",
                            (unsigned long long)i, (long long)in->feature[i], in->n_features);
-        if (isnan(in->threshold[i]))
+        if (isnan(in->threshold[i]) && !is_categorical(in, i))
             return fr_fail(e, FR_EFORMAT, "tree node %llu: threshold is NaN",
                            (unsigned long long)i);
         seen[l] = seen[r] = 1;
@@ -147,10 +163,28 @@ static void write_nodes(const layout *L, const uint64_t *bfs, uint64_t top_size,
         uint32_t word = (uint32_t)in->feature[n];
         if (in->missing_go_to_left && in->missing_go_to_left[n])
             word |= FMT_NAN_LEFT;
-        fr_wrf32(p, fmt_threshold_f32(in->threshold[n]));
-        fr_wr32(p + 4, word);
-        fr_wr32(p + 8, (uint32_t)L->off[l] | (is_leaf(in, l) ? FMT_REF_LEAF : FMT_REF_NODE));
-        fr_wr32(p + 12, (uint32_t)L->off[r] | (is_leaf(in, r) ? FMT_REF_LEAF : FMT_REF_NODE));
+        uint32_t lref = (uint32_t)L->off[l] | (is_leaf(in, l) ? FMT_REF_LEAF : FMT_REF_NODE);
+        uint32_t rref = (uint32_t)L->off[r] | (is_leaf(in, r) ? FMT_REF_LEAF : FMT_REF_NODE);
+        if (!in->wide) {
+            fr_wrf32(p + FMT_SN_THRESHOLD, fmt_threshold_f32(in->threshold[n]));
+            fr_wr32(p + FMT_SN_WORD, word);
+            fr_wr32(p + FMT_SN_LEFT, lref);
+            fr_wr32(p + FMT_SN_RIGHT, rref);
+            continue;
+        }
+        /* wide: the threshold as it is; a categorical split has none, but its set */
+        if (is_categorical(in, n)) {
+            word |= FMT_CATEGORICAL;
+            fr_wrf64(p + FMT_WN_THRESHOLD, 0.0);
+            for (int w = 0; w < 8; w++)
+                fr_wr32(p + FMT_WIDE_NODE_SIZE + 4 * w, in->categories_left[n * 8 + (uint64_t)w]);
+        } else {
+            fr_wrf64(p + FMT_WN_THRESHOLD, in->threshold[n]);
+        }
+        fr_wr32(p + FMT_WN_WORD, word);
+        fr_wr32(p + FMT_WN_LEFT, lref);
+        fr_wr32(p + FMT_WN_RIGHT, rref);
+        fr_wr32(p + FMT_WN_RESERVED, 0);
     }
 }
 
@@ -164,8 +198,10 @@ int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_
                        (unsigned long long)n);
     if (in->value_width == 0)
         return fr_fail(e, FR_EINVAL, "tree value width is zero");
+    if (in->wide && in->is_categorical && !in->categories_left)
+        return fr_fail(e, FR_EINVAL, "categorical splits without their category sets");
     layout L = {.in = in, .leaf_bytes = 8ull * in->value_width};
-    if (FMT_NODE_SIZE + 2 * L.leaf_bytes > block_size)
+    if ((in->wide ? FMT_CAT_NODE_SIZE : FMT_NODE_SIZE) + 2 * L.leaf_bytes > block_size)
         return fr_fail(e, FR_EINVAL, "block size %u too small for %u-value leaves",
                        block_size, in->value_width);
     int rc = 0;
@@ -189,7 +225,7 @@ int fmt_tree_encode(const fmt_tree_input *in, uint32_t block_size, uint32_t top_
     for (uint64_t k = n; k-- > 0;) {
         uint64_t i = bfs[k];
         L.size[i] = is_leaf(in, i) ? L.leaf_bytes
-                                   : FMT_NODE_SIZE + L.size[in->children_left[i]] +
+                                   : node_bytes(in, i) + L.size[in->children_left[i]] +
                                          L.size[in->children_right[i]];
     }
     for (uint64_t k = 0; k < n; k++) {

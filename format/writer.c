@@ -65,11 +65,27 @@ typedef struct wimage {
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
+/* Whether an aggregation uses what 1.3 added: kind ISOLATION, links EXP and SOFTMAX_NORM, flags
+ * WIDE_SPLITS and PROBA_ARGMAX. */
+static int agg_needs_1_3(uint32_t kind, uint32_t link, uint32_t flags)
+{
+    return kind == FMT_ENS_ISOLATION || link > FMT_LINK_SOFTMAX ||
+           (flags & (FMT_ENS_WIDE_SPLITS | FMT_ENS_PROBA_ARGMAX));
+}
+
 /* The smallest minor version that holds what the file uses (FORMAT.md superblock), so a file
- * that needs nothing newer stays readable by older readers: 1.3 for BAYES or CENTROIDS, 1.2 for CHECKS or an
- * unused column, 1.1 for a COMBINE, else 1.0. */
+ * that needs nothing newer stays readable by older readers: 1.3 for BAYES, CENTROIDS or its
+ * ENSEMBLE additions, 1.2 for CHECKS or an unused column, 1.1 for a COMBINE, else 1.0. */
 static uint32_t fmt_minor_needed(const fmt_model_desc *d)
 {
+    if (d->has_ensemble && !d->combine && agg_needs_1_3(d->kind, d->link, d->ens_flags))
+        return 3;
+    for (uint32_t i = 0; d->combine && i < d->combine->n_members; i++) {
+        const fmt_member *m = &d->combine->members[i];
+        if (m->kind == FMT_MEMBER_TREES && agg_needs_1_3(m->trees.kind, m->trees.link,
+                                                          m->trees.flags))
+            return 3;
+    }
     int unused = 0;
     for (uint32_t i = 0; d->feature_kinds && i < d->n_inputs; i++)
         unused |= d->feature_kinds[i] == FMT_SLOT_UNUSED;
@@ -233,6 +249,10 @@ static void put_ensemble(const wimage *w, const fmt_model_desc *d, fmt_buf *s)
                 fmt_put_u32(s, d->n_classes[k]);
         for (uint32_t k = 0; k < d->n_raw; k++)
             fmt_put_f64(s, d->init_raw[k]);
+        if (d->kind == FMT_ENS_ISOLATION) {
+            fmt_put_f64(s, d->path_norm);
+            fmt_put_f64(s, d->offset);
+        }
     }
     for (uint32_t t = 0; t < d->n_trees; t++) {
         uint8_t rec[FMT_TREE_RECORD] = {0};

@@ -5,9 +5,11 @@
  * convert_pipeline.c) or converted (an estimator, convert_estimator.c) into a builder, which gets
  * the input names, the metadata and the input checks collected on the way, and is written.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "frost_import.h"
 
@@ -153,14 +155,15 @@ static int step_path(const pk_obj *root, const char *full, char *path, size_t ca
 /* The model in data, run through the safe pickle reader (nothing in it is executed). A refused or
  * unsupported name is looked for among the model's steps by a survey load (still running
  * nothing), so that the message names the step's path. */
-static int load_model(const uint8_t *data, size_t len, const frost_convert_options *o,
-                      pk_graph **g, fr_err *e)
+static int load_model(const uint8_t *data, size_t len, const char *side_dir,
+                      const frost_convert_options *o, pk_graph **g, fr_err *e)
 {
-    jl_options jo = {.max_decompressed = (size_t)o->max_decompressed};
+    jl_options jo = {.max_decompressed = (size_t)o->max_decompressed, .side_dir = side_dir};
     int rc = jl_load(data, len, &jo, g, e);
     if (rc == FROST_EREFUSED || rc == FROST_EUNSUPPORTED) {
         pk_limits lim = {.survey = 1};
-        jl_options so = {.limits = &lim, .max_decompressed = jo.max_decompressed};
+        jl_options so = {.limits = &lim, .max_decompressed = jo.max_decompressed,
+                         .side_dir = side_dir};
         pk_graph *sg = NULL;
         fr_err se = {0};
         char path[600];
@@ -212,9 +215,10 @@ static int take_options(const frost_convert_options *opts, frost_convert_options
     return cv_check_user_meta(o, e);
 }
 
-/* The pickle or joblib in data (its source called name) into out_path. */
-static int convert_bytes(const uint8_t *data, size_t len, const char *name, const char *out_path,
-                         const frost_convert_options *o, fr_err *e)
+/* The pickle or joblib in data (its source called name) into out_path; side_dir: the folder a
+ * joblib < 0.10 pickle's array files may be read from (NULL: none, as for a buffer). */
+static int convert_bytes(const uint8_t *data, size_t len, const char *name, const char *side_dir,
+                         const char *out_path, const frost_convert_options *o, fr_err *e)
 {
     int rc;
     pk_graph *g = NULL;
@@ -227,7 +231,7 @@ static int convert_bytes(const uint8_t *data, size_t len, const char *name, cons
          (rc = cv_check_rsa_pss(data, len, o->source_signature, o->source_signature_len,
                                 o->source_public_key, o->source_public_key_len, e))))
         goto done;
-    if ((rc = load_model(data, len, o, &g, e)))
+    if ((rc = load_model(data, len, side_dir, o, &g, e)))
         goto done;
     if ((rc = convert_graph(&c, pk_graph_root(g), o)))
         goto done;
@@ -281,8 +285,14 @@ FROST_API int frost_convert(const char *in_path, const char *out_path,
     cv_source src = {0};
     int checked = o.expect_sha256 || o.source_signature;
     int rc = cv_source_open(in_path, checked, &src, &e);
+    /* a joblib < 0.10 pickle's arrays are in files beside it (a regular file's folder only) */
+    char side_dir[PATH_MAX];
+    struct stat st;
+    int regular = !rc && stat(in_path, &st) == 0 && S_ISREG(st.st_mode) &&
+                  jl_folder_of(in_path, side_dir, sizeof side_dir) == 0;
     if (!rc)
-        rc = convert_bytes(src.data, src.len, in_path, out_path, &o, &e);
+        rc = convert_bytes(src.data, src.len, in_path, regular ? side_dir : NULL, out_path, &o,
+                           &e);
     cv_source_close(&src);
     return rc ? failed(&e) : 0;
 }
@@ -300,6 +310,7 @@ FROST_API int frost_convert_buffer(const void *data, size_t len, const char *nam
         return failed(&e);
     }
     static const uint8_t none[1];
-    int rc = convert_bytes(data ? data : none, len, name ? name : "<memory>", out_path, &o, &e);
+    int rc = convert_bytes(data ? data : none, len, name ? name : "<memory>", NULL, out_path, &o,
+                           &e);
     return rc ? failed(&e) : 0;
 }

@@ -8,6 +8,8 @@
 #include "convert_bayes.h"
 #include "convert_centroids.h"
 #include "convert_estimator.h"
+#include "convert_hgb.h"
+#include "convert_iforest.h"
 #include "convert_linear.h"
 #include "convert_trees.h"
 
@@ -26,6 +28,9 @@ static const struct family {
     {SK_FOREST "ExtraTreesRegressor", cv_convert_forest, 0},
     {SK_GB "GradientBoostingClassifier", cv_convert_gb, 1},
     {SK_GB "GradientBoostingRegressor", cv_convert_gb, 0},
+    {SK_HGB "HistGradientBoostingClassifier", cv_convert_hgb, 1},
+    {SK_HGB "HistGradientBoostingRegressor", cv_convert_hgb, 0},
+    {SK_IFOREST, cv_convert_iforest, 1},
     {"sklearn.linear_model._base.LinearRegression", cv_convert_linear, 0},
     {"sklearn.linear_model._ridge.Ridge", cv_convert_linear, 0},
     {"sklearn.linear_model._coordinate_descent.Lasso", cv_convert_linear, 0},
@@ -54,19 +59,35 @@ int cv_is_estimator(const char *cls)
     return 0;
 }
 
-/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR): linear models and naive
- * Bayes refuse missing and infinite values (check_array's defaults, in float64); trees work in float32, so
- * they also refuse what float32 cannot hold, and take missing values only where the version
- * that saved them routes them (cv_trees_take_nan). Its slots: the member's, the program's outputs,
- * or the input columns. */
-static int estimator_check(conv *c, int linear, int classifier, const uint32_t *prog_out,
+/* What the estimator's own input validation refuses (FMT_CHECK_* bits, 0: nothing): linear
+ * models, naive Bayes, nearest centroids and k-means refuse missing and infinite values
+ * (check_array's defaults, in float64); trees work in
+ * float32, so they also refuse what float32 cannot hold, and take missing values only where the
+ * version that saved them routes them (cv_trees_take_nan) — an IsolationForest's never
+ * (score_samples validates with the defaults, then its trees cast to float32);
+ * HistGradientBoosting compares float64 and routes missing values (cv_hgb_refuses). */
+static uint32_t estimator_refuses(const conv *c, const struct family *f)
+{
+    if (f->convert == cv_convert_linear || f->convert == cv_convert_bayes ||
+        f->convert == cv_convert_centroids)
+        return FMT_CHECK_NAN | FMT_CHECK_INF;
+    if (f->convert == cv_convert_hgb)
+        return cv_hgb_refuses(c->est);
+    if (f->convert == cv_convert_iforest)
+        return FMT_CHECK_NAN | FMT_CHECK_INF | FMT_CHECK_F32;
+    return FMT_CHECK_INF | FMT_CHECK_F32 |
+           (cv_trees_take_nan(c->est, c->cls, f->classifier) ? 0 : FMT_CHECK_NAN);
+}
+
+/* The estimator's own input validation (FORMAT.md CHECKS, ESTIMATOR) over its slots: the
+ * member's, the program's outputs, or the input columns. */
+static int estimator_check(conv *c, const struct family *f, const uint32_t *prog_out,
                            uint32_t n_prog)
 {
-    uint32_t rule = FMT_CHECK_INF | FMT_CHECK_ESTIMATOR;
-    if (linear)
-        rule |= FMT_CHECK_NAN;
-    else
-        rule |= FMT_CHECK_F32 | (cv_trees_take_nan(c->est, c->cls, classifier) ? 0 : FMT_CHECK_NAN);
+    uint32_t rule = estimator_refuses(c, f);
+    if (!rule)
+        return 0;
+    rule |= FMT_CHECK_ESTIMATOR;
     if (c->member)
         return cv_add_check(c, c->est, rule, c->member->slots, c->member->n_in, c->path);
     if (prog_out)
@@ -96,10 +117,7 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
                 return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s as a member of "
                                "a combination", cv_short_name(c->cls));
             int rc = families[i].convert(c, o, families[i].classifier);
-            return rc ? rc : estimator_check(c, families[i].convert == cv_convert_linear ||
-                                                    families[i].convert == cv_convert_bayes ||
-                                                    families[i].convert == cv_convert_centroids,
-                                             families[i].classifier, prog_out, n_prog);
+            return rc ? rc : estimator_check(c, &families[i], prog_out, n_prog);
         }
     return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s",
                    c->cls ? c->cls : pk_kind_name(pk_kind_of(est)));
@@ -114,7 +132,8 @@ int cv_is_classifier(const char *cls)
 }
 
 /* Linear classifiers (LinearClassifierMixin) and gradient boosting define decision_function;
- * trees and forests do not (sklearn/linear_model/_base.py, sklearn/ensemble/_gb.py). */
+ * trees and forests do not (sklearn/linear_model/_base.py, sklearn/ensemble/_gb.py,
+ * sklearn/ensemble/_hist_gradient_boosting/gradient_boosting.py). */
 int cv_has_decision_function(const char *cls)
 {
     static const char *const with[] = {
@@ -123,6 +142,7 @@ int cv_has_decision_function(const char *cls)
         "sklearn.linear_model._ridge.RidgeClassifier",
         "sklearn.svm._classes.LinearSVC",
         SK_GB "GradientBoostingClassifier",
+        SK_HGB "HistGradientBoostingClassifier",
     };
     for (size_t i = 0; cls && i < sizeof with / sizeof with[0]; i++)
         if (strcmp(cls, with[i]) == 0)

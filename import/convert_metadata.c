@@ -97,8 +97,19 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
             at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "n_estimators=%" PRId64, n_est);
             sep = ", ";
         }
-        if ((v = pk_attr(o, "max_depth")) && !pk_get_int(v, &d) && at < cap)
+        if ((v = pk_attr(o, "max_iter")) && !pk_get_int(v, &n_est) && at < cap) {
+            at += (size_t)snprintf(buf + at, cap - at, "%smax_iter=%" PRId64, sep, n_est);
+            sep = ", ";
+        }
+        if ((v = pk_attr(o, "max_depth")) && !pk_get_int(v, &d) && at < cap) {
             at += (size_t)snprintf(buf + at, cap - at, "%smax_depth=%" PRId64, sep, d);
+            sep = ", ";
+        }
+        /* HistGradientBoosting's loss says what its raw score means */
+        const char *loss = (v = pk_attr(o, "loss")) && pk_attr(o, "max_iter") ? pk_str(v, NULL)
+                                                                              : NULL;
+        if (loss && at < cap)
+            at += (size_t)snprintf(buf + at, cap - at, "%sloss='%.40s'", sep, loss);
     }
     if (at < cap)
         at += (size_t)snprintf(buf + at, cap - at, ")");

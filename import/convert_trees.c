@@ -94,66 +94,132 @@ void cv_tree_buf_free(tree_buf *t)
     free(t->mgl);
 }
 
+int cv_tree_buf_reserve(tree_buf *t, uint64_t n, uint64_t n_values)
+{
+    if (n > t->cap) {
+        if (grow((void **)&t->left, n, 8) || grow((void **)&t->right, n, 8) ||
+            grow((void **)&t->feature, n, 8) || grow((void **)&t->mgl_i64, n, 8) ||
+            grow((void **)&t->threshold, n, 8) || grow((void **)&t->mgl, n, 1))
+            return FROST_ENOMEM;
+        t->cap = n;
+    }
+    if (n_values > t->value_cap) {
+        if (grow((void **)&t->value, n_values, 8))
+            return FROST_ENOMEM;
+        t->value_cap = n_values;
+    }
+    return 0;
+}
+
+const pk_obj *cv_tree_nodes(conv *c, const pk_obj *est, const char *where, uint64_t *count,
+                            const uint8_t **mgl)
+{
+    fr_err *e = c->e;
+    const pk_obj *tree = pk_attr(est, "tree_");
+    if (!tree || !pk_is_class(tree, "sklearn.tree._tree.Tree")) {
+        fr_fail(e, FROST_EFORMAT, "%s: no sklearn.tree._tree.Tree in tree_", where);
+        return NULL;
+    }
+    const pk_obj *nodes = pk_attr(tree, "nodes");
+    pk_array_info ni;
+    if (!nodes || pk_array_info_get(nodes, &ni)) {
+        fr_fail(e, FROST_EFORMAT, "%s: Tree state lacks its nodes array", where);
+        return NULL;
+    }
+    int64_t node_count = 0;
+    if (cv_get_int(tree, "node_count", &node_count, e)) {
+        fr_wrap(e, "%s", where);
+        return NULL;
+    }
+    if (node_count <= 0 || (uint64_t)node_count != ni.count || ni.ndim != 1) {
+        fr_fail(e, FROST_EFORMAT, "%s: node_count %" PRId64 " but %" PRIu64 " node records",
+                where, node_count, ni.count);
+        return NULL;
+    }
+    uint64_t n = (uint64_t)node_count;
+    tree_buf *t = &c->tb;
+    if (cv_tree_buf_reserve(t, n, n * (c->width ? c->width : 1))) {
+        fr_fail(e, FROST_ENOMEM, "out of memory for a tree of %" PRIu64 " nodes", n);
+        return NULL;
+    }
+    if (pk_array_get_i64(nodes, "left_child", t->left, n, e) ||
+        pk_array_get_i64(nodes, "right_child", t->right, n, e) ||
+        pk_array_get_i64(nodes, "feature", t->feature, n, e) ||
+        pk_array_get_f64(nodes, "threshold", t->threshold, n, e)) {
+        fr_wrap(e, "%s", where);
+        return NULL;
+    }
+    /* missing_go_to_left appeared in sklearn 1.3; before it NaN was rejected at input and
+     * comparisons sent it right */
+    *mgl = NULL;
+    if (pk_array_has_field(nodes, "missing_go_to_left")) {
+        if (pk_array_get_i64(nodes, "missing_go_to_left", t->mgl_i64, n, e)) {
+            fr_wrap(e, "%s", where);
+            return NULL;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            t->mgl[i] = t->mgl_i64[i] != 0;
+        *mgl = t->mgl;
+    }
+    *count = n;
+    return tree;
+}
+
+int cv_tree_submit(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
+                   const char *where)
+{
+    return cv_tree_submit_cat(c, n, mgl, raw_column, NULL, NULL, where);
+}
+
+int cv_tree_submit_cat(conv *c, uint64_t n, const uint8_t *mgl, uint32_t raw_column,
+                       const uint8_t *is_categorical, const uint32_t *categories_left,
+                       const char *where)
+{
+    tree_buf *t = &c->tb;
+    frost_tree_arrays a = {
+        .size = sizeof a,
+        .node_count = n,
+        .children_left = t->left,
+        .children_right = t->right,
+        .feature = t->feature,
+        .threshold = t->threshold,
+        .missing_go_to_left = mgl,
+        .value = t->value,
+        .value_width = c->width,
+        .raw_column = raw_column,
+        .is_categorical = is_categorical,
+        .categories_left = categories_left,
+    };
+    int rc = frost_builder_add_tree(c->b, &a);
+    return rc ? fr_fail(c->e, rc, "%s: %s", where, frost_builder_errmsg(c->b)) : 0;
+}
+
 /* Reads est.tree_ (sklearn/tree/_tree.pyx Tree.__reduce__: (Tree, (n_features, n_classes,
  * n_outputs), {max_depth, node_count, nodes, values})) into c->tb and adds it to the builder. */
 static int add_tree(conv *c, const pk_obj *est, uint32_t raw_column, const char *where)
 {
     fr_err *e = c->e;
-    const pk_obj *tree = pk_attr(est, "tree_");
-    if (!tree || !pk_is_class(tree, "sklearn.tree._tree.Tree"))
-        return fr_fail(e, FROST_EFORMAT, "%s: no sklearn.tree._tree.Tree in tree_", where);
-    const pk_obj *nodes = pk_attr(tree, "nodes");
+    uint64_t n = 0;
+    const uint8_t *mgl = NULL;
+    const pk_obj *tree = cv_tree_nodes(c, est, where, &n, &mgl);
+    if (!tree)
+        return e->code;
     const pk_obj *values = pk_attr(tree, "values");
-    pk_array_info ni, vi;
-    if (!nodes || !values || pk_array_info_get(nodes, &ni) || pk_array_info_get(values, &vi))
-        return fr_fail(e, FROST_EFORMAT, "%s: Tree state lacks its nodes/values arrays", where);
-    int64_t node_count = 0;
-    if (cv_get_int(tree, "node_count", &node_count, e))
-        return fr_wrap(e, "%s", where);
-    if (node_count <= 0 || (uint64_t)node_count != ni.count || ni.ndim != 1)
-        return fr_fail(e, FROST_EFORMAT, "%s: node_count %" PRId64 " but %" PRIu64 " node records",
-                       where, node_count, ni.count);
+    pk_array_info vi;
+    if (!values || pk_array_info_get(values, &vi))
+        return fr_fail(e, FROST_EFORMAT, "%s: Tree state lacks its values array", where);
     /* values: (node_count, n_outputs, max_n_classes) */
-    if (vi.ndim != 3 || vi.shape[0] != (uint64_t)node_count || vi.shape[1] != c->n_outputs ||
-        vi.shape[2] == 0)
+    if (vi.ndim != 3 || vi.shape[0] != n || vi.shape[1] != c->n_outputs || vi.shape[2] == 0)
         return fr_fail(e, FROST_EFORMAT, "%s: values array has the wrong shape", where);
     uint64_t maxc = vi.shape[2];
-    uint64_t n = (uint64_t)node_count;
     tree_buf *t = &c->tb;
-    if (n > t->cap) {
-        if (grow((void **)&t->left, n, 8) || grow((void **)&t->right, n, 8) ||
-            grow((void **)&t->feature, n, 8) || grow((void **)&t->mgl_i64, n, 8) ||
-            grow((void **)&t->threshold, n, 8) || grow((void **)&t->mgl, n, 1))
-            return fr_fail(e, FROST_ENOMEM, "out of memory for a tree of %" PRIu64 " nodes", n);
-        t->cap = n;
-    }
     if (vi.count > t->full_cap) {
         if (grow((void **)&t->full, vi.count, 8))
             return fr_fail(e, FROST_ENOMEM, "out of memory for tree values");
         t->full_cap = vi.count;
     }
-    if (n * c->width > t->value_cap) {
-        if (grow((void **)&t->value, n * c->width, 8))
-            return fr_fail(e, FROST_ENOMEM, "out of memory for tree values");
-        t->value_cap = n * c->width;
-    }
-    int rc;
-    if ((rc = pk_array_get_i64(nodes, "left_child", t->left, n, e)) ||
-        (rc = pk_array_get_i64(nodes, "right_child", t->right, n, e)) ||
-        (rc = pk_array_get_i64(nodes, "feature", t->feature, n, e)) ||
-        (rc = pk_array_get_f64(nodes, "threshold", t->threshold, n, e)) ||
-        (rc = pk_array_get_f64(values, NULL, t->full, vi.count, e)))
+    if (pk_array_get_f64(values, NULL, t->full, vi.count, e))
         return fr_wrap(e, "%s", where);
-    /* missing_go_to_left appeared in sklearn 1.3; before it NaN was rejected at input and
-     * comparisons sent it right */
-    const uint8_t *mgl = NULL;
-    if (pk_array_has_field(nodes, "missing_go_to_left")) {
-        if ((rc = pk_array_get_i64(nodes, "missing_go_to_left", t->mgl_i64, n, e)))
-            return fr_wrap(e, "%s", where);
-        for (uint64_t i = 0; i < n; i++)
-            t->mgl[i] = t->mgl_i64[i] != 0;
-        mgl = t->mgl;
-    }
     /* leaf rows: each output's first n_classes[k] values side by side (the rest of a row is
      * padding up to max_n_classes), or one value per output for regressors */
     for (uint64_t i = 0; i < n; i++) {
@@ -173,21 +239,7 @@ static int add_tree(conv *c, const pk_obj *est, uint32_t raw_column, const char 
                 dst[k] = src[k * maxc];
         }
     }
-    frost_tree_arrays a = {
-        .size = sizeof a,
-        .node_count = n,
-        .children_left = t->left,
-        .children_right = t->right,
-        .feature = t->feature,
-        .threshold = t->threshold,
-        .missing_go_to_left = mgl,
-        .value = t->value,
-        .value_width = c->width,
-        .raw_column = raw_column,
-    };
-    if ((rc = frost_builder_add_tree(c->b, &a)))
-        return fr_fail(e, rc, "%s: %s", where, frost_builder_errmsg(c->b));
-    return 0;
+    return cv_tree_submit(c, n, mgl, raw_column, where);
 }
 
 /* n_features_in_ (>= 0.24), n_features_ (older), or the first tree's own count. */
@@ -203,6 +255,11 @@ static int read_n_features(conv *c, const pk_obj *first_tree_est)
             return fr_fail(c->e, FROST_EFORMAT, "%s: cannot tell how many features it takes",
                            cv_short_name(c->cls));
     }
+    return cv_set_n_features(c, nf);
+}
+
+int cv_set_n_features(conv *c, int64_t nf)
+{
     if (nf <= 0 || nf > 0xFFFFFF)
         return fr_fail(c->e, FROST_EFORMAT, "%s: %" PRId64 " features is out of range",
                        cv_short_name(c->cls), nf);
@@ -210,8 +267,7 @@ static int read_n_features(conv *c, const pk_obj *first_tree_est)
     return 0;
 }
 
-/* The builder for a tree ensemble; a compiled program, if any, goes in with it. */
-static int new_builder(conv *c, const frost_model_spec *spec, const frost_convert_options *o)
+int cv_tree_builder(conv *c, const frost_model_spec *spec, const frost_convert_options *o)
 {
     int rc;
     if (c->member) { /* a tree member of the combination c->b holds */
@@ -260,7 +316,7 @@ int cv_convert_tree(conv *c, const frost_convert_options *o, int classifier)
                              .n_classes = c->n_classes,
                              .normalize_leaves = classifier && leaves_need_normalizing(c->est),
                              .raw_argmax = classifier};
-    if ((rc = new_builder(c, &spec, o)))
+    if ((rc = cv_tree_builder(c, &spec, o)))
         return rc;
     if ((rc = add_tree(c, c->est, 0, "tree_")))
         return rc;
@@ -287,7 +343,7 @@ int cv_convert_forest(conv *c, const frost_convert_options *o, int classifier)
                              .n_features = c->n_features, .n_outputs = c->n_outputs,
                              .n_classes = c->n_classes,
                              .normalize_leaves = classifier && leaves_need_normalizing(c->est)};
-    if ((rc = new_builder(c, &spec, o)))
+    if ((rc = cv_tree_builder(c, &spec, o)))
         return rc;
     for (size_t t = 0; t < n_trees; t++) {
         char where[64];
@@ -516,14 +572,18 @@ int cv_convert_gb(conv *c, const frost_convert_options *o, int classifier)
     }
     /* predict_stages adds learning_rate * leaf value tree by tree, stage by stage, class by
      * class (sklearn/ensemble/_gradient_boosting.pyx); binary predict is raw >= 0 from 1.4
-     * (the _loss module), the argmax of (1 - expit(raw), expit(raw)) before. */
+     * (the _loss module), the argmax of (1 - expit(raw), expit(raw)) before. Multi-class
+     * predict_proba is exp(raw - logsumexp(raw)) before 1.4 (_gb_losses.py), then
+     * HalfMultinomialLoss.predict_proba: sklearn.utils.extmath.softmax. */
     frost_model_spec spec = {.size = sizeof spec, .task = c->task, .kind = FROST_ENSEMBLE_BOOSTED,
                              .n_features = c->n_features, .n_outputs = 1,
                              .n_classes = c->n_classes, .learning_rate = learning_rate,
-                             .link = !classifier ? FROST_LINK_IDENTITY
-                                     : n_raw == 1 ? FROST_LINK_LOGISTIC : FROST_LINK_SOFTMAX,
+                             .link = !classifier   ? FROST_LINK_IDENTITY
+                                     : n_raw == 1 ? FROST_LINK_LOGISTIC
+                                     : new_loss   ? FROST_LINK_SOFTMAX_NORM
+                                                  : FROST_LINK_SOFTMAX,
                              .n_raw = n_raw, .init_raw = init, .sign_decision = new_loss};
-    rc = new_builder(c, &spec, o);
+    rc = cv_tree_builder(c, &spec, o);
     free(init);
     if (rc)
         return rc;

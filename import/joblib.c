@@ -9,13 +9,19 @@
  *   2. hook the VM's BUILD: when the object just built is a NumpyArrayWrapper, its array bytes
  *      follow in the stream (NumpyArrayWrapper.read_array) and replace it on the stack, exactly
  *      as NumpyUnpickler.load_build does. Object-dtype arrays are a complete nested pickle
- *      (pickle.load on the same file), which runs through the same VM and whitelist.
+ *      (pickle.load on the same file), which runs through the same VM and whitelist;
+ *   3. joblib < 0.10's NDArrayWrapper, whose array is a .npy file beside the pickle
+ *      (numpy_pickle_compat.py NDArrayWrapper.read, numpy/lib/format.py), and ZNDArrayWrapper,
+ *      whose raw bytes are a "ZF" zlib file there: read from the pickle's folder by the plain
+ *      file name the pickle holds, header and bytes checked like the stream's.
  */
 #include "joblib.h"
 
 #include <bzlib.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <lz4frame.h>
 #include <lzma.h>
@@ -23,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "pk_internal.h"
@@ -432,11 +439,18 @@ static int wrapper_bad(pk_vm *vm, const char *what)
                    vm->op_pos, what);
 }
 
+static int old_wrapper(pk_vm *vm, pk_obj **top, bool compressed);
+
 static int jl_build_hook(pk_vm *vm, pk_obj **top)
 {
     pk_obj *w = *top;
-    if (w->kind != PK_OBJECT ||
-        strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NumpyArrayWrapper") != 0)
+    if (w->kind != PK_OBJECT)
+        return 0;
+    bool z = strcmp(w->u.o->cls->full, "joblib.numpy_pickle.ZNDArrayWrapper") == 0;
+    if (z || strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NDArrayWrapper") == 0)
+        return w->u.o->nstates == 1 ? old_wrapper(vm, top, z)
+                                    : wrapper_bad(vm, "NDArrayWrapper built more than once");
+    if (strcmp(w->u.o->cls->full, "joblib.numpy_pickle.NumpyArrayWrapper") != 0)
         return 0;
     /* joblib builds each wrapper once; a wrapper fetched back from the memo and built again is
      * not something joblib writes */
@@ -495,6 +509,456 @@ static int jl_build_hook(pk_vm *vm, pk_obj **top)
     if (!arr)
         return vm->e && vm->e->code ? vm->e->code : FROST_ENOMEM;
     vm->pos += nbytes;
+    *top = arr;
+    return 0;
+}
+
+/* ---- .npy files (joblib < 0.10 side files) ----------------------------------------------- */
+
+/* numpy/lib/format.py: "\x93NUMPY", major and minor version bytes, the header length (2 bytes
+ * little-endian in 1.0, 4 bytes in 2.0 and 3.0), then the header: the repr of a dict with the keys
+ * 'descr', 'fortran_order' and 'shape', padded with spaces and ended by a newline. Python 2's
+ * numpy may write a long as 3L and a str as u'…'. Only that literal grammar is read. */
+#define JL_NPY_MAX_HEADER ((size_t)1 << 20)
+#define JL_NPY_MAX_FIELDS 4096
+
+typedef struct lit {
+    const char *p, *end;
+} lit;
+
+static void lit_ws(lit *l)
+{
+    while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\n' || *l->p == '\r'))
+        l->p++;
+}
+
+static bool lit_eat(lit *l, char c)
+{
+    lit_ws(l);
+    if (l->p < l->end && *l->p == c) {
+        l->p++;
+        return true;
+    }
+    return false;
+}
+
+static bool lit_peek(lit *l, char c)
+{
+    lit_ws(l);
+    return l->p < l->end && *l->p == c;
+}
+
+/* 'text' or "text", optionally u- or b-prefixed; no escapes (numpy writes none in the names and
+ * type strings it reads back). */
+static bool lit_str(lit *l, const char **s, size_t *n)
+{
+    lit_ws(l);
+    if (l->p < l->end && (*l->p == 'u' || *l->p == 'b') && l->end - l->p > 1 &&
+        (l->p[1] == '\'' || l->p[1] == '"'))
+        l->p++;
+    if (l->p >= l->end || (*l->p != '\'' && *l->p != '"'))
+        return false;
+    char q = *l->p++;
+    const char *start = l->p;
+    while (l->p < l->end && *l->p != q) {
+        if (*l->p == '\\' || *l->p == '\0')
+            return false;
+        l->p++;
+    }
+    if (l->p >= l->end)
+        return false;
+    *s = start;
+    *n = (size_t)(l->p - start);
+    l->p++;
+    return true;
+}
+
+static bool lit_word(lit *l, const char *w)
+{
+    lit_ws(l);
+    size_t n = strlen(w);
+    if ((size_t)(l->end - l->p) < n || memcmp(l->p, w, n) != 0)
+        return false;
+    l->p += n;
+    return true;
+}
+
+static bool lit_uint(lit *l, uint64_t *v)
+{
+    lit_ws(l);
+    if (l->p >= l->end || *l->p < '0' || *l->p > '9')
+        return false;
+    uint64_t x = 0;
+    while (l->p < l->end && *l->p >= '0' && *l->p <= '9') {
+        if (x > (UINT64_MAX - 9) / 10)
+            return false;
+        x = x * 10 + (uint64_t)(*l->p++ - '0');
+    }
+    if (l->p < l->end && *l->p == 'L') /* Python 2's long */
+        l->p++;
+    *v = x;
+    return true;
+}
+
+static int npy_bad(fr_err *e, const char *what)
+{
+    return fr_fail(e, FROST_EFORMAT, "not a .npy file numpy writes: %s", what);
+}
+
+/* One (name, type) of a structured descr at l, after its '('. */
+static int npy_one_field(lit *l, const char **name, size_t *nl, const char **type, size_t *tl,
+                         fr_err *e)
+{
+    if (!lit_str(l, name, nl) || !lit_eat(l, ','))
+        return npy_bad(e, "a field of descr is not ('name', 'type')");
+    if (lit_peek(l, '['))
+        return fr_fail(e, FROST_EUNSUPPORTED, "not supported yet: a .npy file with nested "
+                       "fields");
+    if (!lit_str(l, type, tl))
+        return npy_bad(e, "a field of descr is not ('name', 'type')");
+    if (lit_peek(l, ','))
+        return fr_fail(e, FROST_EUNSUPPORTED, "not supported yet: a .npy file whose fields are "
+                       "subarrays");
+    if (!lit_eat(l, ')'))
+        return npy_bad(e, "a field of descr does not end with ')'");
+    return 0;
+}
+
+int jl_npy_field(const jl_npy *h, size_t *at, const char **name, size_t *name_len,
+                 const char **type, size_t *type_len)
+{
+    lit l = {h->fields + *at, h->fields + h->fields_len};
+    if (*at == 0 && !lit_eat(&l, '['))
+        return 0;
+    lit_eat(&l, ',');
+    if (!lit_eat(&l, '('))
+        return 0;
+    fr_err scratch = {0};
+    if (npy_one_field(&l, name, name_len, type, type_len, &scratch))
+        return 0;
+    *at = (size_t)(l.p - h->fields);
+    return 1;
+}
+
+/* The descr value at l: a type string, or a list of fields (its extent and count in h). */
+static int npy_descr(lit *l, jl_npy *h, fr_err *e)
+{
+    if (!lit_peek(l, '[')) {
+        if (!lit_str(l, &h->descr, &h->descr_len) || h->descr_len == 0)
+            return npy_bad(e, "descr is neither a type string nor a list of fields");
+        return 0;
+    }
+    h->fields = l->p;
+    lit_eat(l, '[');
+    for (;;) {
+        if (lit_eat(l, ']'))
+            break;
+        if (h->n_fields && !lit_eat(l, ','))
+            return npy_bad(e, "the fields of descr are not separated by ','");
+        if (lit_eat(l, ']')) /* a trailing comma */
+            break;
+        if (lit_peek(l, '['))
+            return fr_fail(e, FROST_EUNSUPPORTED, "not supported yet: a .npy file with nested "
+                           "fields");
+        if (!lit_eat(l, '('))
+            return npy_bad(e, "a field of descr is not a tuple");
+        const char *nm, *ty;
+        size_t nl, tl;
+        int rc = npy_one_field(l, &nm, &nl, &ty, &tl, e);
+        if (rc)
+            return rc;
+        if (++h->n_fields > JL_NPY_MAX_FIELDS)
+            return fr_fail(e, FROST_ELIMIT, ".npy file with more than %d fields",
+                           JL_NPY_MAX_FIELDS);
+    }
+    if (!h->n_fields)
+        return npy_bad(e, "descr is an empty list of fields");
+    h->fields_len = (size_t)(l->p - h->fields);
+    return 0;
+}
+
+static int npy_shape(lit *l, jl_npy *h, fr_err *e)
+{
+    if (!lit_eat(l, '('))
+        return npy_bad(e, "shape is not a tuple");
+    for (;;) {
+        if (lit_eat(l, ')'))
+            return 0;
+        if (h->ndim && !lit_eat(l, ','))
+            return npy_bad(e, "the dimensions of shape are not separated by ','");
+        if (lit_eat(l, ')'))
+            return 0;
+        if (h->ndim == JL_NPY_MAX_DIMS)
+            return fr_fail(e, FROST_ELIMIT, ".npy array with more than %d dimensions",
+                           JL_NPY_MAX_DIMS);
+        if (!lit_uint(l, &h->shape[h->ndim]))
+            return npy_bad(e, "a dimension of shape is not a number");
+        h->ndim++;
+    }
+}
+
+int jl_npy_parse(const uint8_t *d, size_t n, jl_npy *h, fr_err *e)
+{
+    memset(h, 0, sizeof *h);
+    if (n < 10 || memcmp(d, "\x93NUMPY", 6) != 0)
+        return npy_bad(e, "no \\x93NUMPY magic");
+    size_t hl, at;
+    if (d[6] == 1) {
+        hl = (size_t)d[8] | (size_t)d[9] << 8;
+        at = 10;
+    } else if (d[6] == 2 || d[6] == 3) {
+        if (n < 12)
+            return npy_bad(e, "the header length is cut short");
+        hl = (size_t)d[8] | (size_t)d[9] << 8 | (size_t)d[10] << 16 | (size_t)d[11] << 24;
+        at = 12;
+    } else {
+        return fr_fail(e, FROST_EUNSUPPORTED, "not supported yet: .npy format version %u.%u",
+                       d[6], d[7]);
+    }
+    if (hl > JL_NPY_MAX_HEADER)
+        return fr_fail(e, FROST_ELIMIT, ".npy header of %zu bytes", hl);
+    if (hl > n - at)
+        return fr_fail(e, FROST_ETRUNCATED, ".npy file ends inside its header");
+    lit l = {(const char *)d + at, (const char *)d + at + hl};
+    bool seen_descr = false, seen_order = false, seen_shape = false;
+    if (!lit_eat(&l, '{'))
+        return npy_bad(e, "the header is not a dict");
+    for (;;) {
+        if (lit_eat(&l, '}'))
+            break;
+        const char *k;
+        size_t kl;
+        if (!lit_str(&l, &k, &kl) || !lit_eat(&l, ':'))
+            return npy_bad(e, "a header key is not a string followed by ':'");
+        int rc = 0;
+        if (kl == 5 && memcmp(k, "descr", 5) == 0 && !seen_descr) {
+            seen_descr = true;
+            rc = npy_descr(&l, h, e);
+        } else if (kl == 13 && memcmp(k, "fortran_order", 13) == 0 && !seen_order) {
+            seen_order = true;
+            if (lit_word(&l, "True"))
+                h->fortran_order = 1;
+            else if (!lit_word(&l, "False"))
+                rc = npy_bad(e, "fortran_order is neither True nor False");
+        } else if (kl == 5 && memcmp(k, "shape", 5) == 0 && !seen_shape) {
+            seen_shape = true;
+            rc = npy_shape(&l, h, e);
+        } else {
+            rc = npy_bad(e, "the header holds a key other than descr, fortran_order and shape, "
+                         "or one twice");
+        }
+        if (rc)
+            return rc;
+        if (!lit_eat(&l, ',')) {
+            if (!lit_eat(&l, '}'))
+                return npy_bad(e, "the header dict does not end with '}'");
+            break;
+        }
+    }
+    lit_ws(&l);
+    if (l.p != l.end)
+        return npy_bad(e, "bytes after the header dict");
+    if (!seen_descr || !seen_order || !seen_shape)
+        return npy_bad(e, "the header lacks descr, fortran_order or shape");
+    h->data_offset = at + hl;
+    return 0;
+}
+
+/* ---- arrays in side files (joblib < 0.10) ------------------------------------------------ */
+
+/* The dtype a type string names (the reader of pickled dtypes does the checking). */
+static int side_dtype(pk_vm *vm, const char *s, size_t n, const pk_dtype **out)
+{
+    pk_obj *args = pk_new_seq(vm->g, PK_TUPLE, 1, vm->e);
+    pk_obj *str = args ? pk_new_str(vm->g, s, n, vm->e) : NULL;
+    if (!str)
+        return vm->e->code ? vm->e->code : FROST_ENOMEM;
+    args->u.seq.v[0] = str;
+    pk_obj *dto;
+    int rc = pk_np_dtype_new(vm, args, &dto);
+    if (rc)
+        return rc;
+    if (dto->u.d->has_object)
+        return fr_fail(vm->e, FROST_EUNSUPPORTED, "not supported yet: an object array in a "
+                       "joblib < 0.10 side file");
+    dto->u.d->built = true;
+    *out = dto->u.d;
+    return 0;
+}
+
+/* A structured dtype from the fields of a .npy descr, packed in order as numpy packs them. */
+static int side_struct_dtype(pk_vm *vm, const jl_npy *h, const pk_dtype **out)
+{
+    pk_dtype *d = pk_alloc(vm->g, sizeof *d, vm->e);
+    pk_field *fs = d ? pk_alloc(vm->g, h->n_fields * sizeof *fs, vm->e) : NULL;
+    if (!fs)
+        return vm->e->code ? vm->e->code : FROST_ENOMEM;
+    size_t at = 0, i = 0;
+    uint64_t off = 0;
+    const char *nm, *ty;
+    size_t nl, tl;
+    while (i < h->n_fields && jl_npy_field(h, &at, &nm, &nl, &ty, &tl)) {
+        const pk_dtype *fd;
+        int rc = side_dtype(vm, ty, tl, &fd);
+        if (rc)
+            return rc;
+        char *name = pk_alloc(vm->g, nl + 1, vm->e);
+        if (!name)
+            return vm->e->code ? vm->e->code : FROST_ENOMEM;
+        memcpy(name, nm, nl);
+        fs[i] = (pk_field){.name = name, .name_len = nl, .dtype = fd, .offset = off};
+        off += fd->itemsize;
+        i++;
+    }
+    if (i != h->n_fields || off > UINT32_MAX)
+        return fr_fail(vm->e, FROST_EFORMAT, "a .npy structured dtype that frost cannot lay out");
+    *d = (pk_dtype){.kind = 'V', .byteorder = '|', .itemsize = (uint32_t)off, .built = true,
+                    .fields = fs, .nfields = h->n_fields};
+    *out = d;
+    return 0;
+}
+
+/* Reads dir/name whole into the graph's arena: a regular file, opened without following a
+ * link, no larger than the arena allows. */
+static int side_read(pk_vm *vm, const char *dir, const char *name, uint8_t **buf, size_t *len)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return fr_fail(vm->e, FROST_EIO, "cannot open the folder %s of the joblib < 0.10 side "
+                       "file %s: %s", dir, name, strerror(errno));
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int err = errno;
+    close(dfd);
+    if (fd < 0)
+        return fr_fail(vm->e, FROST_EIO, "cannot open the joblib < 0.10 side file %s/%s: %s",
+                       dir, name, err == ELOOP ? "a symbolic link (not followed)" : strerror(err));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        rc = fr_fail(vm->e, FROST_EIO, "the joblib < 0.10 side file %s/%s is not a regular file",
+                     dir, name);
+        goto out;
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *p = pk_alloc(vm->g, n ? n : 1, vm->e);
+    if (!p) {
+        rc = vm->e->code ? vm->e->code : FROST_ENOMEM;
+        goto out;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, p + got, n - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = fr_fail(vm->e, FROST_EIO, "cannot read the joblib < 0.10 side file %s/%s", dir,
+                         name);
+            goto out;
+        }
+        got += (size_t)r;
+    }
+    *buf = p;
+    *len = n;
+out:
+    close(fd);
+    return rc;
+}
+
+/* ZNDArrayWrapper (joblib < 0.10 with compress > 0): the array's raw bytes are a "ZF" zlib file
+ * beside the pickle, the rest of numpy's pickled state is in the wrapper — init_args for
+ * _reconstruct and (version, shape, dtype, is_fortran) — and read() completes it as numpy's own
+ * BUILD would (joblib/numpy_pickle_compat.py ZNDArrayWrapper.read). */
+static int old_zwrapper(pk_vm *vm, pk_obj **top, const char *name, const char *shown)
+{
+    const pk_obj *init = pk_attr(*top, "init_args"), *state = pk_attr(*top, "state");
+    if (!init || !state || state->kind != PK_TUPLE)
+        return wrapper_bad(vm, "ZNDArrayWrapper without init_args and a state tuple");
+    uint8_t *buf = NULL, *raw = NULL;
+    size_t len = 0, n = 0;
+    int rc = side_read(vm, vm->g->side_dir, name, &buf, &len);
+    if (rc)
+        return rc;
+    if (jl_detect(buf, len) != JL_ZFILE)
+        return fr_fail(vm->e, FROST_EFORMAT, "joblib < 0.10 side file %s is not the zlib file "
+                       "(\"ZF\" header) its ZNDArrayWrapper names", shown);
+    jl_container kind;
+    if ((rc = jl_decompress(buf, len, vm->g->side_max, &kind, &raw, &n, vm->e)))
+        return fr_wrap(vm->e, "joblib < 0.10 side file %s", shown);
+    uint8_t *data = pk_alloc(vm->g, n ? n : 1, vm->e);
+    if (data && n)
+        memcpy(data, raw, n);
+    free(raw);
+    pk_obj *bytes = data ? pk_new(vm->g, PK_BYTES, vm->e) : NULL;
+    pk_obj *full = bytes ? pk_new_seq(vm->g, PK_TUPLE, state->u.seq.n + 1, vm->e) : NULL;
+    if (!full)
+        return vm->e->code ? vm->e->code : FROST_ENOMEM;
+    bytes->u.s.p = (const char *)data;
+    bytes->u.s.n = n;
+    if (state->u.seq.n) /* an empty tuple has no item array */
+        memcpy(full->u.seq.v, state->u.seq.v, state->u.seq.n * sizeof *full->u.seq.v);
+    full->u.seq.v[state->u.seq.n] = bytes;
+    pk_obj *arr;
+    if ((rc = pk_np_reconstruct(vm, init, &arr)) || (rc = pk_np_build_array(vm, arr, full)))
+        return fr_wrap(vm->e, "joblib < 0.10 side file %s", shown);
+    *top = arr;
+    return 0;
+}
+
+/* NDArrayWrapper (joblib/numpy_pickle_compat.py): its state names the .npy file the array is in,
+ * which numpy.load reads from the pickle's folder; ZNDArrayWrapper, its compressed kin, a zlib
+ * file. */
+static int old_wrapper(pk_vm *vm, pk_obj **top, bool compressed)
+{
+    pk_obj *w = *top;
+    size_t nl;
+    const char *name = pk_str(pk_attr(w, "filename"), &nl);
+    if (!name)
+        return wrapper_bad(vm, "NDArrayWrapper without a filename");
+    char shown[80];
+    pk_printable(shown, sizeof shown, name, nl);
+    /* joblib wrote os.path.basename(...): a plain name in the pickle's folder */
+    if (nl == 0 || nl > 255 || memchr(name, '/', nl) || memchr(name, '\0', nl) ||
+        (nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.'))
+        return fr_fail(vm->e, FROST_EFORMAT, "joblib < 0.10 array at offset %zu names the side "
+                       "file '%s', which is not a plain file name in the pickle's folder",
+                       vm->op_pos, shown);
+    if (!vm->g->side_dir)
+        return fr_fail(vm->e, FROST_EUNSUPPORTED, "not supported yet: a joblib < 0.10 file read "
+                       "from memory (its arrays are in side files such as '%s', read from the "
+                       "pickle's folder only when it is converted from its path)", shown);
+    if (compressed)
+        return old_zwrapper(vm, top, name, shown);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = side_read(vm, vm->g->side_dir, name, &buf, &len);
+    if (rc)
+        return rc;
+    jl_npy h;
+    if ((rc = jl_npy_parse(buf, len, &h, vm->e)))
+        return fr_wrap(vm->e, "joblib < 0.10 side file %s", shown);
+    const pk_dtype *dt;
+    rc = h.descr ? side_dtype(vm, h.descr, h.descr_len, &dt) : side_struct_dtype(vm, &h, &dt);
+    if (rc)
+        return fr_wrap(vm->e, "joblib < 0.10 side file %s", shown);
+    uint64_t *dims = pk_alloc(vm->g, (h.ndim ? h.ndim : 1) * sizeof *dims, vm->e);
+    if (!dims)
+        return vm->e->code ? vm->e->code : FROST_ENOMEM;
+    uint64_t count = 1;
+    for (uint32_t i = 0; i < h.ndim; i++) {
+        dims[i] = h.shape[i];
+        if (dims[i] && count > UINT64_MAX / dims[i])
+            return fr_fail(vm->e, FROST_ELIMIT, "joblib < 0.10 side file %s: the shape holds "
+                           "too many items", shown);
+        count *= dims[i];
+    }
+    if (dt->itemsize && count > (uint64_t)(len - h.data_offset) / dt->itemsize)
+        return fr_fail(vm->e, FROST_ETRUNCATED, "joblib < 0.10 side file %s ends before its "
+                       "%" PRIu64 " items", shown, count);
+    size_t nbytes = (size_t)count * dt->itemsize;
+    pk_obj *arr = pk_np_array_raw(vm, dt, h.ndim, dims, count, h.fortran_order != 0,
+                                  buf + h.data_offset, nbytes);
+    if (!arr)
+        return vm->e && vm->e->code ? vm->e->code : FROST_ENOMEM;
     *top = arr;
     return 0;
 }
@@ -657,6 +1121,8 @@ static int load_impl(const uint8_t *data, size_t len, const jl_options *opts, ui
         stream = (uint8_t *)(uintptr_t)data;
         slen = len;
     }
+    g->side_dir = opts ? opts->side_dir : NULL;
+    g->side_max = max_out;
     pk_obj *root;
     rc = pk_run(g, stream, slen, 0, &lim, 0, jl_build_hook, &fail_at, &root, e);
     /* a stream that came out of a compressor is a model file's, whose errors stand (and the
@@ -683,6 +1149,19 @@ free_owned:
 int jl_load(const uint8_t *data, size_t len, const jl_options *opts, pk_graph **out, fr_err *e)
 {
     return load_impl(data, len, opts, NULL, out, e);
+}
+
+int jl_folder_of(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    if (!slash)
+        return cap >= 2 ? (memcpy(dir, ".", 2), 0) : -1;
+    if (n + 1 > cap)
+        return -1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return 0;
 }
 
 int jl_load_file(const char *path, const jl_options *opts, pk_graph **out, fr_err *e)
@@ -715,7 +1194,11 @@ int jl_load_file(const char *path, const jl_options *opts, pk_graph **out, fr_er
         goto free_buf;
     }
     fclose(f);
-    return load_impl(buf, n, opts, buf, out, e);
+    jl_options o = opts ? *opts : (jl_options){0};
+    char dir[PATH_MAX];
+    if (!o.side_dir && jl_folder_of(path, dir, sizeof dir) == 0)
+        o.side_dir = dir;
+    return load_impl(buf, n, &o, buf, out, e);
 
 free_buf:
     free(buf);

@@ -49,8 +49,8 @@ typedef struct pk_class {
 
 /* Checks a global named by the stream (bytes as stored; not NUL-terminated). Returns 0 and the
  * admitted entry (after mapping old module paths through the alias table), or fails with
- * FROST_EUNSUPPORTED ("not supported yet: …", a known scikit-learn class frost does not convert;
- * or a joblib < 0.10 wrapper) or FROST_EREFUSED ("refusing to import: pickle references …"). */
+ * FROST_EUNSUPPORTED ("not supported yet: …", a known scikit-learn class frost does not convert)
+ * or FROST_EREFUSED ("refusing to import: pickle references …"). */
 int pk_resolve_global(const char *module, size_t module_len, const char *name, size_t name_len,
                       const pk_class **out, fr_err *e);
 /* The admitted entry whose full name is `full`; NULL when none. */
@@ -144,6 +144,8 @@ struct pk_graph {
     const char *refused;    /* survey mode: the first global a normal load refuses */
     pk_provenance prov;     /* what the stream shows of its writer */
     void *owned;            /* a buffer the graph frees (decompressed stream, read file) */
+    const char *side_dir;   /* while loading: the folder of joblib < 0.10 side files, or NULL */
+    size_t side_max;        /* while loading: bytes a compressed side file may expand to */
     pk_obj none;            /* shared singletons */
     pk_obj vtrue;
     pk_obj vfalse;

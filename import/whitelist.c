@@ -84,9 +84,21 @@ static const pk_class pk_whitelist[] = {
     MAKES("numpy.random", "__RandomState_ctor", "numpy.random.mtrand.RandomState"),
     CLS("numpy.random._mt19937", "MT19937"),
     MAKES("numpy.random._pickle", "__bit_generator_ctor", "numpy.random._mt19937.MT19937"),
+    /* numpy.random.Generator (HistGradientBoosting >= 1.4 keeps _feature_subsample_rng):
+     * Generator.__reduce__ calls __generator_ctor with a bit generator's name (numpy 1) or the
+     * bit generator itself, whose __reduce__ names its class (numpy 2) */
+    CLS("numpy.random._generator", "Generator"),
+    MAKES("numpy.random._pickle", "__generator_ctor", "numpy.random._generator.Generator"),
+    CLS("numpy.random._pcg64", "PCG64"),
+    CLS("numpy.random._pcg64", "PCG64DXSM"),
+    CLS("numpy.random._philox", "Philox"),
+    CLS("numpy.random._sfc64", "SFC64"),
 
     /* joblib's array placeholder (joblib/numpy_pickle.py); joblib.c reads the array after it */
     CLS("joblib.numpy_pickle", "NumpyArrayWrapper"),
+    /* joblib < 0.10: the array is in a .npy (or zlib) file beside the pickle (joblib.c reads it) */
+    CLS("joblib.numpy_pickle", "NDArrayWrapper"),
+    CLS("joblib.numpy_pickle", "ZNDArrayWrapper"),
 
     /* Python builtins the pickler itself emits (Lib/pickle.py save_bytes, save_set,
      * save_frozenset, save_bytearray; Lib/copyreg.py _reconstructor) */
@@ -121,6 +133,21 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.ensemble._forest", "ExtraTreesRegressor"),
     CLS("sklearn.ensemble._gb", "GradientBoostingClassifier"),
     CLS("sklearn.ensemble._gb", "GradientBoostingRegressor"),
+    /* histogram gradient boosting (sklearn/ensemble/_hist_gradient_boosting/: the estimators,
+     * their TreePredictors, the bin mapper, and the losses of 0.21 to 1.0 in its loss.py) */
+    CLS("sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
+        "HistGradientBoostingClassifier"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
+        "HistGradientBoostingRegressor"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.predictor", "TreePredictor"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.binning", "_BinMapper"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "LeastSquares"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "LeastAbsoluteDeviation"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "Poisson"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "BinaryCrossEntropy"),
+    CLS("sklearn.ensemble._hist_gradient_boosting.loss", "CategoricalCrossEntropy"),
+    /* isolation forests (sklearn/ensemble/_iforest.py; trees are ExtraTreeRegressor) */
+    CLS("sklearn.ensemble._iforest", "IsolationForest"),
     /* gradient boosting losses, <= 1.2 (sklearn/ensemble/_gb_losses.py) */
     CLS("sklearn.ensemble._gb_losses", "LeastSquaresError"),
     CLS("sklearn.ensemble._gb_losses", "LeastAbsoluteError"),
@@ -136,8 +163,9 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.ensemble.gradient_boosting", "MeanEstimator"),
     CLS("sklearn.ensemble.gradient_boosting", "QuantileEstimator"),
     CLS("sklearn.ensemble.gradient_boosting", "ZeroEstimator"),
-    /* the common losses gradient boosting uses since 1.3 (sklearn/_loss/loss.py, link.py,
-     * _loss.pyx.tp; Cython pickles its cdef classes through __pyx_unpickle_<class>) */
+    /* the common losses, HistGradientBoosting's since 1.1 and GradientBoosting's since 1.4
+     * (sklearn/_loss/loss.py, link.py, _loss.pyx.tp; Cython pickles its cdef classes through
+     * __pyx_unpickle_<class>) */
     CLS("sklearn._loss.loss", "HalfSquaredError"),
     CLS("sklearn._loss.loss", "AbsoluteError"),
     CLS("sklearn._loss.loss", "PinballLoss"),
@@ -145,6 +173,10 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn._loss.loss", "HalfBinomialLoss"),
     CLS("sklearn._loss.loss", "HalfMultinomialLoss"),
     CLS("sklearn._loss.loss", "ExponentialLoss"),
+    CLS("sklearn._loss.loss", "HalfPoissonLoss"),
+    CLS("sklearn._loss.loss", "HalfGammaLoss"),
+    CLS("sklearn._loss.loss", "HalfTweedieLoss"),
+    CLS("sklearn._loss.loss", "HalfTweedieLossIdentity"),
     CLS("sklearn._loss._loss", "CyHalfSquaredError"),
     CLS("sklearn._loss._loss", "CyAbsoluteError"),
     CLS("sklearn._loss._loss", "CyPinballLoss"),
@@ -152,6 +184,10 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn._loss._loss", "CyHalfBinomialLoss"),
     CLS("sklearn._loss._loss", "CyHalfMultinomialLoss"),
     CLS("sklearn._loss._loss", "CyExponentialLoss"),
+    CLS("sklearn._loss._loss", "CyHalfPoissonLoss"),
+    CLS("sklearn._loss._loss", "CyHalfGammaLoss"),
+    CLS("sklearn._loss._loss", "CyHalfTweedieLoss"),
+    CLS("sklearn._loss._loss", "CyHalfTweedieLossIdentity"),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfSquaredError", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyAbsoluteError", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyPinballLoss", PK_R_PYX_UNPICKLE),
@@ -159,6 +195,10 @@ static const pk_class pk_whitelist[] = {
     FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfBinomialLoss", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfMultinomialLoss", PK_R_PYX_UNPICKLE),
     FN("sklearn._loss._loss", "__pyx_unpickle_CyExponentialLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfPoissonLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfGammaLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfTweedieLoss", PK_R_PYX_UNPICKLE),
+    FN("sklearn._loss._loss", "__pyx_unpickle_CyHalfTweedieLossIdentity", PK_R_PYX_UNPICKLE),
     CLS("sklearn._loss.link", "IdentityLink"),
     CLS("sklearn._loss.link", "LogitLink"),
     CLS("sklearn._loss.link", "HalfLogitLink"),
@@ -287,6 +327,7 @@ static const pk_alias pk_aliases[] = {
           "NearestCentroid"),
     MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "KMeans"),
     MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "MiniBatchKMeans"),
+    MOVED("sklearn.ensemble.iforest", "sklearn.ensemble._iforest", "IsolationForest"),
     MOVED("sklearn.linear_model.base", "sklearn.linear_model._base", "LinearRegression"),
     MOVED("sklearn.linear_model.logistic", "sklearn.linear_model._logistic",
           "LogisticRegression"),
@@ -328,6 +369,12 @@ static const pk_alias pk_aliases[] = {
     MOVED("sklearn.utils", "sklearn.utils._bunch", "Bunch"),
     /* joblib as vendored by scikit-learn 0.20-0.22 */
     MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "NumpyArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "NDArrayWrapper"),
+    MOVED("joblib.numpy_pickle_compat", "joblib.numpy_pickle", "NDArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle_compat", "joblib.numpy_pickle", "NDArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle", "ZNDArrayWrapper"),
+    MOVED("joblib.numpy_pickle_compat", "joblib.numpy_pickle", "ZNDArrayWrapper"),
+    MOVED("sklearn.externals.joblib.numpy_pickle_compat", "joblib.numpy_pickle", "ZNDArrayWrapper"),
     /* Python 2 names (CPython Lib/_compat_pickle.py IMPORT_MAPPING / NAME_MAPPING) */
     MOVED("copy_reg", "copyreg", "_reconstructor"),
     MOVED("__builtin__", "builtins", "object"),
@@ -346,19 +393,6 @@ static const pk_alias pk_aliases[] = {
     MOVED("__builtin__", "builtins", "tuple"),
     { "__builtin__", "unicode", "builtins", "str" },
     { "__builtin__", "long", "builtins", "int" },
-};
-
-/* joblib < 0.10 kept arrays in side files next to the pickle (joblib/numpy_pickle_compat.py);
- * those files cannot be converted from one file, so they get their own message. */
-static const char *const pk_old_joblib[] = {
-    "joblib.numpy_pickle.NDArrayWrapper",
-    "joblib.numpy_pickle.ZNDArrayWrapper",
-    "joblib.numpy_pickle_compat.NDArrayWrapper",
-    "joblib.numpy_pickle_compat.ZNDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle.NDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
-    "sklearn.externals.joblib.numpy_pickle_compat.ZNDArrayWrapper",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -411,13 +445,6 @@ int pk_resolve_global(const char *module, size_t module_len, const char *name, s
     pk_printable(pm, sizeof pm, module, module_len);
     pk_printable(pn, sizeof pn, name, name_len);
     snprintf(full, sizeof full, "%s.%s", pm, pn);
-
-    for (size_t i = 0; i < COUNT(pk_old_joblib); i++)
-        if (strcmp(pk_old_joblib[i], full) == 0)
-            return fr_fail(e, FROST_EUNSUPPORTED,
-                           "not supported yet: %s (a joblib < 0.10 file, whose arrays live in "
-                           "separate .npy files; load and save it again with a current joblib)",
-                           full);
 
     /* Only names made of printable characters can be scikit-learn's. */
     if (module_len < sizeof pm - 4 && name_len < sizeof pn - 4 &&

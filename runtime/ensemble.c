@@ -8,9 +8,10 @@
  * trees whose whole structure the loader verified, with every block loaded, and check nothing.
  *
  * Exactness: inputs are cast to float32 and compared with the stored float32 thresholds (the
- * largest float32 not above sklearn's float64 threshold, which decides identically); per-tree
- * results are added in tree order into per-row accumulators, then divided by the tree count —
- * the order and operations of sklearn's forests and gradient boosting.
+ * largest float32 not above sklearn's float64 threshold, which decides identically) — or, in
+ * wide trees (HistGradientBoosting), compared as float64 with float64 thresholds and category
+ * sets; per-tree results are added in tree order into per-row accumulators, then divided by the
+ * tree count — the order and operations of sklearn's forests and gradient boosting.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -47,28 +48,42 @@ static inline const uint8_t *walk_fast(const uint8_t *top, const uint8_t *body, 
     return off < top_size ? top + off : body + (off - top_size);
 }
 
+/* The fast walker of a wide tree: float64 inputs, wide and categorical splits. */
+static inline const uint8_t *walk_fast_wide(const uint8_t *top, const uint8_t *body,
+                                            uint32_t top_size, uint32_t r, const double *x)
+{
+    while (!(r & FMT_REF_LEAF)) {
+        const uint8_t *p = r < top_size ? top + r : body + (r - top_size);
+        r = fr_rd32(p + FMT_WN_RIGHT - 4 * rt_split_goes_left(p, 1, x));
+    }
+    uint32_t off = fmt_ref_offset(r);
+    return off < top_size ? top + off : body + (off - top_size);
+}
+
 /* Walks that share a loop: enough independent chains of cache misses to overlap. */
 #define RT_GROUP 8
 
 /* A batch of rows down one tree, RT_GROUP walks in flight: a walk is a chain of dependent
  * loads, and interleaving independent rows lets their cache misses overlap. A walk that reaches
  * its leaf hands its lane to the next row at once, so no lane idles while deeper walks finish.
- * xf holds the rows as float32 (what every comparison casts them to), nf values each; nan_left
- * is a constant in each instance (most trees send no missing value left). */
+ * xs holds the rows, nf values each: as float32 (what every comparison casts them to), or, in a
+ * wide tree, as the float64 inputs themselves. nan_left and wide are constants in each instance
+ * (most trees send no missing value left; wide trees are HistGradientBoosting's). */
 static inline __attribute__((always_inline)) void
 walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t root,
-          const float *xf, uint32_t nf, size_t nr, const uint8_t **leaves, int nan_left)
+          const void *xs, uint32_t nf, size_t nr, const uint8_t **leaves, int nan_left, int wide)
 {
     const uint8_t *body_base = body ? body - top_size : top;
+    const size_t stride = (size_t)nf * (wide ? sizeof(double) : sizeof(float));
     uint32_t r[RT_GROUP];
     size_t row[RT_GROUP];
-    const float *x[RT_GROUP];
+    const uint8_t *x[RT_GROUP];
     int n = nr < RT_GROUP ? (int)nr : RT_GROUP;
     size_t next = (size_t)n;
     for (int g = 0; g < n; g++) {
         r[g] = root;
         row[g] = (size_t)g;
-        x[g] = xf + (size_t)g * nf;
+        x[g] = (const uint8_t *)xs + (size_t)g * stride;
     }
     while (n > 0) {
         for (int g = 0; g < n;) {
@@ -78,7 +93,7 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
                 leaves[row[g]] = off < top_size ? top + off : body_base + off;
                 if (next < nr) {
                     row[g] = next;
-                    x[g] = xf + next * nf;
+                    x[g] = (const uint8_t *)xs + next * stride;
                     next++;
                     r[g] = root;
                     g++;
@@ -91,9 +106,15 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
                 continue;
             }
             const uint8_t *p = rr < top_size ? top + rr : body_base + rr;
-            uint32_t word = fr_rd32(p + 4);
-            r[g] = fr_rd32(p + 12 - 4 * rt_goes_left(p, word, x[g][word & FMT_FEATURE_MASK],
-                                                  nan_left));
+            if (wide) {
+                r[g] = fr_rd32(p + FMT_WN_RIGHT -
+                               4 * rt_split_goes_left(p, 1, (const double *)(const void *)x[g]));
+            } else {
+                const float *xf = (const float *)(const void *)x[g];
+                uint32_t word = fr_rd32(p + FMT_SN_WORD);
+                r[g] = fr_rd32(p + FMT_SN_RIGHT -
+                               4 * rt_goes_left(p, word, xf[word & FMT_FEATURE_MASK], nan_left));
+            }
             g++;
         }
     }
@@ -103,10 +124,14 @@ walk_pool(const uint8_t *top, const uint8_t *body, uint32_t top_size, uint32_t r
  * reached their leaf keep stepping on it, so the lockstep below needs no per-walk branch. */
 static const uint8_t parked_node[16] = {0};
 
+/* A wide split both of whose children lead back to the leaf (walk_trees, wide trees). */
+static const uint8_t parked_wide_node[FMT_WIDE_NODE_SIZE] = {0};
+
 /* One row down RT_GROUP trees at once, in lockstep: what a single-row prediction needs, whose
- * nodes are mostly cache misses. */
-static inline void walk_trees(const fmt_header *h, uint8_t *const *flat, uint32_t t0,
-                              const double *x, const uint8_t **leaves)
+ * nodes are mostly cache misses. wide: the trees' splits are wide (a constant per call). */
+static inline __attribute__((always_inline)) void
+walk_trees(const fmt_header *h, uint8_t *const *flat, uint32_t t0, const double *x,
+           const uint8_t **leaves, int wide)
 {
     const uint8_t *top[RT_GROUP], *body_base[RT_GROUP];
     uint32_t top_size[RT_GROUP], r[RT_GROUP];
@@ -124,10 +149,9 @@ static inline void walk_trees(const fmt_header *h, uint8_t *const *flat, uint32_
             uint32_t rr = r[g];
             uint32_t leaf = rr & FMT_REF_LEAF;
             const uint8_t *p = rr < top_size[g] ? top[g] + rr : body_base[g] + rr;
-            p = leaf ? parked_node : p;
-            uint32_t word = fr_rd32(p + 4);
-            uint32_t next =
-                fr_rd32(p + 12 - 4 * rt_goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1));
+            p = leaf ? (wide ? parked_wide_node : parked_node) : p;
+            uint32_t next = fr_rd32(p + (wide ? FMT_WN_RIGHT : FMT_SN_RIGHT) -
+                                    4 * rt_split_goes_left(p, wide, x));
             r[g] = leaf ? rr : next;
             open |= leaf ^ 1u;
         }
@@ -199,11 +223,29 @@ static inline void acc_leaf(const agg *g, uint32_t t, const uint8_t *leaf, doubl
     acc_leaf_normalized(g, leaf, acc);
 }
 
+/* An isolation forest's row: score_samples, decision_function (the score less offset_) or
+ * predict (class 0, scikit-learn's -1, when the decision is below 0) from the summed path
+ * lengths. */
+static void finish_isolation(const fmt_agg *h, double s, rt_what what, double *out)
+{
+    double score = rt_isolation_score(s, h->path_norm);
+    if (what == RT_SCORE) {
+        out[0] = score;
+        return;
+    }
+    double decision = score - h->offset;
+    out[0] = what == RT_DECISION ? decision : decision < 0 ? 0.0 : 1.0;
+}
+
 /* Turns one row's accumulator into what the call computes. scratch has
- * width doubles. */
+ * width doubles; acc may be overwritten. */
 static void finish_row(const agg *g, double *acc, rt_what what, double *out, double *scratch)
 {
     const fmt_agg *h = g->a;
+    if (h->kind == FROST_ENSEMBLE_ISOLATION) {
+        finish_isolation(h, acc[0], what, out);
+        return;
+    }
     if (what == RT_DECISION) { /* decision_function: the raw scores (BOOSTED) */
         memcpy(out, acc, g->width * sizeof *out);
         return;
@@ -225,7 +267,7 @@ static void finish_row(const agg *g, double *acc, rt_what what, double *out, dou
         return;
     }
     if (h->task == FROST_TASK_REGRESSOR) {
-        out[0] = acc[0];
+        out[0] = h->link == FROST_LINK_EXP ? exp(acc[0]) : acc[0];
         return;
     }
     if (h->link == FROST_LINK_LOGISTIC) {
@@ -241,11 +283,18 @@ static void finish_row(const agg *g, double *acc, rt_what what, double *out, dou
         }
         return;
     }
-    if (what == RT_PREDICT) {
+    if (what == RT_PREDICT && !(h->flags & FMT_ENS_PROBA_ARGMAX)) {
         out[0] = (double)rt_argmax(acc, g->width);
         return;
     }
-    rt_softmax_lse(acc, g->width, out, scratch);
+    /* probabilities, into out, or in place for PROBA_ARGMAX's predict */
+    double *p = what == RT_PREDICT ? acc : out;
+    if (h->link == FROST_LINK_SOFTMAX_NORM)
+        rt_softmax(acc, g->width, p);
+    else
+        rt_softmax_lse(acc, g->width, p, scratch);
+    if (what == RT_PREDICT)
+        out[0] = (double)rt_argmax(p, g->width);
 }
 
 /* ---- the two paths ------------------------------------------------------------------------- */
@@ -310,6 +359,7 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
 {
     const fmt_header *h = &m->h;
     const uint32_t t0 = g->a->first_tree, t_end = t0 + g->a->n_trees, nf = g->a->n_features;
+    const int wide = (g->a->flags & FMT_ENS_WIDE_SPLITS) != 0;
     double stack_acc[RT_ACC_STACK];
     double *acc = stack_acc;
     if ((size_t)g->width * 2 > RT_ACC_STACK) {
@@ -323,7 +373,10 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
         uint32_t t = t0;
         for (; t + RT_GROUP <= t_end; t += RT_GROUP) {
             const uint8_t *leaves[RT_GROUP];
-            walk_trees(h, m->chunk_flat, t, x, leaves);
+            if (wide)
+                walk_trees(h, m->chunk_flat, t, x, leaves, 1);
+            else
+                walk_trees(h, m->chunk_flat, t, x, leaves, 0);
             for (int k = 0; k < RT_GROUP; k++)
                 acc_leaf(g, t + (uint32_t)k, leaves[k], acc);
         }
@@ -332,7 +385,8 @@ static int predict_few(frost_model *m, const agg *g, const double *X, size_t n_r
             const uint8_t *top = m->chunk_flat[h->top_chunk] + T->top_offset;
             const uint8_t *body =
                 T->body_chunk == FMT_NONE ? NULL : m->chunk_flat[T->body_chunk] + T->body_offset;
-            acc_leaf(g, t, walk_fast(top, body, T->top_size, T->root, x), acc);
+            acc_leaf(g, t, wide ? walk_fast_wide(top, body, T->top_size, T->root, x)
+                                : walk_fast(top, body, T->top_size, T->root, x), acc);
         }
         finish_row(g, acc, what, out + r * out_w, acc + g->width);
     }
@@ -347,6 +401,7 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
 {
     const fmt_header *h = &m->h;
     const uint32_t t0 = g->a->first_tree, t_end = t0 + g->a->n_trees, nf = g->a->n_features;
+    const int wide = (g->a->flags & FMT_ENS_WIDE_SPLITS) != 0;
     if (n_rows < RT_GROUP)
         return predict_few(m, g, X, n_rows, what, out, out_w, e);
     size_t row_bytes = (size_t)nf * sizeof(float) + (size_t)g->width * sizeof(double) +
@@ -362,8 +417,9 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
     for (size_t r0 = 0; r0 < n_rows; r0 += rows) {
         size_t nr = n_rows - r0 < rows ? n_rows - r0 : rows;
         const double *xb = X + r0 * nf;
-        for (size_t i = 0; i < nr * nf; i++)
-            w->xf[i] = (float)xb[i];
+        if (!wide) /* wide trees compare the inputs as they are */
+            for (size_t i = 0; i < nr * nf; i++)
+                w->xf[i] = (float)xb[i];
         for (size_t r = 0; r < nr; r++)
             acc_init(g, acc + r * g->width);
         for (uint32_t t = t0; t < t_end; t++) {
@@ -371,10 +427,12 @@ static int predict_fast(frost_model *m, const agg *g, const double *X, size_t n_
             const uint8_t *top = m->chunk_flat[h->top_chunk] + T->top_offset;
             const uint8_t *body =
                 T->body_chunk == FMT_NONE ? NULL : m->chunk_flat[T->body_chunk] + T->body_offset;
-            if (atomic_load_explicit(&m->tree_checked[t], memory_order_relaxed) & RT_TREE_NAN_LEFT)
-                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 1);
+            if (wide)
+                walk_pool(top, body, T->top_size, T->root, xb, nf, nr, w->leaves, 0, 1);
+            else if (atomic_load_explicit(&m->tree_checked[t], memory_order_relaxed) & RT_TREE_NAN_LEFT)
+                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 1, 0);
             else
-                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 0);
+                walk_pool(top, body, T->top_size, T->root, w->xf, nf, nr, w->leaves, 0, 0);
             for (size_t r = 0; r < nr; r++)
                 acc_leaf(g, t, w->leaves[r], acc + r * g->width);
         }
@@ -489,6 +547,7 @@ int rt_agg_predict(frost_model *m, const fmt_agg *a, const double *X, size_t n_r
     g.normalize = (a->flags & FMT_ENS_NORMALIZE_LEAVES) && !raw_argmax;
     uint32_t out_w = what == RT_DECISION ? g.width
                      : what == RT_PROBA ? a->n_classes_total
+                     : what == RT_SCORE ? 1
                      : (a->kind == FROST_ENSEMBLE_BOOSTED ? 1 : a->n_outputs);
     if (!atomic_load_explicit(&m->all_ready, memory_order_acquire) && n_rows <= RT_LAZY_ROWS)
         return predict_lazy(m, &g, X, n_rows, what, out, out_w, ep);
@@ -505,6 +564,7 @@ int rt_ensemble_predict(frost_model *m, const double *X, size_t n_rows, rt_what 
                  .n_outputs = h->n_outputs, .n_trees = h->n_trees, .leaf_width = h->leaf_width,
                  .flags = h->ens_flags, .link = h->link, .n_raw = h->n_raw,
                  .learning_rate = h->learning_rate, .n_classes = h->n_classes,
-                 .n_classes_total = h->n_classes_total, .init_raw = h->init_raw};
+                 .n_classes_total = h->n_classes_total, .init_raw = h->init_raw,
+                 .path_norm = h->path_norm, .offset = h->offset};
     return rt_agg_predict(m, &a, X, n_rows, what, out, ep);
 }

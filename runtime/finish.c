@@ -1,8 +1,9 @@
 /*
  * finish.c — the arithmetic every scorer shares, written once and in scikit-learn's order:
- * numpy's pairwise sum, the logistic function, the first argmax, and the two softmaxes
- * scikit-learn uses (linear models normalise exp(d - max) by its sum; gradient boosting
- * subtracts logsumexp), so a probability comes out with scikit-learn's bits.
+ * numpy's pairwise sum, the logistic function, the first argmax, the two softmaxes
+ * scikit-learn uses (linear models and HistGradientBoosting normalise exp(d - max) by its sum;
+ * gradient boosting subtracts logsumexp), and an isolation forest's score, so a probability
+ * comes out with scikit-learn's bits.
  */
 #include <math.h>
 #include <string.h>
@@ -97,4 +98,16 @@ void rt_softmax_lse(const double *raw, uint32_t n, double *out, double *scratch)
     double lse = log(rt_pairwise(scratch, n)) + mx;
     for (uint32_t j = 0; j < n; j++)
         out[j] = exp(raw[j] - lse);
+}
+
+/* IsolationForest._compute_score_samples (sklearn/ensemble/_iforest.py): 2 ** -(depths /
+ * denominator), the quotient taken as 1 where the denominator is 0 (np.divide's `where`), and
+ * score_samples returns its opposite. */
+double rt_isolation_score(double s, double path_norm)
+{
+    /* numpy's 2 ** x is the C library's pow; clang rewrites pow(2.0, x) as exp2(x), which rounds
+     * differently now and then: a base the compiler cannot see keeps the call a pow */
+    static volatile const double two = 2.0;
+    double q = path_norm != 0.0 ? s / path_norm : 1.0;
+    return -pow(two, -q);
 }

@@ -221,6 +221,7 @@ typedef struct frost_info {
     int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
     uint32_t n_decision;   /* columns frost_decision_function writes; 0 when the model has no
                             * decision_function in scikit-learn */
+    int has_score_samples; /* frost_score_samples works (IsolationForest) */
 } frost_info;
 
 FROST_API int frost_model_info(const frost_model *model, frost_info *out);
@@ -291,10 +292,15 @@ FROST_API int frost_predict_proba(frost_model *model, const double *X, size_t n_
 
 /* frost_decision_function writes n_rows × frost_info.n_decision doubles: scikit-learn's
  * decision_function — gradient boosting's raw scores, a linear classifier's X·coef + intercept,
- * a OneVsRestClassifier's members' decisions side by side — with one column for two classes.
- * FROST_EINVAL for a model that has none (n_decision == 0: forests, trees, regressors, voting). */
+ * a OneVsRestClassifier's members' decisions side by side — with one column for two classes;
+ * an IsolationForest's score_samples less offset_ (negative for outliers). FROST_EINVAL for a model that has none (n_decision == 0: forests, trees, regressors, voting). */
 FROST_API int frost_decision_function(frost_model *model, const double *X, size_t n_rows,
                                       double *out);
+
+/* scikit-learn's score_samples, one number per row: an IsolationForest's opposite of the
+ * anomaly score (the lower, the more abnormal). FROST_EINVAL for a model without it. */
+FROST_API int frost_score_samples(frost_model *model, const double *X, size_t n_rows,
+                                  double *out);
 
 /* Typed, named columns — what a model with preprocessing (strings, missing values, columns
  * routed by name) takes. A string value is (ptr, len); ptr NULL means missing. */
@@ -328,6 +334,8 @@ FROST_API int frost_predict_proba_columns(frost_model *model, const frost_column
                                           size_t n_cols, size_t n_rows, double *out);
 FROST_API int frost_decision_function_columns(frost_model *model, const frost_column *cols,
                                               size_t n_cols, size_t n_rows, double *out);
+FROST_API int frost_score_samples_columns(frost_model *model, const frost_column *cols,
+                                          size_t n_cols, size_t n_rows, double *out);
 /* Runs the preprocessing only: n_rows × n_transform_outputs doubles, as scikit-learn's
  * transform of the model (or of the pipeline without its final estimator) returns them. */
 FROST_API int frost_transform(frost_model *model, const frost_column *cols, size_t n_cols,
@@ -362,12 +370,17 @@ typedef struct frost_builder frost_builder;
 typedef enum frost_ensemble_kind {
     FROST_ENSEMBLE_MEAN = 1,    /* forests and single trees: mean of per-tree outputs */
     FROST_ENSEMBLE_BOOSTED = 2, /* gradient boosting: init + Σ learning_rate × tree */
+    FROST_ENSEMBLE_ISOLATION = 4, /* an isolation forest: leaves hold path lengths, summed into
+                                   * score_samples; predict gives class 0 (outlier, -1) or 1 */
 } frost_ensemble_kind;
 
 typedef enum frost_link {
     FROST_LINK_IDENTITY = 0, /* regression: the raw score */
     FROST_LINK_LOGISTIC = 1, /* binary boosting: p1 = expit(raw), p0 = 1 - p1 */
-    FROST_LINK_SOFTMAX = 2,  /* multi-class boosting: softmax over raw scores */
+    FROST_LINK_SOFTMAX = 2,  /* multi-class boosting: exp(raw - logsumexp(raw)) */
+    FROST_LINK_EXP = 3,      /* boosting regressors with a log link: exp(raw) (Poisson, gamma) */
+    FROST_LINK_SOFTMAX_NORM = 4, /* multi-class boosting: exp(raw - max) / Σ, as
+                                  * sklearn.utils.extmath.softmax (HistGradientBoosting) */
 } frost_link;
 
 typedef struct frost_model_spec {
@@ -391,6 +404,17 @@ typedef struct frost_model_spec {
     /* BOOSTED binary: the class is 1 when the raw score is >= 0 (scikit-learn >= 1.4), instead
      * of the larger of (1 - p, p) (older versions). */
     int sign_decision;
+    /* Compare each input as a float64 with float64 thresholds, not its float32 cast, as
+     * HistGradientBoosting's trees do; its trees may then hold categorical splits
+     * (frost_tree_arrays.is_categorical). Format 1.3. */
+    int exact_thresholds;
+    /* BOOSTED multi-class: predict is the argmax of the probabilities rather than of the raw
+     * scores (HistGradientBoostingClassifier.predict is argmax(predict_proba)). */
+    int proba_argmax;
+    /* ISOLATION: score_samples = -2^(-(Σ leaf values) / path_norm) (-0.5 when path_norm is 0),
+     * decision = score_samples - offset (IsolationForest.offset_). */
+    double path_norm;
+    double offset;
 } frost_model_spec;
 
 /* One tree as scikit-learn keeps it (sklearn.tree._tree.Tree): node i is a leaf when
@@ -408,6 +432,14 @@ typedef struct frost_tree_arrays {
     const double *value;
     uint32_t value_width;            /* Σ n_classes (classifier), n_outputs (regressor), 1 (boosted) */
     uint32_t raw_column;             /* BOOSTED: the raw score column this tree adds to */
+    /* Categorical splits (models with exact_thresholds only; NULL: none). is_categorical[i]
+     * marks split i as one; categories_left holds node_count × 8 words, split i's 256-bit set
+     * (category c is bit c % 32 of word c / 32): the categories that go left. The input is read
+     * as a category as scikit-learn reads it (format/FORMAT.md); a missing value or one below 0
+     * goes as missing_go_to_left says, so a category the tree never saw should be in the set
+     * exactly when missing values go left. threshold is ignored for them. */
+    const uint8_t *is_categorical;
+    const uint32_t *categories_left;
 } frost_tree_arrays;
 
 typedef struct frost_write_options {

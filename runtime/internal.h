@@ -204,6 +204,7 @@ typedef enum rt_what {
     RT_PROBA = 1,     /* class probabilities (predict_proba) */
     RT_DECISION = 2,  /* the raw scores (decision_function): a one-vs-rest member's score */
     RT_TRANSFORM = 3, /* the preprocessing's output (transform) */
+    RT_SCORE = 4,     /* score_samples: an isolation forest's (negated) anomaly score */
 } rt_what;
 
 /* Columns of frost_decision_function's output; 0 when scikit-learn has no decision_function for
@@ -280,13 +281,15 @@ int rt_combine_batch(frost_model *m, const struct rt_combine_ws *w, size_t nb, r
 
 /* The arithmetic every scorer shares (finish.c): numpy's pairwise sum (FORMAT.md Aggregation)
  * of n float64 values stored little-endian at p, and of a native array; the logistic function;
- * the first largest of n values; the linear models' softmax; gradient boosting's softmax
- * (through logsumexp; scratch holds n doubles). */
+ * the first largest of n values; the linear models' (and HistGradientBoosting's) softmax;
+ * gradient boosting's softmax (through logsumexp; scratch holds n doubles; out may be raw). */
 double rt_pairwise_sum(const uint8_t *p, uint32_t n);
 double rt_pairwise(const double *v, uint32_t n);
 double rt_expit(double d);
 uint32_t rt_argmax(const double *v, uint32_t n);
 void rt_softmax(const double *d, uint32_t n, double *out);
 void rt_softmax_lse(const double *raw, uint32_t n, double *out, double *scratch);
+/* IsolationForest.score_samples from the summed path lengths s (FORMAT.md ISOLATION). */
+double rt_isolation_score(double s, double path_norm);
 
 #endif

@@ -444,10 +444,12 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
                   : h->centroids ? 5 : 0;
     i.n_transform_outputs = rt_estimator_transforms(h) ? h->centroids->n_centroids
                             : h->program ? h->program->n_outputs : 0;
-    i.has_proba = h->task == FROST_TASK_CLASSIFIER &&
+    int isolation = h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION;
+    i.has_proba = h->task == FROST_TASK_CLASSIFIER && !isolation &&
                   !(h->linear && h->linear->rule == FMT_LIN_DECISION) &&
                   !(h->combine && !fmt_combine_has_proba(h->combine)) && !h->centroids;
     i.n_decision = rt_decision_width(h);
+    i.has_score_samples = isolation;
     memcpy(out, &i, i.size);
     return 0;
 }

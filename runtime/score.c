@@ -1,6 +1,7 @@
 /*
  * score.c — the calls that score: frost_predict, frost_predict_proba, frost_decision_function,
- * their _columns forms and frost_transform. One path for every model, read top-down: bind the caller's columns; per row
+ * frost_score_samples, their _columns forms and frost_transform. One path for every model, read
+ * top-down: bind the caller's columns; per row
  * fetch the inputs, run the program, apply the checks and gather the estimator's features; per
  * batch hand them to the estimator's scorer — the tree ensemble (ensemble.c), the linear model
  * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c); a naive
@@ -20,10 +21,14 @@ static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
         !h->centroids)
         return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
                        "does not predict (frost transform)");
+    int isolation = h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION;
     if (what == RT_PROBA && (h->task != FROST_TASK_CLASSIFIER ||
                              (h->linear && h->linear->rule == FMT_LIN_DECISION) ||
-                             h->centroids))
+                             h->centroids || isolation))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities");
+    if (what == RT_SCORE && !isolation)
+        return fr_fail(e, FROST_EINVAL, "this model has no score_samples (scikit-learn gives it "
+                       "for IsolationForest)");
     if (what == RT_PROBA && h->combine && !fmt_combine_has_proba(h->combine))
         return fr_fail(e, FROST_EINVAL, "this model gives no probabilities (%s)",
                        h->combine->rule == FMT_COMB_HARD_VOTE
@@ -31,8 +36,8 @@ static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
                            : "its members have no predict_proba");
     if (what == RT_DECISION && !rt_decision_width(h))
         return fr_fail(e, FROST_EINVAL, "this model has no decision_function (scikit-learn "
-                       "gives one for gradient boosting and linear classifiers, and for a "
-                       "OneVsRestClassifier over them)");
+                       "gives one for gradient boosting and linear classifiers, IsolationForest, "
+                       "and a OneVsRestClassifier over classifiers that have one)");
     return 0;
 }
 
@@ -58,6 +63,8 @@ uint32_t rt_decision_width(const fmt_header *h)
         return h->linear->task == FROST_TASK_CLASSIFIER ? h->linear->n_rows : 0;
     if (h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED)
         return h->n_raw;
+    if (h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION)
+        return 1; /* IsolationForest: score_samples less offset_ */
     return 0;
 }
 
@@ -70,6 +77,8 @@ static uint32_t out_width(const fmt_header *h, rt_what what)
         return h->n_classes_total;
     if (what == RT_DECISION)
         return rt_decision_width(h);
+    if (what == RT_SCORE)
+        return 1;
     return h->has_ensemble && h->kind == FROST_ENSEMBLE_BOOSTED ? 1 : h->n_outputs;
 }
 
@@ -180,7 +189,7 @@ static int predict_matrix(frost_model *m, const double *X, size_t n_rows, rt_wha
     if (what == RT_PROBA && h->task != FROST_TASK_CLASSIFIER)
         return rt_set_error(m, (fr_fail(&e, FROST_EINVAL, "predict_proba needs a classifier"),
                                 &e));
-    if (what == RT_DECISION && refuse_request(h, what, &e))
+    if (what != RT_PREDICT && refuse_request(h, what, &e))
         return rt_set_error(m, &e);
     if (n_rows == 0)
         return 0;
@@ -230,6 +239,11 @@ FROST_API int frost_decision_function(frost_model *m, const double *X, size_t n_
     return predict_matrix(m, X, n_rows, RT_DECISION, out);
 }
 
+FROST_API int frost_score_samples(frost_model *m, const double *X, size_t n_rows, double *out)
+{
+    return predict_matrix(m, X, n_rows, RT_SCORE, out);
+}
+
 FROST_API int frost_predict_columns(frost_model *m, const frost_column *cols, size_t n_cols,
                                     size_t n_rows, double *out)
 {
@@ -246,6 +260,12 @@ FROST_API int frost_decision_function_columns(frost_model *m, const frost_column
                                               size_t n_cols, size_t n_rows, double *out)
 {
     return run_columns(m, cols, n_cols, n_rows, RT_DECISION, out);
+}
+
+FROST_API int frost_score_samples_columns(frost_model *m, const frost_column *cols,
+                                          size_t n_cols, size_t n_rows, double *out)
+{
+    return run_columns(m, cols, n_cols, n_rows, RT_SCORE, out);
 }
 
 FROST_API int frost_transform(frost_model *m, const frost_column *cols, size_t n_cols,

@@ -34,7 +34,7 @@ int rt_check_tree(const frost_model *m, uint32_t t, uint8_t *verdict, fr_err *e)
             leaves++;
         } else if (rc == 0 && !(rc = rt_tree_check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e))) {
             splits++;
-            nan_left |= (fr_rd32(p + 4) & FMT_NAN_LEFT) != 0;
+            nan_left |= (fr_rd32(p + (T->wide ? FMT_WN_WORD : FMT_SN_WORD)) & FMT_NAN_LEFT) != 0;
             if (top + 2 > cap) {
                 uint32_t *grown = fr_realloc(m->alloc, stack, cap * 2 * sizeof *stack);
                 if (!grown) {

@@ -48,6 +48,34 @@ static inline uint32_t rt_goes_left(const uint8_t *p, uint32_t word, float xv, i
     return left;
 }
 
+/* The branch rule of a wide split (FORMAT.md "Wide comparisons", HistGradientBoosting's
+ * _predictor.pyx): the float64 input, not cast, against the float64 threshold; or, in a
+ * categorical split, the category scikit-learn's <uint8_t> cast makes of it (x86-64: the 32-bit
+ * truncation's low byte, 0 from 2^31 on) looked up in the set after the node — NaN and values
+ * below 0 going the missing values' way. 1 when the split sends x left. */
+static inline uint32_t rt_goes_left_wide(const uint8_t *p, uint32_t word, double x)
+{
+    uint32_t nan_left = word >> 31;
+    if (!(word & FMT_CATEGORICAL))
+        return (uint32_t)(x <= fr_rdf64(p + FMT_WN_THRESHOLD)) |
+               ((uint32_t)(isnan(x) != 0) & nan_left);
+    if (!(x >= 0.0)) /* NaN, or below 0 (-0.0 is category 0) */
+        return nan_left;
+    uint32_t c = x < 2147483648.0 ? (uint32_t)x & 255u : 0u;
+    return (fr_rd32(p + FMT_WIDE_NODE_SIZE + 4 * (c >> 5)) >> (c & 31)) & 1u;
+}
+
+/* 1 when split p (of a wide tree or not) sends row x left. */
+static inline uint32_t rt_split_goes_left(const uint8_t *p, int wide, const double *x)
+{
+    if (wide) {
+        uint32_t word = fr_rd32(p + FMT_WN_WORD);
+        return rt_goes_left_wide(p, word, x[word & FMT_FEATURE_MASK]);
+    }
+    uint32_t word = fr_rd32(p + FMT_SN_WORD);
+    return rt_goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1);
+}
+
 /* Asks the cache for the node ref names when it lies in the block the walk is in (the common
  * case: nine levels share a block), so that it is on its way while other walks take a step. */
 static inline void rt_prefetch_item(const fmt_header *h, const fmt_tree *T, uint32_t ref,
@@ -75,7 +103,9 @@ static inline int rt_tree_locate(const frost_model *m, uint32_t t, uint32_t ref,
     uint32_t kind = fmt_ref_kind(ref), off = fmt_ref_offset(ref);
     if (kind > FMT_REF_LEAF)
         return FR_CORRUPT(e, "tree %u: ref 0x%x has a reserved kind", t, ref);
-    uint32_t size = kind == FMT_REF_LEAF ? 8 * T->leaf_width : FMT_NODE_SIZE;
+    uint32_t size = kind == FMT_REF_LEAF ? 8 * T->leaf_width
+                    : T->wide               ? FMT_WIDE_NODE_SIZE
+                                            : FMT_NODE_SIZE;
     if ((uint64_t)off + size > T->top_size + body_size)
         return FR_CORRUPT(e, "tree %u: ref 0x%x points past the tree", t, ref);
     if (off < T->top_size && (uint64_t)off + size > T->top_size)
@@ -96,6 +126,15 @@ static inline int rt_tree_locate(const frost_model *m, uint32_t t, uint32_t ref,
     if ((coff & (h->block_size - 1)) + size > bc->raw_size)
         return FR_CORRUPT(e, "tree %u: item at %u straddles a block boundary", t, off);
     *p = bc->mem + (coff & (h->block_size - 1));
+    /* a categorical split's item goes on with its category set: the same rules for the whole */
+    if (kind == FMT_REF_NODE && T->wide && (fr_rd32(*p + FMT_WN_WORD) & FMT_CATEGORICAL)) {
+        size = FMT_CAT_NODE_SIZE;
+        if ((uint64_t)off + size > T->top_size + body_size ||
+            (off < T->top_size && (uint64_t)off + size > T->top_size) ||
+            (coff & (h->block_size - 1)) + size > bc->raw_size)
+            return FR_CORRUPT(e, "tree %u: the category set of the split at %u does not lie in "
+                              "its block and part", t, off);
+    }
     return 0;
 }
 
@@ -103,11 +142,23 @@ static inline int rt_tree_locate(const frost_model *m, uint32_t t, uint32_t ref,
 static inline int rt_tree_check_split(const fmt_header *h, uint32_t t, uint32_t off,
                                       const uint8_t *p, uint32_t *l, uint32_t *r, fr_err *e)
 {
-    uint32_t word = fr_rd32(p + 4);
-    if ((word & FMT_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= h->trees[t].n_features)
-        return FR_CORRUPT(e, "tree %u: node at %u has feature word 0x%x", t, off, word);
-    *l = fr_rd32(p + 8);
-    *r = fr_rd32(p + 12);
+    const fmt_tree *T = &h->trees[t];
+    if (T->wide) {
+        uint32_t word = fr_rd32(p + FMT_WN_WORD);
+        if ((word & FMT_WIDE_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= T->n_features ||
+            fr_rd32(p + FMT_WN_RESERVED) ||
+            ((word & FMT_CATEGORICAL) && fr_rd64(p + FMT_WN_THRESHOLD)))
+            return FR_CORRUPT(e, "tree %u: wide node at %u has feature word 0x%x or reserved "
+                              "bytes set", t, off, word);
+        *l = fr_rd32(p + FMT_WN_LEFT);
+        *r = fr_rd32(p + FMT_WN_RIGHT);
+    } else {
+        uint32_t word = fr_rd32(p + FMT_SN_WORD);
+        if ((word & FMT_FEATURE_RESERVED) || (word & FMT_FEATURE_MASK) >= T->n_features)
+            return FR_CORRUPT(e, "tree %u: node at %u has feature word 0x%x", t, off, word);
+        *l = fr_rd32(p + FMT_SN_LEFT);
+        *r = fr_rd32(p + FMT_SN_RIGHT);
+    }
     if (fmt_ref_offset(*l) <= off || fmt_ref_offset(*r) <= off)
         return FR_CORRUPT(e, "tree %u: node at %u has a child that does not follow it", t, off);
     return 0;
@@ -132,8 +183,7 @@ static inline int rt_walk_step(const frost_model *m, uint32_t t, const double *x
     uint32_t l = 0, rr = 0;
     if ((rc = rt_tree_check_split(&m->h, t, fmt_ref_offset(r), p, &l, &rr, e)))
         return rc;
-    uint32_t word = fr_rd32(p + 4);
-    *ref = rt_goes_left(p, word, (float)x[word & FMT_FEATURE_MASK], 1) ? l : rr;
+    *ref = rt_split_goes_left(p, (int)m->h.trees[t].wide, x) ? l : rr;
     rt_prefetch_item(&m->h, &m->h.trees[t], *ref, bc);
     return RT_WALK_MOVED;
 }

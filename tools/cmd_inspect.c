@@ -111,11 +111,20 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 fprintf(f, " · weight %g", mb->weight);
             fputc('\n', f);
         }
-    } else if (h->has_ensemble)
-        fprintf(f, "  task       %s, %s of %u trees%s\n",
-                h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor",
-                h->kind == FROST_ENSEMBLE_MEAN ? "mean" : "boosted sum", h->n_trees,
-                h->n_outputs > 1 ? " (multi-output)" : "");
+    } else if (h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION) {
+        fprintf(f, "  task       outlier detection, isolation forest of %u trees (predict: -1 "
+                   "outlier / 1 inlier; score_samples; offset %.17g)\n", h->n_trees, h->offset);
+    } else if (h->has_ensemble) {
+        static const char *const links[] = {"identity", "logistic", "softmax (logsumexp)", "exp",
+                                            "softmax (max-normalised)"};
+        fprintf(f, "  task       %s, %s of %u trees%s", h->task == FROST_TASK_CLASSIFIER ?
+                "classifier" : "regressor", h->kind == FROST_ENSEMBLE_MEAN ? "mean" :
+                "boosted sum", h->n_trees, h->n_outputs > 1 ? " (multi-output)" : "");
+        if (h->kind == FROST_ENSEMBLE_BOOSTED && h->link < 5)
+            fprintf(f, ", link %s", links[h->link]);
+        fprintf(f, "%s\n", h->ens_flags & FMT_ENS_WIDE_SPLITS ? ", float64 splits (categories "
+                                                                "as sets)" : "");
+    }
     else if (h->linear)
         fprintf(f, "  task       %s, linear (%u × %u coefficients, %s)\n",
                 h->task == FROST_TASK_CLASSIFIER ? "classifier" : "regressor", h->linear->n_rows,

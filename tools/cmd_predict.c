@@ -22,7 +22,8 @@
 #define MAX_THREADS 256
 
 static const char predict_help[] =
-    "usage: frost predict MODEL [INPUT.csv|-] [--proba] [-o OUT.csv] [--keep-columns NAMES]\n"
+    "usage: frost predict MODEL [INPUT.csv|-] [--proba|--score-samples] [-o OUT.csv]\n"
+    "                     [--keep-columns NAMES]\n"
     "                     [--threads N] [--io MODE] [--missing-columns error|nan] [--verbose]\n"
     "                     [--timing]\n"
     "\n"
@@ -47,6 +48,7 @@ static const char predict_help[] =
     "                       prediction_0, prediction_1, ... for multi-output models\n"
     "  LABEL,LABEL,...      with --proba: one column per class, headed by its label\n"
     "                       (K:LABEL for output K of multi-output models)\n"
+    "  score_samples        with --score-samples: scikit-learn's score_samples\n"
     "  kept columns (--keep-columns) come first. Numbers are written in the shortest form\n"
     "  that reads back to the same double, as Python's repr() (0.35, 3, 1e-05, nan, inf).\n"
     "\n"
@@ -58,6 +60,9 @@ static const char predict_help[] =
     "(an unknown category); nothing after. With -o no file is left behind.\n"
     "\n"
     "  --proba       class probabilities, one column per class (classifiers)\n"
+    "  --score-samples\n"
+    "                scikit-learn's score_samples, one number per row (IsolationForest: the\n"
+    "                opposite of the anomaly score, lower is more abnormal)\n"
     "  -o, --output  write to this file instead of stdout\n"
     "  --keep-columns NAMES\n"
     "                copy these input columns (comma-separated names, quoted as in CSV if a\n"
@@ -106,7 +111,7 @@ static double now_ms(void)
 }
 
 enum { MODE_PREDICT = CSV_SCORE_PREDICT, MODE_PROBA = CSV_SCORE_PROBA,
-       MODE_TRANSFORM = CSV_SCORE_TRANSFORM };
+       MODE_TRANSFORM = CSV_SCORE_TRANSFORM, MODE_SCORE = CSV_SCORE_SAMPLES };
 
 /* This process's own peak resident memory (VmHWM), in KiB, or -1. Not getrusage's ru_maxrss,
  * which keeps the peak of whatever process exec'd us (a Python test harness, say). */
@@ -262,11 +267,12 @@ static void options_free(options *o)
  * help was printed and there is nothing more to do. */
 static int parse_options(const char *cmd, int mode, int argc, char **argv, options *o)
 {
-    int proba = 0, help = 0, n_pos;
+    int proba = 0, score = 0, help = 0, n_pos;
     const char *io = NULL, *missing = NULL, *keep = NULL, *threads_arg = NULL;
     const char *pos[2];
     cli_opt predict_opts[] = {
         {"--proba", NULL, 0, NULL, &proba},
+        {"--score-samples", NULL, 0, NULL, &score},
         {"--missing-columns", NULL, 1, &missing, NULL},
         {"--output", "-o", 1, &o->out_path, NULL},
         {"--keep-columns", NULL, 1, &keep, NULL},
@@ -297,7 +303,12 @@ static int parse_options(const char *cmd, int mode, int argc, char **argv, optio
         fputs(help_text, stderr);
         return CLI_USAGE;
     }
-    o->mode = proba ? MODE_PROBA : mode;
+    if (proba && score) {
+        fprintf(stderr, "frost %s: --proba and --score-samples ask for different outputs; give "
+                        "one\n", cmd);
+        return CLI_USAGE;
+    }
+    o->mode = proba ? MODE_PROBA : score ? MODE_SCORE : mode;
     o->model_path = pos[0];
     o->model_name = cli_model_name(pos[0], o->model_name_buf, sizeof o->model_name_buf);
     o->in_path = n_pos == 2 ? pos[1] : "-";
@@ -358,9 +369,15 @@ static int model_fits(const char *cmd, const options *o, const frost_info *info)
         fprintf(stderr, "frost %s: --proba: %s gives no probabilities (%s)\n", cmd,
                 o->model_name,
                 info->task != FROST_TASK_CLASSIFIER ? "not a classifier"
+                : info->has_score_samples ? "an outlier detector: --score-samples gives its scores"
                 : info->estimator == 3 ? "a hard-voting VotingClassifier, or a OneVsRestClassifier "
                                          "whose estimators have no predict_proba"
                                        : "its decision rule has none");
+        return CLI_USAGE;
+    }
+    if (o->mode == MODE_SCORE && !info->has_score_samples) {
+        fprintf(stderr, "frost %s: --score-samples: %s has no score_samples (scikit-learn gives "
+                        "it for IsolationForest)\n", cmd, o->model_name);
         return CLI_USAGE;
     }
     if (o->mode == MODE_TRANSFORM && !info->n_transform_outputs) {

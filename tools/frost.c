@@ -319,6 +319,12 @@ static int run_twin(char **argv)
 int main(int argc, char **argv)
 {
     hold_std_fds();
+    /* Text for stdout (help, inspect, verify) is held whole until finish() flushes it: a write
+     * that fails midway through a fputs leaves glibc's stream with EIO in errno by the time it
+     * is reported, not the write's own error (ENOSPC on a full disk, EBADF when closed). */
+    static char out_buf[1 << 16];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     if (names_url(argc, argv) && !rt_url_plugin_loadable())
         return run_twin(argv);
     if (argc < 2) {

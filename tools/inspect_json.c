@@ -182,13 +182,27 @@ const char *const cli_comb_rules[5] = {"?", "soft vote", "hard vote", "weighted 
                                        "one-vs-rest"};
 const char *const cli_member_scores[3] = {"none", "decision", "proba"};
 
+/* An aggregation's kind, as the JSON and the text say it. */
+static const char *ens_kind_name(uint32_t kind)
+{
+    return kind == FMT_ENS_MEAN ? "mean" : kind == FMT_ENS_ISOLATION ? "isolation" : "boosted";
+}
+
+/* ISOLATION's parameters (null for other kinds). */
+static void put_isolation(json_t *o, uint32_t kind, double path_norm, double offset)
+{
+    int iso = kind == FMT_ENS_ISOLATION;
+    put(o, "path_norm", iso ? cli_json_f64(path_norm) : json_null());
+    put(o, "offset", iso ? cli_json_f64(offset) : json_null());
+}
+
 static json_t *agg_json(const fmt_agg *g)
 {
     json_t *o = json_object();
     if (!o)
         return NULL;
     put(o, "task", json_string(task_name(g->task)));
-    put(o, "kind", json_string(g->kind == FMT_ENS_MEAN ? "mean" : "boosted"));
+    put(o, "kind", json_string(ens_kind_name(g->kind)));
     put(o, "first_tree", json_integer(g->first_tree));
     put(o, "n_trees", json_integer(g->n_trees));
     put(o, "n_features", json_integer(g->n_features));
@@ -200,6 +214,7 @@ static json_t *agg_json(const fmt_agg *g)
     put(o, "learning_rate", cli_json_f64(g->learning_rate));
     put(o, "n_classes", u32s(g->n_classes, g->n_classes ? g->n_outputs : 0));
     put(o, "init_raw", f64s(g->init_raw, g->n_raw));
+    put_isolation(o, g->kind, g->path_norm, g->offset);
     return o;
 }
 
@@ -249,7 +264,7 @@ static json_t *ensemble_json(const fmt_header *h)
         return o;
     }
     put(o, "task", json_string(task_name(h->task)));
-    put(o, "kind", json_string(h->kind == FMT_ENS_MEAN ? "mean" : "boosted"));
+    put(o, "kind", json_string(ens_kind_name(h->kind)));
     put(o, "n_features", json_integer(h->n_features));
     put(o, "n_outputs", json_integer(h->n_outputs));
     put(o, "n_trees", json_integer(h->n_trees));
@@ -261,6 +276,7 @@ static json_t *ensemble_json(const fmt_header *h)
     put(o, "learning_rate", cli_json_f64(h->learning_rate));
     put(o, "n_classes", u32s(h->n_classes, h->n_classes ? h->n_outputs : 0));
     put(o, "init_raw", f64s(h->init_raw, h->n_raw));
+    put_isolation(o, h->kind, h->path_norm, h->offset);
     return o;
 }
 

@@ -28,6 +28,7 @@ struct frost_builder {
     double learning_rate;
     uint32_t *n_classes;
     double *init_raw;
+    double path_norm, offset; /* ISOLATION */
     frost_write_options wopt;
     uint32_t block_shift;
     fmt_enc_tree *trees;
@@ -108,8 +109,11 @@ static int agg_from_spec(const fr_allocator *a, const frost_model_spec *s, fmt_a
     g->n_features = s->n_features;
     g->n_outputs = s->n_outputs;
     if ((s->task != FROST_TASK_CLASSIFIER && s->task != FROST_TASK_REGRESSOR) ||
-        (s->kind != FROST_ENSEMBLE_MEAN && s->kind != FROST_ENSEMBLE_BOOSTED))
+        (s->kind != FROST_ENSEMBLE_MEAN && s->kind != FROST_ENSEMBLE_BOOSTED &&
+         s->kind != FROST_ENSEMBLE_ISOLATION))
         return fr_fail(e, FROST_EINVAL, "model spec: unknown task or ensemble kind");
+    if (s->exact_thresholds)
+        g->flags |= FMT_ENS_WIDE_SPLITS;
     if (s->n_features == 0 || s->n_features > FMT_FEATURE_MASK || s->n_outputs == 0 ||
         s->n_outputs > 65536)
         return fr_fail(e, FROST_EINVAL, "model spec: %u features, %u outputs out of range",
@@ -130,7 +134,17 @@ static int agg_from_spec(const fr_allocator *a, const frost_model_spec *s, fmt_a
         }
         g->n_classes_total = (uint32_t)total;
     }
-    if (s->kind == FROST_ENSEMBLE_MEAN) {
+    if (s->kind == FROST_ENSEMBLE_ISOLATION) {
+        /* FORMAT.md ENSEMBLE: two classes (-1, 1), one path length per leaf */
+        if (s->task != FROST_TASK_CLASSIFIER || s->n_outputs != 1 || total != 2 ||
+            !isfinite(s->path_norm) || s->path_norm < 0 || !isfinite(s->offset))
+            return fr_fail(e, FROST_EINVAL, "model spec: an isolation forest is a classifier "
+                           "of 2 classes with a finite path_norm >= 0 and offset");
+        g->leaf_width = 1;
+        g->link = FROST_LINK_IDENTITY;
+        g->path_norm = s->path_norm;
+        g->offset = s->offset;
+    } else if (s->kind == FROST_ENSEMBLE_MEAN) {
         g->leaf_width = s->task == FROST_TASK_CLASSIFIER ? (uint32_t)total : s->n_outputs;
         if (s->task == FROST_TASK_CLASSIFIER) {
             if (s->normalize_leaves)
@@ -145,12 +159,14 @@ static int agg_from_spec(const fr_allocator *a, const frost_model_spec *s, fmt_a
         g->link = s->link;
         g->learning_rate = s->learning_rate;
         int ok = s->n_outputs == 1 && s->n_raw >= 1 && s->init_raw;
+        int softmax = s->link == FROST_LINK_SOFTMAX || s->link == FROST_LINK_SOFTMAX_NORM;
         if (s->task == FROST_TASK_REGRESSOR)
-            ok = ok && s->n_raw == 1 && s->link == FROST_LINK_IDENTITY;
+            ok = ok && s->n_raw == 1 &&
+                 (s->link == FROST_LINK_IDENTITY || s->link == FROST_LINK_EXP);
         else if (total == 2)
             ok = ok && s->n_raw == 1 && s->link == FROST_LINK_LOGISTIC;
         else
-            ok = ok && s->n_raw == total && total >= 3 && s->link == FROST_LINK_SOFTMAX;
+            ok = ok && s->n_raw == total && total >= 3 && softmax;
         if (!ok)
             return fr_fail(e, FROST_EINVAL, "model spec: inconsistent boosting (n_raw %u, link %d)",
                            s->n_raw, (int)s->link);
@@ -160,6 +176,8 @@ static int agg_from_spec(const fr_allocator *a, const frost_model_spec *s, fmt_a
         memcpy(g->init_raw, s->init_raw, s->n_raw * sizeof *g->init_raw);
         if (s->sign_decision && s->task == FROST_TASK_CLASSIFIER && total == 2)
             g->flags |= FMT_ENS_SIGN_DECISION;
+        if (s->proba_argmax && softmax)
+            g->flags |= FMT_ENS_PROBA_ARGMAX;
     }
     if ((uint64_t)g->leaf_width * 8 + FMT_NODE_SIZE > (1u << FMT_MAX_BLOCK_SHIFT) / 2)
         return fr_fail(e, FROST_ELIMIT, "model spec: %u values per leaf is too many",
@@ -197,11 +215,13 @@ FROST_API int frost_builder_new(const frost_model_spec *spec, const frost_write_
     b->leaf_width = g.leaf_width;
     b->n_raw = g.n_raw;
     b->ens_flags = g.flags;
+    b->path_norm = g.path_norm;
+    b->offset = g.offset;
     if (s.task == FROST_TASK_CLASSIFIER && !(b->classes = fr_calloc(b->a, s.n_outputs, sizeof *b->classes))) {
         rc = fr_fail(&e, FROST_ENOMEM, "out of memory");
         goto fail;
     }
-    uint32_t min_shift = fmt_min_block_shift(b->leaf_width);
+    uint32_t min_shift = fmt_min_block_shift(b->leaf_width, (b->ens_flags & FMT_ENS_WIDE_SPLITS) != 0);
     b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : min_shift;
     if (b->block_shift < min_shift || b->block_shift > FMT_MAX_BLOCK_SHIFT) {
         rc = fr_fail(&e, FROST_EINVAL, "block shift %u: needs %u..%u for %u-value leaves",
@@ -246,7 +266,7 @@ int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint3
         b->n_classes[0] = n_classes;
     }
     /* every member's leaf holds at most one value per class (one for regressors) */
-    uint32_t min_shift = fmt_min_block_shift(classifier ? n_classes : 1);
+    uint32_t min_shift = fmt_min_block_shift(classifier ? n_classes : 1, 0);
     b->block_shift = b->wopt.block_shift ? b->wopt.block_shift : min_shift;
     if (b->block_shift < min_shift || b->block_shift > FMT_MAX_BLOCK_SHIFT)
         return fr_fail(&b->err, FROST_EINVAL, "block shift %u: needs %u..%u for %u classes",
@@ -323,10 +343,14 @@ int wr_builder_add_member_trees(frost_builder *b, const frost_model_spec *spec, 
     memset(&s, 0, sizeof s);
     memcpy(&s, spec, spec->size < sizeof s ? spec->size : sizeof s);
     int rc = agg_from_spec(b->a, &s, &m->trees, &b->err);
+    if (!rc && m->trees.kind == FMT_ENS_ISOLATION)
+        rc = fr_fail(&b->err, FROST_EINVAL, "member %u: an isolation forest cannot be a member",
+                     b->combine->n_members);
     if (!rc && m->trees.n_features != n_in)
         rc = fr_fail(&b->err, FROST_EINVAL, "member %u: %u features, %u input slots",
                      b->combine->n_members, m->trees.n_features, n_in);
-    if (!rc && fmt_min_block_shift(m->trees.leaf_width) > b->block_shift)
+    if (!rc && fmt_min_block_shift(m->trees.leaf_width,
+                                   (m->trees.flags & FMT_ENS_WIDE_SPLITS) != 0) > b->block_shift)
         rc = fr_fail(&b->err, FROST_ELIMIT, "member %u: %u-value leaves need larger blocks",
                      b->combine->n_members, m->trees.leaf_width);
     if (!rc)
@@ -498,11 +522,17 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
     uint32_t n_raw = g ? g->n_raw : b->n_raw;
     uint32_t kind = g ? g->kind : (uint32_t)b->kind;
     uint32_t n_features = g ? g->n_features : b->n_features;
+    int wide = ((g ? g->flags : b->ens_flags) & FMT_ENS_WIDE_SPLITS) != 0;
     frost_tree_arrays a;
     memset(&a, 0, sizeof a);
     memcpy(&a, t, t->size < sizeof a ? t->size : sizeof a);
     if (!a.children_left || !a.children_right || !a.feature || !a.threshold || !a.value)
         return bfail(b, FROST_EINVAL, "tree arrays: a required array is NULL");
+    if (a.is_categorical && (!wide || !a.categories_left))
+        return bfail(b, FROST_EINVAL, wide ? "tree arrays: categorical splits without their "
+                                             "category sets"
+                                           : "tree arrays: categorical splits need a model "
+                                             "with exact_thresholds");
     if (a.value_width != leaf_width)
         return fr_fail(&b->err, FROST_EINVAL, "tree %u: value width %u, the model needs %u",
                        b->n_trees, a.value_width, leaf_width);
@@ -529,6 +559,9 @@ FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *
         .value = a.value,
         .value_width = a.value_width,
         .n_features = n_features,
+        .wide = wide,
+        .is_categorical = a.is_categorical,
+        .categories_left = a.categories_left,
     };
     uint32_t top_levels = b->wopt.top_levels ? b->wopt.top_levels : DEFAULT_TOP_LEVELS;
     fmt_enc_tree *enc = &b->trees[b->n_trees];
@@ -739,6 +772,8 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .learning_rate = b->kind == FROST_ENSEMBLE_BOOSTED ? b->learning_rate : 0.0,
         .n_classes = b->n_classes,
         .init_raw = b->init_raw,
+        .path_norm = b->path_norm,
+        .offset = b->offset,
         .n_trees = b->n_trees,
         .trees = b->trees,
         .has_ensemble = b->has_ensemble || (b->combine && b->n_trees),

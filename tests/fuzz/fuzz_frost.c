@@ -99,6 +99,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     abort(); /* a code outside the documented set */
                 if (info.task == FROST_TASK_CLASSIFIER)
                     rc = frost_predict_proba(m, X, rows, out);
+                if (info.has_score_samples) { /* format 1.3's ISOLATION kind */
+                    int src = frost_score_samples(m, X, rows, out);
+                    if (src > 0 || src < FROST_ELIMIT)
+                        abort();
+                    rc = src ? src : rc;
+                }
                 int vrc = frost_verify(m);
                 if (vrc == 0 && rc == FROST_ECORRUPT)
                     abort(); /* verify passed a file that predict found damaged */

@@ -11,11 +11,14 @@ doc = open(sys.argv[1], encoding="utf-8").read().split("\n")
 # Each table is found by where it starts in the document: a heading or a lead-in line.
 STARTS = {"Superblock": r"^## Superblock", "Section table": r"^## Section table",
           "BLOCKS": r"^### BLOCKS", "CHUNKS": r"^### CHUNKS", "Tree record": r"^Tree record:",
+          "Split node": r"^A split node is \d+ bytes:", "Wide split node": r"\*\*wide split$",
           "Footer": r"^## Footer", "Signature trailer": r"^## Signature trailer"}
 SIZES = {"Superblock": r"^## Superblock \(offset 0, (\d+) bytes\)",
          "Section table": r"× (\d+) bytes\)",
          "BLOCKS": r"entries of (\d+) bytes", "CHUNKS": r"entries of (\d+) bytes",
          "Tree record": r"\| (\d+) bytes × n_trees \| tree records",
+         "Split node": r"^A split node is (\d+) bytes:",
+         "Wide split node": r"^node\*\* of (\d+) bytes:",
          "Footer": r"^## Footer \(last (\d+) bytes\)",
          "Signature trailer": r"pure Ed25519\), (\d+) bytes"}
 

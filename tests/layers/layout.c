@@ -55,6 +55,17 @@ int main(void)
     ROW("Tree record", FMT_TR_N_SPLITS, "n_splits");
     ROW("Tree record", FMT_TR_N_LEAVES, "n_leaves");
     SIZE("Tree record", FMT_TREE_RECORD);
+    ROW("Split node", FMT_SN_THRESHOLD, "threshold");
+    ROW("Split node", FMT_SN_WORD, "bits 0–23 feature index");
+    ROW("Split node", FMT_SN_LEFT, "left");
+    ROW("Split node", FMT_SN_RIGHT, "right");
+    SIZE("Split node", FMT_SPLIT_NODE);
+    ROW("Wide split node", FMT_WN_THRESHOLD, "threshold");
+    ROW("Wide split node", FMT_WN_WORD, "bits 0–23 feature index");
+    ROW("Wide split node", FMT_WN_LEFT, "left");
+    ROW("Wide split node", FMT_WN_RIGHT, "right");
+    ROW("Wide split node", FMT_WN_RESERVED, "reserved");
+    SIZE("Wide split node", FMT_WIDE_SPLIT_NODE);
     ROW("Footer", FMT_FT_MAGIC, "end magic");
     ROW("Footer", FMT_FT_HEADER_SIZE, "header_size");
     ROW("Footer", FMT_FT_FILE_SIZE, "file_size");

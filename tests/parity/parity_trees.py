@@ -76,10 +76,9 @@ try:
                                   load_wine, make_classification,
                                   make_multilabel_classification, make_regression)
     from sklearn.dummy import DummyClassifier, DummyRegressor
-    from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor,
+    from sklearn.ensemble import (AdaBoostClassifier, ExtraTreesClassifier, ExtraTreesRegressor,
                                   GradientBoostingClassifier, GradientBoostingRegressor,
-                                  HistGradientBoostingClassifier, RandomForestClassifier,
-                                  RandomForestRegressor)
+                                  RandomForestClassifier, RandomForestRegressor)
     from sklearn.linear_model import LinearRegression
     from sklearn.tree import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier,
                               ExtraTreeRegressor)
@@ -1195,8 +1194,7 @@ def unsupported_checks(R, tmp):
                                     n_estimators=3).fit(X, y)),
         ("GradientBoostingRegressor(init=LinearRegression())",
          GradientBoostingRegressor(init=LinearRegression(), n_estimators=5).fit(Xr, yr)),
-        ("HistGradientBoostingClassifier",
-         HistGradientBoostingClassifier(max_iter=5).fit(X, y)),
+        ("AdaBoostClassifier", AdaBoostClassifier(n_estimators=5).fit(X, y)),
         ("a dict of arrays", {"a": np.arange(3)}),
     ]
     for k, (what, obj) in enumerate(items):

@@ -2,7 +2,8 @@
 """frost_decode.py - an independent reader of .frost files, written from format/FORMAT.md alone.
 
     frost_decode.py FILE [--json]                        JSON like `frost inspect FILE --json`
-    frost_decode.py MODEL --predict ROWS.csv [--proba]   CSV like `frost predict MODEL ROWS.csv`
+    frost_decode.py MODEL --predict ROWS.csv [--proba|--score-samples]
+                                                         CSV like `frost predict MODEL ROWS.csv`
     frost_decode.py MODEL --transform ROWS.csv           CSV like `frost transform MODEL ROWS.csv`
 
 Every rule of FORMAT.md is checked and every block is verified and decompressed; every tree is
@@ -10,7 +11,9 @@ walked; a PROGRAM is checked operation by operation (slot types included); a COM
 1.1) member by member, each tree member over its range of the MEMBERS tree table; CHECKS (format
 1.2) check by check, and applied to every row predicted or transformed (a refused value is an
 input error naming the row, exit 1); FEATURES columns of kind unused (1.2) are neither required
-in the rows nor parsed. On damage it prints "frost_decode: FILE: <rule>" on stderr and exits 1
+in the rows nor parsed. Format 1.3: wide and categorical split nodes (float64 comparisons), the
+links EXP and SOFTMAX_NORM, PROBA_ARGMAX, and ISOLATION ensembles, whose score_samples
+`--predict ROWS.csv --score-samples` prints. On damage it prints "frost_decode: FILE: <rule>" on stderr and exits 1
 (exit 3 for a newer major version, 4 for an unsupported required section, 2 for usage errors).
 
 Only the Python standard library and the `xxhash` module are used (Frost.verify, the full
@@ -51,9 +54,12 @@ CEN_NEAREST, CEN_KMEANS = 1, 2
 CEN_EUCLIDEAN, CEN_MANHATTAN = 1, 2
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
-KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS = 1, 2, 3
+KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS, KIND_ISOLATION = 1, 2, 3, 4
 FLAG_NORMALIZE, FLAG_SIGN, FLAG_RAW_ARGMAX = 1, 2, 4
+FLAG_WIDE, FLAG_PROBA_ARGMAX = 8, 16            # format 1.3
 LINK_IDENTITY, LINK_LOGISTIC, LINK_SOFTMAX = 0, 1, 2
+LINK_EXP, LINK_SOFTMAX_NORM = 3, 4              # format 1.3
+CATEGORICAL = 0x40000000                        # wide split word bit 30 (1.3)
 LABEL_KINDS = {1: "int", 2: "float", 3: "str", 4: "bool"}
 TREE_RECORD = 40
 
@@ -300,9 +306,10 @@ def check_raw_column(o, name, rawcol):
         damaged("%s: raw_column %d in a MEAN model" % (name, rawcol))
 
 
-def read_agg(o, r, E, members_ok=False):
+def read_agg(o, r, E, minor, members_ok=False):
     """ENSEMBLE's fields from offset 0 up to the tree records, read into o's attributes and
-    checked (FORMAT.md ENSEMBLE); a COMBINE tree member repeats the same layout."""
+    checked (FORMAT.md ENSEMBLE); a COMBINE tree member repeats the same layout. minor: the
+    file's minor version (1.3 added kind 4, links 3 and 4, flags bits 3 and 4)."""
     o.task = r.u32("task")
     o.kind = r.u32("kind")
     o.n_features = r.u32("n_features")
@@ -325,17 +332,21 @@ def read_agg(o, r, E, members_ok=False):
         o.n_classes = []
         o.init_raw = []
         return
-    if o.kind not in (KIND_MEAN, KIND_BOOSTED):
+    if o.kind not in (KIND_MEAN, KIND_BOOSTED, KIND_ISOLATION):
         damaged("%s: kind %d" % (E, o.kind))
     if not 1 <= o.n_features < (1 << 24):
         damaged("%s: n_features %d outside 1..2^24-1" % (E, o.n_features))
     if o.n_outputs < 1:
         damaged("%s: n_outputs 0" % E)
-    if o.eflags & ~7:
-        damaged("%s: reserved flags 0x%x set" % (E, o.eflags & ~7))
+    if o.eflags & ~0x1F:
+        damaged("%s: reserved flags 0x%x set" % (E, o.eflags & ~0x1F))
     clf = o.task == TASK_CLASSIFIER
-    if o.link not in (0, 1, 2):
+    if o.link not in (0, 1, 2, 3, 4):
         damaged("%s: link %d" % (E, o.link))
+    if minor < 3 and (o.kind == KIND_ISOLATION or o.link > 2 or
+                      o.eflags & (FLAG_WIDE | FLAG_PROBA_ARGMAX)):
+        damaged("%s: kind %d, link %d, flags 0x%x need format 1.3 (file says 1.%d)"
+                % (E, o.kind, o.link, o.eflags, minor))
     o.n_classes = []
     if clf:
         # n_outputs entries; bound the loop by the body length before trusting n_outputs
@@ -347,9 +358,24 @@ def read_agg(o, r, E, members_ok=False):
             o.n_classes.append(c)
     r.need(8 * o.n_raw, "init_raw")
     o.init_raw = [r.f64("init_raw") for _ in range(o.n_raw)]
+    if o.kind == KIND_ISOLATION:
+        # FORMAT.md 1.3: a classifier of one output with 2 classes, leaf_width 1, link 0,
+        # n_raw 0, learning_rate 0, no flag but WIDE_SPLITS; path_norm and offset follow
+        o.path_norm = r.f64("path_norm")
+        o.offset = r.f64("offset")
+        if (not clf or o.n_outputs != 1 or o.n_classes != [2] or o.leaf_width != 1 or
+                o.link != LINK_IDENTITY or o.n_raw != 0 or o.learning_rate != 0 or
+                o.eflags & ~FLAG_WIDE):
+            damaged("%s: ISOLATION model with task %d, n_outputs %d, n_classes %r, leaf_width "
+                    "%d, link %d, n_raw %d, learning_rate %r, flags 0x%x"
+                    % (E, o.task, o.n_outputs, o.n_classes, o.leaf_width, o.link, o.n_raw,
+                       o.learning_rate, o.eflags))
+        if not (math.isfinite(o.path_norm) and o.path_norm >= 0 and math.isfinite(o.offset)):
+            damaged("%s: path_norm %r / offset %r" % (E, o.path_norm, o.offset))
+        return
     if o.kind == KIND_MEAN:
-        if o.eflags & FLAG_SIGN:
-            damaged("%s: SIGN_DECISION on a MEAN model" % E)
+        if o.eflags & (FLAG_SIGN | FLAG_PROBA_ARGMAX):
+            damaged("%s: SIGN_DECISION or PROBA_ARGMAX on a MEAN model" % E)
         if not clf and o.eflags & (FLAG_NORMALIZE | FLAG_RAW_ARGMAX):
             damaged("%s: NORMALIZE_LEAVES/RAW_ARGMAX on a regressor" % E)
         want = sum(o.n_classes) if clf else o.n_outputs
@@ -374,18 +400,20 @@ def read_agg(o, r, E, members_ok=False):
             if o.link == LINK_LOGISTIC:
                 if o.n_classes[0] != 2 or o.n_raw != 1:
                     damaged("%s: logistic link needs n_classes 2 and n_raw 1" % E)
-            elif o.link == LINK_SOFTMAX:
+            elif o.link in (LINK_SOFTMAX, LINK_SOFTMAX_NORM):
                 if o.n_classes[0] < 3 or o.n_raw != o.n_classes[0]:
                     damaged("%s: softmax link needs n_raw = n_classes >= 3" % E)
             else:
-                damaged("%s: BOOSTED classifier with identity link" % E)
+                damaged("%s: BOOSTED classifier with link %d" % (E, o.link))
             if o.eflags & FLAG_SIGN and o.link != LINK_LOGISTIC:
                 damaged("%s: SIGN_DECISION on a non-binary model" % E)
+            if o.eflags & FLAG_PROBA_ARGMAX and o.link not in (LINK_SOFTMAX, LINK_SOFTMAX_NORM):
+                damaged("%s: PROBA_ARGMAX without a softmax link" % E)
         else:
-            if o.link != LINK_IDENTITY or o.n_raw != 1:
-                damaged("%s: BOOSTED regressor needs link 0 and n_raw 1" % E)
-            if o.eflags & FLAG_SIGN:
-                damaged("%s: SIGN_DECISION on a regressor" % E)
+            if o.link not in (LINK_IDENTITY, LINK_EXP) or o.n_raw != 1:
+                damaged("%s: BOOSTED regressor needs link 0 or 3 and n_raw 1" % E)
+            if o.eflags & (FLAG_SIGN | FLAG_PROBA_ARGMAX):
+                damaged("%s: SIGN_DECISION or PROBA_ARGMAX on a regressor" % E)
 
 
 class Frost:
@@ -557,6 +585,7 @@ class Frost:
         self.top_chunk = NONE32
         self.tree_lw = []           # per tree: leaf width and feature count of its estimator
         self.tree_nf = []
+        self.tree_wide = []         # per tree: its splits are wide nodes (1.3 WIDE_SPLITS)
         self.combine = None
         if SEC_ENSEMBLE in bodies:
             self.estimator = "ensemble"
@@ -717,7 +746,7 @@ class Frost:
     def decode_ensemble(self, body):
         r = Reader(body, "ENSEMBLE")
         E = "ENSEMBLE"
-        read_agg(self, r, E, members_ok=True)
+        read_agg(self, r, E, self.minor, members_ok=True)
         if self.n_trees == 0:
             damaged("%s: n_trees 0 (FORMAT.md: n_trees >= 1)" % E)
         else:
@@ -770,6 +799,7 @@ class Frost:
                 check_raw_column(self, name, rawcol)
                 self.tree_lw.append(self.leaf_width)
                 self.tree_nf.append(self.n_features)
+                self.tree_wide.append(bool(self.eflags & FLAG_WIDE))
             if n_leaves != n_splits + 1:
                 damaged("%s: n_leaves != n_splits + 1" % name)
             self.trees.append({"top_offset": top_off, "top_size": top_size, "body_chunk": body,
@@ -1058,8 +1088,10 @@ class Frost:
             if kind == MEMBER_TREES:
                 first = r.u32("first_tree")
                 m = Agg()
-                read_agg(m, r, M)
+                read_agg(m, r, M, self.minor)
                 m.first_tree = first
+                if m.kind == KIND_ISOLATION:
+                    damaged("%s: an ISOLATION model cannot be a member" % M)
                 if not self.trees or self.kind != KIND_MEMBERS:
                     damaged("%s: tree member without a MEMBERS ENSEMBLE" % M)
                 if m.top_chunk != self.top_chunk:
@@ -1077,6 +1109,7 @@ class Frost:
                     check_raw_column(m, "tree %d" % t, self.trees[t]["raw_column"])
                     self.tree_lw.append(m.leaf_width)
                     self.tree_nf.append(m.n_features)
+                    self.tree_wide.append(bool(m.eflags & FLAG_WIDE))
                 m.trees = self.trees[first:next_tree]
                 m_task, m_out = m.task, m.n_outputs
                 m_classes = sum(m.n_classes)
@@ -1478,7 +1511,7 @@ class Frost:
         bs = self.block_size
         for t, rec in enumerate(self.trees):
             name = "tree %d" % t
-            lw, nf = self.tree_lw[t], self.tree_nf[t]
+            lw, nf, wide = self.tree_lw[t], self.tree_nf[t], self.tree_wide[t]
             top_chunk = self.chunk_data[self.top_chunk]
             top_off = rec["top_offset"]
             top_size = rec["top_size"]
@@ -1512,7 +1545,8 @@ class Frost:
                 return body, pos
 
             # nodes[0] is the root: ["S", threshold, feature, nan_left, left index, right index]
-            # or ["L", leaf values]
+            # (f32 threshold), ["W", ...] (a wide split: f64 threshold), ["C", category set
+            # words, feature, nan_left, left, right] (a categorical split), or ["L", leaf values]
             nodes = []
             n_splits = 0
             n_leaves = 0
@@ -1543,16 +1577,36 @@ class Frost:
                     n_leaves += 1
                     nodes.append(["L", struct.unpack_from("<%dd" % lw, data, pos)])
                     continue
-                data, pos = locate(off, 16, "split node")
-                thr, fw, left, right = struct.unpack_from("<fIII", data, pos)
+                if wide:
+                    # FORMAT.md 1.3 wide split node: f64 threshold, word, left, right, reserved;
+                    # a categorical one (bit 30) has its 32-byte category set right after
+                    data, pos = locate(off, 24, "wide split node")
+                    thr, fw, left, right, res = struct.unpack_from("<dIIII", data, pos)
+                    if fw & 0x3F000000:
+                        damaged("%s: wide split node at %d: reserved bits 24-29 set" % (name, off))
+                    if res:
+                        damaged("%s: wide split node at %d: reserved field not zero" % (name, off))
+                    if fw & CATEGORICAL:
+                        data, pos = locate(off, 56, "categorical split")
+                        if any(data[pos:pos + 8]):
+                            damaged("%s: categorical split at %d: threshold bytes not zero"
+                                    % (name, off))
+                        words = struct.unpack_from("<8I", data, pos + 24)
+                        node = ["C", words]
+                    else:
+                        node = ["W", thr]
+                else:
+                    data, pos = locate(off, 16, "split node")
+                    thr, fw, left, right = struct.unpack_from("<fIII", data, pos)
+                    if fw & 0x7F000000:
+                        damaged("%s: split node at %d: reserved bits 24-30 set" % (name, off))
+                    node = ["S", thr]
                 feat = fw & 0xFFFFFF
-                if fw & 0x7F000000:
-                    damaged("%s: split node at %d: reserved bits 24-30 set" % (name, off))
                 if feat >= nf:
                     damaged("%s: split node at %d: feature %d >= n_features %d"
                             % (name, off, feat, nf))
                 n_splits += 1
-                nodes.append(["S", thr, feat, bool(fw >> 31), -1, -1])
+                nodes.append(node + [feat, bool(fw >> 31), -1, -1])
                 stack.append((right, off, "right", idx, 5))
                 stack.append((left, off, "left", idx, 4))
 
@@ -1570,13 +1624,16 @@ class Frost:
             e = {"kind": "members", "n_trees": self.n_trees, "top_chunk": self.top_chunk}
         if self.estimator == "ensemble":
             e = {"task": "classifier" if self.task == TASK_CLASSIFIER else "regressor",
-                 "kind": "mean" if self.kind == KIND_MEAN else "boosted",
+                 "kind": {KIND_MEAN: "mean", KIND_BOOSTED: "boosted",
+                          KIND_ISOLATION: "isolation"}[self.kind],
                  "n_features": self.n_features, "n_outputs": self.n_outputs,
                  "n_trees": self.n_trees, "leaf_width": self.leaf_width, "flags": self.eflags,
                  "link": self.link, "n_raw": self.n_raw,
                  "top_chunk": None if self.top_chunk == NONE32 else self.top_chunk,
                  "learning_rate": jnum(self.learning_rate), "n_classes": self.n_classes,
-                 "init_raw": [jnum(v) for v in self.init_raw]}
+                 "init_raw": [jnum(v) for v in self.init_raw],
+                 "path_norm": jnum(self.path_norm) if self.kind == KIND_ISOLATION else None,
+                 "offset": jnum(self.offset) if self.kind == KIND_ISOLATION else None}
         return {
             "path": self.path,
             "major": self.major, "minor": self.minor, "flags": self.flags,
@@ -1636,7 +1693,8 @@ class Frost:
                     "n_features": m.n_features, "n_outputs": m.n_outputs,
                     "leaf_width": m.leaf_width, "flags": m.eflags, "link": m.link,
                     "n_raw": m.n_raw, "learning_rate": jnum(m.learning_rate),
-                    "n_classes": m.n_classes, "init_raw": [jnum(v) for v in m.init_raw]}
+                    "n_classes": m.n_classes, "init_raw": [jnum(v) for v in m.init_raw],
+                    "path_norm": None, "offset": None}
             else:
                 d["linear"] = {
                     "task": "classifier" if m.task == TASK_CLASSIFIER else "regressor",
@@ -1679,30 +1737,45 @@ class Frost:
                 "output_names": p["names"], "ops": ops}
 
     # -- prediction --
-    def leaf(self, t, x):
+    def leaf(self, t, x, xf):
+        """The leaf tree t reaches for a row: x its float64 values, xf their float32 casts
+        (what "S" splits compare; wide splits compare x as it is)."""
         nodes = self.compiled[t]
         n = nodes[0]
-        while n[0] == "S":
-            v = x[n[2]]
-            if v != v:
-                go_left = n[3]
+        while n[0] != "L":
+            if n[0] == "C":
+                go_left = category_goes_left(n[1], x[n[2]], n[3])
             else:
-                go_left = v <= n[1]
+                v = (xf if n[0] == "S" else x)[n[2]]
+                if v != v:
+                    go_left = n[3]
+                else:
+                    go_left = v <= n[1]
             n = nodes[n[4] if go_left else n[5]]
         return n[1]
 
     def predict_row(self, x):
-        """x: the estimator's features (f64; the ENSEMBLE casts them to float32).
-        Returns (labels or values, proba or None)."""
+        """x: the estimator's features (f64; the ENSEMBLE casts them to float32 except through
+        wide splits). Returns (labels or values, proba or None); for ISOLATION (1.3) (label,
+        (score_samples, decision))."""
         if self.estimator == "linear":
             return self.predict_linear(x)
-        x = f32(x)
+        xf = f32(x)
+        if self.kind == KIND_ISOLATION:
+            s = 0.0
+            for t in range(self.n_trees):
+                s = s + self.leaf(t, x, xf)[0]
+            # score = -(2^(-(s / path_norm))), -0.5 when path_norm is 0
+            q = fdiv(s, self.path_norm) if self.path_norm != 0 else 1.0
+            score = -fpow2(-q)
+            decision = score - self.offset
+            return [self.classes[0]["labels"][0 if decision < 0 else 1]], (score, decision)
         if self.kind == KIND_MEAN:
             width = self.leaf_width
             acc = None
             first_leaf = None
             for t in range(self.n_trees):
-                v = self.leaf(t, x)
+                v = self.leaf(t, x, xf)
                 if first_leaf is None:
                     first_leaf = v
                 if self.eflags & FLAG_NORMALIZE:
@@ -1730,11 +1803,11 @@ class Frost:
             return pred, out
         raw = list(self.init_raw)
         for t in range(self.n_trees):
-            v = self.leaf(t, x)
+            v = self.leaf(t, x, xf)
             col = self.trees[t]["raw_column"]
             raw[col] = raw[col] + self.learning_rate * v[0]
         if self.task == TASK_REGRESSOR:
-            return [raw[0]], None
+            return [fexp(raw[0]) if self.link == LINK_EXP else raw[0]], None
         labels = self.classes[0]["labels"]
         if self.link == LINK_LOGISTIC:
             p1 = logistic(raw[0])
@@ -1744,14 +1817,22 @@ class Frost:
             else:
                 cls = argmax([p0, p1])
             return [labels[cls]], [p0, p1]
-        # FORMAT.md: logsumexp(raw) = m + log(S), m = max(raw) (0 when not finite), S the
-        # pairwise sum of exp(raw[c] - m)
-        m = max(raw)
-        if not math.isfinite(m):
-            m = 0.0
-        lse = m + math.log(pairwise_sum([fexp(r_ - m) for r_ in raw]))
-        proba = [fexp(r_ - lse) for r_ in raw]
-        return [labels[argmax(raw)]], proba
+        if self.link == LINK_SOFTMAX_NORM:
+            # FORMAT.md 1.3: exp(raw[c] - m) / S, m the largest raw score, S their pairwise sum
+            m = max(raw)
+            e = [fexp(r_ - m) for r_ in raw]
+            s_ = pairwise_sum(e)
+            proba = [fdiv(v, s_) for v in e]
+        else:
+            # FORMAT.md: logsumexp(raw) = m + log(S), m = max(raw) (0 when not finite), S the
+            # pairwise sum of exp(raw[c] - m)
+            m = max(raw)
+            if not math.isfinite(m):
+                m = 0.0
+            lse = m + math.log(pairwise_sum([fexp(r_ - m) for r_ in raw]))
+            proba = [fexp(r_ - lse) for r_ in raw]
+        src = proba if self.eflags & FLAG_PROBA_ARGMAX else raw
+        return [labels[argmax(src)]], proba
 
     def predict_linear(self, x):
         """FORMAT.md LINEAR: d_r = Σ_j x_j · coef[r][j] + intercept[r] (j in order)."""
@@ -1809,7 +1890,7 @@ def member_decision(m, x):
     xf = f32(x)
     raw = m.init_raw[0]
     for t in range(m.n_trees):
-        raw = raw + m.learning_rate * m.leaf(t, xf)[0]
+        raw = raw + m.learning_rate * m.leaf(t, x, xf)[0]
     return raw
 
 
@@ -1886,6 +1967,24 @@ def fdiv(a, b):
 def f32(x):
     """float32 cast with C semantics (no overflow error)."""
     return list(array.array("f", x))
+
+
+def category_goes_left(words, v, nan_left):
+    """FORMAT.md 1.3 categorical split: NaN and v < 0 go as missing values do; else the
+    category is v truncated toward zero, modulo 256, below 2^31 (0 from 2^31 on), and goes left
+    when its bit of the set is."""
+    if v != v or v < 0:
+        return nan_left
+    c = int(v) % 256 if v < 2.0 ** 31 else 0
+    return bool((words[c // 32] >> (c % 32)) & 1)
+
+
+def fpow2(v):
+    """2 ** v as C's pow(2, v) (no overflow error)."""
+    try:
+        return math.pow(2.0, v)
+    except OverflowError:
+        return math.inf
 
 
 def fexp(v):
@@ -2202,8 +2301,8 @@ def fmt(v):
     return repr(v)
 
 
-def predict(model, rows_path, proba):
-    """The CSV `frost predict MODEL ROWS [--proba]` prints, as a string."""
+def predict(model, rows_path, proba, score=False):
+    """The CSV `frost predict MODEL ROWS [--proba|--score-samples]` prints, as a string."""
     if model.estimator is None:
         raise InputError("the file holds no estimator (a PROGRAM only): use --transform")
     if model.estimator == "ensemble" and model.n_trees == 0:
@@ -2219,10 +2318,16 @@ def predict(model, rows_path, proba):
             raise InputError("COMBINE: hard voting, or members without probabilities")
         if model.estimator == "centroids":
             raise InputError("CENTROIDS: nearest centroid and k-means give no probabilities")
+        if model.estimator == "ensemble" and model.kind == KIND_ISOLATION:
+            raise InputError("ISOLATION: no probabilities")
+    if score and not (model.estimator == "ensemble" and model.kind == KIND_ISOLATION):
+        raise InputError("--score-samples needs an ISOLATION ensemble")
     rows = read_rows(model, rows_path)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    if proba:
+    if score:
+        w.writerow(["score_samples"])
+    elif proba:
         if model.n_outputs == 1:
             w.writerow(model.classes[0]["labels"])
         else:
@@ -2234,11 +2339,11 @@ def predict(model, rows_path, proba):
         else:
             w.writerow(["prediction_%d" % o for o in range(model.n_outputs)])
     for i, x in enumerate(rows):
-        w.writerow(predict_line(model, x, i + 1, proba))
+        w.writerow(predict_line(model, x, i + 1, proba, score))
     return buf.getvalue()
 
 
-def predict_line(model, x, row, proba):
+def predict_line(model, x, row, proba, score=False):
     """The CSV fields `frost predict` prints for one row of inputs (row: its 1-based number)."""
     clf = model.task == TASK_CLASSIFIER
     if model.estimator == "combine":
@@ -2251,6 +2356,8 @@ def predict_line(model, x, row, proba):
         pred, p = model.predict_bayes(features_of(model, x, row), row)
     else:
         pred, p = model.predict_row(features_of(model, x, row))
+    if score:
+        return [fmt(p[0])]
     if proba:
         return [fmt(v) for v in p]
     if clf:
@@ -2297,8 +2404,8 @@ def transform(model, rows_path):
     return buf.getvalue()
 
 
-USAGE = ("usage: frost_decode.py FILE [--json] | MODEL --predict ROWS.csv [--proba] | "
-         "MODEL --transform ROWS.csv")
+USAGE = ("usage: frost_decode.py FILE [--json] | MODEL --predict ROWS.csv "
+         "[--proba|--score-samples] | MODEL --transform ROWS.csv")
 
 
 def main(argv):
@@ -2306,7 +2413,7 @@ def main(argv):
     path = None
     rows = None
     mode = "inspect"
-    proba = False
+    proba = score = False
     i = 0
     while i < len(args):
         a = args[i]
@@ -2317,6 +2424,8 @@ def main(argv):
             continue
         if a == "--proba":
             proba = True
+        elif a == "--score-samples":
+            score = True
         elif a == "--json":
             pass
         elif a.startswith("--") or path is not None:
@@ -2325,7 +2434,7 @@ def main(argv):
         else:
             path = a
         i += 1
-    if path is None or (proba and mode != "predict"):
+    if path is None or ((proba or score) and mode != "predict") or (proba and score):
         print(USAGE, file=sys.stderr)
         return 2
     try:
@@ -2341,7 +2450,7 @@ def main(argv):
     if rows is not None:
         try:
             if mode == "predict":
-                out = predict(model, rows, proba)
+                out = predict(model, rows, proba, score)
             else:
                 out = transform(model, rows)
         except (InputError, OSError, ValueError) as e:

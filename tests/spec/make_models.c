@@ -8,7 +8,10 @@
  * shaped like scikit-learn's Tree arrays (node 0 root, children -1 at leaves, depth-first
  * numbering); thresholds are float64 values as scikit-learn computes them (mostly midpoints of
  * two float32 values), and rows hit thresholds exactly and one float32 ulp around them.
- * Output is deterministic (fixed seeds).
+ * Format 1.3 models too: wide trees (float64 thresholds, rows one float64 ulp around them;
+ * categorical splits with random category sets, rows with categories in and out of range,
+ * fractional, negative and beyond 2^31), the links EXP and SOFTMAX_NORM, PROBA_ARGMAX, and
+ * ISOLATION ensembles. Output is deterministic (fixed seeds).
  */
 #include <float.h>
 #include <math.h>
@@ -100,6 +103,8 @@ typedef struct tree {
     int64_t *left, *right, *feature;
     double *threshold;
     uint8_t *nan_left;
+    uint8_t *is_cat;     /* categorical splits (wide trees) */
+    uint32_t *sets;      /* 8 words per node: the categories going left */
     double *value;
     uint32_t width;
 } tree;
@@ -118,6 +123,8 @@ typedef struct tree_params {
     int max_depth;
     double p_split;    /* probability to split a node above max_depth/3 */
     int with_nan_left; /* fill missing_go_to_left randomly */
+    int wide;          /* float64 thresholds (no float32 rounding in the pools) */
+    uint32_t n_cat;    /* features 0 .. n_cat-1 are categorical (wide trees) */
 } tree_params;
 
 static uint64_t tree_push(tree *t)
@@ -129,8 +136,11 @@ static uint64_t tree_push(tree *t)
         t->feature = realloc(t->feature, c * 8);
         t->threshold = realloc(t->threshold, c * 8);
         t->nan_left = realloc(t->nan_left, c);
+        t->is_cat = realloc(t->is_cat, c);
+        t->sets = realloc(t->sets, c * 8 * sizeof *t->sets);
         t->value = realloc(t->value, c * t->width * 8);
-        if (!t->left || !t->right || !t->feature || !t->threshold || !t->nan_left || !t->value) {
+        if (!t->left || !t->right || !t->feature || !t->threshold || !t->nan_left ||
+            !t->is_cat || !t->sets || !t->value) {
             fprintf(stderr, "make_models: out of memory\n");
             exit(1);
         }
@@ -192,6 +202,8 @@ static int64_t grow(tree *t, const tree_params *p, int depth)
                 (depth < p->max_depth / 3 ? unif() < 0.97 : unif() < p->p_split);
     for (uint32_t j = 0; j < t->width; j++)
         t->value[i * t->width + j] = 0.0;
+    t->is_cat[i] = 0;
+    memset(&t->sets[i * 8], 0, 8 * sizeof *t->sets);
     if (!split) {
         t->left[i] = t->right[i] = -1;
         t->feature[i] = -2;
@@ -202,7 +214,16 @@ static int64_t grow(tree *t, const tree_params *p, int depth)
     }
     uint32_t f = below(p->n_features);
     t->feature[i] = f;
-    t->threshold[i] = pick_threshold(f);
+    if (f < p->n_cat) {
+        /* a categorical split: a random set of the categories 0..40 (and, rarely, of all) */
+        t->is_cat[i] = 1;
+        t->threshold[i] = 0.0;
+        for (uint32_t c = 0; c < 256; c++)
+            if ((c <= 40 || below(30) == 0) && below(2))
+                t->sets[i * 8 + c / 32] |= 1u << (c % 32);
+    } else {
+        t->threshold[i] = pick_threshold(f);
+    }
     t->nan_left[i] = p->with_nan_left ? (uint8_t)(rnd() & 1) : 0;
     int64_t l = grow(t, p, depth + 1);
     t->left[i] = l;
@@ -221,6 +242,8 @@ static void tree_free(tree *t)
     free(t->feature);
     free(t->threshold);
     free(t->nan_left);
+    free(t->is_cat);
+    free(t->sets);
     free(t->value);
     memset(t, 0, sizeof *t);
 }
@@ -251,6 +274,10 @@ typedef struct model_def {
     uint32_t n_rows;
     int single_leaf; /* every tree is one leaf */
     int must_fail;   /* FORMAT.md forbids it: the builder must refuse it */
+    int exact;       /* format 1.3: wide trees (exact_thresholds) */
+    uint32_t n_cat;  /* with exact: features 0 .. n_cat-1 are categorical */
+    int proba_argmax;
+    double path_norm, offset; /* ISOLATION */
 } model_def;
 
 static const char *const tricky_names[] = {
@@ -317,12 +344,47 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A categorical feature's value: mostly a category 0..45, sometimes what scikit-learn's cast
+ * makes something else of (FORMAT.md "Wide comparisons"). */
+static double category_value(void)
+{
+    static const double odd[] = {-0.0, -1.0, -1e-300, 2.5, 7.999999, 255.0, 256.0, 257.5, 300.0,
+                                 2147483647.0, 2147483648.0, 4294967297.0, 1e300, -1e300,
+                                 INFINITY, -INFINITY, NAN};
+    if (below(5) == 0)
+        return odd[below(sizeof odd / sizeof odd[0])];
+    return (double)below(46);
+}
+
+/* A value near a wide (float64) threshold: on it, or one or two float64 ulps away. */
+static double wide_value(double t)
+{
+    switch (below(5)) {
+    case 0:
+        return t;
+    case 1:
+        return nextafter(t, INFINITY);
+    case 2:
+        return nextafter(t, -INFINITY);
+    case 3:
+        return nextafter(nextafter(t, INFINITY), INFINITY);
+    default:
+        return (double)(float)t; /* its float32 rounding: either side of t */
+    }
+}
+
+static const model_def *cur_model; /* the model whose rows are being written */
+
 static double row_value(uint32_t f)
 {
     feature_pool *p = &pools[f];
+    if (cur_model->exact && f < cur_model->n_cat)
+        return category_value();
     uint32_t r = below(16);
     if (r == 0)
         return NAN;
+    if (cur_model->exact && p->n && r > 3)
+        return wide_value(p->th[below((uint32_t)p->n)]);
     if (p->n == 0 || r == 1) {
         switch (below(12)) {
         case 0:
@@ -357,6 +419,7 @@ static double row_value(uint32_t f)
 
 static int write_rows(const char *path, const model_def *m, char **names)
 {
+    cur_model = m;
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
@@ -401,7 +464,9 @@ static int write_rows(const char *path, const model_def *m, char **names)
             if (j)
                 fputc(',', f);
             double v = row[order[j]];
-            if (!isnan(v))
+            if (isinf(v))
+                fputs(v > 0 ? "inf" : "-inf", f);
+            else if (!isnan(v))
                 fprintf(f, "%.17g", v);
             else if (nf == 1 && !extra)
                 fputs("\"\"", f); /* a lone empty field would be a blank line, which is no row */
@@ -431,7 +496,8 @@ static int build(const char *dir, const model_def *m)
     uint32_t n_raw = 0;
     double init_raw[16];
     if (m->kind == FROST_ENSEMBLE_BOOSTED) {
-        n_raw = m->link == FROST_LINK_SOFTMAX ? m->n_classes[0] : 1;
+        n_raw = m->link == FROST_LINK_SOFTMAX || m->link == FROST_LINK_SOFTMAX_NORM
+                    ? m->n_classes[0] : 1;
         for (uint32_t c = 0; c < n_raw; c++)
             init_raw[c] = (unif() - 0.5) * 3.0;
     }
@@ -450,6 +516,10 @@ static int build(const char *dir, const model_def *m)
     spec.n_raw = n_raw;
     spec.init_raw = n_raw ? init_raw : NULL;
     spec.sign_decision = m->sign_decision;
+    spec.exact_thresholds = m->exact;
+    spec.proba_argmax = m->proba_argmax;
+    spec.path_norm = m->path_norm;
+    spec.offset = m->offset;
 
     frost_write_options wo;
     frost_write_options_init(&wo);
@@ -474,6 +544,8 @@ static int build(const char *dir, const model_def *m)
     tp.max_depth = m->single_leaf ? 0 : m->max_depth;
     tp.p_split = m->p_split;
     tp.with_nan_left = m->nan_left;
+    tp.wide = m->exact;
+    tp.n_cat = m->exact ? m->n_cat : 0;
 
     for (uint32_t t = 0; t < m->n_trees; t++) {
         tree tr = {0};
@@ -496,6 +568,8 @@ static int build(const char *dir, const model_def *m)
         ta.value = tr.value;
         ta.value_width = width;
         ta.raw_column = n_raw > 1 ? t % n_raw : 0;
+        ta.is_categorical = tp.n_cat ? tr.is_cat : NULL;
+        ta.categories_left = tp.n_cat ? tr.sets : NULL;
         rc = frost_builder_add_tree(b, &ta);
         tree_free(&tr);
         if (rc != 0) {
@@ -512,6 +586,10 @@ static int build(const char *dir, const model_def *m)
             uint32_t k = m->n_classes[o];
             frost_label_kind kind = m->label_kind[o] ? m->label_kind[o] : FROST_LABEL_INT;
             class_labels(kind, k, o, labels);
+            if (m->kind == FROST_ENSEMBLE_ISOLATION && k == 2) { /* scikit-learn's -1 and 1 */
+                strcpy(labels[0], "-1");
+                strcpy(labels[1], "1");
+            }
             rc = frost_builder_set_classes(b, o, kind, (const char *const *)labels, k);
             for (uint32_t j = 0; j < k; j++)
                 free(labels[j]);
@@ -579,6 +657,7 @@ static int build(const char *dir, const model_def *m)
 #define REG FROST_TASK_REGRESSOR
 #define MEAN FROST_ENSEMBLE_MEAN
 #define BOOST FROST_ENSEMBLE_BOOSTED
+#define ISO FROST_ENSEMBLE_ISOLATION
 #define L_INT FROST_LABEL_INT
 #define L_FLT FROST_LABEL_FLOAT
 #define L_STR FROST_LABEL_STR
@@ -682,6 +761,39 @@ static const model_def models[] = {
      .n_outputs = 2, .n_trees = 40, .max_depth = 11, .p_split = 0.7, .leaves = LEAF_REAL,
      .nan_left = 1, .compress = 1, .block_shift = 20, .top_levels = 5, .named = 1,
      .n_rows = 100},
+    /* format 1.3: wide trees with categorical splits, the new links, isolation forests */
+    {.name = "hgb_softmax_norm_cat", .seed = 26, .task = CLF, .kind = BOOST, .n_features = 6,
+     .n_outputs = 1, .n_classes = {5}, .label_kind = {L_STR}, .link = FROST_LINK_SOFTMAX_NORM,
+     .proba_argmax = 1, .learning_rate = 1.0, .n_trees = 5 * 30, .max_depth = 6, .p_split = 0.8,
+     .leaves = LEAF_SMALL, .nan_left = 1, .compress = 0, .block_shift = 12, .top_levels = 3,
+     .exact = 1, .n_cat = 3, .named = 1, .n_rows = 300},
+    {.name = "hgb_exp_cat_lz4", .seed = 27, .task = REG, .kind = BOOST, .n_features = 4,
+     .n_outputs = 1, .link = FROST_LINK_EXP, .learning_rate = 1.0, .n_trees = 80,
+     .max_depth = 9, .p_split = 0.8, .leaves = LEAF_SMALL, .nan_left = 1, .compress = 1,
+     .block_shift = 12, .top_levels = 2, .exact = 1, .n_cat = 1, .n_rows = 300},
+    {.name = "hgb_binary_wide", .seed = 28, .task = CLF, .kind = BOOST, .n_features = 5,
+     .n_outputs = 1, .n_classes = {2}, .label_kind = {L_INT}, .link = FROST_LINK_LOGISTIC,
+     .learning_rate = 1.0, .n_trees = 60, .max_depth = 7, .p_split = 0.8, .leaves = LEAF_SMALL,
+     .nan_left = 1, .compress = 0, .block_shift = 13, .top_levels = 1, .exact = 1, .n_cat = 2,
+     .n_rows = 300},
+    {.name = "gb_softmax_proba_argmax", .seed = 29, .task = CLF, .kind = BOOST, .n_features = 4,
+     .n_outputs = 1, .n_classes = {3}, .label_kind = {L_INT}, .link = FROST_LINK_SOFTMAX,
+     .proba_argmax = 1, .learning_rate = 0.5, .n_trees = 3 * 20, .max_depth = 4,
+     .p_split = 0.8, .leaves = LEAF_SMALL, .compress = 0, .block_shift = 12, .top_levels = 2,
+     .n_rows = 200},
+    {.name = "iso_forest", .seed = 30, .task = CLF, .kind = ISO, .n_features = 5,
+     .n_outputs = 1, .n_classes = {2}, .label_kind = {L_INT}, .n_trees = 50, .max_depth = 8,
+     .p_split = 0.7, .leaves = LEAF_SMALL, .compress = 0, .block_shift = 12, .top_levels = 2,
+     .path_norm = 3.7, .offset = -0.5, .n_rows = 300},
+    {.name = "iso_wide_zero_norm", .seed = 31, .task = CLF, .kind = ISO, .n_features = 3,
+     .n_outputs = 1, .n_classes = {2}, .label_kind = {L_INT}, .n_trees = 7, .max_depth = 5,
+     .p_split = 0.7, .leaves = LEAF_WEIGHTS, .compress = 1, .block_shift = 12, .top_levels = 1,
+     .exact = 1, .n_cat = 1, .path_norm = 0.0, .offset = -0.61, .n_rows = 100},
+    /* FORMAT.md 1.3: an ISOLATION model has two classes */
+    {.name = "iso_three_classes", .seed = 32, .task = CLF, .kind = ISO, .n_features = 3,
+     .n_outputs = 1, .n_classes = {3}, .label_kind = {L_INT}, .n_trees = 2, .max_depth = 2,
+     .p_split = 0.7, .leaves = LEAF_SMALL, .compress = 0, .block_shift = 12, .top_levels = 1,
+     .path_norm = 1.0, .n_rows = 3, .must_fail = 1},
     /* FORMAT.md: "n_trees >= 1" */
     {.name = "empty_forest", .seed = 24, .task = REG, .kind = MEAN, .n_features = 3,
      .n_outputs = 1, .n_trees = 0, .compress = 0, .block_shift = 12, .top_levels = 1,

@@ -11,6 +11,9 @@ OUT_DIR/NAME.frost and OUT_DIR/NAME.csv (rows for predict/transform: named colum
 order, an extra column, missing values, unknown categories where the model ignores them, and for
 the sk_f12_* models infinities and values beyond float32).
 
+The sk_f13_* models convert to format 1.3 files: HistGradientBoosting (wide and categorical
+splits, the links EXP and SOFTMAX_NORM) and IsolationForest (ISOLATION, with CHECKS).
+
 The sk_f12_* models are the ones whose conversion gives format 1.2 files once the converter writes
 them: columns a ColumnTransformer drops (FEATURES kind unused) and the values scikit-learn refuses
 (CHECKS); their rows hold values those checks refuse, which spec_checks.py compares row by row.
@@ -36,8 +39,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
-                              RandomForestClassifier, RandomForestRegressor, VotingClassifier,
-                              VotingRegressor)
+                              HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+                              IsolationForest, RandomForestClassifier, RandomForestRegressor,
+                              VotingClassifier, VotingRegressor)
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge,  # noqa: E402
                                   RidgeClassifier, SGDClassifier)
@@ -248,6 +252,24 @@ def models(df, rng):
         num, yr, dict(nums, missing=True, extreme=True))
     add("sk_f12_rf_frame", RandomForestClassifier(n_estimators=6, max_depth=5, random_state=0),
         df[["a", "b", "e"]].fillna(0.5), y3,
+        dict(columns=["a", "b", "e"], unknown=False, missing=True, extreme=True))
+    # format 1.3: categories ordinal-encoded (unknown ones to 40, which training never saw;
+    # missing ones to NaN) into categorical HistGradientBoosting splits; a Poisson regressor
+    # (link EXP); an IsolationForest (its CHECKS refuse NaN, infinities, beyond float32)
+    add("sk_f13_hgb_cat", Pipeline([
+        ("ct", ColumnTransformer([("o", OrdinalEncoder(handle_unknown="use_encoded_value",
+                                                       unknown_value=40,
+                                                       encoded_missing_value=np.nan),
+                                   ["c", "d"])], remainder="passthrough")),
+        ("m", HistGradientBoostingClassifier(categorical_features=[0, 1], max_iter=8,
+                                             random_state=0))]), df, y3,
+        dict(full, extreme=True))
+    add("sk_f13_hgb_poisson", HistGradientBoostingRegressor(loss="poisson", max_iter=12,
+                                                            random_state=0),
+        df[["a", "b", "e"]], np.abs(yr), dict(columns=["a", "b", "e"], unknown=False,
+                                              missing=True, extreme=True))
+    add("sk_f13_iforest", IsolationForest(n_estimators=12, max_features=2, random_state=0),
+        df[["a", "b", "e"]].fillna(0.5), None,
         dict(columns=["a", "b", "e"], unknown=False, missing=True, extreme=True))
     return M
 

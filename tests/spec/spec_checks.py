@@ -27,6 +27,10 @@ combinations through `frost convert`) have written MODEL_DIR. Prints one line pe
      `frost inspect --json`. In 1 a model with CHECKS is compared row by row (rows a check
      refuses are refused by both, the others agree), and one with unused columns also on its
      rows with text in those columns and without them.
+  7. format 1.3 (labels starting "[1.3]"): make_models writes wide trees with categorical
+     splits, the links EXP and SOFTMAX_NORM, PROBA_ARGMAX and ISOLATION ensembles (compared in
+     1, score_samples included); edits_v13 changes their flags, links, ISOLATION fields, wide
+     and categorical nodes, and the minor version under them.
 """
 import concurrent.futures
 import copy
@@ -175,6 +179,23 @@ def write_csv(path, header, lines):
         w.writerows(lines)
 
 
+def dec_call(m, rows, mode, proba):
+    """The decoder's output for a rows file in a mode: "predict" (proba: --proba), "score"
+    (--score-samples, format 1.3) or "transform"."""
+    if mode == "transform":
+        return fd.transform(m, rows)
+    return fd.predict(m, rows, proba, mode == "score")
+
+
+def dec_argv(path, mode, rows, flags):
+    """The decoder CLI for the same (flags: what follows MODEL ROWS for frost)."""
+    return [PY, DECODER, path, "--transform" if mode == "transform" else "--predict", rows] + flags
+
+
+def mode_flags(mode, proba):
+    return ["--proba"] if proba else ["--score-samples"] if mode == "score" else []
+
+
 def refused_rows(m, rows, mode, proba):
     """[(data line index, fd.CheckRefused)] for the rows the decoder's CHECKS refuse in this
     mode (each row alone), or None when the rows cannot be read at all."""
@@ -185,8 +206,8 @@ def refused_rows(m, rows, mode, proba):
     out = []
     for i, x in enumerate(xs):
         try:
-            if mode == "predict":
-                fd.predict_line(m, x, i + 1, proba)
+            if mode != "transform":
+                fd.predict_line(m, x, i + 1, proba, mode == "score")
             else:
                 fd.transform_line(m, x, i + 1)
         except fd.CheckRefused as e:
@@ -199,10 +220,10 @@ def refused_rows(m, rows, mode, proba):
 def decoder_run(m, path, rows, mode, proba, cli):
     """(rc, output, error text, exception) of the decoder on a rows file."""
     if cli:
-        rc, out, err = run([PY, DECODER, path, "--" + mode, rows] + (["--proba"] if proba else []))
+        rc, out, err = run(dec_argv(path, mode, rows, mode_flags(mode, proba)))
         return rc, out, err, None
     try:
-        out = fd.predict(m, rows, proba) if mode == "predict" else fd.transform(m, rows)
+        out = dec_call(m, rows, mode, proba)
         return 0, out, "", None
     except (fd.InputError, ValueError) as e:
         return 1, "", str(e), e
@@ -224,7 +245,7 @@ def check_split(frost, path, m, rows, args, mode, proba, cli, refused):
     (frost exits 1 naming who of the first refused row's first refusing check), both accept the
     other rows with equal outputs, and frost refuses each of (up to) three refused rows alone.
     Returns (ok, detail)."""
-    flags = ["--proba"] if proba else []
+    flags = mode_flags(mode, proba)
     header, lines = csv_lines(rows)
     first = refused[0][1]
     who = m.checks[first.check]["who"]
@@ -266,10 +287,13 @@ def modes_of(m):
     if m.estimator is not None:
         out.append((["predict"], "predict", False, True))
         if m.task == fd.TASK_CLASSIFIER:
+            isolation = m.estimator == "ensemble" and m.kind == fd.KIND_ISOLATION
             no_proba = ((m.estimator == "linear" and m.rule == fd.RULE_DECISION) or
                         (m.estimator == "combine" and not m.combine_has_proba) or
-                        m.estimator == "centroids")
+                        m.estimator == "centroids" or isolation)
             out.append((["predict", "--proba"], "predict", True, not no_proba))
+            # format 1.3: score_samples, only for ISOLATION
+            out.append((["predict", "--score-samples"], "score", False, isolation))
     else:
         out.append((["predict"], "predict", False, False))  # a transformer does not predict
     out.append((["transform"], "transform", False,
@@ -281,13 +305,13 @@ def run_outputs(frost, path, rows, m, cli, name, how):
     """Predictions, probabilities and transforms of one model by both readers."""
     out = []
     for args, mode, proba, works in modes_of(m):
-        what = "%s%s %s%s" % (args[0], " --proba" if proba else "", name, how)
-        flags = ["--proba"] if proba else []
+        flags = mode_flags(mode, proba)
+        what = "%s %s%s" % (" ".join(args), name, how)
         if cli:
-            rc, mine, err = run([PY, DECODER, path, "--" + mode, rows] + flags)
+            rc, mine, err = run(dec_argv(path, mode, rows, flags))
         else:
             try:
-                mine = fd.predict(m, rows, proba) if mode == "predict" else fd.transform(m, rows)
+                mine = dec_call(m, rows, mode, proba)
                 rc, err = 0, ""
             except (fd.InputError, ValueError) as e:
                 rc, mine, err = 1, "", str(e)
@@ -313,6 +337,16 @@ def run_outputs(frost, path, rows, m, cli, name, how):
                                           "%d cells not exact, within %g" % (near, REL_TOL))
         out.append((d is None, what, detail))
     return out
+
+
+def uses_1_3(m):
+    """Whether the file's ENSEMBLE (or a COMBINE tree member) holds what format 1.3 added."""
+    def agg(a):
+        return (a.kind == fd.KIND_ISOLATION or a.link > fd.LINK_SOFTMAX or
+                a.eflags & (fd.FLAG_WIDE | fd.FLAG_PROBA_ARGMAX))
+    if m.combine is not None:
+        return any(mb.member_kind == fd.MEMBER_TREES and agg(mb) for mb in m.combine["members"])
+    return m.estimator == "ensemble" and agg(m)
 
 
 def check_model(frost, path, rows, cli):
@@ -354,9 +388,9 @@ def check_model(frost, path, rows, cli):
            if (f & 1) != (0 if t in (fd.SEC_METADATA, fd.SEC_METADATA_TYPES) else 1)]
     out.append((not bad, "section flags %s" % name, "; ".join(bad) or "(REQUIRED on every "
                 "section but METADATA)"))
-    # FORMAT.md: "frost writes the smallest minor the file needs (3 with BAYES, else 2 with
-    # CHECKS or an unused column, else 1 with a COMBINE, else 0)"
-    need = 3 if m.bayes is not None or m.centroids is not None else \
+    # FORMAT.md: "frost writes the smallest minor the file needs (3 with a 1.3 section or
+    # value, else 2 with CHECKS or an unused column, else 1 with a COMBINE, else 0)"
+    need = 3 if uses_1_3(m) or m.bayes is not None or m.centroids is not None else \
         2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
@@ -438,7 +472,8 @@ def ens(m):
 
 def tree_record(m, t):
     n_cls = len(m.n_classes)
-    return ens(m) + 48 + 4 * n_cls + 8 * m.n_raw + fd.TREE_RECORD * t
+    iso = 16 if m.kind == fd.KIND_ISOLATION else 0   # format 1.3: path_norm, offset
+    return ens(m) + 48 + 4 * n_cls + 8 * m.n_raw + iso + fd.TREE_RECORD * t
 
 
 # tree record fields: (offset, struct format)
@@ -485,7 +520,10 @@ def tree_nodes(m, t):
         if ref & 3 == 1:
             out.append((off, "leaf", None))
             continue
-        thr, fw, left, right = struct.unpack_from("<fIII", data, pos)
+        if m.eflags & fd.FLAG_WIDE:   # format 1.3 wide split node (24 bytes)
+            thr, fw, left, right, _ = struct.unpack_from("<dIIII", data, pos)
+        else:
+            thr, fw, left, right = struct.unpack_from("<fIII", data, pos)
         out.append((off, "split", (thr, fw, left, right)))
         stack.append(right)
         stack.append(left)
@@ -1909,6 +1947,141 @@ def edits_structural(models):
     return E
 
 
+# ---- format 1.3: wide and categorical splits, links EXP and SOFTMAX_NORM, PROBA_ARGMAX,
+# ISOLATION ensembles. Every label starts with "[1.3]": against a frost without format 1.3 the
+# files make_models writes for it are refused, and these checks fail, only these.
+
+V13 = "[1.3] "
+
+
+def edits_v13(models):
+    """[(name, expectation, base model name, function(bytes, Frost) -> bytes)]."""
+    E = []
+    HC = "hgb_softmax_norm_cat"     # uncompressed, 4 KiB blocks, categorical splits, PROBA_ARGMAX
+    HB = "hgb_binary_wide"          # uncompressed, 8 KiB blocks, categorical splits
+    IF = "iso_forest"               # ISOLATION, float32 splits, uncompressed
+    GP = "gb_softmax_proba_argmax"  # SOFTMAX with PROBA_ARGMAX, float32 splits
+    if not all(b in models for b in (HC, HB, IF, GP)):
+        return E
+
+    def hdr(name, expect, base, fn):
+        E.append((V13 + name, expect, base, fn))
+
+    def sb(off, fmt, val):
+        def f(b, m):
+            return fix_digest(put(bytearray(b), off, fmt, val))
+        return f
+
+    def ens_field(off, fmt, val, minor=None):
+        """One field of ENSEMBLE (offset from its start; val a function of the model), and the
+        superblock's minor version when given."""
+        def f(b, m):
+            b = bytearray(b)
+            put(b, ens(m) + off, fmt, val(m) if callable(val) else val)
+            if minor is not None:
+                put(b, 10, "H", minor)
+            return fix_digest(b)
+        return f
+
+    def iso_field(k, val):
+        """ISOLATION's path_norm (k 0) or offset (k 1), after its n_classes."""
+        return ens_field(48 + 4 * 1 + 8 * k, "d", val)
+
+    def split_edit(pick, edit):
+        """A split of the model's trees chosen by pick(fields) (the first in walk order over
+        the trees), its item edited in place by edit(bytearray, file position), its block's
+        checksum recomputed."""
+        def f(b, m):
+            for t in range(len(m.trees)):
+                for off, kind, fields in tree_nodes(m, t):
+                    if kind == "split" and pick(fields):
+                        bi, pos = tree_file_pos(m, t, off)
+                        b = bytearray(b)
+                        edit(b, pos)
+                        return fix_block(b, m, bi)
+            raise ValueError("no such split")
+        return f
+
+    def cat(fields):
+        return bool(fields[1] & fd.CATEGORICAL)
+
+    def xor_at(at, fmt, mask):
+        def e(b, pos):
+            put(b, pos + at, fmt, get(b, pos + at, fmt) ^ mask)
+        return e
+
+    # the minor version: what 1.3 added needs 1.3
+    hdr("wide splits in a file that says format 1.2", "reject", HC, sb(10, "H", 2))
+    hdr("ISOLATION in a file that says format 1.2", "reject", IF, sb(10, "H", 2))
+    hdr("PROBA_ARGMAX in a file that says format 1.0", "reject", GP, sb(10, "H", 0))
+    hdr("wide splits in a file that says format 1.7 (newer minors are accepted)", "accept", HC,
+        sb(10, "H", 7))
+    # flags and links
+    hdr("PROBA_ARGMAX on a logistic model", "reject", HB,
+        ens_field(24, "I", lambda m: m.eflags | fd.FLAG_PROBA_ARGMAX))
+    hdr("PROBA_ARGMAX cleared (the class from the raw scores)", "accept", HC,
+        ens_field(24, "I", lambda m: m.eflags & ~fd.FLAG_PROBA_ARGMAX))
+    hdr("PROBA_ARGMAX set on a softmax model without it (and minor 3)", "accept", "gb_softmax",
+        ens_field(24, "I", lambda m: m.eflags | fd.FLAG_PROBA_ARGMAX, minor=3))
+    hdr("PROBA_ARGMAX set on a format 1.0 softmax model", "reject", "gb_softmax",
+        ens_field(24, "I", lambda m: m.eflags | fd.FLAG_PROBA_ARGMAX))
+    hdr("flag bit 5 (reserved)", "reject", HC, ens_field(24, "I", lambda m: m.eflags | 32))
+    hdr("WIDE_SPLITS cleared on wide trees (nodes read as 16 bytes)", "either", HB,
+        ens_field(24, "I", lambda m: m.eflags & ~fd.FLAG_WIDE))
+    hdr("WIDE_SPLITS set on float32 trees (nodes read as 24 bytes)", "either", GP,
+        ens_field(24, "I", lambda m: m.eflags | fd.FLAG_WIDE))
+    hdr("link SOFTMAX_NORM made SOFTMAX", "accept", HC, ens_field(28, "I", fd.LINK_SOFTMAX))
+    hdr("link SOFTMAX made SOFTMAX_NORM", "accept", GP, ens_field(28, "I", fd.LINK_SOFTMAX_NORM))
+    hdr("link EXP made IDENTITY", "accept", "hgb_exp_cat_lz4", ens_field(28, "I", 0))
+    hdr("link IDENTITY made EXP on a regressor (and minor 3)", "accept", "gb_regressor",
+        ens_field(28, "I", fd.LINK_EXP, minor=3))
+    hdr("link EXP on a format 1.0 regressor", "reject", "gb_regressor",
+        ens_field(28, "I", fd.LINK_EXP))
+    hdr("link EXP on a classifier", "reject", HB, ens_field(28, "I", fd.LINK_EXP))
+    hdr("link SOFTMAX_NORM on a binary model", "reject", HB,
+        ens_field(28, "I", fd.LINK_SOFTMAX_NORM))
+    hdr("link 5 (unknown)", "reject", HC, ens_field(28, "I", 5))
+    # ISOLATION's fields
+    hdr("kind ISOLATION on a boosted model", "reject", HB, ens_field(4, "I", fd.KIND_ISOLATION))
+    hdr("ISOLATION made MEAN (its parameters left over)", "reject", IF,
+        ens_field(4, "I", fd.KIND_MEAN))
+    hdr("ISOLATION path_norm NaN", "reject", IF, iso_field(0, math.nan))
+    hdr("ISOLATION path_norm -1", "reject", IF, iso_field(0, -1.0))
+    hdr("ISOLATION path_norm +inf", "reject", IF, iso_field(0, math.inf))
+    hdr("ISOLATION path_norm 0 (every score -0.5)", "accept", IF, iso_field(0, 0.0))
+    hdr("ISOLATION path_norm 1e-300 (scores underflow)", "accept", IF, iso_field(0, 1e-300))
+    hdr("ISOLATION offset -inf", "reject", IF, iso_field(1, -math.inf))
+    hdr("ISOLATION offset 1e300 (every row an outlier)", "accept", IF, iso_field(1, 1e300))
+    hdr("ISOLATION offset -0.9 (another threshold)", "accept", IF, iso_field(1, -0.9))
+    hdr("ISOLATION with 3 classes", "reject", IF, ens_field(48, "I", 3))
+    hdr("ISOLATION with a learning rate", "reject", IF, ens_field(40, "d", 0.5))
+    hdr("ISOLATION with SIGN_DECISION", "reject", IF, ens_field(24, "I", fd.FLAG_SIGN))
+    hdr("ISOLATION with PROBA_ARGMAX", "reject", IF, ens_field(24, "I", fd.FLAG_PROBA_ARGMAX))
+    # wide and categorical nodes
+    hdr("wide node reserved field set", "reject", HB,
+        split_edit(lambda f: True, xor_at(20, "I", 1)))
+    hdr("wide node word bit 24 set", "reject", HB,
+        split_edit(lambda f: True, xor_at(8, "I", 1 << 24)))
+    hdr("wide node word bit 29 set", "reject", HC,
+        split_edit(cat, xor_at(8, "I", 1 << 29)))
+    hdr("categorical split with a threshold", "reject", HB,
+        split_edit(cat, xor_at(6, "H", 0x3ff0)))
+    hdr("numeric wide split made categorical (its threshold stays)", "reject", HB,
+        split_edit(lambda f: not cat(f) and f[0] != 0.0, xor_at(8, "I", fd.CATEGORICAL)))
+    hdr("categorical split: category 3's bit flipped", "accept", HC,
+        split_edit(cat, xor_at(24, "I", 1 << 3)))
+    hdr("categorical split: category 200's bit flipped", "accept", HB,
+        split_edit(cat, xor_at(24 + 4 * 6, "I", 1 << 8)))
+    hdr("categorical split: its NaN-left bit flipped", "accept", HC,
+        split_edit(cat, xor_at(8, "I", 1 << 31)))
+    hdr("wide numeric split: threshold one ulp up", "accept", HB,
+        split_edit(lambda f: not cat(f), lambda b, pos: put(
+            b, pos, "d", math.nextafter(get(b, pos, "d"), math.inf))))
+    hdr("wide numeric split: threshold NaN (lenient: every value goes right)", "accept", HC,
+        split_edit(lambda f: not cat(f), lambda b, pos: put(b, pos, "d", math.nan)))
+    return E
+
+
 # ---- format 1.2: CHECKS and the FEATURES kind unused ------------------------------------------
 # frost writes neither yet for most models; these edits add them to converted models. Every label
 # starts with "[1.2]": against a frost without format 1.2 (CHECKS is then an unknown REQUIRED
@@ -2475,8 +2648,8 @@ def run_row_case(frost, path, label, base, edit, rows, expect, cli):
         exp = expect.get(key, expect.get("*"))
         if not works or exp is None:
             continue
-        flags = ["--proba"] if proba else []
-        name = "rows %s: %s%s" % (label, args[0], " --proba" if proba else "")
+        flags = mode_flags(mode, proba)
+        name = "rows %s: %s" % (label, " ".join(args))
         rc, mine, err, exc = decoder_run(m, path, rows_path, mode, proba, cli)
         if exp == "accept":
             rc2, theirs, err2 = run([frost, args[0], path, rows_path] + flags)
@@ -2617,8 +2790,8 @@ def compare_file(frost, path, rows, label, expect):
         return [(False, label, "both accept, inspect differs: " + d)]
     if rows:
         for args, mode, proba, works in modes_of(m):
-            what = args[0] + (" --proba" if proba else "")
-            flags = ["--proba"] if proba else []
+            what = " ".join(args)
+            flags = mode_flags(mode, proba)
             refused = refused_rows(m, rows, mode, proba) if works and m.checks else None
             if refused:
                 ok, detail = check_split(frost, path, m, rows, args, mode, proba, False, refused)
@@ -2627,8 +2800,7 @@ def compare_file(frost, path, rows, label, expect):
                 continue
             rc, out, err = run([frost, args[0], path, rows] + flags)
             try:
-                mine = fd.predict(m, rows, proba) if mode == "predict" else \
-                    fd.transform(m, rows)
+                mine = dec_call(m, rows, mode, proba)
                 why = None
             except (fd.InputError, ValueError) as e:
                 mine, why = None, str(e)
@@ -2857,7 +3029,8 @@ def run_probe(frost, path, label, base, mode, rows_fn, note, edit=None):
 
 
 CTX = {}  # filled by main before the worker processes fork
-CLI_MODELS = ("rf_multioutput", "gb_binary_old", "single_leaf_reg", "sk_pipe_softmax", "sk_ct")
+CLI_MODELS = ("rf_multioutput", "gb_binary_old", "single_leaf_reg", "sk_pipe_softmax", "sk_ct",
+              "iso_forest", "hgb_exp_cat_lz4")
 
 
 def rows_of(name):

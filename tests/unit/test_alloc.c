@@ -207,34 +207,95 @@ static int build_pipeline(const char *path, const frost_allocator *hook)
     return rc;
 }
 
-static int build_forest(const char *path, const frost_allocator *hook)
+/* What build_trees makes: random trees of about `nodes` nodes over 4 features, leaves of
+ * `width` values (class counts when counts), every other split categorical when categorical. */
+typedef struct tree_recipe {
+    uint64_t seed;
+    int n_trees;
+    uint64_t nodes;
+    uint32_t width, raw_columns;
+    int counts, with_nan, categorical;
+} tree_recipe;
+
+static int build_trees(const char *path, const frost_allocator *hook,
+                       const frost_model_spec *spec, const tree_recipe *tr,
+                       frost_label_kind label_type, const char *const *labels, uint32_t n_labels)
 {
     frost_write_options wo;
     frost_write_options_init(&wo);
     wo.alloc = hook;
-    uint64_t s = 7;
+    uint64_t s = tr->seed;
+    frost_builder *b = NULL;
+    int rc = frost_builder_new(spec, &wo, &b);
+    for (int t = 0; t < tr->n_trees; t++) {
+        int was = watching; /* the test's own random trees are not the builder's */
+        watching = 0;
+        fu_tree tree = fu_random_tree(&s, tr->nodes, 4, tr->width, tr->counts, tr->with_nan);
+        uint8_t *is_cat = tr->categorical ? calloc(tree.n, 1) : NULL;
+        uint32_t *sets = tr->categorical ? calloc(tree.n * 8, sizeof *sets) : NULL;
+        for (uint64_t i = 0; is_cat && i < tree.n; i += 2)
+            if (tree.left[i] != -1) {
+                is_cat[i] = 1;
+                for (int w = 0; w < 8; w++)
+                    sets[i * 8 + (uint64_t)w] = (uint32_t)fu_rand(&s);
+            }
+        watching = was;
+        frost_tree_arrays arr = fu_arrays(&tree, (uint32_t)t % tr->raw_columns);
+        arr.is_categorical = is_cat;
+        arr.categories_left = sets;
+        TRY(frost_builder_add_tree(b, &arr));
+        watching = 0;
+        free(is_cat);
+        free(sets);
+        fu_free_tree(&tree);
+        watching = was;
+    }
+    TRY(frost_builder_set_classes(b, 0, label_type, labels, n_labels));
+    TRY(frost_builder_write(b, path));
+    frost_builder_free(b);
+    return rc;
+}
+
+static const char *const abc[3] = {"a", "b", "c"};
+
+static int build_forest(const char *path, const frost_allocator *hook)
+{
     uint32_t nc = 3;
     frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
                              .kind = FROST_ENSEMBLE_MEAN, .n_features = 4, .n_outputs = 1,
                              .n_classes = &nc, .normalize_leaves = 1};
-    frost_builder *b = NULL;
-    int rc = frost_builder_new(&spec, &wo, &b);
-    for (int t = 0; t < 24; t++) {
-        int was = watching; /* the test's own random trees are not the builder's */
-        watching = 0;
-        fu_tree tr = fu_random_tree(&s, 601, 4, nc, 1, 1);
-        watching = was;
-        frost_tree_arrays arr = fu_arrays(&tr, 0);
-        TRY(frost_builder_add_tree(b, &arr));
-        watching = 0;
-        fu_free_tree(&tr);
-        watching = was;
-    }
-    const char *labels[3] = {"a", "b", "c"};
-    TRY(frost_builder_set_classes(b, 0, FROST_LABEL_STR, labels, 3));
-    TRY(frost_builder_write(b, path));
-    frost_builder_free(b);
-    return rc;
+    tree_recipe tr = {.seed = 7, .n_trees = 24, .nodes = 601, .width = nc, .raw_columns = 1,
+                      .counts = 1, .with_nan = 1};
+    return build_trees(path, hook, &spec, &tr, FROST_LABEL_STR, abc, 3);
+}
+
+/* Format 1.3, as HistGradientBoosting converts: 3 classes boosted on wide trees (float64
+ * thresholds, every other split categorical), SOFTMAX_NORM and PROBA_ARGMAX. */
+static int build_hgb(const char *path, const frost_allocator *hook)
+{
+    uint32_t nc = 3;
+    double init[3] = {0.25, -0.5, 0.125};
+    frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
+                             .kind = FROST_ENSEMBLE_BOOSTED, .n_features = 4, .n_outputs = 1,
+                             .n_classes = &nc, .learning_rate = 1.0,
+                             .link = FROST_LINK_SOFTMAX_NORM, .n_raw = 3, .init_raw = init,
+                             .exact_thresholds = 1, .proba_argmax = 1};
+    tree_recipe tr = {.seed = 11, .n_trees = 18, .nodes = 201, .width = 1, .raw_columns = 3,
+                      .with_nan = 1, .categorical = 1};
+    return build_trees(path, hook, &spec, &tr, FROST_LABEL_STR, abc, 3);
+}
+
+/* Format 1.3's ISOLATION kind (IsolationForest): leaves hold path lengths; score_samples. */
+static int build_isolation(const char *path, const frost_allocator *hook)
+{
+    uint32_t nc = 2;
+    frost_model_spec spec = {.size = sizeof spec, .task = FROST_TASK_CLASSIFIER,
+                             .kind = FROST_ENSEMBLE_ISOLATION, .n_features = 4, .n_outputs = 1,
+                             .n_classes = &nc, .path_norm = 7.5, .offset = -0.5};
+    tree_recipe tr = {.seed = 13, .n_trees = 20, .nodes = 301, .width = 1, .raw_columns = 1,
+                      .counts = 1};
+    static const char *const labels[2] = {"-1", "1"};
+    return build_trees(path, hook, &spec, &tr, FROST_LABEL_INT, labels, 2);
 }
 
 /* A GaussianNB over the four input columns (FORMAT.md BAYES): the runtime derives its per-class
@@ -338,6 +399,8 @@ static char *write_signed_forest(const char *dir)
     require_signer = 1;
     return path;
 }
+static char *write_hgb(const char *dir) { return write_model(dir, build_hgb, "hgb.frost"); }
+static char *write_isolation(const char *dir) { return write_model(dir, build_isolation, "iso.frost"); }
 
 /* ---- the sequence ---------------------------------------------------------------------------- */
 
@@ -389,7 +452,10 @@ static int sequence(const char *path, frost_io_mode io, books *bk)
         rc = rc ? rc : frost_transform(m, cols, 3, ROWS, t);
     } else {
         rc = frost_predict(m, X, 3, out); /* cold: the lazy path */
-        rc = rc || !info.has_proba ? rc : frost_predict_proba(m, X, ROWS, out);
+        if (info.has_proba)
+            rc = rc ? rc : frost_predict_proba(m, X, ROWS, out);
+        if (info.has_score_samples)
+            rc = rc ? rc : frost_score_samples(m, X, ROWS, out);
         rc = rc ? rc : frost_load_all(m);
         rc = rc ? rc : frost_predict(m, X, ROWS, out);
     }
@@ -477,6 +543,10 @@ Test(alloc, bayes_every_byte_through_the_hook) { every_byte_through_the_hook(wri
 Test(alloc, bayes_each_allocation_may_fail) { each_allocation_may_fail(write_bayes); }
 Test(alloc, kmeans_every_byte_through_the_hook) { every_byte_through_the_hook(write_kmeans); }
 Test(alloc, kmeans_each_allocation_may_fail) { each_allocation_may_fail(write_kmeans); }
+Test(alloc, hgb_every_byte_through_the_hook) { every_byte_through_the_hook(write_hgb); }
+Test(alloc, isolation_every_byte_through_the_hook) { every_byte_through_the_hook(write_isolation); }
+Test(alloc, hgb_each_allocation_may_fail) { each_allocation_may_fail(write_hgb); }
+Test(alloc, isolation_each_allocation_may_fail) { each_allocation_may_fail(write_isolation); }
 
 /* ---- the writer ------------------------------------------------------------------------------ */
 
@@ -560,6 +630,8 @@ Test(alloc, bayes_written_through_the_hook) { builder_every_byte_through_the_hoo
 Test(alloc, bayes_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_bayes); }
 Test(alloc, kmeans_written_through_the_hook) { builder_every_byte_through_the_hook(build_kmeans); }
 Test(alloc, kmeans_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_kmeans); }
+Test(alloc, hgb_written_through_the_hook) { builder_every_byte_through_the_hook(build_hgb); }
+Test(alloc, hgb_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_hgb); }
 
 /* ---- the importer hands the builder its hook ----------------------------------------------- */
 

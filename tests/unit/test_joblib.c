@@ -312,14 +312,213 @@ Test(joblib, zfile_format)
     free(f);
 }
 
-Test(joblib, old_ndarraywrapper_is_unsupported)
+/* ---- joblib < 0.10: arrays in .npy side files ------------------------------------------- */
+
+/* What joblib 0.9's NumpyPickler wrote for an array saved alone (protocol 2): an NDArrayWrapper
+ * whose state names the side file. */
+static size_t old_pickle(const char *module, const char *name, uint8_t *out)
 {
-    static const char s[] = "\x80\x02" "cjoblib.numpy_pickle\nNDArrayWrapper\n)\x81.";
+    size_t n = 0;
+    n += (size_t)sprintf((char *)out + n, "\x80\x02" "c%s\nNDArrayWrapper\n)\x81}(", module);
+    const char *kv[2] = {"filename", name};
+    for (int i = 0; i < 2; i++) {
+        size_t l = strlen(kv[i]);
+        out[n++] = 'X';
+        for (int b = 0; b < 4; b++)
+            out[n++] = (uint8_t)(l >> (8 * b));
+        memcpy(out + n, kv[i], l);
+        n += l;
+    }
+    n += (size_t)sprintf((char *)out + n, "X\x08%c%c%csubclasscnumpy\nndarray\nub.", 0, 0, 0);
+    return n;
+}
+
+/* numpy.save's layout, version 1.0: magic, version, header length, the dict padded to 64. */
+static size_t npy(const char *dict, const void *data, size_t nbytes, uint8_t *out)
+{
+    size_t hl = strlen(dict) + 1;
+    size_t pad = (64 - (10 + hl) % 64) % 64;
+    memcpy(out, "\x93NUMPY\x01\x00", 8);
+    out[8] = (uint8_t)((hl + pad) & 255);
+    out[9] = (uint8_t)((hl + pad) >> 8);
+    memcpy(out + 10, dict, hl - 1);
+    memset(out + 10 + hl - 1, ' ', pad);
+    out[10 + hl - 1 + pad] = '\n';
+    memcpy(out + 10 + hl + pad, data, nbytes);
+    return 10 + hl + pad + nbytes;
+}
+
+static void put(const char *dir, const char *name, const uint8_t *b, size_t n)
+{
+    FILE *f = fopen(fx_path(dir, name), "wb");
+    cr_assert(f);
+    cr_assert_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* Writes model.pkl naming `side` and, unless NULL, the side file with the given header and data;
+ * loads model.pkl from its path. */
+static int load_old(const char *dir, const char *side, const char *dict, const void *data,
+                    size_t nbytes, pk_graph **g, fr_err *e)
+{
+    uint8_t pk[512], f[4096];
+    put(dir, "model.pkl", pk, old_pickle("sklearn.externals.joblib.numpy_pickle", side, pk));
+    if (dict)
+        put(dir, side, f, npy(dict, data, nbytes, f));
+    return jl_load_file(fx_path(dir, "model.pkl"), NULL, g, e);
+}
+
+Test(joblib, old_side_files_are_read_from_the_pickles_folder)
+{
+    char *dir = tu_tmpdir();
+    const double v[6] = {1.5, -2.0, 3.25, 0.0, 1e300, -7.0};
     pk_graph *g;
-    fr_err e = { 0 };
+    fr_err e = {0};
+    /* numpy's own header, and Python 2's (a long 3L, u'' strings) */
+    const char *dicts[2] = {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
+                            "{u'descr': u'<f8', u'fortran_order': False, u'shape': (2L, 3L)}"};
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(load_old(dir, "model.pkl_01.npy", dicts[k], v, sizeof v, &g, &e), 0, "%s",
+                     e.msg);
+        pk_array_info ai;
+        cr_assert_eq(pk_array_info_get(pk_graph_root(g), &ai), 0);
+        cr_assert(ai.ndim == 2 && ai.shape[0] == 2 && ai.shape[1] == 3 && ai.kind == 'f');
+        fx_check_f64(pk_graph_root(g), v, 6, "side file");
+        pk_graph_free(g);
+    }
+    /* a structured array (a Tree's nodes), its fields packed in order */
+    struct {
+        int64_t a;
+        double b;
+        int32_t c;
+    } __attribute__((packed)) rec[2] = {{7, 0.5, -3}, {-1, 2.5, 9}};
+    cr_assert_eq(load_old(dir, "s.npy", "{'descr': [('a', '<i8'), ('b', '<f8'), ('c', '<i4')], "
+                          "'fortran_order': False, 'shape': (2,), }", rec, sizeof rec, &g, &e),
+                 0, "%s", e.msg);
+    int64_t a[2], c[2];
+    double b[2];
+    cr_assert_eq(pk_array_get_i64(pk_graph_root(g), "a", a, 2, &e), 0, "%s", e.msg);
+    cr_assert_eq(pk_array_get_f64(pk_graph_root(g), "b", b, 2, &e), 0, "%s", e.msg);
+    cr_assert_eq(pk_array_get_i64(pk_graph_root(g), "c", c, 2, &e), 0, "%s", e.msg);
+    cr_assert(a[0] == 7 && a[1] == -1 && b[0] == 0.5 && b[1] == 2.5 && c[0] == -3 && c[1] == 9);
+    pk_graph_free(g);
+    free(dir);
+}
+
+Test(joblib, old_side_files_refused_as_they_should)
+{
+    char *dir = tu_tmpdir();
+    const double v[2] = {1.0, 2.0};
+    const char *ok = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
+    pk_graph *g;
+    fr_err e = {0};
+    static const struct {
+        const char *side, *dict;
+        size_t nbytes;
+        int code;
+        const char *says;
+    } cases[] = {
+        {"../model.pkl_01.npy", NULL, 0, FROST_EFORMAT, "not a plain file name"},
+        {"sub/x.npy", NULL, 0, FROST_EFORMAT, "not a plain file name"},
+        {"..", NULL, 0, FROST_EFORMAT, "not a plain file name"},
+        {"missing.npy", NULL, 0, FROST_EIO, "missing.npy"},
+        {"short.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 16,
+         FROST_ETRUNCATED, "before its 3 items"},
+        {"big.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, "
+         "4294967296, 4294967296), }", 16, FROST_ELIMIT, "too many items"},
+        {"key.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'x': 1}", 16,
+         FROST_EFORMAT, "a key other than"},
+        {"twice.npy", "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}",
+         16, FROST_EFORMAT, "or one twice"},
+        {"noshape.npy", "{'descr': '<f8', 'fortran_order': False}", 16, FROST_EFORMAT,
+         "lacks descr"},
+        {"obj.npy", "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 16,
+         FROST_EUNSUPPORTED, "object array"},
+        {"sub.npy", "{'descr': [('a', '<f8', (2,))], 'fortran_order': False, 'shape': (1,)}",
+         16, FROST_EUNSUPPORTED, "subarrays"},
+        {"nest.npy", "{'descr': [('a', [('b', '<f8')])], 'fortran_order': False, 'shape': (1,)}",
+         16, FROST_EUNSUPPORTED, "nested fields"},
+        {"esc.npy", "{'descr': '<f\\x38', 'fortran_order': False, 'shape': (2,), }", 16,
+         FROST_EFORMAT, "descr"},
+        {"open.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2,", 16, FROST_EFORMAT,
+         "shape"},
+        {"trail.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} x", 16,
+         FROST_EFORMAT, "after the header"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = load_old(dir, cases[i].side, cases[i].dict, v, cases[i].nbytes, &g, &e);
+        cr_expect_eq(rc, cases[i].code, "%s: code %d (%s)", cases[i].side, rc, e.msg);
+        cr_expect(strstr(e.msg, cases[i].says), "%s: %s", cases[i].side, e.msg);
+    }
+    /* not a .npy file; a link (not followed, even to a good file in the same folder); a folder */
+    uint8_t f[256];
+    put(dir, "good.npy", f, npy(ok, v, sizeof v, f));
+    put(dir, "text.npy", (const uint8_t *)"hello, world\n", 13);
+    cr_assert_eq(symlink("good.npy", fx_path(dir, "link.npy")), 0);
+    cr_assert_eq(mkdir(fx_path(dir, "folder.npy"), 0700), 0);
+    static const struct {
+        const char *side;
+        int code;
+        const char *says;
+    } files[] = {{"text.npy", FROST_EFORMAT, "magic"},
+                 {"link.npy", FROST_EIO, "symbolic link"},
+                 {"folder.npy", FROST_EIO, "not a regular file"},
+                 {"good.npy", 0, ""}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        int rc = load_old(dir, files[i].side, NULL, NULL, 0, &g, &e);
+        cr_expect_eq(rc, files[i].code, "%s: code %d (%s)", files[i].side, rc, e.msg);
+        if (rc)
+            cr_expect(strstr(e.msg, files[i].says), "%s: %s", files[i].side, e.msg);
+        else
+            pk_graph_free(g);
+    }
+    /* from memory there is no folder to read from */
+    uint8_t pk[512];
+    size_t n = old_pickle("joblib.numpy_pickle", "good.npy", pk);
+    cr_assert_eq(jl_load(pk, n, NULL, &g, &e), FROST_EUNSUPPORTED);
+    cr_assert(strstr(e.msg, "read from memory"), "%s", e.msg);
+    free(dir);
+}
+
+/* ZNDArrayWrapper (compress > 0): the raw bytes in a "ZF" zlib file. Its happy path, which needs
+ * numpy's pickled state, is the parity_old_joblib stage's; here what must be refused. */
+Test(joblib, old_compressed_side_files_refused_as_they_should)
+{
+    char *dir = tu_tmpdir();
+    /* ZNDArrayWrapper(filename='z.npy.z', init_args=(), state=()) */
+    static const char s[] = "\x80\x02" "cjoblib.numpy_pickle\nZNDArrayWrapper\n)\x81}("
+                            "X\x08\x00\x00\x00" "filename" "X\x07\x00\x00\x00" "z.npy.z"
+                            "X\x09\x00\x00\x00" "init_args" ")"
+                            "X\x05\x00\x00\x00" "state" ")ub.";
+    put(dir, "model.pkl", (const uint8_t *)s, sizeof s - 1);
+    pk_graph *g;
+    fr_err e = {0};
+    /* not a ZF file */
+    const double v[2] = {1.0, 2.0};
+    uint8_t f[256];
+    put(dir, "z.npy.z", f, npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", v,
+                               sizeof v, f));
+    cr_assert_eq(jl_load_file(fx_path(dir, "model.pkl"), NULL, &g, &e), FROST_EFORMAT, "%s",
+                 e.msg);
+    cr_assert(strstr(e.msg, "\"ZF\""), "%s", e.msg);
+    /* a ZF file whose length header lies */
+    uLongf zn = sizeof f - 21;
+    cr_assert_eq(compress2(f + 21, &zn, (const Bytef *)v, sizeof v, 6), Z_OK);
+    memcpy(f, "ZF0x20               ", 21);
+    put(dir, "z.npy.z", f, 21 + zn);
+    cr_assert_eq(jl_load_file(fx_path(dir, "model.pkl"), NULL, &g, &e), FROST_ECORRUPT, "%s",
+                 e.msg);
+    cr_assert(strstr(e.msg, "z.npy.z"), "%s", e.msg);
+    /* a good ZF file, but init_args are no _reconstruct arguments */
+    memcpy(f, "ZF0x10               ", 21);
+    put(dir, "z.npy.z", f, 21 + zn);
+    cr_assert_eq(jl_load_file(fx_path(dir, "model.pkl"), NULL, &g, &e), FROST_EFORMAT, "%s",
+                 e.msg);
+    cr_assert(strstr(e.msg, "_reconstruct") && strstr(e.msg, "z.npy.z"), "%s", e.msg);
+    /* from memory: no folder */
     cr_assert_eq(jl_load((const uint8_t *)s, sizeof s - 1, NULL, &g, &e), FROST_EUNSUPPORTED);
-    cr_assert(strstr(e.msg, "not supported yet: joblib.numpy_pickle.NDArrayWrapper"), "%s",
-              e.msg);
+    cr_assert(strstr(e.msg, "read from memory"), "%s", e.msg);
+    free(dir);
 }
 
 Test(joblib, wrapper_array_bytes_bounds)

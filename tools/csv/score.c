@@ -121,6 +121,10 @@ static int write_header(FILE *out, const csv_scorer *s)
         }
         return fputc('\n', out) == EOF ? -1 : 0;
     }
+    if (s->o.mode == CSV_SCORE_SAMPLES) {
+        fputs("score_samples", out);
+        return fputc('\n', out) == EOF ? -1 : 0;
+    }
     if (s->o.mode == CSV_SCORE_PREDICT) {
         for (uint32_t k = 0; k < info->n_outputs; k++) {
             if (info->n_outputs == 1)
@@ -210,10 +214,13 @@ static void score_slot(const csv_scorer *P, slot *s)
     else if (P->use_columns)
         rc = P->o.mode == CSV_SCORE_PROBA
                  ? frost_predict_proba_columns(P->m, s->cols, P->n_cols, n, s->res)
+             : P->o.mode == CSV_SCORE_SAMPLES
+                 ? frost_score_samples_columns(P->m, s->cols, P->n_cols, n, s->res)
                  : frost_predict_columns(P->m, s->cols, P->n_cols, n, s->res);
     else
-        rc = P->o.mode == CSV_SCORE_PROBA ? frost_predict_proba(P->m, b->X, n, s->res)
-                                          : frost_predict(P->m, b->X, n, s->res);
+        rc = P->o.mode == CSV_SCORE_PROBA     ? frost_predict_proba(P->m, b->X, n, s->res)
+             : P->o.mode == CSV_SCORE_SAMPLES ? frost_score_samples(P->m, b->X, n, s->res)
+                                              : frost_predict(P->m, b->X, n, s->res);
     s->t_scored = now_ms();
     s->rc = rc;
     if (rc) {
@@ -417,6 +424,7 @@ static int size_pipeline(csv_scorer *P, csv_score_status *st)
     const binding *b = &P->b;
     P->width = P->o.mode == CSV_SCORE_TRANSFORM ? P->info.n_transform_outputs
                : P->o.mode == CSV_SCORE_PROBA   ? P->info.n_classes
+               : P->o.mode == CSV_SCORE_SAMPLES ? 1
                                                 : P->info.n_outputs;
     P->n_feat = b->n_read;
     P->n_str = csv_table_n_strings(P->t);

@@ -34,6 +34,7 @@ typedef enum csv_score_mode {
     CSV_SCORE_PREDICT = 0,   /* labels or values: `prediction` */
     CSV_SCORE_PROBA = 1,     /* one column per class */
     CSV_SCORE_TRANSFORM = 2, /* the preprocessing's output */
+    CSV_SCORE_SAMPLES = 3,   /* score_samples: one number per row (IsolationForest) */
 } csv_score_mode;
 
 typedef struct csv_score_options {

@@ -81,7 +81,7 @@ class frost_info(ctypes.Structure):
                 ("n_chunks", ctypes.c_uint32), ("io", c_enum), ("n_inputs", ctypes.c_uint32),
                 ("has_preprocessing", ctypes.c_int), ("estimator", ctypes.c_int),
                 ("n_transform_outputs", ctypes.c_uint32), ("has_proba", ctypes.c_int),
-                ("n_decision", ctypes.c_uint32)]
+                ("n_decision", ctypes.c_uint32), ("has_score_samples", ctypes.c_int)]
 
 
 class frost_stats(ctypes.Structure):
@@ -155,6 +155,9 @@ FROST_FUNCTIONS = {
                                          dbl_p]),
     "frost_decision_function_columns": (_i, [model_p, ctypes.POINTER(frost_column), _sz, _sz,
                                              dbl_p]),
+    "frost_score_samples": (_i, [model_p, dbl_p, _sz, dbl_p]),
+    "frost_score_samples_columns": (_i, [model_p, ctypes.POINTER(frost_column), _sz, _sz,
+                                         dbl_p]),
     "frost_transform": (_i, [model_p, ctypes.POINTER(frost_column), _sz, _sz, dbl_p]),
     "frost_get_stats": (_i, [model_p, ctypes.POINTER(frost_stats)]),
 }

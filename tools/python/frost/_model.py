@@ -36,6 +36,7 @@ _CALLS = {
     "predict": ("frost_predict", "frost_predict_columns"),
     "predict_proba": ("frost_predict_proba", "frost_predict_proba_columns"),
     "decision_function": ("frost_decision_function", "frost_decision_function_columns"),
+    "score_samples": ("frost_score_samples", "frost_score_samples_columns"),
     "transform": (None, "frost_transform"),
 }
 
@@ -245,7 +246,7 @@ class Model:
     def _width(self, method):
         i = self._info
         return {"predict_proba": i.n_classes, "decision_function": i.n_decision,
-                "transform": i.n_transform_outputs}.get(method, i.n_outputs)
+                "score_samples": 1, "transform": i.n_transform_outputs}.get(method, i.n_outputs)
 
     def _score(self, method, X):
         h = self._acquire()
@@ -300,12 +301,20 @@ class Model:
         return parts
 
     @_available_if(lambda m: m._info_now().n_decision != 0,
-                   "scikit-learn has one for gradient boosting, linear classifiers and "
-                   "one-vs-rest over them")
+                   "scikit-learn has one for gradient boosting, linear classifiers, "
+                   "IsolationForest and one-vs-rest over them")
     def decision_function(self, X):
-        """scikit-learn's decision_function: (rows,) for two classes, else (rows, classes)."""
+        """scikit-learn's decision_function: (rows,) for two classes (and IsolationForest: the
+        score less offset_), else (rows, classes)."""
         out = self._score("decision_function", X)
         return out[:, 0] if out.shape[1] == 1 else out
+
+    @_available_if(lambda m: m._info_now().has_score_samples != 0,
+                   "scikit-learn has it for IsolationForest")
+    def score_samples(self, X):
+        """scikit-learn's score_samples, (rows,) float64: an IsolationForest's opposite of the
+        anomaly score (the lower, the more abnormal)."""
+        return self._score("score_samples", X)[:, 0]
 
     @_available_if(lambda m: m._info_now().n_transform_outputs != 0,
                    "the model has no preprocessing")
