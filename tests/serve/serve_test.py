@@ -737,6 +737,22 @@ class Clients:
         return self.results, self.versions
 
 
+def under_load(S, path, body, exp, change, seconds=3.0):
+    """change(0), change(1), … every 200 ms for seconds while 4 Clients send: (changes made,
+    answers, {model_version: tags})."""
+    clients = Clients(S, path, body, exp)
+    k = 0
+    t_end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < t_end:
+            change(k)
+            k += 1
+            time.sleep(0.2)
+    finally:
+        results, versions = clients.finish()
+    return k, results, versions
+
+
 def check_reload(frost, models, tmp):
     a, b = models["reg"], models["reg_b"]
     served = os.path.join(tmp, "live.frost")
@@ -747,17 +763,12 @@ def check_reload(frost, models, tmp):
     Xr = np.random.default_rng(31).normal(size=(16, 6))
     exp = {"A": a[0].predict(Xr), "B": b[0].predict(Xr)}
     body = json.dumps(matrix_body(Xr))
-    clients = Clients(S, "/v2/models/live/infer", body, exp)
-    swaps = 0
-    t_end = time.monotonic() + 3.0
-    while time.monotonic() < t_end:
-        src = b[1] if swaps % 2 == 0 else a[1]
-        tmpf = served + ".tmp"
-        shutil.copyfile(src, tmpf)
-        os.replace(tmpf, served)  # the atomic rename frost convert does
-        swaps += 1
-        time.sleep(0.2)
-    results, versions = clients.finish()
+
+    def swap(k):
+        shutil.copyfile(b[1] if k % 2 == 0 else a[1], served + ".tmp")
+        os.replace(served + ".tmp", served)  # the atomic rename frost convert does
+
+    swaps, results, versions = under_load(S, "/v2/models/live/infer", body, exp, swap)
     bad = [r for r in results if not r[0]]
     seen = {r[1] for r in results if r[0]}
     emit(len(results) > 50 and not bad,
@@ -816,6 +827,16 @@ def served_version(S, path, body):
     return j.get("model_version"), outputs_of(j)["label"]["data"]
 
 
+def served_within(S, path, body, version, seconds=1.0):
+    """The first answer of model_version version within seconds, else the last answer."""
+    deadline = time.monotonic() + seconds
+    got = served_version(S, path, body)
+    while got[0] != version and time.monotonic() < deadline:
+        time.sleep(0.05)
+        got = served_version(S, path, body)
+    return got
+
+
 def check_registry(frost, models, tmp):
     """Serving ROOT/NAME@ALIAS: served as NAME, model_version the registry version; promote and
     rollback every 200 ms while 4 clients send: no failed request, every answer one version's,
@@ -837,17 +858,14 @@ def check_registry(frost, models, tmp):
     exp = {"A": a[0].predict(Xr), "B": b[0].predict(Xr)}
     tag = {"1": "A", "2": "B"}
     body = json.dumps(matrix_body(Xr))
-    clients = Clients(S, "/v2/models/forest/infer", body, exp)
-    ops = 0
-    t_end = time.monotonic() + 3.0
-    while time.monotonic() < t_end:
-        if ops % 2 == 0:
+
+    def move(k):
+        if k % 2 == 0:
             registry(frost, "promote", root, "forest", "2", "production")
         else:
             registry(frost, "rollback", root, "forest", "production")
-        ops += 1
-        time.sleep(0.2)
-    results, versions = clients.finish()
+
+    ops, results, versions = under_load(S, "/v2/models/forest/infer", body, exp, move)
     bad = [r for r in results if not r[0]]
     seen = {r[1] for r in results if r[0]}
     emit(len(results) > 50 and not bad,
@@ -858,13 +876,7 @@ def check_registry(frost, models, tmp):
          "registry: model_version is the registry version that answered", str(versions))
     # the alias's last move is served within a second
     want = "1" if ops % 2 == 0 else "2"
-    deadline = time.monotonic() + 1.0
-    got = (None, None)
-    while time.monotonic() < deadline:
-        got = served_version(S, "/v2/models/forest/infer", body)
-        if got[0] == want:
-            break
-        time.sleep(0.05)
+    got = served_within(S, "/v2/models/forest/infer", body, want)
     emit(got[0] == want and same_numbers(got[1], exp[tag[want]]),
          "registry: the alias's last move serves within a second", f"want {want}, got {got}")
     st, _ = S.json("POST", f"/v2/models/forest/versions/{want}/infer", json.loads(body))
@@ -874,12 +886,7 @@ def check_registry(frost, models, tmp):
          f"{st} {st2} {j2}")
     # @latest follows a push
     registry(frost, "push", root, "newest", b[1])
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        got = served_version(S, "/v2/models/newest/infer", body)
-        if got[0] == "2":
-            break
-        time.sleep(0.05)
+    got = served_within(S, "/v2/models/newest/infer", body, "2")
     emit(got[0] == "2" and same_numbers(got[1], exp["B"]),
          "registry: NAME@latest serves a pushed version within a second", str(got))
     st, hd, data = S.request("GET", "/metrics")
@@ -942,12 +949,7 @@ def check_signatures(frost, models, tmp):
     emit(m and int(m.group(1)) == 1, "signatures: the failed reload counted once",
          str(m and m.group(1)))
     registry(frost, "promote", root, "trusted", "3", "production")
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        got = served_version(S, "/v2/models/trusted/infer", body)
-        if got[0] == "3":
-            break
-        time.sleep(0.05)
+    got = served_within(S, "/v2/models/trusted/infer", body, "3")
     emit(got[0] == "3" and same_numbers(got[1], b[0].predict(Xr)),
          "signatures: a signed version promoted next serves within a second", str(got))
     emit(S.stop() == 0, "signatures: stops with exit 0")
