@@ -1180,7 +1180,8 @@ def check_startup(frost, models, tmp):
     emit(rc == 1 and b"both be served as 'reg'" in S.stderr_bytes(),
          "start: two models with one name are refused", f"rc={rc} {S.stderr_bytes()!r}")
     p = subprocess.run([frost, "serve", "--help"], capture_output=True)
-    emit(p.returncode == 0 and b"listening on http://HOST:PORT" in p.stdout,
+    emit(p.returncode == 0 and b"listening on http://HOST:PORT" in p.stdout and
+         b"ROOT/NAME@ALIAS" in p.stdout and b"--require-signature KEY.pub" in p.stdout,
          "frost serve --help", p.stderr.decode())
     p = subprocess.run([frost, "serve", models["reg"][1], "--port", "x"], capture_output=True)
     emit(p.returncode == 2 and b"--port" in p.stderr, "usage error: --port x exits 2",
