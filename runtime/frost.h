@@ -140,6 +140,17 @@ FROST_API void frost_open_options_init(frost_open_options *opts);
  * (FROST_REMOTE_PLUGIN=PATH names it); a statically linked program cannot (use frost-remote). */
 FROST_API int frost_open(const char *path, const frost_open_options *opts, frost_model **out);
 
+/* Resolves a model registry reference (tools/registry/REGISTRY.md) without opening it:
+ * ROOT/NAME@ALIAS, ROOT/NAME@VERSION and ROOT/NAME@latest give the path of the version's
+ * model.frost in path (cap bytes, NUL included) and the version in *version (1, 2, …) — what
+ * frost_open would open now. Anything else (a plain path, a file whose name holds an '@', a URL)
+ * is copied to path unchanged with *version = 0. version may be NULL. What the reference names
+ * changes when an alias is promoted or rolled back: resolving it again is how a server notices.
+ * FROST_EINVAL for a reference that does not resolve (no such model, alias or version), the
+ * codes of a damaged alias file, FROST_ELIMIT when path is too small; frost_errmsg(NULL) says
+ * why. Reads a few small files, allocates nothing. */
+FROST_API int frost_resolve(const char *ref, char *path, size_t cap, uint64_t *version);
+
 /* Closes the model; waits for no I/O (none is in flight outside a call). NULL is accepted. */
 FROST_API void frost_close(frost_model *model);
 

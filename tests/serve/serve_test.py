@@ -21,6 +21,13 @@ them with `frost convert`, serves them with `frost serve --port 0`, and checks:
   - hot reload: the served file replaced (renamed over) every 200 ms while 4 clients send:
     no failed request, every answer entirely one version's, both versions seen, and replaced
     versions closed;
+  - registry references: ROOT/NAME@ALIAS served as NAME with the registry version as its
+    model_version; `frost registry promote` and `rollback` every 200 ms while 4 clients send:
+    no failed request, every answer one version's and its model_version saying which, the last
+    move served within a second; NAME@latest follows a push; a removed alias is reported;
+  - signatures: --require-signature (repeatable) and FROST_REQUIRE_SIGNATURE refuse unsigned
+    and foreign-signed models at start; a promote to an unsigned version is reported and the
+    signed version keeps serving;
   - SIGTERM while a request's body is half sent: no new connection is accepted, the request is
     answered, exit status 0; SIGTERM while 16 clients send large requests to a model whose trees
     are still loading: every answer whole and right, those being scored finish, exit status 0;
@@ -84,14 +91,16 @@ def emit(ok, name, detail=""):
 class Server:
     """frost serve on 127.0.0.1, a free port; stopped at exit whatever happens."""
 
-    def __init__(self, frost, models, *extra, expect_fail=False, sigint_ignored=False):
+    def __init__(self, frost, models, *extra, expect_fail=False, sigint_ignored=False,
+                 env=None):
         self.err_path = tempfile.mktemp(prefix="frost-serve-", suffix=".log")
         self.err = open(self.err_path, "w+b")
         self.frost = frost
         # sigint_ignored: started as a shell starts a background job
         pre = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
         self.p = subprocess.Popen([frost, "serve", *models, "--port", "0", *extra],
-                                  stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=pre)
+                                  stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=pre,
+                                  env=env)
         SERVERS.append(self)
         self.port = None
         if expect_fail:
@@ -678,28 +687,30 @@ def check_metrics(S):
          f"{cnt} {inf}")
 
 
-def check_reload(frost, models, tmp):
-    a, b = models["reg"], models["reg_b"]
-    served = os.path.join(tmp, "live.frost")
-    shutil.copyfile(a[1], served)
-    S = Server(frost, [served], "--threads", "2", "--preload")
-    if not emit(S.port is not None, "reload: server starts", S.stderr_bytes().decode()):
-        return
-    Xr = np.random.default_rng(31).normal(size=(16, 6))
-    exp = {"A": a[0].predict(Xr), "B": b[0].predict(Xr)}
-    body = json.dumps(matrix_body(Xr))
-    stop = threading.Event()
-    results = []
-    lock = threading.Lock()
-    versions = {}
+class Clients:
+    """Threads that send one request over and over (keep-alive) until finish(): every answer
+    must be a 200 whose labels are exactly one version's of exp ({tag: predictions})."""
 
-    def client():
+    def __init__(self, S, path, body, exp, threads=4):
+        self.S, self.path, self.body, self.exp = S, path, body, exp
+        self.stop = threading.Event()
+        self.results = []
+        self.lock = threading.Lock()
+        self.versions = {}  # model_version -> the tags answered under it
+        self.ts = [threading.Thread(target=self.client) for _ in range(threads)]
+        for t in self.ts:
+            t.start()
+
+    def client(self):
+        S, exp = self.S, self.exp
+        results, versions, lock = self.results, self.versions, self.lock
+        body, path = self.body, self.path
         c = S.conn(30)
         n = 0
-        while not stop.is_set() and n < 2000:
+        while not self.stop.is_set() and n < 2000:
             n += 1
             try:
-                c.request("POST", "/v2/models/live/infer", body=body,
+                c.request("POST", path, body=body,
                           headers={"Content-Type": "application/json"})
                 r = c.getresponse()
                 j = json.loads(r.read())
@@ -718,21 +729,46 @@ def check_reload(frost, models, tmp):
                 results.append((ok, which[0] if which else str(j)[:200]))
         c.close()
 
-    ts = [threading.Thread(target=client) for _ in range(4)]
-    for t in ts:
-        t.start()
-    swaps = 0
-    t_end = time.monotonic() + 3.0
-    while time.monotonic() < t_end:
-        src = b[1] if swaps % 2 == 0 else a[1]
-        tmpf = served + ".tmp"
-        shutil.copyfile(src, tmpf)
-        os.replace(tmpf, served)  # the atomic rename frost convert does
-        swaps += 1
-        time.sleep(0.2)
-    stop.set()
-    for t in ts:
-        t.join(60)
+    def finish(self):
+        """Stops the clients: (every (ok, tag or error) answered, {model_version: tags})."""
+        self.stop.set()
+        for t in self.ts:
+            t.join(60)
+        return self.results, self.versions
+
+
+def under_load(S, path, body, exp, change, seconds=3.0):
+    """change(0), change(1), … every 200 ms for seconds while 4 Clients send: (changes made,
+    answers, {model_version: tags})."""
+    clients = Clients(S, path, body, exp)
+    k = 0
+    t_end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < t_end:
+            change(k)
+            k += 1
+            time.sleep(0.2)
+    finally:
+        results, versions = clients.finish()
+    return k, results, versions
+
+
+def check_reload(frost, models, tmp):
+    a, b = models["reg"], models["reg_b"]
+    served = os.path.join(tmp, "live.frost")
+    shutil.copyfile(a[1], served)
+    S = Server(frost, [served], "--threads", "2", "--preload")
+    if not emit(S.port is not None, "reload: server starts", S.stderr_bytes().decode()):
+        return
+    Xr = np.random.default_rng(31).normal(size=(16, 6))
+    exp = {"A": a[0].predict(Xr), "B": b[0].predict(Xr)}
+    body = json.dumps(matrix_body(Xr))
+
+    def swap(k):
+        shutil.copyfile(b[1] if k % 2 == 0 else a[1], served + ".tmp")
+        os.replace(served + ".tmp", served)  # the atomic rename frost convert does
+
+    swaps, results, versions = under_load(S, "/v2/models/live/infer", body, exp, swap)
     bad = [r for r in results if not r[0]]
     seen = {r[1] for r in results if r[0]}
     emit(len(results) > 50 and not bad,
@@ -774,6 +810,173 @@ def check_reload(frost, models, tmp):
     m = re.search(rb'frost_model_reloads_total\{model="live"\} (\d+)', data)
     emit(m and int(m.group(1)) >= 5, "metrics: reloads counted", str(m and m.group(1)))
     emit(S.stop() == 0, "reload: stops with exit 0")
+
+
+def registry(frost, *args):
+    p = subprocess.run([frost, "registry", *args], capture_output=True, timeout=30)
+    if p.returncode != 0:
+        raise RuntimeError(f"frost registry {' '.join(args)}: {p.stderr.decode()}")
+    return p
+
+
+def served_version(S, path, body):
+    """(model_version, labels) of one answer, or (None, the error)."""
+    st, j = S.json("POST", path, json.loads(body))
+    if st != 200:
+        return None, f"{st} {str(j)[:200]}"
+    return j.get("model_version"), outputs_of(j)["label"]["data"]
+
+
+def served_within(S, path, body, version, seconds=1.0):
+    """The first answer of model_version version within seconds, else the last answer."""
+    deadline = time.monotonic() + seconds
+    got = served_version(S, path, body)
+    while got[0] != version and time.monotonic() < deadline:
+        time.sleep(0.05)
+        got = served_version(S, path, body)
+    return got
+
+
+def check_registry(frost, models, tmp):
+    """Serving ROOT/NAME@ALIAS: served as NAME, model_version the registry version; promote and
+    rollback every 200 ms while 4 clients send: no failed request, every answer one version's,
+    and the model_version says which."""
+    a, b = models["reg"], models["reg_b"]
+    root = os.path.join(tmp, "registry")
+    registry(frost, "push", root, "forest", a[1], "--alias", "production")  # forest@1
+    registry(frost, "push", root, "forest", b[1])                          # forest@2
+    registry(frost, "push", root, "newest", a[1])                          # newest@1
+    S = Server(frost, [root + "/forest@production", root + "/newest@latest"], "--threads", "2",
+               "--preload")
+    if not emit(S.port is not None, "registry: serves ROOT/NAME@ALIAS and ROOT/NAME@latest",
+                S.stderr_bytes().decode()):
+        return
+    st, j = S.json("GET", "/v2/models/forest")
+    emit(st == 200 and j.get("name") == "forest" and j.get("versions") == ["1"],
+         "registry: served under NAME, the registry version as its version", f"{st} {j}")
+    Xr = np.random.default_rng(33).normal(size=(16, 6))
+    exp = {"A": a[0].predict(Xr), "B": b[0].predict(Xr)}
+    tag = {"1": "A", "2": "B"}
+    body = json.dumps(matrix_body(Xr))
+
+    def move(k):
+        if k % 2 == 0:
+            registry(frost, "promote", root, "forest", "2", "production")
+        else:
+            registry(frost, "rollback", root, "forest", "production")
+
+    ops, results, versions = under_load(S, "/v2/models/forest/infer", body, exp, move)
+    bad = [r for r in results if not r[0]]
+    seen = {r[1] for r in results if r[0]}
+    emit(len(results) > 50 and not bad,
+         f"registry: promote and rollback every 200 ms ({ops}) under 4 clients, no failed or "
+         "mixed answer", f"{len(results)} answers, {len(bad)} bad: {bad[:3]}")
+    emit(seen == {"A", "B"}, "registry: both versions answered", str(seen))
+    emit(set(versions) == {"1", "2"} and all(versions[v] == {tag[v]} for v in versions),
+         "registry: model_version is the registry version that answered", str(versions))
+    # the alias's last move is served within a second
+    want = "1" if ops % 2 == 0 else "2"
+    got = served_within(S, "/v2/models/forest/infer", body, want)
+    emit(got[0] == want and same_numbers(got[1], exp[tag[want]]),
+         "registry: the alias's last move serves within a second", f"want {want}, got {got}")
+    st, _ = S.json("POST", f"/v2/models/forest/versions/{want}/infer", json.loads(body))
+    other = "2" if want == "1" else "1"
+    st2, j2 = S.json("POST", f"/v2/models/forest/versions/{other}/infer", json.loads(body))
+    emit(st == 200 and st2 == 404, "registry: /versions/V names the registry version",
+         f"{st} {st2} {j2}")
+    # @latest follows a push
+    registry(frost, "push", root, "newest", b[1])
+    got = served_within(S, "/v2/models/newest/infer", body, "2")
+    emit(got[0] == "2" and same_numbers(got[1], exp["B"]),
+         "registry: NAME@latest serves a pushed version within a second", str(got))
+    st, hd, data = S.request("GET", "/metrics")
+    m = re.search(rb'frost_model_reloads_total\{model="forest"\} (\d+)', data)
+    emit(m and int(m.group(1)) >= 5, "registry: reloads counted", str(m and m.group(1)))
+    # an alias that stops resolving is reported; the version in use keeps serving
+    os.unlink(os.path.join(root, "forest", "aliases", "production"))
+    time.sleep(0.6)
+    got = served_version(S, "/v2/models/forest/infer", body)
+    emit(got[0] == want and b"no alias 'production'" in S.stderr_bytes(),
+         "registry: a removed alias is reported, the version in use keeps serving",
+         f"{got} {S.stderr_bytes()[-300:]!r}")
+    emit(S.stop() == 0, "registry: stops with exit 0")
+    S = Server(frost, [root + "/forest@staging"], expect_fail=True)
+    rc = S.p.wait(10)
+    emit(rc == 1 and b"no alias 'staging'" in S.stderr_bytes() and
+         b"listening" not in S.stderr_bytes(),
+         "registry: a reference that does not resolve exits 1 before listening, naming it",
+         f"rc={rc} {S.stderr_bytes()!r}")
+
+
+def check_signatures(frost, models, tmp):
+    """--require-signature and FROST_REQUIRE_SIGNATURE: nothing opens unless a required key
+    signed it; a reload to an unsigned version is reported and the signed one keeps serving."""
+    a, b = models["reg"], models["reg_b"]
+    keys = os.path.join(tmp, "keys")
+    os.makedirs(keys, exist_ok=True)
+    for k in ("release", "other"):
+        subprocess.run([frost, "keygen", os.path.join(keys, k)], check=True,
+                       capture_output=True)
+    pub = os.path.join(keys, "release.pub")
+    signed = {}
+    for name, m in (("a", a), ("b", b)):
+        signed[name] = os.path.join(tmp, f"signed_{name}.frost")
+        subprocess.run([frost, "sign", m[1], "--key", os.path.join(keys, "release.key"), "-o",
+                        signed[name]], check=True, capture_output=True)
+    root = os.path.join(tmp, "registry")
+    registry(frost, "push", root, "trusted", signed["a"], "--alias", "production")  # @1
+    registry(frost, "push", root, "trusted", b[1])                                   # @2
+    registry(frost, "push", root, "trusted", signed["b"])                            # @3
+    Xr = np.random.default_rng(35).normal(size=(8, 6))
+    body = json.dumps(matrix_body(Xr))
+    S = Server(frost, [root + "/trusted@production"], "--require-signature", pub,
+               "--require-signature", os.path.join(keys, "other.pub"))
+    if not emit(S.port is not None, "signatures: serves a signed version under "
+                "--require-signature (twice: any key will do)", S.stderr_bytes().decode()):
+        return
+    registry(frost, "promote", root, "trusted", "2", "production")
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and b"reload failed" not in S.stderr_bytes():
+        time.sleep(0.05)
+    got = served_version(S, "/v2/models/trusted/infer", body)
+    err = S.stderr_bytes()
+    emit(got[0] == "1" and same_numbers(got[1], a[0].predict(Xr)) and b"reload failed" in err
+         and b"no signature" in err,
+         "signatures: an unsigned version promoted is reported, the signed one keeps serving",
+         f"{got} {err[-300:]!r}")
+    st, hd, data = S.request("GET", "/metrics")
+    m = re.search(rb'frost_model_reload_errors_total\{model="trusted"\} (\d+)', data)
+    emit(m and int(m.group(1)) == 1, "signatures: the failed reload counted once",
+         str(m and m.group(1)))
+    registry(frost, "promote", root, "trusted", "3", "production")
+    got = served_within(S, "/v2/models/trusted/infer", body, "3")
+    emit(got[0] == "3" and same_numbers(got[1], b[0].predict(Xr)),
+         "signatures: a signed version promoted next serves within a second", str(got))
+    emit(S.stop() == 0, "signatures: stops with exit 0")
+
+    env = dict(os.environ, FROST_REQUIRE_SIGNATURE=os.path.join(keys, "other.pub") + ":" + pub)
+    S = Server(frost, [signed["a"]], env=env)
+    got = served_version(S, "/v2/models/signed_a/infer", body) if S.port else (None, None)
+    emit(got[0] is not None and same_numbers(got[1], a[0].predict(Xr)),
+         "signatures: FROST_REQUIRE_SIGNATURE=other.pub:release.pub serves a signed file",
+         f"{got} {S.stderr_bytes()!r}")
+    S.stop()
+    for what, args, env_over, rc_want, says in [
+        ("FROST_REQUIRE_SIGNATURE refuses an unsigned file at start", [a[1]],
+         {"FROST_REQUIRE_SIGNATURE": pub}, 1, b"no signature"),
+        ("--require-signature refuses a file signed by another key", [signed["a"],
+         "--require-signature", os.path.join(keys, "other.pub")], {}, 1, b"signed_a.frost"),
+        ("--require-signature with a missing key file exits 1 naming it",
+         [a[1], "--require-signature", os.path.join(keys, "none.pub")], {}, 1, b"none.pub"),
+        ("--require-signature with a file that is no key exits 1", [a[1],
+         "--require-signature", a[1]], {}, 1, b"--require-signature"),
+        ("FROST_REQUIRE_SIGNATURE set but empty is a usage error", [a[1]],
+         {"FROST_REQUIRE_SIGNATURE": ""}, 2, b"FROST_REQUIRE_SIGNATURE"),
+    ]:
+        S = Server(frost, args, expect_fail=True, env=dict(os.environ, **env_over))
+        rc = S.p.wait(10)
+        emit(rc == rc_want and says in S.stderr_bytes(), "signatures: " + what,
+             f"rc={rc} {S.stderr_bytes()!r}")
 
 
 def check_sigterm(frost, models):
@@ -977,7 +1180,8 @@ def check_startup(frost, models, tmp):
     emit(rc == 1 and b"both be served as 'reg'" in S.stderr_bytes(),
          "start: two models with one name are refused", f"rc={rc} {S.stderr_bytes()!r}")
     p = subprocess.run([frost, "serve", "--help"], capture_output=True)
-    emit(p.returncode == 0 and b"listening on http://HOST:PORT" in p.stdout,
+    emit(p.returncode == 0 and b"listening on http://HOST:PORT" in p.stdout and
+         b"ROOT/NAME@ALIAS" in p.stdout and b"--require-signature KEY.pub" in p.stdout,
          "frost serve --help", p.stderr.decode())
     p = subprocess.run([frost, "serve", models["reg"][1], "--port", "x"], capture_output=True)
     emit(p.returncode == 2 and b"--port" in p.stderr, "usage error: --port x exits 2",
@@ -1030,6 +1234,8 @@ def main():
                  f"{st} rc={rc}")
         check_limits(frost, models)
         check_reload(frost, models, tmp)
+        check_registry(frost, models, tmp)
+        check_signatures(frost, models, tmp)
         check_sigterm(frost, models)
         check_sigterm_under_load(frost, models)
     except Exception as e:  # noqa: BLE001 - a crash of the suite is a failure

@@ -5,8 +5,8 @@
 # tests/serve/serve_test.py fits a pipeline with string columns, an unnamed regressor and an
 # integer-label classifier with Debian's scikit-learn, serves them on free ports, and checks
 # /infer and /predict against predict / predict_proba, every error status, the limits,
-# 200 concurrent requests, hot reload of a replaced file under load, and SIGTERM during a
-# request. Every server is stopped when the suite ends. Ends with "serve: N passed, M failed".
+# 200 concurrent requests, hot reload of a replaced file and of a registry alias promoted and
+# rolled back under load, required signatures, and SIGTERM during a request. Every server is stopped when the suite ends. Ends with "serve: N passed, M failed".
 set -u
 BUILD=${1:-build}
 . tests/stages/lib/python_suite.sh

@@ -400,7 +400,8 @@ static void mkfile(const char *path, const char *text)
     write_bytes(path, (const unsigned char *)text, strlen(text));
 }
 
-Test(trust, frost_open_resolves_registry_references)
+/* DIR/reg: model churn with versions 5, 10 and 15 (1, 2 and 3 trees), production -> 10. */
+static void make_registry(void)
 {
     char p[900];
     snprintf(p, sizeof p, "%s/reg", dir);
@@ -423,6 +424,12 @@ Test(trust, frost_open_resolves_registry_references)
     }
     snprintf(p, sizeof p, "%s/reg/churn/aliases/production", dir);
     mkfile(p, "frost alias 1\ntarget 10 1700000000\nwas 5 1600000000\n");
+}
+
+Test(trust, frost_open_resolves_registry_references)
+{
+    char p[900];
+    make_registry();
     static const struct {
         const char *ref;
         uint32_t trees;
@@ -459,4 +466,57 @@ Test(trust, frost_open_resolves_registry_references)
     cr_expect_eq(frost_open(f, NULL, &m), 0, "%s", frost_errmsg(NULL));
     frost_close(m);
     free(f);
+}
+
+Test(trust, frost_resolve_names_the_version_a_reference_points_at)
+{
+    make_registry();
+    char ref[900], want[900], path[1024];
+    uint64_t version = 99;
+    static const struct {
+        const char *ref;
+        uint64_t version;
+    } ok[] = {{"churn@production", 10}, {"churn@5", 5}, {"churn@latest", 15}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        snprintf(ref, sizeof ref, "%s/reg/%s", dir, ok[i].ref);
+        cr_assert_eq(frost_resolve(ref, path, sizeof path, &version), 0, "%s: %s", ok[i].ref,
+                     frost_errmsg(NULL));
+        snprintf(want, sizeof want, "%s/reg/churn/versions/%u/model.frost", dir,
+                 (unsigned)ok[i].version);
+        cr_expect_str_eq(path, want);
+        cr_expect_eq(version, ok[i].version, "%s", ok[i].ref);
+    }
+    /* a promote is seen by the next resolution (the alias file is replaced whole) */
+    snprintf(want, sizeof want, "%s/reg/churn/aliases/.tmp", dir);
+    mkfile(want, "frost alias 1\ntarget 15 1800000000\nwas 10 1700000000\n");
+    snprintf(path, sizeof path, "%s/reg/churn/aliases/production", dir);
+    cr_assert_eq(rename(want, path), 0);
+    snprintf(ref, sizeof ref, "%s/reg/churn@production", dir);
+    cr_expect_eq(frost_resolve(ref, path, sizeof path, &version), 0, "%s", frost_errmsg(NULL));
+    cr_expect_eq(version, 15);
+    /* a plain path, a file whose name has an '@' and a URL come back as they are, version 0 */
+    char *f = write_forest("y@production", 3, 1);
+    const char *plain[] = {"/no/such/file.frost", f, "https://example.com/reg/churn@1"};
+    for (size_t i = 0; i < 3; i++) {
+        version = 7;
+        cr_expect_eq(frost_resolve(plain[i], path, sizeof path, &version), 0, "%s: %s",
+                     plain[i], frost_errmsg(NULL));
+        cr_expect_str_eq(path, plain[i]);
+        cr_expect_eq(version, 0);
+    }
+    free(f);
+    cr_expect_eq(frost_resolve("churn.frost", path, sizeof path, NULL), 0);
+    /* what does not resolve says why, and leaves path empty and version 0 */
+    snprintf(ref, sizeof ref, "%s/reg/churn@staging", dir);
+    version = 7;
+    cr_expect_eq(frost_resolve(ref, path, sizeof path, &version), FROST_EINVAL);
+    cr_expect(strstr(frost_errmsg(NULL), "no alias 'staging'"), "%s", frost_errmsg(NULL));
+    cr_expect_eq(version, 0);
+    cr_expect_str_eq(path, "");
+    snprintf(ref, sizeof ref, "%s/reg/churn@5", dir);
+    cr_expect_eq(frost_resolve(ref, path, 12, &version), FROST_ELIMIT);
+    cr_expect_eq(frost_resolve("/x.frost", path, 4, &version), FROST_ELIMIT);
+    cr_expect(strstr(frost_errmsg(NULL), "too long"), "%s", frost_errmsg(NULL));
+    cr_expect_eq(frost_resolve(NULL, path, sizeof path, &version), FROST_EINVAL);
+    cr_expect_eq(frost_resolve(ref, NULL, 0, &version), FROST_EINVAL);
 }

@@ -10,6 +10,12 @@
  * A model that does not open at startup stops the server (exit 1): serving some models but not
  * others would hide the mistake.
  *
+ * Signatures are required as every frost command requires them: the keys FROST_REQUIRE_SIGNATURE
+ * names (a.pub[:b.pub…]) and those of --require-signature go to frost_open, so no version opens
+ * — at start or at a reload — unless one of them signed it (a reload that fails keeps the
+ * previous version serving). The keys are read here with frost_public_key_load: frost-serve
+ * links no CLI code.
+ *
  * SIGTERM and SIGINT stop it gracefully: no new connections are accepted, every request whose
  * headers have arrived is finished (its body read, its answer sent), then it exits 0. Signals
  * are taken by sigwait on the main thread, every other thread having them blocked.
@@ -29,13 +35,17 @@
 #include "serve/serve.h"
 
 static const char usage[] =
-    "usage: frost serve MODEL.frost [MODEL.frost ...] [--host ADDR] [--port N] [--threads N]\n"
+    "usage: frost serve MODEL [MODEL ...] [--host ADDR] [--port N] [--threads N]\n"
     "                   [--max-body BYTES] [--max-connections N] [--timeout SECONDS]\n"
     "                   [--io MODE] [--missing-columns error|nan] [--preload]\n"
     "                   [--watch-interval MS] [--max-memory BYTES]\n"
+    "                   [--require-signature KEY.pub]...\n"
     "\n"
     "Serves .frost models over HTTP/1.1 with the Open Inference Protocol (KServe v2) and a plain\n"
-    "JSON/CSV form. A model's name is its file name without .frost (churn.frost -> churn).\n"
+    "JSON/CSV form. A MODEL is a .frost file, served under its file name without .frost\n"
+    "(churn.frost -> churn), or a registry reference ROOT/NAME@ALIAS, ROOT/NAME@VERSION or\n"
+    "ROOT/NAME@latest (frost registry), served under NAME with the registry's version number as\n"
+    "its model_version.\n"
     "As soon as the socket listens, before any model is read, one line goes to stderr:\n"
     "  frost serve: listening on http://HOST:PORT\n"
     "\n"
@@ -59,10 +69,11 @@ static const char usage[] =
     "bad request (naming the field or column), 404 unknown model or path, 405 wrong method,\n"
     "413 body over --max-body, 503 over a limit (connections, memory).\n"
     "\n"
-    "Replacing a served file (a rename over it, as frost convert writes) is picked up within\n"
-    "--watch-interval: requests in flight finish on the version they started with, new ones get\n"
-    "the new version, and the old one is closed after its last request. A replacement that does\n"
-    "not open leaves the previous version serving.\n"
+    "Replacing a served file (a rename over it, as frost convert writes), and a promote or a\n"
+    "rollback of a served registry alias, are picked up within --watch-interval: requests in\n"
+    "flight finish on the version they started with, new ones get the new version, and the old\n"
+    "one is closed after its last request. A new version that does not open (damaged, or not\n"
+    "signed by a required key) is reported and the previous version keeps serving.\n"
     "\n"
     "  --host ADDR          address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all)\n"
     "  --port N             port (default 8080; 0 picks a free one, printed on the line above)\n"
@@ -76,15 +87,27 @@ static const char usage[] =
     "                       a column the model needs but a request lacks: 400 naming it\n"
     "                       (default), or all-missing for the model's imputers\n"
     "  --preload            read every tree in the background after start (default: on demand)\n"
-    "  --watch-interval MS  how often served files are checked for replacement (default 200;\n"
-    "                       0: never)\n"
+    "  --watch-interval MS  how often served files are checked for replacement and registry\n"
+    "                       references resolved again (default 200; 0: never)\n"
     "  --max-memory BYTES   request bodies and parsed JSON together (default 1G); beyond, 503\n"
+    "  --require-signature KEY.pub\n"
+    "                       serve only models signed by this key (frost keygen, frost sign);\n"
+    "                       repeatable: any one of the keys will do. FROST_REQUIRE_SIGNATURE=\n"
+    "                       a.pub[:b.pub...] adds its keys, as for every frost command\n"
     "\n"
     "SIGTERM or SIGINT: stop accepting, finish every request whose headers have arrived, exit 0.\n"
-    "Exit status: 0 after a stop, 1 when a model or the socket fails at start, 2 usage error.\n";
+    "Exit status: 0 after a stop, 1 when a model, a key file or the socket fails at start, 2 usage\n"
+    "error.\n";
 
 enum { OPT_HOST = 256, OPT_PORT, OPT_THREADS, OPT_MAX_BODY, OPT_MAX_CONN, OPT_TIMEOUT, OPT_IO,
-       OPT_MISSING, OPT_PRELOAD, OPT_WATCH, OPT_MAX_MEMORY, OPT_VERSION };
+       OPT_MISSING, OPT_PRELOAD, OPT_WATCH, OPT_MAX_MEMORY, OPT_REQUIRE_SIG, OPT_VERSION };
+
+/* The public keys one of which must have signed every version served. */
+#define MAX_KEYS 32
+typedef struct keys {
+    frost_public_key k[MAX_KEYS];
+    size_t n;
+} keys;
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -96,6 +119,45 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fputs(" (see 'frost serve --help')\n", stderr);
     return 2;
+}
+
+/* Adds the key in the file path; what prefixes the message. Returns 0, or the exit status. */
+static int add_key(keys *ks, const char *path, const char *what)
+{
+    if (ks->n == MAX_KEYS) {
+        fprintf(stderr, "frost serve: more than %d public keys\n", MAX_KEYS);
+        return 2;
+    }
+    if (frost_public_key_load(path, &ks->k[ks->n]) != 0) {
+        fprintf(stderr, "frost serve: %s%s\n", what, frost_errmsg(NULL));
+        return 1;
+    }
+    ks->n++;
+    return 0;
+}
+
+/* The keys FROST_REQUIRE_SIGNATURE=a.pub[:b.pub…] names, read as the frost CLI reads them
+ * (tools/cmd_sign.c): set but naming nothing is an error, not a silently dropped check. */
+static int keys_from_env(keys *ks)
+{
+    const char *v = getenv("FROST_REQUIRE_SIGNATURE");
+    if (!v)
+        return 0;
+    char path[4096];
+    for (const char *p = v;;) {
+        size_t n = strcspn(p, ":");
+        if (n == 0 || n >= sizeof path) {
+            fprintf(stderr, "frost serve: FROST_REQUIRE_SIGNATURE=%s: expected key files "
+                            "separated by ':' (a.pub:b.pub)\n", v);
+            return 2;
+        }
+        memcpy(path, p, n);
+        path[n] = '\0';
+        int rc = add_key(ks, path, "FROST_REQUIRE_SIGNATURE: ");
+        if (rc || !p[n])
+            return rc;
+        p += n + 1;
+    }
 }
 
 /* A count within [lo, hi]; -1 when s is not one. */
@@ -194,6 +256,7 @@ int main(int argc, char **argv)
     unsigned watch_ms = 200;
     size_t max_body = (size_t)64 << 20, max_memory = (size_t)1 << 30;
     int preload = 0;
+    static keys required;
     frost_open_options open;
     frost_open_options_init(&open);
     static const struct option longs[] = {
@@ -208,6 +271,7 @@ int main(int argc, char **argv)
         {"preload", no_argument, NULL, OPT_PRELOAD},
         {"watch-interval", required_argument, NULL, OPT_WATCH},
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"require-signature", required_argument, NULL, OPT_REQUIRE_SIG},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -284,6 +348,12 @@ int main(int argc, char **argv)
                 return usage_error("--max-memory %s: expected a size in bytes (K, M, G allowed)",
                                    optarg);
             break;
+        case OPT_REQUIRE_SIG: {
+            int rc = add_key(&required, optarg, "--require-signature: ");
+            if (rc)
+                return rc;
+            break;
+        }
         case ':':
             return usage_error("option %s needs a value", argv[optind - 1]);
         default:
@@ -293,6 +363,13 @@ int main(int argc, char **argv)
     if (optind >= argc) {
         fputs(usage, stderr);
         return 2;
+    }
+    int rc = keys_from_env(&required);
+    if (rc)
+        return rc;
+    if (required.n) {
+        open.required_keys = required.k;
+        open.n_required_keys = required.n;
     }
 
     srv_models ms;

@@ -11,8 +11,10 @@
  *
  * A source is resolved to a file and the file's identity (srv_file_id) each poll; a rename over
  * the path (what `frost convert` and every atomic writer do) or an in-place rewrite changes the
- * identity. A changed source that does not open (a half-written file, a damaged one) leaves the
- * old version serving and is reported once per identity.
+ * identity, and so does a registry reference's promote or rollback (it resolves to another
+ * version's file; the version files themselves never change). A changed source that does not
+ * open (a half-written file, a damaged one, one that fails a required signature) leaves the old
+ * version serving and is reported once per identity.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,23 +22,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "serve/serve.h"
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
-/* The file a slot's source names now, and its identity. Today a source is a path. A registry
- * reference (ROOT/NAME@ALIAS) is the same thing one step removed: it resolves here, through the
- * registry, to the file of the version its alias names now — a promote or a rollback makes it
- * resolve to another file, whose identity differs, and srv_slot_check swaps that version in as
- * it does for a replaced path. What registry support adds is therefore this function's other
- * branch (and name_of's: the served name of ROOT/NAME@ALIAS is NAME), with the version's name
- * as the model_version. */
-static int resolve_source(const srv_slot *s, char *path, size_t cap, srv_file_id *id,
+/* The file a slot's source names now, and its identity. A source is a path, or a registry
+ * reference (ROOT/NAME@ALIAS, @VERSION, @latest) that frost_resolve turns into the file of the
+ * version it names now — a promote or a rollback makes it resolve to another file, whose
+ * identity differs, and srv_slot_check swaps that version in as it does for a replaced path. */
+static int resolve_source(const char *source, char *path, size_t cap, srv_file_id *id,
                           char *why, size_t why_cap)
 {
-    if (snprintf(path, cap, "%s", s->source) >= (int)cap) {
-        snprintf(why, why_cap, "%s: path too long", s->source);
+    uint64_t version;
+    if (frost_resolve(source, path, cap, &version) != 0) {
+        snprintf(why, why_cap, "%s", frost_errmsg(NULL));
         return -1;
     }
     struct stat st;
@@ -54,6 +55,7 @@ static int resolve_source(const srv_slot *s, char *path, size_t cap, srv_file_id
         .size = st.st_size,
         .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
         .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+        .version = version,
     };
     return 0;
 }
@@ -61,7 +63,7 @@ static int resolve_source(const srv_slot *s, char *path, size_t cap, srv_file_id
 static int same_id(const srv_file_id *a, const srv_file_id *b)
 {
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->version == b->version;
 }
 
 /* ---- versions ----------------------------------------------------------------------------- */
@@ -174,8 +176,11 @@ static srv_model *open_version(srv_models *ms, srv_slot *s, const char *path,
             v->by_name[i] = i;
         qsort_r(v->by_name, v->info.n_inputs, sizeof *v->by_name, by_name_cmp, v->m);
     }
+    /* a registry's version number, else the source pickle's hash that frost convert records */
     const char *hash = frost_meta_get(v->m, "source_xxh3");
-    if (hash)
+    if (id->version)
+        snprintf(v->version, sizeof v->version, "%llu", (unsigned long long)id->version);
+    else if (hash)
         snprintf(v->version, sizeof v->version, "%s", hash);
     v->id = *id;
     v->slot = s;
@@ -226,13 +231,16 @@ static void publish(srv_slot *s, srv_model *v)
 
 /* ---- slots -------------------------------------------------------------------------------- */
 
-/* The name a path serves under: its file name without ".frost". */
-static char *name_of(const char *source)
+/* The name a source serves under: a path's file name without ".frost"; a registry reference's
+ * (ROOT/NAME@ALIAS) model name NAME, whichever version it resolves to. */
+static char *name_of(const char *source, int reference)
 {
     const char *base = strrchr(source, '/');
     base = base ? base + 1 : source;
     size_t len = strlen(base);
-    if (len > 6 && strcmp(base + len - 6, ".frost") == 0)
+    if (reference)
+        len = strcspn(base, "@");
+    else if (len > 6 && strcmp(base + len - 6, ".frost") == 0)
         len -= 6;
     return strndup(base, len);
 }
@@ -264,8 +272,16 @@ int srv_models_init(srv_models *ms, char **sources, size_t n, const frost_open_o
         pthread_mutex_init(&s->mu, NULL);
         pthread_cond_init(&s->cv, NULL);
         s->index = i;
+        /* a source that names nothing is said before the socket listens */
+        char path[4096], why[sizeof s->error];
+        srv_file_id id;
+        if (resolve_source(sources[i], path, sizeof path, &id, why, sizeof why)) {
+            fprintf(stderr, "frost serve: %s\n", why);
+            return -1;
+        }
         s->source = strdup(sources[i]);
-        s->name = name_of(sources[i]);
+        s->reference = id.version != 0;
+        s->name = name_of(sources[i], s->reference);
         if (!s->source || !s->name) {
             fprintf(stderr, "frost serve: out of memory\n");
             return -1;
@@ -282,13 +298,6 @@ int srv_models_init(srv_models *ms, char **sources, size_t n, const frost_open_o
                         ms->slots[j].source, s->source, s->name);
                 return -1;
             }
-        /* a source that names nothing is said before the socket listens */
-        char path[4096], why[sizeof s->error];
-        srv_file_id id;
-        if (resolve_source(s, path, sizeof path, &id, why, sizeof why)) {
-            fprintf(stderr, "frost serve: %s\n", why);
-            return -1;
-        }
     }
     return 0;
 }
@@ -323,8 +332,15 @@ int srv_models_open(srv_models *ms)
         char path[4096], why[sizeof s->error];
         srv_file_id id;
         srv_model *v = NULL;
-        if (resolve_source(s, path, sizeof path, &id, why, sizeof why) == 0)
+        /* a registry's gc may remove the version an alias named between the resolving and the
+         * opening: the reference is then resolved again (the alias has moved on) */
+        for (int attempt = 0; !v && attempt < 3; attempt++) {
+            if (resolve_source(s->source, path, sizeof path, &id, why, sizeof why) != 0)
+                break;
             v = open_version(ms, s, path, &id, why, sizeof why);
+            if (!v && access(path, F_OK) == 0)
+                break;
+        }
         if (!v) {
             pthread_mutex_lock(&s->mu);
             snprintf(s->error, sizeof s->error, "%s", why);
@@ -341,13 +357,36 @@ int srv_models_open(srv_models *ms)
     return rc;
 }
 
+/* The source did not resolve this poll. A path may be gone for a moment (between an unlink and
+ * a rename): nothing to say, keep serving what we have. A registry reference that does not
+ * resolve (its alias removed, or damaged: aliases are replaced whole, never seen half written)
+ * is reported once until it resolves again; the current version keeps serving meanwhile. */
+static int unresolved(srv_slot *s, const char *why)
+{
+    if (!s->reference)
+        return 0;
+    pthread_mutex_lock(&s->mu);
+    int first = !s->unresolved;
+    s->unresolved = 1;
+    if (first)
+        snprintf(s->error, sizeof s->error, "%s", why);
+    pthread_mutex_unlock(&s->mu);
+    if (!first)
+        return 0;
+    atomic_fetch_add_explicit(&s->stats.reload_errors, 1, memory_order_relaxed);
+    fprintf(stderr, "frost serve: %s: reload failed, still serving the previous version: %s\n",
+            s->name, why);
+    return -1;
+}
+
 int srv_slot_check(srv_models *ms, srv_slot *s)
 {
     char path[4096], why[sizeof s->error];
     srv_file_id id;
-    if (resolve_source(s, path, sizeof path, &id, why, sizeof why) != 0)
-        return 0; /* gone for now (between an unlink and a rename): keep serving what we have */
+    if (resolve_source(s->source, path, sizeof path, &id, why, sizeof why) != 0)
+        return unresolved(s, why);
     pthread_mutex_lock(&s->mu);
+    s->unresolved = 0;
     int unchanged = s->state != SLOT_READY || (s->cur && same_id(&s->cur->id, &id)) ||
                     (s->failed_valid && same_id(&s->failed_id, &id));
     pthread_mutex_unlock(&s->mu);
@@ -358,11 +397,15 @@ int srv_slot_check(srv_models *ms, srv_slot *s)
     char why2[64];
     /* the file changed again while it was being opened: what was opened may be either; take
      * the next poll's word for it */
-    if (v && (resolve_source(s, path, sizeof path, &after, why2, sizeof why2) != 0 ||
+    if (v && (resolve_source(s->source, path, sizeof path, &after, why2, sizeof why2) != 0 ||
               !same_id(&after, &id))) {
         srv_model_release(v);
         return 0;
     }
+    /* gone between the resolving and the opening (renamed over again, a registry's gc): the
+     * next poll resolves the source again */
+    if (!v && access(path, F_OK) != 0)
+        return 0;
     if (!v) {
         pthread_mutex_lock(&s->mu);
         s->failed_id = id;

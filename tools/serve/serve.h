@@ -35,6 +35,7 @@ typedef struct srv_file_id {
     off_t size;
     int64_t mtime_ns;
     int64_t ctime_ns;
+    uint64_t version;             /* the registry version a reference resolved to; 0: a path */
 } srv_file_id;
 
 /* One opened version of a slot's model. Immutable once published, except refs. */
@@ -43,7 +44,8 @@ typedef struct srv_model {
     frost_info info;
     atomic_uint refs;             /* the slot's own reference while current, plus requests */
     uint64_t generation;          /* 1 for the first version a slot opened, then 2, … */
-    char version[40];             /* model_version ("" = none): the source file's XXH3 */
+    char version[40];             /* model_version ("" = none): the registry version number,
+                                   * else the source pickle's XXH3 (frost convert records it) */
     srv_file_id id;               /* the file it was opened from */
     int named;                    /* inputs have names (else by position) */
     uint32_t *by_name;            /* input indices sorted by name (named models), for lookups */
@@ -61,11 +63,13 @@ typedef struct srv_model_stats {
 } srv_model_stats;
 
 /* One served name. The source is what the command line gave; resolving it gives the file to
- * open (today the path itself; a registry reference ROOT/NAME@ALIAS resolves through the
- * registry to the version file its alias points at, and that is the only difference). */
+ * open (a path itself; a registry reference ROOT/NAME@ALIAS the version file its alias points
+ * at now, through frost_resolve — and that is the only difference). */
 typedef struct srv_slot {
     char *name;                   /* the URL's NAME */
     char *source;                 /* the command line's argument */
+    int reference;                /* the source is a registry reference (served as NAME) */
+    int unresolved;               /* it did not resolve at the last poll (reported once) */
     size_t index;                 /* position on the command line */
     pthread_mutex_t mu;
     pthread_cond_t cv;            /* state left SLOT_LOADING */
@@ -91,7 +95,8 @@ typedef struct srv_models {
     unsigned poll_ms;             /* how often the watcher re-resolves the sources */
 } srv_models;
 
-/* Names each source (a file's name without .frost). Returns 0, or -1 after printing why (two
+/* Names each source (a file's name without .frost; NAME for a registry reference
+ * ROOT/NAME@ALIAS). Returns 0, or -1 after printing why (a source that does not resolve, two
  * sources with one name, a name that cannot appear in a URL path). */
 int srv_models_init(srv_models *ms, char **sources, size_t n, const frost_open_options *open);
 
