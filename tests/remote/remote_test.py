@@ -200,6 +200,9 @@ def suite(frost, build, tmp, servers):
     fetched = sum(r["bytes"] for r in log)
     check(fetched < size / 3, "one row of a 200-tree forest fetches %d of %d bytes (%.1f%%)"
           % (fetched, size, 100.0 * fetched / size))
+    # the blocks a walk is likely to need next (those after a needed one in its tree's body)
+    # come in its range: about one request per tree, not one per level of blocks (365 before)
+    check(len(log) <= 2 + 1.1 * 200, "one row of a 200-tree forest takes %d requests" % len(log))
     check(all(r["if_match"] for r in log[2:]), "every request after the first two has If-Match")
     log_forest = log
     wide = os.path.join(www, "wide.frost")
