@@ -393,6 +393,19 @@ typedef struct lane {
     rt_block_cache bc;
 } lane;
 
+/* Whether the split ref names in tree t opens a body block: the root of a subtree larger than
+ * a block, which the writer starts on a fresh block and whose overflow follows it
+ * (format/tree_encode.c). A subtree that fits a block is stored whole wherever it fits, so a
+ * walk that enters it there ends in that block. */
+static int roots_large(const fmt_header *h, uint32_t t, uint32_t ref)
+{
+    const fmt_tree *T = &h->trees[t];
+    uint32_t off = fmt_ref_offset(ref);
+    if (fmt_ref_kind(ref) == FMT_REF_LEAF || off < T->top_size || T->body_chunk == FMT_NONE)
+        return 0;
+    return ((T->body_offset + (off - T->top_size)) & (h->block_size - 1)) == 0;
+}
+
 /* Steps the walks of lanes L[0..n) in turn until each reaches its leaf or a block that is not
  * loaded (appended to need): a walk is a chain of dependent cache misses, and taking one step of
  * each in turn, with the next node prefetched, lets the chains overlap. */
@@ -412,7 +425,8 @@ static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
                 continue;
             }
             if (w == RT_WALK_NEED)
-                need_tree[(*n_need)++] = ln->t;
+                need_tree[(*n_need)++] = roots_large(&m->h, ln->t, cursor[ln->i]) ? ln->t
+                                                                                 : UINT32_MAX;
             L[k] = L[--n]; /* done for this pass: its slot goes to the last live lane */
         }
     }
@@ -425,11 +439,12 @@ static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
  * are where the writer put the block's overflow: a node's descendants always lie after it in
  * its tree's space, and the subtrees that do not fit a body block are placed right after it
  * whenever they fit a block whole (format/tree_encode.c) — so the blocks just after a needed
- * one, up to the end of its tree's body, are its likely children. They are fetched with it:
- * adjacent blocks join its range, so they cost bytes, not requests. RT_REMOTE_AHEAD bytes per
- * needed block, chosen by measurement on that forest: 4 KiB ahead left 38 blocks for a last
- * round trip, 8 KiB 6 (206 requests instead of 365, 22% of the file instead of 15%), 16 KiB 1
- * but up to 36% of the file for some rows. Files read locally fetch exactly what is needed. */
+ * block that opens a large subtree, up to the end of its tree's body, are its likely children.
+ * They are fetched with it: adjacent blocks join its range, so they cost bytes, not requests.
+ * RT_REMOTE_AHEAD bytes per such block, chosen by measurement (bench/README.md, stage 12): on
+ * that forest 4 KiB ahead left 38 blocks for the last round trip, 8 KiB 6 (206 requests instead
+ * of 365, 21% of the file instead of 15%; at 20 ms per request 231 ms instead of 307), 16 KiB 1
+ * but up to 36% of the file for some rows and no faster. Local files read what is needed. */
 #define RT_REMOTE_AHEAD ((uint64_t)8 << 10)
 
 /* need[0..n) and, over a URL, the blocks after each that its tree's body still holds (up to
@@ -443,13 +458,13 @@ static size_t with_ahead(const frost_model *m, const uint32_t *need, const uint3
     for (size_t i = 0; i < n; i++) {
         uint32_t b = need[i];
         out[o++] = b;
+        if (!k || need_tree[i] == UINT32_MAX)
+            continue; /* a subtree that ends in its block, or a block of the top chunk */
         const fmt_tree *T = &h->trees[need_tree[i]];
-        if (!k || T->body_chunk == FMT_NONE || T->body_size == 0)
-            continue;
         uint32_t first = fmt_chunk_block_of(h, T->body_chunk, T->body_offset);
         uint32_t last = fmt_chunk_block_of(h, T->body_chunk, T->body_offset + T->body_size - 1);
         if (b < first || b > last)
-            continue; /* a block of the top chunk: the header's read brought its neighbours */
+            continue;
         for (uint32_t j = 1; j <= k && b + j <= last; j++) /* last: inside the chunk (parse) */
             if (!rt_block_ready(m, b + j))
                 out[o++] = b + j;
