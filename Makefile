@@ -118,7 +118,9 @@ $(BUILD)/frost: $(CLI_OBJS) $(CLI_STATIC_OBJS) $(ARCHIVES)
 # frost-serve (tools/serve/module.mk says why it is apart): the archives that exist statically,
 # libc, p11-kit (GnuTLS's, which Debian ships shared only) and its libffi dynamically. With
 # CLI_STATIC= (sanitizer builds) everything is dynamic. libfrost's own libraries are taken from
-# LDLIBS_CORE, so one it gains is linked here too.
+# LDLIBS_CORE, so one it gains is linked here too. Its libc is dynamic, so it can dlopen the
+# remote plugin for a URL; libfrost.a is part of the executable, which dladdr cannot place, so
+# the plugin is found by its soname through this RUNPATH: beside it (the build) or ../lib (install).
 SERVE_ARCHIVES := $(BUILD)/libfrost_serve.a $(BUILD)/libfrost_csv.a $(BUILD)/libfrost.a
 SERVE_LIBS_STATIC := -Wl,-Bstatic -lmicrohttpd -ljansson -lgnutls -lhogweed -lnettle -lgmp \
                      -ltasn1 -lidn2 -lunistring $(filter-out -lm -lpthread,$(LDLIBS_CORE)) \
@@ -127,7 +129,7 @@ SERVE_LIBS := $(if $(CLI_STATIC),$(SERVE_LIBS_STATIC),-lmicrohttpd -ljansson $(L
 $(BUILD)/frost-serve: $(SERVE_MAIN_OBJ) $(SERVE_ARCHIVES)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(FROST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SERVE_MAIN_OBJ) $(SERVE_ARCHIVES) \
-		$(SERVE_LIBS)
+		$(SERVE_LIBS) -Wl,-rpath,'$$ORIGIN:$$ORIGIN/../lib'
 
 # frost-remote: the same CLI linked against libfrost.so and libfrost_import.so, which the static
 # frost runs in its place for a URL (tools/frost.c, run_twin); libfrost loads the remote plugin

@@ -451,11 +451,25 @@ typedef struct lane {
     rt_block_cache bc;
 } lane;
 
+/* Whether the split ref names in tree t opens a body block: the root of a subtree larger than
+ * a block, which the writer starts on a fresh block and whose overflow follows it
+ * (format/tree_encode.c). A subtree that fits a block is stored whole wherever it fits, so a
+ * walk that enters it there ends in that block. */
+static int roots_large(const fmt_header *h, uint32_t t, uint32_t ref)
+{
+    const fmt_tree *T = &h->trees[t];
+    uint32_t off = fmt_ref_offset(ref);
+    if (fmt_ref_kind(ref) == FMT_REF_LEAF || off < T->top_size || T->body_chunk == FMT_NONE)
+        return 0;
+    return ((T->body_offset + (off - T->top_size)) & (h->block_size - 1)) == 0;
+}
+
 /* Steps the walks of lanes L[0..n) in turn until each reaches its leaf or a block that is not
  * loaded (appended to need): a walk is a chain of dependent cache misses, and taking one step of
  * each in turn, with the next node prefetched, lets the chains overlap. */
 static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
-                     const uint8_t **leaves, uint32_t *need, size_t *n_need, fr_err *e)
+                     const uint8_t **leaves, uint32_t *need, uint32_t *need_tree, size_t *n_need,
+                     fr_err *e)
 {
     while (n > 0) {
         for (int k = 0; k < n;) {
@@ -469,11 +483,51 @@ static int run_lanes(const frost_model *m, lane *L, int n, uint32_t *cursor,
                 continue;
             }
             if (w == RT_WALK_NEED)
-                (*n_need)++;
+                need_tree[(*n_need)++] = roots_large(&m->h, ln->t, cursor[ln->i]) ? ln->t
+                                                                                 : UINT32_MAX;
             L[k] = L[--n]; /* done for this pass: its slot goes to the last live lane */
         }
     }
     return 0;
+}
+
+/* Over a URL every batch of blocks is a round trip: after the first read (header, top chunk),
+ * a one-row walk of the 200-tree forest of tests/remote (depth ~25, 4 KiB blocks) took two, of
+ * 200 ranges and then 166 (bench/README.md, stage 12). The blocks a walk needs next
+ * are where the writer put the block's overflow: a node's descendants always lie after it in
+ * its tree's space, and the subtrees that do not fit a body block are placed right after it
+ * whenever they fit a block whole (format/tree_encode.c) — so the blocks just after a needed
+ * block that opens a large subtree, up to the end of its tree's body, are its likely children.
+ * They are fetched with it: adjacent blocks join its range, so they cost bytes, not requests.
+ * RT_REMOTE_AHEAD bytes per such block, chosen by measurement (bench/README.md, stage 12): on
+ * that forest 4 KiB ahead left 38 blocks for the last round trip, 8 KiB 6 (206 requests instead
+ * of 365, 21% of the file instead of 15%; at 20 ms per request 231 ms instead of 307), 16 KiB 1
+ * but up to 36% of the file for some rows and no faster. Local files read what is needed. */
+#define RT_REMOTE_AHEAD ((uint64_t)8 << 10)
+
+/* need[0..n) and, over a URL, the blocks after each that its tree's body still holds (up to
+ * RT_REMOTE_AHEAD bytes), into out (room for n * (1 + RT_REMOTE_AHEAD / 4 KiB)). */
+static size_t with_ahead(const frost_model *m, const uint32_t *need, const uint32_t *need_tree,
+                         size_t n, uint32_t *out)
+{
+    const fmt_header *h = &m->h;
+    uint32_t k = (uint32_t)(RT_REMOTE_AHEAD >> h->block_shift);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b = need[i];
+        out[o++] = b;
+        if (!k || need_tree[i] == UINT32_MAX)
+            continue; /* a subtree that ends in its block, or a block of the top chunk */
+        const fmt_tree *T = &h->trees[need_tree[i]];
+        uint32_t first = fmt_chunk_block_of(h, T->body_chunk, T->body_offset);
+        uint32_t last = fmt_chunk_block_of(h, T->body_chunk, T->body_offset + T->body_size - 1);
+        if (b < first || b > last)
+            continue;
+        for (uint32_t j = 1; j <= k && b + j <= last; j++) /* last: inside the chunk (parse) */
+            if (!rt_block_ready(m, b + j))
+                out[o++] = b + j;
+    }
+    return o;
 }
 
 /* Few rows on a cold model: walk every (row, tree) as far as loaded blocks allow, load all the
@@ -486,7 +540,9 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
     size_t n = n_rows * nt;
     uint32_t *cursor = fr_malloc(m->alloc, n * sizeof *cursor);
     const uint8_t **leaves = fr_calloc(m->alloc, n, sizeof *leaves);
-    uint32_t *need = fr_malloc(m->alloc, n * sizeof *need);
+    /* need[] holds a batch's blocks and their trees, and over a URL the blocks ahead of them */
+    size_t ahead = m->remote ? 1 + (size_t)(RT_REMOTE_AHEAD >> h->block_shift) : 0;
+    uint32_t *need = fr_malloc(m->alloc, n * (2 + ahead) * sizeof *need);
     double *acc = fr_malloc(m->alloc, 2 * (size_t)g->width * sizeof *acc);
     int rc = 0;
     if (!cursor || !leaves || !need || !acc) {
@@ -508,16 +564,21 @@ static int predict_lazy(frost_model *m, const agg *g, const double *X, size_t n_
                 L[nl++] = (lane){.i = i, .t = t0 + t, .x = X + r * nf,
                                  .bc = {.block = UINT32_MAX}};
                 if (nl == RT_GROUP) {
-                    if ((rc = run_lanes(m, L, nl, cursor, leaves, need, &n_need, e)))
+                    if ((rc = run_lanes(m, L, nl, cursor, leaves, need, need + n, &n_need, e)))
                         goto free_bufs;
                     nl = 0;
                 }
             }
-        if ((rc = run_lanes(m, L, nl, cursor, leaves, need, &n_need, e)))
+        if ((rc = run_lanes(m, L, nl, cursor, leaves, need, need + n, &n_need, e)))
             goto free_bufs;
         if (!n_need)
             break;
-        if ((rc = rt_load_blocks(m, need, n_need, e)))
+        if (ahead)
+            rc = rt_load_blocks(m, need + 2 * n, with_ahead(m, need, need + n, n_need,
+                                                            need + 2 * n), e);
+        else
+            rc = rt_load_blocks(m, need, n_need, e);
+        if (rc)
             goto free_bufs;
     }
     for (size_t r = 0; r < n_rows; r++) {

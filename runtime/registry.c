@@ -1,7 +1,6 @@
 /*
  * registry.c — resolving registry references and parsing the registry's small text files
- * (REGISTRY.md), and frost_resolve, the public face of rt_reg_resolve (a server resolves its
- * references again to notice a promote or a rollback). No lock is taken and nothing is
+ * (REGISTRY.md). No lock is taken and nothing is
  * allocated: the files are read into the caller's or the stack's bounded buffers, directories
  * are listed with getdents64. Writers are in tools/registry/.
  */
@@ -14,7 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "error.h"
 #include "internal.h"
 #include "registry.h"
 #include "url.h"
@@ -363,30 +361,4 @@ int rt_reg_resolve(const char *ref, char *out, size_t cap, uint32_t *version, fr
     if (version)
         *version = (uint32_t)v;
     return 1;
-}
-
-FROST_API int frost_resolve(const char *ref, char *path, size_t cap, uint64_t *version)
-{
-    fr_err e = {0};
-    uint32_t v = 0;
-    int rc;
-    if (version)
-        *version = 0;
-    if (!ref || !path || !cap) {
-        rc = fr_fail(&e, FR_EINVAL, "frost_resolve: NULL argument");
-    } else {
-        rc = rt_url_kind_of(ref) ? 0 : rt_reg_resolve(ref, path, cap, &v, &e);
-        if (rc == 0 && (size_t)snprintf(path, cap, "%s", ref) >= cap)
-            rc = fr_fail(&e, FR_ELIMIT, "%s: path too long (%zu bytes of room)", ref, cap);
-        else if (rc == 1 && version)
-            *version = v;
-        if (rc == 1)
-            rc = 0;
-    }
-    if (rc) {
-        if (path && cap)
-            path[0] = '\0';
-        rt_set_thread_error(&e);
-    }
-    return rc;
 }

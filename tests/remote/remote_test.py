@@ -10,7 +10,9 @@ server); verify reads in large ranges; SigV4 is checked by the server with botoc
 the bytes received), slow answers, 404/403, a server ignoring Range and an object replaced
 between requests each end as they must; credentials never appear in a message; the disk cache
 serves a second process with no request; libfrost.so loaded by ctypes opens URLs, and loads
-libcurl only then; the static frost hands URLs to frost-remote and never needs it for files.
+libcurl only then; frost.load and frost.dask.predict take URLs, and so does frost serve (the
+model named by the URL's last segment); the static frost hands URLs to frost-remote and never
+needs it for files.
 Servers are threads of this process, on free ports, stopped at the end; every frost run has a
 timeout. Prints one line per check, then "remote: N passed, M failed".
 """
@@ -198,6 +200,9 @@ def suite(frost, build, tmp, servers):
     fetched = sum(r["bytes"] for r in log)
     check(fetched < size / 3, "one row of a 200-tree forest fetches %d of %d bytes (%.1f%%)"
           % (fetched, size, 100.0 * fetched / size))
+    # the blocks a walk is likely to need next (those after a needed one in its tree's body)
+    # come in its range: about one request per tree, not one per level of blocks (365 before)
+    check(len(log) <= 2 + 1.1 * 200, "one row of a 200-tree forest takes %d requests" % len(log))
     check(all(r["if_match"] for r in log[2:]), "every request after the first two has If-Match")
     log_forest = log
     wide = os.path.join(www, "wide.frost")
@@ -256,6 +261,8 @@ def suite(frost, build, tmp, servers):
     cache(frost, srv, www, tmp, forest)
     tls(frost, tmp, www, inputs, servers)
     library(frost, build, srv, tmp, forest)
+    python_binding(build, srv, tmp, www, inputs)
+    serve(frost, build, srv, tmp, www, inputs)
     twin(frost, build, srv, tmp, inputs)
 
 
@@ -570,6 +577,155 @@ def library(frost, build, srv, tmp, forest):
           got.out)
     check("same True" in lines, "ctypes on libfrost.so: 8 threads predict from one URL = local",
           got.out + got.err[-300:])
+
+
+PYTHON_PROBE = r"""
+import json, logging, os, sys
+import numpy as np, pandas as pd
+import frost, frost.dask
+url_of, www, rows_csv, clf, clf_csv = sys.argv[1:]
+out = {}
+X = pd.read_csv(rows_csv)
+with frost.load(os.path.join(www, "forest.frost")) as a, frost.load(url_of % "forest") as b:
+    out["forest"] = bool(np.array_equal(a.predict(X), b.predict(X)))
+    out["stats"] = b.stats()
+    out["repr"] = repr(b)
+C = pd.read_csv(clf_csv)
+with frost.load(os.path.join(www, clf + ".frost")) as a, frost.load(url_of % clf) as b:
+    out["proba"] = bool(np.array_equal(a.predict_proba(C), b.predict_proba(C)) and
+                        np.array_equal(a.predict(C), b.predict(C)))
+try:
+    frost.load((url_of % "missing").replace("http://", "http://alice:hunter2@") + "?sig=feed")
+    out["missing"] = "opened"
+except frost.ModelNotFound as e:
+    out["missing"] = "ModelNotFound " + str(e)
+try:
+    frost.load("http://127.0.0.1:1/m.frost")
+    out["refused"] = "opened"
+except frost.FrostError as e:
+    out["refused"] = type(e).__name__ + " " + str(e)
+import dask.dataframe as dd, distributed
+cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                   host="127.0.0.1", dashboard_address=None,
+                                   silence_logs=logging.ERROR, death_timeout=30)
+client = distributed.Client(cluster, timeout=30)
+try:
+    ddf = dd.from_pandas(X, npartitions=4)
+    got = frost.dask.predict(ddf, url_of % "forest").compute()
+    with frost.load(os.path.join(www, "forest.frost")) as a:
+        want = a.predict(X)
+    out["dask"] = bool(np.array_equal(got.to_numpy(), want) and got.index.equals(X.index))
+    out["dask_opens"] = client.run(lambda: dict(frost.dask.opened()))
+finally:
+    client.close(timeout=10)
+    cluster.close(timeout=10)
+print(json.dumps(out, default=str))
+"""
+
+
+def python_binding(build, srv, tmp, www, inputs):
+    """frost.load and frost.dask.predict take a URL: the package's libfrost.so finds
+    libfrost_remote.so beside it (the install stage holds the installed layout)."""
+    base = MODELS[0].split(".")[0]
+    env = clean_env(PYTHONPATH=os.path.join(HERE, "..", "..", "tools", "python"),
+                    FROST_LIBRARY_PATH=build)
+    env.pop("FROST_REMOTE_PLUGIN", None)
+    srv.reset()
+    got = run([PY, "-c", PYTHON_PROBE, srv.url("") + "%s.frost", www,
+               os.path.join(tmp, "rows.csv"), base, inputs[base]], env=env, timeout=120)
+    try:
+        out = json.loads(got.out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        check(False, "python: the probe ran", got.out[-300:] + got.err[-600:])
+        return
+    check(out.get("forest") is True, "python: frost.load(URL).predict of 2000 rows = local")
+    stats = out.get("stats") or {}
+    check(stats.get("remote_requests", 0) > 2 and stats.get("remote_bytes", 0) > 0,
+          "python: Model.stats() counts the requests (%s) and bytes (%s)"
+          % (stats.get("remote_requests"), stats.get("remote_bytes")))
+    check(out.get("proba") is True, "python: predict and predict_proba over a URL = local")
+    check("forest.frost" in out.get("repr", "") and "127.0.0.1" in out.get("repr", ""),
+          "python: repr names the URL", out.get("repr", ""))
+    missing = out.get("missing", "")
+    check(missing.startswith("ModelNotFound") and "not found" in missing and
+          "hunter2" not in missing and "feed" not in missing,
+          "python: a 404 is ModelNotFound, with no credential in it", missing)
+    refused = out.get("refused", "")
+    check(not refused.startswith(("ModelNotFound", "opened")) and "connect" in refused.lower(),
+          "python: a refused connection is a FrostError, not ModelNotFound", refused)
+    opens = out.get("dask_opens") or {}
+    check(out.get("dask") is True and list(opens.values()) == [{srv.url("forest.frost"): 1}],
+          "python: frost.dask.predict(ddf, URL) on a worker process = local, opened once",
+          str(opens) + got.err[-300:])
+
+
+def serve(frost, build, srv, tmp, www, inputs):
+    """frost serve URL: frost-serve (dynamic libc) loads the plugin through its RUNPATH; the
+    model's name is the URL's last segment without .frost; a presigned query is no part of it."""
+    base = MODELS[0].split(".")[0]
+    env = clean_env()
+    env.pop("FROST_REMOTE_PLUGIN", None)
+    url = srv.url(base + ".frost").replace("http://", "http://bob:s3cret@") + "?X-Sig=beef"
+    srv.reset()
+    p = subprocess.Popen([frost, "serve", url, srv.url("forest.frost"), "--port", "0",
+                          "--threads", "2"], stderr=subprocess.PIPE, env=env)
+    try:
+        line = p.stderr.readline().decode()
+        if not check("listening on http://" in line, "serve: frost serve URL listens", line):
+            return
+        addr = line.split("listening on ")[1].strip()
+        import urllib.request
+
+        def ask(path, body=None, ctype="text/csv"):
+            req = urllib.request.Request(addr + path, data=body,
+                                         headers={"Content-Type": ctype} if body else {})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+
+        status, body = ask("/v2/health/ready")
+        deadline = time.monotonic() + 30
+        while status != 200 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+            status, body = ask("/v2/health/ready")
+        check(status == 200, "serve: both URLs open (ready)", body)
+        status, meta = ask("/v2/models/" + base)
+        check(status == 200 and json.loads(meta).get("name") == base,
+              "serve: a URL's model is named by its last segment without .frost or query",
+              meta[:200])
+        with open(inputs[base], "rb") as f:
+            csv = f.read()
+        want = run([frost, "predict", os.path.join(www, base + ".frost"), inputs[base]]).stdout
+        status, body = ask("/v2/models/%s/predict" % base, csv)
+        check(status == 200 and body.encode() == want, "serve: CSV predictions over a URL = "
+              "frost predict on the file", body[:200])
+        with open(os.path.join(tmp, "row1.csv"), "rb") as f:
+            row = f.read()
+        want = run([frost, "predict", os.path.join(www, "forest.frost"),
+                    os.path.join(tmp, "row1.csv")]).stdout
+        status, body = ask("/v2/models/forest/predict", row)
+        check(status == 200 and body.encode() == want, "serve: one row of the forest = local",
+              body[:200])
+        fetched = sum(r["bytes"] for r in srv.requests("/forest.frost"))
+        size = os.path.getsize(os.path.join(www, "forest.frost"))
+        check(0 < fetched < size / 3, "serve: one row of the forest fetches %d of %d bytes"
+              % (fetched, size))
+    finally:
+        p.terminate()
+        try:
+            _, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+    err = err.decode(errors="replace")
+    check("s3cret" not in err and "beef" not in err, "serve: no credential in its log", err)
+    got = run([frost, "serve", "http://127.0.0.1:1/gone.frost", "--port", "0"],
+              env=dict(env, FROST_REMOTE_ATTEMPTS="1"))
+    check(got.returncode == 1 and "Failed to connect" in got.err and
+          "needs libfrost_remote" not in got.err,
+          "serve: an unreachable URL fails at start, after the plugin loaded", got.err[-300:])
 
 
 def twin(frost, build, srv, tmp, inputs):

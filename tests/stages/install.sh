@@ -3,7 +3,8 @@
 # the installed headers, libraries and pkg-config files, linked both dynamically and
 # statically: one on libfrost (frost.pc), one on the importer (frost_import.pc) converting a
 # corpus model; and the Python package, imported from where it was installed, converting and
-# loading with the installed libraries. The build is a plain `make` (default PREFIX); the install names another PREFIX,
+# loading with the installed libraries; the installed CLI, server and package reach the remote
+# plugin for a URL. The build is a plain `make` (default PREFIX); the install names another PREFIX,
 # and the .pc files must point there, not at the prefix of the build.
 set -eu
 BUILD=${1:-build}
@@ -47,6 +48,15 @@ for prefix in /opt/frost-test /usr/local; do
     *"Failed to connect"*) ;;
     *) echo "FAIL: the installed frost on a URL: $err"; exit 1 ;;
     esac
+    # and bin/frost-serve (dynamic libc) loads it through its RUNPATH ($ORIGIN/../lib)
+    if err=$(env -u FROST_REMOTE_PLUGIN FROST_REMOTE_ATTEMPTS=1 \
+             "$root$prefix/bin/frost" serve http://127.0.0.1:1/m.frost --port 0 2>&1); then
+        echo "FAIL: the installed frost serve opened a URL with no server"; exit 1
+    fi
+    case "$err" in
+    *"Failed to connect"*) ;;
+    *) echo "FAIL: the installed frost serve on a URL: $err"; exit 1 ;;
+    esac
     passed=$((passed + 1))
 
     for pkg in frost frost_import; do
@@ -78,7 +88,8 @@ for prefix in /opt/frost-test /usr/local; do
     "$root$prefix/lib/python3/dist-packages" | "$root$prefix/lib/python3."*/dist-packages) ;;
     *) echo "FAIL: make install put the Python package at '$site'"; exit 1 ;;
     esac
-    (cd "$root" && env -u FROST_LIBRARY_PATH PYTHONPATH="$site" "${PYTHON:-/usr/bin/python3}" -c '
+    (cd "$root" && env -u FROST_LIBRARY_PATH -u FROST_REMOTE_PLUGIN FROST_REMOTE_ATTEMPTS=1 \
+        PYTHONPATH="$site" "${PYTHON:-/usr/bin/python3}" -c '
 import sys, frost
 from frost import _capi
 site, libdir, model, out = sys.argv[1:]
@@ -88,6 +99,13 @@ with frost.load(out) as m:
     assert m.metadata["sklearn_version"] and m.n_features_in_ > 0, m.metadata
 for lib, name in ((_capi.lib(), "libfrost.so.0"), (_capi.import_lib(), "libfrost_import.so.0")):
     assert lib._frost_path == libdir + "/" + name, (lib._frost_path, libdir)
+# a URL: the installed libfrost.so.0 loads libfrost_remote.so.0 from its own directory (no
+# server on port 1: curl refusing the connection shows the plugin ran)
+try:
+    frost.load("http://127.0.0.1:1/m.frost")
+    raise AssertionError("opened a URL with no server")
+except frost.FrostError as e:
+    assert "Failed to connect" in str(e), str(e)
 ' "$site" "$root$prefix/lib" "$MODEL" "$root/py.frost") ||
         { echo "FAIL: the installed Python package under $site"; exit 1; }
     passed=$((passed + 1))

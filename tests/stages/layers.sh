@@ -127,5 +127,18 @@ else
     fail "build $so and $iso first"
 fi
 
+# 4. frost-remote, the CLI linked against libfrost.so, takes what it uses of libfrost's internals
+# from libfrost.a; it must not take a public function with them: its own copy would preempt the
+# library's (frost_errmsg reading another thread-local error than the one frost_open set).
+if [ -x "$BUILD/frost-remote" ]; then
+    own=$(nm --defined-only "$BUILD/frost-remote" | awk '$2 == "T" && $3 ~ /^frost_/ {print $3}' |
+          sort | tr '\n' ' ')
+    if [ -z "$own" ]; then
+        pass "frost-remote defines no frost_* function of its own (libfrost.so's are used)"
+    else
+        fail "frost-remote defines its own copies of: $own"
+    fi
+fi
+
 echo "layers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

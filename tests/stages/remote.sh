@@ -7,7 +7,8 @@
 # whose every request's SigV4 is checked with botocore's signer, HTTPS with a throwaway
 # certificate) and holds $BUILD/frost to it: predictions identical to the local file's, the
 # bytes a one-row prediction fetches, retries and resumes, clean failures, no credential in a
-# message, the disk cache, libcurl loaded only for URLs, the static CLI's twin. The servers stop
+# message, the disk cache, libcurl loaded only for URLs, frost.load / frost.dask.predict and
+# frost serve on a URL, the static CLI's twin. The servers stop
 # with the suite, which gives up after 300 s (every frost run after 60). Ends with "remote: N passed, M failed".
 set -u
 BUILD=${1:-build}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "serve/serve.h"
+#include "url.h"
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
@@ -39,6 +40,13 @@ static int resolve_source(const char *source, char *path, size_t cap, srv_file_i
     if (frost_resolve(source, path, cap, &version) != 0) {
         snprintf(why, why_cap, "%s", frost_errmsg(NULL));
         return -1;
+    }
+    /* A URL (read through libfrost_remote.so) has one identity for the life of the server: the
+     * object is pinned by its ETag when opened (runtime/remote.h), and polling it would cost a
+     * request per model per --watch-interval. A replaced object is served on restart. */
+    if (rt_url_kind_of(path)) {
+        *id = (srv_file_id){0};
+        return 0;
     }
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -154,15 +162,21 @@ static srv_model *open_version(srv_models *ms, srv_slot *s, const char *path,
         snprintf(why, cap, "out of memory");
         return NULL;
     }
+    char shown[256]; /* a URL without its credentials (url.h); a file path as it is */
+    rt_url_display(path, shown, sizeof shown);
     if (frost_open(path, &ms->open, &v->m) != 0) {
-        snprintf(why, cap, "%s: %s", path, frost_errmsg(NULL));
+        const char *msg = frost_errmsg(NULL); /* a URL's message names it already */
+        if (strncmp(msg, shown, strlen(shown)) == 0)
+            snprintf(why, cap, "%s", msg);
+        else
+            snprintf(why, cap, "%s: %s", shown, msg);
         free(v);
         return NULL;
     }
     v->info.size = sizeof v->info;
     frost_model_info(v->m, &v->info);
     if (v->info.estimator == 0) {
-        snprintf(why, cap, "%s is a saved transformer: it does not predict", path);
+        snprintf(why, cap, "%s is a saved transformer: it does not predict", shown);
         goto fail;
     }
     v->named = v->info.n_inputs && frost_feature_name(v->m, 0) != NULL;
@@ -231,16 +245,18 @@ static void publish(srv_slot *s, srv_model *v)
 
 /* ---- slots -------------------------------------------------------------------------------- */
 
-/* The name a source serves under: a path's file name without ".frost"; a registry reference's
- * (ROOT/NAME@ALIAS) model name NAME, whichever version it resolves to. */
+/* The name a source serves under: a path's file name without ".frost" (a URL's last path
+ * segment, without its query or fragment); a registry reference's (ROOT/NAME@ALIAS) model name
+ * NAME, whichever version it resolves to. */
 static char *name_of(const char *source, int reference)
 {
-    const char *base = strrchr(source, '/');
+    size_t end = rt_url_kind_of(source) ? strcspn(source, "?#") : strlen(source);
+    const char *base = memrchr(source, '/', end);
     base = base ? base + 1 : source;
-    size_t len = strlen(base);
+    size_t len = (size_t)(source + end - base);
     if (reference)
         len = strcspn(base, "@");
-    else if (len > 6 && strcmp(base + len - 6, ".frost") == 0)
+    else if (len > 6 && memcmp(base + len - 6, ".frost", 6) == 0)
         len -= 6;
     return strndup(base, len);
 }
@@ -286,16 +302,19 @@ int srv_models_init(srv_models *ms, char **sources, size_t n, const frost_open_o
             fprintf(stderr, "frost serve: out of memory\n");
             return -1;
         }
+        char shown[512], other[512];
+        rt_url_display(s->source, shown, sizeof shown);
         if (!name_ok(s->name)) {
             fprintf(stderr, "frost serve: %s: the model's name '%s' must be letters, digits, "
                             "'-', '_', '.' or '~' (it is a URL path segment); rename the file\n",
-                    s->source, s->name);
+                    shown, s->name);
             return -1;
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(ms->slots[j].name, s->name) == 0) {
                 fprintf(stderr, "frost serve: %s and %s would both be served as '%s'\n",
-                        ms->slots[j].source, s->source, s->name);
+                        rt_url_display(ms->slots[j].source, other, sizeof other), shown,
+                        s->name);
                 return -1;
             }
     }

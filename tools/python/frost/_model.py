@@ -45,6 +45,35 @@ def _path_bytes(path):
     return os.fsencode(os.fspath(path))
 
 
+_URL_SCHEMES = ("http://", "https://", "s3://")
+
+
+def _is_url(path):
+    """Whether frost_open reads path over the network (libfrost_remote.so): runtime/url.c."""
+    return isinstance(path, str) and path[:8].lower().startswith(_URL_SCHEMES)
+
+
+def _shown(path):
+    """path as messages and repr show it: a URL without its userinfo or query (a presigned
+    URL's query is a credential), as libfrost names it."""
+    if not _is_url(path):
+        return path
+    import urllib.parse
+    u = urllib.parse.urlsplit(path)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc.rpartition("@")[2], u.path,
+                                    "..." if u.query else "", ""))
+
+
+def _missing(path, rc, msg):
+    """Whether a failed open means no model is there: a file that does not exist, or a URL
+    the server answered 404 (not a refused connection or a timeout)."""
+    if rc != C.FROST_EIO:
+        return False
+    if _is_url(path):
+        return "(HTTP 404" in msg
+    return not os.path.lexists(path)
+
+
 def portable_path(path):
     """The path another process should open for this one's `path`: the absolute path of a file
     named relative to this process's working directory (a child process or a Dask worker may
@@ -139,7 +168,7 @@ class Model:
         rc = lib.frost_open(_path_bytes(self.path), ctypes.byref(o), ctypes.byref(h))
         if rc:
             msg = C.text(lib.frost_errmsg(None))
-            if rc == C.FROST_EIO and not os.path.lexists(self.path):
+            if _missing(self.path, rc, msg):
                 raise ModelNotFound(msg, rc)
             raise file_error(rc, msg)
         try:
@@ -431,7 +460,7 @@ class Model:
     def __repr__(self):
         state = "closed" if self._closed else "open" if self._handle is not None else "not open yet"
         est = self._meta.get("estimator") if self._handle is not None else None
-        return f"<frost.Model {self.path!r}{': ' + est if est else ''} ({state})>"
+        return f"<frost.Model {_shown(self.path)!r}{': ' + est if est else ''} ({state})>"
 
 
 _live = weakref.WeakSet()  # every Model of this process, for _after_fork_in_child
@@ -497,7 +526,9 @@ def load(path_or_ref, *, io=None, eager=False, require_signature=None, missing_c
     them) and returns a Model with scikit-learn's predict / predict_proba / decision_function /
     transform where the estimator has them.
 
-    path_or_ref: a path (str or os.PathLike), or any reference libfrost's frost_open resolves.
+    path_or_ref: a path (str or os.PathLike), a URL (http://, https://, s3://BUCKET/KEY: the
+        header is read with ranged requests, then only the blocks the predictions walk), or
+        any reference libfrost's frost_open resolves.
     io: None or 'auto' (io_uring where it can be set up, else pread; FROST_IO in the environment
         may force one), 'uring', 'pread' or 'mmap'.
     eager: read and verify every block now rather than on first use.

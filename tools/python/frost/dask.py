@@ -16,7 +16,11 @@ joins back onto ddf row for row.
 On a multi-machine cluster the path must name the same file on every worker: a shared
 filesystem (NFS, a read-only volume mounted at the same place), a copy made to every machine, a
 registry directory on shared storage (a ROOT/NAME@ALIAS reference, once libfrost resolves
-them), or a URL once libfrost reads remote files. The workers need this package and libfrost
+them), or a URL (http://, https://, s3://BUCKET/KEY) every worker can reach: each worker reads
+the header and the blocks its partitions walk with ranged requests (FROST_CACHE_DIR on a disk
+the workers of a machine share lets them fetch each block once). A worker keeps the model it
+opened from a URL (pinned by the object's ETag; polling it would cost a request per partition):
+a replaced object is read by new workers, or after clear() on the workers. The workers need this package and libfrost
 (`make install` on each machine, or the same PYTHONPATH and FROST_LIBRARY_PATH).
 """
 import os
