@@ -449,7 +449,9 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         return FR_CORRUPT(e, "both COMBINE and LINEAR: a file holds one estimator");
     static const int estimators[] = {FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR, FMT_SEC_COMBINE,
                                      FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_MLP};
-    for (int t = FMT_SEC_BAYES; t < FMT_SEC_COUNT; t++) { /* the 1.3 estimators */
+    static const int estimators_1_3[] = {FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_MLP};
+    for (size_t i = 0; i < sizeof estimators_1_3 / sizeof estimators_1_3[0]; i++) {
+        int t = estimators_1_3[i];
         if (!by_type[t])
             continue;
         if (h->minor < 3)
