@@ -30,7 +30,8 @@ combinations through `frost convert`) have written MODEL_DIR. Prints one line pe
   7. format 1.3 (labels starting "[1.3]"): make_models writes wide trees with categorical
      splits, the links EXP and SOFTMAX_NORM, PROBA_ARGMAX and ISOLATION ensembles (compared in
      1, score_samples included); edits_v13 changes their flags, links, ISOLATION fields, wide
-     and categorical nodes, and the minor version under them.
+     and categorical nodes, and the minor version under them; edits_v13_estimators does the
+     same for the BAYES, CENTROIDS and MLP sections of make_sk_models.py's models.
 """
 import concurrent.futures
 import copy
