@@ -53,7 +53,8 @@ int fmt_checks_parse(fmt_header *h, fmt_rd *r)
     h->n_checks = n;
     uint32_t n_slots = h->program ? h->program->n_slots : h->n_inputs;
     const uint8_t *kinds = h->program ? h->program->slot_kind : h->feature_kinds;
-    int has_estimator = h->has_ensemble || h->linear || h->combine || h->bayes || h->centroids;
+    int has_estimator = h->has_ensemble || h->linear || h->combine || h->bayes || h->centroids ||
+                        h->mlp;
     for (uint32_t i = 0; i < n; i++) {
         fmt_check *k = &h->checks[i];
         k->rule = fmt_rd_u32(r);

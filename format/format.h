@@ -22,6 +22,8 @@
 #define FMT_MAJOR 1
 #define FMT_MINOR 3
 #define FMT_PAGE 4096u
+/* The largest header a reader maps (FORMAT.md superblock: header_size at most 1 GiB). */
+#define FMT_MAX_HEADER (UINT64_C(1) << 30)
 #define FMT_MAX_SECTIONS 256u
 #define FMT_MIN_BLOCK_SHIFT 12u
 #define FMT_MAX_BLOCK_SHIFT 20u
@@ -54,10 +56,11 @@ enum fmt_section_type {
     FMT_SEC_METADATA_TYPES = 11,
     FMT_SEC_BAYES = 12,
     FMT_SEC_CENTROIDS = 13,
+    FMT_SEC_MLP = 14,
 };
 /* Section types this version knows are 1 .. FMT_SEC_COUNT - 1 (header.c lists which of them
  * it parses; a number without a parser is unknown). */
-#define FMT_SEC_COUNT 14
+#define FMT_SEC_COUNT 15
 
 /* METADATA_TYPES: what each METADATA value's text is (FORMAT.md). */
 enum fmt_meta_type { FMT_META_STRING = 0, FMT_META_NUMBER = 1, FMT_META_BOOL = 2 };
@@ -381,6 +384,40 @@ void fmt_centroids_write(const fmt_centroids *c, fmt_buf *b);
 int fmt_centroids_parse(const uint8_t *body, size_t len, const fr_allocator *a,
                         fmt_centroids **out, fr_err *e);
 
+/* MLP (FORMAT.md, 1.3): a multi-layer perceptron's weights, as scikit-learn fitted them. */
+enum fmt_mlp_activation {
+    FMT_ACT_IDENTITY = 1,
+    FMT_ACT_LOGISTIC = 2,
+    FMT_ACT_TANH = 3,
+    FMT_ACT_RELU = 4,
+    FMT_ACT_SOFTMAX = 5, /* the output layer only */
+};
+#define FMT_MLP_MAX_LAYERS 1024u
+
+typedef struct fmt_mlp {
+    uint32_t task;         /* enum fmt_task */
+    uint32_t activation;   /* hidden layers: IDENTITY .. RELU */
+    uint32_t output;       /* output layer: IDENTITY, LOGISTIC or SOFTMAX */
+    uint32_t n_layers;     /* weight layers: len(coefs_) */
+    uint32_t *widths;      /* n_layers + 1: the inputs, each hidden layer, the outputs */
+    double *weights;       /* per layer, coefs_[i] (widths[i] × widths[i+1]) then intercepts_[i] */
+    uint64_t *layer_at;    /* n_layers: where each layer starts in weights */
+    uint32_t max_width;    /* the widest layer */
+} fmt_mlp;
+
+void fmt_mlp_free(const fr_allocator *a, fmt_mlp *m);
+void fmt_mlp_write(const fmt_mlp *m, fmt_buf *b);
+/* Validates an MLP body alone (the header checks it against the other sections). */
+int fmt_mlp_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_mlp **out,
+                  fr_err *e);
+/* The classes of a classifier's outputs: a softmax's n classes in one output, or per logistic
+ * unit two classes (one output when binary, one per label when multi-label). */
+static inline uint32_t fmt_mlp_n_outputs(const fmt_mlp *m)
+{
+    uint32_t out = m->widths[m->n_layers];
+    return m->task == FMT_TASK_CLASSIFIER && m->output == FMT_ACT_SOFTMAX ? 1 : out;
+}
+
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
 typedef struct fmt_header {
     uint16_t major;
@@ -434,6 +471,7 @@ typedef struct fmt_header {
     fmt_combine *combine;
     fmt_bayes *bayes;     /* BAYES (1.3) */
     fmt_centroids *centroids; /* CENTROIDS (1.3) */
+    fmt_mlp *mlp;             /* MLP (1.3) */
 
     /* CHECKS (1.2): the values scikit-learn refuses, in the order they are applied */
     uint32_t n_checks;
@@ -588,6 +626,7 @@ typedef struct fmt_model_desc {
     const fmt_combine *combine;       /* or NULL: with it, an ENSEMBLE is the MEMBERS tree table */
     const fmt_bayes *bayes;           /* or NULL */
     const fmt_centroids *centroids;   /* or NULL */
+    const fmt_mlp *mlp;               /* or NULL */
     const fmt_check *checks;          /* n_checks input checks (CHECKS), or NULL */
     uint32_t n_checks;
     const fmt_labels *classes;        /* n_outputs entries for classifiers */

@@ -44,7 +44,7 @@ int fmt_peek_header_size(const uint8_t *sb, size_t len, uint64_t *header_size, f
     if (major != FMT_MAJOR)
         return FR_CORRUPT(e, "superblock: major version %u is not valid", major);
     uint64_t hs = fr_rd64(sb + FMT_SB_HEADER_SIZE);
-    if (hs < FMT_PAGE || hs % FMT_PAGE != 0 || hs > (1u << 30))
+    if (hs < FMT_PAGE || hs % FMT_PAGE != 0 || hs > FMT_MAX_HEADER)
         return FR_CORRUPT(e, "superblock: header_size %llu is not a page multiple in range",
                           (unsigned long long)hs);
     *header_size = hs;
@@ -294,6 +294,35 @@ static int parse_centroids(fmt_header *h, fmt_rd *c)
                                            h->centroids->n_centroids, c->e);
 }
 
+/* An MLP classifier has one output of a softmax's classes, or two classes per logistic unit
+ * (binary: one unit; multi-label: one output per label); a regressor one output per unit. */
+static int parse_mlp(fmt_header *h, fmt_rd *c)
+{
+    int rc = fmt_mlp_parse(c->p, c->left, h->alloc, &h->mlp, c->e);
+    if (rc)
+        return rc;
+    const fmt_mlp *m = h->mlp;
+    uint32_t n_out = m->widths[m->n_layers];
+    if (m->task == FMT_TASK_REGRESSOR) {
+        h->task = FMT_TASK_REGRESSOR;
+        h->n_features = m->widths[0];
+        h->n_outputs = n_out;
+        return 0;
+    }
+    if (m->output == FMT_ACT_SOFTMAX)
+        return one_output_classifier(h, m->widths[0], n_out, c->e);
+    h->task = FMT_TASK_CLASSIFIER;
+    h->n_features = m->widths[0];
+    h->n_outputs = n_out;
+    h->n_classes = fr_calloc(h->alloc, n_out, sizeof *h->n_classes);
+    if (!h->n_classes)
+        return fr_fail(c->e, FR_ENOMEM, "out of memory");
+    for (uint32_t k = 0; k < n_out; k++)
+        h->n_classes[k] = 2;
+    h->n_classes_total = 2 * n_out; /* n_out < 2^24 */
+    return 0;
+}
+
 static int parse_classes(fmt_header *h, fmt_rd *c)
 {
     fr_err *e = c->e;
@@ -368,7 +397,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         [FMT_SEC_PROGRAM] = parse_program,       [FMT_SEC_LINEAR] = parse_linear,
         [FMT_SEC_COMBINE] = fmt_combine_parse,   [FMT_SEC_CHECKS] = fmt_checks_parse,
         [FMT_SEC_METADATA_TYPES] = fmt_meta_types_parse,
-        [FMT_SEC_BAYES] = parse_bayes,           [FMT_SEC_CENTROIDS] = parse_centroids};
+        [FMT_SEC_BAYES] = parse_bayes,           [FMT_SEC_CENTROIDS] = parse_centroids,
+        [FMT_SEC_MLP] = parse_mlp};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -404,7 +434,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
                                                "CLASSES", "METADATA", "PROGRAM", "LINEAR",
                                                "COMBINE", "CHECKS", "METADATA_TYPES", "BAYES",
-                                               "CENTROIDS"};
+                                               "CENTROIDS", "MLP"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -417,20 +447,27 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         return FR_CORRUPT(e, "CHECKS in a format %u.%u file (it needs 1.2)", h->major, h->minor);
     if (by_type[FMT_SEC_COMBINE] && by_type[FMT_SEC_LINEAR])
         return FR_CORRUPT(e, "both COMBINE and LINEAR: a file holds one estimator");
-    for (int t = FMT_SEC_BAYES; t <= FMT_SEC_CENTROIDS; t++) { /* the 1.3 estimators */
-        if (by_type[t] && h->minor < 3)
+    static const int estimators[] = {FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR, FMT_SEC_COMBINE,
+                                     FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_MLP};
+    static const int estimators_1_3[] = {FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_MLP};
+    for (size_t i = 0; i < sizeof estimators_1_3 / sizeof estimators_1_3[0]; i++) {
+        int t = estimators_1_3[i];
+        if (!by_type[t])
+            continue;
+        if (h->minor < 3)
             return FR_CORRUPT(e, "%s in a format %u.%u file (it needs 1.3)", names[t], h->major,
                               h->minor);
-        if (by_type[t] && (by_type[FMT_SEC_ENSEMBLE] || by_type[FMT_SEC_LINEAR] ||
-                           by_type[FMT_SEC_COMBINE] ||
-                           by_type[t == FMT_SEC_BAYES ? FMT_SEC_CENTROIDS : FMT_SEC_BAYES]))
-            return FR_CORRUPT(e, "%s beside another estimator: a file holds one estimator",
-                              names[t]);
+        for (size_t k = 0; k < sizeof estimators / sizeof estimators[0]; k++)
+            if (estimators[k] != t && by_type[estimators[k]])
+                return FR_CORRUPT(e, "%s beside another estimator: a file holds one estimator",
+                                  names[t]);
     }
-    if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM] &&
-        !by_type[FMT_SEC_COMBINE] && !by_type[FMT_SEC_BAYES] && !by_type[FMT_SEC_CENTROIDS])
-        return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES or CENTROIDS) and "
-                          "no PROGRAM");
+    int n_est = 0;
+    for (size_t k = 0; k < sizeof estimators / sizeof estimators[0]; k++)
+        n_est += by_type[estimators[k]] != NULL;
+    if (!n_est && !by_type[FMT_SEC_PROGRAM])
+        return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES, CENTROIDS or MLP) "
+                          "and no PROGRAM");
     h->has_ensemble = by_type[FMT_SEC_ENSEMBLE] != NULL;
     /* bytes no section covers are zero (FORMAT.md): sort the bodies, check every gap */
     const section *sorted[FMT_MAX_SECTIONS];
@@ -453,7 +490,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     }
     /* estimator sections first: CLASSES and FEATURES are checked against them */
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
-                                FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_FEATURES,
+                                FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_MLP, FMT_SEC_FEATURES,
                                 FMT_SEC_PROGRAM, FMT_SEC_COMBINE, FMT_SEC_CHECKS,
                                 FMT_SEC_CLASSES, FMT_SEC_METADATA, FMT_SEC_METADATA_TYPES};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
@@ -474,7 +511,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     uint32_t est_in = h->program ? h->program->n_outputs : h->n_inputs;
     if (h->combine)
         h->n_features = est_in; /* the columns the combination receives (frost transform) */
-    else if ((h->has_ensemble || h->linear || h->bayes || h->centroids) &&
+    else if ((h->has_ensemble || h->linear || h->bayes || h->centroids || h->mlp) &&
              h->n_features != est_in)
         return FR_CORRUPT(e, "the estimator takes %u features, its input provides %u",
                           h->n_features, est_in);
@@ -486,7 +523,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             return FR_CORRUPT(e, "FEATURES: unused column %u in a format %u.%u file (it needs "
                               "1.2)", i, h->major, h->minor);
     }
-    if (!h->has_ensemble && !h->linear && !h->combine && !h->bayes && !h->centroids)
+    if (!h->has_ensemble && !h->linear && !h->combine && !h->bayes && !h->centroids && !h->mlp)
         h->n_features = h->program->n_outputs; /* a transformer: its outputs */
     if (h->task == FMT_TASK_CLASSIFIER && !h->classes)
         return FR_CORRUPT(e, "required section CLASSES is missing for a classifier");
@@ -573,6 +610,7 @@ void fmt_header_free(fmt_header *h)
     fmt_combine_free(a, h->combine);
     fmt_bayes_free(a, h->bayes);
     fmt_centroids_free(a, h->centroids);
+    fmt_mlp_free(a, h->mlp);
     fmt_checks_free(a, h->checks, h->n_checks);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {

@@ -74,7 +74,7 @@ static int agg_needs_1_3(uint32_t kind, uint32_t link, uint32_t flags)
 }
 
 /* The smallest minor version that holds what the file uses (FORMAT.md superblock), so a file
- * that needs nothing newer stays readable by older readers: 1.3 for BAYES, CENTROIDS or its
+ * that needs nothing newer stays readable by older readers: 1.3 for BAYES, CENTROIDS, MLP or its
  * ENSEMBLE additions, 1.2 for CHECKS or an unused column, 1.1 for a COMBINE, else 1.0. */
 static uint32_t fmt_minor_needed(const fmt_model_desc *d)
 {
@@ -89,7 +89,7 @@ static uint32_t fmt_minor_needed(const fmt_model_desc *d)
     int unused = 0;
     for (uint32_t i = 0; d->feature_kinds && i < d->n_inputs; i++)
         unused |= d->feature_kinds[i] == FMT_SLOT_UNUSED;
-    if (d->bayes || d->centroids)
+    if (d->bayes || d->centroids || d->mlp)
         return 3;
     if (d->n_checks || unused)
         return 2;
@@ -317,6 +317,8 @@ static int put_sections(wimage *w, const fmt_model_desc *d, fr_err *e)
         fmt_bayes_write(d->bayes, &sec[FMT_SEC_BAYES]);
     if (d->centroids)
         fmt_centroids_write(d->centroids, &sec[FMT_SEC_CENTROIDS]);
+    if (d->mlp)
+        fmt_mlp_write(d->mlp, &sec[FMT_SEC_MLP]);
     if (d->n_checks)
         fmt_checks_write(d->checks, d->n_checks, &sec[FMT_SEC_CHECKS]);
     if (d->task == FMT_TASK_CLASSIFIER)
@@ -347,6 +349,10 @@ static int place_blocks(wimage *w, fr_err *e)
         body_len += align_up(w->sec[i].len, 8);
     w->header_size = align_up(FMT_SUPERBLOCK_SIZE + (uint64_t)n_sec * FMT_SECTION_ENTRY +
                               body_len, FMT_PAGE);
+    if (w->header_size > FMT_MAX_HEADER) /* FORMAT.md Limits: a reader refuses it */
+        return fr_fail(e, FR_EUNSUPPORTED, "the model needs a %llu MiB header, beyond the "
+                       "format's 1024 MiB (too many weights or categories to hold)",
+                       (unsigned long long)(w->header_size >> 20));
     uint64_t at = w->header_size;
     for (uint32_t c = 0; c < w->n_chunks; c++) {
         at = align_up(at, FMT_PAGE);

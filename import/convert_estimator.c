@@ -1,6 +1,6 @@
 /*
  * convert_estimator.c — which family converts a fitted estimator (convert_trees.c,
- * convert_linear.c, convert_bayes.c, convert_centroids.c), and the input checks of the estimator's own validation.
+ * convert_linear.c, convert_bayes.c, convert_centroids.c, convert_mlp.c), and the input checks of the estimator's own validation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "convert_hgb.h"
 #include "convert_iforest.h"
 #include "convert_linear.h"
+#include "convert_mlp.h"
 #include "convert_trees.h"
 
 static const struct family {
@@ -49,6 +50,8 @@ static const struct family {
     {"sklearn.neighbors._nearest_centroid.NearestCentroid", cv_convert_centroids, 1},
     {"sklearn.cluster._kmeans.KMeans", cv_convert_centroids, 1},
     {"sklearn.cluster._kmeans.MiniBatchKMeans", cv_convert_centroids, 1},
+    {"sklearn.neural_network._multilayer_perceptron.MLPClassifier", cv_convert_mlp, 1},
+    {"sklearn.neural_network._multilayer_perceptron.MLPRegressor", cv_convert_mlp, 0},
 };
 
 int cv_is_estimator(const char *cls)
@@ -60,7 +63,7 @@ int cv_is_estimator(const char *cls)
 }
 
 /* What the estimator's own input validation refuses (FMT_CHECK_* bits, 0: nothing): linear
- * models, naive Bayes, nearest centroids and k-means refuse missing and infinite values
+ * models, naive Bayes, nearest centroids, k-means and multi-layer perceptrons refuse missing and infinite values
  * (check_array's defaults, in float64); trees work in
  * float32, so they also refuse what float32 cannot hold, and take missing values only where the
  * version that saved them routes them (cv_trees_take_nan) — an IsolationForest's never
@@ -69,7 +72,7 @@ int cv_is_estimator(const char *cls)
 static uint32_t estimator_refuses(const conv *c, const struct family *f)
 {
     if (f->convert == cv_convert_linear || f->convert == cv_convert_bayes ||
-        f->convert == cv_convert_centroids)
+        f->convert == cv_convert_centroids || f->convert == cv_convert_mlp)
         return FMT_CHECK_NAN | FMT_CHECK_INF;
     if (f->convert == cv_convert_hgb)
         return cv_hgb_refuses(c->est);
@@ -113,7 +116,8 @@ int cv_estimator(conv *c, const pk_obj *est, const frost_convert_options *o)
         if (strcmp(c->cls, families[i].cls) == 0) {
             /* the format 1.3 estimators are not COMBINE members (FORMAT.md COMBINE) */
             if (c->member && (families[i].convert == cv_convert_bayes ||
-                              families[i].convert == cv_convert_centroids))
+                              families[i].convert == cv_convert_centroids ||
+                              families[i].convert == cv_convert_mlp))
                 return fr_fail(c->e, FROST_EUNSUPPORTED, "not supported yet: %s as a member of "
                                "a combination", cv_short_name(c->cls));
             int rc = families[i].convert(c, o, families[i].classifier);

@@ -7,7 +7,7 @@ IMPORT_SRCS += import/pk_text.c import/sklearn_classes.c import/whitelist.c \
                import/joblib.c import/source.c import/source_trust.c
 IMPORT_SRCS += import/convert_state.c import/convert_labels.c \
                import/convert_trees.c import/convert_hgb.c import/convert_iforest.c \
-               import/convert_linear.c import/convert_bayes.c import/convert_centroids.c \
+               import/convert_linear.c import/convert_bayes.c import/convert_centroids.c import/convert_mlp.c \
                import/convert_estimator.c import/convert_program.c \
                import/convert_encoders.c import/convert_transformers.c \
                import/convert_columns.c import/convert_combine.c \

@@ -218,6 +218,12 @@ static const pk_class pk_whitelist[] = {
     CLS("sklearn.neighbors._nearest_centroid", "NearestCentroid"),
     CLS("sklearn.cluster._kmeans", "KMeans"),
     CLS("sklearn.cluster._kmeans", "MiniBatchKMeans"),
+    /* multi-layer perceptrons, and the optimizer a stochastic solver leaves behind (its state is
+     * never read) */
+    CLS("sklearn.neural_network._multilayer_perceptron", "MLPClassifier"),
+    CLS("sklearn.neural_network._multilayer_perceptron", "MLPRegressor"),
+    CLS("sklearn.neural_network._stochastic_optimizers", "AdamOptimizer"),
+    CLS("sklearn.neural_network._stochastic_optimizers", "SGDOptimizer"),
     /* linear models */
     CLS("sklearn.linear_model._base", "LinearRegression"),
     CLS("sklearn.linear_model._logistic", "LogisticRegression"),
@@ -325,6 +331,10 @@ static const pk_alias pk_aliases[] = {
           "ExponentialLoss"),
     MOVED("sklearn.neighbors.nearest_centroid", "sklearn.neighbors._nearest_centroid",
           "NearestCentroid"),
+    MOVED("sklearn.neural_network.multilayer_perceptron",
+          "sklearn.neural_network._multilayer_perceptron", "MLPClassifier"),
+    MOVED("sklearn.neural_network.multilayer_perceptron",
+          "sklearn.neural_network._multilayer_perceptron", "MLPRegressor"),
     MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "KMeans"),
     MOVED("sklearn.cluster.k_means_", "sklearn.cluster._kmeans", "MiniBatchKMeans"),
     MOVED("sklearn.ensemble.iforest", "sklearn.ensemble._iforest", "IsolationForest"),

@@ -227,7 +227,8 @@ typedef struct frost_info {
     int estimator;         /* 0 none (a saved transformer), 1 tree ensemble, 2 linear model,
                             * 3 a combination of members (Voting*, OneVsRestClassifier),
                             * 4 naive Bayes, 5 nearest centroid or k-means (a classifier of
-                            * cluster numbers whose transform is the distances to the centres) */
+                            * cluster numbers whose transform is the distances to the centres),
+                            * 6 multi-layer perceptron (MLPClassifier, MLPRegressor) */
     uint32_t n_transform_outputs; /* columns frost_transform writes (the estimator's inputs) */
     int has_proba;         /* frost_predict_proba works (classifiers with probabilities) */
     uint32_t n_decision;   /* columns frost_decision_function writes; 0 when the model has no

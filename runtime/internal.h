@@ -259,6 +259,12 @@ size_t rt_bayes_scratch(const fmt_bayes *nb);
 int rt_centroids_init(frost_model *m, fr_err *e);
 void rt_centroids_free(frost_model *m);
 void rt_centroids_row(const frost_model *m, const double *x, rt_what what, double *out);
+/* A multi-layer perceptron (mlp.c): one row's predict or predict_proba (a regressor's predict:
+ * its outputs) from its features; scratch holds rt_mlp_scratch doubles. */
+void rt_mlp_row(const frost_model *m, const double *x, rt_what what, double *out,
+                double *scratch);
+size_t rt_mlp_scratch(const fmt_mlp *mlp);
+
 /* Whether the estimator itself transforms (k-means: its distances), not only the program. */
 static inline int rt_estimator_transforms(const fmt_header *h)
 {

@@ -441,7 +441,7 @@ FROST_API int frost_model_info(const frost_model *m, frost_info *out)
     i.n_inputs = h->n_inputs;
     i.has_preprocessing = h->program != NULL;
     i.estimator = h->combine ? 3 : h->has_ensemble ? 1 : h->linear ? 2 : h->bayes ? 4
-                  : h->centroids ? 5 : 0;
+                  : h->centroids ? 5 : h->mlp ? 6 : 0;
     i.n_transform_outputs = rt_estimator_transforms(h) ? h->centroids->n_centroids
                             : h->program ? h->program->n_outputs : 0;
     int isolation = h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION;

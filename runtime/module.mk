@@ -6,5 +6,5 @@ LIB_SRCS += runtime/error.c runtime/io.c runtime/arena.c runtime/loader.c runtim
             runtime/url.c runtime/remote_link.c \
             runtime/tree.c runtime/columns.c runtime/program.c runtime/checks.c \
             runtime/ensemble.c runtime/linear.c runtime/combine.c runtime/finish.c \
-            runtime/workspace.c runtime/score.c runtime/signature.c runtime/registry.c runtime/resolve.c \
-            runtime/bayes.c runtime/centroids.c
+            runtime/workspace.c runtime/score.c runtime/signature.c runtime/registry.c \
+            runtime/resolve.c runtime/bayes.c runtime/centroids.c runtime/mlp.c

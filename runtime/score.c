@@ -5,7 +5,8 @@
  * fetch the inputs, run the program, apply the checks and gather the estimator's features; per
  * batch hand them to the estimator's scorer — the tree ensemble (ensemble.c), the linear model
  * (linear.c) or the combination (combine.c) — which finishes the numbers (finish.c); a naive
- * Bayes classifier (bayes.c) is scored row by row.
+ * Bayes classifier (bayes.c), a centroid model (centroids.c) and a multi-layer perceptron
+ * (mlp.c) are scored row by row.
  */
 #include <string.h>
 
@@ -18,7 +19,7 @@ static int refuse_request(const fmt_header *h, rt_what what, fr_err *e)
     if (what == RT_TRANSFORM && !h->program && !rt_estimator_transforms(h))
         return fr_fail(e, FROST_EINVAL, "the model has no preprocessing to transform with");
     if (what != RT_TRANSFORM && !h->has_ensemble && !h->linear && !h->combine && !h->bayes &&
-        !h->centroids)
+        !h->centroids && !h->mlp)
         return fr_fail(e, FROST_EINVAL, "the model is a saved transformer: it transforms, it "
                        "does not predict (frost transform)");
     int isolation = h->has_ensemble && h->kind == FROST_ENSEMBLE_ISOLATION;
@@ -110,6 +111,10 @@ static int prepare_row(frost_model *m, rt_ws *w, const rt_source *src, size_t ro
         rt_centroids_row(m, w->feats + r * nf, what, out_row);
         return 0;
     }
+    if (h->mlp && what != RT_TRANSFORM) {
+        rt_mlp_row(m, w->feats + r * nf, what, out_row, w->scratch + 2 * n_slots);
+        return 0;
+    }
     if (h->bayes && what != RT_TRANSFORM) /* scored as its row is made: errors name the row */
         return rt_bayes_row(m, w->feats + r * nf, row, what, out_row, w->scratch + 2 * n_slots,
                             e);
@@ -131,7 +136,7 @@ static int score_batch(frost_model *m, rt_ws *w, size_t nb, rt_what what, double
     const uint32_t nf = h->n_features;
     double *lin_scratch = w->scratch + 2 * (size_t)(h->program ? h->program->n_slots
                                                                : h->n_inputs);
-    if ((h->bayes && what != RT_TRANSFORM) ||
+    if (((h->bayes || h->mlp) && what != RT_TRANSFORM) ||
         (h->centroids && (what != RT_TRANSFORM || rt_estimator_transforms(h))))
         return 0; /* each row was scored as it was made */
     if (what == RT_TRANSFORM) {

@@ -76,7 +76,8 @@ rt_ws *rt_ws_acquire(frost_model *m)
     w->slots = fr_calloc(m->alloc, n_slots, sizeof *w->slots);
     w->feats = fr_calloc(m->alloc, batch * nf, sizeof *w->feats);
     w->scratch = fr_calloc(m->alloc, 2 * (size_t)n_slots + 2 * lin_rows + 2 +
-                               (h->bayes ? rt_bayes_scratch(h->bayes) : 0), sizeof *w->scratch);
+                               (h->bayes ? rt_bayes_scratch(h->bayes) : 0) +
+                               (h->mlp ? rt_mlp_scratch(h->mlp) : 0), sizeof *w->scratch);
     w->col_of = fr_calloc(m->alloc, h->n_inputs, sizeof *w->col_of);
     w->hot = fr_calloc(m->alloc, p && p->n_ops ? p->n_ops : 1, sizeof *w->hot);
     if (cb) {

@@ -86,11 +86,29 @@ static json_t *summary(const fmt_header *h, const frost_model *m)
     for (uint32_t t = 0; t < h->n_trees; t++)
         nodes += (uint64_t)h->trees[t].n_splits + h->trees[t].n_leaves;
     put(s, "estimator", json_string(est ? est : "?"));
-    put(s, "task", json_string(h->combine || h->has_ensemble || h->linear
-                                   ? (h->task == FMT_TASK_CLASSIFIER ? "classifier" : "regressor")
-                                   : "transformer"));
+    int estimator = h->combine || h->has_ensemble || h->linear || h->bayes || h->centroids ||
+                    h->mlp;
+    put(s, "task", json_string(estimator ? (h->task == FMT_TASK_CLASSIFIER ? "classifier"
+                                                                           : "regressor")
+                                         : "transformer"));
     put(s, "kind", json_string(h->combine ? "combination" : h->has_ensemble ? "trees"
-                               : h->linear ? "linear" : "preprocessing only"));
+                               : h->linear ? "linear" : h->bayes ? "naive Bayes"
+                               : h->centroids ? "centroids" : h->mlp ? "neural network"
+                               : "preprocessing only"));
+    if (h->mlp) { /* the architecture: widths and activations (the weights are not compared) */
+        static const char *const acts[] = {"?", "identity", "logistic", "tanh", "relu",
+                                           "softmax"};
+        char buf[256];
+        size_t at = 0;
+        uint32_t i = 0;
+        for (; i <= h->mlp->n_layers && at < sizeof buf - 40; i++) /* long ones cut short */
+            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%u", i ? "-" : "",
+                                   h->mlp->widths[i]);
+        snprintf(buf + at, sizeof buf - at, "%s (%s, %s out)",
+                 i <= h->mlp->n_layers ? "-…" : "", acts[h->mlp->activation],
+                 acts[h->mlp->output]);
+        put(s, "layers", json_string(buf));
+    }
     put(s, "n_trees", json_integer(h->n_trees));
     put(s, "n_nodes", json_integer((json_int_t)nodes));
     put(s, "n_features", json_integer(h->n_features));

@@ -137,7 +137,18 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                                                      : "classifier, nearest centroid",
                 h->centroids->n_centroids, h->centroids->n_features,
                 h->centroids->metric == FMT_CEN_MANHATTAN ? "manhattan" : "euclidean");
-    else if (h->bayes)
+    else if (h->mlp) {
+        static const char *const acts[] = {"?", "identity", "logistic", "tanh", "relu",
+                                           "softmax"};
+        const fmt_mlp *n = h->mlp;
+        fprintf(f, "  task       %s, multi-layer perceptron (layers", h->task ==
+                FROST_TASK_CLASSIFIER ? (n->output == FMT_ACT_LOGISTIC && n->widths[n->n_layers] > 1
+                                             ? "classifier (multi-label)" : "classifier")
+                                      : "regressor");
+        for (uint32_t i = 0; i <= n->n_layers; i++)
+            fprintf(f, "%s%u", i ? " → " : " ", n->widths[i]);
+        fprintf(f, ", %s hidden, %s output)\n", acts[n->activation], acts[n->output]);
+    } else if (h->bayes)
         fprintf(f, "  task       classifier, naive Bayes (%s, %u classes × %u features)\n",
                 nb_kind_name(h->bayes->kind), h->bayes->n_classes, h->bayes->n_features);
     else

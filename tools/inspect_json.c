@@ -383,6 +383,27 @@ static json_t *centroids_json(const fmt_centroids *c)
     return o;
 }
 
+static json_t *mlp_json(const fmt_mlp *m)
+{
+    static const char *const acts[] = {"?", "identity", "logistic", "tanh", "relu", "softmax"};
+    if (!m)
+        return json_null();
+    json_t *o = json_object(), *w = json_array();
+    if (!o || !w) {
+        json_decref(o);
+        json_decref(w);
+        json_oom = 1;
+        return NULL;
+    }
+    put(o, "task", json_integer(m->task));
+    put(o, "activation", json_string(acts[m->activation]));
+    put(o, "output", json_string(acts[m->output]));
+    for (uint32_t i = 0; i <= m->n_layers; i++)
+        push(w, json_integer(m->widths[i]));
+    put(o, "widths", w);
+    return o;
+}
+
 static json_t *classes_json(const fmt_header *h)
 {
     if (!h->classes)
@@ -497,6 +518,7 @@ json_t *cli_inspect_json(const char *path, const fmt_header *h)
     put(o, "checks", checks_json(h));
     put(o, "bayes", bayes_json(h->bayes));
     put(o, "centroids", centroids_json(h->centroids));
+    put(o, "mlp", mlp_json(h->mlp));
     put(o, "classes", classes_json(h));
     put(o, "metadata", metadata_json(h));
     if (json_oom) {

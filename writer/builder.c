@@ -40,6 +40,7 @@ struct frost_builder {
     fmt_combine *combine;   /* a combination of members (COMBINE), or NULL */
     fmt_bayes *bayes;       /* a naive Bayes classifier (BAYES), or NULL */
     fmt_centroids *centroids; /* a nearest-centroid classifier or k-means (CENTROIDS), or NULL */
+    fmt_mlp *mlp;           /* a multi-layer perceptron (MLP), or NULL */
     uint32_t cap_members;
     uint32_t cur_member;    /* the tree member frost_builder_add_tree adds to (combine) */
     uint32_t n_inputs;      /* FEATURES columns: the program's inputs, else n_features */
@@ -239,7 +240,8 @@ fail:
 int wr_builder_set_combine(frost_builder *b, uint32_t task, uint32_t rule, uint32_t n_classes,
                            uint32_t n_inputs)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids ||
+        b->mlp)
         return bfail(b, FROST_EINVAL, "a combination goes alone into a bare builder, first");
     int classifier = rule != FMT_COMB_MEAN;
     if (rule < FMT_COMB_SOFT_VOTE || rule > FMT_COMB_OVR ||
@@ -411,6 +413,7 @@ FROST_API void frost_builder_free(frost_builder *b)
     fmt_combine_free(a, b->combine);
     fmt_bayes_free(a, b->bayes);
     fmt_centroids_free(a, b->centroids);
+    fmt_mlp_free(a, b->mlp);
     fmt_checks_free(a, b->checks, b->n_checks);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         fr_free(a, b->meta_keys[i]);
@@ -433,13 +436,14 @@ int wr_builder_set_program(frost_builder *b, fmt_program *p)
 {
     if (b->feature_names || b->program)
         return bfail(b, FROST_EINVAL, "the program must be set once, before feature names");
-    if ((b->has_ensemble || b->linear || b->bayes || b->centroids) && !b->combine &&
+    if ((b->has_ensemble || b->linear || b->bayes || b->centroids ||
+        b->mlp) && !b->combine &&
         p->n_outputs != b->n_features)
         return fr_fail(&b->err, FROST_EINVAL, "the program makes %u columns, the estimator "
                        "takes %u", p->n_outputs, b->n_features);
     b->program = p;
     b->n_inputs = p->n_inputs;
-    if (!b->has_ensemble && !b->linear && !b->bayes && !b->centroids)
+    if (!b->has_ensemble && !b->linear && !b->bayes && !b->centroids && !b->mlp)
         b->n_features = p->n_outputs;
     return 0;
 }
@@ -455,7 +459,8 @@ int wr_builder_add_check(frost_builder *b, uint32_t rule, const uint32_t *slots,
 
 int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids ||
+        b->mlp)
         return bfail(b, FROST_EINVAL, "a linear estimator goes alone, before the program");
     b->task = (frost_task)l->task;
     b->n_features = b->n_inputs = l->n_features;
@@ -479,7 +484,8 @@ int wr_builder_set_linear(frost_builder *b, fmt_linear *l)
 static int set_classifier(frost_builder *b, const char *what, uint32_t n_features,
                           uint32_t n_classes)
 {
-    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids)
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids ||
+        b->mlp)
         return fr_fail(&b->err, FROST_EINVAL, "%s goes alone, before the program", what);
     b->task = FROST_TASK_CLASSIFIER;
     b->n_features = b->n_inputs = n_features;
@@ -506,6 +512,35 @@ int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c)
     if (!rc)
         b->centroids = c;
     return rc;
+}
+
+/* An MLP's outputs (FORMAT.md MLP): a regressor's units, or a classifier's softmax classes in
+ * one output, or two classes per logistic unit. */
+int wr_builder_set_mlp(frost_builder *b, fmt_mlp *m)
+{
+    uint32_t n_out = m->widths[m->n_layers];
+    if (m->task == FMT_TASK_CLASSIFIER && m->output == FMT_ACT_SOFTMAX) {
+        int rc = set_classifier(b, "a multi-layer perceptron", m->widths[0], n_out);
+        if (!rc)
+            b->mlp = m;
+        return rc;
+    }
+    if (b->has_ensemble || b->linear || b->program || b->combine || b->bayes || b->centroids ||
+        b->mlp)
+        return bfail(b, FROST_EINVAL, "a multi-layer perceptron goes alone, before the program");
+    b->task = (frost_task)m->task;
+    b->n_features = b->n_inputs = m->widths[0];
+    b->n_outputs = n_out;
+    if (m->task == FMT_TASK_CLASSIFIER) {
+        b->n_classes = fr_calloc(b->a, n_out, sizeof *b->n_classes);
+        b->classes = fr_calloc(b->a, n_out, sizeof *b->classes);
+        if (!b->n_classes || !b->classes)
+            return bfail(b, FROST_ENOMEM, "out of memory");
+        for (uint32_t k = 0; k < n_out; k++)
+            b->n_classes[k] = 2;
+    }
+    b->mlp = m;
+    return 0;
 }
 
 FROST_API int frost_builder_add_tree(frost_builder *b, const frost_tree_arrays *t)
@@ -738,7 +773,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         }
     }
     if (!b->has_ensemble && !b->linear && !b->program && !b->combine && !b->bayes &&
-        !b->centroids)
+        !b->centroids && !b->mlp)
         return bfail(b, FROST_EINVAL, "the model has neither an estimator nor a program");
     if (b->task == FROST_TASK_CLASSIFIER)
         for (uint32_t k = 0; k < b->n_outputs; k++)
@@ -752,7 +787,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
                                     b->program ? b->program->n_slots : b->n_inputs,
                                     b->program ? b->program->slot_kind : NULL,
                                     b->has_ensemble || b->linear || b->combine || b->bayes ||
-                                        b->centroids,
+                                        b->centroids || b->mlp,
                                     &b->err);
         if (rc)
             return fr_fail(&b->err, FROST_EINVAL, "%s", b->err.msg);
@@ -785,6 +820,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .combine = b->combine,
         .bayes = b->bayes,
         .centroids = b->centroids,
+        .mlp = b->mlp,
         .checks = b->checks,
         .n_checks = b->n_checks,
         .classes = b->classes,

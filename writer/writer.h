@@ -20,6 +20,8 @@ int wr_builder_set_linear(frost_builder *b, fmt_linear *l);
 int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb);
 /* A NearestCentroid or k-means model (FORMAT.md CENTROIDS), likewise. */
 int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c);
+/* A multi-layer perceptron (FORMAT.md MLP), likewise. */
+int wr_builder_set_mlp(frost_builder *b, fmt_mlp *m);
 /* Appends an input check (FORMAT.md CHECKS): rule FMT_CHECK_* over slots (program slots, or the
  * input columns without a program), refused values reported as coming from `who`. Checks apply
  * in the order they are added; they are validated when the file is written. */

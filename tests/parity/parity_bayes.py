@@ -166,6 +166,41 @@ class Suite:
             self.values += n
             self.ok(f"{name} ({how}): predict_proba within 1e-9, {exact}/{n} bit-exact")
 
+    def numbers(self, name, what, lines, want):
+        """Printed rows of numbers (CSV lines) against scikit-learn's 2-D array `want`: within
+        1e-9, bit-exact values counted."""
+        worst, exact, n = 0.0, 0, 0
+        for i, line in enumerate(lines):
+            for j, text in enumerate(line.split(",")):
+                g, e = float(text), float(want[i, j])
+                n += 1
+                exact += bits(g) == bits(e)
+                if not close(g, e):
+                    worst = max(worst, abs(g - e))
+        if len(lines) != len(want) or n != want.size:
+            self.fail(f"{name}: {what} wrote {len(lines)} rows, {n} values for {want.shape}")
+        elif worst:
+            self.fail(f"{name}: {what} differs by up to {worst:.3g}")
+        else:
+            self.exact += exact
+            self.values += n
+            self.ok(f"{name}: {what} within 1e-9, {exact}/{n} bit-exact")
+
+    def refuse_member(self, model, cls):
+        """`frost convert` of a combination with a `cls` member: exit 1, "not supported yet"
+        naming the class, no output file."""
+        if self.only and self.only not in "voting-member":
+            return
+        src = self.save(model, "voting-member", "joblib")
+        out = os.path.join(self.tmp, "voting-member.frost")
+        r = self.run("convert", "-q", src, out)
+        if r.returncode == 1 and "not supported yet" in r.stderr and cls in r.stderr \
+                and not os.path.exists(out):
+            self.ok(f"voting-member: refused ({r.stderr.strip()[:100]})")
+        else:
+            self.fail(f"voting-member: want exit 1 'not supported yet: {cls}', no file; got "
+                      f"exit {r.returncode}: {r.stderr.strip()}")
+
     def refuse_row(self, name, model, X, how, row, words):
         """frost predict must stop at `row` (1-based data row) naming it and `words`, as
         scikit-learn raises on it."""
@@ -356,20 +391,10 @@ def pipelines(s):
 
 
 def refusals(s):
-    if s.only and s.only not in "voting-member":
-        return
     X, y = load_iris(return_X_y=True)
     v = VotingClassifier([("nb", GaussianNB()), ("lr", LogisticRegression(max_iter=500))],
                          voting="soft").fit(X, y)
-    src = s.save(v, "voting-member", "joblib")
-    out = os.path.join(s.tmp, "voting-member.frost")
-    r = s.run("convert", "-q", src, out)
-    if r.returncode == 1 and "not supported yet" in r.stderr and "GaussianNB" in r.stderr \
-            and not os.path.exists(out):
-        s.ok(f"voting-member: refused ({r.stderr.strip()[:100]})")
-    else:
-        s.fail(f"voting-member: want exit 1 'not supported yet: GaussianNB', no file; got exit "
-               f"{r.returncode}: {r.stderr.strip()}")
+    s.refuse_member(v, "GaussianNB")
 
 
 def run_suite(summary, suite_cls, parts, note):

@@ -36,8 +36,6 @@ from sklearn.neighbors import NearestCentroid  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from frost_numbers import bits, close  # noqa: E402
 
 SUMMARY = "parity-centroids"
 RNG = np.random.RandomState(11)
@@ -78,23 +76,7 @@ class CentroidSuite(Suite):
         if r.stdout.splitlines()[0] != header:
             self.fail(f"{name}: transform header {r.stdout.splitlines()[0][:60]} is not "
                       f"get_feature_names_out() {header[:60]}")
-        lines = r.stdout.splitlines()[1:]
-        worst, exact, n = 0.0, 0, 0
-        for i, line in enumerate(lines):
-            for j, text in enumerate(line.split(",")):
-                g, e = float(text), float(T[i, j])
-                n += 1
-                exact += bits(g) == bits(e)
-                if not close(g, e):
-                    worst = max(worst, abs(g - e))
-        if len(lines) != len(T) or n != T.size:
-            self.fail(f"{name}: transform wrote {len(lines)} rows, {n} values for {T.shape}")
-        elif worst:
-            self.fail(f"{name}: transform differs by up to {worst:.3g}")
-        else:
-            self.exact += exact
-            self.values += n
-            self.ok(f"{name} ({how}): transform within 1e-9, {exact}/{n} bit-exact")
+        self.numbers(f"{name} ({how})", "transform", r.stdout.splitlines()[1:], T)
 
 
 def kmeans(s):

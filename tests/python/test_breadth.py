@@ -1,6 +1,7 @@
 """test_breadth.py — the estimator families of format 1.3 through the Python package, against
 scikit-learn on the same rows: HistGradientBoosting (NaN, categorical splits), IsolationForest
-(predict, score_samples, decision_function), naive Bayes and k-means (predict, transform)."""
+(predict, score_samples, decision_function), naive Bayes and k-means (predict, transform),
+multi-layer perceptrons (multi-class, multi-label, regressor)."""
 import numpy as np
 import pytest
 
@@ -66,3 +67,23 @@ def test_naive_bayes_and_kmeans(data, tmp_path):
     with frost.load(tmp_path / "nb.frost") as m:
         with pytest.raises(frost.InputError, match="NaN|missing"):
             m.predict(np.full((1, 5), np.nan))
+
+
+def test_mlp(data, tmp_path):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    X, y, Xt = data
+    Xt = np.nan_to_num(Xt)
+    y3 = y + (X[:, 1] > 0.5)
+    Y = np.c_[y, X[:, 2] > 0, X[:, 3] > 1].astype(int)
+    for name, est in (("softmax", MLPClassifier((8, 4), max_iter=200, random_state=0).fit(X, y3)),
+                      ("multilabel", MLPClassifier((6,), activation="tanh", max_iter=200,
+                                                   random_state=0).fit(X, Y))):
+        frost.save(est, tmp_path / (name + ".frost"))
+        with frost.load(tmp_path / (name + ".frost")) as m:
+            assert np.array_equal(np.asarray(m.predict(Xt)), est.predict(Xt)), name
+            assert_close(m.predict_proba(Xt), est.predict_proba(Xt), "predict_proba", rel=1e-9)
+    reg = MLPRegressor((5,), activation="logistic", max_iter=200, random_state=0).fit(X, X[:, :2])
+    frost.save(reg, tmp_path / "reg.frost")
+    with frost.load(tmp_path / "reg.frost") as m:
+        assert_close(m.predict(Xt), reg.predict(Xt), "predict", rel=1e-9)
+        assert not hasattr(m, "predict_proba")

@@ -41,8 +41,8 @@ SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 
 SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS, SEC_METADATA_TYPES = 7, 8, 9, 10, 11
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
                  6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS",
-                 11: "METADATA_TYPES", 12: "BAYES", 13: "CENTROIDS"}
-SEC_BAYES, SEC_CENTROIDS = 12, 13
+                 11: "METADATA_TYPES", 12: "BAYES", 13: "CENTROIDS", 14: "MLP"}
+SEC_BAYES, SEC_CENTROIDS, SEC_MLP = 12, 13, 14
 
 # BAYES kinds (format 1.3)
 NB_GAUSSIAN, NB_MULTINOMIAL, NB_COMPLEMENT, NB_BERNOULLI, NB_CATEGORICAL = range(1, 6)
@@ -52,6 +52,9 @@ TWO_PI = 2.0 * math.pi
 # CENTROIDS kinds and metrics (format 1.3)
 CEN_NEAREST, CEN_KMEANS = 1, 2
 CEN_EUCLIDEAN, CEN_MANHATTAN = 1, 2
+# MLP activations (format 1.3)
+ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU, ACT_SOFTMAX = 1, 2, 3, 4, 5
+ACT_NAMES = {1: "identity", 2: "logistic", 3: "tanh", 4: "relu", 5: "softmax"}
 
 TASK_CLASSIFIER, TASK_REGRESSOR = 1, 2
 KIND_MEAN, KIND_BOOSTED, KIND_MEMBERS, KIND_ISOLATION = 1, 2, 3, 4
@@ -561,18 +564,19 @@ class Frost:
             damaged("section table: CHECKS in a format 1.%d file (it needs 1.2)" % self.minor)
         if SEC_COMBINE in bodies and SEC_LINEAR in bodies:
             damaged("section table: both COMBINE and LINEAR (a file holds one estimator)")
-        for t in (SEC_BAYES, SEC_CENTROIDS):
+        for t in (SEC_BAYES, SEC_CENTROIDS, SEC_MLP):
             if t in bodies and self.minor < 3:
                 damaged("section table: %s in a format 1.%d file (it needs 1.3)"
                         % (SECTION_NAMES[t], self.minor))
-            others = {SEC_ENSEMBLE, SEC_LINEAR, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS} - {t}
+            others = {SEC_ENSEMBLE, SEC_LINEAR, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS,
+                      SEC_MLP} - {t}
             if t in bodies and others & set(bodies):
                 damaged("section table: %s beside another estimator (a file holds one)"
                         % SECTION_NAMES[t])
-        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS}
-                & set(bodies)):
-            damaged("section table: no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES, CENTROIDS) "
-                    "and no PROGRAM")
+        if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS,
+                 SEC_MLP} & set(bodies)):
+            damaged("section table: no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES, CENTROIDS, "
+                    "MLP) and no PROGRAM")
         self.decode_blocks(bodies[SEC_BLOCKS])
         self.decode_chunks(bodies[SEC_CHUNKS])
         self.estimator = None
@@ -613,6 +617,10 @@ class Frost:
         if SEC_CENTROIDS in bodies:
             self.estimator = "centroids"
             self.decode_centroids(bodies[SEC_CENTROIDS])
+        self.mlp = None
+        if SEC_MLP in bodies:
+            self.estimator = "mlp"
+            self.decode_mlp(bodies[SEC_MLP])
         has_program = SEC_PROGRAM in bodies
         if has_program:
             pb = bodies[SEC_PROGRAM]
@@ -952,6 +960,77 @@ class Frost:
         self.n_features = nf
         self.n_outputs = 1
         self.n_classes = [nc]
+
+    def decode_mlp(self, body):
+        """FORMAT.md MLP (1.3): a multi-layer perceptron's widths, activations and weights."""
+        r = Reader(body, "MLP")
+        M = "MLP"
+        task, act, out, nl = r.u32("task"), r.u32("activation"), r.u32("output"), r.u32("n_layers")
+        if task not in (TASK_CLASSIFIER, TASK_REGRESSOR):
+            damaged("%s: task %d" % (M, task))
+        if act not in (ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU):
+            damaged("%s: hidden activation %d" % (M, act))
+        if out not in ((ACT_IDENTITY,) if task == TASK_REGRESSOR else (ACT_LOGISTIC, ACT_SOFTMAX)):
+            damaged("%s: output activation %d for task %d" % (M, out, task))
+        if not 1 <= nl <= 1024:
+            damaged("%s: n_layers %d outside 1..1024" % (M, nl))
+        r.need(4 * (nl + 1), "widths")
+        widths = [r.u32("width") for _ in range(nl + 1)]
+        for i, w in enumerate(widths):
+            if not 1 <= w < 1 << 24:
+                damaged("%s: layer %d has width %d" % (M, i, w))
+        if out == ACT_SOFTMAX and widths[-1] < 2:
+            damaged("%s: a softmax over %d output" % (M, widths[-1]))
+        layers = []
+        for i in range(nl):
+            a, b = widths[i], widths[i + 1]
+            r.need(8 * (a * b + b), "layer %d" % i)
+            flat = struct.unpack("<%dd" % (a * b), r.raw(8 * a * b, "coefs"))
+            icpt = struct.unpack("<%dd" % b, r.raw(8 * b, "intercepts"))
+            layers.append(([list(flat[l_ * b:(l_ + 1) * b]) for l_ in range(a)], list(icpt)))
+        r.end()
+        self.mlp = {"task": task, "activation": act, "output": out, "widths": widths,
+                    "layers": layers}
+        self.task = task
+        self.n_features = widths[0]
+        n = widths[-1]
+        if task == TASK_REGRESSOR:
+            self.n_outputs = n
+            self.n_classes = []
+        elif out == ACT_SOFTMAX:
+            self.n_outputs = 1
+            self.n_classes = [n]
+        else:
+            self.n_outputs = n
+            self.n_classes = [2] * n
+
+    def predict_mlp(self, x):
+        """FORMAT.md MLP: each layer's in-order sums plus intercepts, then the activation."""
+        mlp = self.mlp
+        n_layers = len(mlp["layers"])
+        for i, (coefs, icpt) in enumerate(mlp["layers"]):
+            y = [0.0] * len(icpt)
+            for xl, wl in zip(x, coefs):
+                for j, w in enumerate(wl):
+                    y[j] += xl * w
+            y = [a + b for a, b in zip(y, icpt)]
+            act = mlp["activation"] if i + 1 < n_layers else mlp["output"]
+            if act == ACT_LOGISTIC:
+                y = [logistic(v) for v in y]
+            elif act == ACT_TANH:
+                y = [math.tanh(v) for v in y]
+            elif act == ACT_RELU:
+                y = [v if v >= 0 or v != v else 0.0 for v in y]
+            elif act == ACT_SOFTMAX:
+                y = softmax(y)
+            x = y
+        if mlp["task"] == TASK_REGRESSOR:
+            return x, None
+        if mlp["output"] == ACT_SOFTMAX:
+            best = next((j for j, v in enumerate(x) if v != v), argmax(x))
+            return [self.classes[0]["labels"][best]], x
+        pred = [self.classes[k]["labels"][1 if v > 0.5 else 0] for k, v in enumerate(x)]
+        return pred, [w for v in x for w in (1.0 - v, v)]
 
     def centroid_distances(self, x):
         """CENTROIDS transform (KMEANS): sqrt(max(((-2 dot) + nsq(x)) + nsq(c), 0))."""
@@ -1673,6 +1752,9 @@ class Frost:
                 else "euclidean",
                 "n_centroids": self.centroids["n_centroids"],
                 "n_features": self.centroids["n_features"]},
+            "mlp": None if self.mlp is None else {
+                "task": self.mlp["task"], "activation": ACT_NAMES[self.mlp["activation"]],
+                "output": ACT_NAMES[self.mlp["output"]], "widths": self.mlp["widths"]},
             "classes": self.classes,
             "metadata": self.metadata,
         }
@@ -2354,6 +2436,8 @@ def predict_line(model, x, row, proba, score=False):
         pred, p = model.predict_centroids(features_of(model, x, row))
     elif model.estimator == "bayes":
         pred, p = model.predict_bayes(features_of(model, x, row), row)
+    elif model.estimator == "mlp":
+        pred, p = model.predict_mlp(features_of(model, x, row))
     else:
         pred, p = model.predict_row(features_of(model, x, row))
     if score:

@@ -48,6 +48,7 @@ from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge,  
 from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.neighbors import NearestCentroid  # noqa: E402
+from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 from sklearn.naive_bayes import (BernoulliNB, CategoricalNB, ComplementNB,  # noqa: E402
                                  GaussianNB, MultinomialNB)
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
@@ -235,6 +236,15 @@ def models(df, rng):
     add("sk_pipe_kmeans", Pipeline([("ct", mixed_ct()),
                                     ("m", MiniBatchKMeans(n_clusters=5, n_init=2,
                                                           random_state=0))]), df, None, full)
+    # multi-layer perceptrons (MLP, format 1.3): multi-class, binary, multi-label, regressors
+    add("sk_mlp_relu", MLPClassifier((6, 4), max_iter=300, random_state=0), num, y3, nums)
+    add("sk_mlp_tanh_binary", MLPClassifier((5,), activation="tanh", max_iter=300,
+                                            random_state=0), num, y2, nums)
+    add("sk_mlp_multilabel", MLPClassifier((5,), activation="logistic", max_iter=300,
+                                           random_state=0), num, np.c_[y2, y3 == "hi"], nums)
+    add("sk_pipe_mlp_regressor2", Pipeline([("ct", mixed_ct()), ("m", MLPRegressor(
+        (7,), activation="identity", max_iter=300, random_state=0))]), df,
+        np.c_[yr, -2 * yr + 1], full)
     # format 1.2 once the converter writes it: unused columns (id, when, e by remainder='drop',
     # d by 'drop') and CHECKS (LogisticRegression refuses NaN and infinities, forests also
     # values beyond float32; StandardScaler lets NaN through but refuses infinities)

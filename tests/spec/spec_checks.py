@@ -30,7 +30,8 @@ combinations through `frost convert`) have written MODEL_DIR. Prints one line pe
   7. format 1.3 (labels starting "[1.3]"): make_models writes wide trees with categorical
      splits, the links EXP and SOFTMAX_NORM, PROBA_ARGMAX and ISOLATION ensembles (compared in
      1, score_samples included); edits_v13 changes their flags, links, ISOLATION fields, wide
-     and categorical nodes, and the minor version under them.
+     and categorical nodes, and the minor version under them; edits_v13_estimators does the
+     same for the BAYES, CENTROIDS and MLP sections of make_sk_models.py's models.
 """
 import concurrent.futures
 import copy
@@ -390,7 +391,8 @@ def check_model(frost, path, rows, cli):
                 "section but METADATA)"))
     # FORMAT.md: "frost writes the smallest minor the file needs (3 with a 1.3 section or
     # value, else 2 with CHECKS or an unused column, else 1 with a COMBINE, else 0)"
-    need = 3 if uses_1_3(m) or m.bayes is not None or m.centroids is not None else \
+    need = 3 if uses_1_3(m) or m.bayes is not None or m.centroids is not None or \
+        m.mlp is not None else \
         2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
@@ -2178,8 +2180,9 @@ WHO_OH = "pipeline/ct/cat/oh (OneHotEncoder)"
 V13 = "[1.3] "
 
 
-def edits_v13(models):
-    """BAYES (format 1.3) edits: [(name, expectation, base, function(bytes, Frost) -> bytes)]."""
+def edits_v13_estimators(models):
+    """BAYES, CENTROIDS and MLP (format 1.3) edits: [(name, expectation, base,
+    function(bytes, Frost) -> bytes)]."""
     E = []
     GN, BE, CA, MN = ("sk_nb_gaussian", "sk_nb_bernoulli", "sk_nb_categorical",
                       "sk_pipe_nb_multinomial")
@@ -2305,6 +2308,63 @@ def edits_v13(models):
     def cen_and_bayes(p, m):
         set_section(p, fd.SEC_BAYES, section_body(base_model(models[GN]), fd.SEC_BAYES))
     hdr("CENTROIDS and BAYES in one file", "reject", NC, rebuilt(cen_and_bayes))
+
+    # MLP: task, activation, output, n_layers, widths (u32 each), then the weights
+    ML, MB, MM, MR = ("sk_mlp_relu", "sk_mlp_tanh_binary", "sk_mlp_multilabel",
+                      "sk_pipe_mlp_regressor2")
+
+    def mfield(off, fmt, val_fn):
+        return field(off, fmt, val_fn, fd.SEC_MLP)
+
+    def mbody(fn):
+        def f(p, m):
+            sec = [s_ for s_ in p.sections if s_[0] == fd.SEC_MLP][0]
+            sec[2] = bytearray(fn(bytes(sec[2]), m))
+        return f
+
+    def first_weight(m):
+        return 16 + 4 * len(m.mlp["widths"])
+    hdr("MLP in a minor 2 file", "reject", ML, rebuilt(minor(2)))
+    hdr("MLP in a minor 4 file (newer minors are read)", "accept", ML, rebuilt(minor(4)))
+    hdr("MLP task 3", "reject", ML, mfield(0, "I", lambda m, v: 3))
+    hdr("MLP classifier read as a regressor (CLASSES left)", "reject", ML,
+        mfield(0, "I", lambda m, v: 2))
+    hdr("MLP hidden activation 0", "reject", ML, mfield(4, "I", lambda m, v: 0))
+    hdr("MLP hidden activation softmax", "reject", ML, mfield(4, "I", lambda m, v: 5))
+    hdr("MLP hidden tanh instead of relu (scored as FORMAT.md says)", "accept", ML,
+        mfield(4, "I", lambda m, v: 3))
+    hdr("MLP hidden identity instead of logistic", "accept", MM, mfield(4, "I", lambda m, v: 1))
+    hdr("MLP classifier with an identity output", "reject", MB, mfield(8, "I", lambda m, v: 1))
+    hdr("MLP regressor with a logistic output", "reject", MR, mfield(8, "I", lambda m, v: 2))
+    hdr("MLP multi-label read as softmax (one output, CLASSES has two)", "reject", MM,
+        mfield(8, "I", lambda m, v: 5))
+    hdr("MLP softmax read as logistic (three outputs, CLASSES has one)", "reject", ML,
+        mfield(8, "I", lambda m, v: 2))
+    hdr("MLP n_layers 0", "reject", ML, mfield(12, "I", lambda m, v: 0))
+    hdr("MLP n_layers + 1", "reject", ML, mfield(12, "I", lambda m, v: v + 1))
+    hdr("MLP n_layers 2^31", "reject", ML, mfield(12, "I", lambda m, v: 1 << 31))
+    hdr("MLP n_layers 1025", "reject", ML, mfield(12, "I", lambda m, v: 1025))
+    hdr("MLP input width + 1", "reject", ML, mfield(16, "I", lambda m, v: v + 1))
+    hdr("MLP hidden width 0", "reject", ML, mfield(20, "I", lambda m, v: 0))
+    hdr("MLP hidden width 2^24", "reject", ML, mfield(20, "I", lambda m, v: 1 << 24))
+    hdr("MLP hidden width 2^30 (weights far beyond the section)", "reject", ML,
+        mfield(20, "I", lambda m, v: 1 << 30))
+    hdr("MLP n_features != PROGRAM n_outputs", "reject", MR, mfield(16, "I", lambda m, v: v - 1))
+    hdr("MLP a weight NaN (scored as FORMAT.md says)", "accept", ML,
+        lambda b, m: mfield(first_weight(m), "d", lambda m_, v: math.nan)(b, m))
+    hdr("MLP an intercept -inf (scored as FORMAT.md says)", "accept", MB,
+        rebuilt(mbody(lambda x, m: x[:-8] + struct.pack("<d", -math.inf))))
+    hdr("MLP body 8 bytes longer", "reject", ML, rebuilt(mbody(lambda x, m: x + bytes(8))))
+    hdr("MLP body 8 bytes shorter", "reject", ML, rebuilt(mbody(lambda x, m: x[:-8])))
+    hdr("MLP body cut inside the widths", "reject", ML, rebuilt(mbody(lambda x, m: x[:22])))
+    hdr("MLP marked not REQUIRED (a known type: flag ignored)", "accept", ML,
+        rebuilt(lambda p, m: [s_.__setitem__(1, 0) for s_ in p.sections
+                            if s_[0] == fd.SEC_MLP]))
+
+    def mlp_and_bayes(p, m):
+        set_section(p, fd.SEC_BAYES, section_body(base_model(models[GN]), fd.SEC_BAYES))
+    hdr("MLP and BAYES in one file", "reject", ML, rebuilt(mlp_and_bayes))
+    hdr("MLP without CLASSES", "reject", ML, rebuilt(no_classes))
     return E
 
 
@@ -3096,7 +3156,8 @@ def main(argv):
     jobs = int(os.environ.get("SPEC_JOBS", "2"))
     with tempfile.TemporaryDirectory(prefix="frost-spec-") as tmpdir:
         CTX.update(frost=frost, model_dir=model_dir, models=models, tmpdir=tmpdir,
-                   edits=edits_structural(models) + edits_v12(models) + edits_v13(models),
+                   edits=edits_structural(models) + edits_v12(models) + edits_v13(models) +
+                   edits_v13_estimators(models),
                    fuzz=fuzz_cases(models, 60, 60),
                    rows=[rc for rc in row_cases() if rc[1] in models])
         if PL in models:

@@ -1,7 +1,7 @@
 /*
  * test_alloc.c — "every allocation through the hook" (frost_open_options.alloc), proven two
  * ways on a pipeline model (program, checks, linear estimator), a forest, a naive Bayes
- * classifier and a k-means clustering:
+ * classifier, a k-means clustering and a multi-layer perceptron:
  *
  *  - the test binary is linked with malloc, calloc, realloc, free, strdup and strndup wrapped
  *    (-Wl,--wrap, tests/module.mk), so any call libfrost makes to them directly while a model
@@ -368,6 +368,44 @@ static int build_kmeans(const char *path, const frost_allocator *hook)
     return rc;
 }
 
+/* A multi-layer perceptron over the four input columns (FORMAT.md MLP): 4 → 5 relu → 3
+ * softmax; its layer buffers live in the workspace. */
+static int build_mlp(const char *path, const frost_allocator *hook)
+{
+    fr_allocator fh = rt_hook(hook);
+    const fr_allocator *a = hook ? &fh : NULL;
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
+    int rc = 0;
+    fmt_mlp *n = fr_calloc(a, 1, sizeof *n);
+    if (!n)
+        return FROST_ENOMEM;
+    *n = (fmt_mlp){.task = FMT_TASK_CLASSIFIER, .activation = FMT_ACT_RELU,
+                   .output = FMT_ACT_SOFTMAX, .n_layers = 2, .max_width = 5,
+                   .widths = fr_calloc(a, 3, sizeof(uint32_t)),
+                   .layer_at = fr_calloc(a, 2, sizeof(uint64_t)),
+                   .weights = fr_malloc(a, 43 * sizeof(double))};
+    if (!n->widths || !n->layer_at || !n->weights)
+        rc = FROST_ENOMEM;
+    for (int i = 0; !rc && i < 43; i++)
+        n->weights[i] = (i % 9) * 0.25 - 1.0;
+    if (!rc) {
+        n->widths[0] = 4, n->widths[1] = 5, n->widths[2] = 3;
+        n->layer_at[1] = 25;
+    }
+    frost_builder *bld = NULL;
+    TRY(wr_builder_new_bare(&wo, &bld));
+    TRY(wr_builder_set_mlp(bld, n));
+    if (rc)
+        fmt_mlp_free(a, n); /* not taken */
+    const char *labels[3] = {"0", "1", "2"};
+    TRY(frost_builder_set_classes(bld, 0, FROST_LABEL_INT, labels, 3));
+    TRY(frost_builder_write(bld, path));
+    frost_builder_free(bld);
+    return rc;
+}
+
 static char *write_model(const char *dir, int (*build)(const char *, const frost_allocator *),
                          const char *name)
 {
@@ -381,6 +419,7 @@ static char *write_pipeline(const char *dir) { return write_model(dir, build_pip
 static char *write_forest(const char *dir) { return write_model(dir, build_forest, "forest.frost"); }
 static char *write_bayes(const char *dir) { return write_model(dir, build_bayes, "nb.frost"); }
 static char *write_kmeans(const char *dir) { return write_model(dir, build_kmeans, "km.frost"); }
+static char *write_mlp(const char *dir) { return write_model(dir, build_mlp, "mlp.frost"); }
 
 /* A forest signed with a fresh key, which the sequence then requires: the signature checked at
  * open and the data region's digest by frost_verify, through the hook too. */
@@ -543,6 +582,8 @@ Test(alloc, bayes_every_byte_through_the_hook) { every_byte_through_the_hook(wri
 Test(alloc, bayes_each_allocation_may_fail) { each_allocation_may_fail(write_bayes); }
 Test(alloc, kmeans_every_byte_through_the_hook) { every_byte_through_the_hook(write_kmeans); }
 Test(alloc, kmeans_each_allocation_may_fail) { each_allocation_may_fail(write_kmeans); }
+Test(alloc, mlp_every_byte_through_the_hook) { every_byte_through_the_hook(write_mlp); }
+Test(alloc, mlp_each_allocation_may_fail) { each_allocation_may_fail(write_mlp); }
 Test(alloc, hgb_every_byte_through_the_hook) { every_byte_through_the_hook(write_hgb); }
 Test(alloc, isolation_every_byte_through_the_hook) { every_byte_through_the_hook(write_isolation); }
 Test(alloc, hgb_each_allocation_may_fail) { each_allocation_may_fail(write_hgb); }
@@ -628,6 +669,8 @@ Test(alloc, pipeline_write_each_allocation_may_fail) { builder_each_allocation_m
 Test(alloc, forest_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_forest); }
 Test(alloc, bayes_written_through_the_hook) { builder_every_byte_through_the_hook(build_bayes); }
 Test(alloc, bayes_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_bayes); }
+Test(alloc, mlp_written_through_the_hook) { builder_every_byte_through_the_hook(build_mlp); }
+Test(alloc, mlp_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_mlp); }
 Test(alloc, kmeans_written_through_the_hook) { builder_every_byte_through_the_hook(build_kmeans); }
 Test(alloc, kmeans_write_each_allocation_may_fail) { builder_each_allocation_may_fail(build_kmeans); }
 Test(alloc, hgb_written_through_the_hook) { builder_every_byte_through_the_hook(build_hgb); }

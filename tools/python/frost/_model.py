@@ -319,10 +319,13 @@ class Model:
                    "it gives no probabilities, as in scikit-learn")
     def predict_proba(self, X):
         """Class probabilities, float64: one array (rows × classes), or a list of them, one per
-        output, for a multi-output model."""
+        output, for a multi-output model — but a multi-label MLPClassifier's (rows × labels)
+        array of each label's probability, as scikit-learn returns it."""
         out = self._score("predict_proba", X)
         if len(self._classes) == 1:
             return out
+        if self._info_now().estimator == 6:  # MLP: frost writes (1 - p, p) per label
+            return np.ascontiguousarray(out[:, 1::2])
         parts, at = [], 0
         for c in self._classes:
             parts.append(np.ascontiguousarray(out[:, at:at + len(c)]))
