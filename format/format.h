@@ -146,6 +146,19 @@ enum fmt_opcode {
     FMT_OP_NORMALIZE = 6,
     FMT_OP_POLY = 7,
     FMT_OP_BINS = 8,
+    FMT_OP_UFUNC = 9, /* 1.3 */
+};
+/* UFUNC's functions (FORMAT.md): the numpy ufuncs a FunctionTransformer may name. */
+enum fmt_ufunc {
+    FMT_UF_LOG = 1,
+    FMT_UF_LOG1P = 2,
+    FMT_UF_EXP = 3,
+    FMT_UF_EXPM1 = 4,
+    FMT_UF_SQRT = 5,
+    FMT_UF_SQUARE = 6,
+    FMT_UF_ABS = 7,
+    FMT_UF_RECIPROCAL = 8,
+    FMT_UF_MAX = 8,
 };
 /* Slot kinds; FEATURES uses the same numbers. UNUSED (1.2) is an input nothing reads. */
 enum fmt_slot_kind { FMT_SLOT_NUM = 0, FMT_SLOT_STR = 1, FMT_SLOT_UNUSED = 2 };
@@ -184,6 +197,7 @@ typedef struct fmt_op {
     uint32_t rule;         /* BINS: 1 searchsorted right, 2 digitize with tolerance */
     uint32_t n_edges;
     double *edges;         /* BINS */
+    uint32_t ufunc;        /* UFUNC: enum fmt_ufunc */
 } fmt_op;
 
 typedef struct fmt_program {
@@ -322,6 +336,8 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e);
 
 void fmt_program_write(const fmt_program *p, fmt_buf *b);
+/* The smallest format minor a program needs: 3 when it uses an opcode of 1.3 (UFUNC), else 0. */
+uint32_t fmt_program_minor(const fmt_program *p);
 void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
 void fmt_combine_write(const fmt_combine *c, fmt_buf *b);
 void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b);

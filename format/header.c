@@ -239,8 +239,14 @@ static int parse_features(fmt_header *h, fmt_rd *c)
 
 static int parse_program(fmt_header *h, fmt_rd *c)
 {
-    return fmt_program_parse(c->p, c->left, h->feature_kinds, h->n_inputs, h->alloc, &h->program,
-                             c->e);
+    int rc = fmt_program_parse(c->p, c->left, h->feature_kinds, h->n_inputs, h->alloc,
+                               &h->program, c->e);
+    if (rc)
+        return rc;
+    if (h->minor < 3 && fmt_program_minor(h->program) >= 3)
+        return FR_CORRUPT(c->e, "PROGRAM uses an opcode of format 1.3 in a format %u.%u file",
+                          h->major, h->minor);
+    return 0;
 }
 
 static int parse_linear(fmt_header *h, fmt_rd *c)

@@ -86,6 +86,7 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
     case FMT_OP_INDICATOR:
     case FMT_OP_SCALE:
     case FMT_OP_NORMALIZE:
+    case FMT_OP_UFUNC:
         if (op->n_in != op->n_out || op->n_in == 0)
             return FR_CORRUPT(e, "program op %u: %u inputs for %u outputs", index, op->n_in,
                               op->n_out);
@@ -95,6 +96,8 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
                               op->mode, op->clip, op->lo, op->hi);
         if (op->opcode == FMT_OP_NORMALIZE && (op->norm < 1 || op->norm > 3))
             return FR_CORRUPT(e, "program op %u: unknown norm %u", index, op->norm);
+        if (op->opcode == FMT_OP_UFUNC && (op->ufunc < 1 || op->ufunc > FMT_UF_MAX))
+            return FR_CORRUPT(e, "program op %u: unknown function %u", index, op->ufunc);
         return 0;
     case FMT_OP_ENCODE:
         if (op->n_in != 1 || op->cat_kind > 1 || op->unknown > 1 ||
@@ -159,6 +162,7 @@ uint32_t fmt_slot_origin(const fmt_program *p, uint32_t s)
         case FMT_OP_INDICATOR:
         case FMT_OP_SCALE:
         case FMT_OP_NORMALIZE:
+        case FMT_OP_UFUNC:
             s = op->in[k];
             break;
         case FMT_OP_ENCODE:
@@ -319,6 +323,14 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
     return 0;
 }
 
+uint32_t fmt_program_minor(const fmt_program *p)
+{
+    for (uint32_t i = 0; p && i < p->n_ops; i++)
+        if (p->ops[i].opcode >= FMT_OP_UFUNC)
+            return 3;
+    return 0;
+}
+
 /* ---- bytes ---------------------------------------------------------------------------------- */
 
 void fmt_program_write(const fmt_program *p, fmt_buf *b)
@@ -371,6 +383,9 @@ void fmt_program_write(const fmt_program *p, fmt_buf *b)
             break;
         case FMT_OP_NORMALIZE:
             fmt_put_u32(b, op->norm);
+            break;
+        case FMT_OP_UFUNC:
+            fmt_put_u32(b, op->ufunc);
             break;
         case FMT_OP_POLY:
             for (uint32_t t = 0; t < op->n_out; t++) {
@@ -480,6 +495,9 @@ static int read_op_params(fmt_rd *r, const fr_allocator *a, fmt_op *op, uint32_t
         break;
     case FMT_OP_NORMALIZE:
         op->norm = fmt_rd_u32(r);
+        break;
+    case FMT_OP_UFUNC:
+        op->ufunc = fmt_rd_u32(r);
         break;
     case FMT_OP_INDICATOR:
         break; /* no parameters */

@@ -89,7 +89,7 @@ static uint32_t fmt_minor_needed(const fmt_model_desc *d)
     int unused = 0;
     for (uint32_t i = 0; d->feature_kinds && i < d->n_inputs; i++)
         unused |= d->feature_kinds[i] == FMT_SLOT_UNUSED;
-    if (d->bayes || d->centroids)
+    if (d->bayes || d->centroids || fmt_program_minor(d->program) >= 3)
         return 3;
     if (d->n_checks || unused)
         return 2;

@@ -385,16 +385,66 @@ static int kbins(comp *k, const pk_obj *o, const cols *in, cols *out, const char
     return rc;
 }
 
-/* FunctionTransformer(func=None): the identity. ColumnTransformer fits 'passthrough' as one, so
- * it is compiled as a step; it is no model of its own (cv_is_transformer leaves it out). */
+/* The numpy ufunc a FunctionTransformer's func (or a TransformedTargetRegressor's) names, as
+ * FMT_UF_*; 0 for anything else. The ufunc is data: its global's name, never called. */
+uint32_t cv_ufunc_of(const pk_obj *fn)
+{
+    static const char *const mods[] = {"numpy.core._multiarray_umath.",
+                                       "numpy._core._multiarray_umath.", "numpy."};
+    static const struct { const char *name; uint32_t f; } ufuncs[] = {
+        {"log", FMT_UF_LOG},       {"log1p", FMT_UF_LOG1P},       {"exp", FMT_UF_EXP},
+        {"expm1", FMT_UF_EXPM1},   {"sqrt", FMT_UF_SQRT},         {"square", FMT_UF_SQUARE},
+        {"absolute", FMT_UF_ABS},  {"reciprocal", FMT_UF_RECIPROCAL},
+    };
+    const char *cls = fn && pk_kind_of(fn) == PK_GLOBAL ? pk_class_name(fn) : NULL;
+    for (size_t m = 0; cls && m < sizeof mods / sizeof mods[0]; m++) {
+        size_t len = strlen(mods[m]);
+        if (strncmp(cls, mods[m], len) != 0)
+            continue;
+        for (size_t i = 0; i < sizeof ufuncs / sizeof ufuncs[0]; i++)
+            if (strcmp(cls + len, ufuncs[i].name) == 0)
+                return ufuncs[i].f;
+    }
+    return 0;
+}
+
+/* A callable's name for a message: the global it names, else its kind. */
+const char *cv_callable_name(const pk_obj *fn)
+{
+    const char *cls = fn ? pk_class_name(fn) : NULL;
+    return cls ? cls : "a Python function";
+}
+
+/* FunctionTransformer: func=None is the identity (ColumnTransformer fits 'passthrough' as one,
+ * so it is compiled as a step; it is no model of its own: cv_is_transformer leaves it out);
+ * func a numpy ufunc is that ufunc on each column (one UFUNC op). Keyword arguments would
+ * change what the ufunc computes (out=, where=): refused. */
 static int function_transformer(comp *k, const pk_obj *o, const cols *in, cols *out,
                                 const char *path)
 {
     const pk_obj *fn = pk_attr(o, "func");
-    if (fn && !pk_is_none(fn))
-        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: "
-                       "FunctionTransformer with a function", path);
-    return cv_cols_append(out, in) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    if (!fn || pk_is_none(fn))
+        return cv_cols_append(out, in) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    uint32_t f = cv_ufunc_of(fn);
+    if (!f)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: FunctionTransformer "
+                       "with func=%s (frost runs the numpy ufuncs log, log1p, exp, expm1, sqrt, "
+                       "square, absolute, reciprocal)", path, cv_callable_name(fn));
+    const pk_obj *kw = pk_attr(o, "kw_args");
+    if (kw && !pk_is_none(kw) && pk_len(kw) != 0)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: FunctionTransformer "
+                       "with kw_args", path);
+    int rc = 0;
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    fmt_op op = {.opcode = FMT_OP_UFUNC, .n_in = in->n, .n_out = in->n, .in = in->slot,
+                 .ufunc = f};
+    uint32_t first = 0;
+    if (!rc && in->n)
+        rc = cv_add_op(k, &op, &first, path);
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    return rc;
 }
 
 typedef int (*transform_fn)(comp *k, const pk_obj *o, const cols *in, cols *out,

@@ -214,6 +214,12 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
         }
         return 0;
     }
+    case FMT_OP_UFUNC: /* FunctionTransformer(func=<numpy ufunc>) */
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            out[i].num = rt_ufunc(op->ufunc, s[op->in[i]].num);
+            out[i].str = NULL;
+        }
+        return 0;
     case FMT_OP_POLY:
         for (uint32_t t = 0; t < op->n_out; t++) {
             double v = 1.0;

@@ -144,13 +144,14 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
         fprintf(f, "  task       transformer (frost transform): %u output columns\n",
                 h->n_features);
     if (h->program) {
-        uint32_t counts[9] = {0};
+        uint32_t counts[10] = {0};
         for (uint32_t i = 0; i < h->program->n_ops; i++)
-            counts[h->program->ops[i].opcode < 9 ? h->program->ops[i].opcode : 0]++;
+            counts[h->program->ops[i].opcode < 10 ? h->program->ops[i].opcode : 0]++;
         fprintf(f, "  preprocess %u operations:", h->program->n_ops);
-        static const char *names[9] = {"?", "impute", "impute (strings)", "missing indicator",
-                                       "scale", "encode", "normalize", "polynomial", "bins"};
-        for (int k = 1; k < 9; k++)
+        static const char *names[10] = {"?", "impute", "impute (strings)", "missing indicator",
+                                        "scale", "encode", "normalize", "polynomial", "bins",
+                                        "numpy function"};
+        for (int k = 1; k < 10; k++)
             if (counts[k])
                 fprintf(f, " %u %s,", counts[k], names[k]);
         fprintf(f, " → %u columns\n", h->program->n_outputs);

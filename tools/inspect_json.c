@@ -80,7 +80,7 @@ static const char *task_name(uint32_t task)
 static const char *op_name(uint32_t opcode)
 {
     static const char *names[] = {"?", "impute", "impute_str", "indicator", "scale", "encode",
-                                  "normalize", "poly", "bins"};
+                                  "normalize", "poly", "bins", "ufunc"};
     return opcode < sizeof names / sizeof names[0] ? names[opcode] : "?";
 }
 
@@ -88,6 +88,14 @@ const char *cli_label_kind(uint32_t k)
 {
     static const char *names[] = {"?", "int", "float", "str", "bool"};
     return k <= 4 ? names[k] : "?";
+}
+
+/* numpy's names for the UFUNC functions (FORMAT.md). */
+static const char *ufunc_name(uint32_t f)
+{
+    static const char *names[] = {"?", "log", "log1p", "exp", "expm1", "sqrt", "square",
+                                  "absolute", "reciprocal"};
+    return f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
 static json_t *op_json(const fmt_op *op)
@@ -133,6 +141,9 @@ static json_t *op_json(const fmt_op *op)
         put(o, "terms", terms);
         break;
     }
+    case FMT_OP_UFUNC:
+        put(o, "ufunc", json_string(ufunc_name(op->ufunc)));
+        break;
     case FMT_OP_BINS:
         put(o, "rule", json_integer(op->rule));
         put(o, "edges", f64s(op->edges, op->n_edges));
