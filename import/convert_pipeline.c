@@ -64,6 +64,10 @@ static int pipeline_inputs(comp *k, const pk_obj *root, cols *in)
             break;
         first = t;
     }
+    /* SelectFromModel's n_features_in_ is a property of its fitted estimator_ */
+    if (pk_is_class(first, "sklearn.feature_selection._from_model.SelectFromModel") &&
+        !pk_attr(first, "n_features_in_") && pk_attr(first, "estimator_"))
+        first = cv_unwrap_search(pk_attr(first, "estimator_"));
     const pk_obj *names = pk_attr(first, "feature_names_in_");
     int64_t n = 0;
     pk_array_info ai;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "convert_encoders.h"
+#include "convert_selectors.h"
 #include "convert_transformers.h"
 
 #define SK_PRE "sklearn.preprocessing._data."
@@ -477,7 +478,7 @@ static const struct transformer *find_transformer(const char *cls)
 
 int cv_is_transformer(const char *cls)
 {
-    return find_transformer(cls) != NULL;
+    return find_transformer(cls) != NULL || cv_is_selector(cls);
 }
 
 int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, cols *out,
@@ -486,6 +487,8 @@ int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, co
     const struct transformer *t = find_transformer(cls);
     if (t)
         return t->compile(k, o, in, out, path);
+    if (cv_is_selector(cls))
+        return cv_selector(k, o, in, out, path);
     if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
         return function_transformer(k, o, in, out, path);
     return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: %s", path, cls);
@@ -500,7 +503,10 @@ int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, co
  *  - OneHotEncoder / OrdinalEncoder: infinity; missing values too before 0.24
  *    (preprocessing/_encoders.py _check_X);
  *  - Normalizer, PolynomialFeatures, KBinsDiscretizer, FunctionTransformer(validate=True):
- *    check_array's defaults, both. */
+ *    check_array's defaults, both;
+ *  - the selectors (SelectorMixin.transform: force_all_finite=not allow_nan): VarianceThreshold
+ *    allows NaN and so nothing is refused; SelectKBest / SelectPercentile, and SelectFromModel
+ *    over the linear models it converts (no allow_nan tag), both. */
 uint32_t cv_step_refuses(const pk_obj *o, const char *cls)
 {
     const uint32_t both = FMT_CHECK_NAN | FMT_CHECK_INF;
@@ -518,7 +524,11 @@ uint32_t cv_step_refuses(const pk_obj *o, const char *cls)
         strcmp(cls, "sklearn.preprocessing._polynomial.PolynomialFeatures") == 0 ||
         strcmp(cls, "sklearn.preprocessing._discretization.KBinsDiscretizer") == 0)
         return both;
+    if (cv_is_selector(cls))
+        return strstr(cls, "VarianceThreshold") ? 0 : both;
     if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
         return pk_attr(o, "validate") && !pk_get_bool(pk_attr(o, "validate"), &b) && b ? both : 0;
+    if (cv_is_selector(cls))
+        return strstr(cls, "VarianceThreshold") ? 0 : both;
     return 0;
 }

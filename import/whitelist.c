@@ -307,6 +307,22 @@ static const pk_class pk_whitelist[] = {
     CLS("scipy.stats._discrete_distns", "randint_gen"),
     /* ColumnTransformer's 'passthrough' is fitted as FunctionTransformer(func=None) */
     CLS("sklearn.preprocessing._function_transformer", "FunctionTransformer"),
+    /* the feature selectors (sklearn/feature_selection/) and the score functions SelectKBest /
+     * SelectPercentile keep as score_func: inert names, never called */
+    CLS("sklearn.feature_selection._variance_threshold", "VarianceThreshold"),
+    CLS("sklearn.feature_selection._univariate_selection", "SelectKBest"),
+    CLS("sklearn.feature_selection._univariate_selection", "SelectPercentile"),
+    CLS("sklearn.feature_selection._from_model", "SelectFromModel"),
+    VAL("sklearn.feature_selection._univariate_selection", "f_classif"),
+    VAL("sklearn.feature_selection._univariate_selection", "f_regression"),
+    VAL("sklearn.feature_selection._univariate_selection", "r_regression"),
+    VAL("sklearn.feature_selection._univariate_selection", "chi2"),
+    VAL("sklearn.feature_selection._univariate_selection", "f_oneway"),
+    VAL("sklearn.feature_selection._mutual_info", "mutual_info_classif"),
+    VAL("sklearn.feature_selection._mutual_info", "mutual_info_regression"),
+    /* TransformedTargetRegressor (sklearn/compose/_target.py): its regressor_ predicts, its
+     * transformer_'s inverse maps the predictions back */
+    CLS("sklearn.compose._target", "TransformedTargetRegressor"),
     /* inert helpers kept in estimator attributes */
     VAL("sklearn.metrics._scorer", "_passthrough_scorer"),
     CLS("sklearn.utils._bunch", "Bunch"),
