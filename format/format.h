@@ -54,10 +54,11 @@ enum fmt_section_type {
     FMT_SEC_METADATA_TYPES = 11,
     FMT_SEC_BAYES = 12,
     FMT_SEC_CENTROIDS = 13,
+    FMT_SEC_TARGET = 15,
 };
 /* Section types this version knows are 1 .. FMT_SEC_COUNT - 1 (header.c lists which of them
  * it parses; a number without a parser is unknown). */
-#define FMT_SEC_COUNT 14
+#define FMT_SEC_COUNT 16
 
 /* METADATA_TYPES: what each METADATA value's text is (FORMAT.md). */
 enum fmt_meta_type { FMT_META_STRING = 0, FMT_META_NUMBER = 1, FMT_META_BOOL = 2 };
@@ -397,6 +398,28 @@ void fmt_centroids_write(const fmt_centroids *c, fmt_buf *b);
 int fmt_centroids_parse(const uint8_t *body, size_t len, const fr_allocator *a,
                         fmt_centroids **out, fr_err *e);
 
+/* TARGET (1.3): a TransformedTargetRegressor's inverse transform of its regressor's
+ * predictions, steps applied in order to each predicted value (column j of n_targets). */
+enum fmt_target_kind { FMT_TGT_AFFINE = 1, FMT_TGT_UFUNC = 2 };
+#define FMT_TARGET_MAX_STEPS 16
+typedef struct fmt_target_step {
+    uint32_t kind;         /* enum fmt_target_kind */
+    uint32_t ufunc;        /* UFUNC: enum fmt_ufunc */
+    double *a, *b;         /* AFFINE: y * a[j] + b[j] (n_targets each) */
+} fmt_target_step;
+typedef struct fmt_target {
+    uint32_t n_targets;
+    uint32_t n_steps;
+    fmt_target_step *steps;
+} fmt_target;
+
+void fmt_target_free(const fr_allocator *a, fmt_target *t);
+void fmt_target_write(const fmt_target *t, fmt_buf *b);
+/* The rules FORMAT.md states for one TARGET alone (the builder and the parser share them). */
+int fmt_target_check(const fmt_target *t, fr_err *e);
+int fmt_target_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_target **out,
+                     fr_err *e);
+
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
 typedef struct fmt_header {
     uint16_t major;
@@ -450,6 +473,7 @@ typedef struct fmt_header {
     fmt_combine *combine;
     fmt_bayes *bayes;     /* BAYES (1.3) */
     fmt_centroids *centroids; /* CENTROIDS (1.3) */
+    fmt_target *target;   /* TARGET (1.3): the predictions' inverse transform, or NULL */
 
     /* CHECKS (1.2): the values scikit-learn refuses, in the order they are applied */
     uint32_t n_checks;
@@ -604,6 +628,7 @@ typedef struct fmt_model_desc {
     const fmt_combine *combine;       /* or NULL: with it, an ENSEMBLE is the MEMBERS tree table */
     const fmt_bayes *bayes;           /* or NULL */
     const fmt_centroids *centroids;   /* or NULL */
+    const fmt_target *target;         /* or NULL */
     const fmt_check *checks;          /* n_checks input checks (CHECKS), or NULL */
     uint32_t n_checks;
     const fmt_labels *classes;        /* n_outputs entries for classifiers */

@@ -300,6 +300,21 @@ static int parse_centroids(fmt_header *h, fmt_rd *c)
                                            h->centroids->n_centroids, c->e);
 }
 
+/* TARGET, after the estimator and CLASSES: a regressor's predictions, one per target. */
+static int parse_target(fmt_header *h, fmt_rd *c)
+{
+    int rc = fmt_target_parse(c->p, c->left, h->alloc, &h->target, c->e);
+    if (rc)
+        return rc;
+    uint32_t width = h->has_ensemble && h->kind == FMT_ENS_BOOSTED ? 1 : h->n_outputs;
+    if (h->task != FMT_TASK_REGRESSOR || h->target->n_targets != width)
+        return FR_CORRUPT(c->e, "TARGET: %u targets for a %s with %u outputs",
+                          h->target->n_targets,
+                          h->task == FMT_TASK_REGRESSOR ? "regressor" : "model that does not "
+                          "regress", width);
+    return 0;
+}
+
 static int parse_classes(fmt_header *h, fmt_rd *c)
 {
     fr_err *e = c->e;
@@ -374,7 +389,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         [FMT_SEC_PROGRAM] = parse_program,       [FMT_SEC_LINEAR] = parse_linear,
         [FMT_SEC_COMBINE] = fmt_combine_parse,   [FMT_SEC_CHECKS] = fmt_checks_parse,
         [FMT_SEC_METADATA_TYPES] = fmt_meta_types_parse,
-        [FMT_SEC_BAYES] = parse_bayes,           [FMT_SEC_CENTROIDS] = parse_centroids};
+        [FMT_SEC_BAYES] = parse_bayes,           [FMT_SEC_CENTROIDS] = parse_centroids,
+        [FMT_SEC_TARGET] = parse_target};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -410,7 +426,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
                                                "CLASSES", "METADATA", "PROGRAM", "LINEAR",
                                                "COMBINE", "CHECKS", "METADATA_TYPES", "BAYES",
-                                               "CENTROIDS"};
+                                               "CENTROIDS", "", "TARGET"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -433,6 +449,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
             return FR_CORRUPT(e, "%s beside another estimator: a file holds one estimator",
                               names[t]);
     }
+    if (by_type[FMT_SEC_TARGET] && h->minor < 3)
+        return FR_CORRUPT(e, "TARGET in a format %u.%u file (it needs 1.3)", h->major, h->minor);
     if (!by_type[FMT_SEC_ENSEMBLE] && !by_type[FMT_SEC_LINEAR] && !by_type[FMT_SEC_PROGRAM] &&
         !by_type[FMT_SEC_COMBINE] && !by_type[FMT_SEC_BAYES] && !by_type[FMT_SEC_CENTROIDS])
         return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES or CENTROIDS) and "
@@ -461,7 +479,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
                                 FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_FEATURES,
                                 FMT_SEC_PROGRAM, FMT_SEC_COMBINE, FMT_SEC_CHECKS,
-                                FMT_SEC_CLASSES, FMT_SEC_METADATA, FMT_SEC_METADATA_TYPES};
+                                FMT_SEC_CLASSES, FMT_SEC_METADATA, FMT_SEC_METADATA_TYPES,
+                                FMT_SEC_TARGET};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -579,6 +598,7 @@ void fmt_header_free(fmt_header *h)
     fmt_combine_free(a, h->combine);
     fmt_bayes_free(a, h->bayes);
     fmt_centroids_free(a, h->centroids);
+    fmt_target_free(a, h->target);
     fmt_checks_free(a, h->checks, h->n_checks);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {
