@@ -416,9 +416,8 @@ const char *cv_callable_name(const pk_obj *fn)
     return cls ? cls : "a Python function";
 }
 
-/* FunctionTransformer: func=None is the identity (ColumnTransformer fits 'passthrough' as one,
- * so it is compiled as a step; it is no model of its own: cv_is_transformer leaves it out);
- * func a numpy ufunc is that ufunc on each column (one UFUNC op). Keyword arguments would
+/* FunctionTransformer: func=None is the identity (ColumnTransformer fits 'passthrough' as one;
+ * saved alone it transforms to its input); func a numpy ufunc is that ufunc on each column (one UFUNC op). Keyword arguments would
  * change what the ufunc computes (out=, where=): refused. */
 static int function_transformer(comp *k, const pk_obj *o, const cols *in, cols *out,
                                 const char *path)
@@ -466,6 +465,7 @@ static const struct transformer {
     {SK_PRE "Normalizer", normalizer},
     {"sklearn.preprocessing._polynomial.PolynomialFeatures", poly},
     {"sklearn.preprocessing._discretization.KBinsDiscretizer", kbins},
+    {"sklearn.preprocessing._function_transformer.FunctionTransformer", function_transformer},
 };
 
 static const struct transformer *find_transformer(const char *cls)
@@ -489,8 +489,6 @@ int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, co
         return t->compile(k, o, in, out, path);
     if (cv_is_selector(cls))
         return cv_selector(k, o, in, out, path);
-    if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
-        return function_transformer(k, o, in, out, path);
     return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: %s", path, cls);
 }
 

@@ -98,6 +98,39 @@ static const char *ufunc_name(uint32_t f)
     return f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
+/* TARGET (1.3): the inverse transform applied to a regressor's predictions. */
+static json_t *target_json(const fmt_target *t)
+{
+    if (!t)
+        return json_null();
+    json_t *o = json_object(), *steps = json_array();
+    if (!o || !steps) {
+        json_decref(o);
+        json_decref(steps);
+        json_oom = 1;
+        return NULL;
+    }
+    put(o, "n_targets", json_integer(t->n_targets));
+    for (uint32_t i = 0; i < t->n_steps; i++) {
+        const fmt_target_step *st = &t->steps[i];
+        json_t *j = json_object();
+        if (!j) {
+            json_oom = 1;
+            break;
+        }
+        put(j, "kind", json_string(st->kind == FMT_TGT_UFUNC ? "ufunc" : "affine"));
+        if (st->kind == FMT_TGT_UFUNC) {
+            put(j, "ufunc", json_string(ufunc_name(st->ufunc)));
+        } else {
+            put(j, "a", f64s(st->a, t->n_targets));
+            put(j, "b", f64s(st->b, t->n_targets));
+        }
+        push(steps, j);
+    }
+    put(o, "steps", steps);
+    return o;
+}
+
 static json_t *op_json(const fmt_op *op)
 {
     json_t *o = json_object();
@@ -508,6 +541,7 @@ json_t *cli_inspect_json(const char *path, const fmt_header *h)
     put(o, "checks", checks_json(h));
     put(o, "bayes", bayes_json(h->bayes));
     put(o, "centroids", centroids_json(h->centroids));
+    put(o, "target", target_json(h->target));
     put(o, "classes", classes_json(h));
     put(o, "metadata", metadata_json(h));
     if (json_oom) {
