@@ -156,6 +156,18 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
                 fprintf(f, " %u %s,", counts[k], names[k]);
         fprintf(f, " → %u columns\n", h->program->n_outputs);
     }
+    if (h->target) { /* TransformedTargetRegressor: what predict does after the estimator */
+        fprintf(f, "  target     predictions mapped back:");
+        for (uint32_t i = 0; i < h->target->n_steps; i++) {
+            const fmt_target_step *st = &h->target->steps[i];
+            if (st->kind == FMT_TGT_UFUNC)
+                fprintf(f, "%s numpy.%s", i ? "," : "", cli_ufunc_name(st->ufunc));
+            else
+                fprintf(f, "%s y × scale + mean (%u target%s)", i ? "," : "",
+                        h->target->n_targets, h->target->n_targets == 1 ? "" : "s");
+        }
+        fprintf(f, "\n");
+    }
     for (uint32_t i = 0; i < h->n_checks; i++) {
         const fmt_check *c = &h->checks[i];
         fprintf(f, "  %s %s: %s%s%s in %u column%s\n", i ? "          " : "refuses   ", c->who,

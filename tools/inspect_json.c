@@ -90,8 +90,7 @@ const char *cli_label_kind(uint32_t k)
     return k <= 4 ? names[k] : "?";
 }
 
-/* numpy's names for the UFUNC functions (FORMAT.md). */
-static const char *ufunc_name(uint32_t f)
+const char *cli_ufunc_name(uint32_t f)
 {
     static const char *names[] = {"?", "log", "log1p", "exp", "expm1", "sqrt", "square",
                                   "absolute", "reciprocal"};
@@ -120,7 +119,7 @@ static json_t *target_json(const fmt_target *t)
         }
         put(j, "kind", json_string(st->kind == FMT_TGT_UFUNC ? "ufunc" : "affine"));
         if (st->kind == FMT_TGT_UFUNC) {
-            put(j, "ufunc", json_string(ufunc_name(st->ufunc)));
+            put(j, "ufunc", json_string(cli_ufunc_name(st->ufunc)));
         } else {
             put(j, "a", f64s(st->a, t->n_targets));
             put(j, "b", f64s(st->b, t->n_targets));
@@ -175,7 +174,7 @@ static json_t *op_json(const fmt_op *op)
         break;
     }
     case FMT_OP_UFUNC:
-        put(o, "ufunc", json_string(ufunc_name(op->ufunc)));
+        put(o, "ufunc", json_string(cli_ufunc_name(op->ufunc)));
         break;
     case FMT_OP_BINS:
         put(o, "rule", json_integer(op->rule));
