@@ -210,6 +210,23 @@ static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
     return rc;
 }
 
+/* An operation op (its parameters set) over every numeric column of in, one output each under
+ * the input's name (Normalizer, FunctionTransformer's ufunc). */
+static int column_wise(comp *k, fmt_op *op, const cols *in, cols *out, const char *path)
+{
+    int rc = 0;
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    op->n_in = op->n_out = in->n;
+    op->in = in->slot;
+    uint32_t first = 0;
+    if (!rc && in->n)
+        rc = cv_add_op(k, op, &first, path);
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    return rc;
+}
+
 /* Normalizer: each row divided by its l1 / l2 / max norm over the columns it sees. */
 static int normalizer(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
 {
@@ -218,17 +235,8 @@ static int normalizer(comp *k, const pk_obj *o, const cols *in, cols *out, const
     if (norm && n == 2 && !pk_str_eq(norm, "l2"))
         return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: norm '%s'", path,
                        pk_str(norm, NULL) ? pk_str(norm, NULL) : "?");
-    int rc = 0;
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
-    fmt_op op = {.opcode = FMT_OP_NORMALIZE, .n_in = in->n, .n_out = in->n, .in = in->slot,
-                 .norm = n};
-    uint32_t first = 0;
-    if (!rc && in->n)
-        rc = cv_add_op(k, &op, &first, path);
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        rc = cv_cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
-    return rc;
+    fmt_op op = {.opcode = FMT_OP_NORMALIZE, .norm = n};
+    return column_wise(k, &op, in, out, path);
 }
 
 /* PolynomialFeatures: the terms in combinations(_with_replacement) order from _min_degree to
@@ -434,17 +442,8 @@ static int function_transformer(comp *k, const pk_obj *o, const cols *in, cols *
     if (kw && !pk_is_none(kw) && pk_len(kw) != 0)
         return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: FunctionTransformer "
                        "with kw_args", path);
-    int rc = 0;
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
-    fmt_op op = {.opcode = FMT_OP_UFUNC, .n_in = in->n, .n_out = in->n, .in = in->slot,
-                 .ufunc = f};
-    uint32_t first = 0;
-    if (!rc && in->n)
-        rc = cv_add_op(k, &op, &first, path);
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        rc = cv_cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
-    return rc;
+    fmt_op op = {.opcode = FMT_OP_UFUNC, .ufunc = f};
+    return column_wise(k, &op, in, out, path);
 }
 
 typedef int (*transform_fn)(comp *k, const pk_obj *o, const cols *in, cols *out,
