@@ -148,6 +148,7 @@ enum fmt_opcode {
     FMT_OP_POLY = 7,
     FMT_OP_BINS = 8,
     FMT_OP_UFUNC = 9, /* 1.3 */
+    FMT_OP_PROJECT = 10, /* 1.3 */
 };
 /* UFUNC's functions (FORMAT.md): the numpy ufuncs a FunctionTransformer may name. */
 enum fmt_ufunc {
@@ -199,6 +200,7 @@ typedef struct fmt_op {
     uint32_t n_edges;
     double *edges;         /* BINS */
     uint32_t ufunc;        /* UFUNC: enum fmt_ufunc */
+    double *w;             /* PROJECT: n_out × n_in weights, row-major (center in a) */
 } fmt_op;
 
 typedef struct fmt_program {
@@ -318,6 +320,8 @@ void fmt_checks_free(const fr_allocator *a, fmt_check *checks, uint32_t n);
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the
  * per-row workspace. */
 #define FMT_MAX_SLOTS (1u << 24)
+/* Weights one PROJECT operation may hold (n_out × n_in): 128 MiB of doubles. */
+#define FMT_MAX_PROJECT (1u << 24)
 
 /* Frees p with the allocator that made it. */
 void fmt_program_free(fmt_program *p);
@@ -337,7 +341,8 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e);
 
 void fmt_program_write(const fmt_program *p, fmt_buf *b);
-/* The smallest format minor a program needs: 3 when it uses an opcode of 1.3 (UFUNC), else 0. */
+/* The smallest format minor a program needs: 3 when it uses an opcode of 1.3 (UFUNC, PROJECT),
+ * else 0. */
 uint32_t fmt_program_minor(const fmt_program *p);
 void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
 void fmt_combine_write(const fmt_combine *c, fmt_buf *b);

@@ -394,6 +394,74 @@ static int kbins(comp *k, const pk_obj *o, const cols *in, cols *out, const char
     return rc;
 }
 
+/* PCA, IncrementalPCA, TruncatedSVD (sklearn/decomposition/_base.py _BasePCA.transform,
+ * _truncated_svd.py): (X - mean_) @ components_.T — TruncatedSVD centres nothing — then, with
+ * whiten, each column divided by sqrt(explained_variance_) (a SCALE). Columns are named as
+ * get_feature_names_out() names them: the class in lower case and the component number. */
+static int projection(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const char *cls = pk_class_name(o);
+    const char *base = cv_short_name(cls);
+    const pk_obj *comp_ = pk_attr(o, "components_");
+    pk_array_info ci;
+    if (!comp_ || pk_array_info_get(comp_, &ci) || ci.ndim != 2 || ci.shape[1] != in->n ||
+        ci.shape[0] == 0 || ci.count > FMT_MAX_PROJECT)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: components_ is not a matrix of %u columns",
+                       path, in->n);
+    uint32_t n_out = (uint32_t)ci.shape[0];
+    double *w = malloc(ci.count * sizeof *w), *center = calloc(in->n ? in->n : 1, sizeof *center);
+    double *ev = calloc(n_out, sizeof *ev), *zero = calloc(n_out, sizeof *zero);
+    int rc = w && center && ev && zero ? 0 : fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    if (!rc && pk_array_get_f64(comp_, NULL, w, ci.count, k->e))
+        rc = fr_wrap(k->e, "%s.components_", path);
+    int truncated = strcmp(base, "TruncatedSVD") == 0, whiten = 0;
+    const pk_obj *mean = pk_attr(o, "mean_");
+    if (!rc && !truncated && mean && !pk_is_none(mean))
+        rc = cv_get_vec(k, o, "mean_", in->n, 0.0, center, path);
+    const pk_obj *wh = pk_attr(o, "whiten");
+    if (!truncated && wh)
+        pk_get_bool(wh, &whiten);
+    if (!rc && whiten) {
+        rc = cv_get_vec(k, o, "explained_variance_", n_out, 1.0, ev, path);
+        for (uint32_t c = 0; !rc && c < n_out; c++)
+            ev[c] = sqrt(ev[c]);
+    }
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    uint32_t first = 0, wfirst = 0;
+    fmt_op op = {.opcode = FMT_OP_PROJECT, .n_in = in->n, .n_out = n_out, .in = in->slot,
+                 .a = center, .w = w};
+    if (!rc)
+        rc = cv_add_op(k, &op, &first, path);
+    uint32_t *slots = !rc && whiten ? malloc(n_out * sizeof *slots) : NULL;
+    if (!rc && whiten && !slots)
+        rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    if (!rc && whiten) { /* X_transformed /= sqrt(explained_variance_) */
+        for (uint32_t c = 0; c < n_out; c++)
+            slots[c] = first + c;
+        fmt_op sc = {.opcode = FMT_OP_SCALE, .n_in = n_out, .n_out = n_out, .in = slots,
+                     .a = zero, .b = ev};
+        rc = cv_add_op(k, &sc, &wfirst, path);
+        first = wfirst;
+    }
+    char lower[64];
+    size_t len = strlen(base) < sizeof lower - 1 ? strlen(base) : sizeof lower - 1;
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)(base[i] >= 'A' && base[i] <= 'Z' ? base[i] - 'A' + 'a' : base[i]);
+    lower[len] = 0;
+    for (uint32_t c = 0; !rc && c < n_out; c++) {
+        char nm[96];
+        snprintf(nm, sizeof nm, "%s%u", lower, c);
+        rc = cv_cols_push(out, first + c, nm) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    }
+    free(slots);
+    free(w);
+    free(center);
+    free(ev);
+    free(zero);
+    return rc;
+}
+
 /* The numpy ufunc a FunctionTransformer's func (or a TransformedTargetRegressor's) names, as
  * FMT_UF_*; 0 for anything else. The ufunc is data: its global's name, never called. */
 uint32_t cv_ufunc_of(const pk_obj *fn)
@@ -465,6 +533,9 @@ static const struct transformer {
     {"sklearn.preprocessing._polynomial.PolynomialFeatures", poly},
     {"sklearn.preprocessing._discretization.KBinsDiscretizer", kbins},
     {"sklearn.preprocessing._function_transformer.FunctionTransformer", function_transformer},
+    {"sklearn.decomposition._pca.PCA", projection},
+    {"sklearn.decomposition._incremental_pca.IncrementalPCA", projection},
+    {"sklearn.decomposition._truncated_svd.TruncatedSVD", projection},
 };
 
 static const struct transformer *find_transformer(const char *cls)
@@ -523,6 +594,8 @@ uint32_t cv_step_refuses(const pk_obj *o, const char *cls)
         return both;
     if (cv_is_selector(cls))
         return strstr(cls, "VarianceThreshold") ? 0 : both;
+    if (strncmp(cls, "sklearn.decomposition.", 22) == 0) /* PCA, TruncatedSVD: check_array */
+        return both;
     if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
         return pk_attr(o, "validate") && !pk_get_bool(pk_attr(o, "validate"), &b) && b ? both : 0;
     if (cv_is_selector(cls))

@@ -406,6 +406,10 @@ static const pk_class pk_whitelist[] = {
     VAL("sklearn.feature_selection._univariate_selection", "f_oneway"),
     VAL("sklearn.feature_selection._mutual_info", "mutual_info_classif"),
     VAL("sklearn.feature_selection._mutual_info", "mutual_info_regression"),
+    /* projections (sklearn/decomposition/) */
+    CLS("sklearn.decomposition._pca", "PCA"),
+    CLS("sklearn.decomposition._incremental_pca", "IncrementalPCA"),
+    CLS("sklearn.decomposition._truncated_svd", "TruncatedSVD"),
     /* TransformedTargetRegressor (sklearn/compose/_target.py): its regressor_ predicts, its
      * transformer_'s inverse maps the predictions back */
     CLS("sklearn.compose._target", "TransformedTargetRegressor"),
