@@ -144,14 +144,14 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
         fprintf(f, "  task       transformer (frost transform): %u output columns\n",
                 h->n_features);
     if (h->program) {
-        uint32_t counts[10] = {0};
+        uint32_t counts[11] = {0};
         for (uint32_t i = 0; i < h->program->n_ops; i++)
-            counts[h->program->ops[i].opcode < 10 ? h->program->ops[i].opcode : 0]++;
+            counts[h->program->ops[i].opcode < 11 ? h->program->ops[i].opcode : 0]++;
         fprintf(f, "  preprocess %u operations:", h->program->n_ops);
-        static const char *names[10] = {"?", "impute", "impute (strings)", "missing indicator",
+        static const char *names[11] = {"?", "impute", "impute (strings)", "missing indicator",
                                         "scale", "encode", "normalize", "polynomial", "bins",
-                                        "numpy function"};
-        for (int k = 1; k < 10; k++)
+                                        "numpy function", "projection"};
+        for (int k = 1; k < 11; k++)
             if (counts[k])
                 fprintf(f, " %u %s,", counts[k], names[k]);
         fprintf(f, " → %u columns\n", h->program->n_outputs);

@@ -80,7 +80,7 @@ static const char *task_name(uint32_t task)
 static const char *op_name(uint32_t opcode)
 {
     static const char *names[] = {"?", "impute", "impute_str", "indicator", "scale", "encode",
-                                  "normalize", "poly", "bins", "ufunc"};
+                                  "normalize", "poly", "bins", "ufunc", "project"};
     return opcode < sizeof names / sizeof names[0] ? names[opcode] : "?";
 }
 
@@ -175,6 +175,10 @@ static json_t *op_json(const fmt_op *op)
     }
     case FMT_OP_UFUNC:
         put(o, "ufunc", json_string(cli_ufunc_name(op->ufunc)));
+        break;
+    case FMT_OP_PROJECT:
+        put(o, "center", f64s(op->a, op->n_in));
+        put(o, "w", f64s(op->w, (size_t)op->n_in * op->n_out));
         break;
     case FMT_OP_BINS:
         put(o, "rule", json_integer(op->rule));

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""parity_composites.py — frost's FunctionTransformer of numpy ufuncs, TransformedTargetRegressor
-and feature selectors against the real scikit-learn.
+"""parity_composites.py — frost's FunctionTransformer of numpy ufuncs, TransformedTargetRegressor,
+feature selectors and projections (PCA, TruncatedSVD) against the real scikit-learn.
 
 Fits, each at least twice and inside Pipelines / ColumnTransformers:
   - FunctionTransformer(func=np.log, log1p, exp, expm1, sqrt, square, abs, reciprocal), before a
@@ -10,7 +10,9 @@ Fits, each at least twice and inside Pipelines / ColumnTransformers:
     boosting, a forest and a Pipeline, and as a Pipeline's last step;
   - VarianceThreshold, SelectKBest (k, 'all', NaN scores), SelectPercentile (ties),
     SelectFromModel over Lasso / LogisticRegression (threshold None, 'median', '1.5*mean',
-    numbers, max_features).
+    numbers, max_features);
+  - PCA (whiten or not), IncrementalPCA, TruncatedSVD before classifiers and regressors, in a
+    ColumnTransformer and saved alone.
 Each is saved with joblib (plain, zlib 3) or pickle (protocols 2, 4, 5), converted with
 `frost convert`, and scored from a CSV (more rows than one of frost's batches):
 
@@ -37,6 +39,7 @@ from parity_bayes import Suite, beyond, mixed_frame, run_suite  # noqa: E402  (c
 import numpy as np  # noqa: E402
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine  # noqa: E402
+from sklearn.decomposition import PCA, IncrementalPCA, TruncatedSVD  # noqa: E402
 from sklearn.ensemble import (GradientBoostingRegressor, RandomForestClassifier,  # noqa: E402
                               RandomForestRegressor)
 from sklearn.feature_selection import (SelectFromModel, SelectKBest,  # noqa: E402
@@ -264,6 +267,32 @@ def selectors(s):
     s.transform("sfm-alone", SelectFromModel(Lasso(alpha=1.0)).fit(D, yd), Db, "pickle4")
 
 
+def projections(s):
+    X, y = load_wine(return_X_y=True)
+    Xb = beyond(X, 300)
+    s.parity("pca-logistic", make_pipeline(StandardScaler(), PCA(5),
+                                           LogisticRegression(max_iter=5000)).fit(X, y),
+             Xb, "joblib")
+    s.parity("pca-whiten-logistic", make_pipeline(StandardScaler(), PCA(0.9, whiten=True),
+                                                  LogisticRegression(max_iter=5000)).fit(X, y),
+             Xb, "pickle4")
+    D, yd = load_diabetes(return_X_y=True)
+    Db = beyond(D, 300)
+    s.regress("svd-ridge", make_pipeline(TruncatedSVD(4, random_state=0), Ridge()).fit(D, yd),
+              Db, "joblib-zlib")
+    s.regress("incremental-pca-whiten-ridge", make_pipeline(
+        IncrementalPCA(6, whiten=True), Ridge()).fit(D, yd), Db, "pickle5")
+    df, yc = mixed_frame(600)
+    pre = ColumnTransformer([
+        ("num", Pipeline([("imp", SimpleImputer()), ("sc", StandardScaler()),
+                          ("pca", PCA(2))]), ["age", "income", "visits"]),
+        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["color", "city"])])
+    s.parity("pca-in-columns", Pipeline([("pre", pre), ("lr", LogisticRegression(
+        max_iter=2000))]).fit(df, yc), df, "joblib")
+    s.transform("pca-alone", PCA(3, whiten=True).fit(D), Db, "pickle2")
+    s.transform("svd-alone", TruncatedSVD(2, random_state=1).fit(X), Xb, "joblib")
+
+
 def refusals(s):
     X, y = load_diabetes(return_X_y=True)
     Xp = shifted(X)
@@ -283,7 +312,8 @@ def refusals(s):
 
 
 def main():
-    return run_suite(SUMMARY, CompositeSuite, (ufuncs, targets, selectors, refusals),
+    return run_suite(SUMMARY, CompositeSuite, (ufuncs, targets, selectors, projections,
+                                               refusals),
                      lambda s: f"{s.exact}/{s.values} values bit-exact")
 
 

@@ -79,9 +79,10 @@ SCORE_NAMES = {0: "none", 1: "decision", 2: "proba"}
 # PROGRAM opcodes
 OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_ENCODE, OP_NORMALIZE, OP_POLY, OP_BINS = \
     range(1, 9)
-OP_UFUNC = 9                                    # format 1.3
+OP_UFUNC, OP_PROJECT = 9, 10                    # format 1.3
 OP_NAMES = {1: "IMPUTE", 2: "IMPUTE_STR", 3: "INDICATOR", 4: "SCALE", 5: "ENCODE",
-            6: "NORMALIZE", 7: "POLY", 8: "BINS", 9: "UFUNC"}
+            6: "NORMALIZE", 7: "POLY", 8: "BINS", 9: "UFUNC", 10: "PROJECT"}
+MAX_PROJECT = 1 << 24                           # PROJECT: n_in x n_out weights at most
 # UFUNC functions (format 1.3): numpy's names
 UFUNC_NAMES = {1: "log", 2: "log1p", 3: "exp", 4: "expm1", 5: "sqrt", 6: "square",
                7: "absolute", 8: "reciprocal"}
@@ -1378,6 +1379,18 @@ class Frost:
                 op["ufunc"] = r.u32("function")
                 if op["ufunc"] not in UFUNC_NAMES:
                     damaged("%s: unknown function %d (1..8)" % (name, op["ufunc"]))
+            elif opcode == OP_PROJECT:
+                if n_in == 0:
+                    damaged("%s: no inputs" % name)
+                need_types(NUM)
+                if self.minor < 3:
+                    damaged("%s: opcode 10 in a format 1.%d file (it needs 1.3)"
+                            % (name, self.minor))
+                if n_in * n_out > MAX_PROJECT:
+                    damaged("%s: %d x %d weights (at most 2^24)" % (name, n_out, n_in))
+                r.need(8 * n_in * (1 + n_out), "center and weights")
+                op["center"] = [r.f64("center") for _ in range(n_in)]
+                op["w"] = [[r.f64("weight") for _ in range(n_in)] for _ in range(n_out)]
             elif opcode == OP_BINS:
                 if n_in != 1:
                     damaged("%s: n_in %d (BINS reads 1 slot)" % (name, n_in))
@@ -1401,6 +1414,9 @@ class Frost:
             elif opcode == OP_POLY:
                 origin.extend(sorted(set(c for p_ in term for c in origin[ins[p_]]))
                               for term in op["terms"])
+            elif opcode == OP_PROJECT:
+                every = sorted(set(c for s_ in ins for c in origin[s_]))
+                origin.extend([every] * n_out)
             else:
                 origin.extend([origin[ins[0]]] * n_out)
             ops.append(op)
@@ -1812,6 +1828,9 @@ class Frost:
                 o.update(rule=op["rule"], edges=[jnum(v) for v in op["edges"]])
             elif code == OP_UFUNC:
                 o["ufunc"] = UFUNC_NAMES[op["ufunc"]]
+            elif code == OP_PROJECT:
+                o.update(center=[jnum(v) for v in op["center"]],
+                         w=[jnum(v) for row in op["w"] for v in row])
             ops.append(o)
         return {"n_inputs": p["n_inputs"], "n_slots": p["n_slots"], "outputs": p["outputs"],
                 "output_names": p["names"], "ops": ops}
@@ -2276,6 +2295,13 @@ def run_program(prog, inputs):
                 out.append(v)
         elif code == OP_UFUNC:
             out = [ufunc(op["ufunc"], x) for x in xs]
+        elif code == OP_PROJECT:
+            out = []
+            for row in op["w"]:
+                v = 0.0
+                for x, c, w in zip(xs, op["center"], row):
+                    v += (x - c) * w
+                out.append(v)
         elif code == OP_BINS:
             x = xs[0]
             e = op["edges"]

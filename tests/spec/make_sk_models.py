@@ -38,6 +38,7 @@ import joblib  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor  # noqa: E402
+from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
 from sklearn.feature_selection import SelectKBest, f_regression  # noqa: E402
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
@@ -287,6 +288,11 @@ def models(df, rng):
         ("r", FunctionTransformer(np.reciprocal, feature_names_out="one-to-one"), ["a"]),
         ("x", FunctionTransformer(np.exp, feature_names_out="one-to-one"), ["b"]),
         ("l", FunctionTransformer(np.log), ["e"])]), df, None, full)
+    # format 1.3 PROJECT: a whitened PCA before a regressor, a TruncatedSVD alone
+    add("sk_f13_pca_ridge", Pipeline([("i", SimpleImputer()), ("p", PCA(2, whiten=True)),
+                                      ("m", Ridge())]), df[["a", "b", "e"]], yr,
+        dict(columns=["a", "b", "e"], unknown=False, missing=True))
+    add("sk_f13_svd", TruncatedSVD(1, random_state=0), num, None, nums)
     return M
 
 

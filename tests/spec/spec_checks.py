@@ -392,7 +392,7 @@ def check_model(frost, path, rows, cli):
     # value, else 2 with CHECKS or an unused column, else 1 with a COMBINE, else 0)"
     need = 3 if uses_1_3(m) or m.bayes is not None or m.centroids is not None or \
         m.target is not None or (m.program is not None and any(
-            op["opcode"] == fd.OP_UFUNC for op in m.program["ops"])) else \
+            op["opcode"] in (fd.OP_UFUNC, fd.OP_PROJECT) for op in m.program["ops"])) else \
         2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
@@ -767,6 +767,9 @@ def op_bytes(op):
                          *op["edges"])
     elif code == fd.OP_UFUNC:
         b += struct.pack("<I", op["ufunc"])
+    elif code == fd.OP_PROJECT:
+        flat = op["center"] + [v for row in op["w"] for v in row]
+        b += struct.pack("<%dd" % len(flat), *flat)
     return b + op.get("extra", b"")
 
 
@@ -1722,7 +1725,7 @@ def edits_structural(models):
         prog_edit(lambda prog, m: prog.update(names=None)))
     hdr("PROGRAM body 8 bytes longer", "reject", SC,
         rebuilt(lambda p, m: p.body(fd.SEC_PROGRAM).extend(bytes(8))))
-    hdr("PROGRAM opcode 10", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 10)))
+    hdr("PROGRAM opcode 11", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 11)))
     hdr("PROGRAM opcode 0", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 0)))
     hdr("PROGRAM operation reserved field", "reject", SC,
         prog_edit(setter(fd.OP_SCALE, "reserved", 1)))
@@ -2405,6 +2408,26 @@ def edits_target(models):
         prog.update(ops=[dict(opcode=fd.OP_UFUNC, ins=[2], n_out=1, ufunc=1)],
                     outputs=[prog["n_inputs"]], names=["u"])
     hdr("UFUNC on a string column", "reject", UC, rebuilt(ufunc_prog(on_string)))
+    # PROGRAM PROJECT
+    PC, SV = "sk_f13_pca_ridge", "sk_f13_svd"
+    if PC not in models or SV not in models:
+        return E
+    hdr("PROJECT in a minor 2 file", "reject", SV, rebuilt(minor(2)))
+
+    def project(fn):
+        def f(prog):
+            fn([op for op in prog["ops"] if op["opcode"] == fd.OP_PROJECT][0], prog)
+        return f
+    hdr("PROJECT a NaN weight and an infinite center", "accept", SV, rebuilt(ufunc_prog(project(
+        lambda op, prog: (op["w"][0].__setitem__(0, math.nan),
+                          op["center"].__setitem__(1, math.inf))))))
+    hdr("PROJECT weights one row short", "reject", PC, rebuilt(ufunc_prog(project(
+        lambda op, prog: op["w"].pop()))))
+
+    def svd_on_string(prog):
+        prog.update(ops=[dict(opcode=fd.OP_PROJECT, ins=[0, 2], n_out=1, center=[0.0, 0.0],
+                              w=[[1.0, 1.0]])], outputs=[prog["n_inputs"]], names=["u"])
+    hdr("PROJECT on a string column", "reject", UC, rebuilt(ufunc_prog(svd_on_string)))
     return E
 
 

@@ -217,3 +217,54 @@ Test(target, parser_refuses_damaged_bodies)
     fmt_target_free(NULL, back);
     free(buf.p);
 }
+
+/* PROJECT: (x - center) · wᵀ, the products added in order; its size bounded. */
+Test(target, project_operation)
+{
+    fmt_program *p = fmt_program_new(NULL, 3, NULL);
+    fr_err e = {0};
+    uint32_t in[3] = {0, 1, 2}, first;
+    double center[3] = {1, -2, 0.5}, w[6] = {0.25, -1, 3, 1e-3, 0, -0.5};
+    fmt_op op = {.opcode = FMT_OP_PROJECT, .n_in = 3, .n_out = 2, .in = in, .a = center,
+                 .w = w};
+    cr_assert_eq(fmt_program_add(p, &op, &first, &e), 0, "%s", e.msg);
+    cr_expect_eq(fmt_program_minor(p), 3);
+    fmt_op big = op;
+    big.n_out = 1u << 23; /* 3 × 2^23 weights: beyond FMT_MAX_PROJECT (2^24) */
+    cr_expect_eq(fmt_program_add(p, &big, NULL, &e), FR_ELIMIT);
+    fmt_op nowt = op;
+    nowt.w = NULL;
+    cr_expect_neq(fmt_program_add(p, &nowt, NULL, &e), 0, "weights missing");
+    uint32_t outs[2] = {first, first + 1};
+    cr_assert_eq(fmt_program_set_outputs(p, outs, 2, NULL, &e), 0, "%s", e.msg);
+    frost_builder *bld;
+    cr_assert_eq(wr_builder_new_bare(NULL, &bld), 0);
+    cr_assert_eq(wr_builder_set_program(bld, p), 0, "%s", frost_builder_errmsg(bld));
+    char *dir = tu_tmpdir();
+    char path[600];
+    snprintf(path, sizeof path, "%s/project.frost", dir);
+    cr_assert_eq(frost_builder_write(bld, path), 0, "%s", frost_builder_errmsg(bld));
+    frost_builder_free(bld);
+    frost_model *m;
+    cr_assert_eq(frost_open(path, NULL, &m), 0);
+    double x[2][3] = {{2, 3, -1}, {NAN, 0, 0}};
+    frost_column cols[3];
+    double col[3][2];
+    for (int j = 0; j < 3; j++) {
+        col[j][0] = x[0][j];
+        col[j][1] = x[1][j];
+        cols[j] = (frost_column){.index = (uint32_t)j, .type = FROST_COLUMN_DOUBLE,
+                                 .values = col[j]}; /* positional: the file names none */
+    }
+    double out[4];
+    cr_assert_eq(frost_transform(m, cols, 3, 2, out), 0, "%s", frost_errmsg(m));
+    for (int k = 0; k < 2; k++) {
+        double v = 0.0;
+        for (int j = 0; j < 3; j++)
+            v += (x[0][j] - center[j]) * w[k * 3 + j];
+        cr_expect(out[k] == v, "output %d: %.17g, want %.17g", k, out[k], v);
+        cr_expect(isnan(out[2 + k]), "a NaN input gives NaN");
+    }
+    frost_close(m);
+    free(dir);
+}
