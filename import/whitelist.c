@@ -188,6 +188,17 @@ static const pk_class pk_whitelist[] = {
     VAL("numpy", "rad2deg"),
     VAL("numpy", "degrees"),
     VAL("numpy", "radians"),
+    /* numpy's abstract scalar types, as make_column_selector(dtype_include=np.number) keeps them */
+    VAL("numpy", "number"),
+    VAL("numpy", "integer"),
+    VAL("numpy", "signedinteger"),
+    VAL("numpy", "unsignedinteger"),
+    VAL("numpy", "inexact"),
+    VAL("numpy", "floating"),
+    VAL("numpy", "complexfloating"),
+    VAL("numpy", "generic"),
+    VAL("numpy", "character"),
+    VAL("numpy", "flexible"),
     /* masked arrays kept by some estimators (search results): an inert record */
     MAKES("numpy.ma.core", "_mareconstruct", "numpy.ma.core.MaskedArray"),
     CLS("numpy.ma.core", "MaskedArray"),
@@ -361,6 +372,8 @@ static const pk_class pk_whitelist[] = {
     /* pipelines (converted later; admitted so those files parse) */
     CLS("sklearn.pipeline", "Pipeline"),
     CLS("sklearn.compose._column_transformer", "ColumnTransformer"),
+    /* a column selector: inert, the fitted transformers_ hold the columns it chose at fit */
+    CLS("sklearn.compose._column_transformer", "make_column_selector"),
     CLS("sklearn.compose._column_transformer", "_RemainderColsList"),
     CLS("sklearn.impute._base", "SimpleImputer"),
     CLS("sklearn.impute._base", "MissingIndicator"),

@@ -12,7 +12,9 @@ Fits, each at least twice and inside Pipelines / ColumnTransformers:
     SelectFromModel over Lasso / LogisticRegression (threshold None, 'median', '1.5*mean',
     numbers, max_features);
   - PCA (whiten or not), IncrementalPCA, TruncatedSVD before classifiers and regressors, in a
-    ColumnTransformer and saved alone.
+    ColumnTransformer and saved alone;
+  - make_column_selector (dtype_include / dtype_exclude with numpy types and names, pattern),
+    whose choice at fit the fitted ColumnTransformer records.
 Each is saved with joblib (plain, zlib 3) or pickle (protocols 2, 4, 5), converted with
 `frost convert`, and scored from a CSV (more rows than one of frost's batches):
 
@@ -38,6 +40,7 @@ from parity_bayes import Suite, beyond, mixed_frame, run_suite  # noqa: E402  (c
 
 import numpy as np  # noqa: E402
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor  # noqa: E402
+from sklearn.compose import make_column_selector  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine  # noqa: E402
 from sklearn.decomposition import PCA, IncrementalPCA, TruncatedSVD  # noqa: E402
 from sklearn.ensemble import (GradientBoostingRegressor, RandomForestClassifier,  # noqa: E402
@@ -293,6 +296,32 @@ def projections(s):
     s.transform("svd-alone", TruncatedSVD(2, random_state=1).fit(X), Xb, "joblib")
 
 
+def column_selectors(s):
+    """make_column_selector: the columns it chose at fit are in transformers_ (frost reads
+    those); the selector itself and the numpy types it names are inert data."""
+    df, yc = mixed_frame(600)
+    ct = ColumnTransformer([
+        ("num", Pipeline([("imp", SimpleImputer()), ("sc", StandardScaler())]),
+         make_column_selector(dtype_include=np.number)),
+        ("cat", Pipeline([("imp", SimpleImputer(strategy="most_frequent")),
+                          ("oh", OneHotEncoder(handle_unknown="ignore"))]),
+         make_column_selector(dtype_include=object))])
+    s.parity("selector-dtypes", Pipeline([("ct", ct), ("lr", LogisticRegression(
+        max_iter=2000))]).fit(df, yc), df, "joblib")
+    ct = ColumnTransformer([
+        ("ages", SimpleImputer(), make_column_selector(pattern="^(age|vis)")),
+        ("words", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+         make_column_selector(dtype_exclude=[np.floating, "int64"]))],
+        remainder="drop")
+    s.parity("selector-pattern-exclude", Pipeline([("ct", ct), ("lr", LogisticRegression(
+        max_iter=2000))]).fit(df, yc), df, "pickle2")
+    yd = df.visits.fillna(0).to_numpy() * 2.0 + 1.0
+    s.regress("selector-ttr", TransformedTargetRegressor(Pipeline([
+        ("ct", ColumnTransformer([("n", SimpleImputer(), make_column_selector(
+            dtype_include="number"))])), ("r", Ridge())]), func=np.log,
+        inverse_func=np.exp).fit(df, yd), df, "pickle5")
+
+
 def refusals(s):
     X, y = load_diabetes(return_X_y=True)
     Xp = shifted(X)
@@ -313,7 +342,7 @@ def refusals(s):
 
 def main():
     return run_suite(SUMMARY, CompositeSuite, (ufuncs, targets, selectors, projections,
-                                               refusals),
+                                               column_selectors, refusals),
                      lambda s: f"{s.exact}/{s.values} values bit-exact")
 
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make test stage: FunctionTransformer of numpy ufuncs, TransformedTargetRegressor and the
 # feature selectors (VarianceThreshold, SelectKBest, SelectPercentile, SelectFromModel) and
-# projections (PCA, IncrementalPCA, TruncatedSVD):
+# projections (PCA, IncrementalPCA, TruncatedSVD), make_column_selector:
 # parity against the real scikit-learn.
 #   sh tests/stages/parity_composites.sh BUILD_DIR   (from the repository root; make test passes build)
 #
