@@ -75,6 +75,7 @@ static const pk_class pk_whitelist[] = {
     VAL("numpy", "void"),
     VAL("numpy", "datetime64"),
     VAL("numpy", "timedelta64"),
+    FN("numpy.core", "_ufunc_reconstruct", PK_R_UFUNC_RECON),
     /* numpy ufuncs a FunctionTransformer / TransformedTargetRegressor may hold as func or
      * inverse_func: a ufunc pickles as the global of its name (numpy/core/__init__.py
      * _ufunc_reduce) in the module whichmodule() finds it in. Inert values, never called: the

@@ -33,6 +33,7 @@ forest (its importances are computed, not stored) — exit 1, no output file, th
 Ends with exactly "parity-composites: N passed, M failed"; exits 1 on any failure.
 """
 import os
+import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -322,6 +323,35 @@ def column_selectors(s):
         inverse_func=np.exp).fit(df, yd), df, "pickle5")
 
 
+class OldNumpyPickler(pickle.Pickler):
+    """Pickles ufuncs as numpy < 1.20 did: numpy.core._ufunc_reconstruct(module, name)."""
+    def reducer_override(self, obj):
+        if isinstance(obj, np.ufunc):
+            return np.core._ufunc_reconstruct, ("numpy", obj.__name__)
+        return NotImplemented
+
+
+def old_numpy_ufuncs(s):
+    if s.only and s.only not in "old-numpy-ufunc":
+        return
+    D, yd = load_diabetes(return_X_y=True)
+    Dp = shifted(D)
+    m = TransformedTargetRegressor(make_pipeline(FunctionTransformer(np.sqrt), Ridge()),
+                                   func=np.log, inverse_func=np.exp).fit(Dp, yd)
+    src = os.path.join(s.tmp, "old-numpy-ufunc.pkl")
+    with open(src, "wb") as f:
+        OldNumpyPickler(f, protocol=2).dump(m)
+    out = os.path.join(s.tmp, "old-numpy-ufunc.frost")
+    r = s.run("convert", "-q", src, out)
+    if r.returncode:
+        s.fail(f"old-numpy-ufunc: convert exit {r.returncode}: {r.stderr.strip()}")
+        return
+    r = s.run("predict", out, s.write_csv("old-numpy-ufunc", Dp))
+    want = m.predict(Dp)
+    s.compare("old-numpy-ufunc", "pickle2, numpy < 1.20 ufuncs", "predict",
+              r.stdout.splitlines()[1:], want.reshape(-1, 1))
+
+
 def refusals(s):
     X, y = load_diabetes(return_X_y=True)
     Xp = shifted(X)
@@ -342,7 +372,7 @@ def refusals(s):
 
 def main():
     return run_suite(SUMMARY, CompositeSuite, (ufuncs, targets, selectors, projections,
-                                               column_selectors, refusals),
+                                               column_selectors, old_numpy_ufuncs, refusals),
                      lambda s: f"{s.exact}/{s.values} values bit-exact")
 
 
