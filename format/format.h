@@ -57,10 +57,11 @@ enum fmt_section_type {
     FMT_SEC_BAYES = 12,
     FMT_SEC_CENTROIDS = 13,
     FMT_SEC_MLP = 14,
+    FMT_SEC_TARGET = 15,
 };
 /* Section types this version knows are 1 .. FMT_SEC_COUNT - 1 (header.c lists which of them
  * it parses; a number without a parser is unknown). */
-#define FMT_SEC_COUNT 15
+#define FMT_SEC_COUNT 16
 
 /* METADATA_TYPES: what each METADATA value's text is (FORMAT.md). */
 enum fmt_meta_type { FMT_META_STRING = 0, FMT_META_NUMBER = 1, FMT_META_BOOL = 2 };
@@ -149,6 +150,20 @@ enum fmt_opcode {
     FMT_OP_NORMALIZE = 6,
     FMT_OP_POLY = 7,
     FMT_OP_BINS = 8,
+    FMT_OP_UFUNC = 9, /* 1.3 */
+    FMT_OP_PROJECT = 10, /* 1.3 */
+};
+/* UFUNC's functions (FORMAT.md): the numpy ufuncs a FunctionTransformer may name. */
+enum fmt_ufunc {
+    FMT_UF_LOG = 1,
+    FMT_UF_LOG1P = 2,
+    FMT_UF_EXP = 3,
+    FMT_UF_EXPM1 = 4,
+    FMT_UF_SQRT = 5,
+    FMT_UF_SQUARE = 6,
+    FMT_UF_ABS = 7,
+    FMT_UF_RECIPROCAL = 8,
+    FMT_UF_MAX = 8,
 };
 /* Slot kinds; FEATURES uses the same numbers. UNUSED (1.2) is an input nothing reads. */
 enum fmt_slot_kind { FMT_SLOT_NUM = 0, FMT_SLOT_STR = 1, FMT_SLOT_UNUSED = 2 };
@@ -187,6 +202,8 @@ typedef struct fmt_op {
     uint32_t rule;         /* BINS: 1 searchsorted right, 2 digitize with tolerance */
     uint32_t n_edges;
     double *edges;         /* BINS */
+    uint32_t ufunc;        /* UFUNC: enum fmt_ufunc */
+    double *w;             /* PROJECT: n_out × n_in weights, row-major (center in a) */
 } fmt_op;
 
 typedef struct fmt_program {
@@ -306,6 +323,8 @@ void fmt_checks_free(const fr_allocator *a, fmt_check *checks, uint32_t n);
 /* Columns a program may have at most (inputs and every operation's outputs): bounds the
  * per-row workspace. */
 #define FMT_MAX_SLOTS (1u << 24)
+/* Weights one PROJECT operation may hold (n_out × n_in): 128 MiB of doubles. */
+#define FMT_MAX_PROJECT (1u << 24)
 
 /* Frees p with the allocator that made it. */
 void fmt_program_free(fmt_program *p);
@@ -325,6 +344,9 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
                             const char *const *names, fr_err *e);
 
 void fmt_program_write(const fmt_program *p, fmt_buf *b);
+/* The smallest format minor a program needs: 3 when it uses an opcode of 1.3 (UFUNC, PROJECT),
+ * else 0. */
+uint32_t fmt_program_minor(const fmt_program *p);
 void fmt_linear_write(const fmt_linear *l, fmt_buf *b);
 void fmt_combine_write(const fmt_combine *c, fmt_buf *b);
 void fmt_checks_write(const fmt_check *checks, uint32_t n, fmt_buf *b);
@@ -418,6 +440,28 @@ static inline uint32_t fmt_mlp_n_outputs(const fmt_mlp *m)
     return m->task == FMT_TASK_CLASSIFIER && m->output == FMT_ACT_SOFTMAX ? 1 : out;
 }
 
+/* TARGET (1.3): a TransformedTargetRegressor's inverse transform of its regressor's
+ * predictions, steps applied in order to each predicted value (column j of n_targets). */
+enum fmt_target_kind { FMT_TGT_AFFINE = 1, FMT_TGT_UFUNC = 2 };
+#define FMT_TARGET_MAX_STEPS 16
+typedef struct fmt_target_step {
+    uint32_t kind;         /* enum fmt_target_kind */
+    uint32_t ufunc;        /* UFUNC: enum fmt_ufunc */
+    double *a, *b;         /* AFFINE: y * a[j] + b[j] (n_targets each) */
+} fmt_target_step;
+typedef struct fmt_target {
+    uint32_t n_targets;
+    uint32_t n_steps;
+    fmt_target_step *steps;
+} fmt_target;
+
+void fmt_target_free(const fr_allocator *a, fmt_target *t);
+void fmt_target_write(const fmt_target *t, fmt_buf *b);
+/* The rules FORMAT.md states for one TARGET alone (the builder and the parser share them). */
+int fmt_target_check(const fmt_target *t, fr_err *e);
+int fmt_target_parse(const uint8_t *body, size_t len, const fr_allocator *a, fmt_target **out,
+                     fr_err *e);
+
 /* A parsed, validated header. All pointers are owned by the header (fmt_header_free). */
 typedef struct fmt_header {
     uint16_t major;
@@ -472,6 +516,7 @@ typedef struct fmt_header {
     fmt_bayes *bayes;     /* BAYES (1.3) */
     fmt_centroids *centroids; /* CENTROIDS (1.3) */
     fmt_mlp *mlp;             /* MLP (1.3) */
+    fmt_target *target;   /* TARGET (1.3): the predictions' inverse transform, or NULL */
 
     /* CHECKS (1.2): the values scikit-learn refuses, in the order they are applied */
     uint32_t n_checks;
@@ -627,6 +672,7 @@ typedef struct fmt_model_desc {
     const fmt_bayes *bayes;           /* or NULL */
     const fmt_centroids *centroids;   /* or NULL */
     const fmt_mlp *mlp;               /* or NULL */
+    const fmt_target *target;         /* or NULL */
     const fmt_check *checks;          /* n_checks input checks (CHECKS), or NULL */
     uint32_t n_checks;
     const fmt_labels *classes;        /* n_outputs entries for classifiers */

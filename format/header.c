@@ -239,8 +239,14 @@ static int parse_features(fmt_header *h, fmt_rd *c)
 
 static int parse_program(fmt_header *h, fmt_rd *c)
 {
-    return fmt_program_parse(c->p, c->left, h->feature_kinds, h->n_inputs, h->alloc, &h->program,
-                             c->e);
+    int rc = fmt_program_parse(c->p, c->left, h->feature_kinds, h->n_inputs, h->alloc,
+                               &h->program, c->e);
+    if (rc)
+        return rc;
+    if (h->minor < 3 && fmt_program_minor(h->program) >= 3)
+        return FR_CORRUPT(c->e, "PROGRAM uses an opcode of format 1.3 in a format %u.%u file",
+                          h->major, h->minor);
+    return 0;
 }
 
 static int parse_linear(fmt_header *h, fmt_rd *c)
@@ -323,6 +329,21 @@ static int parse_mlp(fmt_header *h, fmt_rd *c)
     return 0;
 }
 
+/* TARGET, after the estimator and CLASSES: a regressor's predictions, one per target. */
+static int parse_target(fmt_header *h, fmt_rd *c)
+{
+    int rc = fmt_target_parse(c->p, c->left, h->alloc, &h->target, c->e);
+    if (rc)
+        return rc;
+    uint32_t width = h->has_ensemble && h->kind == FMT_ENS_BOOSTED ? 1 : h->n_outputs;
+    if (h->task != FMT_TASK_REGRESSOR || h->target->n_targets != width)
+        return FR_CORRUPT(c->e, "TARGET: %u targets for a %s with %u outputs",
+                          h->target->n_targets,
+                          h->task == FMT_TASK_REGRESSOR ? "regressor" : "model that does not "
+                          "regress", width);
+    return 0;
+}
+
 static int parse_classes(fmt_header *h, fmt_rd *c)
 {
     fr_err *e = c->e;
@@ -398,7 +419,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
         [FMT_SEC_COMBINE] = fmt_combine_parse,   [FMT_SEC_CHECKS] = fmt_checks_parse,
         [FMT_SEC_METADATA_TYPES] = fmt_meta_types_parse,
         [FMT_SEC_BAYES] = parse_bayes,           [FMT_SEC_CENTROIDS] = parse_centroids,
-        [FMT_SEC_MLP] = parse_mlp};
+        [FMT_SEC_MLP] = parse_mlp,               [FMT_SEC_TARGET] = parse_target};
     uint64_t table_end = FMT_SUPERBLOCK_SIZE + (uint64_t)count * FMT_SECTION_ENTRY;
     if (table_end > h->header_size)
         return FR_CORRUPT(e, "section table (%u entries) does not fit the header", count);
@@ -434,7 +455,7 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     static const char *names[FMT_SEC_COUNT] = {"", "BLOCKS", "CHUNKS", "ENSEMBLE", "FEATURES",
                                                "CLASSES", "METADATA", "PROGRAM", "LINEAR",
                                                "COMBINE", "CHECKS", "METADATA_TYPES", "BAYES",
-                                               "CENTROIDS", "MLP"};
+                                               "CENTROIDS", "MLP", "TARGET"};
     static const int required[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_FEATURES};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!by_type[required[i]])
@@ -468,6 +489,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     if (!n_est && !by_type[FMT_SEC_PROGRAM])
         return FR_CORRUPT(e, "no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES, CENTROIDS or MLP) "
                           "and no PROGRAM");
+    if (by_type[FMT_SEC_TARGET] && h->minor < 3)
+        return FR_CORRUPT(e, "TARGET in a format %u.%u file (it needs 1.3)", h->major, h->minor);
     h->has_ensemble = by_type[FMT_SEC_ENSEMBLE] != NULL;
     /* bytes no section covers are zero (FORMAT.md): sort the bodies, check every gap */
     const section *sorted[FMT_MAX_SECTIONS];
@@ -492,7 +515,8 @@ static int parse_sections(fmt_header *h, const uint8_t *buf, uint32_t count, fr_
     static const int order[] = {FMT_SEC_BLOCKS, FMT_SEC_CHUNKS, FMT_SEC_ENSEMBLE, FMT_SEC_LINEAR,
                                 FMT_SEC_BAYES, FMT_SEC_CENTROIDS, FMT_SEC_MLP, FMT_SEC_FEATURES,
                                 FMT_SEC_PROGRAM, FMT_SEC_COMBINE, FMT_SEC_CHECKS,
-                                FMT_SEC_CLASSES, FMT_SEC_METADATA, FMT_SEC_METADATA_TYPES};
+                                FMT_SEC_CLASSES, FMT_SEC_METADATA, FMT_SEC_METADATA_TYPES,
+                                FMT_SEC_TARGET};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int t = order[i];
         if (!by_type[t])
@@ -611,6 +635,7 @@ void fmt_header_free(fmt_header *h)
     fmt_bayes_free(a, h->bayes);
     fmt_centroids_free(a, h->centroids);
     fmt_mlp_free(a, h->mlp);
+    fmt_target_free(a, h->target);
     fmt_checks_free(a, h->checks, h->n_checks);
     if (h->classes) {
         for (uint32_t k = 0; k < h->n_outputs; k++) {

@@ -4,4 +4,4 @@
 LIB_SRCS += format/err.c format/bytes.c format/header.c format/block.c format/tree_encode.c format/writer.c
 LIB_SRCS += format/program.c format/checks.c format/ensemble.c format/linear.c format/combine.c \
             format/meta.c format/signature.c
-LIB_SRCS += format/bayes.c format/centroids.c format/mlp.c
+LIB_SRCS += format/bayes.c format/centroids.c format/mlp.c format/target.c

@@ -31,6 +31,7 @@ static void op_free(const fr_allocator *a, fmt_op *op)
     fr_free(a, op->term_off);
     fr_free(a, op->term_idx);
     fr_free(a, op->edges);
+    fr_free(a, op->w);
     memset(op, 0, sizeof *op);
 }
 
@@ -86,6 +87,7 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
     case FMT_OP_INDICATOR:
     case FMT_OP_SCALE:
     case FMT_OP_NORMALIZE:
+    case FMT_OP_UFUNC:
         if (op->n_in != op->n_out || op->n_in == 0)
             return FR_CORRUPT(e, "program op %u: %u inputs for %u outputs", index, op->n_in,
                               op->n_out);
@@ -95,6 +97,8 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
                               op->mode, op->clip, op->lo, op->hi);
         if (op->opcode == FMT_OP_NORMALIZE && (op->norm < 1 || op->norm > 3))
             return FR_CORRUPT(e, "program op %u: unknown norm %u", index, op->norm);
+        if (op->opcode == FMT_OP_UFUNC && (op->ufunc < 1 || op->ufunc > FMT_UF_MAX))
+            return FR_CORRUPT(e, "program op %u: unknown function %u", index, op->ufunc);
         return 0;
     case FMT_OP_ENCODE:
         if (op->n_in != 1 || op->cat_kind > 1 || op->unknown > 1 ||
@@ -125,6 +129,12 @@ static int check_op(const fmt_program *p, const fmt_op *op, uint32_t index, uint
                     return FR_CORRUPT(e, "program op %u: term %u uses input %u of %u", index, t,
                                       op->term_idx[j], op->n_in);
         }
+        return 0;
+    case FMT_OP_PROJECT:
+        if (op->n_in == 0 || !op->a || !op->w ||
+            (uint64_t)op->n_in * op->n_out > FMT_MAX_PROJECT)
+            return FR_CORRUPT(e, "program op %u: malformed %u × %u projection", index,
+                              op->n_out, op->n_in);
         return 0;
     case FMT_OP_BINS:
         if (op->n_in != 1 || op->n_edges < 2 || (op->rule != 1 && op->rule != 2) ||
@@ -159,6 +169,7 @@ uint32_t fmt_slot_origin(const fmt_program *p, uint32_t s)
         case FMT_OP_INDICATOR:
         case FMT_OP_SCALE:
         case FMT_OP_NORMALIZE:
+        case FMT_OP_UFUNC:
             s = op->in[k];
             break;
         case FMT_OP_ENCODE:
@@ -211,6 +222,10 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
     const fr_allocator *a = p->alloc;
     if (p->n_slots + (uint64_t)op->n_out > FMT_MAX_SLOTS)
         return fr_fail(e, FR_ELIMIT, "program: too many columns");
+    uint64_t n_w = op->opcode == FMT_OP_PROJECT ? (uint64_t)op->n_in * op->n_out : 0;
+    if (n_w > FMT_MAX_PROJECT)
+        return fr_fail(e, FR_ELIMIT, "program op %u: a %u × %u projection", p->n_ops, op->n_out,
+                       op->n_in);
     fmt_op *ops = fr_realloc(a, p->ops, (p->n_ops + 1) * sizeof *ops);
     uint8_t *kinds = fr_realloc(a, p->slot_kind, p->n_slots + op->n_out);
     if (ops)
@@ -229,6 +244,7 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
     c.cats = dup_mem(a, op->cats, op->n_cat * sizeof(double));
     c.targets = dup_mem(a, op->targets, op->n_cat * sizeof(double));
     c.edges = dup_mem(a, op->edges, op->n_edges * sizeof(double));
+    c.w = n_w ? dup_mem(a, op->w, (size_t)n_w * sizeof(double)) : NULL;
     c.term_off = op->term_off ? dup_mem(a, op->term_off, (op->n_out + 1) * sizeof(uint32_t)) : NULL;
     c.term_idx = op->term_off ? dup_mem(a, op->term_idx, op->term_off[op->n_out] * sizeof(uint32_t))
                               : NULL;
@@ -241,7 +257,7 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
     }
     ok &= (!op->a || c.a || !op->n_in) && (!op->b || c.b || !op->n_in) &&
           (!op->cats || c.cats || !op->n_cat) && (!op->targets || c.targets || !op->n_cat) &&
-          (!op->edges || c.edges) && (!op->term_off || c.term_off);
+          (!op->edges || c.edges) && (!op->term_off || c.term_off) && (!n_w || !op->w || c.w);
     /* every array an opcode reads must be present */
     int need_ok = 1;
     switch (op->opcode) {
@@ -253,6 +269,7 @@ int fmt_program_add(fmt_program *p, const fmt_op *op, uint32_t *first_out, fr_er
         break;
     case FMT_OP_POLY: need_ok = op->term_off && op->term_idx; break;
     case FMT_OP_BINS: need_ok = op->edges != NULL; break;
+    case FMT_OP_PROJECT: need_ok = op->a && op->w; break;
     default: break;
     }
     int utf8_ok = 1;
@@ -319,6 +336,14 @@ int fmt_program_set_outputs(fmt_program *p, const uint32_t *slots, uint32_t n,
     return 0;
 }
 
+uint32_t fmt_program_minor(const fmt_program *p)
+{
+    for (uint32_t i = 0; p && i < p->n_ops; i++)
+        if (p->ops[i].opcode >= FMT_OP_UFUNC)
+            return 3;
+    return 0;
+}
+
 /* ---- bytes ---------------------------------------------------------------------------------- */
 
 void fmt_program_write(const fmt_program *p, fmt_buf *b)
@@ -371,6 +396,15 @@ void fmt_program_write(const fmt_program *p, fmt_buf *b)
             break;
         case FMT_OP_NORMALIZE:
             fmt_put_u32(b, op->norm);
+            break;
+        case FMT_OP_UFUNC:
+            fmt_put_u32(b, op->ufunc);
+            break;
+        case FMT_OP_PROJECT:
+            for (uint32_t j = 0; j < op->n_in; j++)
+                fmt_put_f64(b, op->a[j]);
+            for (uint64_t j = 0; j < (uint64_t)op->n_in * op->n_out; j++)
+                fmt_put_f64(b, op->w[j]);
             break;
         case FMT_OP_POLY:
             for (uint32_t t = 0; t < op->n_out; t++) {
@@ -481,6 +515,19 @@ static int read_op_params(fmt_rd *r, const fr_allocator *a, fmt_op *op, uint32_t
     case FMT_OP_NORMALIZE:
         op->norm = fmt_rd_u32(r);
         break;
+    case FMT_OP_UFUNC:
+        op->ufunc = fmt_rd_u32(r);
+        break;
+    case FMT_OP_PROJECT: { /* bounded by the bytes left: 8 each */
+        uint64_t n_w = (uint64_t)op->n_in * op->n_out;
+        op->a = fmt_rd_array(r, a, op->n_in, sizeof(double), 8);
+        for (uint32_t j = 0; op->a && j < op->n_in; j++)
+            op->a[j] = fmt_rd_f64(r);
+        op->w = op->a && n_w ? fmt_rd_array(r, a, n_w, sizeof(double), 8) : NULL;
+        for (uint64_t j = 0; op->w && j < n_w; j++)
+            op->w[j] = fmt_rd_f64(r);
+        break;
+    }
     case FMT_OP_INDICATOR:
         break; /* no parameters */
     case FMT_OP_POLY:

@@ -89,7 +89,7 @@ static uint32_t fmt_minor_needed(const fmt_model_desc *d)
     int unused = 0;
     for (uint32_t i = 0; d->feature_kinds && i < d->n_inputs; i++)
         unused |= d->feature_kinds[i] == FMT_SLOT_UNUSED;
-    if (d->bayes || d->centroids || d->mlp)
+    if (d->bayes || d->centroids || d->mlp || d->target || fmt_program_minor(d->program) >= 3)
         return 3;
     if (d->n_checks || unused)
         return 2;
@@ -319,6 +319,8 @@ static int put_sections(wimage *w, const fmt_model_desc *d, fr_err *e)
         fmt_centroids_write(d->centroids, &sec[FMT_SEC_CENTROIDS]);
     if (d->mlp)
         fmt_mlp_write(d->mlp, &sec[FMT_SEC_MLP]);
+    if (d->target)
+        fmt_target_write(d->target, &sec[FMT_SEC_TARGET]);
     if (d->n_checks)
         fmt_checks_write(d->checks, d->n_checks, &sec[FMT_SEC_CHECKS]);
     if (d->task == FMT_TASK_CLASSIFIER)

@@ -17,6 +17,7 @@
 #include "convert_estimator.h"
 #include "convert_metadata.h"
 #include "convert_pipeline.h"
+#include "convert_target.h"
 #include "joblib.h"
 #include "source.h"
 #include "source_trust.h"
@@ -190,6 +191,13 @@ static int convert_graph(conv *c, const pk_obj *root, const frost_convert_option
                        cls ? cls : pk_kind_name(pk_kind_of(root)));
     if (cv_is_pipeline_class(cls) || cv_is_combine(cls))
         return cv_pipeline(c, root, o);
+    if (strcmp(cls, CV_TTR) == 0) { /* its regressor_, then the inverse on its predictions */
+        char path[256];
+        cv_root_name(cls, path, sizeof path);
+        const pk_obj *reg = cv_target_regressor(c, root, path);
+        int rc = reg ? convert_graph(c, reg, o) : c->e->code ? c->e->code : FROST_EFORMAT;
+        return rc ? rc : cv_target_transform(c, root, path);
+    }
     return cv_estimator(c, root, o);
 }
 

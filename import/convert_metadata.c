@@ -76,9 +76,13 @@ static size_t summarize(const pk_obj *o, char *buf, size_t cap, size_t at, int d
     const pk_obj *best = pk_attr(o, "best_estimator_");
     if (!best && pk_is_class(o, "sklearn.multiclass.OneVsRestClassifier"))
         best = pk_attr(o, "estimator");
+    if (!best && pk_is_class(o, "sklearn.compose._target.TransformedTargetRegressor"))
+        best = pk_attr(o, "regressor_"); /* what predicts; TARGET maps it back */
+    if (!best && pk_is_class(o, "sklearn.feature_selection._from_model.SelectFromModel"))
+        best = pk_attr(o, "estimator_");
     const char *sep = "";
     if (best && depth < 6) {
-        if (!cv_is_combine(cls))
+        if (pk_attr(o, "best_estimator_"))
             at = at < cap ? at + (size_t)snprintf(buf + at, cap - at, "best_estimator_=") : at;
         at = summarize(best, buf, cap, at, depth + 1);
     } else if (list && depth < 6) {

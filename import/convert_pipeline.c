@@ -17,6 +17,7 @@
 #include "convert_combine.h"
 #include "convert_estimator.h"
 #include "convert_pipeline.h"
+#include "convert_target.h"
 #include "convert_transformers.h"
 
 int cv_is_pipeline_class(const char *cls)
@@ -64,6 +65,14 @@ static int pipeline_inputs(comp *k, const pk_obj *root, cols *in)
             break;
         first = t;
     }
+    /* SelectFromModel's n_features_in_ is a property of its fitted estimator_, a
+     * TransformedTargetRegressor's of its regressor_ */
+    if (pk_is_class(first, "sklearn.feature_selection._from_model.SelectFromModel") &&
+        !pk_attr(first, "n_features_in_") && pk_attr(first, "estimator_"))
+        first = cv_unwrap_search(pk_attr(first, "estimator_"));
+    if (pk_is_class(first, CV_TTR) && !pk_attr(first, "n_features_in_") &&
+        pk_attr(first, "regressor_"))
+        first = cv_unwrap_search(pk_attr(first, "regressor_"));
     const pk_obj *names = pk_attr(first, "feature_names_in_");
     int64_t n = 0;
     pk_array_info ai;
@@ -119,7 +128,7 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
     }
     memset(k.input_kind, CV_KIND_UNSET, in.n);
     /* a Pipeline ending in an estimator: compile the steps before it, convert it after */
-    const pk_obj *final = NULL;
+    const pk_obj *final = NULL, *ttr = NULL;
     char final_path[300] = "";
     char path[256];
     cv_root_name(pk_class_name(root), path, sizeof path);
@@ -127,6 +136,21 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
         const pk_obj *steps = pk_attr(root, "steps");
         size_t n = pk_len(steps);
         const pk_obj *last = n ? cv_unwrap_search(pk_item(pk_item(steps, n - 1), 1)) : NULL;
+        if (last && pk_is_class(last, CV_TTR)) { /* its regressor_ ends the pipeline */
+            const char *step = pk_str(pk_item(pk_item(steps, n - 1), 0), NULL);
+            snprintf(final_path, sizeof final_path, "pipeline/%s", step ? step : "?");
+            ttr = last;
+            if (!(last = cv_target_regressor(c, ttr, final_path))) {
+                rc = c->e->code ? c->e->code : FROST_EFORMAT;
+                goto free_cols;
+            }
+            if (!cv_is_estimator(pk_class_name(last))) {
+                rc = fr_fail(c->e, FROST_EUNSUPPORTED, "%s: not supported yet: a Transformed"
+                             "TargetRegressor over %s inside a Pipeline", final_path,
+                             cv_short_name(pk_class_name(last)));
+                goto free_cols;
+            }
+        }
         if (last && (cv_is_estimator(pk_class_name(last)) || cv_is_combine(pk_class_name(last)))) {
             final = last;
             const char *step = pk_str(pk_item(pk_item(steps, n - 1), 0), NULL);
@@ -177,6 +201,8 @@ int cv_pipeline(conv *c, const pk_obj *root, const frost_convert_options *o)
         c->path = NULL;
         if (rc)
             fr_wrap(c->e, "%s", final_path);
+        if (!rc && ttr)
+            rc = cv_target_transform(c, ttr, final_path);
         if (!rc && c->n_features != out.n)
             rc = fr_fail(c->e, FROST_EFORMAT, "the estimator takes %u features, the "
                          "preprocessing makes %u", c->n_features, out.n);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "convert_encoders.h"
+#include "convert_selectors.h"
 #include "convert_transformers.h"
 
 #define SK_PRE "sklearn.preprocessing._data."
@@ -209,6 +210,23 @@ static int imputer(comp *k, const pk_obj *o, const cols *in, cols *out, const ch
     return rc;
 }
 
+/* An operation op (its parameters set) over every numeric column of in, one output each under
+ * the input's name (Normalizer, FunctionTransformer's ufunc). */
+static int column_wise(comp *k, fmt_op *op, const cols *in, cols *out, const char *path)
+{
+    int rc = 0;
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    op->n_in = op->n_out = in->n;
+    op->in = in->slot;
+    uint32_t first = 0;
+    if (!rc && in->n)
+        rc = cv_add_op(k, op, &first, path);
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    return rc;
+}
+
 /* Normalizer: each row divided by its l1 / l2 / max norm over the columns it sees. */
 static int normalizer(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
 {
@@ -217,17 +235,8 @@ static int normalizer(comp *k, const pk_obj *o, const cols *in, cols *out, const
     if (norm && n == 2 && !pk_str_eq(norm, "l2"))
         return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: norm '%s'", path,
                        pk_str(norm, NULL) ? pk_str(norm, NULL) : "?");
-    int rc = 0;
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
-    fmt_op op = {.opcode = FMT_OP_NORMALIZE, .n_in = in->n, .n_out = in->n, .in = in->slot,
-                 .norm = n};
-    uint32_t first = 0;
-    if (!rc && in->n)
-        rc = cv_add_op(k, &op, &first, path);
-    for (uint32_t i = 0; !rc && i < in->n; i++)
-        rc = cv_cols_push(out, first + i, in->name[i]) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
-    return rc;
+    fmt_op op = {.opcode = FMT_OP_NORMALIZE, .norm = n};
+    return column_wise(k, &op, in, out, path);
 }
 
 /* PolynomialFeatures: the terms in combinations(_with_replacement) order from _min_degree to
@@ -385,16 +394,124 @@ static int kbins(comp *k, const pk_obj *o, const cols *in, cols *out, const char
     return rc;
 }
 
-/* FunctionTransformer(func=None): the identity. ColumnTransformer fits 'passthrough' as one, so
- * it is compiled as a step; it is no model of its own (cv_is_transformer leaves it out). */
+/* PCA, IncrementalPCA, TruncatedSVD (sklearn/decomposition/_base.py _BasePCA.transform,
+ * _truncated_svd.py): (X - mean_) @ components_.T — TruncatedSVD centres nothing — then, with
+ * whiten, each column divided by sqrt(explained_variance_) (a SCALE). Columns are named as
+ * get_feature_names_out() names them: the class in lower case and the component number. */
+static int projection(comp *k, const pk_obj *o, const cols *in, cols *out, const char *path)
+{
+    const char *cls = pk_class_name(o);
+    const char *base = cv_short_name(cls);
+    const pk_obj *comp_ = pk_attr(o, "components_");
+    pk_array_info ci;
+    if (!comp_ || pk_array_info_get(comp_, &ci) || ci.ndim != 2 || ci.shape[1] != in->n ||
+        ci.shape[0] == 0 || ci.count > FMT_MAX_PROJECT)
+        return fr_fail(k->e, FROST_EFORMAT, "%s: components_ is not a matrix of %u columns",
+                       path, in->n);
+    uint32_t n_out = (uint32_t)ci.shape[0];
+    double *w = malloc(ci.count * sizeof *w), *center = calloc(in->n ? in->n : 1, sizeof *center);
+    double *ev = calloc(n_out, sizeof *ev), *zero = calloc(n_out, sizeof *zero);
+    int rc = w && center && ev && zero ? 0 : fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    if (!rc && pk_array_get_f64(comp_, NULL, w, ci.count, k->e))
+        rc = fr_wrap(k->e, "%s.components_", path);
+    int truncated = strcmp(base, "TruncatedSVD") == 0, whiten = 0;
+    const pk_obj *mean = pk_attr(o, "mean_");
+    if (!rc && !truncated && mean && !pk_is_none(mean))
+        rc = cv_get_vec(k, o, "mean_", in->n, 0.0, center, path);
+    const pk_obj *wh = pk_attr(o, "whiten");
+    if (!truncated && wh)
+        pk_get_bool(wh, &whiten);
+    if (!rc && whiten) {
+        rc = cv_get_vec(k, o, "explained_variance_", n_out, 1.0, ev, path);
+        for (uint32_t c = 0; !rc && c < n_out; c++)
+            ev[c] = sqrt(ev[c]);
+    }
+    for (uint32_t i = 0; !rc && i < in->n; i++)
+        rc = cv_want_kind(k, in->slot[i], FMT_SLOT_NUM, path);
+    uint32_t first = 0, wfirst = 0;
+    fmt_op op = {.opcode = FMT_OP_PROJECT, .n_in = in->n, .n_out = n_out, .in = in->slot,
+                 .a = center, .w = w};
+    if (!rc)
+        rc = cv_add_op(k, &op, &first, path);
+    uint32_t *slots = !rc && whiten ? malloc(n_out * sizeof *slots) : NULL;
+    if (!rc && whiten && !slots)
+        rc = fr_fail(k->e, FROST_ENOMEM, "out of memory");
+    if (!rc && whiten) { /* X_transformed /= sqrt(explained_variance_) */
+        for (uint32_t c = 0; c < n_out; c++)
+            slots[c] = first + c;
+        fmt_op sc = {.opcode = FMT_OP_SCALE, .n_in = n_out, .n_out = n_out, .in = slots,
+                     .a = zero, .b = ev};
+        rc = cv_add_op(k, &sc, &wfirst, path);
+        first = wfirst;
+    }
+    char lower[64];
+    size_t len = strlen(base) < sizeof lower - 1 ? strlen(base) : sizeof lower - 1;
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)(base[i] >= 'A' && base[i] <= 'Z' ? base[i] - 'A' + 'a' : base[i]);
+    lower[len] = 0;
+    for (uint32_t c = 0; !rc && c < n_out; c++) {
+        char nm[96];
+        snprintf(nm, sizeof nm, "%s%u", lower, c);
+        rc = cv_cols_push(out, first + c, nm) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    }
+    free(slots);
+    free(w);
+    free(center);
+    free(ev);
+    free(zero);
+    return rc;
+}
+
+/* The numpy ufunc a FunctionTransformer's func (or a TransformedTargetRegressor's) names, as
+ * FMT_UF_*; 0 for anything else. The ufunc is data: its global's name, never called. */
+uint32_t cv_ufunc_of(const pk_obj *fn)
+{
+    static const char *const mods[] = {"numpy.core._multiarray_umath.",
+                                       "numpy._core._multiarray_umath.", "numpy."};
+    static const struct { const char *name; uint32_t f; } ufuncs[] = {
+        {"log", FMT_UF_LOG},       {"log1p", FMT_UF_LOG1P},       {"exp", FMT_UF_EXP},
+        {"expm1", FMT_UF_EXPM1},   {"sqrt", FMT_UF_SQRT},         {"square", FMT_UF_SQUARE},
+        {"absolute", FMT_UF_ABS},  {"reciprocal", FMT_UF_RECIPROCAL},
+    };
+    const char *cls = fn && pk_kind_of(fn) == PK_GLOBAL ? pk_class_name(fn) : NULL;
+    for (size_t m = 0; cls && m < sizeof mods / sizeof mods[0]; m++) {
+        size_t len = strlen(mods[m]);
+        if (strncmp(cls, mods[m], len) != 0)
+            continue;
+        for (size_t i = 0; i < sizeof ufuncs / sizeof ufuncs[0]; i++)
+            if (strcmp(cls + len, ufuncs[i].name) == 0)
+                return ufuncs[i].f;
+    }
+    return 0;
+}
+
+/* A callable's name for a message: the global it names, else its kind. */
+const char *cv_callable_name(const pk_obj *fn)
+{
+    const char *cls = fn ? pk_class_name(fn) : NULL;
+    return cls ? cls : "a Python function";
+}
+
+/* FunctionTransformer: func=None is the identity (ColumnTransformer fits 'passthrough' as one;
+ * saved alone it transforms to its input); func a numpy ufunc is that ufunc on each column (one UFUNC op). Keyword arguments would
+ * change what the ufunc computes (out=, where=): refused. */
 static int function_transformer(comp *k, const pk_obj *o, const cols *in, cols *out,
                                 const char *path)
 {
     const pk_obj *fn = pk_attr(o, "func");
-    if (fn && !pk_is_none(fn))
-        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: "
-                       "FunctionTransformer with a function", path);
-    return cv_cols_append(out, in) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    if (!fn || pk_is_none(fn))
+        return cv_cols_append(out, in) ? fr_fail(k->e, FROST_ENOMEM, "oom") : 0;
+    uint32_t f = cv_ufunc_of(fn);
+    if (!f)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: FunctionTransformer "
+                       "with func=%s (frost runs the numpy ufuncs log, log1p, exp, expm1, sqrt, "
+                       "square, absolute, reciprocal)", path, cv_callable_name(fn));
+    const pk_obj *kw = pk_attr(o, "kw_args");
+    if (kw && !pk_is_none(kw) && pk_len(kw) != 0)
+        return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: FunctionTransformer "
+                       "with kw_args", path);
+    fmt_op op = {.opcode = FMT_OP_UFUNC, .ufunc = f};
+    return column_wise(k, &op, in, out, path);
 }
 
 typedef int (*transform_fn)(comp *k, const pk_obj *o, const cols *in, cols *out,
@@ -415,6 +532,10 @@ static const struct transformer {
     {SK_PRE "Normalizer", normalizer},
     {"sklearn.preprocessing._polynomial.PolynomialFeatures", poly},
     {"sklearn.preprocessing._discretization.KBinsDiscretizer", kbins},
+    {"sklearn.preprocessing._function_transformer.FunctionTransformer", function_transformer},
+    {"sklearn.decomposition._pca.PCA", projection},
+    {"sklearn.decomposition._incremental_pca.IncrementalPCA", projection},
+    {"sklearn.decomposition._truncated_svd.TruncatedSVD", projection},
 };
 
 static const struct transformer *find_transformer(const char *cls)
@@ -427,7 +548,7 @@ static const struct transformer *find_transformer(const char *cls)
 
 int cv_is_transformer(const char *cls)
 {
-    return find_transformer(cls) != NULL;
+    return find_transformer(cls) != NULL || cv_is_selector(cls);
 }
 
 int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, cols *out,
@@ -436,8 +557,8 @@ int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, co
     const struct transformer *t = find_transformer(cls);
     if (t)
         return t->compile(k, o, in, out, path);
-    if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
-        return function_transformer(k, o, in, out, path);
+    if (cv_is_selector(cls))
+        return cv_selector(k, o, in, out, path);
     return fr_fail(k->e, FROST_EUNSUPPORTED, "%s: not supported yet: %s", path, cls);
 }
 
@@ -450,7 +571,10 @@ int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, co
  *  - OneHotEncoder / OrdinalEncoder: infinity; missing values too before 0.24
  *    (preprocessing/_encoders.py _check_X);
  *  - Normalizer, PolynomialFeatures, KBinsDiscretizer, FunctionTransformer(validate=True):
- *    check_array's defaults, both. */
+ *    check_array's defaults, both;
+ *  - the selectors (SelectorMixin.transform: force_all_finite=not allow_nan): VarianceThreshold
+ *    allows NaN and so nothing is refused; SelectKBest / SelectPercentile, and SelectFromModel
+ *    over the linear models it converts (no allow_nan tag), both. */
 uint32_t cv_step_refuses(const pk_obj *o, const char *cls)
 {
     const uint32_t both = FMT_CHECK_NAN | FMT_CHECK_INF;
@@ -468,7 +592,13 @@ uint32_t cv_step_refuses(const pk_obj *o, const char *cls)
         strcmp(cls, "sklearn.preprocessing._polynomial.PolynomialFeatures") == 0 ||
         strcmp(cls, "sklearn.preprocessing._discretization.KBinsDiscretizer") == 0)
         return both;
+    if (cv_is_selector(cls))
+        return strstr(cls, "VarianceThreshold") ? 0 : both;
+    if (strncmp(cls, "sklearn.decomposition.", 22) == 0) /* PCA, TruncatedSVD: check_array */
+        return both;
     if (strcmp(cls, "sklearn.preprocessing._function_transformer.FunctionTransformer") == 0)
         return pk_attr(o, "validate") && !pk_get_bool(pk_attr(o, "validate"), &b) && b ? both : 0;
+    if (cv_is_selector(cls))
+        return strstr(cls, "VarianceThreshold") ? 0 : both;
     return 0;
 }

@@ -18,4 +18,9 @@ int cv_transformer(comp *k, const pk_obj *o, const char *cls, const cols *in, co
  * composites, which leave validation to their steps. */
 uint32_t cv_step_refuses(const pk_obj *o, const char *cls);
 
+/* The numpy ufunc fn (a pickled global) names, as FMT_UF_*, or 0; and a callable's name for
+ * messages. */
+uint32_t cv_ufunc_of(const pk_obj *fn);
+const char *cv_callable_name(const pk_obj *fn);
+
 #endif

@@ -9,7 +9,8 @@ IMPORT_SRCS += import/convert_state.c import/convert_labels.c \
                import/convert_trees.c import/convert_hgb.c import/convert_iforest.c \
                import/convert_linear.c import/convert_bayes.c import/convert_centroids.c import/convert_mlp.c \
                import/convert_estimator.c import/convert_program.c \
-               import/convert_encoders.c import/convert_transformers.c \
+               import/convert_encoders.c import/convert_selectors.c import/convert_target.c \
+               import/convert_transformers.c \
                import/convert_columns.c import/convert_combine.c \
                import/convert_pipeline.c import/convert_metadata.c import/convert.c
 UNIT_TESTS += tests/unit/test_pickle.c tests/unit/test_joblib.c tests/unit/test_pickle_malicious.c \

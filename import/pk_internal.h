@@ -36,6 +36,8 @@ typedef enum pk_role {
     PK_R_BYTES,            /* builtins.bytes() (protocol < 3 empty bytes) */
     PK_R_BYTEARRAY,        /* builtins.bytearray(bytes) (protocol < 5) */
     PK_R_ORDEREDDICT,      /* collections.OrderedDict(): becomes a plain ordered dict */
+    PK_R_UFUNC_RECON,      /* numpy.core._ufunc_reconstruct(module, name): numpy < 1.20's
+                            * pickled ufunc, admitted as GLOBAL module.name would be */
 } pk_role;
 
 /* One admitted global. `full` is "module.name", what pk_class_name reports. */

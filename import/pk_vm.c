@@ -819,6 +819,9 @@ static bool is_global(const pk_obj *o, pk_role role)
     return o && o->kind == PK_GLOBAL && o->u.g->role == role;
 }
 
+static int make_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_t nl,
+                       pk_obj **out);
+
 /* What calling an admitted global builds. `args` is a tuple; kwargs a dict or NULL. */
 static int pk_call(pk_vm *vm, pk_obj *callable, pk_obj *args, pk_obj *kwargs, call_how how,
                    pk_obj **out)
@@ -913,6 +916,18 @@ static int pk_call(pk_vm *vm, pk_obj *callable, pk_obj *args, pk_obj *kwargs, ca
         return pk_np_frombuffer(vm, args, out);
     case PK_R_NP_DTYPE:
         return pk_np_dtype_new(vm, args, out);
+    case PK_R_UFUNC_RECON: {
+        /* numpy < 1.20 pickled a ufunc as numpy.core._ufunc_reconstruct(module, name), which
+         * imports module.name: the same admission as a GLOBAL naming it, and only a value
+         * (a ufunc the whitelist lists) may come out */
+        const pk_obj *m = pk_item(args, 0), *n = pk_item(args, 1);
+        if (pk_len(args) != 2 || !m || !n || m->kind != PK_STR || n->kind != PK_STR)
+            return bad(vm, "unexpected arguments for numpy.core._ufunc_reconstruct");
+        int rc = make_global(vm, m->u.s.p, m->u.s.n, n->u.s.p, n->u.s.n, out);
+        if (!rc && (*out)->u.g->role != PK_R_VALUE && !vm->lim->survey)
+            return bad(vm, "numpy.core._ufunc_reconstruct of something that is not a ufunc");
+        return rc;
+    }
     }
     return bad(vm, "internal: unknown role");
 }
@@ -973,7 +988,9 @@ static bool dotted_name(const char *s, size_t n)
     return n > 0;
 }
 
-static int push_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_t nl)
+/* The object a GLOBAL naming m.n stands for (admitted or, surveying, a token), into *out. */
+static int make_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_t nl,
+                       pk_obj **out)
 {
     /* Names no import could resolve are damage, not a reference to foreign code: this is
      * what a text file whose first line starts with 'c' (GLOBAL) reads as */
@@ -1032,7 +1049,15 @@ static int push_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_
     if (!o)
         return err_code(vm);
     o->u.g = c;
-    return push(vm, o);
+    *out = o;
+    return 0;
+}
+
+static int push_global(pk_vm *vm, const char *m, size_t ml, const char *n, size_t nl)
+{
+    pk_obj *o = NULL;
+    int rc = make_global(vm, m, ml, n, nl, &o);
+    return rc ? rc : push(vm, o);
 }
 
 static int unsupported_op(pk_vm *vm, const char *what)

@@ -63,6 +63,24 @@ double rt_expit(double d)
     return 1.0 / (1.0 + exp(-d));
 }
 
+/* The numpy ufuncs FunctionTransformer / TransformedTargetRegressor may name (FORMAT.md
+ * PROGRAM UFUNC): numpy's float64 loops call the C library's function (npy_log1p, npy_expm1 …)
+ * or compute the arithmetic directly (square: x * x; reciprocal: 1.0 / x; absolute: fabs). */
+double rt_ufunc(uint32_t f, double x)
+{
+    switch (f) {
+    case FMT_UF_LOG: return log(x);
+    case FMT_UF_LOG1P: return log1p(x);
+    case FMT_UF_EXP: return exp(x);
+    case FMT_UF_EXPM1: return expm1(x);
+    case FMT_UF_SQRT: return sqrt(x);
+    case FMT_UF_SQUARE: return x * x;
+    case FMT_UF_ABS: return fabs(x);
+    case FMT_UF_RECIPROCAL: return 1.0 / x;
+    default: return NAN; /* the parser admits no other */
+    }
+}
+
 uint32_t rt_argmax(const double *v, uint32_t n)
 {
     uint32_t best = 0;

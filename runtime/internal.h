@@ -292,6 +292,8 @@ int rt_combine_batch(frost_model *m, const struct rt_combine_ws *w, size_t nb, r
 double rt_pairwise_sum(const uint8_t *p, uint32_t n);
 double rt_pairwise(const double *v, uint32_t n);
 double rt_expit(double d);
+/* numpy ufunc f (enum fmt_ufunc) of x, as numpy computes it for a float64. */
+double rt_ufunc(uint32_t f, double x);
 uint32_t rt_argmax(const double *v, uint32_t n);
 void rt_softmax(const double *d, uint32_t n, double *out);
 void rt_softmax_lse(const double *raw, uint32_t n, double *out, double *scratch);

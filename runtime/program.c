@@ -214,6 +214,22 @@ static int run_op(const frost_model *m, uint32_t index, rt_slot *s, uint32_t fir
         }
         return 0;
     }
+    case FMT_OP_UFUNC: /* FunctionTransformer(func=<numpy ufunc>) */
+        for (uint32_t i = 0; i < op->n_in; i++) {
+            out[i].num = rt_ufunc(op->ufunc, s[op->in[i]].num);
+            out[i].str = NULL;
+        }
+        return 0;
+    case FMT_OP_PROJECT: /* PCA / TruncatedSVD: (x - center) · components_ᵀ */
+        for (uint32_t k = 0; k < op->n_out; k++) {
+            const double *w = op->w + (size_t)k * op->n_in;
+            double v = 0.0;
+            for (uint32_t j = 0; j < op->n_in; j++)
+                v += (s[op->in[j]].num - op->a[j]) * w[j];
+            out[k].num = v;
+            out[k].str = NULL;
+        }
+        return 0;
     case FMT_OP_POLY:
         for (uint32_t t = 0; t < op->n_out; t++) {
             double v = 1.0;

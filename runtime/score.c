@@ -181,6 +181,23 @@ static int run(frost_model *m, rt_source *src, const frost_column *cols, size_t 
     return rc;
 }
 
+/* TransformedTargetRegressor: its transformer_'s inverse_transform over the regressor's
+ * predictions (FORMAT.md TARGET), each step over the whole batch in order, as scikit-learn
+ * applies StandardScaler.inverse_transform (X *= scale_; X += mean_) or the inverse ufunc. */
+static void apply_target(const fmt_header *h, double *out, size_t n_rows)
+{
+    const fmt_target *t = h->target;
+    const uint32_t w = t->n_targets;
+    for (uint32_t i = 0; i < t->n_steps; i++) {
+        const fmt_target_step *s = &t->steps[i];
+        for (size_t r = 0; r < n_rows; r++)
+            for (uint32_t j = 0; j < w; j++) {
+                double *y = &out[r * w + j];
+                *y = s->kind == FMT_TGT_UFUNC ? rt_ufunc(s->ufunc, *y) : *y * s->a[j] + s->b[j];
+            }
+    }
+}
+
 /* frost_predict / frost_predict_proba: X holds the inputs, row-major. A model that is a tree
  * ensemble alone scores the matrix as it is; any other runs it through the row path. */
 static int predict_matrix(frost_model *m, const double *X, size_t n_rows, rt_what what,
@@ -210,6 +227,8 @@ static int predict_matrix(frost_model *m, const double *X, size_t n_rows, rt_wha
         rt_source src = {.X = X};
         rc = run(m, &src, NULL, 0, n_rows, what, out, &e);
     }
+    if (!rc && what == RT_PREDICT && h->target)
+        apply_target(h, out, n_rows);
     return rc ? rt_set_error(m, &e) : 0;
 }
 
@@ -225,6 +244,8 @@ static int run_columns(frost_model *m, const frost_column *cols, size_t n_cols, 
         return 0;
     rt_source src = {0};
     int rc = run(m, &src, cols, n_cols, n_rows, what, out, &e);
+    if (!rc && what == RT_PREDICT && m->h.target)
+        apply_target(&m->h, out, n_rows);
     return rc ? rt_set_error(m, &e) : 0;
 }
 

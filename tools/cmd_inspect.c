@@ -155,16 +155,29 @@ static void print_text(FILE *f, const char *path, const frost_model *m)
         fprintf(f, "  task       transformer (frost transform): %u output columns\n",
                 h->n_features);
     if (h->program) {
-        uint32_t counts[9] = {0};
+        uint32_t counts[11] = {0};
         for (uint32_t i = 0; i < h->program->n_ops; i++)
-            counts[h->program->ops[i].opcode < 9 ? h->program->ops[i].opcode : 0]++;
+            counts[h->program->ops[i].opcode < 11 ? h->program->ops[i].opcode : 0]++;
         fprintf(f, "  preprocess %u operations:", h->program->n_ops);
-        static const char *names[9] = {"?", "impute", "impute (strings)", "missing indicator",
-                                       "scale", "encode", "normalize", "polynomial", "bins"};
-        for (int k = 1; k < 9; k++)
+        static const char *names[11] = {"?", "impute", "impute (strings)", "missing indicator",
+                                        "scale", "encode", "normalize", "polynomial", "bins",
+                                        "numpy function", "projection"};
+        for (int k = 1; k < 11; k++)
             if (counts[k])
                 fprintf(f, " %u %s,", counts[k], names[k]);
         fprintf(f, " → %u columns\n", h->program->n_outputs);
+    }
+    if (h->target) { /* TransformedTargetRegressor: what predict does after the estimator */
+        fprintf(f, "  target     predictions mapped back:");
+        for (uint32_t i = 0; i < h->target->n_steps; i++) {
+            const fmt_target_step *st = &h->target->steps[i];
+            if (st->kind == FMT_TGT_UFUNC)
+                fprintf(f, "%s numpy.%s", i ? "," : "", cli_ufunc_name(st->ufunc));
+            else
+                fprintf(f, "%s y × scale + mean (%u target%s)", i ? "," : "",
+                        h->target->n_targets, h->target->n_targets == 1 ? "" : "s");
+        }
+        fprintf(f, "\n");
     }
     for (uint32_t i = 0; i < h->n_checks; i++) {
         const fmt_check *c = &h->checks[i];

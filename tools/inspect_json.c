@@ -80,7 +80,7 @@ static const char *task_name(uint32_t task)
 static const char *op_name(uint32_t opcode)
 {
     static const char *names[] = {"?", "impute", "impute_str", "indicator", "scale", "encode",
-                                  "normalize", "poly", "bins"};
+                                  "normalize", "poly", "bins", "ufunc", "project"};
     return opcode < sizeof names / sizeof names[0] ? names[opcode] : "?";
 }
 
@@ -88,6 +88,46 @@ const char *cli_label_kind(uint32_t k)
 {
     static const char *names[] = {"?", "int", "float", "str", "bool"};
     return k <= 4 ? names[k] : "?";
+}
+
+const char *cli_ufunc_name(uint32_t f)
+{
+    static const char *names[] = {"?", "log", "log1p", "exp", "expm1", "sqrt", "square",
+                                  "absolute", "reciprocal"};
+    return f < sizeof names / sizeof names[0] ? names[f] : "?";
+}
+
+/* TARGET (1.3): the inverse transform applied to a regressor's predictions. */
+static json_t *target_json(const fmt_target *t)
+{
+    if (!t)
+        return json_null();
+    json_t *o = json_object(), *steps = json_array();
+    if (!o || !steps) {
+        json_decref(o);
+        json_decref(steps);
+        json_oom = 1;
+        return NULL;
+    }
+    put(o, "n_targets", json_integer(t->n_targets));
+    for (uint32_t i = 0; i < t->n_steps; i++) {
+        const fmt_target_step *st = &t->steps[i];
+        json_t *j = json_object();
+        if (!j) {
+            json_oom = 1;
+            break;
+        }
+        put(j, "kind", json_string(st->kind == FMT_TGT_UFUNC ? "ufunc" : "affine"));
+        if (st->kind == FMT_TGT_UFUNC) {
+            put(j, "ufunc", json_string(cli_ufunc_name(st->ufunc)));
+        } else {
+            put(j, "a", f64s(st->a, t->n_targets));
+            put(j, "b", f64s(st->b, t->n_targets));
+        }
+        push(steps, j);
+    }
+    put(o, "steps", steps);
+    return o;
 }
 
 static json_t *op_json(const fmt_op *op)
@@ -133,6 +173,13 @@ static json_t *op_json(const fmt_op *op)
         put(o, "terms", terms);
         break;
     }
+    case FMT_OP_UFUNC:
+        put(o, "ufunc", json_string(cli_ufunc_name(op->ufunc)));
+        break;
+    case FMT_OP_PROJECT:
+        put(o, "center", f64s(op->a, op->n_in));
+        put(o, "w", f64s(op->w, (size_t)op->n_in * op->n_out));
+        break;
     case FMT_OP_BINS:
         put(o, "rule", json_integer(op->rule));
         put(o, "edges", f64s(op->edges, op->n_edges));
@@ -519,6 +566,7 @@ json_t *cli_inspect_json(const char *path, const fmt_header *h)
     put(o, "bayes", bayes_json(h->bayes));
     put(o, "centroids", centroids_json(h->centroids));
     put(o, "mlp", mlp_json(h->mlp));
+    put(o, "target", target_json(h->target));
     put(o, "classes", classes_json(h));
     put(o, "metadata", metadata_json(h));
     if (json_oom) {

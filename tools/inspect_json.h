@@ -19,6 +19,8 @@ json_t *cli_meta_value(const fmt_header *h, uint32_t i);
 
 /* A double as JSON: a number, or "nan", "inf", "-inf". */
 json_t *cli_json_f64(double v);
+/* numpy's name of a UFUNC function (FORMAT.md PROGRAM opcode 9, TARGET), "?" if unknown. */
+const char *cli_ufunc_name(uint32_t f);
 
 /* Prints doc indented, with a final newline; 0 or -1 (a write error, in ferror(f)). */
 int cli_json_print(json_t *doc, FILE *f);

@@ -41,6 +41,7 @@ struct frost_builder {
     fmt_bayes *bayes;       /* a naive Bayes classifier (BAYES), or NULL */
     fmt_centroids *centroids; /* a nearest-centroid classifier or k-means (CENTROIDS), or NULL */
     fmt_mlp *mlp;           /* a multi-layer perceptron (MLP), or NULL */
+    fmt_target *target;     /* the predictions' inverse transform (TARGET), or NULL */
     uint32_t cap_members;
     uint32_t cur_member;    /* the tree member frost_builder_add_tree adds to (combine) */
     uint32_t n_inputs;      /* FEATURES columns: the program's inputs, else n_features */
@@ -414,6 +415,7 @@ FROST_API void frost_builder_free(frost_builder *b)
     fmt_bayes_free(a, b->bayes);
     fmt_centroids_free(a, b->centroids);
     fmt_mlp_free(a, b->mlp);
+    fmt_target_free(a, b->target);
     fmt_checks_free(a, b->checks, b->n_checks);
     for (uint32_t i = 0; i < b->n_meta; i++) {
         fr_free(a, b->meta_keys[i]);
@@ -540,6 +542,28 @@ int wr_builder_set_mlp(frost_builder *b, fmt_mlp *m)
             b->n_classes[k] = 2;
     }
     b->mlp = m;
+    return 0;
+}
+
+/* How many values a prediction of the model so far has: one per output, one for a boosted
+ * ensemble (FORMAT.md TARGET's n_targets). */
+static uint32_t pred_width(const frost_builder *b)
+{
+    return b->has_ensemble && b->kind == FROST_ENSEMBLE_BOOSTED ? 1 : b->n_outputs;
+}
+
+uint32_t wr_builder_pred_width(const frost_builder *b)
+{
+    return pred_width(b);
+}
+
+int wr_builder_set_target(frost_builder *b, fmt_target *t)
+{
+    if (b->target)
+        return bfail(b, FROST_EINVAL, "the target transform is set once");
+    if (fmt_target_check(t, &b->err))
+        return fr_fail(&b->err, FROST_EINVAL, "%s", b->err.msg);
+    b->target = t;
     return 0;
 }
 
@@ -779,6 +803,13 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         for (uint32_t k = 0; k < b->n_outputs; k++)
             if (!b->classes[k].labels)
                 return fr_fail(&b->err, FROST_EINVAL, "output %u has no class labels", k);
+    if (b->target) {
+        uint32_t width = pred_width(b);
+        if (b->task != FROST_TASK_REGRESSOR || b->target->n_targets != width)
+            return fr_fail(&b->err, FROST_EINVAL, "a target transform of %u columns for a "
+                           "model predicting %u (it needs a regressor)",
+                           b->target->n_targets, width);
+    }
     if (b->ens_flags & FMT_ENS_RAW_ARGMAX && b->n_trees != 1)
         return bfail(b, FROST_EINVAL, "raw_argmax needs exactly one tree");
     /* checks read what the file will hold: program slots, else the input columns */
@@ -821,6 +852,7 @@ FROST_API int frost_builder_write(frost_builder *b, const char *path)
         .bayes = b->bayes,
         .centroids = b->centroids,
         .mlp = b->mlp,
+        .target = b->target,
         .checks = b->checks,
         .n_checks = b->n_checks,
         .classes = b->classes,

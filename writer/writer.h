@@ -22,6 +22,11 @@ int wr_builder_set_bayes(frost_builder *b, fmt_bayes *nb);
 int wr_builder_set_centroids(frost_builder *b, fmt_centroids *c);
 /* A multi-layer perceptron (FORMAT.md MLP), likewise. */
 int wr_builder_set_mlp(frost_builder *b, fmt_mlp *m);
+/* A TransformedTargetRegressor's inverse transform of the predictions (FORMAT.md TARGET),
+ * checked against the regressor when the file is written (ownership taken on success). */
+int wr_builder_set_target(frost_builder *b, fmt_target *t);
+/* How many values one prediction of the estimator built so far holds. */
+uint32_t wr_builder_pred_width(const frost_builder *b);
 /* Appends an input check (FORMAT.md CHECKS): rule FMT_CHECK_* over slots (program slots, or the
  * input columns without a program), refused values reported as coming from `who`. Checks apply
  * in the order they are added; they are validated when the file is written. */

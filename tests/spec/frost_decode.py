@@ -41,8 +41,11 @@ SEC_BLOCKS, SEC_CHUNKS, SEC_ENSEMBLE, SEC_FEATURES, SEC_CLASSES, SEC_METADATA = 
 SEC_PROGRAM, SEC_LINEAR, SEC_COMBINE, SEC_CHECKS, SEC_METADATA_TYPES = 7, 8, 9, 10, 11
 SECTION_NAMES = {1: "BLOCKS", 2: "CHUNKS", 3: "ENSEMBLE", 4: "FEATURES", 5: "CLASSES",
                  6: "METADATA", 7: "PROGRAM", 8: "LINEAR", 9: "COMBINE", 10: "CHECKS",
-                 11: "METADATA_TYPES", 12: "BAYES", 13: "CENTROIDS", 14: "MLP"}
+                 11: "METADATA_TYPES", 12: "BAYES", 13: "CENTROIDS", 14: "MLP", 15: "TARGET"}
 SEC_BAYES, SEC_CENTROIDS, SEC_MLP = 12, 13, 14
+SEC_TARGET = 15                                 # format 1.3
+# TARGET step kinds (format 1.3)
+TGT_AFFINE, TGT_UFUNC = 1, 2
 
 # BAYES kinds (format 1.3)
 NB_GAUSSIAN, NB_MULTINOMIAL, NB_COMPLEMENT, NB_BERNOULLI, NB_CATEGORICAL = range(1, 6)
@@ -79,8 +82,13 @@ SCORE_NAMES = {0: "none", 1: "decision", 2: "proba"}
 # PROGRAM opcodes
 OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_ENCODE, OP_NORMALIZE, OP_POLY, OP_BINS = \
     range(1, 9)
+OP_UFUNC, OP_PROJECT = 9, 10                    # format 1.3
 OP_NAMES = {1: "IMPUTE", 2: "IMPUTE_STR", 3: "INDICATOR", 4: "SCALE", 5: "ENCODE",
-            6: "NORMALIZE", 7: "POLY", 8: "BINS"}
+            6: "NORMALIZE", 7: "POLY", 8: "BINS", 9: "UFUNC", 10: "PROJECT"}
+MAX_PROJECT = 1 << 24                           # PROJECT: n_in x n_out weights at most
+# UFUNC functions (format 1.3): numpy's names
+UFUNC_NAMES = {1: "log", 2: "log1p", 3: "exp", 4: "expm1", 5: "sqrt", 6: "square",
+               7: "absolute", 8: "reciprocal"}
 NUM, STR, UNUSED = 0, 1, 2  # slot / feature kinds (UNUSED: FEATURES only, format 1.2)
 
 # CHECKS rule bits (format 1.2)
@@ -573,6 +581,8 @@ class Frost:
             if t in bodies and others & set(bodies):
                 damaged("section table: %s beside another estimator (a file holds one)"
                         % SECTION_NAMES[t])
+        if SEC_TARGET in bodies and self.minor < 3:
+            damaged("section table: TARGET in a format 1.%d file (it needs 1.3)" % self.minor)
         if not ({SEC_ENSEMBLE, SEC_LINEAR, SEC_PROGRAM, SEC_COMBINE, SEC_BAYES, SEC_CENTROIDS,
                  SEC_MLP} & set(bodies)):
             damaged("section table: no estimator (ENSEMBLE, LINEAR, COMBINE, BAYES, CENTROIDS, "
@@ -663,6 +673,56 @@ class Frost:
             self.decode_metadata(bodies[SEC_METADATA])
         if SEC_METADATA_TYPES in bodies:
             self.decode_metadata_types(bodies[SEC_METADATA_TYPES], SEC_METADATA in bodies)
+        self.target = None
+        if SEC_TARGET in bodies:
+            self.decode_target(bodies[SEC_TARGET])
+
+    def pred_width(self):
+        """Values per prediction: n_outputs, one for a boosted ENSEMBLE (FORMAT.md TARGET)."""
+        if self.estimator == "ensemble" and self.kind == KIND_BOOSTED:
+            return 1
+        return self.n_outputs
+
+    def decode_target(self, body):
+        """FORMAT.md TARGET (1.3): a TransformedTargetRegressor's inverse transform."""
+        r = Reader(body, "TARGET")
+        n_targets = r.u32("n_targets")
+        n_steps = r.u32("n_steps")
+        if not 1 <= n_targets <= 1 << 20 or not 1 <= n_steps <= 16:
+            damaged("TARGET: %d targets, %d steps" % (n_targets, n_steps))
+        if self.estimator is None or self.task != TASK_REGRESSOR:
+            damaged("TARGET: the estimator is not a regressor")
+        if n_targets != self.pred_width():
+            damaged("TARGET: n_targets %d, but a prediction holds %d values"
+                    % (n_targets, self.pred_width()))
+        steps = []
+        for i in range(n_steps):
+            kind = r.u32("kind")
+            if kind == TGT_AFFINE:
+                r.need(16 * n_targets, "a and b")
+                a = [r.f64("a") for _ in range(n_targets)]
+                b = [r.f64("b") for _ in range(n_targets)]
+                steps.append({"kind": kind, "a": a, "b": b})
+            elif kind == TGT_UFUNC:
+                f = r.u32("function")
+                if f not in UFUNC_NAMES:
+                    damaged("TARGET: step %d: unknown function %d" % (i, f))
+                steps.append({"kind": kind, "ufunc": f})
+            else:
+                damaged("TARGET: step %d: unknown kind %d" % (i, kind))
+        r.end()
+        self.target = {"n_targets": n_targets, "steps": steps}
+
+    def apply_target(self, pred):
+        """FORMAT.md TARGET: the steps in order over each predicted value of column j."""
+        if self.target is None:
+            return pred
+        out = list(pred)
+        for st in self.target["steps"]:
+            for j, y in enumerate(out):
+                out[j] = (ufunc(st["ufunc"], y) if st["kind"] == TGT_UFUNC
+                          else y * st["a"][j] + st["b"][j])
+        return out
 
     def decode_blocks(self, body):
         r = Reader(body, "BLOCKS")
@@ -1387,6 +1447,29 @@ class Frost:
                                     % (name, j, p, n_in))
                     terms.append(pos)
                 op["terms"] = terms
+            elif opcode == OP_UFUNC:
+                need_same()
+                if n_in == 0:
+                    damaged("%s: no inputs" % name)
+                need_types(NUM)
+                if self.minor < 3:
+                    damaged("%s: opcode 9 in a format 1.%d file (it needs 1.3)"
+                            % (name, self.minor))
+                op["ufunc"] = r.u32("function")
+                if op["ufunc"] not in UFUNC_NAMES:
+                    damaged("%s: unknown function %d (1..8)" % (name, op["ufunc"]))
+            elif opcode == OP_PROJECT:
+                if n_in == 0:
+                    damaged("%s: no inputs" % name)
+                need_types(NUM)
+                if self.minor < 3:
+                    damaged("%s: opcode 10 in a format 1.%d file (it needs 1.3)"
+                            % (name, self.minor))
+                if n_in * n_out > MAX_PROJECT:
+                    damaged("%s: %d x %d weights (at most 2^24)" % (name, n_out, n_in))
+                r.need(8 * n_in * (1 + n_out), "center and weights")
+                op["center"] = [r.f64("center") for _ in range(n_in)]
+                op["w"] = [[r.f64("weight") for _ in range(n_in)] for _ in range(n_out)]
             elif opcode == OP_BINS:
                 if n_in != 1:
                     damaged("%s: n_in %d (BINS reads 1 slot)" % (name, n_in))
@@ -1404,11 +1487,15 @@ class Frost:
                             % (name, n_out, n_edges - 1))
             types.extend([out_type] * n_out)
             # where each new slot's value comes from (input columns), for check messages
-            if opcode in (OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_NORMALIZE):
+            if opcode in (OP_IMPUTE, OP_IMPUTE_STR, OP_INDICATOR, OP_SCALE, OP_NORMALIZE,
+                          OP_UFUNC):
                 origin.extend(origin[s] for s in ins)
             elif opcode == OP_POLY:
                 origin.extend(sorted(set(c for p_ in term for c in origin[ins[p_]]))
                               for term in op["terms"])
+            elif opcode == OP_PROJECT:
+                every = sorted(set(c for s_ in ins for c in origin[s_]))
+                origin.extend([every] * n_out)
             else:
                 origin.extend([origin[ins[0]]] * n_out)
             ops.append(op)
@@ -1755,6 +1842,13 @@ class Frost:
             "mlp": None if self.mlp is None else {
                 "task": self.mlp["task"], "activation": ACT_NAMES[self.mlp["activation"]],
                 "output": ACT_NAMES[self.mlp["output"]], "widths": self.mlp["widths"]},
+            "target": None if self.target is None else {
+                "n_targets": self.target["n_targets"],
+                "steps": [{"kind": "ufunc", "ufunc": UFUNC_NAMES[st["ufunc"]]}
+                          if st["kind"] == TGT_UFUNC else
+                          {"kind": "affine", "a": [jnum(v) for v in st["a"]],
+                           "b": [jnum(v) for v in st["b"]]}
+                          for st in self.target["steps"]]},
             "classes": self.classes,
             "metadata": self.metadata,
         }
@@ -1814,6 +1908,11 @@ class Frost:
                 o["terms"] = op["terms"]
             elif code == OP_BINS:
                 o.update(rule=op["rule"], edges=[jnum(v) for v in op["edges"]])
+            elif code == OP_UFUNC:
+                o["ufunc"] = UFUNC_NAMES[op["ufunc"]]
+            elif code == OP_PROJECT:
+                o.update(center=[jnum(v) for v in op["center"]],
+                         w=[jnum(v) for row in op["w"] for v in row])
             ops.append(o)
         return {"n_inputs": p["n_inputs"], "n_slots": p["n_slots"], "outputs": p["outputs"],
                 "output_names": p["names"], "ops": ops}
@@ -2036,6 +2135,34 @@ def jnum(v):
     return v
 
 
+def ufunc(f, x):
+    """FORMAT.md PROGRAM UFUNC: numpy's float64 ufunc f of x; outside the domain what the C
+    library gives (Python's math raises there instead)."""
+    if x != x:
+        return x
+    if f == 1 or f == 2:  # log, log1p
+        edge = 0.0 if f == 1 else -1.0
+        if x < edge:
+            return math.nan
+        if x == edge:
+            return -math.inf
+        if x == math.inf:
+            return x
+        return math.log(x) if f == 1 else math.log1p(x)
+    if f == 3 or f == 4:  # exp, expm1
+        try:
+            return math.exp(x) if f == 3 else math.expm1(x)
+        except OverflowError:
+            return math.inf
+    if f == 5:
+        return math.nan if x < 0 else math.sqrt(x)
+    if f == 6:
+        return x * x
+    if f == 7:
+        return abs(x)
+    return fdiv(1.0, x)
+
+
 def fdiv(a, b):
     """IEEE-754 division (Python raises on a zero divisor)."""
     try:
@@ -2248,6 +2375,15 @@ def run_program(prog, inputs):
                 for j, p in enumerate(term):
                     v = xs[p] if j == 0 else v * xs[p]
                 out.append(v)
+        elif code == OP_UFUNC:
+            out = [ufunc(op["ufunc"], x) for x in xs]
+        elif code == OP_PROJECT:
+            out = []
+            for row in op["w"]:
+                v = 0.0
+                for x, c, w in zip(xs, op["center"], row):
+                    v += (x - c) * w
+                out.append(v)
         elif code == OP_BINS:
             x = xs[0]
             e = op["edges"]
@@ -2446,7 +2582,7 @@ def predict_line(model, x, row, proba, score=False):
         return [fmt(v) for v in p]
     if clf:
         return pred
-    return [fmt(v) for v in pred]
+    return [fmt(v) for v in model.apply_target(pred)]
 
 
 def kmeans_transforms(model):

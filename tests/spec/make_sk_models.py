@@ -37,7 +37,9 @@ warnings.filterwarnings("ignore")
 import joblib  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor  # noqa: E402
+from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
+from sklearn.feature_selection import SelectKBest, f_regression  # noqa: E402
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               IsolationForest, RandomForestClassifier, RandomForestRegressor,
@@ -52,6 +54,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 from sklearn.naive_bayes import (BernoulliNB, CategoricalNB, ComplementNB,  # noqa: E402
                                  GaussianNB, MultinomialNB)
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.preprocessing import (KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,  # noqa: E402
                                    Normalizer, OneHotEncoder, OrdinalEncoder,
                                    PolynomialFeatures, RobustScaler, StandardScaler)
@@ -281,6 +284,25 @@ def models(df, rng):
     add("sk_f13_iforest", IsolationForest(n_estimators=12, max_features=2, random_state=0),
         df[["a", "b", "e"]].fillna(0.5), None,
         dict(columns=["a", "b", "e"], unknown=False, missing=True, extreme=True))
+    # format 1.3: numpy ufuncs in the PROGRAM (UFUNC), a TransformedTargetRegressor's inverse
+    # (TARGET: StandardScaler's affine map, a ufunc), a feature selector's columns
+    add("sk_f13_ufunc_ttr", TransformedTargetRegressor(Pipeline([
+        ("i", SimpleImputer()), ("abs", FunctionTransformer(np.abs)),
+        ("sq", FunctionTransformer(np.sqrt)), ("sel", SelectKBest(f_regression, k=1)),
+        ("m", Ridge())]), transformer=StandardScaler()), df[["a", "b"]], yr,
+        dict(columns=["a", "b"], unknown=False, missing=True))
+    add("sk_f13_ttr_expm1", TransformedTargetRegressor(LinearRegression(), func=np.log1p,
+                                                       inverse_func=np.expm1),
+        num, np.abs(yr), nums)
+    add("sk_f13_ufunc_ct", ColumnTransformer([
+        ("r", FunctionTransformer(np.reciprocal, feature_names_out="one-to-one"), ["a"]),
+        ("x", FunctionTransformer(np.exp, feature_names_out="one-to-one"), ["b"]),
+        ("l", FunctionTransformer(np.log), ["e"])]), df, None, full)
+    # format 1.3 PROJECT: a whitened PCA before a regressor, a TruncatedSVD alone
+    add("sk_f13_pca_ridge", Pipeline([("i", SimpleImputer()), ("p", PCA(2, whiten=True)),
+                                      ("m", Ridge())]), df[["a", "b", "e"]], yr,
+        dict(columns=["a", "b", "e"], unknown=False, missing=True))
+    add("sk_f13_svd", TruncatedSVD(1, random_state=0), num, None, nums)
     return M
 
 

@@ -392,7 +392,8 @@ def check_model(frost, path, rows, cli):
     # FORMAT.md: "frost writes the smallest minor the file needs (3 with a 1.3 section or
     # value, else 2 with CHECKS or an unused column, else 1 with a COMBINE, else 0)"
     need = 3 if uses_1_3(m) or m.bayes is not None or m.centroids is not None or \
-        m.mlp is not None else \
+        m.mlp is not None or m.target is not None or (m.program is not None and any(
+            op["opcode"] in (fd.OP_UFUNC, fd.OP_PROJECT) for op in m.program["ops"])) else \
         2 if (m.checks is not None or fd.UNUSED in m.feature_kinds) else \
         1 if m.combine is not None else 0
     out.append((m.minor == need, "minor version %s" % name, "(1.%d, the smallest it needs)" % need
@@ -765,6 +766,11 @@ def op_bytes(op):
     elif code == fd.OP_BINS:
         b += struct.pack("<II%dd" % len(op["edges"]), op["rule"], len(op["edges"]),
                          *op["edges"])
+    elif code == fd.OP_UFUNC:
+        b += struct.pack("<I", op["ufunc"])
+    elif code == fd.OP_PROJECT:
+        flat = op["center"] + [v for row in op["w"] for v in row]
+        b += struct.pack("<%dd" % len(flat), *flat)
     return b + op.get("extra", b"")
 
 
@@ -1720,7 +1726,7 @@ def edits_structural(models):
         prog_edit(lambda prog, m: prog.update(names=None)))
     hdr("PROGRAM body 8 bytes longer", "reject", SC,
         rebuilt(lambda p, m: p.body(fd.SEC_PROGRAM).extend(bytes(8))))
-    hdr("PROGRAM opcode 9", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 9)))
+    hdr("PROGRAM opcode 11", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 11)))
     hdr("PROGRAM opcode 0", "reject", SC, prog_edit(setter(fd.OP_IMPUTE, "opcode", 0)))
     hdr("PROGRAM operation reserved field", "reject", SC,
         prog_edit(setter(fd.OP_SCALE, "reserved", 1)))
@@ -2365,6 +2371,122 @@ def edits_v13_estimators(models):
         set_section(p, fd.SEC_BAYES, section_body(base_model(models[GN]), fd.SEC_BAYES))
     hdr("MLP and BAYES in one file", "reject", ML, rebuilt(mlp_and_bayes))
     hdr("MLP without CLASSES", "reject", ML, rebuilt(no_classes))
+    return E
+
+
+def edits_target(models):
+    """PROGRAM UFUNC and TARGET (format 1.3) edits: [(name, expectation, base, function)]."""
+    E = []
+    TT, TE, UC, LG = "sk_f13_ufunc_ttr", "sk_f13_ttr_expm1", "sk_f13_ufunc_ct", "sk_logreg"
+    if not all(b in models for b in (TT, TE, UC, LG)):
+        return E
+
+    def hdr(name, expect, base, fn):
+        E.append((V13 + name, expect, base, fn))
+
+    def minor(v):
+        def f(p, m):
+            p.minor = v
+        return f
+
+    def tfield(off, fmt, val):
+        """Sets one field of the TARGET body (the digest recomputed)."""
+        def f(b, m):
+            b = bytearray(b)
+            put(b, section(m, fd.SEC_TARGET)[1] + off, fmt, val)
+            return fix_digest(b)
+        return f
+
+    def target(body):
+        def f(p, m):
+            set_section(p, fd.SEC_TARGET, body(m) if callable(body) else body)
+        return f
+
+    def ufunc_prog(fn):
+        """fn(prog) edits a copy of the decoded PROGRAM, written back per FORMAT.md."""
+        def f(p, m):
+            prog = program_of(m)
+            fn(prog)
+            set_section(p, fd.SEC_PROGRAM, program_bytes(prog["n_inputs"], prog["ops"],
+                                                         prog["outputs"], prog["names"]))
+        return f
+
+    # TARGET
+    hdr("TARGET in a minor 2 file", "reject", TE, rebuilt(minor(2)))
+    hdr("TARGET in a minor 5 file (newer minors are read)", "accept", TE, rebuilt(minor(5)))
+    hdr("TARGET removed (the regressor's own predictions)", "accept", TT,
+        rebuilt(target(None)))
+    hdr("TARGET n_targets 2 for one output", "reject", TE, tfield(0, "I", 2))
+    hdr("TARGET n_steps 0", "reject", TE, rebuilt(target(struct.pack("<II", 1, 0))))
+    hdr("TARGET n_steps 17", "reject", TE,
+        rebuilt(target(struct.pack("<II", 1, 17) + struct.pack("<II", 2, 3) * 17)))
+    hdr("TARGET step kind 3", "reject", TE, tfield(8, "I", 3))
+    hdr("TARGET step kind 0", "reject", TE, tfield(8, "I", 0))
+    hdr("TARGET function 0", "reject", TE, tfield(12, "I", 0))
+    hdr("TARGET function 9", "reject", TE, tfield(12, "I", 9))
+    for f, name in sorted(fd.UFUNC_NAMES.items()):
+        hdr("TARGET function %d (%s)" % (f, name), "accept", TE, tfield(12, "I", f))
+    hdr("TARGET body 4 bytes longer", "reject", TE,
+        rebuilt(lambda p, m: [s_[2].extend(bytes(4)) for s_ in p.sections
+                              if s_[0] == fd.SEC_TARGET]))
+    hdr("TARGET body truncated in a step", "reject", TT,
+        rebuilt(lambda p, m: [s_[2].__delitem__(slice(-4, None)) for s_ in p.sections
+                              if s_[0] == fd.SEC_TARGET]))
+    hdr("TARGET three steps: affine, expm1, absolute", "accept", TE, rebuilt(target(
+        struct.pack("<III", 1, 3, 1) + struct.pack("<dd", -0.5, 2.0) +
+        struct.pack("<IIII", 2, 4, 2, 7))))
+    hdr("TARGET affine with NaN and infinite factors", "accept", TE, rebuilt(target(
+        struct.pack("<III", 1, 1, 1) + struct.pack("<dd", math.inf, math.nan))))
+    hdr("TARGET on a classifier", "reject", LG, rebuilt(target(struct.pack("<IIII", 1, 1, 2, 3))))
+    hdr("TARGET on a transformer (no estimator)", "reject", UC,
+        rebuilt(target(struct.pack("<IIII", 1, 1, 2, 3))))
+    # PROGRAM UFUNC
+    hdr("UFUNC in a minor 2 file", "reject", UC, rebuilt(minor(2)))
+
+    def set_fn(v):
+        def f(prog):
+            [op for op in prog["ops"] if op["opcode"] == fd.OP_UFUNC][0]["ufunc"] = v
+        return f
+    hdr("UFUNC function 0", "reject", UC, rebuilt(ufunc_prog(set_fn(0))))
+    hdr("UFUNC function 9", "reject", UC, rebuilt(ufunc_prog(set_fn(9))))
+
+    def every_function(prog):
+        ops = [dict(opcode=fd.OP_UFUNC, ins=[0, 1], n_out=2, ufunc=f) for f in range(1, 9)]
+        n = prog["n_inputs"] + 16
+        prog.update(ops=ops, outputs=list(range(prog["n_inputs"], n)),
+                    names=["u%d" % i for i in range(16)])
+    hdr("UFUNC every function over a and b (missing, negative, zero values)", "accept", UC,
+        rebuilt(ufunc_prog(every_function)))
+
+    def n_out_1(prog):
+        prog.update(ops=[dict(opcode=fd.OP_UFUNC, ins=[0, 1], n_out=1, ufunc=1)],
+                    outputs=[prog["n_inputs"]], names=["u"])
+    hdr("UFUNC 2 inputs, 1 output", "reject", UC, rebuilt(ufunc_prog(n_out_1)))
+
+    def on_string(prog):
+        prog.update(ops=[dict(opcode=fd.OP_UFUNC, ins=[2], n_out=1, ufunc=1)],
+                    outputs=[prog["n_inputs"]], names=["u"])
+    hdr("UFUNC on a string column", "reject", UC, rebuilt(ufunc_prog(on_string)))
+    # PROGRAM PROJECT
+    PC, SV = "sk_f13_pca_ridge", "sk_f13_svd"
+    if PC not in models or SV not in models:
+        return E
+    hdr("PROJECT in a minor 2 file", "reject", SV, rebuilt(minor(2)))
+
+    def project(fn):
+        def f(prog):
+            fn([op for op in prog["ops"] if op["opcode"] == fd.OP_PROJECT][0], prog)
+        return f
+    hdr("PROJECT a NaN weight and an infinite center", "accept", SV, rebuilt(ufunc_prog(project(
+        lambda op, prog: (op["w"][0].__setitem__(0, math.nan),
+                          op["center"].__setitem__(1, math.inf))))))
+    hdr("PROJECT weights one row short", "reject", PC, rebuilt(ufunc_prog(project(
+        lambda op, prog: op["w"].pop()))))
+
+    def svd_on_string(prog):
+        prog.update(ops=[dict(opcode=fd.OP_PROJECT, ins=[0, 2], n_out=1, center=[0.0, 0.0],
+                              w=[[1.0, 1.0]])], outputs=[prog["n_inputs"]], names=["u"])
+    hdr("PROJECT on a string column", "reject", UC, rebuilt(ufunc_prog(svd_on_string)))
     return E
 
 
@@ -3157,7 +3279,7 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="frost-spec-") as tmpdir:
         CTX.update(frost=frost, model_dir=model_dir, models=models, tmpdir=tmpdir,
                    edits=edits_structural(models) + edits_v12(models) + edits_v13(models) +
-                   edits_v13_estimators(models),
+                   edits_v13_estimators(models) + edits_target(models),
                    fuzz=fuzz_cases(models, 60, 60),
                    rows=[rc for rc in row_cases() if rc[1] in models])
         if PL in models:

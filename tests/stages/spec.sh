@@ -10,8 +10,9 @@
 # tests/spec/spec_checks.py then damages and edits files (re-sealing digests and checksums) and
 # checks that both readers refuse what FORMAT.md forbids and accept what it allows. Format 1.2
 # (CHECKS, FEATURES kind unused) is checked on edited files; those checks are labelled "[1.2]";
-# format 1.3 BAYES, CENTROIDS and MLP (naive Bayes, nearest-centroid, k-means and multi-layer
-# perceptron models from make_sk_models.py, edited) "[1.3]".
+# format 1.3 BAYES, CENTROIDS, MLP and TARGET, and PROGRAM's UFUNC and PROJECT (naive Bayes,
+# nearest-centroid, k-means, multi-layer perceptron, TransformedTargetRegressor,
+# FunctionTransformer and PCA models from make_sk_models.py, edited) "[1.3]".
 # Prints one line per check and ends with "spec: N passed, M failed".
 set -u
 BUILD=${1:-build}

@@ -406,6 +406,56 @@ static int build_mlp(const char *path, const frost_allocator *hook)
     return rc;
 }
 
+/* A linear regressor over the four input columns whose predictions go through a TARGET (a
+ * TransformedTargetRegressor's StandardScaler inverse, then exp): parsed at open. */
+static int build_target(const char *path, const frost_allocator *hook)
+{
+    fr_allocator fh = rt_hook(hook);
+    const fr_allocator *a = hook ? &fh : NULL;
+    frost_write_options wo;
+    frost_write_options_init(&wo);
+    wo.alloc = hook;
+    int rc = 0;
+    fmt_linear *l = fr_calloc(a, 1, sizeof *l);
+    fmt_target *t = fr_calloc(a, 1, sizeof *t);
+    if (l)
+        *l = (fmt_linear){.task = FROST_TASK_REGRESSOR, .rule = FMT_LIN_IDENTITY,
+                          .n_features = 4, .n_rows = 1, .coef = fr_malloc(a, 4 * sizeof(double)),
+                          .intercept = fr_calloc(a, 1, sizeof(double))};
+    if (t)
+        *t = (fmt_target){.n_targets = 1, .n_steps = 2,
+                          .steps = fr_calloc(a, 2, sizeof(fmt_target_step))};
+    if (!l || !t || !l->coef || !l->intercept || !t->steps)
+        rc = FROST_ENOMEM;
+    if (!rc) {
+        t->steps[0] = (fmt_target_step){.kind = FMT_TGT_AFFINE,
+                                        .a = fr_malloc(a, sizeof(double)),
+                                        .b = fr_malloc(a, sizeof(double))};
+        t->steps[1] = (fmt_target_step){.kind = FMT_TGT_UFUNC, .ufunc = FMT_UF_EXP};
+        if (!t->steps[0].a || !t->steps[0].b)
+            rc = FROST_ENOMEM;
+    }
+    for (int j = 0; !rc && j < 4; j++)
+        l->coef[j] = 0.25 * (j + 1);
+    if (!rc) {
+        t->steps[0].a[0] = 2.0;
+        t->steps[0].b[0] = -0.5;
+    }
+    frost_builder *bld = NULL;
+    TRY(wr_builder_new_bare(&wo, &bld));
+    int l_taken = !rc && wr_builder_set_linear(bld, l) == 0;
+    int t_taken = l_taken && wr_builder_set_target(bld, t) == 0;
+    if (!rc && !t_taken)
+        rc = FROST_ENOMEM;
+    if (!l_taken)
+        fmt_linear_free(a, l); /* not taken */
+    if (!t_taken)
+        fmt_target_free(a, t);
+    TRY(frost_builder_write(bld, path));
+    frost_builder_free(bld);
+    return rc;
+}
+
 static char *write_model(const char *dir, int (*build)(const char *, const frost_allocator *),
                          const char *name)
 {
@@ -420,6 +470,7 @@ static char *write_forest(const char *dir) { return write_model(dir, build_fores
 static char *write_bayes(const char *dir) { return write_model(dir, build_bayes, "nb.frost"); }
 static char *write_kmeans(const char *dir) { return write_model(dir, build_kmeans, "km.frost"); }
 static char *write_mlp(const char *dir) { return write_model(dir, build_mlp, "mlp.frost"); }
+static char *write_target(const char *dir) { return write_model(dir, build_target, "ttr.frost"); }
 
 /* A forest signed with a fresh key, which the sequence then requires: the signature checked at
  * open and the data region's digest by frost_verify, through the hook too. */
@@ -584,6 +635,8 @@ Test(alloc, kmeans_every_byte_through_the_hook) { every_byte_through_the_hook(wr
 Test(alloc, kmeans_each_allocation_may_fail) { each_allocation_may_fail(write_kmeans); }
 Test(alloc, mlp_every_byte_through_the_hook) { every_byte_through_the_hook(write_mlp); }
 Test(alloc, mlp_each_allocation_may_fail) { each_allocation_may_fail(write_mlp); }
+Test(alloc, target_every_byte_through_the_hook) { every_byte_through_the_hook(write_target); }
+Test(alloc, target_each_allocation_may_fail) { each_allocation_may_fail(write_target); }
 Test(alloc, hgb_every_byte_through_the_hook) { every_byte_through_the_hook(write_hgb); }
 Test(alloc, isolation_every_byte_through_the_hook) { every_byte_through_the_hook(write_isolation); }
 Test(alloc, hgb_each_allocation_may_fail) { each_allocation_may_fail(write_hgb); }

@@ -132,6 +132,24 @@ Test(hostile, memo_indices)
     cr_assert_eq(load_n("\x80\x02K\x01r\x00\x00\x01\x00.", 10, &lim, &e), FROST_ELIMIT);
 }
 
+/* numpy < 1.20's ufunc pickles call numpy.core._ufunc_reconstruct(module, name), which imports
+ * module.name: it admits only what a GLOBAL may name as a value, and builds nothing else. */
+Test(hostile, ufunc_reconstruct_admits_only_ufuncs)
+{
+    fr_err e;
+#define UR(mod, name) "\x80\x02" "cnumpy.core\n_ufunc_reconstruct\nX" mod "X" name "\x86R."
+    cr_assert_eq(LOADLIT(UR("\x05\x00\x00\x00" "numpy", "\x05\x00\x00\x00" "log1p"), &e), 0,
+                 "%s", e.msg);
+    cr_assert_eq(LOADLIT(UR("\x02\x00\x00\x00" "os", "\x06\x00\x00\x00" "system"), &e),
+                 FROST_EREFUSED);
+    cr_assert(strstr(e.msg, "os.system"), "%s", e.msg);
+    cr_assert_eq(LOADLIT(UR("\x05\x00\x00\x00" "numpy", "\x05\x00\x00\x00" "dtype"), &e),
+                 FROST_EFORMAT, "a callable, not a ufunc value: %s", e.msg);
+    cr_assert_eq(LOADLIT("\x80\x02" "cnumpy.core\n_ufunc_reconstruct\nK\x01\x85R.", &e),
+                 FROST_EFORMAT);
+#undef UR
+}
+
 /* A stream of `count` copies of `unit` between a prefix and a suffix. */
 static uint8_t *repeat(const char *prefix, const char *unit, size_t ulen, size_t count,
                        const char *suffix, size_t *n)
