@@ -1060,13 +1060,21 @@ static bool cut_in_global(const uint8_t *d, size_t n, int rc, size_t at)
  * foreign class is still refused by name). */
 static int not_a_pickle(const uint8_t *d, size_t n, int rc, size_t fail_at, fr_err *e)
 {
-    if (looks_like_model(d, n) || fail_at >= JL_NEAR_START || cut_in_global(d, n, rc, fail_at))
+    if (looks_like_model(d, n) || cut_in_global(d, n, rc, fail_at))
         return rc;
-    /* a text line starting with 'P' reads as a persistent id, which frost does not support */
-    bool persid = rc == FROST_EUNSUPPORTED && fail_at < n &&
-                  (d[fail_at] == 'P' || d[fail_at] == 'Q');
+    /* A stream without a pickle header can only be protocol 0 or 1, whose opcodes are these
+     * (pickle.py): where the reader stopped on any other byte, the file was never a pickle,
+     * however far the bytes before it happened to parse. */
+    static const char proto01[] = "(.0123FGIJKLMNPQRSTUVXabcdeghijlopqrstu}])";
+    bool stray = fail_at < n && (!d[fail_at] || !strchr(proto01, d[fail_at]));
+    if (fail_at >= JL_NEAR_START && !stray)
+        return rc;
+    /* what frost does not support that such a stream cannot mean: a text line starting with
+     * 'P' reads as a persistent id */
+    bool foreign = rc == FROST_EUNSUPPORTED && fail_at < n &&
+                   (d[fail_at] == 'P' || d[fail_at] == 'Q' || stray);
     if (rc != FROST_EFORMAT && rc != FROST_ETRUNCATED && rc != FROST_ECORRUPT &&
-        rc != FROST_ELIMIT && !persid)
+        rc != FROST_ELIMIT && !foreign)
         return rc;
     if (looks_like_text(d, n)) {
         size_t line = 0;
