@@ -196,6 +196,14 @@ run "$F" convert m.frost w/x.frost
 expect "convert a .frost file: not a pickle" 1 "not a pickle or joblib file: it is a .frost model already"
 run "$F" convert noise.bin w/x.frost
 expect "convert random bytes: not a pickle" 1 "not a pickle or joblib file"
+# bytes that parse as protocol 0 for a while, then a byte no protocol 0/1 opcode is: an
+# extension-registry opcode near the start, an unknown one after 300 MARKs
+printf 'N\202\001' >ext.bin
+run "$F" convert ext.bin w/x.frost
+expect "convert bytes stopping on EXT1: not a pickle" 1 "not a pickle or joblib file"
+{ head -c 300 /dev/zero | tr '\0' '('; printf '\331'; } >marks.bin
+run "$F" convert marks.bin w/x.frost
+expect "convert 300 MARKs then 0xd9: not a pickle" 1 "not a pickle or joblib file"
 run "$F" convert evil.pkl w/x.frost
 expect "convert a protocol-0 os.system: still refused" 1 "refusing to import: pickle references os.system"
 run "$F" convert "$TRUNC" w/x.frost
