@@ -13,36 +13,9 @@
 #include <string.h>
 
 #include "convert_selectors.h"
+#include "pairwise.h"
 
 #define SK_FS "sklearn.feature_selection."
-
-/* numpy's pairwise summation (numpy/core/src/umath/loops_utils.h.src pairwise_sum, blocks of
- * 128 with eight partial sums), as np.mean reduces a contiguous 1-D array. */
-static double np_sum(const double *v, size_t n)
-{
-    if (n < 8) {
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++)
-            s += v[i];
-        return s;
-    }
-    if (n <= 128) {
-        double r[8];
-        for (int j = 0; j < 8; j++)
-            r[j] = v[j];
-        size_t i = 8;
-        for (; i < n - n % 8; i += 8)
-            for (int j = 0; j < 8; j++)
-                r[j] += v[i + j];
-        double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            s += v[i];
-        return s;
-    }
-    size_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return np_sum(v, n2) + np_sum(v + n2, n - n2);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -311,7 +284,7 @@ static int sfm_threshold(comp *k, const pk_obj *sfm, const pk_obj *est, const do
         r[e - 1] = 0;
     double v;
     if (strcmp(r, "mean") == 0) {
-        v = np_sum(imp, n) / n;
+        v = rt_pairwise(imp, n) / n; /* np.mean */
     } else if (strcmp(r, "median") == 0) {
         double *sorted = malloc((n ? n : 1) * sizeof *sorted);
         if (!sorted)

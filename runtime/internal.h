@@ -19,6 +19,7 @@
 #include "format.h"
 #include "frost.h"
 #include "io_req.h"
+#include "pairwise.h"
 
 /* ---- the I/O seam --------------------------------------------------------------------------- */
 
@@ -285,12 +286,10 @@ struct rt_combine_ws;
 int rt_combine_batch(frost_model *m, const struct rt_combine_ws *w, size_t nb, rt_what what,
                      double *dst, double *lin_scratch, fr_err *e);
 
-/* The arithmetic every scorer shares (finish.c): numpy's pairwise sum (FORMAT.md Aggregation)
- * of n float64 values stored little-endian at p, and of a native array; the logistic function;
- * the first largest of n values; the linear models' (and HistGradientBoosting's) softmax;
- * gradient boosting's softmax (through logsumexp; scratch holds n doubles; out may be raw). */
-double rt_pairwise_sum(const uint8_t *p, uint32_t n);
-double rt_pairwise(const double *v, uint32_t n);
+/* The arithmetic every scorer shares (finish.c): numpy's pairwise sum (FORMAT.md Aggregation;
+ * pairwise.h); the logistic function; the first largest of n values; the linear models' (and
+ * HistGradientBoosting's) softmax; gradient boosting's softmax (through logsumexp; scratch holds
+ * n doubles; out may be raw). */
 double rt_expit(double d);
 /* numpy ufunc f (enum fmt_ufunc) of x, as numpy computes it for a float64. */
 double rt_ufunc(uint32_t f, double x);
