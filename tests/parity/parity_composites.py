@@ -47,17 +47,13 @@ from sklearn.decomposition import PCA, IncrementalPCA, TruncatedSVD  # noqa: E40
 from sklearn.ensemble import (GradientBoostingRegressor, RandomForestClassifier,  # noqa: E402
                               RandomForestRegressor)
 from sklearn.feature_selection import (SelectFromModel, SelectKBest,  # noqa: E402
-                                       SelectPercentile, VarianceThreshold, chi2, f_classif,
-                                       f_regression)
+                                       SelectPercentile, VarianceThreshold, chi2, f_classif)
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import (Lasso, LinearRegression, LogisticRegression,  # noqa: E402
                                   Ridge)
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import (FunctionTransformer, OneHotEncoder,  # noqa: E402
                                    StandardScaler)
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from frost_numbers import bits, close  # noqa: E402
 
 SUMMARY = "parity-composites"
 RNG = np.random.RandomState(16)
@@ -76,22 +72,7 @@ def user_function(x):
 class CompositeSuite(Suite):
     def compare(self, name, how, what, lines, want):
         """lines: frost's CSV rows (no header); want: scikit-learn's 2-D values."""
-        worst, exact, n = 0.0, 0, 0
-        for i, line in enumerate(lines):
-            for j, text in enumerate(line.split(",")):
-                g, e = float(text), float(want[i, j])
-                n += 1
-                exact += bits(g) == bits(e)
-                if not close(g, e):
-                    worst = max(worst, abs(g - e))
-        if len(lines) != len(want) or n != want.size:
-            self.fail(f"{name}: {what} wrote {len(lines)} rows, {n} values for {want.shape}")
-        elif worst:
-            self.fail(f"{name}: {what} differs by up to {worst:.3g}")
-        else:
-            self.exact += exact
-            self.values += n
-            self.ok(f"{name} ({how}): {what} within 1e-9, {exact}/{n} bit-exact")
+        self.numbers(f"{name} ({how})", what, lines, want)
 
     def regress(self, name, model, X, how):
         """A regressor's predict (one or several targets)."""
