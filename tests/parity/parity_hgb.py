@@ -73,7 +73,7 @@ except ImportError as exc:  # the stage must fail loudly, not pass vacuously
 
 warnings.filterwarnings("ignore")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from frost_numbers import bits, close, label_text, shortest  # noqa: E402
+from frost_numbers import bits, close, label_text, pairwise, shortest  # noqa: E402
 
 SUMMARY = "parity-hgb"
 SKV = sklearn.__version__
@@ -389,30 +389,6 @@ def bit_compare(text, expected):
 
 
 # ---- the libm replays -------------------------------------------------------------------------
-
-def pairwise(v):
-    n = len(v)
-    if n < 8:
-        s = 0.0
-        for x in v:
-            s += x
-        return s
-    if n <= 128:
-        r = list(v[:8])
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += v[i + j]
-            i += 8
-        s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            s += v[i]
-            i += 1
-        return s
-    h = n // 2
-    h -= h % 8
-    return pairwise(v[:h]) + pairwise(v[h:])
-
 
 def libm_softmax(raw):
     out = []

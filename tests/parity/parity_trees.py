@@ -92,7 +92,7 @@ warnings.filterwarnings("ignore")
 getcontext().prec = 80
 SKV = sklearn.__version__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from frost_numbers import bits, shortest, close  # noqa: E402
+from frost_numbers import bits, close, pairwise, shortest  # noqa: E402
 F32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -980,31 +980,6 @@ def run_case(R, case, i, est, data, tmp):
     if not R.keep:
         shutil.rmtree(cdir, ignore_errors=True)   # the big models go as soon as they are done
     return out
-
-
-def pairwise(v):
-    """numpy's pairwise summation (numpy/core/src/umath/loops_utils.h.src), for the sums
-    sklearn's softmax takes."""
-    n = len(v)
-    if n < 8:
-        s = 0.0
-        for x in v:
-            s += x
-        return s
-    if n <= 128:
-        r = list(v[:8])
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += v[i + j]
-            i += 8
-        s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        for x in v[i:]:
-            s += x
-        return s
-    n2 = n // 2
-    n2 -= n2 % 8
-    return pairwise(v[:n2]) + pairwise(v[n2:])
 
 
 def libm_softmax(raw):

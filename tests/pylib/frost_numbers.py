@@ -47,3 +47,28 @@ def label_text(v):
     if isinstance(v, bytes):
         return v.decode("utf-8")
     return str(v)
+
+
+def pairwise(v):
+    """numpy's pairwise summation (numpy/core/src/umath/loops_utils.h.src), for the sums
+    scikit-learn's softmax and normalisations take (np.sum over a row)."""
+    n = len(v)
+    if n < 8:
+        s = 0.0
+        for x in v:
+            s += x
+        return s
+    if n <= 128:
+        r = list(v[:8])
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] += v[i + j]
+            i += 8
+        s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for x in v[i:]:
+            s += x
+        return s
+    n2 = n // 2
+    n2 -= n2 % 8
+    return pairwise(v[:n2]) + pairwise(v[n2:])
