@@ -134,16 +134,18 @@ static int read_trailer(frost_model *m, fmt_sig *sig, fr_err *e)
         int rc = rt_io_read(&m->io, &r, 1, &m->counters, e);
         if (rc)
             return rc;
-    }
-    for (size_t done = m->remote ? len : 0; done < len;) {
-        ssize_t n = pread(m->fd, t + done, len - done, (off_t)(at + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return fr_fail(e, FR_EIO, "cannot read the signature trailer: %s", strerror(errno));
-        if (n == 0)
-            return fr_fail(e, FR_ETRUNCATED, "the file ends inside its signature trailer");
-        done += (size_t)n;
+    } else {
+        for (size_t done = 0; done < len;) {
+            ssize_t n = pread(m->fd, t + done, len - done, (off_t)(at + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return fr_fail(e, FR_EIO, "cannot read the signature trailer: %s",
+                               strerror(errno));
+            if (n == 0)
+                return fr_fail(e, FR_ETRUNCATED, "the file ends inside its signature trailer");
+            done += (size_t)n;
+        }
     }
     if (h->trailer_size != FMT_SIG_RECORD) {
         /* the head says which record type it is; only Ed25519's size is known */
